@@ -1,0 +1,36 @@
+# Steward: every target creates the virtualenv and installs what it needs by itself.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+DEMO_WS ?= demo-workspace
+
+.PHONY: run test lint bench dist screenshots clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Steward needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.11"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	rm -rf $(DEMO_WS)
+	$(PY) -m steward demo --workspace $(DEMO_WS)
+	STEWARD_PASSPHRASE=steward-demo $(PY) -m steward stats --workspace $(DEMO_WS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check steward tests benchmarks
+	$(VENV)/bin/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+dist: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
+
+clean:
+	rm -rf build dist $(DEMO_WS) benchmarks/.cache

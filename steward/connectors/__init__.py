@@ -1,0 +1,1 @@
+"""Connectors: one module per platform, a registry, and the shared HTTP client."""

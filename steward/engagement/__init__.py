@@ -1,0 +1,1 @@
+"""Engagement: metrics, 1:1 connections and the knowledge library."""

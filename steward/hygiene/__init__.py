@@ -1,0 +1,1 @@
+"""Member hygiene: identity matching, merge and unmerge, lapsed members, consent, exports."""

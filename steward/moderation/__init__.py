@@ -1,0 +1,1 @@
+"""Moderation: rules, spam scoring, heuristics and the queue service."""

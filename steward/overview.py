@@ -1,0 +1,86 @@
+"""What needs attention today: workspace counts and each space's latest activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from steward.store.models import (
+    Flag,
+    Identity,
+    Message,
+    Person,
+    QueueItem,
+    Source,
+    Space,
+)
+from steward.workspace import Workspace
+
+OPEN_FLAG_STATUSES = ("new", "triaged", "referred", "monitoring")
+
+
+def workspace_stats(ws: Workspace) -> dict[str, int]:
+    """Counts for `steward stats --json` and the Overview. Cheap on millions of messages:
+    each count walks the smallest index of its table."""
+    with ws.session() as s:
+        count = lambda model: s.scalar(select(func.count()).select_from(model))  # noqa: E731
+        return {
+            "persons": count(Person),
+            "identities": count(Identity),
+            "messages": count(Message),
+            "spaces": count(Space),
+            "sources": count(Source),
+            "queue_open": s.scalar(
+                select(func.count()).select_from(QueueItem).where(QueueItem.status == "open")
+            ),
+            "flags_open": s.scalar(
+                select(func.count()).select_from(Flag).where(Flag.status.in_(OPEN_FLAG_STATUSES))
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class SpaceActivity:
+    space_id: int
+    source: str
+    platform: str
+    name: str
+    audience: str
+    messages: int
+    first_activity: datetime | None
+    last_activity: datetime | None
+
+
+def space_activity(ws: Workspace) -> list[SpaceActivity]:
+    """Every space with its platform, message count and first and last activity."""
+    with ws.session() as s:
+        per_space = (
+            select(
+                Message.space_id,
+                func.count().label("n"),
+                func.min(Message.created_at).label("first"),
+                func.max(Message.created_at).label("last"),
+            )
+            .group_by(Message.space_id)
+            .subquery()
+        )
+        rows = s.execute(
+            select(Space, Source.name, Source.platform, per_space.c.n, per_space.c.first,
+                   per_space.c.last)
+            .join(Source, Source.id == Space.source_id)
+            .outerjoin(per_space, per_space.c.space_id == Space.id)
+            .order_by(Source.name, Space.name)
+        ).all()
+    return [
+        SpaceActivity(sp.id, src, platform, sp.name, sp.audience, n or 0,
+                      _as_dt(first), _as_dt(last))
+        for sp, src, platform, n, first, last in rows
+    ]
+
+
+def _as_dt(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)

@@ -1,0 +1,1 @@
+"""Safeguarding: detectors, lexicons, flags, case records."""

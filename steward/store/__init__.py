@@ -1,0 +1,1 @@
+"""Storage: the encrypted engine, the data model, migrations and the audit chain."""

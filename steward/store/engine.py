@@ -1,0 +1,38 @@
+"""The SQLCipher engine: one encrypted file, keyed with the raw 256-bit workspace key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import SingletonThreadPool
+
+
+def connect_raw(db_path: Path, key: bytes) -> sqlcipher.Connection:
+    """A plain DB-API connection to the encrypted file (tests, migrations, bulk work)."""
+    conn = sqlcipher.connect(str(db_path), check_same_thread=False)
+    _apply_pragmas(conn, key)
+    return conn
+
+
+def _apply_pragmas(dbapi_conn, key: bytes) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    # Temp tables and sorts stay in memory: nothing decrypted ever touches a temp file.
+    cur.execute("PRAGMA temp_store = MEMORY")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.close()
+
+
+def make_engine(db_path: Path, key: bytes) -> Engine:
+    """An engine whose every connection is keyed before SQLAlchemy sees it."""
+    return create_engine(
+        "sqlite://",
+        module=sqlcipher,
+        creator=lambda: connect_raw(db_path, key),
+        poolclass=SingletonThreadPool,
+        pool_size=8,
+    )

@@ -1,0 +1,84 @@
+"""Shared fixtures: a fresh temporary workspace per test, a keyring that touches nothing real,
+cheap key derivation, and one small demo community built once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import keyring
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("STEWARD_PASSPHRASE", None)
+os.environ.pop("STEWARD_WORKSPACE", None)
+
+from steward import crypto  # noqa: E402
+from steward.jobs import run_to_end  # noqa: E402
+from tests.memory_keyring import MemoryKeyring  # noqa: E402
+
+PASSPHRASE = "correct horse battery"
+DEMO_NOW = datetime(2026, 11, 21)
+# Argon2id at test strength: the real cost is measured in benchmarks, not paid 500 times here.
+FAST_KDF = {"alg": "argon2id", "iterations": 1, "lanes": 1, "memory_kib": 8192}
+
+
+@pytest.fixture(autouse=True)
+def _fast_kdf(monkeypatch):
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", FAST_KDF)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    """Every test gets an empty in-memory keyring."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """A new, empty, unlocked workspace with one admin profile."""
+    from steward.workspace import Workspace
+
+    ws, _recovery = Workspace.create(tmp_path / "ws", "Test charity", PASSPHRASE)
+    yield ws
+    ws.lock()
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory):
+    """A small demo community, generated once; tests get copies."""
+    from steward import demo
+    from steward.workspace import Workspace
+
+    crypto.DEFAULT_KDF = FAST_KDF
+    path = tmp_path_factory.mktemp("demo") / "ws"
+    ws, _ = Workspace.create(path, "Riverside Young Carers Network", PASSPHRASE)
+    for name, role in demo.DEMO_PROFILES:
+        ws.add_profile(name, role, PASSPHRASE)
+    run_to_end(demo.generate(ws, members=300, messages=6000, seed=11, now=DEMO_NOW))
+    ws.lock()
+    return path
+
+
+@pytest.fixture
+def demo_path(_demo_template, tmp_path) -> Path:
+    """A private copy of the small demo workspace folder (admin, steward, volunteer, lead)."""
+    target = tmp_path / "demo"
+    shutil.copytree(_demo_template, target)
+    return target
+
+
+@pytest.fixture
+def demo_ws(demo_path):
+    """The small demo community, unlocked as admin."""
+    from steward.workspace import Workspace
+
+    ws = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    yield ws
+    ws.lock()
