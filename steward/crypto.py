@@ -95,10 +95,11 @@ class FieldCipher:
     fails to decrypt rather than being read in the wrong place.
     """
 
-    def __init__(self, key: bytes):
+    def __init__(self, key: bytes, dropbox_private: bytes | None = None):
         if len(key) != KEY_BYTES:
             raise ValueError("field key must be 32 bytes")
         self._key = key
+        self._dropbox_private = dropbox_private
 
     def encrypt(self, text: str | None, field: str) -> bytes | None:
         if text is None:
@@ -109,3 +110,67 @@ class FieldCipher:
         if sealed is None:
             return None
         return open_sealed(self._key, sealed, field.encode("utf-8")).decode("utf-8")
+
+    def open_dropbox(self, sealed: bytes | None, field: str) -> str | None:
+        """Read what any profile sealed for the leads with `Workspace.seal_for_safeguarding`."""
+        if sealed is None:
+            return None
+        if self._dropbox_private is None:
+            raise DecryptionFailed("this workspace has no safeguarding drop box")
+        return open_from(self._dropbox_private, sealed, field.encode("utf-8")).decode("utf-8")
+
+
+# --- the safeguarding drop box ---------------------------------------------------------------
+# Anyone may hand something to the safeguarding leads (a steward escalating a message), but only
+# holders of the safeguarding key may read it. The workspace keeps an X25519 key pair: the public
+# half is open; the private half is sealed with the safeguarding key.
+
+
+def new_dropbox_keypair() -> tuple[bytes, bytes]:
+    """(public, private) raw X25519 keys."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    private = X25519PrivateKey.generate()
+    raw = serialization.Encoding.Raw
+    public = private.public_key().public_bytes(raw, serialization.PublicFormat.Raw)
+    secret = private.private_bytes(raw, serialization.PrivateFormat.Raw,
+                                   serialization.NoEncryption())
+    return public, secret
+
+
+def _dropbox_key(shared: bytes, ephemeral_public: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=KEY_BYTES, salt=ephemeral_public,
+                info=b"steward safeguarding drop box").derive(shared)
+
+
+def seal_to(public: bytes, plaintext: bytes, context: bytes = b"") -> bytes:
+    """Encrypt for the holder of the private key: ephemeral public key || nonce || ciphertext."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+
+    ephemeral = X25519PrivateKey.generate()
+    eph_public = ephemeral.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
+    return eph_public + seal(_dropbox_key(shared, eph_public), plaintext, context)
+
+
+def open_from(private: bytes, sealed: bytes, context: bytes = b"") -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+
+    eph_public, rest = sealed[:32], sealed[32:]
+    try:
+        shared = X25519PrivateKey.from_private_bytes(private).exchange(
+            X25519PublicKey.from_public_bytes(eph_public)
+        )
+    except ValueError as exc:
+        raise DecryptionFailed("not a drop-box message") from exc
+    return open_sealed(_dropbox_key(shared, eph_public), rest, context)

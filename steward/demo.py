@@ -21,19 +21,19 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from steward.jobs import CancelToken, Job, Progress
 from steward.normalise import normalise_email, normalise_phone
+from steward.resources import resource_path
 from steward.store.bulk import insert_rows, sql_time
 from steward.store.models import Message, Person
 from steward.workspace import Workspace
 
 DEMO_PASSPHRASE = "steward-demo"
 DEMO_PROFILES = (("steward", "steward"), ("volunteer", "volunteer"), ("lead", "safeguarding-lead"))
-RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "demo"
+RESOURCES = resource_path("demo")
 BATCH = 10_000
 
 

@@ -186,7 +186,7 @@ class Workspace:
         recovery_key = crypto.new_recovery_key()
         rsalt = os.urandom(16)
         rkek = crypto.recovery_kek(recovery_key, rsalt)
-        meta = {
+        meta = _with_dropbox({
             "format": FORMAT_VERSION,
             "id": ws_id,
             "name": name,
@@ -196,7 +196,7 @@ class Workspace:
                 | _wrap_for(ws_id, profile, kek, wk, sk)
             ],
             "recovery": {"salt": crypto.b64(rsalt)} | _wrap_for(ws_id, "recovery", rkek, wk, sk),
-        }
+        }, sk)
         ws = cls(path, meta, Profile(profile, "admin"), wk, sk)
         try:
             migrate.upgrade(ws._engine)
@@ -263,6 +263,9 @@ class Workspace:
 
     @classmethod
     def _open(cls, path: Path, meta: dict, profile: Profile, wk: bytes, sk: bytes | None):
+        if sk is not None and "dropbox" not in meta:  # a workspace from before the drop box
+            meta = _with_dropbox(meta, sk)
+            _write_meta(path, meta)
         ws = cls(path, meta, profile, wk, sk)
         try:
             with ws.engine.connect() as conn:
@@ -322,7 +325,24 @@ class Workspace:
             raise AccessDenied(
                 f"profile {self.profile.name} ({self.profile.role}) cannot read safeguarding data"
             )
-        return crypto.FieldCipher(self._sk)
+        box = self._meta.get("dropbox")
+        private = None
+        if box:
+            private = crypto.open_sealed(
+                self._sk, crypto.unb64(box["private"]), _aad(self.id, "dropbox", "private")
+            )
+        return crypto.FieldCipher(self._sk, private)
+
+    def seal_for_safeguarding(self, text: str, field: str) -> bytes:
+        """Encrypt text that only safeguarding-key holders can read; any profile may call this
+        (a steward escalating a message hands it over without being able to read it back)."""
+        box = self._meta.get("dropbox")
+        if box is None:
+            raise StewardError(
+                "safeguarding hand-over is not set up yet: ask a safeguarding lead to unlock once"
+            )
+        return crypto.seal_to(crypto.unb64(box["public"]), text.encode("utf-8"),
+                              field.encode("utf-8"))
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:
@@ -437,6 +457,12 @@ class Workspace:
     def _audit(self, action: str, **details: object) -> None:
         with self.transaction() as s:
             audit.record(s, self.actor, action, "profile", None, **details)
+
+
+def _with_dropbox(meta: dict, sk: bytes) -> dict:
+    public, private = crypto.new_dropbox_keypair()
+    sealed = crypto.seal(sk, private, _aad(meta["id"], "dropbox", "private"))
+    return dict(meta, dropbox={"public": crypto.b64(public), "private": crypto.b64(sealed)})
 
 
 def _find_profile(meta: dict, name: str | None) -> dict:

@@ -26,7 +26,7 @@ def test_database_is_encrypted_at_rest(workspace):
 
 def test_workspace_json_holds_only_wrapped_keys(workspace):
     meta = json.loads((workspace.path / "workspace.json").read_text())
-    assert set(meta) == {"format", "id", "name", "kdf", "profiles", "recovery"}
+    assert set(meta) == {"format", "id", "name", "kdf", "profiles", "recovery", "dropbox"}
     assert set(meta["profiles"][0]) == {"name", "role", "salt", "wk", "sk"}
 
 
@@ -196,3 +196,16 @@ def test_broken_workspaces_give_clear_errors(tmp_path, case):
         Workspace.unlock(path, "admin", PASSPHRASE)
     message = str(err.value)
     assert "\n" not in message and str(path) in message or "steward.db" in message
+
+
+def test_any_profile_can_hand_over_to_safeguarding_but_not_read_back(workspace):
+    workspace.add_profile("sam", "steward", "steward passphrase")
+    steward = Workspace.unlock(workspace.path, "sam", "steward passphrase")
+    sealed = steward.seal_for_safeguarding("worried about this message", "flags.details")
+    with pytest.raises(AccessDenied):
+        steward.field_cipher()
+    steward.lock()
+    lead = workspace.field_cipher()
+    assert lead.open_dropbox(sealed, "flags.details") == "worried about this message"
+    with pytest.raises(crypto.DecryptionFailed):
+        lead.open_dropbox(sealed, "another.field")

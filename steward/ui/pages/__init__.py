@@ -1,0 +1,11 @@
+"""One module per page. Each registers itself with `steward.ui.registry` when imported."""
+
+import importlib
+
+# Add your area's page module here (one line each).
+PAGE_MODULES: list[str] = []
+
+
+def load_pages() -> None:
+    for name in PAGE_MODULES:
+        importlib.import_module(name)
