@@ -64,7 +64,7 @@ def run_steward(argv: list[str], env: dict | None = None) -> tuple[float, int]:
         return seconds, int(Path(out.name).read_text() or 0)
 
 
-def demo_workspace(members: int, messages: int, days: int = 365) -> tuple[Path, float, int]:
+def demo_workspace(members: int, messages: int, days: int = 5 * 365) -> tuple[Path, float, int]:
     """A demo workspace of this size, generated once and kept in benchmarks/.cache.
 
     Returns its path, and the seconds and peak memory the generation took (0 when cached).
