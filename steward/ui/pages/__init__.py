@@ -3,7 +3,9 @@
 import importlib
 
 # Add your area's page module here (one line each).
-PAGE_MODULES: list[str] = []
+PAGE_MODULES: list[str] = [
+    "steward.ui.pages.overview",
+]
 
 
 def load_pages() -> None:

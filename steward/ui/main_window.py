@@ -1,0 +1,412 @@
+"""The main window: a sidebar of the pages this profile may see, the pages, background work in
+the status bar, and a notification area. It is the `AppContext` every page receives."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from steward.ui import registry, workers
+from steward.ui.pages import load_pages
+
+log = logging.getLogger(__name__)
+
+AUTO_LOCK_SETTING = "ui.auto_lock_minutes"
+DEFAULT_AUTO_LOCK_MINUTES = 10
+LOCK_SHORTCUT = "Ctrl+Shift+L"
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+_INPUT_EVENTS = frozenset({
+    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+    QEvent.Type.Wheel, QEvent.Type.TouchBegin,
+})
+
+
+class _Notice(QFrame):
+    """One message in the notification area, with its details on demand."""
+
+    def __init__(self, text: str, details: str, error: bool, area: NotificationArea):
+        super().__init__(area)
+        self.text = text
+        self.setObjectName("noticeError" if error else "notice")
+        self.setAccessibleName(("Problem: " if error else "Notice: ") + text)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        row = QHBoxLayout()
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(label, 1)
+        self.details_box: QPlainTextEdit | None = None
+        if details:
+            self.details_box = QPlainTextEdit(details)
+            self.details_box.setReadOnly(True)
+            self.details_box.setAccessibleName("Details")
+            self.details_box.setMaximumHeight(160)
+            self.details_box.hide()
+            toggle = QPushButton("Details")
+            toggle.setAccessibleName("Show details")
+            toggle.setCheckable(True)
+            toggle.toggled.connect(self.details_box.setVisible)
+            row.addWidget(toggle)
+        dismiss = QPushButton("Dismiss")
+        dismiss.setAccessibleName("Dismiss notice")
+        dismiss.clicked.connect(lambda: area.dismiss(self))
+        row.addWidget(dismiss)
+        layout.addLayout(row)
+        if self.details_box is not None:
+            layout.addWidget(self.details_box)
+
+
+class NotificationArea(QWidget):
+    """Non-blocking messages above the page: notices fade after a while, problems stay."""
+
+    MAX_SHOWN = 3
+    NOTICE_SECONDS = 10
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAccessibleName("Notifications")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self.history: list[tuple[str, bool]] = []  # (text, error), oldest first
+        self.hide()
+
+    def notify(self, text: str, details: str = "", error: bool = False) -> _Notice:
+        self.history.append((text, error))
+        notice = _Notice(text, details, error, self)
+        self._layout.insertWidget(0, notice)
+        shown = self.shown()
+        for old in shown[self.MAX_SHOWN:]:
+            self.dismiss(old)
+        if not error:
+            QTimer.singleShot(self.NOTICE_SECONDS * 1000, notice, lambda: self.dismiss(notice))
+        self.show()
+        return notice
+
+    def shown(self) -> list[_Notice]:
+        return [self._layout.itemAt(i).widget() for i in range(self._layout.count())]
+
+    def dismiss(self, notice: _Notice) -> None:
+        self._layout.removeWidget(notice)
+        notice.deleteLater()
+        if not self._layout.count():
+            self.hide()
+
+
+class _IdleWatcher(QObject):
+    """Notices keyboard and mouse input anywhere in the app; `idle_seconds` since the last."""
+
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
+        self.last_input = time.monotonic()
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in _INPUT_EVENTS:
+            self.last_input = time.monotonic()
+        return False
+
+    def idle_seconds(self) -> float:
+        return time.monotonic() - self.last_input
+
+    def stop(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+
+class MainWindow(QMainWindow):
+    """The unlocked app. Emits `locked(page_key)` once the keys are dropped."""
+
+    locked = Signal(str)
+
+    def __init__(self, ws, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.is_locked = False
+        self.page_errors: dict[str, str] = {}
+        self._pages: dict[str, QWidget] = {}
+        self._jobs: list[workers.Worker] = []
+        self.setWindowTitle(f"Steward — {ws.name}" if ws.name else "Steward")
+        self.setAccessibleName("Steward")
+        self.resize(1200, 780)
+        load_pages()
+        self.specs = registry.pages_for(ws.profile)
+
+        body = QWidget()
+        outer = QHBoxLayout(body)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self._build_sidebar())
+        right = QWidget()
+        right.setObjectName("content")
+        column = QVBoxLayout(right)
+        column.setContentsMargins(16, 12, 16, 8)
+        self.notifications = NotificationArea()
+        column.addWidget(self.notifications)
+        self.stack = QStackedWidget()
+        column.addWidget(self.stack, 1)
+        outer.addWidget(right, 1)
+        self.setCentralWidget(body)
+        self._build_status_bar()
+        self._build_shortcuts()
+
+        self._idle = _IdleWatcher(self)
+        self._idle_timer = QTimer(self)
+        self._idle_timer.timeout.connect(self._check_idle)
+        minutes = ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)
+        self.set_auto_lock(float(minutes or 0) * 60)
+
+        if self.specs:
+            self.open_page(self.specs[0].key)
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build_sidebar(self) -> QWidget:
+        side = QFrame()
+        side.setObjectName("sidebar")
+        side.setFixedWidth(210)
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(8, 12, 8, 8)
+        name = QLabel(self.ws.name or "Steward")
+        name.setObjectName("workspaceName")
+        name.setWordWrap(True)
+        layout.addWidget(name)
+        who = QLabel(f"{self.ws.profile.name} · {self.ws.profile.role}")
+        who.setObjectName("profileLine")
+        layout.addWidget(who)
+        self._sidebar_model = QStandardItemModel(self)
+        for n, spec in enumerate(self.specs, start=1):
+            item = QStandardItem(spec.title)
+            item.setData(spec.key, KEY_ROLE)
+            item.setEditable(False)
+            if n <= 9:
+                item.setToolTip(f"{spec.title} (Ctrl+{n})")
+            self._sidebar_model.appendRow(item)
+        self.sidebar = QListView()
+        self.sidebar.setObjectName("sections")
+        self.sidebar.setAccessibleName("Sections")
+        self.sidebar.setModel(self._sidebar_model)
+        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
+        self.sidebar.selectionModel().currentChanged.connect(self._sidebar_changed)
+        layout.addWidget(self.sidebar, 1)
+        self.lock_button = QPushButton("Lock")
+        self.lock_button.setAccessibleName("Lock now")
+        self.lock_button.setToolTip(f"Hide everything and drop the keys ({LOCK_SHORTCUT})")
+        self.lock_button.clicked.connect(self.lock)
+        layout.addWidget(self.lock_button)
+        return side
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.job_text = QLabel()
+        self.job_text.setAccessibleName("Background work")
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Progress")
+        self.progress.setFixedWidth(220)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel background work")
+        self.cancel_button.clicked.connect(self.cancel_jobs)
+        for widget in (self.job_text, self.progress, self.cancel_button):
+            widget.hide()
+        bar.addWidget(self.job_text, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+
+    def _build_shortcuts(self) -> None:
+        lock = QShortcut(QKeySequence(LOCK_SHORTCUT), self)
+        lock.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        lock.activated.connect(self.lock)
+        refresh = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
+        refresh.activated.connect(self.refresh_all)
+        for n, spec in enumerate(self.specs[:9], start=1):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{n}"), self)
+            shortcut.activated.connect(lambda key=spec.key: self.open_page(key))
+
+    # --- pages -------------------------------------------------------------------------------
+
+    def page_keys(self) -> list[str]:
+        return [spec.key for spec in self.specs]
+
+    def page(self, key: str) -> QWidget:
+        """The page widget for `key`, built on first use."""
+        if key in self._pages:
+            return self._pages[key]
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is None:
+            raise KeyError(f"no page {key!r} for profile {self.ws.profile.name}")
+        try:
+            widget = spec.factory(self)
+        except Exception as exc:
+            import traceback
+
+            self.page_errors[key] = traceback.format_exc()
+            log.warning("page %s could not be built: %s", key, type(exc).__name__)
+            widget = QLabel(f"The {spec.title} page could not be opened: {workers.error_text(exc)}")
+            widget.setWordWrap(True)
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        widget.setObjectName(f"page:{key}")
+        self._pages[key] = widget
+        self.stack.addWidget(widget)
+        return widget
+
+    def current_page_key(self) -> str | None:
+        current = self.stack.currentWidget()
+        return next((k for k, w in self._pages.items() if w is current), None)
+
+    def open_page(self, key: str, **kwargs: Any) -> None:
+        widget = self.page(key)
+        self.stack.setCurrentWidget(widget)
+        row = self.page_keys().index(key)
+        index = self._sidebar_model.index(row, 0)
+        if self.sidebar.currentIndex() != index:
+            self.sidebar.selectionModel().blockSignals(True)
+            self.sidebar.setCurrentIndex(index)
+            self.sidebar.selectionModel().blockSignals(False)
+        if kwargs and hasattr(widget, "show_item"):
+            widget.show_item(**kwargs)
+
+    def _sidebar_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.open_page(current.data(KEY_ROLE))
+
+    def refresh_all(self) -> None:
+        for widget in list(self._pages.values()):
+            refresh = getattr(widget, "refresh", None)
+            if callable(refresh):
+                refresh()
+
+    # --- background work ---------------------------------------------------------------------
+
+    def run_job(self, job_factory: Callable, on_done: Callable[[Any], None] | None = None,
+                text: str = "") -> workers.Worker:
+        worker = workers.start_job(job_factory)
+        worker.label = text or "Working"
+        self._jobs.append(worker)
+        worker.progress.connect(lambda done, total, step: self._job_progress(worker, done, total,
+                                                                             step))
+        worker.finished.connect(lambda result: self._deliver(on_done, result))
+        worker.failed.connect(
+            lambda message: self.notify(f"{worker.label} failed: {message}", worker.details,
+                                        error=True))
+        worker.cancelled.connect(lambda: self.notify(f"{worker.label}: cancelled"))
+        worker.done.connect(lambda: self._job_done(worker))
+        self._show_job(worker, 0, 0, "")
+        return worker
+
+    def run_query(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> workers.Worker:
+        worker = workers.start_query(fn)
+        worker.finished.connect(lambda result: self._deliver(on_done, result))
+        worker.failed.connect(
+            lambda message: self.notify(f"Could not load: {message}", worker.details, error=True))
+        return worker
+
+    def _deliver(self, on_done: Callable[[Any], None] | None, result: Any) -> None:
+        if on_done is None or self.is_locked:
+            return  # a result that arrives after the lock is dropped with the pages
+        try:
+            on_done(result)
+        except Exception as exc:
+            import traceback
+
+            self.notify(f"Could not show the result: {workers.error_text(exc)}",
+                        traceback.format_exc(), error=True)
+
+    def _show_job(self, worker: workers.Worker, done: int, total: int, step: str) -> None:
+        others = len(self._jobs) - 1
+        suffix = f" (+{others} more)" if others > 0 else ""
+        self.job_text.setText(f"{worker.label}{': ' + step if step else ''}{suffix}")
+        self.progress.setRange(0, total if total > 0 else 0)
+        if total > 0:
+            self.progress.setValue(min(done, total))
+        for widget in (self.job_text, self.progress, self.cancel_button):
+            widget.show()
+
+    def _job_progress(self, worker: workers.Worker, done: int, total: int, step: str) -> None:
+        if self._jobs and worker is self._jobs[-1]:
+            self._show_job(worker, done, total, step)
+
+    def _job_done(self, worker: workers.Worker) -> None:
+        if worker in self._jobs:
+            self._jobs.remove(worker)
+        if self._jobs:
+            self._show_job(self._jobs[-1], 0, 0, "")
+        else:
+            for widget in (self.job_text, self.progress, self.cancel_button):
+                widget.hide()
+
+    def cancel_jobs(self) -> None:
+        """Ask every running job to stop at its next checkpoint."""
+        for worker in self._jobs:
+            worker.cancel()
+        if self._jobs:
+            self.job_text.setText("Cancelling…")
+
+    def notify(self, text: str, details: str = "", error: bool = False) -> None:
+        self.notifications.notify(text, details, error)
+
+    # --- security ----------------------------------------------------------------------------
+
+    def set_auto_lock(self, seconds: float) -> None:
+        """Lock after this many idle seconds (0 turns auto-lock off)."""
+        self.auto_lock_seconds = seconds
+        if seconds > 0:
+            self._idle_timer.start(int(max(50, min(seconds * 250, 5000))))
+        else:
+            self._idle_timer.stop()
+
+    def _check_idle(self) -> None:
+        if self.auto_lock_seconds > 0 and self._idle.idle_seconds() >= self.auto_lock_seconds:
+            self.lock()
+
+    def lock(self) -> None:
+        """Hide everything at once, destroy the pages, drop the keys; emit `locked(page)`."""
+        if self.is_locked:
+            return
+        page = self.current_page_key() or ""
+        self.is_locked = True
+        self.hide()
+        self._teardown()
+        self.ws.lock()
+        log.info("locked")
+        self.locked.emit(page)
+
+    def _teardown(self) -> None:
+        self._idle_timer.stop()
+        self._idle.stop()
+        self.cancel_jobs()
+        for widget in self._pages.values():
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self._pages.clear()
+
+    def shutdown(self) -> None:
+        """Stop background work and let go of the pages (closing without locking)."""
+        if not self.is_locked:
+            self.is_locked = True
+            self._teardown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)

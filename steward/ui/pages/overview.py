@@ -1,0 +1,188 @@
+"""Overview: what needs attention today — counts, the tiles other areas register, and the last
+activity in each space. Everything is read off the UI thread."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from steward import overview
+from steward.ui.registry import AppContext, PageSpec, TileData, TileSpec, register_page, tiles_for
+from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
+from steward.ui.widgets import EmptyState, PageHeader, table_view
+
+COUNTS = (("persons", "People"), ("spaces", "Spaces"), ("messages", "Messages"),
+          ("sources", "Sources"))
+SPACE_COLUMNS = [
+    Column("name", "Space"),
+    Column("source", "Source"),
+    Column("platform", "Platform"),
+    Column("messages", "Messages"),
+    Column("last_activity", "Last activity", format=format_ago),
+]
+
+
+class StatBox(QFrame):
+    """A plain count: a big number and what it counts."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("statBox")
+        layout = QVBoxLayout(self)
+        self.value = QLabel("…")
+        self.value.setObjectName("statValue")
+        layout.addWidget(self.value)
+        layout.addWidget(QLabel(title))
+
+    def set_value(self, value: int) -> None:
+        self.value.setText(f"{value:,}")
+
+
+class Tile(QPushButton):
+    """A registered Overview tile: its title, its big value, one line of detail; clicking opens
+    the tile's page."""
+
+    def __init__(self, spec: TileSpec, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.spec = spec
+        self.setObjectName("tile")
+        self.setProperty("tone", "neutral")
+        self.setMinimumSize(200, 104)
+        self.setAccessibleName(spec.title)
+        if spec.page:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        layout = QVBoxLayout(self)
+        self.title = QLabel(spec.title)
+        self.title.setObjectName("tileTitle")
+        self.value = QLabel("…")
+        self.value.setObjectName("tileValue")
+        self.detail = QLabel("")
+        self.detail.setObjectName("tileDetail")
+        self.detail.setWordWrap(True)
+        for label in (self.title, self.value, self.detail):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            layout.addWidget(label)
+
+    def show_data(self, data: TileData) -> None:
+        self.value.setText(data.value)
+        self.detail.setText(data.detail)
+        self.setAccessibleName(f"{self.spec.title}: {data.value}")
+        self.setAccessibleDescription(data.detail)
+        self.setProperty("tone", data.tone)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def show_problem(self, message: str) -> None:
+        self.value.setText("—")
+        self.detail.setText(f"Could not be worked out: {message}")
+
+
+class OverviewPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.header = PageHeader("Overview", "What needs attention today, across every space.")
+        outer.addWidget(self.header)
+
+        self.body = QStackedWidget()
+        outer.addWidget(self.body, 1)
+        self.empty = EmptyState(
+            "Nothing here yet",
+            "Import your first export or connect a platform on the Sources page; its people, "
+            "spaces and messages will show up here.",
+        )
+        go = QPushButton("Go to Sources")
+        go.setAccessibleName("Go to Sources")
+        go.clicked.connect(lambda: ctx.open_page("sources"))
+        self.empty.layout().addWidget(go, 0, Qt.AlignmentFlag.AlignCenter)
+        self.body.addWidget(self.empty)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        counts = QHBoxLayout()
+        self.counts = {key: StatBox(title) for key, title in COUNTS}
+        for box in self.counts.values():
+            counts.addWidget(box)
+        column.addLayout(counts)
+
+        self.tiles = [Tile(spec) for spec in tiles_for(ctx.ws.profile)]
+        if self.tiles:
+            heading = QLabel("Needs attention")
+            heading.setObjectName("sectionTitle")
+            column.addWidget(heading)
+            grid = QGridLayout()
+            for n, tile in enumerate(self.tiles):
+                grid.addWidget(tile, n // 3, n % 3)
+                if tile.spec.page:
+                    tile.clicked.connect(lambda _=False, p=tile.spec.page: ctx.open_page(p))
+            column.addLayout(grid)
+
+        heading = QLabel("Last activity in each space")
+        heading.setObjectName("sectionTitle")
+        column.addWidget(heading)
+        fetch, count = list_source([], SPACE_COLUMNS)
+        self.spaces = PagedTableModel(SPACE_COLUMNS, fetch, count)
+        self.space_table = table_view(self.spaces, "Last activity in each space")
+        self.space_table.setMinimumHeight(220)
+        column.addWidget(self.space_table, 1)
+        scroll.setWidget(content)
+        self.body.addWidget(scroll)
+        self.body.setCurrentWidget(scroll)
+        self.refresh()
+
+    def refresh(self) -> None:
+        ws = self.ctx.ws
+        self.ctx.run_query(lambda: overview.workspace_stats(ws), self._show_counts)
+        self.ctx.run_query(lambda: overview.space_activity(ws), self._show_spaces)
+        for tile in self.tiles:
+            self.ctx.run_query(lambda spec=tile.spec: _compute(spec, ws), tile_result(tile))
+
+    def _show_counts(self, stats: dict[str, int]) -> None:
+        for key, box in self.counts.items():
+            box.set_value(stats.get(key, 0))
+        nothing = not stats.get("sources") and not stats.get("persons")
+        self.body.setCurrentIndex(0 if nothing else 1)
+
+    def _show_spaces(self, spaces: list[overview.SpaceActivity]) -> None:
+        rows = [(s.name, s.source, s.platform, s.messages, s.last_activity) for s in spaces]
+        self.spaces.set_source(*list_source(rows, SPACE_COLUMNS))
+        self.space_table.resizeColumnsToContents()
+
+
+def _compute(spec: TileSpec, ws) -> TileData | str:
+    """A tile's data, or the reason it could not be computed (one bad tile spoils nothing)."""
+    try:
+        return spec.compute(ws)
+    except Exception as exc:
+        from steward.ui.workers import error_text
+
+        return error_text(exc)
+
+
+def tile_result(tile: Tile):
+    def show(result: TileData | str) -> None:
+        if isinstance(result, TileData):
+            tile.show_data(result)
+        else:
+            tile.show_problem(result)
+
+    return show
+
+
+register_page(PageSpec("overview", "Overview", OverviewPage, order=0))

@@ -1,0 +1,81 @@
+"""Small building blocks every page can use: a page header, an empty state, a lazy table view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class PageHeader(QWidget):
+    """A page's title, a one-line explanation, and a toolbar row on the right for its actions."""
+
+    def __init__(self, title: str, subtitle: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 8)
+        text = QVBoxLayout()
+        self.title = QLabel(title)
+        self.title.setObjectName("pageTitle")
+        self.title.setAccessibleName(title)
+        text.addWidget(self.title)
+        self.subtitle = QLabel(subtitle)
+        self.subtitle.setObjectName("pageSubtitle")
+        self.subtitle.setWordWrap(True)
+        self.subtitle.setVisible(bool(subtitle))
+        text.addWidget(self.subtitle)
+        layout.addLayout(text, 1)
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setSpacing(6)
+        layout.addLayout(self.toolbar)
+
+    def add_action(self, widget: QWidget) -> QWidget:
+        """Put a button (or any control) in the header's toolbar row."""
+        self.toolbar.addWidget(widget)
+        return widget
+
+
+class EmptyState(QFrame):
+    """What a page shows when it has nothing yet: what this is, and what to do next."""
+
+    def __init__(self, headline: str, next_step: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        layout = QVBoxLayout(self)
+        layout.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.headline = QLabel(headline)
+        self.headline.setObjectName("emptyHeadline")
+        self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.next_step = QLabel(next_step)
+        self.next_step.setWordWrap(True)
+        self.next_step.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.next_step)
+
+
+def table_view(model: QAbstractItemModel, name: str, parent: QWidget | None = None) -> QTableView:
+    """A read-only, row-selecting, sortable table view over a (lazy) model."""
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    view.setSortingEnabled(True)  # sorts by the indicator: none yet, so no extra query
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setSortIndicatorShown(True)
+    return view

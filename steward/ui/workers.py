@@ -1,0 +1,169 @@
+"""The one adapter between core jobs (`steward.jobs`) and Qt: run them on a `QThreadPool`.
+
+A `Worker` runs either a job (a generator yielding `Progress`, built by `job_factory(token)`) or
+a quick read (a plain function) on the pool. Its public signals are always emitted on the UI
+thread, so any callable connected to them runs there:
+
+    progress(done, total, text)   total is 0 when the size is not known yet
+    finished(result)
+    failed(message)               one line; `worker.details` holds the traceback
+    cancelled()
+    done()                        after any of the three above
+
+Cancellation is cooperative: `worker.cancel()` sets the job's `CancelToken`; the job checks it
+between batches, and the adapter also stops asking the generator for more (closing it, so its
+open transaction rolls back) at the next yield.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+from steward.errors import StewardError
+from steward.jobs import Cancelled, CancelToken, Job, Progress
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 0.05  # seconds between progress signals: never flood the UI thread
+_pool: QThreadPool | None = None
+_active: set[Worker] = set()
+
+
+def pool() -> QThreadPool:
+    """The pool every Steward worker runs on."""
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(4)  # SQLite readers scale poorly past a few threads
+    return _pool
+
+
+def active_workers() -> list[Worker]:
+    return list(_active)
+
+
+def cancel_all() -> None:
+    for worker in list(_active):
+        worker.cancel()
+
+
+def wait_for_all(msecs: int = 30_000) -> bool:
+    """Block until every worker thread has finished (for tests and shutdown)."""
+    return pool().waitForDone(msecs)
+
+
+def error_text(exc: BaseException) -> str:
+    """One line a person can read for a failure."""
+    if isinstance(exc, StewardError | ValueError) and str(exc):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class _Runnable(QRunnable):
+    def __init__(self, worker: Worker):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._worker = worker
+
+    def run(self) -> None:  # on a pool thread
+        self._worker._run_in_thread()
+
+
+class Worker(QObject):
+    """One piece of background work; create it with `start_job` or `start_query`."""
+
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    done = Signal()
+
+    # Emitted from the pool thread; queued to the UI thread, then re-emitted as the above.
+    _thread_progress = Signal(int, int, str)
+    _thread_end = Signal(str, object)
+
+    def __init__(self, fn: Callable[..., Any], is_job: bool):
+        super().__init__()
+        self.token = CancelToken()
+        self.details = ""
+        self.label = ""  # what the status bar calls this work
+        self.is_running = False
+        self._fn = fn
+        self._is_job = is_job
+        self._thread_progress.connect(self._relay_progress, Qt.ConnectionType.QueuedConnection)
+        self._thread_end.connect(self._relay_end, Qt.ConnectionType.QueuedConnection)
+
+    def start(self) -> Worker:
+        _active.add(self)
+        self.is_running = True
+        pool().start(_Runnable(self))
+        return self
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    # --- in the pool thread ------------------------------------------------------------------
+
+    def _run_in_thread(self) -> None:
+        try:
+            result = self._drive(self._fn(self.token)) if self._is_job else self._fn()
+        except Cancelled:
+            self._thread_end.emit("cancelled", None)
+        except Exception as exc:  # every failure reaches the notification area
+            self.details = traceback.format_exc()
+            log.info("background work failed: %s", type(exc).__name__)
+            self._thread_end.emit("failed", error_text(exc))
+        else:
+            self._thread_end.emit("finished", result)
+
+    def _drive(self, job: Job) -> Any:
+        last = 0.0
+        while True:
+            if self.token.cancelled:
+                job.close()  # GeneratorExit at the yield: open transactions roll back
+                raise Cancelled()
+            try:
+                step: Progress = next(job)
+            except StopIteration as stop:
+                return stop.value
+            now = time.monotonic()
+            if now - last >= PROGRESS_INTERVAL:
+                last = now
+                self._thread_progress.emit(int(step.done), int(step.total or 0), step.text)
+
+    # --- on the UI thread --------------------------------------------------------------------
+
+    @Slot(int, int, str)
+    def _relay_progress(self, done: int, total: int, text: str) -> None:
+        if self.is_running:
+            self.progress.emit(done, total, text)
+
+    @Slot(str, object)
+    def _relay_end(self, kind: str, payload: object) -> None:
+        self.is_running = False
+        try:
+            if kind == "finished":
+                self.finished.emit(payload)
+            elif kind == "failed":
+                self.failed.emit(payload)
+            else:
+                self.cancelled.emit()
+            self.done.emit()
+        finally:
+            _active.discard(self)
+
+
+def start_job(job_factory: Callable[[CancelToken], Job]) -> Worker:
+    """Run `job_factory(token)` (a generator yielding `Progress`) on the pool."""
+    return Worker(job_factory, is_job=True).start()
+
+
+def start_query(fn: Callable[[], Any]) -> Worker:
+    """Run a quick read `fn()` off the UI thread; connect to `finished` for its result."""
+    return Worker(fn, is_job=False).start()

@@ -1,0 +1,95 @@
+"""The main window: pages, the sidebar, background work, notifications, the lazy table model."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from steward import overview
+from steward.jobs import CancelToken, Progress
+from steward.ui import workers
+from steward.ui.table_model import Column, PagedTableModel
+from tests.ui.conftest import wait_for_workers
+
+
+def test_overview_shows_live_counts(main_window, qtbot, demo_ws):
+    page = main_window.page("overview")
+    assert main_window.current_page_key() == "overview"
+    assert page.counts["persons"].value.text() != "…"
+    stats = overview.workspace_stats(demo_ws)
+    assert page.counts["messages"].value.text() == f"{stats['messages']:,}"
+    assert page.spaces.total == len(overview.space_activity(demo_ws)) > 0
+
+
+def _counting_job(n: int, token: CancelToken):
+    for i in range(n):
+        token.check()
+        yield Progress(i, n, f"step {i}")
+    return n * 2
+
+
+def test_run_job_reports_progress_and_result(main_window, qtbot):
+    results, progress = [], []
+    worker = main_window.run_job(lambda token: _counting_job(50, token), results.append, "Count")
+    worker.progress.connect(lambda done, total, text: progress.append((done, total)))
+    assert main_window.cancel_button.isVisibleTo(main_window)
+    wait_for_workers(qtbot)
+    assert results == [100]
+    assert not main_window.cancel_button.isVisibleTo(main_window)
+
+
+def test_failure_goes_to_notifications(main_window, qtbot):
+    def broken(token):
+        yield Progress(0, 1, "")
+        raise RuntimeError("disk on fire")
+
+    main_window.run_job(broken, None, "Import")
+    wait_for_workers(qtbot)
+    text, error = main_window.notifications.history[-1]
+    assert error and "Import failed" in text and "disk on fire" in text
+    notice = main_window.notifications.shown()[0]
+    assert "RuntimeError" in notice.details_box.toPlainText()
+
+
+def test_paged_model_loads_pages_and_sorts_in_the_fetch():
+    rows = [(i, f"name {i:05d}") for i in range(1000)]
+    calls = []
+
+    def fetch(offset, limit, key, descending):
+        calls.append((offset, limit, key, descending))
+        ordered = sorted(rows, key=lambda r: r[0], reverse=descending)
+        return ordered[offset:offset + limit]
+
+    model = PagedTableModel([Column("id", "Id"), Column("name", "Name")], fetch,
+                            lambda: len(rows), page_size=100)
+    assert model.rowCount() == 100 and model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 200 and calls[-1] == (100, 100, None, False)
+    model.sort(0, Qt.SortOrder.DescendingOrder)
+    assert model.rowCount() == 100 and model.row_values(0) == (999, "name 00999")
+    assert calls[-1] == (0, 100, "id", True)
+    assert model.data(model.index(0, 0)) == "999"
+    model.set_source(lambda o, n, k, d: [(1, "only")][o:o + n], lambda: 1)
+    assert model.rowCount() == 1 and not model.canFetchMore()
+
+
+def test_cancel_stops_a_job(main_window, qtbot):
+    import threading
+
+    release = threading.Event()
+    results = []
+
+    def endless(token):
+        i = 0
+        while True:
+            release.wait(0.01)
+            yield Progress(i, 0, "")
+            i += 1
+
+    worker = main_window.run_job(endless, results.append, "Endless")
+    cancelled = []
+    worker.cancelled.connect(lambda: cancelled.append(True))
+    main_window.cancel_button.click()
+    wait_for_workers(qtbot)
+    assert cancelled == [True] and results == []
+    assert main_window.notifications.history[-1] == ("Endless: cancelled", False)
+    assert worker not in workers.active_workers()
