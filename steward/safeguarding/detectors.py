@@ -1,0 +1,177 @@
+"""What in a message's text is a safeguarding concern: lexicon terms and contact details.
+
+`Detector.detect(text, audience, visibility)` returns one `Finding` per category, with its
+severity after the space's risk setting is taken into account, and the reasons that a lead
+reads in the flag. Nothing here touches the store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import phonenumbers
+
+from steward.safeguarding.lexicon import BENIGN, Lexicon, Matcher, normalise
+from steward.safeguarding.policy import check_phone_regions, raise_severity, severity_rank
+
+RAISED_AUDIENCES = ("young_people", "vulnerable_adults")
+# Categories where a public space makes it worse: anyone can read it.
+RAISED_WHEN_OPEN = ("contact_details", "sexual_content")
+MAX_PHONE_CANDIDATES = 50
+
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \-().]{6,18}\d(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_POSTCODE = re.compile(
+    r"\b(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}"
+    r"|[a-z]{1,2}\d[a-z\d]? \d[abd-hjlnp-uw-z]{2})\b"
+)
+_STREETS = (
+    "Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Cres|Court|Ct|Place|Pl|"
+    "Gardens|Grove|Terrace|Hill|Park|Row|Walk|Mews|Square|Sq|View|Rise|Green"
+)
+_ADDRESS = re.compile(
+    rf"\b\d{{1,4}}[A-Za-z]?,? (?:[A-Z][a-z'’]+ ){{1,3}}(?:{_STREETS})\b"
+    r"|\b\d{1,4}[a-z]?,? (?:[a-z'’]+ ){1,3}(?:road|street|lane|avenue|crescent|drive|gardens|"
+    r"terrace|grove|mews)\b"
+)
+_PLATFORMS = r"(?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|x)"
+_HANDLE = re.compile(
+    rf"(?:\b{_PLATFORMS}\b|\b(?:add|follow|dm|message) me\b)[^@\n]{{0,25}}@[A-Za-z0-9_.]{{2,30}}"
+    rf"|\bmy {_PLATFORMS}(?: name| username| handle)? is @?[A-Za-z0-9_.]{{3,30}}",
+    re.IGNORECASE,
+)
+_MAYBE_CONTACT = re.compile(r"\d|@|\b(?:insta|snap|tik|kik|telegram|discord)", re.IGNORECASE)
+
+# Base severity of each kind of contact detail; two or more kinds together raise it.
+CONTACT_KINDS = {
+    "phone number": "medium",
+    "street address": "medium",
+    "email address": "low",
+    "postcode": "low",
+    "social handle": "low",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    category: str
+    severity: str
+    reasons: tuple[str, ...]  # matched patterns and why the severity is what it is
+
+
+class Detector:
+    """Lexicon matching plus contact details, built once and used for many messages."""
+
+    def __init__(
+        self,
+        lexicons: Iterable[Lexicon],
+        phone_regions: Iterable[str] = ("GB",),
+        ignored_numbers: Iterable[str] = (),
+    ):
+        self.matcher = Matcher(lexicons)
+        self.regions = check_phone_regions(list(phone_regions))
+        self.ignored_numbers = {_digits(n) for n in ignored_numbers}
+
+    def detect(
+        self, text: str | None, audience: str = "general", visibility: str = "closed",
+        contact_details: bool = True,
+    ) -> list[Finding]:
+        """Every category this text raises, with severity adjusted for the space."""
+        if not text:
+            return []
+        raw: dict[str, tuple[str, list[str], set[str]]] = {}
+        for category, severity, reason, indicator in self._lexicon_hits(text):
+            best, reasons, indicators = raw.get(category, ("low", [], set()))
+            if severity_rank(severity) > severity_rank(best):
+                best = severity
+            if reason not in reasons:
+                reasons.append(reason)
+            indicators.add(indicator)
+            raw[category] = (best, reasons, indicators)
+        if contact_details and _MAYBE_CONTACT.search(text):
+            kinds = self.contact_kinds(text)
+            if kinds:
+                best = max((CONTACT_KINDS[k] for k in kinds), key=severity_rank)
+                raw["contact_details"] = (best, [f"shares a {k}" for k in kinds], set(kinds))
+        return [
+            _adjust(category, severity, reasons, len(indicators), audience, visibility)
+            for category, (severity, reasons, indicators) in raw.items()
+        ]
+
+    def _lexicon_hits(self, text: str):
+        normalised = normalise(text)
+        hits = self.matcher.find(normalised)
+        if not hits:
+            return
+        benign = [(s, e) for s, e, term in hits if term.category == BENIGN]
+        for start, end, term in hits:
+            if term.category == BENIGN:
+                continue
+            if any(bs <= start and end <= be for bs, be in benign):
+                continue
+            yield term.category, term.severity, f"“{term.pattern}”", term.indicator
+
+    def contact_kinds(self, text: str) -> list[str]:
+        """The kinds of personal contact details in the text, in a stable order."""
+        kinds = []
+        if self._has_phone(text):
+            kinds.append("phone number")
+        if "@" in text and _EMAIL.search(text):
+            kinds.append("email address")
+        if _ADDRESS.search(text):
+            kinds.append("street address")
+        if _POSTCODE.search(text):
+            kinds.append("postcode")
+        if _HANDLE.search(_EMAIL.sub(" ", text) if "@" in text else text):
+            kinds.append("social handle")
+        return kinds
+
+    def _has_phone(self, text: str) -> bool:
+        for n, match in enumerate(_PHONE.finditer(text)):
+            if n >= MAX_PHONE_CANDIDATES:
+                break
+            candidate = match.group(0)
+            digits = _digits(candidate)
+            if len(digits) < 7 or digits in self.ignored_numbers:
+                continue
+            for region in self.regions:
+                try:
+                    number = phonenumbers.parse(candidate, region)
+                except phonenumbers.NumberParseException:
+                    continue
+                if phonenumbers.is_valid_number(number):
+                    return True
+                # Fictional and reserved ranges (e.g. Ofcom's 07700 900xxx) are still numbers.
+                national = str(number.national_number)
+                if (
+                    candidate.lstrip("(").startswith(("0", "+"))
+                    and len(national) >= 9
+                    and phonenumbers.is_possible_number(number)
+                ):
+                    return True
+        return False
+
+
+def _digits(text: str) -> str:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return digits[2:] if digits.startswith("44") and len(digits) > 10 else digits.lstrip("0")
+
+
+def _adjust(
+    category: str, severity: str, reasons: list[str], indicators: int, audience: str,
+    visibility: str,
+) -> Finding:
+    why = list(reasons)
+    steps = 0
+    if indicators >= 2:
+        steps += 1
+        why.append(f"{indicators} different warning signs together")
+    if audience in RAISED_AUDIENCES:
+        steps += 1
+        why.append(f"posted in a {audience.replace('_', ' ')} space")
+    if visibility == "open" and category in RAISED_WHEN_OPEN:
+        steps += 1
+        why.append("posted in an open space")
+    return Finding(category, raise_severity(severity, steps), tuple(why))

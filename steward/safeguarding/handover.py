@@ -1,0 +1,56 @@
+"""Hand a concern over to the safeguarding leads from any profile (e.g. a steward escalating
+an item from the moderation queue). The details are sealed so the sender cannot read them back.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.orm import Session
+
+from steward.safeguarding import policy
+from steward.store import audit
+from steward.store.models import Flag, Identity, Message
+
+
+def hand_over(
+    ws,
+    session: Session,
+    *,
+    message_id: int | None,
+    person_id: int | None,
+    note: str,
+    actor: str,
+    category: str = "escalated",
+    severity: str = "high",
+) -> int:
+    """Raise a new flag for the leads inside the caller's transaction; returns its id."""
+    policy.check_category(category)
+    policy.check_severity(severity)
+    space_id = None
+    if message_id is not None:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise ValueError(f"no message with id {message_id}")
+        space_id = message.space_id
+        if person_id is None and message.identity_id is not None:
+            person_id = session.get(Identity, message.identity_id).person_id
+    now = audit.utcnow()
+    details = json.dumps(
+        {"source": "handover", "by": actor, "note": note, "reasons": []}, ensure_ascii=False
+    )
+    flag = Flag(
+        message_id=message_id,
+        person_id=person_id,
+        space_id=space_id,
+        category=category,
+        severity=severity,
+        status="new",
+        created_at=now,
+        due_at=policy.due_at(session, severity, now),
+        details_enc=ws.seal_for_safeguarding(details, "flags.details"),
+    )
+    session.add(flag)
+    session.flush()
+    audit.record(session, actor, "safeguarding.handover", "flag", flag.id)
+    return flag.id

@@ -1,0 +1,164 @@
+"""Lexicons: editable word lists per category, compiled into one Aho-Corasick automaton.
+
+File format (UTF-8 text, one pattern per line):
+
+    # comments start with '#'; the header names the source and the licence
+    [critical]                 a section: the severity of the patterns below it
+    [high secrecy]             ... optionally with an indicator name (several distinct
+                               indicators in one message raise the severity)
+    kill myself                a phrase, matched on whole words, any case, any punctuation
+    {want|wanna} to die        {a|b} gives variants
+    suicid*                    a trailing * matches any word ending (suicide, suicidal)
+
+`benign.txt` lists phrases in the same way (without sections) whose words never raise a flag
+("that joke killed me"). A malformed file is refused with its name and line number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+
+from steward.errors import BadInput
+from steward.resources import resource_path
+from steward.safeguarding.policy import CATEGORIES, SEVERITIES
+
+_SECTION = re.compile(r"^\[\s*([a-z]+)(?:\s+([a-z_]+))?\s*\]$")
+_VARIANTS = re.compile(r"\{([^{}]*)\}")
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_NOT_WORD = re.compile(r"[^\w@]+")
+BENIGN = "benign"
+MAX_VARIANTS = 512
+
+
+def normalise(text: str) -> str:
+    """Lower-case words separated by single spaces, padded with one space each side.
+
+    Apostrophes vanish ("don't" → "dont"), other punctuation becomes a word break, so that a
+    pattern " kill myself " only matches whole words."""
+    return " " + " ".join(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", text.lower())).split()) + " "
+
+
+@dataclass(frozen=True)
+class Term:
+    category: str  # a category, or "benign"
+    severity: str
+    indicator: str  # what kind of sign this is (the category name when none is given)
+    pattern: str  # the line as written, for explaining a flag
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    category: str
+    source: Path | str
+    terms: tuple[tuple[str, Term], ...]  # (automaton key, term)
+
+
+def _expand(pattern: str, where: str) -> list[str]:
+    parts = _VARIANTS.split(pattern)
+    choices = [
+        [c.strip() for c in part.split("|")] if i % 2 else [part]
+        for i, part in enumerate(parts)
+    ]
+    count = 1
+    for options in choices:
+        count *= len(options)
+    if count > MAX_VARIANTS:
+        raise BadInput(f"{where}: too many variants ({count}); split the pattern")
+    return ["".join(combo) for combo in itertools.product(*choices)]
+
+
+def _key(variant: str, where: str) -> str:
+    prefix = variant.rstrip().endswith("*")
+    body = variant.rstrip().rstrip("*")
+    if "*" in body or "{" in body or "}" in body or "[" in body:
+        raise BadInput(f"{where}: '*' only at the end, and every '{{' needs a '}}'")
+    words = normalise(body).strip()
+    if not words:
+        raise BadInput(f"{where}: the pattern is empty")
+    if prefix and len(words) < 3:
+        raise BadInput(f"{where}: a '*' pattern needs at least three letters before it")
+    return " " + words + ("" if prefix else " ")
+
+
+def parse_lexicon(text: str, category: str, source: Path | str) -> Lexicon:
+    """Parse one lexicon file's text; bad lines are refused with `source:line`."""
+    if category != BENIGN and category not in CATEGORIES:
+        raise BadInput(
+            f"{source}: unknown category {category!r} (the file name names the category: "
+            f"{', '.join(c for c in CATEGORIES if c != 'escalated')})"
+        )
+    severity, indicator = ("low", BENIGN) if category == BENIGN else (None, category)
+    terms: list[tuple[str, Term]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        where = f"{source}:{number}"
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            match = _SECTION.match(line)
+            if not match or match.group(1) not in SEVERITIES:
+                raise BadInput(
+                    f"{where}: a section must be [severity] or [severity indicator] with a "
+                    f"severity of {', '.join(SEVERITIES)}"
+                )
+            if category == BENIGN:
+                raise BadInput(f"{where}: the benign list has no sections")
+            severity, indicator = match.group(1), match.group(2) or category
+            continue
+        if severity is None:
+            raise BadInput(f"{where}: a pattern before any [severity] section")
+        if line.count("{") != line.count("}"):
+            raise BadInput(f"{where}: unbalanced braces")
+        for variant in _expand(line, where):
+            terms.append((_key(variant, where), Term(category, severity, indicator, line)))
+    if not terms:
+        raise BadInput(f"{source}: no patterns in this lexicon")
+    return Lexicon(category, source, tuple(terms))
+
+
+def read_lexicon_file(path: Path) -> Lexicon:
+    """Read `<category>.txt` (or `benign.txt`)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such lexicon file") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not UTF-8 text") from None
+    return parse_lexicon(text, path.stem, path)
+
+
+def shipped_lexicons() -> list[Lexicon]:
+    """The lexicons shipped in `resources/safeguarding/lexicons`."""
+    folder = resource_path("safeguarding", "lexicons")
+    return [read_lexicon_file(p) for p in sorted(folder.glob("*.txt"))]
+
+
+class Matcher:
+    """All lexicons in one automaton. `find(normalised)` yields (start, end, term)."""
+
+    def __init__(self, lexicons: Iterable[Lexicon]):
+        self.automaton = ahocorasick.Automaton()
+        table: dict[str, list[Term]] = {}
+        for lexicon in lexicons:
+            for key, term in lexicon.terms:
+                table.setdefault(key, []).append(term)
+        if not table:
+            raise BadInput("no lexicon patterns to match")
+        for key, terms in table.items():
+            self.automaton.add_word(key, (len(key), tuple(terms)))
+        self.automaton.make_automaton()
+        self.size = len(table)
+
+    def find(self, normalised: str) -> list[tuple[int, int, Term]]:
+        hits = []
+        for end, (length, terms) in self.automaton.iter(normalised):
+            start = end - length + 1
+            hits.extend((start, end, term) for term in terms)
+        return hits

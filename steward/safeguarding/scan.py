@@ -1,0 +1,163 @@
+"""The safeguarding scan: read messages not yet scanned, raise flags for the leads.
+
+Run by `steward scan` (with moderation) and from the desktop. It works in batches, each in one
+transaction with the watermark (`ScanState` "safeguarding"), so a cancelled or failed scan
+never loses a flag and never raises one twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from steward.jobs import CancelToken, Job, Progress
+from steward.safeguarding import policy
+from steward.safeguarding.detectors import Detector, Finding
+from steward.safeguarding.lexicon import Lexicon, parse_lexicon, shipped_lexicons
+from steward.safeguarding.signposting import helplines
+from steward.store import audit
+from steward.store.models import Flag, Identity, Message, ScanState, Setting, Space
+
+log = logging.getLogger(__name__)
+
+SCANNER = "safeguarding"
+BATCH = 20_000
+CUSTOM_LEXICON_KEY = "safeguarding.custom_lexicons"  # {category: lexicon text}
+MIN_SEVERITY_KEY = "safeguarding.min_severity"
+EXCERPT_CHARS = 280
+
+
+def workspace_lexicons(session: Session) -> list[Lexicon]:
+    """The shipped lexicons plus the workspace's own additions."""
+    lexicons = shipped_lexicons()
+    row = session.get(Setting, CUSTOM_LEXICON_KEY)
+    for category, text in sorted(((row.value if row else None) or {}).items()):
+        lexicons.append(parse_lexicon(text, category, f"workspace lexicon {category}"))
+    return lexicons
+
+
+def workspace_detector(session: Session) -> Detector:
+    """A detector built from the workspace's lexicons, phone regions and helpline numbers."""
+    numbers = [h["number"] for h in helplines(session)]
+    return Detector(workspace_lexicons(session), policy.phone_regions(session), numbers)
+
+
+def scan_job(ws, token: CancelToken | None = None) -> Job[dict]:
+    """Scan every message past the watermark; returns counts of messages and flags raised."""
+    with ws.session() as s:
+        detector = workspace_detector(s)
+        spaces = {sp.id: (sp.audience, sp.visibility) for sp in s.scalars(select(Space))}
+        state = s.get(ScanState, SCANNER)
+        start = state.last_message_id if state else 0
+        total = s.scalar(select(func.count()).select_from(Message).where(Message.id > start))
+        minimum = s.get(Setting, MIN_SEVERITY_KEY)
+        min_rank = policy.severity_rank(minimum.value if minimum else "low")
+    counts = {"messages": 0, "flags": 0, "skipped": 0} | dict.fromkeys(policy.SEVERITIES, 0)
+    watermark = start
+    yield Progress(0, total, "Scanning for safeguarding concerns")
+    while True:
+        if token is not None:
+            token.check()
+        with ws.transaction() as s:
+            rows = _batch(s, watermark)
+            if not rows:
+                break
+            found = []
+            for message_id, space_id, identity_id, text, staff in rows:
+                audience, visibility = spaces.get(space_id, ("general", "closed"))
+                try:
+                    findings = detector.detect(text, audience, visibility,
+                                               contact_details=not staff)
+                except Exception:  # one odd message never stops the scan or loses the rest
+                    log.exception("safeguarding scan skipped message %s", message_id)
+                    counts["skipped"] += 1
+                    continue
+                for finding in findings:
+                    if policy.severity_rank(finding.severity) >= min_rank:
+                        found.append((message_id, space_id, identity_id, text, finding))
+            raised = _raise_flags(ws, s, found)
+            watermark = rows[-1][0]
+            _set_watermark(s, watermark)
+            counts["messages"] += len(rows)
+            counts["flags"] += len(raised)
+            for severity in raised:
+                counts[severity] += 1
+        yield Progress(counts["messages"], total, "Scanning for safeguarding concerns")
+    if counts["messages"]:
+        with ws.transaction() as s:
+            audit.record(s, ws.actor, "safeguarding.scan", None, None,
+                         messages=counts["messages"], flags=counts["flags"])
+    return counts
+
+
+def _batch(s: Session, after: int) -> list[tuple]:
+    cursor = s.connection().connection.driver_connection.cursor()
+    try:
+        cursor.execute(
+            "SELECT m.id, m.space_id, m.identity_id, m.text, "
+            "  COALESCE(i.is_bot, 0) OR COALESCE(p.is_staff, 0) OR COALESCE(p.is_bot, 0) "
+            "FROM messages m LEFT JOIN identities i ON i.id = m.identity_id "
+            "LEFT JOIN persons p ON p.id = i.person_id "
+            "WHERE m.id > ? ORDER BY m.id LIMIT ?",
+            (after, BATCH),
+        )
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
+    """Write one flag per (message, category) not flagged before; returns their severities."""
+    if not found:
+        return []
+    ids = {f[0] for f in found}
+    existing = set(
+        s.execute(select(Flag.message_id, Flag.category).where(Flag.message_id.in_(ids))).all()
+    )
+    people = dict(
+        s.execute(
+            select(Identity.id, Identity.person_id).where(
+                Identity.id.in_({f[2] for f in found if f[2] is not None})
+            )
+        ).all()
+    )
+    now = audit.utcnow()
+    raised = []
+    for message_id, space_id, identity_id, text, finding in found:
+        if (message_id, finding.category) in existing:
+            continue
+        existing.add((message_id, finding.category))
+        flag = Flag(
+            message_id=message_id,
+            person_id=people.get(identity_id),
+            space_id=space_id,
+            category=finding.category,
+            severity=finding.severity,
+            status="new",
+            created_at=now,
+            due_at=policy.due_at(s, finding.severity, now),
+            details_enc=ws.seal_for_safeguarding(_details(finding, text), "flags.details"),
+        )
+        s.add(flag)
+        raised.append(finding.severity)
+    s.flush()
+    return raised
+
+
+def _details(finding: Finding, text: str | None) -> str:
+    return json.dumps(
+        {"source": "scan", "reasons": list(finding.reasons),
+         "excerpt": (text or "")[:EXCERPT_CHARS]},
+        ensure_ascii=False,
+    )
+
+
+def _set_watermark(s: Session, last_id: int) -> None:
+    state = s.get(ScanState, SCANNER)
+    if state is None:
+        s.add(ScanState(scanner=SCANNER, last_message_id=last_id))
+    else:
+        state.last_message_id = last_id
