@@ -79,3 +79,32 @@ def table_view(model: QAbstractItemModel, name: str, parent: QWidget | None = No
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setSortIndicatorShown(True)
     return view
+
+
+def confirm(parent: QWidget, title: str, text: str) -> bool:
+    """Ask before something that cannot be undone; the safe answer is the default."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(
+        parent, title, text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def result_label() -> QLabel:
+    """An inline line under a form that says what happened (or what went wrong)."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setAccessibleName("Result")
+    label.hide()
+    return label
+
+
+def show_result(label: QLabel, text: str, error: bool = False) -> None:
+    label.setObjectName("inlineError" if error else "")
+    label.setText(text)
+    label.setVisible(bool(text))
+    label.style().unpolish(label)
+    label.style().polish(label)

@@ -5,6 +5,8 @@ import importlib
 # Add your area's page module here (one line each).
 PAGE_MODULES: list[str] = [
     "steward.ui.pages.overview",
+    "steward.ui.pages.sources",
+    "steward.ui.pages.settings",
 ]
 
 

@@ -1,0 +1,304 @@
+"""Settings: your own passphrase and "remember on this computer", auto-lock and lock now, and —
+for admins — the workspace's profiles. Key derivation runs off the UI thread."""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from steward import keychain
+from steward.ui import widgets
+from steward.ui.main_window import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, LOCK_SHORTCUT
+from steward.ui.registry import AppContext, PageSpec, register_page
+from steward.ui.table_model import Column, PagedTableModel, list_source
+from steward.ui.widgets import PageHeader, result_label, show_result, table_view
+from steward.workspace import MIN_PASSPHRASE, ROLES
+
+PROFILE_COLUMNS = [
+    Column("name", "Profile"),
+    Column("role", "Role"),
+    Column("remembered", "Remembered here"),
+]
+
+
+def _password(name: str) -> QLineEdit:
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setAccessibleName(name)
+    return field
+
+
+def _button(text: str, name: str = "") -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(name or text)
+    return button
+
+
+class SettingsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        ws = ctx.ws
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(PageHeader(
+            "Settings", f"Signed in as {ws.profile.name} ({ws.profile.role})."))
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        content = QWidget()
+        self.column = QVBoxLayout(content)
+        self.column.setContentsMargins(0, 0, 8, 0)
+        self.column.addWidget(self._own_profile_box())
+        self.column.addWidget(self._security_box())
+        self.column.addWidget(self._profiles_box())
+        self.column.addStretch(1)
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
+        self.refresh()
+
+    # --- your profile ------------------------------------------------------------------------
+
+    def _own_profile_box(self) -> QGroupBox:
+        box = QGroupBox("Your passphrase")
+        form = QFormLayout(box)
+        self.old_passphrase = _password("Current passphrase")
+        self.new_passphrase = _password("New passphrase")
+        self.repeat_passphrase = _password("New passphrase again")
+        form.addRow("Current passphrase", self.old_passphrase)
+        form.addRow("New passphrase", self.new_passphrase)
+        form.addRow("The same again", self.repeat_passphrase)
+        self.change_button = _button("Change passphrase")
+        self.change_button.clicked.connect(self.change_passphrase)
+        form.addRow("", self.change_button)
+        self.change_result = result_label()
+        form.addRow("", self.change_result)
+
+        self.remember_status = QLabel()
+        self.remember_status.setWordWrap(True)
+        form.addRow("On this computer", self.remember_status)
+        row = QHBoxLayout()
+        self.remember_passphrase = _password("Passphrase to remember")
+        self.remember_passphrase.setPlaceholderText("Your passphrase")
+        self.remember_button = _button("Remember on this computer")
+        self.remember_button.clicked.connect(self.remember)
+        self.forget_button = _button("Forget on this computer")
+        self.forget_button.clicked.connect(self.forget)
+        row.addWidget(self.remember_passphrase, 1)
+        row.addWidget(self.remember_button)
+        row.addWidget(self.forget_button)
+        form.addRow("", row)
+        self.remember_result = result_label()
+        form.addRow("", self.remember_result)
+        return box
+
+    def change_passphrase(self) -> None:
+        old, new = self.old_passphrase.text(), self.new_passphrase.text()
+        if len(new) < MIN_PASSPHRASE:
+            show_result(self.change_result,
+                        f"The new passphrase needs at least {MIN_PASSPHRASE} characters.", True)
+            return
+        if new != self.repeat_passphrase.text():
+            show_result(self.change_result, "The two new passphrases differ.", True)
+            return
+        ws = self.ctx.ws
+        self.change_button.setEnabled(False)
+        self._run(lambda: ws.change_passphrase(old, new), self.change_result,
+                  "Passphrase changed. Use the new one next time you unlock.",
+                  after=self._passphrase_changed)
+
+    def _passphrase_changed(self) -> None:
+        for field in (self.old_passphrase, self.new_passphrase, self.repeat_passphrase):
+            field.clear()
+
+    def remember(self) -> None:
+        ws = self.ctx.ws
+        passphrase = self.remember_passphrase.text()
+
+        def work() -> bool:
+            if not ws.remember_on_this_computer(passphrase):
+                raise RuntimeError("the system keyring refused to keep the key")
+            return True
+
+        self._run(work, self.remember_result,
+                  "Remembered: this profile unlocks here without its passphrase.",
+                  after=lambda: (self.remember_passphrase.clear(), self.refresh()))
+
+    def forget(self) -> None:
+        ws = self.ctx.ws
+        self._run(ws.forget_on_this_computer, self.remember_result,
+                  "Forgotten: the passphrase will be asked for next time.", after=self.refresh)
+
+    # --- security ----------------------------------------------------------------------------
+
+    def _security_box(self) -> QGroupBox:
+        box = QGroupBox("Security")
+        form = QFormLayout(box)
+        self.auto_lock = QSpinBox()
+        self.auto_lock.setAccessibleName("Auto-lock after idle minutes")
+        self.auto_lock.setRange(0, 480)
+        self.auto_lock.setSuffix(" minutes idle")
+        self.auto_lock.setSpecialValueText("Never")
+        minutes = self.ctx.ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)
+        self.auto_lock.setValue(int(minutes))
+        self.auto_lock.valueChanged.connect(self.set_auto_lock)
+        form.addRow("Lock automatically after", self.auto_lock)
+        self.lock_button = _button(f"Lock now ({LOCK_SHORTCUT})", "Lock now")
+        self.lock_button.clicked.connect(self._lock_now)
+        form.addRow("", self.lock_button)
+        return box
+
+    def set_auto_lock(self, minutes: int) -> None:
+        """Save the auto-lock minutes in the workspace and apply them at once."""
+        ws = self.ctx.ws
+        self.ctx.run_query(lambda: ws.set_setting(AUTO_LOCK_SETTING, minutes), lambda _: None)
+        apply = getattr(self.ctx, "set_auto_lock", None)
+        if apply is not None:
+            apply(minutes * 60)
+
+    def _lock_now(self) -> None:
+        lock = getattr(self.ctx, "lock", None)
+        if lock is not None:
+            lock()
+
+    # --- profiles (admin) --------------------------------------------------------------------
+
+    def _profiles_box(self) -> QGroupBox:
+        box = QGroupBox("Profiles on this workspace")
+        layout = QVBoxLayout(box)
+        fetch, count = list_source([], PROFILE_COLUMNS)
+        self.profiles = PagedTableModel(PROFILE_COLUMNS, fetch, count)
+        self.profile_table = table_view(self.profiles, "Profiles")
+        self.profile_table.setMinimumHeight(150)
+        layout.addWidget(self.profile_table)
+        self.is_admin = self.ctx.ws.profile.role == "admin"
+        if not self.is_admin:
+            layout.addWidget(QLabel(
+                "Only an admin can add or remove profiles or reset someone's passphrase."))
+            return box
+
+        add = QHBoxLayout()
+        self.new_name = QLineEdit()
+        self.new_name.setAccessibleName("New profile name")
+        self.new_name.setPlaceholderText("Name")
+        self.new_role = QComboBox()
+        self.new_role.setAccessibleName("New profile role")
+        for role in ROLES:
+            self.new_role.addItem(role, role)
+        self.new_role_passphrase = _password("New profile passphrase")
+        self.new_role_passphrase.setPlaceholderText("Their passphrase")
+        self.add_button = _button("Add profile")
+        self.add_button.clicked.connect(self.add_profile)
+        for widget in (self.new_name, self.new_role, self.new_role_passphrase, self.add_button):
+            add.addWidget(widget)
+        layout.addLayout(add)
+
+        selected = QHBoxLayout()
+        selected.addWidget(QLabel("Selected profile:"))
+        self.reset_passphrase = _password("Reset passphrase to")
+        self.reset_passphrase.setPlaceholderText("New passphrase for them")
+        self.reset_button = _button("Reset passphrase")
+        self.reset_button.clicked.connect(self.reset_selected)
+        self.remove_button = _button("Remove profile")
+        self.remove_button.clicked.connect(self.remove_selected)
+        for widget in (self.reset_passphrase, self.reset_button, self.remove_button):
+            selected.addWidget(widget)
+        layout.addLayout(selected)
+        self.profiles_result = result_label()
+        layout.addWidget(self.profiles_result)
+        return box
+
+    def selected_profile(self) -> str | None:
+        index = self.profile_table.currentIndex()
+        return self.profiles.row_values(index.row())[0] if index.isValid() else None
+
+    def add_profile(self) -> None:
+        ws = self.ctx.ws
+        name, role = self.new_name.text().strip(), self.new_role.currentData()
+        passphrase = self.new_role_passphrase.text()
+        self._run(lambda: ws.add_profile(name, role, passphrase), self.profiles_result,
+                  f"Profile {name} ({role}) added.",
+                  after=lambda: (self.new_name.clear(), self.new_role_passphrase.clear(),
+                                 self.refresh()))
+
+    def reset_selected(self) -> None:
+        ws, name = self.ctx.ws, self.selected_profile()
+        if name is None:
+            show_result(self.profiles_result, "Select a profile in the table first.", True)
+            return
+        passphrase = self.reset_passphrase.text()
+        self._run(lambda: ws.reset_passphrase(name, passphrase), self.profiles_result,
+                  f"Passphrase of {name} reset. Tell them the new one in person.",
+                  after=lambda: (self.reset_passphrase.clear(), self.refresh()))
+
+    def remove_selected(self) -> None:
+        ws, name = self.ctx.ws, self.selected_profile()
+        if name is None:
+            show_result(self.profiles_result, "Select a profile in the table first.", True)
+            return
+        if not widgets.confirm(self, "Remove profile",
+                               f"Remove the profile {name}? They will no longer be able to "
+                               "unlock this workspace. Their past actions stay in the audit."):
+            return
+        self._run(lambda: ws.remove_profile(name), self.profiles_result,
+                  f"Profile {name} removed.", after=self.refresh)
+
+    # --- shared ------------------------------------------------------------------------------
+
+    def _run(self, fn, label: QLabel, success: str, after=None) -> None:
+        """Run `fn` off the UI thread; say `success` or the one-line problem under the form."""
+        from steward.ui import workers
+
+        worker = workers.start_query(fn)
+
+        def finished(_result) -> None:
+            if not shiboken6.isValid(label):  # the page went away (locked) meanwhile
+                return
+            self.change_button.setEnabled(True)
+            show_result(label, success)
+            if after is not None:
+                after()
+
+        def failed(message: str) -> None:
+            if not shiboken6.isValid(label):
+                return
+            self.change_button.setEnabled(True)
+            show_result(label, message[:1].upper() + message[1:], True)
+
+        worker.finished.connect(finished)
+        worker.failed.connect(failed)
+
+    def refresh(self) -> None:
+        ws = self.ctx.ws
+        self.ctx.run_query(ws.profiles, self._show_profiles)
+
+    def _show_profiles(self, profiles) -> None:
+        rows = [(p.name, p.role, p.remembered) for p in profiles]
+        self.profiles.set_source(*list_source(rows, PROFILE_COLUMNS))
+        me = next((p for p in profiles if p.name == self.ctx.ws.profile.name), None)
+        usable, reason = keychain.status()
+        remembered = bool(me and me.remembered)
+        if not usable:
+            self.remember_status.setText(f"Remembering is off: {reason}.")
+        else:
+            self.remember_status.setText(
+                "Remembered: this profile unlocks here without its passphrase." if remembered
+                else "Not remembered: the passphrase is asked for at every unlock.")
+        self.remember_passphrase.setEnabled(usable and not remembered)
+        self.remember_button.setEnabled(usable and not remembered)
+        self.forget_button.setEnabled(remembered)
+
+
+register_page(PageSpec("settings", "Settings", SettingsPage, order=100))

@@ -1,0 +1,160 @@
+"""Render every page of a demo workspace offscreen: `steward --self-test` (exit 0 when every
+page of every demo profile renders without an error) and `make screenshots` (PNG files).
+
+    python -m steward.ui.selftest --screenshots docs/screenshots
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEMO_PROFILES = ("admin", "steward", "volunteer", "lead")
+WINDOW_SIZE = (1280, 820)
+
+
+def settle(timeout: float = 60.0) -> bool:
+    """Let the event loop run until every background query has delivered; False on timeout."""
+    from PySide6.QtWidgets import QApplication
+
+    from steward.ui import workers
+
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout
+    quiet_rounds = 0
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if workers.active_workers():
+            quiet_rounds = 0
+            time.sleep(0.005)
+        else:
+            quiet_rounds += 1
+            if quiet_rounds >= 5:  # results may queue follow-up queries
+                return True
+    return False
+
+
+def render_pages(ws, out_dir: Path | None = None, prefix: str = "") -> list[str]:
+    """Open every page this profile may see, wait for its data, render it; return problems."""
+    from steward.ui.main_window import MainWindow
+
+    problems: list[str] = []
+    window = MainWindow(ws)
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    try:
+        for key in window.page_keys():
+            window.open_page(key)
+            if not settle():
+                problems.append(f"{ws.profile.name}/{key}: still loading after 60 s")
+            image = window.grab()
+            if image.isNull() or image.width() < 100:
+                problems.append(f"{ws.profile.name}/{key}: nothing was drawn")
+            elif out_dir is not None:
+                image.save(str(out_dir / f"{prefix}{key}.png"))
+        problems += [f"{ws.profile.name}/{key}: {text.splitlines()[-1]}"
+                     for key, text in window.page_errors.items()]
+        problems += [f"{ws.profile.name}: {text}"
+                     for text, error in window.notifications.history if error]
+    finally:
+        window.shutdown()
+        window.close()
+        window.deleteLater()
+        settle(5)
+    return problems
+
+
+def render_gate(path: Path, out_dir: Path | None) -> list[str]:
+    """The screens before unlocking: welcome, create, unlock (and the recovery key layout)."""
+    from steward import demo
+    from steward.ui.gate import Gate
+
+    problems = []
+    gate = Gate(path.parent / "new-workspace")
+    gate.resize(*WINDOW_SIZE)
+    gate.show()
+    gate.unlock.set_workspace(path, "admin", demo.DEMO_PASSPHRASE)
+    gate.recovery.show_key("ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6789", "Riverside Young Carers")
+    gate.create.name.setText("Riverside Young Carers")
+    gate.create.passphrase.setText("kettle orchard velvet")
+    for name, screen in (("welcome", gate.welcome), ("create-workspace", gate.create),
+                         ("recovery-key", gate.recovery), ("unlock", gate.unlock)):
+        gate.show_screen(screen)
+        settle(5)
+        image = gate.grab()
+        if image.isNull():
+            problems.append(f"{name} screen: nothing was drawn")
+        elif out_dir is not None:
+            image.save(str(out_dir / f"{name}.png"))
+    gate.close()
+    gate.deleteLater()
+    return problems
+
+
+def _run(out_dir: Path | None, members: int, messages: int, profiles: tuple[str, ...]) -> int:
+    from steward import demo
+    from steward.jobs import CancelToken, run_to_end
+    from steward.ui import workers
+    from steward.ui.app import demo_job, qt_app
+    from steward.workspace import Workspace
+
+    qt_app()
+    problems: list[str] = []
+    pages = 0
+    with tempfile.TemporaryDirectory(prefix="steward-selftest-") as tmp:
+        path = Path(tmp) / "workspace"
+        run_to_end(demo_job(path, members=members, messages=messages)(CancelToken()))
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        problems += render_gate(path, out_dir)
+        for profile in profiles:
+            ws = Workspace.unlock(path, profile, demo.DEMO_PASSPHRASE)
+            try:
+                before = len(problems)
+                problems += render_pages(ws, out_dir if profile == "admin" else None)
+                from steward.ui import registry
+
+                pages += len(registry.pages_for(ws.profile))
+                if len(problems) == before:
+                    print(f"self-test: {profile}: every page rendered", flush=True)
+            finally:
+                workers.wait_for_all(10_000)
+                ws.lock()
+    for problem in problems:
+        print(f"self-test FAILED: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"self-test passed: {pages} page views across {len(profiles)} profiles")
+    return 1 if problems else 0
+
+
+def self_test() -> int:
+    """`steward --self-test`: a demo workspace, offscreen, every page of every profile."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        return _run(None, members=300, messages=3000, profiles=DEMO_PROFILES)
+    except Exception as exc:
+        import traceback
+
+        traceback.print_exc()
+        print(f"self-test FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--screenshots", type=Path, required=True, help="folder for the PNGs")
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--messages", type=int, default=50_000)
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    for old in args.screenshots.glob("*.png"):
+        old.unlink()
+    return _run(args.screenshots, args.members, args.messages, ("admin",))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
