@@ -1,0 +1,55 @@
+"""Small, fast text facts the heuristics and rules share: links, their domains, mentions."""
+
+from __future__ import annotations
+
+import re
+
+# A link: a scheme, or "www.", or a bare domain followed by a path.
+_LINK = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"')\]]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>\"')\]]*",
+    re.IGNORECASE,
+)
+_HOST = re.compile(r"^(?:https?://)?([^/:?#\s]+)", re.IGNORECASE)
+# @handle, Slack <@U123>, Discord <@123> / <@!123>.
+_MENTION = re.compile(r"<@!?[A-Za-z0-9]+>|(?<![\w.])@[A-Za-z0-9_.-]{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+def links(text: str) -> list[str]:
+    """Every link in a message, as written."""
+    if not text or ("." not in text):
+        return []
+    return _LINK.findall(text)
+
+
+def domain(link: str) -> str:
+    """The host of a link, lower-case and without a leading "www."."""
+    match = _HOST.match(link)
+    host = (match.group(1) if match else link).lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def domains(text: str) -> list[str]:
+    return [domain(link) for link in links(text)]
+
+
+def domain_matches(host: str, listed: str) -> bool:
+    """True when `host` is `listed` or one of its subdomains."""
+    return host == listed or host.endswith("." + listed)
+
+
+def mention_count(text: str) -> int:
+    if not text or "@" not in text:
+        return 0
+    return len(_MENTION.findall(text))
+
+
+def fingerprint(text: str) -> str:
+    """The text with case and spacing folded: the same post pasted into several spaces."""
+    return _SPACES.sub(" ", text.strip().lower())
+
+
+def excerpt(text: str | None, length: int = 80) -> str:
+    """The start of a message on one line."""
+    flat = _SPACES.sub(" ", (text or "").strip())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"
