@@ -75,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     caught = probs >= 0.5
     precision = (caught & (truth == 1)).sum() / max(1, caught.sum())
     recall = (caught & (truth == 1)).sum() / max(1, (truth == 1).sum())
-    print(f"trained on {len(training)} SMS and {len(community)} community posts; held out {len(held)}: "
-          f"precision {precision:.3f}, recall {recall:.3f}; written to {args.out}")
+    print(f"trained on {len(training)} SMS and {len(community)} community posts; "
+          f"held out {len(held)}: precision {precision:.3f}, recall {recall:.3f}; "
+          f"written to {args.out}")
     return 0
 
 
