@@ -24,7 +24,9 @@ from steward.errors import BadInput, StewardError
 log = logging.getLogger("steward")
 
 # Each area adds its subcommands from its own module: `register(subparsers, common)`.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "steward.safeguarding.commands",
+]
 
 
 class Context:

@@ -1,0 +1,191 @@
+"""The case record for a referral (e.g. to the local authority): chronology, notes, decisions
+and timestamps, assembled here and written as PDF (a plain writer here for the command line;
+the desktop uses Qt's). Every export goes into the audit chain."""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from steward.errors import BadInput, StewardError
+from steward.safeguarding.access import require_lead
+from steward.safeguarding.cases import chronology
+from steward.safeguarding.flags import flag_detail
+from steward.safeguarding.policy import CATEGORY_TITLES
+from steward.store import audit
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    title: str
+    prepared_by: str
+    prepared_at: datetime
+    workspace: str
+    sections: list[Section]
+
+    def as_text(self) -> str:
+        out = [self.title, f"Prepared by {self.prepared_by} on {_t(self.prepared_at)} UTC "
+               f"from the workspace {self.workspace}.", "CONFIDENTIAL: safeguarding record.", ""]
+        for section in self.sections:
+            out += [section.heading, *section.lines, ""]
+        return "\n".join(out)
+
+    def as_html(self) -> str:
+        parts = [
+            f"<h1>{html.escape(self.title)}</h1>",
+            f"<p>Prepared by {html.escape(self.prepared_by)} on {_t(self.prepared_at)} UTC "
+            f"from the workspace {html.escape(self.workspace)}.<br/>"
+            "<b>CONFIDENTIAL: safeguarding record.</b></p>",
+        ]
+        for section in self.sections:
+            parts.append(f"<h2>{html.escape(section.heading)}</h2>")
+            parts += [f"<p>{html.escape(line)}</p>" for line in section.lines]
+        return "\n".join(parts)
+
+
+def _t(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+def flag_record(ws, flag_id: int) -> CaseRecord:
+    """The record of one flag: the concern, the message, every entry, then the person's
+    chronology across platforms."""
+    require_lead(ws)
+    d = flag_detail(ws, flag_id)
+    r = d.row
+    concern = [
+        f"Flag {r.id}: {CATEGORY_TITLES.get(r.category, r.category)}, severity {r.severity}.",
+        f"Raised {_t(r.created_at)}; triage due {_t(r.due_at)}; status {r.status}"
+        + (f"; assigned to {r.assigned_to}" if r.assigned_to else "") + ".",
+        f"Where: {r.space or '—'} ({r.platform or '—'}), message {r.message_platform_id or '—'}"
+        f" posted {_t(d.message_at)}.",
+        f"Person: {r.person or 'unknown'}" + (f" (id {r.person_id})" if r.person_id else ""),
+    ]
+    if d.reasons:
+        concern.append("Why it was flagged: " + "; ".join(d.reasons))
+    if d.handover_note:
+        concern.append(f"Handed over by {d.handed_over_by}: {d.handover_note}")
+    if d.outcome:
+        concern.append(f"Outcome: {d.outcome.get('outcome')}"
+                       + (f" (reason: {d.outcome['reason']})" if d.outcome.get("reason") else ""))
+    sections = [Section("The concern", concern)]
+    if d.message_text is not None:
+        sections.append(Section("The message, as posted", [d.message_text]))
+    sections.append(Section("Case entries (append-only; corrections point at what they amend)", [
+        f"[{_t(e.at)}] #{e.id} {e.author}: {e.summary}"
+        + (f" (amended by #{', #'.join(map(str, e.amended_by))})" if e.amended_by else "")
+        for e in d.entries
+    ] or ["No entries yet."]))
+    if r.person_id is not None:
+        sections += _chronology_sections(ws, r.person_id)
+    return CaseRecord(f"Safeguarding case record: flag {r.id}", ws.actor, audit.utcnow(),
+                      ws.name, sections)
+
+
+def person_record(ws, person_id: int) -> CaseRecord:
+    """The record of everything about one person."""
+    require_lead(ws)
+    sections = _chronology_sections(ws, person_id)
+    return CaseRecord(f"Safeguarding chronology: person {person_id}", ws.actor, audit.utcnow(),
+                      ws.name, sections)
+
+
+def _chronology_sections(ws, person_id: int) -> list[Section]:
+    c = chronology(ws, person_id)
+    who = [f"{c.person} (person {c.person_id})"] + [
+        f"Identity on {platform}: {name}" for platform, name in c.identities
+    ]
+    lines = []
+    for item in c.items:
+        place = " ".join(x for x in (item.platform, item.space) if x)
+        where = f" [{place}]" if place else ""
+        by = f" by {item.author}" if item.author else ""
+        lines.append(f"{_t(item.at)} {item.title}{by}{where}: {item.text}")
+    return [Section("Person", who), Section("Chronology across all platforms", lines or ["—"])]
+
+
+def write_pdf(record: CaseRecord, path: Path) -> None:
+    """A plain A4 PDF of the record (Helvetica; characters outside Latin-1 become '?')."""
+    lines: list[tuple[str, int]] = [(record.title, 14)]
+    for raw in record.as_text().splitlines()[1:]:
+        heading = any(raw == s.heading for s in record.sections)
+        wrapped = textwrap.wrap(raw, 92) or [""]
+        lines += [(w, 12 if heading else 10) for w in wrapped]
+    pages: list[list[tuple[str, int]]] = [[]]
+    height = 0
+    for line in lines:
+        if height + line[1] + 4 > 740:
+            pages.append([])
+            height = 0
+        pages[-1].append(line)
+        height += line[1] + 4
+    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+                            b"/Encoding /WinAnsiEncoding >>"]
+    kids = []
+    for number, page in enumerate(pages, start=1):
+        ops = ["BT", "50 800 Td"]
+        for text, size in page:
+            ops += [f"/F1 {size} Tf", f"0 -{size + 4} Td", f"({_pdf_string(text)}) Tj"]
+        ops += ["ET", "BT /F1 8 Tf 50 30 Td "
+                f"(Confidential safeguarding record - page {number} of {len(pages)}) Tj ET"]
+        stream = "\n".join(ops).encode("cp1252", errors="replace")
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        content = len(objects)
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents "
+                       f"{content} 0 R /Resources << /Font << /F1 3 0 R >> >> >>".encode())
+        kids.append(f"{len(objects)} 0 R")
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+            .encode())
+    Path(path).write_bytes(bytes(out))
+
+
+def _pdf_string(text: str) -> str:
+    text = text.encode("cp1252", errors="replace").decode("cp1252")
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def export_case_record(
+    ws,
+    path: Path,
+    *,
+    flag_id: int | None = None,
+    person_id: int | None = None,
+    writer: Callable[[CaseRecord, Path], None] = write_pdf,
+) -> CaseRecord:
+    """Assemble the record of a flag or a person, write it with `writer` and log the export."""
+    require_lead(ws)
+    if (flag_id is None) == (person_id is None):
+        raise BadInput("export the record of one flag or of one person")
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise BadInput(f"{path.parent} is not a folder")
+    record = flag_record(ws, flag_id) if flag_id is not None else person_record(ws, person_id)
+    try:
+        writer(record, path)
+    except OSError as err:
+        raise StewardError(f"could not write {path}: {err.strerror or err}") from None
+    with ws.transaction() as s:
+        subject = ("flag", flag_id) if flag_id is not None else ("person", person_id)
+        audit.record(s, ws.actor, "safeguarding.export", *subject,
+                     sections=len(record.sections))
+    return record
