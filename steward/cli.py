@@ -26,6 +26,9 @@ log = logging.getLogger("steward")
 # Each area adds its subcommands from its own module: `register(subparsers, common)`.
 COMMAND_MODULES: list[str] = [
     "steward.safeguarding.commands",
+    "steward.engagement.commands",
+    "steward.hygiene.commands",
+    "steward.connectors.commands",
 ]
 
 

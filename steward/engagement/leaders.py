@@ -1,0 +1,120 @@
+"""Leader candidates: members to invite into leadership, ranked by quality, not volume.
+
+The guides say to recruit top contributors "by quality not quantity". For each member with at
+least `MIN_POSTS` messages in the period, active in at least two of its weeks, four signals are
+measured over the period:
+
+- replies their posts receive from other people, per post (their posts start conversations);
+- reactions per post (people value what they write);
+- answers: threads started by someone else in which they were first to respond;
+- consistency: the share of the period's weeks (since their first message) they posted in.
+
+Each signal becomes a percentile rank among the eligible members; the score is
+100 × (0.3 replies + 0.25 reactions + 0.25 answers + 0.2 consistency). The raw count of messages
+is deliberately not a signal. Each candidate carries the reasons that lifted them most.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from steward.engagement.activity import ActivityTable
+
+MIN_POSTS = 5
+TOP = 10
+WEIGHTS = {"replies": 0.3, "reactions": 0.25, "answers": 0.25, "consistency": 0.2}
+
+
+def leader_candidates(
+    table: ActivityTable, usable, threads: dict[str, Any], since_n: int, until_n: int, tz: str,
+    names, top: int = TOP,
+) -> list:
+    """The `top` leader candidates, best first (see the module docstring for the score)."""
+    import numpy as np
+    import pandas as pd
+
+    from steward.engagement.metrics import LeaderCandidate, local_day_numbers
+
+    idx = np.flatnonzero(usable)
+    day = local_day_numbers(table.ts[idx], tz)
+    first_day = pd.Series(day).groupby(table.person[idx]).min()
+    in_period = (day >= since_n) & (day <= until_n)
+    idx, day = idx[in_period], day[in_period]
+    if len(idx) == 0:
+        return []
+    person = table.person[idx]
+    posts = pd.Series(1, index=person).groupby(level=0).sum()
+    reactions = pd.Series(table.reactions[idx], index=person).groupby(level=0).sum()
+
+    # Replies received: any reply in the period by someone else to one of their messages.
+    target = np.where(table.parent[idx] != 0, table.parent[idx], table.thread[idx])
+    is_reply = target != table.msg[idx]
+    pos = np.searchsorted(table.msg, target[is_reply])
+    pos = np.minimum(pos, len(table.msg) - 1)
+    found = table.msg[pos] == target[is_reply]
+    target_author = table.person[pos[found]]
+    replier = person[is_reply][found]
+    to_other = target_author != replier
+    replies = pd.Series(1, index=target_author[to_other]).groupby(level=0).sum()
+
+    answered = threads["responder"][threads["responder"] != 0]
+    answers = pd.Series(1, index=answered).groupby(level=0).sum()
+
+    weeks_active = pd.Series((day - since_n) // 7, index=person).groupby(level=0).nunique()
+
+    frame = pd.DataFrame({"posts": posts})
+    frame["reactions"] = reactions
+    frame["replies"] = replies.reindex(frame.index, fill_value=0)
+    frame["answers"] = answers.reindex(frame.index, fill_value=0)
+    frame["weeks_active"] = weeks_active
+    start = np.maximum(first_day.reindex(frame.index).to_numpy(), since_n)
+    frame["weeks"] = np.ceil((until_n - start + 1) / 7).astype(int).clip(min=1)
+    frame = frame[(frame.posts >= MIN_POSTS) & (frame.weeks_active >= 2)]
+    if frame.empty:
+        return []
+    signals = pd.DataFrame({
+        "replies": frame.replies / frame.posts,
+        "reactions": frame.reactions / frame.posts,
+        "answers": frame.answers.astype(float),
+        "consistency": (frame.weeks_active / frame.weeks).clip(upper=1.0),
+    })
+    ranks = signals.rank(pct=True, method="average")
+    score = sum(ranks[k] * w for k, w in WEIGHTS.items()) * 100
+    best = score.sort_values(ascending=False, kind="stable").head(top)
+    who = names([int(p) for p in best.index])
+    out = []
+    for pid, value in best.items():
+        row, sig, rank = frame.loc[pid], signals.loc[pid], ranks.loc[pid]
+        out.append(LeaderCandidate(
+            person_id=int(pid),
+            name=who.get(int(pid), f"person {pid}"),
+            score=round(float(value), 1),
+            reasons=_reasons(row, sig, rank),
+            posts=int(row.posts),
+            replies_received=int(row.replies),
+            reactions=int(row.reactions),
+            answers=int(row.answers),
+            weeks_active=int(row.weeks_active),
+            weeks=int(row.weeks),
+        ))
+    return out
+
+
+def _top(rank: float) -> str:
+    """" (top 10%)" for a percentile rank of 0.9 or more, in steps of 5%; nothing below 0.75."""
+    return f" (top {max(5, math.ceil((1 - rank) * 20) * 5)}%)" if rank >= 0.75 else ""
+
+
+def _reasons(row, sig, rank) -> list[str]:
+    said = {
+        "replies": f"{sig.replies:.1f} replies from others per post{_top(rank.replies)}",
+        "reactions": f"{sig.reactions:.1f} reactions per post{_top(rank.reactions)}",
+        "answers": f"first to answer {int(row.answers)} other people's threads"
+                   f"{_top(rank.answers)}",
+        "consistency": f"active in {int(row.weeks_active)} of {int(row.weeks)} weeks"
+                       f"{_top(rank.consistency)}",
+    }
+    order = sorted(WEIGHTS, key=lambda k: -rank[k] * WEIGHTS[k])
+    strong = [said[k] for k in order if rank[k] >= 0.5]
+    return (strong or [said[order[0]]])[:3]

@@ -1,0 +1,599 @@
+"""Engagement metrics: what a steward should do next, computed from the activity table.
+
+Definitions follow CHAOSS (Community Health Analytics in Open Source Software) metrics and
+Discourse's admin reports. Every figure counts *members*: bots are always left out and staff
+are left out unless `include_staff` is set. Days are calendar days in the workspace's time zone
+(setting `engagement.timezone`, default UTC), so a message at 23:30 UTC in British Summer Time
+counts on the next day, and the days when clocks change have 23 or 25 hours.
+
+- **Active members** (Discourse DAU/WAU/MAU): distinct members who posted at least one message
+  on a day / in the 7 days / in the 30 days ending on that day. The headline figures
+  (`active_members`) count the last 24 hours, 7 days and 30 days before the report's time.
+- **Stickiness** (Discourse "DAU/MAU"): the mean of daily active members over the 30 days ending
+  on the period's last day, divided by the monthly active members on that day.
+- **Messages per day**: messages by members, per day.
+- **New contributors** (CHAOSS "New Contributors"): members whose first message ever, within the
+  chosen spaces, falls in the period.
+- **Returning members** (CHAOSS "Inactive/Returning Contributors"): members active in the period
+  who had also posted before it.
+- **Time to first response** (CHAOSS "Time to First Response", Discourse "Time to first
+  response"): for each thread started by a member in the period, the time until the first
+  message in it by someone else (a bot's message is not a response; staff's is). Reported as
+  the median and the 90th percentile in hours (linear interpolation), never the mean, which a
+  few forgotten threads would swamp. **Threads with no response** counts those still waiting.
+- **Silence alerts**: days since a space's last message by a person (not a bot) as of now or of
+  the period's end, if earlier; amber from `Space.silence_amber_days` (5 by default), red from
+  `Space.silence_red_days` (7).
+- **Cohort retention** (CHAOSS "Retention"): members grouped by the month of their first message;
+  for each later month, the share of the group that posted in it.
+- **Contributor absence factor** (CHAOSS "Bus Factor"): the fewest members whose messages make
+  at least half of all messages in the period.
+- **Leader candidates**: see `steward.engagement.leaders`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from steward.engagement.activity import ActivityTable, SpaceInfo, load_activity
+from steward.errors import BadInput
+from steward.store.audit import utcnow
+from steward.workspace import Workspace
+
+TIMEZONE_SETTING = "engagement.timezone"
+DEFAULT_PERIOD_DAYS = 90
+COHORT_MONTHS = 12
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which part of the community: spaces (ids), platforms, a cohort's people. Empty = all."""
+
+    space_ids: frozenset[int] = frozenset()
+    platforms: frozenset[str] = frozenset()
+    person_ids: frozenset[int] | None = None
+    include_staff: bool = False
+
+
+@dataclass(frozen=True)
+class Period:
+    """Calendar days `since`..`until`, both included, in the workspace's time zone."""
+
+    since: date
+    until: date
+
+    @classmethod
+    def last_days(cls, days: int, until: date) -> Period:
+        return cls(until - timedelta(days=days - 1), until)
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+
+@dataclass(frozen=True)
+class SilenceAlert:
+    """A space and how long it has been quiet: silence is ok, amber or red."""
+
+    space_id: int
+    name: str
+    source: str
+    platform: str
+    last_activity: datetime | None
+    silent_days: int | None
+    silence: str
+    amber_days: int
+    red_days: int
+
+
+@dataclass(frozen=True)
+class SpaceFigures:
+    space_id: int
+    name: str
+    platform: str
+    messages: int
+    active_members: int
+    new_contributors: int
+    median_first_response_hours: float | None
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    cohort: str  # "2026-03"
+    size: int
+    retention: list[float]  # share active in month 0, 1, 2, … after the first
+
+
+@dataclass(frozen=True)
+class LeaderCandidate:
+    person_id: int
+    name: str
+    score: float
+    reasons: list[str]
+    posts: int
+    replies_received: int
+    reactions: int
+    answers: int
+    weeks_active: int
+    weeks: int
+
+
+@dataclass
+class EngagementReport:
+    period: Period
+    timezone: str
+    as_of: datetime
+    days: list[date]
+    messages_per_day: list[int]
+    active_per_day: list[int]
+    active_per_week: list[int]  # rolling 7 days ending on each day
+    active_per_month: list[int]  # rolling 30 days ending on each day
+    new_per_day: list[int]
+    active_members: dict[str, int]
+    stickiness: float | None
+    messages: int
+    new_contributors: int
+    returning_members: int
+    threads_started: int
+    threads_without_response: int
+    first_response_median_hours: float | None
+    first_response_p90_hours: float | None
+    contributor_absence_factor: int
+    silence: list[SilenceAlert]
+    cohorts: list[CohortRow]
+    leader_candidates: list[LeaderCandidate]
+    spaces: list[SpaceFigures]
+    unanswered_thread_ids: list[int] = field(default_factory=list)
+
+
+def workspace_timezone(ws: Workspace) -> str:
+    return ws.get_setting(TIMEZONE_SETTING, "UTC") or "UTC"
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"unknown time zone {name!r}: use a name such as Europe/London") from None
+
+
+def set_workspace_timezone(ws: Workspace, name: str) -> None:
+    """Set the time zone engagement days are counted in (an IANA name)."""
+    check_timezone(name)
+    ws.set_setting(TIMEZONE_SETTING, name)
+
+
+def today_in(tz: str, now: datetime | None = None) -> date:
+    now = now or utcnow()
+    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(check_timezone(tz)).date()
+
+
+def local_day_numbers(ts, tz: str):
+    """Unix seconds (UTC) to local calendar day numbers (days since 1970-01-01).
+
+    Offsets change only on quarter hours, so each quarter hour of the span is converted once
+    and looked up: fast on millions of messages, exact on daylight-saving days.
+    """
+    import numpy as np
+    import pandas as pd
+
+    ts = np.asarray(ts, dtype=np.int64)
+    if tz == "UTC" or len(ts) == 0:
+        return ts // 86400
+    quarter = ts // 900
+    lo = int(quarter.min())
+    grid = np.arange(lo, int(quarter.max()) + 1, dtype=np.int64) * 900
+    local = pd.to_datetime(grid, unit="s", utc=True).tz_convert(tz).tz_localize(None)
+    days = local.values.astype("datetime64[D]").astype(np.int64)
+    return days[quarter - lo]
+
+
+def local_day_bounds_utc(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The naive-UTC start and end of a local calendar day (23 or 25 hours on clock changes)."""
+    zone = check_timezone(tz)
+    utc = ZoneInfo("UTC")
+    start = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(utc)
+    nxt = day + timedelta(days=1)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone).astimezone(utc)
+    return start.replace(tzinfo=None), end.replace(tzinfo=None)
+
+
+def _day_number(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def _month_number(day_numbers):
+    import numpy as np
+
+    months = np.asarray(day_numbers, dtype="datetime64[D]").astype("datetime64[M]")
+    return months.astype(np.int64)
+
+
+def default_period(ws: Workspace, now: datetime | None = None) -> Period:
+    return Period.last_days(DEFAULT_PERIOD_DAYS, today_in(workspace_timezone(ws), now))
+
+
+def engagement_report(
+    ws: Workspace,
+    period: Period | None = None,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+    timezone: str | None = None,
+    table: ActivityTable | None = None,
+) -> EngagementReport:
+    """Every engagement figure for a period and scope, from one read of the activity table."""
+    tz = timezone or workspace_timezone(ws)
+    check_timezone(tz)
+    period = period or Period.last_days(DEFAULT_PERIOD_DAYS, today_in(tz, now))
+    if period.since > period.until:
+        raise BadInput(f"the period starts ({period.since}) after it ends ({period.until})")
+    table = table if table is not None else load_activity(ws)
+    names = _person_names(ws)
+    return compute_report(table, period, scope or Scope(), now or utcnow(), tz, names)
+
+
+def _person_names(ws: Workspace):
+    from sqlalchemy import select
+
+    from steward.store.models import Person
+
+    def lookup(ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        with ws.session() as s:
+            return dict(s.execute(
+                select(Person.id, Person.display_name).where(Person.id.in_(ids))).all())
+
+    return lookup
+
+
+def compute_report(
+    table: ActivityTable, period: Period, scope: Scope, now: datetime, tz: str, names,
+) -> EngagementReport:
+    """The report from an activity table (pure computation; `names(ids)` gives display names)."""
+    import numpy as np
+
+    from steward.engagement.leaders import leader_candidates
+
+    spaces = [sp for sp in table.spaces if _in_scope(sp, scope)]
+    space_ids = np.array([sp.id for sp in spaces], dtype=np.int64)
+    human = ~table.is_bot
+    in_scope = np.isin(table.space, space_ids) & human
+    if scope.person_ids is not None:
+        in_scope &= np.isin(table.person, np.fromiter(scope.person_ids, dtype=np.int64))
+    # Staff and bots still answer threads and break silences; they are not counted as members.
+    member = in_scope & (scope.include_staff | ~table.is_staff)
+
+    since_n, until_n = _day_number(period.since), _day_number(period.until)
+    as_of = min(now, local_day_bounds_utc(period.until, tz)[1])
+    as_of_ts = int((as_of - datetime(1970, 1, 1)).total_seconds())
+    upto = table.ts < as_of_ts
+
+    idx = np.flatnonzero(in_scope & upto)
+    day = local_day_numbers(table.ts[idx], tz)
+    person = table.person[idx]
+    is_member = member[idx]
+    mday, mperson = day[is_member], person[is_member]
+    in_period = (mday >= since_n) & (mday <= until_n)
+
+    n_days = period.days
+    messages_per_day = np.bincount(mday[in_period] - since_n, minlength=n_days)
+
+    # Distinct (person, day) pairs, sorted by person then day.
+    pair = np.unique(mperson.astype(np.int64) * 1_000_000 + mday)
+    p_person, p_day = pair // 1_000_000, pair % 1_000_000
+    window = (p_day >= since_n) & (p_day <= until_n)
+    active_per_day = np.bincount(p_day[window] - since_n, minlength=n_days)
+    active_week = _rolling_distinct(p_person, p_day, 7, since_n, n_days)
+    active_month = _rolling_distinct(p_person, p_day, 30, since_n, n_days)
+
+    first_day = _first_day_per_person(p_person, p_day)  # dict-like arrays
+    fp_person, fp_day = first_day
+    new_mask = (fp_day >= since_n) & (fp_day <= until_n)
+    new_per_day = np.bincount(fp_day[new_mask] - since_n, minlength=n_days)
+    active_people = np.unique(p_person[window])
+    earlier = fp_person[fp_day < since_n]
+    returning = int(np.isin(active_people, earlier).sum())
+
+    last30 = active_per_day[-30:]
+    mau = int(active_month[-1]) if n_days else 0
+    stickiness = round(float(last30.mean()) / mau, 3) if mau else None
+
+    threads = _first_responses(table, in_scope & upto, member, since_n, until_n, tz)
+    waits = threads["wait_hours"]
+    answered = ~np.isnan(waits)
+    median = _percentile(waits[answered], 50)
+    p90 = _percentile(waits[answered], 90)
+
+    counts = np.bincount(mperson[in_period])
+    absence = _absence_factor(counts)
+
+    cohorts = _cohorts(fp_person, fp_day, p_person, p_day, period)
+    silence = _silence(table, spaces, human & upto, as_of, as_of_ts)
+    per_space = _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
+                           since_n, until_n, threads)
+    leaders = leader_candidates(table, member & upto, threads, since_n, until_n, tz, names)
+
+    return EngagementReport(
+        period=period,
+        timezone=tz,
+        as_of=as_of,
+        days=[period.since + timedelta(days=i) for i in range(n_days)],
+        messages_per_day=messages_per_day.tolist(),
+        active_per_day=active_per_day.tolist(),
+        active_per_week=active_week.tolist(),
+        active_per_month=active_month.tolist(),
+        new_per_day=new_per_day.tolist(),
+        active_members=_active_members(table, member & upto, as_of_ts),
+        stickiness=stickiness,
+        messages=int(messages_per_day.sum()),
+        new_contributors=int(new_mask.sum()),
+        returning_members=returning,
+        threads_started=int(len(waits)),
+        threads_without_response=int((~answered).sum()),
+        first_response_median_hours=median,
+        first_response_p90_hours=p90,
+        contributor_absence_factor=absence,
+        silence=silence,
+        cohorts=cohorts,
+        leader_candidates=leaders,
+        spaces=per_space,
+        unanswered_thread_ids=threads["thread"][~answered].tolist(),
+    )
+
+
+def _active_members(table, usable, as_of_ts: int) -> dict[str, int]:
+    """Distinct members who posted in the 24 hours, 7 days and 30 days before `as_of`."""
+    import numpy as np
+
+    ts, person = table.ts[usable], table.person[usable]
+    return {
+        label: int(len(np.unique(person[ts >= as_of_ts - days * 86400])))
+        for label, days in (("day", 1), ("week", 7), ("month", 30))
+    }
+
+
+def _in_scope(space: SpaceInfo, scope: Scope) -> bool:
+    if scope.space_ids and space.id not in scope.space_ids:
+        return False
+    return not scope.platforms or space.platform in scope.platforms
+
+
+def _rolling_distinct(p_person, p_day, width: int, since_n: int, n_days: int):
+    """Distinct people active in the `width` days ending on each day of the period.
+
+    Each (person, day) pair counts on the days it covers up to the person's next active day,
+    so a person is counted once per day however many of their days fall in the window.
+    """
+    import numpy as np
+
+    if len(p_day) == 0:
+        return np.zeros(n_days, dtype=np.int64)
+    nxt = np.empty_like(p_day)
+    nxt[:-1] = np.where(p_person[1:] == p_person[:-1], p_day[1:], np.iinfo(np.int64).max)
+    nxt[-1] = np.iinfo(np.int64).max
+    start = p_day
+    stop = np.minimum(p_day + width, nxt)  # exclusive
+    lo, hi = since_n, since_n + n_days
+    start = np.clip(start, lo, hi)
+    stop = np.clip(stop, lo, hi)
+    keep = stop > start
+    diff = np.zeros(n_days + 1, dtype=np.int64)
+    np.add.at(diff, start[keep] - lo, 1)
+    np.add.at(diff, stop[keep] - lo, -1)
+    return np.cumsum(diff[:-1])
+
+
+def _first_day_per_person(p_person, p_day):
+    import numpy as np
+
+    if len(p_person) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    first = np.ones(len(p_person), dtype=bool)
+    first[1:] = p_person[1:] != p_person[:-1]
+    return p_person[first], p_day[first]
+
+
+def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, Any]:
+    """Threads started by members in the period, each with its first response by someone else.
+
+    Returns arrays: thread (root message id), author, root_day, wait_hours (NaN when still
+    waiting) and responder (person id, 0 when none).
+    """
+    import numpy as np
+    import pandas as pd
+
+    is_root = usable & member & (table.msg == table.thread)
+    root_idx = np.flatnonzero(is_root)
+    root_day = local_day_numbers(table.ts[root_idx], tz)
+    keep = (root_day >= since_n) & (root_day <= until_n)
+    root_idx, root_day = root_idx[keep], root_day[keep]
+    roots = table.msg[root_idx]  # sorted, as message ids are
+    empty = {"thread": roots, "author": table.person[root_idx], "root_day": root_day,
+             "wait_hours": np.full(len(roots), np.nan), "responder": np.zeros(len(roots),
+                                                                              dtype=np.int64)}
+    if len(roots) == 0:
+        return empty
+    reply = usable & (table.msg != table.thread)
+    reply_idx = np.flatnonzero(reply & np.isin(table.thread, roots))
+    pos = np.searchsorted(roots, table.thread[reply_idx])
+    author = table.person[root_idx]
+    by_other = table.person[reply_idx] != author[pos]
+    later = table.ts[reply_idx] >= table.ts[root_idx][pos]
+    reply_idx, pos = reply_idx[by_other & later], pos[by_other & later]
+    frame = pd.DataFrame({"pos": pos, "ts": table.ts[reply_idx],
+                          "person": table.person[reply_idx]})
+    first = frame.sort_values(["pos", "ts"], kind="stable").drop_duplicates("pos")
+    wait = np.full(len(roots), np.nan)
+    responder = np.zeros(len(roots), dtype=np.int64)
+    fpos = first["pos"].to_numpy()
+    wait[fpos] = (first["ts"].to_numpy() - table.ts[root_idx][fpos]) / 3600.0
+    responder[fpos] = first["person"].to_numpy()
+    empty.update(wait_hours=wait, responder=responder)
+    return empty
+
+
+def _percentile(values, q: float) -> float | None:
+    import numpy as np
+
+    if len(values) == 0:
+        return None
+    return round(float(np.percentile(values, q)), 2)
+
+
+def _absence_factor(counts) -> int:
+    import numpy as np
+
+    total = int(counts.sum()) if len(counts) else 0
+    if total == 0:
+        return 0
+    ordered = np.sort(counts[counts > 0])[::-1]
+    return int(np.searchsorted(np.cumsum(ordered) * 2, total) + 1)
+
+
+def _cohorts(fp_person, fp_day, p_person, p_day, period: Period) -> list[CohortRow]:
+    import numpy as np
+
+    if len(fp_person) == 0:
+        return []
+    last_month = int(_month_number([_day_number(period.until)])[0])
+    first_month = min(int(_month_number([_day_number(period.since)])[0]),
+                      last_month - COHORT_MONTHS + 1)
+    cohort_month = _month_number(fp_day)
+    cohort_of = np.full(int(fp_person.max()) + 1, -1, dtype=np.int64)
+    cohort_of[fp_person] = cohort_month
+    active = np.unique(p_person * 100_000 + _month_number(p_day))  # distinct (person, month)
+    a_person, a_month = active // 100_000, active % 100_000
+    a_cohort = cohort_of[a_person]
+    rows = []
+    for c in range(first_month, last_month + 1):
+        size = int((cohort_month == c).sum())
+        if size == 0:
+            continue
+        mine = (a_cohort == c) & (a_month <= last_month)
+        by_offset = np.bincount(a_month[mine] - c, minlength=last_month - c + 1)
+        label = str(np.datetime64(c, "M"))
+        rows.append(CohortRow(label, size, [round(int(v) / size, 3) for v in by_offset]))
+    return rows
+
+
+def _silence(table, spaces, usable, as_of: datetime, as_of_ts: int) -> list[SilenceAlert]:
+    import numpy as np
+
+    alerts = []
+    if len(table):
+        order = np.flatnonzero(usable)
+        last = {}
+        if len(order):
+            sp, ts = table.space[order], table.ts[order]
+            best = np.full(int(sp.max()) + 1, -1, dtype=np.int64)
+            np.maximum.at(best, sp, ts)
+            last = {i: int(v) for i, v in enumerate(best.tolist()) if v >= 0}
+    else:
+        last = {}
+    for sp in spaces:
+        seen = last.get(sp.id)
+        last_at = datetime(1970, 1, 1) + timedelta(seconds=seen) if seen is not None else None
+        since = last_at or sp.created_at
+        silent = (as_of - since).days if since is not None else None
+        alerts.append(SilenceAlert(
+            sp.id, sp.name, sp.source, sp.platform, last_at, silent,
+            silence_level(silent, sp.silence_amber_days, sp.silence_red_days),
+            sp.silence_amber_days, sp.silence_red_days,
+        ))
+    order = {"red": 0, "amber": 1, "ok": 2}
+    return sorted(alerts, key=lambda a: (order[a.silence], -(a.silent_days or 0), a.name))
+
+
+def silence_level(silent_days: int | None, amber: int, red: int) -> str:
+    """ok, amber or red for a number of quiet days (None: never any activity → red)."""
+    if silent_days is None or silent_days >= red:
+        return "red"
+    return "amber" if silent_days >= amber else "ok"
+
+
+def _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day, since_n,
+               until_n, threads) -> list[SpaceFigures]:
+    import numpy as np
+
+    space = table.space[idx][is_member][in_period]
+    person = table.person[idx][is_member][in_period]
+    msgs = np.bincount(space, minlength=max((s.id for s in spaces), default=0) + 1)
+    pairs = np.unique(space.astype(np.int64) * 10_000_000 + person)
+    active = np.bincount(pairs // 10_000_000, minlength=len(msgs))
+    # New to a space: first message in that space falls in the period.
+    all_space = table.space[idx][is_member]
+    all_person = table.person[idx][is_member]
+    all_day = day[is_member]
+    order = np.lexsort((all_day, all_person, all_space))
+    key = all_space[order].astype(np.int64) * 10_000_000 + all_person[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    fday, fspace = all_day[order][first], all_space[order][first]
+    new = np.bincount(fspace[(fday >= since_n) & (fday <= until_n)], minlength=len(msgs))
+    root_space = table.space[np.searchsorted(table.msg, threads["thread"])] if len(
+        threads["thread"]) else np.zeros(0, dtype=np.int64)
+    out = []
+    for sp in spaces:
+        waits = threads["wait_hours"][root_space == sp.id]
+        waits = waits[~np.isnan(waits)]
+        out.append(SpaceFigures(sp.id, sp.name, sp.platform,
+                                int(msgs[sp.id]) if sp.id < len(msgs) else 0,
+                                int(active[sp.id]) if sp.id < len(active) else 0,
+                                int(new[sp.id]) if sp.id < len(new) else 0,
+                                _percentile(waits, 50)))
+    return out
+
+
+def report_as_json(report: EngagementReport) -> dict[str, Any]:
+    """The report in the command-line contract's shape (DESIGN.md), plus everything else."""
+
+    def when(dt: datetime | None) -> str | None:
+        return dt.isoformat(timespec="seconds") if dt else None
+
+    return {
+        "period": {"since": report.period.since.isoformat(),
+                   "until": report.period.until.isoformat(), "timezone": report.timezone},
+        "as_of": when(report.as_of),
+        "spaces": [
+            {"name": a.name, "source": a.source, "platform": a.platform,
+             "last_activity": when(a.last_activity), "silent_days": a.silent_days,
+             "silence": a.silence, "amber_days": a.amber_days, "red_days": a.red_days}
+            for a in report.silence
+        ],
+        "active_members": dict(report.active_members),
+        "stickiness": report.stickiness,
+        "time_to_first_response_hours": {
+            "median": report.first_response_median_hours,
+            "p90": report.first_response_p90_hours,
+        },
+        "threads_started": report.threads_started,
+        "threads_without_response": report.threads_without_response,
+        "messages": report.messages,
+        "new_contributors": report.new_contributors,
+        "returning_members": report.returning_members,
+        "contributor_absence_factor": report.contributor_absence_factor,
+        "leader_candidates": [
+            {"person_id": c.person_id, "name": c.name, "score": c.score, "reasons": c.reasons}
+            for c in report.leader_candidates
+        ],
+        "cohort_retention": [
+            {"cohort": c.cohort, "size": c.size, "retention": c.retention}
+            for c in report.cohorts
+        ],
+        "per_space": [
+            {"name": s.name, "platform": s.platform, "messages": s.messages,
+             "active_members": s.active_members, "new_contributors": s.new_contributors,
+             "median_first_response_hours": s.median_first_response_hours}
+            for s in report.spaces
+        ],
+        "daily": [
+            {"date": d.isoformat(), "messages": m, "active_members": a, "new_contributors": n}
+            for d, m, a, n in zip(report.days, report.messages_per_day, report.active_per_day,
+                                  report.new_per_day, strict=True)
+        ],
+    }

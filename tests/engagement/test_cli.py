@@ -1,0 +1,60 @@
+"""`steward engagement --json` in DESIGN.md's shape."""
+
+import json
+
+import pytest
+
+from steward.cli import main
+from tests.conftest import PASSPHRASE
+
+
+@pytest.fixture
+def run(demo_path, monkeypatch, capsys):
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+
+    def run(*argv):
+        code = main(["engagement", "--workspace", str(demo_path), *argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_engagement_json_shape(run, demo_ws):
+    truth = demo_ws.get_setting("demo.truth")
+    code, out, _ = run("--json", "--until", "2026-11-20")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data["spaces"][0]) >= {"name", "last_activity", "silent_days", "silence"}
+    assert data["spaces"][0]["name"] == "events" and data["spaces"][0]["silence"] == "amber"
+    assert set(data["active_members"]) == {"day", "week", "month"}
+    assert all(isinstance(v, int) for v in data["active_members"].values())
+    assert set(data["time_to_first_response_hours"]) == {"median", "p90"}
+    leaders = data["leader_candidates"]
+    assert leaders and set(leaders[0]) >= {"name", "score", "reasons"}
+    newcomers = {n["person_id"] for n in data["newcomers_to_welcome"]}
+    assert newcomers == set(truth["unanswered_newcomers"])  # as of the period's end
+    assert data["period"] == {"since": "2026-08-23", "until": "2026-11-20", "timezone": "UTC"}
+
+
+def test_engagement_one_space_and_period(run):
+    code, out, _ = run("--json", "--space", "events", "--since", "2026-11-01",
+                       "--until", "2026-11-20")
+    data = json.loads(out)
+    assert [s["name"] for s in data["spaces"]] == ["events"]
+    assert len(data["daily"]) == 20
+    code, out, _ = run("--space", "events", "--until", "2026-11-20")
+    assert code == 0 and "AMBER events" in out
+
+
+@pytest.mark.parametrize("argv,text", [
+    (["--since", "yesterday"], "is not a date"),
+    (["--since", "2026-11-20", "--until", "2026-11-01"], "starts"),
+    (["--space", "no such space"], "no space named"),
+    (["--platform", "myspace"], "no spaces on platform"),
+    (["--cohort", "nobody"], "no cohort named"),
+    (["--timezone", "Mars/Olympus"], "unknown time zone"),
+])
+def test_engagement_bad_input(run, argv, text):
+    code, out, err = run(*argv)
+    assert code == 2 and text in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,197 @@
+"""Engagement metrics on small hand-built activity tables with known answers."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from steward.engagement.activity import forget_cached_activity
+from steward.engagement.metrics import (
+    Period,
+    Scope,
+    engagement_report,
+    local_day_bounds_utc,
+    set_workspace_timezone,
+    silence_level,
+)
+from steward.errors import BadInput
+from tests.engagement.activity import Activity
+
+MARCH = datetime(2026, 3, 2, 9, 0)  # a Monday
+PERIOD = Period(date(2026, 3, 1), date(2026, 3, 31))
+NOW = datetime(2026, 4, 1, 12, 0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    forget_cached_activity()
+    yield
+    forget_cached_activity()
+
+
+@pytest.fixture
+def community(workspace):
+    """Two spaces (one never used), three members, a bot and a staff member."""
+    a = Activity(workspace)
+    forum = a.space("forum")
+    empty = a.space("empty", created_at=datetime(2026, 3, 20))
+    alice, bob, carol = a.person("Alice"), a.person("Bob"), a.person("Carol")
+    bot, staff = a.person("Rota Bot", identity_bot=True), a.person("Sam Staff", staff=True)
+    a.post(forum, alice, datetime(2026, 1, 15, 10))  # before the period: Alice returns
+    t1 = a.post(forum, alice, MARCH)
+    a.post(forum, bob, MARCH + timedelta(hours=2), reply_to=t1)  # 2 h
+    a.post(forum, carol, MARCH + timedelta(hours=3), reply_to=t1)
+    t2 = a.post(forum, bob, MARCH + timedelta(days=1))
+    a.post(forum, bob, MARCH + timedelta(days=1, hours=1), reply_to=t2)  # own reply: no
+    a.post(forum, staff, MARCH + timedelta(days=1, hours=10), reply_to=t2)  # staff: 10 h
+    t3 = a.post(forum, carol, MARCH + timedelta(days=2))  # answered only by its author
+    a.post(forum, carol, MARCH + timedelta(days=2, hours=1), reply_to=t3)
+    t4 = a.post(forum, alice, MARCH + timedelta(days=3))  # answered only by a bot
+    a.post(forum, bot, MARCH + timedelta(days=3, minutes=5), reply_to=t4)
+    a.post(forum, staff, MARCH + timedelta(days=4))  # staff's own thread: not counted
+    a.post(forum, bot, datetime(2026, 3, 30, 8))  # a bot does not break a silence
+    return workspace, {"forum": forum, "empty": empty, "alice": alice, "bob": bob,
+                       "carol": carol, "staff": staff}
+
+
+def test_first_response_median_and_p90_not_mean(community):
+    ws, _ = community
+    r = engagement_report(ws, PERIOD, now=NOW)
+    assert r.threads_started == 4
+    assert r.threads_without_response == 2
+    assert r.first_response_median_hours == 6.0
+    assert r.first_response_p90_hours == pytest.approx(9.2)
+
+
+def test_members_new_returning_bots_and_staff(community):
+    ws, ids = community
+    r = engagement_report(ws, PERIOD, now=NOW)
+    assert r.messages == 8  # bot and staff messages are not members' messages
+    assert r.new_contributors == 2  # Bob and Carol; Alice posted in January
+    assert r.returning_members == 1
+    assert r.active_per_day[1:5] == [3, 1, 1, 1]  # 2, 3, 4 and 5 March
+    assert r.active_per_week[7] == 3  # 8 March: all three within the last 7 days
+    assert r.active_per_week[8:12] == [3, 2, 1, 0]  # 9 March on: the days leave the window
+    assert r.active_per_month[-1] == 3
+    assert r.active_members == {"day": 0, "week": 0, "month": 3}  # as of 1 April 00:00
+    assert r.contributor_absence_factor == 2  # Alice 3, Bob 2, Carol 3 of 8
+    with_staff = engagement_report(ws, PERIOD, Scope(include_staff=True), now=NOW)
+    assert with_staff.messages == 10
+    assert with_staff.threads_started == 5
+
+
+def test_silence_per_space_including_an_empty_one(community):
+    ws, ids = community
+    r = engagement_report(ws, PERIOD, now=datetime(2026, 3, 12, 12))
+    by_name = {a.name: a for a in r.silence}
+    forum = by_name["forum"]
+    assert forum.last_activity == MARCH + timedelta(days=4)  # staff counts, the bot does not
+    assert forum.silent_days == 6 and forum.silence == "amber"
+    assert by_name["empty"].last_activity is None
+    late = engagement_report(ws, PERIOD, now=NOW)
+    assert {a.name: a.silence for a in late.silence} == {"forum": "red", "empty": "red"}
+    assert {a.name: a.silent_days for a in late.silence} == {"forum": 25, "empty": 12}
+    assert [silence_level(d, 5, 7) for d in (0, 4, 5, 6, 7, None)] == [
+        "ok", "ok", "amber", "amber", "red", "red"]
+
+
+def test_thresholds_editable_per_space(community):
+    from steward.engagement.silence import set_silence_thresholds
+
+    ws, ids = community
+    set_silence_thresholds(ws, ids["forum"], amber_days=10, red_days=20)
+    r = engagement_report(ws, PERIOD, now=datetime(2026, 3, 18, 12))
+    forum = next(a for a in r.silence if a.name == "forum")
+    assert (forum.silent_days, forum.silence) == (12, "amber")
+    with pytest.raises(BadInput):
+        set_silence_thresholds(ws, ids["forum"], amber_days=8, red_days=8)
+    with pytest.raises(BadInput):
+        set_silence_thresholds(ws, 999, amber_days=3, red_days=8)
+
+
+def test_scope_by_space_and_an_empty_space(community):
+    ws, ids = community
+    r = engagement_report(ws, PERIOD, Scope(space_ids=frozenset({ids["empty"]})), now=NOW)
+    assert r.messages == 0 and r.threads_started == 0
+    assert r.first_response_median_hours is None
+    assert r.leader_candidates == [] and r.cohorts == []
+    assert r.contributor_absence_factor == 0 and r.stickiness is None
+    assert [a.name for a in r.silence] == ["empty"]
+
+
+def test_cohort_retention(community):
+    ws, _ = community
+    r = engagement_report(ws, Period(date(2026, 1, 1), date(2026, 3, 31)), now=NOW)
+    by = {c.cohort: c for c in r.cohorts}
+    assert by["2026-01"].size == 1 and by["2026-01"].retention == [1.0, 0.0, 1.0]
+    assert by["2026-03"].size == 2 and by["2026-03"].retention == [1.0]
+    assert "2026-02" not in by
+
+
+def test_days_follow_the_time_zone_across_clock_changes(workspace):
+    a = Activity(workspace)
+    space = a.space("chat")
+    who = a.person("Night Owl")
+    for at in (datetime(2026, 3, 28, 23, 30),  # 23:30 GMT on the 28th
+               datetime(2026, 3, 29, 23, 30),  # 00:30 BST on the 30th
+               datetime(2026, 10, 24, 23, 30),  # 00:30 BST on the 25th
+               datetime(2026, 10, 25, 23, 30)):  # 23:30 GMT on the 25th
+        a.post(space, who, at)
+    spring = Period(date(2026, 3, 28), date(2026, 3, 30))
+    autumn = Period(date(2026, 10, 24), date(2026, 10, 26))
+    now = datetime(2026, 11, 1)
+    assert engagement_report(workspace, spring, now=now).messages_per_day == [1, 1, 0]
+    set_workspace_timezone(workspace, "Europe/London")
+    assert engagement_report(workspace, spring, now=now).messages_per_day == [1, 0, 1]
+    assert engagement_report(workspace, autumn, now=now).messages_per_day == [0, 2, 0]
+    start, end = local_day_bounds_utc(date(2026, 3, 29), "Europe/London")
+    assert end - start == timedelta(hours=23)
+    start, end = local_day_bounds_utc(date(2026, 10, 25), "Europe/London")
+    assert (start, end - start) == (datetime(2026, 10, 24, 23), timedelta(hours=25))
+    with pytest.raises(BadInput):
+        set_workspace_timezone(workspace, "Not/AZone")
+
+
+def test_bad_period(workspace):
+    with pytest.raises(BadInput):
+        engagement_report(workspace, Period(date(2026, 3, 2), date(2026, 3, 1)))
+
+
+def test_leaders_ranked_by_quality_not_volume(workspace):
+    a = Activity(workspace)
+    space = a.space("help")
+    loud, helpful, asker, other = (a.person(n) for n in ("Loud", "Helpful", "Asker", "Other"))
+    start = datetime(2026, 3, 2, 10)
+    for i in range(30):  # thirty posts in two weeks, nobody answers, nobody reacts
+        a.post(space, loud, start + timedelta(hours=i, days=7 * (i % 2)))
+    for week in range(4):
+        day = start + timedelta(weeks=week)
+        question = a.post(space, asker, day)
+        a.post(space, helpful, day + timedelta(hours=1), reply_to=question, reactions=4)
+        tip = a.post(space, helpful, day + timedelta(hours=2), reactions=3)
+        a.post(space, other, day + timedelta(hours=3), reply_to=tip)
+        a.post(space, asker, day + timedelta(hours=4), reply_to=tip)
+        a.post(space, other, day + timedelta(days=1))
+        a.post(space, other, day + timedelta(days=2))
+    r = engagement_report(workspace, PERIOD, now=NOW)
+    names = [c.name for c in r.leader_candidates]
+    assert names.index("Helpful") < names.index("Loud")
+    helpful_row = r.leader_candidates[names.index("Helpful")]
+    assert helpful_row.answers == 4 and helpful_row.replies_received == 8
+    assert helpful_row.reactions == 28 and helpful_row.weeks_active == 4
+    assert any("reactions per post" in reason for reason in helpful_row.reasons)
+
+
+def test_demo_quiet_space_and_leaders(demo_ws):
+    from tests.conftest import DEMO_NOW
+
+    truth = demo_ws.get_setting("demo.truth")
+    r = engagement_report(demo_ws, now=DEMO_NOW)
+    alerts = {a.space_id: a for a in r.silence}
+    quiet = alerts[truth["quiet_space"]]
+    assert (quiet.silent_days, quiet.silence) == (6, "amber")
+    assert r.silence[0].space_id == truth["quiet_space"]
+    assert all(a.silence == "ok" for a in r.silence[1:])
+    assert len(r.leader_candidates) == 10
+    assert len({c.person_id for c in r.leader_candidates} & set(truth["top_contributors"])) >= 2
+    assert not {c.person_id for c in r.leader_candidates} & {1, 2, 3}  # staff
+    assert all(c.reasons for c in r.leader_candidates)
