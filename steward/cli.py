@@ -27,8 +27,6 @@ log = logging.getLogger("steward")
 COMMAND_MODULES: list[str] = [
     "steward.safeguarding.commands",
     "steward.engagement.commands",
-    "steward.hygiene.commands",
-    "steward.connectors.commands",
 ]
 
 
