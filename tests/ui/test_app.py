@@ -1,0 +1,180 @@
+"""The app's journey: first run, create, unlock (right, wrong, remembered), lock and auto-lock."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+
+from steward.ui.app import StewardApp
+from steward.workspace import Workspace, list_profiles
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import wait_for_workers
+
+
+@pytest.fixture
+def make_app(qtbot):
+    apps = []
+
+    def make(path, profile=None):
+        app = StewardApp(path, profile)
+        qtbot.addWidget(app.gate)
+        app.start()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        if app.window is not None:
+            app.window.close()
+        app.shutdown()
+
+
+def _unlock(app, qtbot, profile, passphrase):
+    screen = app.gate.unlock
+    screen.profile.setCurrentIndex(screen.profile.findData(profile))
+    screen.passphrase.setText(passphrase)
+    qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+
+
+def test_first_run_creates_a_workspace_and_shows_the_recovery_key(make_app, qtbot, tmp_path):
+    folder = tmp_path / "new"
+    app = make_app(folder)
+    gate = app.gate
+    assert gate.currentWidget() is gate.welcome
+    qtbot.mouseClick(gate.welcome.create_button, Qt.MouseButton.LeftButton)
+    create = gate.create
+    assert gate.currentWidget() is create
+    assert create.folder.text() == str(folder)
+
+    create.name.setText("Hillside Carers")
+    create.passphrase.setText("short")
+    assert create.strength.text().startswith("Too short")
+    create.repeat.setText("short")
+    qtbot.mouseClick(create.create_button, Qt.MouseButton.LeftButton)
+    assert create.error.isVisibleTo(gate) and "at least 8" in create.error.text()
+    assert not folder.exists()
+
+    create.passphrase.setText("kettle orchard velvet lantern")
+    assert create.strength.text() == "Strong"
+    create.repeat.setText("kettle orchard velvet lanterns")
+    qtbot.mouseClick(create.create_button, Qt.MouseButton.LeftButton)
+    assert "differ" in create.error.text() and not folder.exists()
+
+    create.repeat.setText("kettle orchard velvet lantern")
+    qtbot.mouseClick(create.create_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+    recovery = gate.recovery
+    assert gate.currentWidget() is recovery
+    key = recovery.key.text()
+    assert len(key.replace("-", "")) >= 20
+    pdf = tmp_path / "key.pdf"
+    recovery.save_pdf(str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert not recovery.continue_button.isEnabled()
+    recovery.stored.setChecked(True)
+    qtbot.mouseClick(recovery.continue_button, Qt.MouseButton.LeftButton)
+    assert app.window is not None and app.window.ws.name == "Hillside Carers"
+    assert app.window.current_page_key() == "overview"
+    assert recovery.key.text() == ""
+    # The key shown really opens the workspace.
+    Workspace.unlock_with_recovery(folder, key).lock()
+
+
+def test_creating_over_an_existing_workspace_is_refused_inline(make_app, qtbot, demo_path):
+    app = make_app(demo_path.parent / "elsewhere")
+    create = app.gate.create
+    create.name.setText("Again")
+    create.folder.setText(str(demo_path))
+    create.passphrase.setText(PASSPHRASE)
+    create.repeat.setText(PASSPHRASE)
+    create.submit()
+    wait_for_workers(qtbot)
+    assert "already holds a workspace" in create.error.text()
+    assert app.window is None
+
+
+def test_open_folder_that_is_not_a_workspace(make_app, qtbot, tmp_path):
+    app = make_app(tmp_path / "none")
+    app.gate.welcome.open_folder(str(tmp_path))
+    assert "not a Steward workspace" in app.gate.welcome.error.text()
+
+
+def test_unlock_wrong_then_right_passphrase(make_app, qtbot, demo_path):
+    app = make_app(demo_path)
+    screen = app.gate.unlock
+    assert app.gate.currentWidget() is screen
+    assert [screen.profile.itemData(i) for i in range(screen.profile.count())] == [
+        "admin", "steward", "volunteer", "lead"]
+    _unlock(app, qtbot, "steward", "not the passphrase")
+    assert app.window is None
+    assert screen.error.isVisibleTo(app.gate)
+    assert "not right" in screen.error.text()
+    _unlock(app, qtbot, "steward", PASSPHRASE)
+    assert app.window is not None and app.window.ws.profile.name == "steward"
+    assert not app.gate.isVisible()
+
+
+def test_remembered_profile_unlocks_without_passphrase(make_app, qtbot, demo_path):
+    Workspace.unlock(demo_path, "volunteer", PASSPHRASE, remember=True).lock()
+    assert [p.remembered for p in list_profiles(demo_path)] == [False, False, True, False]
+    app = make_app(demo_path, "volunteer")
+    screen = app.gate.unlock
+    assert screen.remember.isChecked()
+    assert "Remembered" in screen.passphrase.placeholderText()
+    _unlock(app, qtbot, "volunteer", "")
+    assert app.window is not None and app.window.ws.profile.name == "volunteer"
+
+
+def test_nothing_remembered_asks_for_the_passphrase(make_app, qtbot, demo_path):
+    app = make_app(demo_path)
+    _unlock(app, qtbot, "admin", "")
+    assert app.window is None and "Enter the passphrase" in app.gate.unlock.error.text()
+
+
+def test_no_keyring_turns_remembering_off_with_a_reason(make_app, qtbot, demo_path):
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    app = make_app(demo_path)
+    screen = app.gate.unlock
+    assert not screen.remember.isEnabled()
+    assert "Remembering is off" in screen.keyring_line.text()
+    assert screen.keyring_line.isVisibleTo(app.gate)
+
+
+def test_lock_shortcut_drops_keys_and_unlock_returns_to_the_page(make_app, qtbot, demo_path):
+    app = make_app(demo_path)
+    _unlock(app, qtbot, "admin", PASSPHRASE)
+    window, ws = app.window, app.window.ws
+    window.open_page("sources")
+    wait_for_workers(qtbot)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.page("sources"), Qt.Key.Key_L,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert ws.is_locked
+    assert app.window is None and not window.isVisible()
+    assert app.gate.isVisible() and app.gate.currentWidget() is app.gate.unlock
+    assert app.gate.unlock.selected_profile().name == "admin"
+    _unlock(app, qtbot, "admin", PASSPHRASE)
+    assert app.window is not None and app.window.current_page_key() == "sources"
+
+
+def test_auto_lock_after_idle(make_app, qtbot, demo_path):
+    app = make_app(demo_path)
+    _unlock(app, qtbot, "admin", PASSPHRASE)
+    ws = app.window.ws
+    app.window.set_auto_lock(0.3)
+    qtbot.waitUntil(lambda: app.window is None, timeout=3000)
+    assert ws.is_locked and app.gate.currentWidget() is app.gate.unlock
+
+
+def test_auto_lock_minutes_are_stored_in_the_workspace(main_window, qtbot, demo_ws):
+    settings = main_window.page("settings")
+    assert settings.auto_lock.value() == 10
+    settings.auto_lock.setValue(3)
+    wait_for_workers(qtbot)
+    assert demo_ws.get_setting("ui.auto_lock_minutes") == 3
+    assert main_window.auto_lock_seconds == 180
