@@ -24,10 +24,10 @@ from steward.errors import BadInput, StewardError
 log = logging.getLogger("steward")
 
 # Each area adds its subcommands from its own module: `register(subparsers, common)`.
-COMMAND_MODULES: list[str    "steward.hygiene.commands",
-] = [
+COMMAND_MODULES: list[str] = [
     "steward.safeguarding.commands",
     "steward.engagement.commands",
+    "steward.hygiene.commands",
 ]
 
 
