@@ -109,7 +109,8 @@ class Detector:
         for start, end, term in hits:
             if term.category == BENIGN:
                 continue
-            if any(bs <= start and end <= be for bs, be in benign):
+            # a benign phrase sharing any word with the match explains it away
+            if any(max(bs, start) < min(be, end) for bs, be in benign):
                 continue
             yield term.category, term.severity, f"“{term.pattern}”", term.indicator
 

@@ -10,8 +10,9 @@ File format (UTF-8 text, one pattern per line):
     {want|wanna} to die        {a|b} gives variants
     suicid*                    a trailing * matches any word ending (suicide, suicidal)
 
-`benign.txt` lists phrases in the same way (without sections) whose words never raise a flag
-("that joke killed me"). A malformed file is refused with its name and line number.
+`benign.txt` lists phrases in the same way (without sections): a match that shares words
+with one of them raises no flag ("that joke killed me"). A malformed file is refused with its
+name and line number.
 """
 
 from __future__ import annotations

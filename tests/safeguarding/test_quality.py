@@ -1,0 +1,64 @@
+"""Detection quality on the committed labelled set: recall per category and the share of
+benign look-alikes that raise a high or critical flag, in a young people's space (the
+strictest setting, where severities are raised)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from steward.safeguarding.detectors import Detector
+from steward.safeguarding.lexicon import shipped_lexicons
+from steward.safeguarding.policy import severity_rank
+from steward.safeguarding.signposting import default_helplines
+
+LABELLED = Path(__file__).with_name("labelled_messages.tsv")
+
+
+def labelled() -> list[tuple[set[str], str]]:
+    rows = []
+    for line in LABELLED.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            labels, text = line.split("\t", 1)
+            rows.append((set() if labels == "benign" else set(labels.split(",")), text))
+    return rows
+
+
+def evaluate(audience: str = "young_people"):
+    detector = Detector(shipped_lexicons(), ["GB"], [h["number"] for h in default_helplines()])
+    hits, totals, loud_benign, benign = Counter(), Counter(), [], 0
+    quiet_flags = 0
+    for labels, text in labelled():
+        found = {f.category: f.severity for f in detector.detect(text, audience, "closed")}
+        for category in labels:
+            totals[category] += 1
+            hits[category] += category in found
+        if not labels:
+            benign += 1
+            if any(severity_rank(s) >= severity_rank("high") for s in found.values()):
+                loud_benign.append((text, found))
+            elif found:
+                quiet_flags += 1
+    recall = {c: hits[c] / totals[c] for c in totals}
+    return recall, totals, loud_benign, benign, quiet_flags
+
+
+def test_labelled_set_is_big_enough():
+    rows = labelled()
+    assert len(rows) >= 300
+    assert sum(1 for labels, _ in rows if not labels) >= 100
+
+
+def test_recall_and_benign_share():
+    recall, totals, loud_benign, benign, quiet_flags = evaluate()
+    share = len(loud_benign) / benign
+    print("\nrecall per category (young people's space):")
+    for category in sorted(recall):
+        print(f"  {category:<16} {recall[category]:.2f}  (n={totals[category]})")
+    print(f"benign look-alikes raising high/critical: {len(loud_benign)}/{benign} = {share:.1%}"
+          f"; raising only low/medium: {quiet_flags}")
+    assert recall["self_harm"] >= 0.9
+    assert recall["contact_details"] >= 0.9
+    for category in ("abuse", "grooming", "bullying", "radicalisation", "sexual_content"):
+        assert recall[category] >= 0.8, category
+    assert share <= 0.05, loud_benign
