@@ -24,7 +24,8 @@ from steward.errors import BadInput, StewardError
 log = logging.getLogger("steward")
 
 # Each area adds its subcommands from its own module: `register(subparsers, common)`.
-COMMAND_MODULES: list[str] = [
+COMMAND_MODULES: list[str    "steward.moderation.commands",
+] = [
     "steward.safeguarding.commands",
     "steward.engagement.commands",
     "steward.hygiene.commands",

@@ -25,16 +25,16 @@ FLOOD_POSTS = 5
 FLOOD_SECONDS = 120
 MENTION_LIMIT = 5
 
-QUEUE_AT = 0.6  # a spam item is queued at this score or above
+QUEUE_AT = 0.5  # a spam item is queued at this score or above
 PRIORITY_HIGH = 3
 PRIORITY_MEDIUM = 2
 PRIORITY_LOW = 1
 
 WEIGHTS = {
-    "new_with_link": 0.45,
+    "new_with_link": 0.4,
     "brand_new_with_link": 0.55,
     "too_many_links": 0.35,
-    "cross_posted": 0.5,
+    "cross_posted": 0.45,
     "flooding": 0.35,
     "mentions": 0.4,
     "blocked_domain": 0.7,
@@ -127,8 +127,9 @@ def behaviour_reasons(f: PostFacts, blocked: frozenset[str]) -> list[tuple[str, 
 
 def _days(days: float) -> str:
     if days < 1:
-        return f"{max(1, round(days * 24))} hours"
-    return f"{days:.0f} days"
+        hours = max(1, round(days * 24))
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{days:.0f} day{'s' if round(days) != 1 else ''}"
 
 
 def _blocked(host: str, blocked: frozenset[str]) -> bool:

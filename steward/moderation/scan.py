@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 SCANNER = "moderation"
 BATCH = 20_000
 CROSS_POST_WINDOW = timedelta(days=1)
+REPORT_PRIORITY = 4
+MEMBERSHIP_PRIORITY = 2
 LEARNED_SETTING = "moderation.model_learned_decision"
 WELCOME_DAYS_SETTING = "moderation.welcome_days"
 BLOCKED_SETTING = "moderation.blocked_domains"
@@ -68,7 +70,7 @@ class MessageScanner:
         self.ws, self.rules, self.model, self.blocked = ws, rules, model, blocked
         self.watermark = watermark
         self.authors: dict[int, _Author] = {}
-        self.texts: dict[str, dict[int, int]] = {}  # fingerprint -> {space: message id}
+        self.texts: dict[tuple, dict[int, int]] = {}  # (author, text) -> {space: message id}
         self.text_times: deque = deque()  # (created_at, fingerprint), oldest first
         with ws.session() as s:
             self.spaces = {
@@ -131,7 +133,7 @@ class MessageScanner:
                     MessageFacts(text, len(found), doms, age, prior, space, platform))
                 if hits:
                     rule_hits[mid] = hits
-            spaces_with_text = self._cross_post(text, sid, mid, at, cross)
+            spaces_with_text = self._cross_post(text, iid, sid, mid, at, cross)
             if author is None:
                 continue
             author.posts += 1
@@ -154,16 +156,17 @@ class MessageScanner:
                 scored[mid] = (post, p, h.combine(p, post, self.blocked))
         return self._queue_rows(scored, rule_hits)
 
-    def _cross_post(self, text: str, sid: int, mid: int, at: datetime,
-                    cross: dict[int, int]) -> int:
-        """How many spaces hold this text within a day; marks the earlier copies too."""
-        if len(text) < 20:
+    def _cross_post(self, text: str, iid: int | None, sid: int, mid: int, at: datetime,
+                     cross: dict[int, int]) -> int:
+        """In how many spaces this author posted this text within a day; marks the earlier
+        copies too. (Many people answering "Great news, well done!" is not spam.)"""
+        if len(text) < 20 or iid is None:
             return 1
         times = self.text_times
         while times and at - times[0][0] > CROSS_POST_WINDOW:
             _, old = times.popleft()
             self.texts.pop(old, None)
-        fp = textfacts.fingerprint(text)
+        fp = (iid, textfacts.fingerprint(text))
         seen = self.texts.get(fp)
         if seen is None:
             self.texts[fp] = {sid: mid}
@@ -285,7 +288,8 @@ def learn_from_decisions(ws) -> int:
 
 
 def queue_platform_reports(ws) -> int:
-    """Each platform report not yet in the queue becomes a "report" item."""
+    """Each platform report not yet in the queue becomes a "report" item; a report on a message
+    already held (spam or a rule) joins that item instead, so a message appears once."""
     with ws.transaction() as s:
         taken = select(QueueItem.report_id).where(QueueItem.report_id.is_not(None))
         reports = s.execute(
@@ -296,12 +300,21 @@ def queue_platform_reports(ws) -> int:
         ).all()
         now = audit.utcnow()
         for report, platform, space_id in reports:
-            why = (report.reason or "no reason given").strip()
+            why = f"Reported on {platform.title()}: {(report.reason or 'no reason given').strip()}"
+            held = None
+            if report.message_id is not None:
+                held = s.scalar(select(QueueItem).where(
+                    QueueItem.message_id == report.message_id, QueueItem.report_id.is_(None),
+                    QueueItem.kind.in_(("spam", "rule")), QueueItem.status == "open"))
+            if held is not None:
+                held.report_id, held.reasons = report.id, [why, *held.reasons]
+                held.priority, held.updated_at = max(held.priority, REPORT_PRIORITY), now
+                continue
             s.add(QueueItem(
                 kind="report", message_id=report.message_id, identity_id=report.identity_id,
-                space_id=space_id, report_id=report.id, priority=4, score=0.0,
-                label=f"Reported on {platform.title()}",
-                reasons=[f"Reported on {platform.title()}: {why}"], status="open", created_at=now,
+                space_id=space_id, report_id=report.id, priority=REPORT_PRIORITY, score=0.0,
+                label=f"Reported on {platform.title()}", reasons=[why], status="open",
+                created_at=now,
             ))
         return len(reports)
 
@@ -328,7 +341,7 @@ def queue_membership_requests(ws) -> int:
                 reasons.append(f"{members} of {space.size_cap} places taken")
             s.add(QueueItem(
                 kind="membership", identity_id=membership.identity_id, space_id=space.id,
-                membership_id=membership.id, priority=2, score=0.0,
+                membership_id=membership.id, priority=MEMBERSHIP_PRIORITY, score=0.0,
                 label=f"Asks to join {space.name}", reasons=reasons, status="open",
                 created_at=now,
             ))

@@ -1,0 +1,597 @@
+"""The moderation queue: one list for every platform, explained, decided by a human.
+
+Every function opens its own session and returns plain values, so the desktop and the command
+line share it. Decisions are recorded (`Decision`), audited (ids only), and turned into outbox
+actions: API actions for Discourse (sent by `steward sync`), "do this on the platform" checklist
+items elsewhere. Steward itself never removes, bans or messages anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from steward.errors import AccessDenied, BadInput, StewardError
+from steward.moderation import text as textfacts
+from steward.store import audit
+from steward.store.models import (
+    Decision,
+    Flag,
+    Identity,
+    Membership,
+    Message,
+    Note,
+    OutboxAction,
+    Person,
+    PlatformReport,
+    QueueItem,
+    Source,
+    Space,
+)
+
+KINDS = ("spam", "rule", "report", "membership", "welcome")
+QUEUE_KINDS = ("spam", "rule", "report", "membership")  # the welcome list is shown apart
+STATUSES = ("open", "snoozed", "approved", "removed", "answered", "all")
+ACTIONS = ("approve", "remove", "escalate", "snooze")
+# Reasons a moderator picks with one key (1-6); any other text is allowed too.
+COMMON_REASONS = (
+    "Spam",
+    "Breaks the group rules",
+    "Fine as it is",
+    "Off-topic",
+    "Duplicate post",
+    "Needs a safeguarding lead",
+)
+SORTS = {
+    "priority": (QueueItem.priority, QueueItem.score, QueueItem.id),
+    "score": (QueueItem.score, QueueItem.priority, QueueItem.id),
+    "created": (QueueItem.created_at, QueueItem.id),
+    "kind": (QueueItem.kind, QueueItem.priority, QueueItem.id),
+    "label": (QueueItem.label, QueueItem.id),
+    "assignee": (QueueItem.assignee, QueueItem.id),
+}
+_DONE_STATUS = {"approve": "approved", "remove": "removed", "escalate": "escalated",
+                "snooze": "snoozed"}
+_DISTRESS = ("suicid", "kill myself", "self harm", "self-harm", "hurt myself", "cutting",
+             "abuse", "hits me", "scared to go home", "want to die", "end it all")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """Which items to show. `kind=None` means every kind except the welcome list."""
+
+    platform: str | None = None
+    space_id: int | None = None
+    kind: str | None = None
+    status: str = "open"
+    assignee: str | None = None  # a profile name, or "" for unassigned
+
+    def check(self) -> QueueFilters:
+        if self.kind is not None and self.kind not in KINDS:
+            raise BadInput(f"unknown kind {self.kind!r}: choose one of {', '.join(KINDS)}")
+        if self.status not in STATUSES:
+            raise BadInput(f"unknown status {self.status!r}: choose one of {', '.join(STATUSES)}")
+        return self
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    kind: str
+    priority: int
+    score: float
+    label: str
+    status: str
+    assignee: str | None
+    platform: str
+    source: str
+    space: str
+    author: str
+    message_id: int | None
+    message_platform_id: str | None
+    excerpt: str
+    created_at: datetime
+    reasons: list[str]
+    sensitive: bool
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id, "kind": self.kind, "priority": self.priority,
+            "score": round(self.score, 3), "label": self.label, "status": self.status,
+            "assignee": self.assignee, "platform": self.platform, "source": self.source,
+            "space": self.space, "author": self.author,
+            "message": {"id": self.message_id, "platform_id": self.message_platform_id,
+                        "text_start": self.excerpt},
+            "reasons": self.reasons, "created_at": self.created_at.isoformat(timespec="seconds"),
+        }
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    id: int
+    author: str
+    at: datetime
+    text: str
+    is_item: bool  # the message this queue item is about
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    author: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: int
+    queue_item_id: int
+    action: str
+    reason: str
+    actor: str
+    at: datetime
+    label: str = ""
+    undone: bool = False
+
+
+@dataclass(frozen=True)
+class AuthorHistory:
+    """One person across every platform: accounts, recent posts, earlier decisions, notes."""
+
+    person_id: int
+    name: str
+    accounts: list[dict]  # platform, source, handle, joined_at, posts
+    recent: list[ThreadMessage]
+    decisions: list[DecisionView]
+    notes: list[NoteView]
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    row: QueueRow
+    thread: list[ThreadMessage]
+    author: AuthorHistory | None
+    notes: list[NoteView]
+    decisions: list[DecisionView]
+    request_text: str | None = None  # a membership request's own words
+    outbox: list[str] = field(default_factory=list)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _base_query(filters: QueueFilters, now: datetime):
+    q = (
+        select(QueueItem, Message.platform_id, Message.text, Source.platform, Source.name,
+               Space.name, Identity.display_name, Identity.handle, Membership.request_text)
+        .outerjoin(Message, Message.id == QueueItem.message_id)
+        .outerjoin(Space, Space.id == QueueItem.space_id)
+        .outerjoin(Source, Source.id == Space.source_id)
+        .outerjoin(Identity, Identity.id == QueueItem.identity_id)
+        .outerjoin(Membership, Membership.id == QueueItem.membership_id)
+        # An escalated item belongs to the safeguarding leads now: never listed here.
+        .where(QueueItem.status != "escalated")
+    )
+    if filters.kind is None:
+        q = q.where(QueueItem.kind.in_(QUEUE_KINDS))
+    else:
+        q = q.where(QueueItem.kind == filters.kind)
+    if filters.status == "open":
+        q = q.where(or_(QueueItem.status == "open",
+                        and_(QueueItem.status == "snoozed", QueueItem.snoozed_until <= now)))
+    elif filters.status == "snoozed":
+        q = q.where(QueueItem.status == "snoozed", QueueItem.snoozed_until > now)
+    elif filters.status != "all":
+        q = q.where(QueueItem.status == filters.status)
+    if filters.platform:
+        q = q.where(Source.platform == filters.platform)
+    if filters.space_id is not None:
+        q = q.where(QueueItem.space_id == filters.space_id)
+    if filters.assignee == "":
+        q = q.where(QueueItem.assignee.is_(None))
+    elif filters.assignee:
+        q = q.where(QueueItem.assignee == filters.assignee)
+    return q
+
+
+def count_items(ws, filters: QueueFilters = QueueFilters()) -> int:
+    """How many items the filters select."""
+    filters.check()
+    q = _base_query(filters, audit.utcnow()).with_only_columns(func.count(QueueItem.id))
+    with ws.session() as s:
+        return s.scalar(q) or 0
+
+
+def list_items(ws, filters: QueueFilters = QueueFilters(), offset: int = 0, limit: int = 200,
+               sort: str | None = "priority", descending: bool = True) -> list[QueueRow]:
+    """A page of the queue, most urgent first (priority, then score) unless sorted otherwise."""
+    filters.check()
+    columns = SORTS.get(sort or "priority")
+    if columns is None:
+        raise BadInput(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+    order = [c.desc() if descending else c.asc() for c in columns]
+    q = _base_query(filters, audit.utcnow()).order_by(*order).offset(offset).limit(limit)
+    with ws.session() as s:
+        rows = s.execute(q).all()
+        flagged = _flagged_messages(s, [r[0].message_id for r in rows if r[0].message_id])
+    return [_row(r, flagged) for r in rows]
+
+
+def _flagged_messages(s, message_ids: list[int]) -> set[int]:
+    if not message_ids:
+        return set()
+    return set(s.scalars(select(Flag.message_id).where(Flag.message_id.in_(message_ids))))
+
+
+def is_distressing(text: str | None) -> bool:
+    """Text a moderator should choose to read rather than meet unawares."""
+    lowered = (text or "").lower()
+    return any(word in lowered for word in _DISTRESS)
+
+
+def _row(r, flagged: set[int]) -> QueueRow:
+    item, mpid, text, platform, source, space, display, handle, request = r
+    shown = text if text is not None else request
+    return QueueRow(
+        id=item.id, kind=item.kind, priority=item.priority, score=item.score or 0.0,
+        label=item.label, status=_status(item), assignee=item.assignee,
+        platform=platform or "", source=source or "", space=space or "",
+        author=display or handle or "", message_id=item.message_id, message_platform_id=mpid,
+        excerpt=textfacts.excerpt(shown), created_at=item.created_at,
+        reasons=list(item.reasons or []),
+        sensitive=item.message_id in flagged or is_distressing(shown),
+    )
+
+
+def _status(item: QueueItem) -> str:
+    if item.status == "snoozed" and item.snoozed_until and item.snoozed_until <= audit.utcnow():
+        return "open"
+    return item.status
+
+
+def item_ids(ws, filters: QueueFilters = QueueFilters(), sort: str = "priority",
+             descending: bool = True) -> list[int]:
+    """The ids of every item the filters select, in order (for bulk selection)."""
+    columns = SORTS.get(sort, SORTS["priority"])
+    order = [c.desc() if descending else c.asc() for c in columns]
+    q = _base_query(filters.check(), audit.utcnow()).with_only_columns(QueueItem.id)
+    with ws.session() as s:
+        return list(s.scalars(q.order_by(*order)))
+
+
+def item_detail(ws, item_id: int) -> ItemDetail:
+    """One item with its thread, its author's history across platforms, notes and decisions."""
+    with ws.session() as s:
+        rows = s.execute(
+            _base_query(QueueFilters(status="all", kind=None), audit.utcnow())
+            .where(QueueItem.id == item_id)
+            .where(QueueItem.kind.in_(KINDS))
+        ).all()
+        if not rows:
+            item = s.get(QueueItem, item_id)
+            if item is not None and item.status == "escalated":
+                raise AccessDenied(f"queue item {item_id} was escalated to the safeguarding "
+                                   "leads and is no longer shown here")
+            raise BadInput(f"no queue item {item_id}")
+        item = rows[0][0]
+        flagged = _flagged_messages(s, [item.message_id] if item.message_id else [])
+        row = _row(rows[0], flagged)
+        thread = _thread(s, item.message_id) if item.message_id else []
+        person_id = None
+        if item.identity_id is not None:
+            person_id = s.scalar(select(Identity.person_id).where(Identity.id == item.identity_id))
+        elif item.message_id is not None:
+            person_id = s.scalar(select(Identity.person_id).join(
+                Message, Message.identity_id == Identity.id).where(Message.id == item.message_id))
+        author = _author_history(s, person_id) if person_id else None
+        outbox = [f"{a.mode}: {a.action} {a.target} ({a.status})" for a in s.scalars(
+            select(OutboxAction).join(Decision, Decision.id == OutboxAction.decision_id)
+            .where(Decision.queue_item_id == item_id).order_by(OutboxAction.id))]
+        return ItemDetail(
+            row=row, thread=thread, author=author,
+            notes=_notes(s, "queue_item", item_id),
+            decisions=_decisions(s, QueueItem.id == item_id),
+            request_text=rows[0][8], outbox=outbox,
+        )
+
+
+def _thread(s, message_id: int, limit: int = 40) -> list[ThreadMessage]:
+    msg = s.get(Message, message_id)
+    if msg is None:
+        return []
+    root = msg.thread_id or msg.id
+    rows = s.execute(
+        select(Message.id, Message.created_at, Message.text, Identity.display_name,
+               Identity.handle)
+        .outerjoin(Identity, Identity.id == Message.identity_id)
+        .where(or_(Message.thread_id == root, Message.id == root))
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    if len(rows) > limit:  # keep the start of the thread and the part around the item
+        at = next(i for i, r in enumerate(rows) if r.id == message_id)
+        keep = {0, *range(max(1, at - limit // 2), min(len(rows), at + limit // 2))}
+        rows = [r for i, r in enumerate(rows) if i in keep]
+    return [ThreadMessage(r.id, r.display_name or r.handle or "", r.created_at, r.text or "",
+                          r.id == message_id) for r in rows]
+
+
+def _author_history(s, person_id: int) -> AuthorHistory:
+    person = s.get(Person, person_id)
+    accounts = []
+    identity_ids = []
+    for ident, source, platform in s.execute(
+        select(Identity, Source.name, Source.platform)
+        .join(Source, Source.id == Identity.source_id).where(Identity.person_id == person_id)
+    ):
+        identity_ids.append(ident.id)
+        posts = s.scalar(select(func.count()).select_from(Message)
+                         .where(Message.identity_id == ident.id)) or 0
+        accounts.append({"platform": platform, "source": source,
+                         "handle": ident.handle or ident.display_name or ident.platform_id,
+                         "joined_at": ident.joined_at, "posts": posts})
+    recent = [
+        ThreadMessage(r.id, r.space, r.created_at, r.text or "", False)
+        for r in s.execute(
+            select(Message.id, Message.created_at, Message.text, Space.name.label("space"))
+            .join(Space, Space.id == Message.space_id)
+            .where(Message.identity_id.in_(identity_ids))
+            .order_by(Message.created_at.desc()).limit(10))
+    ] if identity_ids else []
+    message_of_person = select(Message.id).where(Message.identity_id.in_(identity_ids))
+    decisions = _decisions(s, or_(QueueItem.identity_id.in_(identity_ids),
+                                  QueueItem.message_id.in_(message_of_person)))
+    return AuthorHistory(person_id, person.display_name if person else "", accounts, recent,
+                         decisions, _notes(s, "person", person_id))
+
+
+def _notes(s, subject_type: str, subject_id: int) -> list[NoteView]:
+    return [NoteView(n.id, n.author, n.at, n.text) for n in s.scalars(
+        select(Note).where(Note.subject_type == subject_type, Note.subject_id == subject_id)
+        .order_by(Note.at))]
+
+
+def _decisions(s, condition) -> list[DecisionView]:
+    undo = aliased(Decision)
+    rows = s.execute(
+        select(Decision, QueueItem.label, undo.id)
+        .join(QueueItem, QueueItem.id == Decision.queue_item_id)
+        .outerjoin(undo, undo.undoes_id == Decision.id)
+        .where(condition, QueueItem.status != "escalated")
+        .order_by(Decision.at.desc(), Decision.id.desc()).limit(50)
+    ).all()
+    return [DecisionView(d.id, d.queue_item_id, d.action, d.reason, d.actor, d.at, label,
+                         undone is not None) for d, label, undone in rows]
+
+
+# --- deciding -------------------------------------------------------------------------------
+
+
+def common_reason(key: str) -> str:
+    """The common reason for a key "1"-"6"."""
+    try:
+        return COMMON_REASONS[int(key) - 1]
+    except (ValueError, IndexError):
+        raise BadInput(f"no common reason {key!r}: use 1-{len(COMMON_REASONS)}") from None
+
+
+def decide(ws, item_ids: list[int], action: str, reason: str,
+           snooze_days: float = 1.0) -> list[int]:
+    """Record one decision (with its reason) on each item; returns the decision ids.
+
+    approve / remove / snooze / escalate. Escalating hands the item to the safeguarding leads
+    (a flag they alone can read) and hides it from the queue.
+    """
+    if action not in ACTIONS:
+        raise BadInput(f"unknown decision {action!r}: choose one of {', '.join(ACTIONS)}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput("a decision needs a reason")
+    if not item_ids:
+        raise BadInput("no queue items chosen")
+    if action == "snooze" and snooze_days <= 0:
+        raise BadInput("snooze for a positive number of days")
+    now = audit.utcnow()
+    made = []
+    with ws.transaction() as s:
+        for item_id in dict.fromkeys(item_ids):
+            item = s.get(QueueItem, item_id)
+            if item is None or item.status == "escalated":
+                raise BadInput(f"no queue item {item_id} to decide on")
+            decision = Decision(queue_item_id=item.id, action=action, reason=reason,
+                                actor=ws.actor, at=now)
+            s.add(decision)
+            s.flush()
+            details = {"decision_id": decision.id, "decision": action,
+                       "common_reason": reason in COMMON_REASONS}
+            if action == "escalate":
+                details["flag_id"] = _escalate(ws, s, item, reason)
+            outbox = _outbox(s, item, action, reason, decision.id, now)
+            if outbox:
+                details["outbox_ids"] = outbox
+            item.status = _DONE_STATUS[action]
+            item.snoozed_until = now + timedelta(days=snooze_days) if action == "snooze" else None
+            item.updated_at = now
+            audit.record(s, ws.actor, f"moderation.{action}", "queue_item", item.id, **details)
+            made.append(decision.id)
+    return made
+
+
+def _escalate(ws, s, item: QueueItem, reason: str) -> int:
+    try:
+        from steward.safeguarding.handover import hand_over
+    except ModuleNotFoundError:
+        raise StewardError("escalation needs the safeguarding module, which this build "
+                           "does not have") from None
+    person_id = None
+    if item.message_id is None and item.identity_id is not None:
+        person_id = s.scalar(select(Identity.person_id).where(Identity.id == item.identity_id))
+    return hand_over(ws, s, message_id=item.message_id, person_id=person_id, note=reason,
+                     actor=ws.actor)
+
+
+def _outbox(s, item: QueueItem, action: str, reason: str, decision_id: int,
+            now: datetime) -> list[int]:
+    """What the decision asks of the platform: Discourse API actions, else a checklist item."""
+    if action not in ("approve", "remove") or item.kind == "welcome":
+        return []
+    source = None
+    message = s.get(Message, item.message_id) if item.message_id else None
+    if message is not None:
+        source = s.get(Source, message.source_id)
+    elif item.space_id is not None:
+        source = s.scalar(select(Source).join(Space, Space.source_id == Source.id)
+                          .where(Space.id == item.space_id))
+    if source is None:
+        return []
+    wanted: list[tuple[str, str, str]] = []  # (action, target, mode)
+    api = source.platform == "discourse"
+    if item.kind == "membership":
+        identity = s.get(Identity, item.identity_id)
+        verb = "approve_member" if action == "approve" else "decline_member"
+        wanted.append((verb, identity.platform_id, "checklist"))
+    elif item.report_id is not None and api:
+        report = s.get(PlatformReport, item.report_id)
+        verb = "approve_reviewable" if action == "approve" else "reject_reviewable"
+        wanted.append((verb, report.platform_id, "api"))
+        if action == "remove" and message is not None:
+            wanted.append(("hide_post", message.platform_id, "api"))
+    elif action == "remove" and message is not None:
+        wanted.append(("hide_post" if api else "delete_post", message.platform_id,
+                       "api" if api else "checklist"))
+        if reason == "Spam" and message.identity_id is not None:
+            author = s.get(Identity, message.identity_id)
+            wanted.append(("silence_user", author.platform_id, "api" if api else "checklist"))
+    ids = []
+    for verb, target, mode in wanted:
+        row = OutboxAction(source_id=source.id, decision_id=decision_id, action=verb,
+                           target=target, payload={"queue_item_id": item.id}, mode=mode,
+                           status="pending", created_at=now)
+        s.add(row)
+        s.flush()
+        ids.append(row.id)
+    return ids
+
+
+def undo_last(ws, count: int = 1) -> list[int]:
+    """Undo this profile's last `count` decisions still standing; returns the items reopened.
+
+    Escalations are not undone here (the flag belongs to the safeguarding leads now).
+    Outbox actions not yet sent are cancelled; ones already carried out stay as they are and a
+    checklist item asks to reverse them on the platform.
+    """
+    if count < 1:
+        raise BadInput("undo at least one decision")
+    undo = aliased(Decision)
+    now = audit.utcnow()
+    reopened = []
+    with ws.transaction() as s:
+        standing = s.scalars(
+            select(Decision).outerjoin(undo, undo.undoes_id == Decision.id)
+            .where(Decision.actor == ws.actor, Decision.action.in_(("approve", "remove", "snooze")),
+                   undo.id.is_(None))
+            .order_by(Decision.id.desc()).limit(count)
+        ).all()
+        if not standing:
+            raise BadInput("there is no decision of yours to undo")
+        for decision in standing:
+            item = s.get(QueueItem, decision.queue_item_id)
+            back = Decision(queue_item_id=item.id, action="undo", reason="Undo",
+                            actor=ws.actor, at=now, undoes_id=decision.id)
+            s.add(back)
+            s.flush()
+            cancelled = reversed_ = 0
+            for action in s.scalars(select(OutboxAction)
+                                    .where(OutboxAction.decision_id == decision.id)):
+                if action.status in ("pending", "failed"):
+                    action.status, action.done_at = "cancelled", now
+                    cancelled += 1
+                else:
+                    s.add(OutboxAction(
+                        source_id=action.source_id, decision_id=back.id,
+                        action=f"reverse_{action.action}", target=action.target,
+                        payload={"queue_item_id": item.id}, mode="checklist",
+                        status="pending", created_at=now))
+                    reversed_ += 1
+            item.status, item.snoozed_until, item.updated_at = "open", None, now
+            audit.record(s, ws.actor, "moderation.undo", "queue_item", item.id,
+                         decision_id=back.id, undoes_id=decision.id,
+                         outbox_cancelled=cancelled, outbox_to_reverse=reversed_)
+            reopened.append(item.id)
+    return reopened
+
+
+def assign(ws, item_ids: list[int], assignee: str | None) -> int:
+    """Give items to a profile (None: unassign); returns how many changed."""
+    if assignee is not None and assignee not in {p.name for p in ws.profiles()}:
+        raise BadInput(f"no profile named {assignee!r}")
+    with ws.transaction() as s:
+        items = [s.get(QueueItem, i) for i in dict.fromkeys(item_ids)]
+        if any(i is None or i.status == "escalated" for i in items):
+            raise BadInput("one of the chosen items does not exist")
+        for item in items:
+            item.assignee, item.updated_at = assignee, audit.utcnow()
+            audit.record(s, ws.actor, "moderation.assign", "queue_item", item.id,
+                         assigned=assignee is not None)
+    return len(items)
+
+
+def claim(ws, item_ids: list[int]) -> int:
+    """Take items for yourself."""
+    return assign(ws, item_ids, ws.actor)
+
+
+def add_note(ws, subject_type: str, subject_id: int, text: str) -> int:
+    """A private staff note on a queue item or a person; returns its id."""
+    if subject_type not in ("queue_item", "person"):
+        raise BadInput("notes go on a queue item or a person")
+    text = (text or "").strip()
+    if not text:
+        raise BadInput("a note needs some text")
+    with ws.transaction() as s:
+        model = QueueItem if subject_type == "queue_item" else Person
+        if s.get(model, subject_id) is None:
+            raise BadInput(f"no {subject_type.replace('_', ' ')} {subject_id}")
+        note = Note(subject_type=subject_type, subject_id=subject_id, author=ws.actor, text=text,
+                    at=audit.utcnow())
+        s.add(note)
+        s.flush()
+        audit.record(s, ws.actor, "moderation.note", subject_type, subject_id, note_id=note.id)
+        return note.id
+
+
+def last_decisions(ws, limit: int = 20) -> list[DecisionView]:
+    """This profile's latest decisions, newest first (what undo would reverse)."""
+    with ws.session() as s:
+        return _decisions(s, Decision.actor == ws.actor)[:limit]
+
+
+def open_counts(ws) -> dict[str, int]:
+    """Open items by kind (snoozed ones whose time has come count as open)."""
+    now = audit.utcnow()
+    with ws.session() as s:
+        rows = s.execute(
+            select(QueueItem.kind, func.count()).where(
+                or_(QueueItem.status == "open",
+                    and_(QueueItem.status == "snoozed", QueueItem.snoozed_until <= now)))
+            .group_by(QueueItem.kind)).all()
+    counts = {kind: 0 for kind in KINDS}
+    counts.update(dict(rows))
+    return counts
+
+
+def platforms(ws) -> list[str]:
+    """Platforms with at least one source, for the filter."""
+    with ws.session() as s:
+        return sorted(set(s.scalars(select(Source.platform))))
+
+
+def spaces(ws) -> list[tuple[int, str]]:
+    """(space id, "Space (source)") for the filter."""
+    with ws.session() as s:
+        return [(sid, f"{name} ({source})") for sid, name, source in s.execute(
+            select(Space.id, Space.name, Source.name).join(Source, Source.id == Space.source_id)
+            .order_by(Source.name, Space.name))]
