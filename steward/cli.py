@@ -24,11 +24,11 @@ from steward.errors import BadInput, StewardError
 log = logging.getLogger("steward")
 
 # Each area adds its subcommands from its own module: `register(subparsers, common)`.
-COMMAND_MODULES: list[str    "steward.moderation.commands",
-] = [
+COMMAND_MODULES: list[str] = [
     "steward.safeguarding.commands",
     "steward.engagement.commands",
     "steward.hygiene.commands",
+    "steward.moderation.commands",
 ]
 
 
