@@ -75,6 +75,7 @@ class ActivityTable:
 
 _cache: dict[str, tuple[tuple, dict]] = {}
 _cache_lock = threading.Lock()
+_scan_lock = threading.Lock()  # one scan at a time: tiles computed together share it
 
 
 def forget_cached_activity() -> None:
@@ -113,14 +114,15 @@ def load_activity(ws: Workspace) -> ActivityTable:
     with ws.session() as s:
         conn = s.connection().connection.driver_connection
         key = tuple(conn.execute("SELECT max(id), count(*) FROM messages").fetchone())
-        with _cache_lock:
-            cached = _cache.get(str(ws.path))
-        if cached and cached[0] == key:
-            raw = cached[1]
-        else:
-            raw = read_message_columns(conn)
+        with _scan_lock:
             with _cache_lock:
-                _cache[str(ws.path)] = (key, raw)
+                cached = _cache.get(str(ws.path))
+            if cached and cached[0] == key:
+                raw = cached[1]
+            else:
+                raw = read_message_columns(conn)
+                with _cache_lock:
+                    _cache[str(ws.path)] = (key, raw)
         identities = s.execute(select(Identity.id, Identity.person_id, Identity.is_bot)).all()
         persons = s.execute(select(Person.id, Person.is_bot, Person.is_staff)).all()
         spaces = [

@@ -509,6 +509,14 @@ def _silence(table, spaces, usable, as_of: datetime, as_of_ts: int) -> list[Sile
     return sorted(alerts, key=lambda a: (order[a.silence], -(a.silent_days or 0), a.name))
 
 
+def silence_alerts(ws: Workspace, now: datetime | None = None) -> list[SilenceAlert]:
+    """Every space's silence as of now, quietest first (cheap once the table is cached)."""
+    now = now or utcnow()
+    table = load_activity(ws)
+    as_of_ts = int((now - datetime(1970, 1, 1)).total_seconds())
+    return _silence(table, table.spaces, ~table.is_bot & (table.ts < as_of_ts), now, as_of_ts)
+
+
 def silence_level(silent_days: int | None, amber: int, red: int) -> str:
     """ok, amber or red for a number of quiet days (None: never any activity → red)."""
     if silent_days is None or silent_days >= red:

@@ -1,0 +1,63 @@
+"""Trustee report content, chart CSV safety, and the messages behind a chart point."""
+
+from datetime import date, datetime
+
+from steward.engagement.csvout import csv_text, write_csv
+from steward.engagement.drilldown import day_message_count, day_messages
+from steward.engagement.metrics import Period, Scope, silence_alerts
+from steward.engagement.trustee import trustee_report, trustee_report_html
+from tests.conftest import DEMO_NOW
+from tests.engagement.activity import Activity
+
+
+def test_csv_cells_cannot_become_formulas(tmp_path):
+    text = csv_text(["day", "=cmd"], [["=HYPERLINK(\"x\")", 3], ["+1", -2], ["@a", None],
+                                      ["\tx", 1.5], ["-x", 0], ["plain", 1]])
+    lines = text.splitlines()
+    assert lines[0] == "day,'=cmd"
+    assert lines[1] == '"\'=HYPERLINK(""x"")",3'
+    assert lines[2] == "'+1,-2"  # numbers stay numbers
+    assert lines[3] == "'@a," and lines[4].startswith("'\tx") and lines[5] == "'-x,0"
+    path = tmp_path / "out.csv"
+    write_csv(path, ["a"], [["b"]])
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfa\r\nb")
+
+
+def test_day_messages_follow_the_local_day(workspace):
+    a = Activity(workspace)
+    space = a.space("chat")
+    who, staff = a.person("Owl"), a.person("Staff", staff=True)
+    a.post(space, who, datetime(2026, 7, 1, 22, 30), text="late")  # 23:30 BST: 1 July
+    a.post(space, who, datetime(2026, 7, 1, 23, 30), text="later")  # 00:30 BST: 2 July
+    a.post(space, staff, datetime(2026, 7, 1, 12), text="staff")
+    scope = Scope()
+    assert [m.text for m in day_messages(workspace, date(2026, 7, 1), scope, "UTC")] == [
+        "late", "later"]
+    assert [m.text for m in day_messages(workspace, date(2026, 7, 1), scope,
+                                         "Europe/London")] == ["late"]
+    assert day_message_count(workspace, date(2026, 7, 2), scope, "Europe/London") == 1
+    assert day_message_count(workspace, date(2026, 7, 1), Scope(include_staff=True), "UTC") == 3
+    assert day_message_count(workspace, date(2026, 7, 1),
+                             Scope(space_ids=frozenset({999})), "UTC") == 0
+
+
+def test_trustee_report_on_demo(demo_ws):
+    truth = demo_ws.get_setting("demo.truth")
+    period = Period(date(2026, 9, 1), date(2026, 11, 20))
+    report = trustee_report(demo_ws, period, now=DEMO_NOW)
+    labels = dict(report.figures)
+    assert int(labels["Messages from members"].replace(",", "")) > 1000
+    assert any("events" in h for h in report.highlights)
+    assert any("3 newcomers" in h for h in report.highlights)
+    page = trustee_report_html(report, {"activity": "activity.png"})
+    assert "activity.png" in page and "monthly.png" not in page
+    names = [c.name for c in silence_alerts(demo_ws, now=DEMO_NOW)]
+    assert names[0] == "events"
+    with demo_ws.session() as s:
+        from sqlalchemy import select
+
+        from steward.store.models import Person
+        top = s.scalars(select(Person.display_name).where(
+            Person.id.in_(truth["top_contributors"]))).all()
+    assert not any(name in page for name in top)  # the board report names nobody
+    assert len(report.charts[0].days) == period.days
