@@ -15,9 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	rm -rf $(DEMO_WS)
-	$(PY) -m steward demo --workspace $(DEMO_WS)
-	STEWARD_PASSPHRASE=steward-demo $(PY) -m steward stats --workspace $(DEMO_WS)
+	$(PY) -m steward --demo
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check steward tests benchmarks
@@ -30,7 +28,10 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 dist: $(STAMP)
-	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN build.spec
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m steward.ui.selftest --screenshots docs/screenshots
 
 clean:
 	rm -rf build dist $(DEMO_WS) benchmarks/.cache

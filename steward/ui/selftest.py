@@ -95,6 +95,17 @@ def render_gate(path: Path, out_dir: Path | None) -> list[str]:
     return problems
 
 
+def _quiet_platform_warnings() -> None:
+    """The offscreen platform warns about window size hints it cannot pass on; drop that one."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
 def _run(out_dir: Path | None, members: int, messages: int, profiles: tuple[str, ...]) -> int:
     from steward import demo
     from steward.jobs import CancelToken, run_to_end
@@ -102,6 +113,7 @@ def _run(out_dir: Path | None, members: int, messages: int, profiles: tuple[str,
     from steward.ui.app import demo_job, qt_app
     from steward.workspace import Workspace
 
+    _quiet_platform_warnings()
     qt_app()
     problems: list[str] = []
     pages = 0

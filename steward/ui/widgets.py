@@ -14,6 +14,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+PLATFORM_TITLES = {
+    "discourse": "Discourse", "slack": "Slack", "discord": "Discord", "whatsapp": "WhatsApp",
+    "telegram": "Telegram", "mbox": "Mailing list", "facebook-group": "Facebook group",
+    "members-csv": "Members list",
+}
+
+
+def platform_title(platform: str) -> str:
+    """How a platform's id reads to a person ("whatsapp" → "WhatsApp")."""
+    return PLATFORM_TITLES.get(platform, platform.replace("-", " ").capitalize())
+
 
 class PageHeader(QWidget):
     """A page's title, a one-line explanation, and a toolbar row on the right for its actions."""

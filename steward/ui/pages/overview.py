@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from steward import overview
 from steward.ui.registry import AppContext, PageSpec, TileData, TileSpec, register_page, tiles_for
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
-from steward.ui.widgets import EmptyState, PageHeader, table_view
+from steward.ui.widgets import EmptyState, PageHeader, platform_title, table_view
 
 COUNTS = (("persons", "People"), ("spaces", "Spaces"), ("messages", "Messages"),
           ("sources", "Sources"))
@@ -160,7 +160,10 @@ class OverviewPage(QWidget):
         self.body.setCurrentIndex(0 if nothing else 1)
 
     def _show_spaces(self, spaces: list[overview.SpaceActivity]) -> None:
-        rows = [(s.name, s.source, s.platform, s.messages, s.last_activity) for s in spaces]
+        # Quietest first: the spaces that may need a nudge come to the top.
+        ordered = sorted(spaces, key=lambda s: (s.last_activity is not None, s.last_activity))
+        rows = [(s.name, s.source, platform_title(s.platform), s.messages, s.last_activity)
+                for s in ordered]
         self.spaces.set_source(*list_source(rows, SPACE_COLUMNS))
         self.space_table.resizeColumnsToContents()
 

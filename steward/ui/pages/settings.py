@@ -46,6 +46,14 @@ def _button(text: str, name: str = "") -> QPushButton:
     return button
 
 
+def _left(widget: QWidget) -> QHBoxLayout:
+    """A row holding `widget` at its natural width, on the left."""
+    row = QHBoxLayout()
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
+
+
 class SettingsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,7 +90,7 @@ class SettingsPage(QWidget):
         form.addRow("The same again", self.repeat_passphrase)
         self.change_button = _button("Change passphrase")
         self.change_button.clicked.connect(self.change_passphrase)
-        form.addRow("", self.change_button)
+        form.addRow("", _left(self.change_button))
         self.change_result = result_label()
         form.addRow("", self.change_result)
 
@@ -154,10 +162,10 @@ class SettingsPage(QWidget):
         minutes = self.ctx.ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)
         self.auto_lock.setValue(int(minutes))
         self.auto_lock.valueChanged.connect(self.set_auto_lock)
-        form.addRow("Lock automatically after", self.auto_lock)
+        form.addRow("Lock automatically after", _left(self.auto_lock))
         self.lock_button = _button(f"Lock now ({LOCK_SHORTCUT})", "Lock now")
         self.lock_button.clicked.connect(self._lock_now)
-        form.addRow("", self.lock_button)
+        form.addRow("", _left(self.lock_button))
         return box
 
     def set_auto_lock(self, minutes: int) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from steward import overview
 from steward.ui.registry import AppContext, PageSpec, register_page
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
-from steward.ui.widgets import EmptyState, PageHeader, table_view
+from steward.ui.widgets import EmptyState, PageHeader, platform_title, table_view
 
 ToolbarAction = Callable[[AppContext, "SourcesPage"], QWidget]
 TOOLBAR_ACTIONS: list[ToolbarAction] = []
@@ -80,8 +80,8 @@ class SourcesPage(QWidget):
         self.ctx.run_query(lambda: overview.space_activity(ws), self._show)
 
     def _show(self, spaces: list[overview.SpaceActivity]) -> None:
-        rows = [(s.source, s.platform, s.name, s.audience, s.messages, s.first_activity,
-                 s.last_activity) for s in spaces]
+        rows = [(s.source, platform_title(s.platform), s.name, s.audience, s.messages,
+                 s.first_activity, s.last_activity) for s in spaces]
         self.model.set_source(*list_source(rows, COLUMNS))
         self.body.setCurrentWidget(self.table if rows else self.empty)
         sources = len({s.source for s in spaces})
