@@ -33,7 +33,7 @@ from steward.hygiene.names import (
 )
 from steward.jobs import CancelToken, Job, Progress
 from steward.resources import resource_path
-from steward.store.models import Identity, NotSamePerson, Person
+from steward.store.models import Identity, NotSamePerson
 from steward.workspace import Workspace
 
 FIELDS = ("email", "phone", "handle", "first_name", "last_name", "different_first_name",
@@ -59,6 +59,9 @@ class MatchRules:
     threshold: float
     rules: tuple[MatchRule, ...]
     name: str = "custom"
+    # A name held by more people than this is common ("Olivia Smith"): a name match on it,
+    # with no shared contact detail, counts only the last-name weight.
+    common_name_count: int = 8
 
     def weight(self, field_name: str) -> float:
         return sum(r.weight for r in self.rules if r.field == field_name)
@@ -73,6 +76,7 @@ class MatchRules:
         return {
             "preset": self.name,
             "threshold": self.threshold,
+            "common_name_count": self.common_name_count,
             "rules": [
                 {"field": r.field, "weight": r.weight}
                 | ({"similarity": r.similarity} if r.similarity is not None else {})
@@ -102,7 +106,10 @@ def rules_from_dict(data: object, name: str = "custom") -> MatchRules:
         if sim is not None and not (isinstance(sim, int | float) and 0 < sim <= 1):
             raise BadInput(f"rule {n} ({raw['field']}): 'similarity' must be between 0 and 1")
         rules.append(MatchRule(raw["field"], float(weight), None if sim is None else float(sim)))
-    return MatchRules(float(threshold), tuple(rules), data.get("preset", name) or name)
+    common = data.get("common_name_count", 8)
+    if not isinstance(common, int) or common < 2:
+        raise BadInput("'common_name_count' must be a whole number of at least 2")
+    return MatchRules(float(threshold), tuple(rules), data.get("preset", name) or name, common)
 
 
 @lru_cache(maxsize=1)
@@ -159,6 +166,12 @@ class MatchRecord:
         if name is not None and name not in self.names:
             self.names.append(name)
 
+    def add_handle(self, handle: str | None) -> None:
+        """A handle counts as evidence unless it only spells the name (olivia_smith)."""
+        key = handle_key(handle)
+        if key is not None and not any(key == n.first + (n.last or "") for n in self.names):
+            self.handles.add(key)
+
 
 @dataclass(frozen=True)
 class DuplicateCandidate:
@@ -199,59 +212,87 @@ def _last_match(a: str | None, b: str | None, similarity: float) -> str | None:
     return f"similar last names ({jw:.2f})" if jw >= similarity else None
 
 
-@lru_cache(maxsize=200_000)
-def name_score(a: Name, b: Name, rules: MatchRules) -> tuple[float, tuple[str, ...]]:
-    """Weight and reasons the name rules give two names (straight, or first/last swapped)."""
-    first_sim = rules.similarity("first_name", 0.92)
-    last_sim = rules.similarity("last_name", 0.95)
-    first = _first_match(a.first, b.first, first_sim)
-    last = _last_match(a.last, b.last, last_sim)
-    reasons: list[str] = []
-    if (
-        not (first and last) and a.last and b.last
-        and _first_match(a.first, b.last, first_sim) and _last_match(a.last, b.first, last_sim)
-    ):
-        return (rules.weight("first_name") + rules.weight("last_name"),
-                ("first and last names swapped",))
-    score = 0.0
-    if first:
-        score += rules.weight("first_name")
-        reasons.append(first)
-    if last:
-        score += rules.weight("last_name")
-        reasons.append(last)
-    if not first and len(a.first) > 1 and len(b.first) > 1 and rules.weight(
-        "different_first_name"
-    ):
-        score += rules.weight("different_first_name")
-        reasons.append("different first names")
-    return score, tuple(reasons)
+class Scorer:
+    """Scores pairs with one rule set; weights are looked up once, name pairs cached."""
+
+    def __init__(self, rules: MatchRules):
+        self.rules = rules
+        self.threshold = rules.threshold
+        self.contact = [(f, rules.weight(f)) for f in ("email", "phone", "handle")
+                        if rules.weight(f)]
+        self.first_w, self.last_w = rules.weight("first_name"), rules.weight("last_name")
+        self.diff_first_w = rules.weight("different_first_name")
+        self.diff_phone_w = rules.weight("different_phone")
+        self.first_sim = rules.similarity("first_name", 0.92)
+        self.last_sim = rules.similarity("last_name", 0.95)
+        self._names: dict[tuple[Name, Name], tuple[float, tuple[str, ...]]] = {}
+        self.name_counts: dict[Name, int] = {}  # how many people hold each name
+
+    def is_common(self, name: Name) -> bool:
+        return self.name_counts.get(name, 0) > self.rules.common_name_count
+
+    def name_score(self, a: Name, b: Name) -> tuple[float, tuple[str, ...]]:
+        """Weight and reasons the name rules give two names (straight, or swapped)."""
+        key = (a, b)
+        cached = self._names.get(key)
+        if cached is None:
+            cached = self._names[key] = self._name_score(a, b)
+        return cached
+
+    def _name_score(self, a: Name, b: Name) -> tuple[float, tuple[str, ...]]:
+        first = _first_match(a.first, b.first, self.first_sim)
+        last = _last_match(a.last, b.last, self.last_sim)
+        if (
+            not (first and last) and a.last and b.last
+            and _first_match(a.first, b.last, self.first_sim)
+            and _last_match(a.last, b.first, self.last_sim)
+        ):
+            return self.first_w + self.last_w, ("first and last names swapped",)
+        score, reasons = 0.0, []
+        if first:
+            score += self.first_w
+            reasons.append(first)
+        if last:
+            score += self.last_w
+            reasons.append(last)
+        if not first and self.diff_first_w and len(a.first) > 1 and len(b.first) > 1:
+            score += self.diff_first_w
+            reasons.append("different first names")
+        return score, tuple(reasons)
+
+    def score_pair(self, a: MatchRecord, b: MatchRecord) -> tuple[float, list[str]]:
+        """The total weight and the reasons for one pair of people."""
+        score, reasons = 0.0, []
+        shared_contact = False
+        for name, weight in self.contact:
+            mine, theirs = getattr(a, name + "s"), getattr(b, name + "s")
+            if mine and theirs and not mine.isdisjoint(theirs):
+                score += weight
+                reasons.append(f"same {name}")
+                shared_contact = True
+        if self.diff_phone_w and a.phones and b.phones and a.phones.isdisjoint(b.phones):
+            score += self.diff_phone_w
+            reasons.append("different phones")
+        best: tuple[float, tuple[str, ...]] | None = None
+        common = None
+        for na in a.names:
+            for nb in b.names:
+                result = self.name_score(na, nb)
+                if best is None or result[0] > best[0]:
+                    best = result
+                    common = na if self.is_common(na) else nb if self.is_common(nb) else None
+        if best is not None:
+            score += best[0]
+            reasons.extend(best[1])
+            if common is not None and not shared_contact and best[0] > self.last_w:
+                score -= best[0] - self.last_w
+                reasons.append(f"common name ({self.name_counts[common]} people)")
+        return score, reasons
 
 
 def score_pair(a: MatchRecord, b: MatchRecord, rules: MatchRules) -> tuple[float, list[str]]:
-    """The total weight and the reasons for one pair of people."""
-    score, reasons = 0.0, []
-    for name, mine, theirs in (("email", a.emails, b.emails), ("phone", a.phones, b.phones),
-                               ("handle", a.handles, b.handles)):
-        if mine and theirs and not mine.isdisjoint(theirs) and rules.weight(name):
-            score += rules.weight(name)
-            reasons.append(f"same {name}")
-    if (
-        a.phones and b.phones and a.phones.isdisjoint(b.phones)
-        and rules.weight("different_phone")
-    ):
-        score += rules.weight("different_phone")
-        reasons.append("different phones")
-    best: tuple[float, tuple[str, ...]] | None = None
-    for na in a.names:
-        for nb in b.names:
-            result = name_score(na, nb, rules)
-            if best is None or result[0] > best[0]:
-                best = result
-    if best is not None:
-        score += best[0]
-        reasons.extend(best[1])
-    return score, reasons
+    """The total weight and the reasons for one pair of people under `rules`."""
+    return Scorer(rules).score_pair(a, b)
 
 
 def _name_block_keys(name: Name) -> Iterable[str]:
@@ -280,6 +321,7 @@ def match_records(
 ) -> MatchResult:
     """Candidate duplicates among `records`, best first. Pairs in `not_same` are never proposed."""
     not_same = not_same or set()
+    scorer = Scorer(rules)
     contact_blocks: dict[str, list[int]] = defaultdict(list)
     name_blocks: dict[str, dict[Name, list[int]]] = defaultdict(lambda: defaultdict(list))
     for i, rec in enumerate(records):
@@ -290,6 +332,7 @@ def match_records(
         for h in rec.handles:
             contact_blocks["h:" + h].append(i)
         for name in rec.names:
+            scorer.name_counts[name] = scorer.name_counts.get(name, 0) + 1
             for key in _name_block_keys(name):
                 name_blocks[key][name].append(i)
 
@@ -309,10 +352,10 @@ def match_records(
     if token is not None:
         token.check()
     for groups in name_blocks.values():
-        names = list(groups)
+        names = [n for n in groups if not scorer.is_common(n)]
         for x, na in enumerate(names):
             for nb in names[x:]:
-                if name_score(na, nb, rules)[0] < rules.threshold:
+                if scorer.name_score(na, nb)[0] < scorer.threshold:
                     continue
                 left, right = groups[na], groups[nb]
                 for i in left:
@@ -327,8 +370,8 @@ def match_records(
         a, b = records[i], records[j]
         if frozenset((a.key, b.key)) in not_same:
             continue
-        score, reasons = score_pair(a, b, rules)
-        if score >= rules.threshold:
+        score, reasons = scorer.score_pair(a, b)
+        if score >= scorer.threshold:
             candidates.append(DuplicateCandidate(
                 a.key, b.key, score, tuple(reasons), a.display_name, b.display_name,
                 tuple(a.identity_ids), tuple(b.identity_ids),
@@ -343,30 +386,28 @@ def match_records(
 def load_records(ws: Workspace) -> list[MatchRecord]:
     """One match record per person still on file (not erased, not a bot)."""
     records: dict[int, MatchRecord] = {}
-    with ws.session() as s:
-        for pid, display in s.execute(
-            select(Person.id, Person.display_name).where(
-                Person.erased_at.is_(None), Person.is_bot.is_(False)
-            ).order_by(Person.id)
+    with ws.engine.connect() as conn:
+        for pid, display in conn.exec_driver_sql(
+            "SELECT id, display_name FROM persons WHERE erased_at IS NULL AND is_bot = 0 "
+            "ORDER BY id"
         ):
             rec = records[pid] = MatchRecord(pid, display_name=display)
             rec.add_name(display)
-        for iid, pid, handle, display, email, phone in s.execute(
-            select(Identity.id, Identity.person_id, Identity.handle, Identity.display_name,
-                   Identity.email_normalised, Identity.phone_e164)
-            .where(Identity.is_bot.is_(False)).order_by(Identity.id)
+        for iid, pid, handle, display, email, phone in conn.exec_driver_sql(
+            "SELECT id, person_id, handle, display_name, email_normalised, phone_e164 "
+            "FROM identities WHERE is_bot = 0 ORDER BY id"
         ):
             rec = records.get(pid)
             if rec is None:
                 continue
             rec.identity_ids.append(iid)
-            rec.add_name(display)
+            if display != rec.display_name:
+                rec.add_name(display)
             if (key := email_key(email)) is not None:
                 rec.emails.add(key)
             if phone:
                 rec.phones.add(phone)
-            if (key := handle_key(handle)) is not None:
-                rec.handles.add(key)
+            rec.add_handle(handle)
     return list(records.values())
 
 

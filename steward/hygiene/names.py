@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import jellyfish
 
@@ -15,8 +15,7 @@ _SEPARATORS = re.compile(r"[\s_.,/()\[\]\"]+")
 _JOINERS = re.compile(r"[-'’]")
 
 
-@dataclass(frozen=True)
-class Name:
+class Name(NamedTuple):
     """A name cut into a first and a last part, each lower-case without accents."""
 
     first: str
@@ -29,6 +28,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=262_144)
 def parse_name(display: str | None) -> Name | None:
     """First and last part of a display name; None when it is not a person's name
     (empty, a handle with digits, only emoji)."""
@@ -65,6 +65,7 @@ def nickname_groups() -> dict[str, frozenset[int]]:
     return {name: frozenset(ids) for name, ids in groups.items()}
 
 
+@lru_cache(maxsize=65536)
 def are_nicknames(a: str, b: str) -> bool:
     """True when one name is a usual short form of the other (bob / robert)."""
     groups = nickname_groups()

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 
 from steward.hygiene.matching import MatchRecord
-from steward.hygiene.names import email_key, handle_key
+from steward.hygiene.names import email_key
 from steward.normalise import normalise_email, normalise_phone
 from steward.resources import resource_path
 
@@ -104,8 +104,7 @@ def build(people: int = 600, seed: int = 2026) -> LabelledSet:
             rec.emails.add(key)
         if phone and (e164 := normalise_phone(phone)):
             rec.phones.add(e164)
-        if (key := handle_key(handle)) is not None:
-            rec.handles.add(key)
+        rec.add_handle(handle)
         records.append(rec)
         person_of.append(person)
 
