@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "steward.safeguarding.commands",
     "steward.engagement.commands",
     "steward.hygiene.commands",
+    "steward.connectors.commands",
     "steward.moderation.commands",
 ]
 

@@ -432,3 +432,16 @@ class AuditEvent(Base):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- connectors -----------------------------------------------------------------------------
+
+
+class PostPosition(Base):
+    """Where a forum post sits (Discourse: topic and post number), since replies name those."""
+
+    __tablename__ = "post_positions"
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    post_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))

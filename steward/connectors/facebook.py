@@ -1,0 +1,160 @@
+"""Facebook "Download your information" (JSON) for groups: your posts and comments in groups,
+and the groups you joined. Facebook writes UTF-8 as escaped Latin-1 (mojibake); it is undone."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from steward.connectors.base import (
+    AuthorRecord,
+    FileUnit,
+    ImportOptions,
+    MembershipRecord,
+    MessageRecord,
+    SpaceRecord,
+)
+from steward.connectors.files import (
+    check_file,
+    fingerprint_file,
+    fingerprint_member,
+    from_unix,
+    is_zip,
+    json_items,
+    open_zip,
+    zip_member,
+)
+from steward.errors import BadInput
+
+_FILES = {
+    "your_posts_and_comments_in_groups.json": "group_posts_v2",
+    "your_comments_in_groups.json": "group_comments_v2",
+    "your_group_membership_activity.json": "groups_joined_v2",
+}
+_POSTED_IN = re.compile(
+    r"^(?P<who>.+?) (?:posted|shared .+?|updated .+?|wrote) in (?P<group>.+?)\.?$")
+OWNER = "owner"
+_MEMBER_OF = re.compile(r"(?:became a member of|joined) (?P<group>.+?)\.?$")
+
+
+def fix_mojibake(text: str) -> str:
+    """Facebook's escaped Latin-1 back to the UTF-8 it was."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def _fix(value):
+    if isinstance(value, str):
+        return fix_mojibake(value)
+    if isinstance(value, list):
+        return [_fix(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _fix(v) for k, v in value.items()}
+    return value
+
+
+@contextmanager
+def _parts(path: Path):
+    """(file name, opened stream, label, fingerprint) for each groups file in the download."""
+    check_file(path)
+    if is_zip(path):
+        with open_zip(path) as archive:
+            found = [i for i in archive.infolist() if i.filename.rsplit("/", 1)[-1] in _FILES]
+            if not found:
+                raise BadInput(f"{path} holds no group activity; request 'Groups' in JSON format")
+
+            def members():
+                for info in found:
+                    label = f"{path}: {info.filename}"
+                    with zip_member(archive, info.filename, label) as f:
+                        yield info.filename.rsplit("/", 1)[-1], f, label, fingerprint_member(info)
+
+            yield members()
+        return
+    if path.name not in _FILES:
+        raise BadInput(f"{path} is not one of Facebook's group files ({', '.join(_FILES)})")
+
+    def single():
+        with open(path, "rb") as f:
+            yield path.name, f, str(path), fingerprint_file(path)
+
+    yield single()
+
+
+class FacebookGroups:
+    kind = "facebook-group"
+    platform = "facebook"
+    title = "Facebook groups (Download your information)"
+    file_patterns = ("*.zip", "*.json")
+    how_to_export = (
+        "1. On Facebook: Settings & privacy → Settings → Accounts Centre → Your information and "
+        "permissions → Download your information.\n2. Choose 'Some of your information', tick "
+        "Groups, set Format to JSON (not HTML) and Media quality low.\n3. Download the ZIP when "
+        "it is ready and choose it here. Only your own posts and comments are included.")
+
+    def source_name(self, paths: Sequence[Path], options: ImportOptions) -> str:
+        return "Facebook groups"
+
+    def records(self, paths: Sequence[Path], options: ImportOptions,
+                skip: set[str]) -> Iterator:
+        state = {"spaces": set(), "authors": set()}
+        for path in map(Path, paths):
+            with _parts(path) as parts:
+                for name, f, label, fingerprint in parts:
+                    yield FileUnit(label, fingerprint)
+                    if fingerprint in skip:
+                        continue
+                    key = _FILES[name]
+                    for item in json_items(f, f"{key}.item", label):
+                        yield from _item(key, _fix(item), label, state)
+
+
+def _space(group: str, state: dict) -> Iterator:
+    if group not in state["spaces"]:
+        state["spaces"].add(group)
+        yield SpaceRecord(group, group, "group", "closed")
+
+
+def _owner(name: str | None, state: dict) -> Iterator:
+    """The download holds one account's activity: its owner is one identity."""
+    if not state["authors"]:
+        state["authors"].add(OWNER)
+        yield AuthorRecord(OWNER, name or "Account owner")
+
+
+def _item(key: str, item: dict, label: str, state: dict) -> Iterator:
+    if not isinstance(item, dict) or "timestamp" not in item:
+        raise BadInput(f"{label}: an entry without a timestamp; is this Facebook's JSON?")
+    at = from_unix(item["timestamp"])
+    title = str(item.get("title") or "")
+    data = item.get("data") or []
+    if key == "groups_joined_v2":
+        m = _MEMBER_OF.search(title)
+        group = (data[0].get("name") if data and isinstance(data[0], dict) else None) or \
+            (m.group("group") if m else None)
+        if group:
+            yield from _space(group, state)
+            yield from _owner(None, state)
+            yield MembershipRecord(group, OWNER, joined_at=at)
+        return
+    text, who, group = None, None, None
+    for entry in data:
+        if "post" in entry:
+            text = entry["post"]
+        elif "comment" in entry and isinstance(entry["comment"], dict):
+            c = entry["comment"]
+            text, who, group = c.get("comment"), c.get("author"), c.get("group")
+    m = _POSTED_IN.match(title)
+    who = who or (m.group("who") if m else None)
+    group = group or (m.group("group") if m else None) or "Facebook group"
+    yield from _owner(who, state)
+    yield from _space(group, state)
+    digest = hashlib.sha1(f"{who}\x00{text}".encode()).hexdigest()[:12]
+    yield MessageRecord(space=group, platform_id=f"{key[:-3]}:{item['timestamp']}:{digest}",
+                        created_at=at, author=OWNER, text=text,
+                        attachments=len(item.get("attachments") or []))

@@ -1,0 +1,400 @@
+"""Write a stream of records into the workspace: one transaction per import.
+
+Platform ids are unique per source, so a re-import adds nothing; parts of an export already
+taken in (by fingerprint) are not even read again. Memory stays bounded: rows go out in batches
+and the map from platform ids to message ids is a bounded cache backed by the unique index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from steward.connectors import registry
+from steward.connectors.base import (
+    AuthorRecord,
+    ConsentRecord,
+    EmailStatusRecord,
+    FileUnit,
+    ImportOptions,
+    MembershipRecord,
+    MessageRecord,
+    ReportRecord,
+    SpaceRecord,
+)
+from steward.errors import BadInput
+from steward.jobs import CancelToken, Job, Progress
+from steward.normalise import normalise_email, normalise_phone
+from steward.store import audit
+from steward.store.bulk import insert_rows, sql_time
+
+BATCH = 5000
+CACHE_LIMIT = 200_000
+MESSAGE_COLUMNS = ("id", "source_id", "space_id", "identity_id", "platform_id", "thread_id",
+                   "parent_id", "kind", "created_at", "edited_at", "deleted", "text",
+                   "reaction_count", "reply_count", "attachment_count")
+
+
+@dataclass
+class ImportSummary:
+    """What an import added (re-importing the same files adds nothing)."""
+
+    source: str
+    kind: str
+    spaces: int = 0
+    people: int = 0
+    messages: int = 0
+    already_there: int = 0
+    memberships: int = 0
+    reports: int = 0
+    consents: int = 0
+    email_statuses: int = 0
+    parts_skipped: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def as_dict(self) -> dict:
+        return {k: (sql_time(v)[:19] if isinstance(v, datetime) else v)
+                for k, v in self.__dict__.items()}
+
+
+@dataclass
+class ImportPreview:
+    """What the files hold, read before anything is written."""
+
+    kind: str
+    source: str
+    spaces: list[str] = field(default_factory=list)
+    people: int = 0
+    messages: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    needs_timezone: bool = False
+    ambiguous_date_order: bool = False
+
+
+class _Writer:
+    def __init__(self, s: Session, source_id: int, source_name: str):
+        self.s, self.source_id, self.source_name = s, source_id, source_name
+        self.db = s.connection().connection.driver_connection
+        cur = self.db.cursor()
+        self.spaces = dict(cur.execute(
+            "SELECT platform_id, id FROM spaces WHERE source_id = ?", (source_id,)).fetchall())
+        self.identities: dict[str, tuple[int, int]] = {
+            pid: (iid, person) for pid, iid, person in cur.execute(
+                "SELECT platform_id, id, person_id FROM identities WHERE source_id = ?",
+                (source_id,))
+        }
+        self.had_messages = cur.execute(
+            "SELECT 1 FROM messages WHERE source_id = ? LIMIT 1", (source_id,)).fetchone()
+        self.next_message = cur.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+        self.next_identity = cur.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM identities").fetchone()[0]
+        self.next_person = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM persons").fetchone()[0]
+        cur.close()
+        self.now = sql_time(audit.utcnow())
+        self.persons: list[tuple] = []
+        self.new_identities: list[tuple] = []
+        self.pending: list[MessageRecord] = []
+        self.cache: dict[str, tuple[int, int]] = {}  # message platform id -> (id, thread id)
+        self.replies: Counter[int] = Counter()
+        self.consents_seen: set[tuple] | None = None
+
+    # --- spaces and people ---------------------------------------------------------------
+
+    def space(self, rec: SpaceRecord, summary: ImportSummary) -> int:
+        if rec.platform_id in self.spaces:
+            return self.spaces[rec.platform_id]
+        cur = self.db.cursor()
+        cur.execute(
+            "INSERT INTO spaces (source_id, platform_id, name, kind, visibility, audience, "
+            "silence_amber_days, silence_red_days, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (self.source_id, rec.platform_id, rec.name[:300], rec.kind, rec.visibility,
+             "general", 5, 7, sql_time(rec.created_at)))
+        self.spaces[rec.platform_id] = cur.lastrowid
+        cur.close()
+        summary.spaces += 1
+        return self.spaces[rec.platform_id]
+
+    def space_id(self, platform_id: str, summary: ImportSummary) -> int:
+        found = self.spaces.get(platform_id)
+        return found if found is not None else self.space(SpaceRecord(platform_id, platform_id),
+                                                          summary)
+
+    def author(self, rec: AuthorRecord, summary: ImportSummary) -> tuple[int, int]:
+        found = self.identities.get(rec.platform_id)
+        if found is not None:
+            return found
+        iid, pid = self.next_identity, self.next_person
+        self.next_identity += 1
+        self.next_person += 1
+        name = (rec.display_name or rec.handle or rec.platform_id)[:300]
+        self.persons.append((pid, name, 0, int(rec.is_bot), None, self.now))
+        self.new_identities.append((
+            iid, pid, self.source_id, rec.platform_id[:200], rec.handle, rec.display_name,
+            rec.email, normalise_email(rec.email), rec.phone, normalise_phone(rec.phone),
+            int(rec.is_bot), sql_time(rec.joined_at)))
+        self.identities[rec.platform_id] = (iid, pid)
+        summary.people += 1
+        return iid, pid
+
+    def identity_id(self, platform_id: str | None, summary: ImportSummary) -> int | None:
+        if platform_id is None:
+            return None
+        return self.author(AuthorRecord(platform_id), summary)[0]
+
+    def flush_people(self) -> None:
+        if self.persons:
+            insert_rows(self.s, "persons", ("id", "display_name", "is_staff", "is_bot",
+                                            "programme", "created_at"), self.persons)
+            insert_rows(self.s, "identities", (
+                "id", "person_id", "source_id", "platform_id", "handle", "display_name", "email",
+                "email_normalised", "phone", "phone_e164", "is_bot", "joined_at"),
+                self.new_identities)
+            self.persons.clear()
+            self.new_identities.clear()
+
+    # --- messages ------------------------------------------------------------------------
+
+    def _lookup(self, platform_id: str) -> tuple[int, int] | None:
+        found = self.cache.get(platform_id)
+        if found is None:
+            row = self.db.execute(
+                "SELECT id, coalesce(thread_id, id) FROM messages WHERE source_id = ? "
+                "AND platform_id = ?", (self.source_id, platform_id)).fetchone()
+            if row is not None:
+                found = self._remember(platform_id, (row[0], row[1]))
+        return found
+
+    def _remember(self, platform_id: str, ids: tuple[int, int]) -> tuple[int, int]:
+        if len(self.cache) >= CACHE_LIMIT:
+            self.cache.clear()
+        self.cache[platform_id] = ids
+        return ids
+
+    def flush_messages(self, summary: ImportSummary) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            self.flush_people()
+            return
+        existing: dict[str, tuple[int, int]] = {}
+        if self.had_messages:
+            ids = [r.platform_id for r in batch]
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                existing.update((pid, (mid, tid)) for pid, mid, tid in self.db.execute(
+                    "SELECT platform_id, id, coalesce(thread_id, id) FROM messages WHERE "
+                    f"source_id = ? AND platform_id IN ({','.join('?' * len(chunk))})",
+                    (self.source_id, *chunk)))
+        rows = []
+        for rec in batch:
+            known = existing.get(rec.platform_id) or self.cache.get(rec.platform_id)
+            if known is not None:
+                self._remember(rec.platform_id, known)
+                summary.already_there += 1
+                continue
+            mid = self.next_message
+            self.next_message += 1
+            parent_id, thread_id = None, mid
+            if rec.parent is not None and rec.parent != rec.platform_id:
+                parent = self._lookup(rec.parent)
+                if parent is not None:
+                    parent_id, thread_id = parent
+                    self.replies[thread_id] += 1
+            self._remember(rec.platform_id, (mid, thread_id))
+            space_id = self.space_id(rec.space, summary)
+            identity = self.identity_id(rec.author, summary)
+            rows.append((mid, self.source_id, space_id, identity, rec.platform_id[:200],
+                         thread_id, parent_id, rec.kind, sql_time(rec.created_at),
+                         sql_time(rec.edited_at), int(rec.deleted), rec.text, rec.reactions, 0,
+                         rec.attachments))
+            if summary.first is None or rec.created_at < summary.first:
+                summary.first = rec.created_at
+            if summary.last is None or rec.created_at > summary.last:
+                summary.last = rec.created_at
+        self.flush_people()
+        summary.messages += insert_rows(self.s, "messages", MESSAGE_COLUMNS, rows)
+
+    def finish_threads(self) -> None:
+        if self.replies:
+            self.db.executemany("UPDATE messages SET reply_count = reply_count + ? WHERE id = ?",
+                                [(n, tid) for tid, n in self.replies.items()])
+            self.replies.clear()
+
+    # --- the rest --------------------------------------------------------------------------
+
+    def membership(self, rec: MembershipRecord, summary: ImportSummary) -> None:
+        space = self.space_id(rec.space, summary)
+        identity = self.identity_id(rec.author, summary)
+        self.flush_people()
+        summary.memberships += insert_rows(
+            self.s, "memberships", ("identity_id", "space_id", "role", "status", "joined_at",
+                                    "left_at"),
+            [(identity, space, rec.role, rec.status, sql_time(rec.joined_at),
+              sql_time(rec.left_at))], on_conflict_ignore=True)
+
+    def report(self, rec: ReportRecord, summary: ImportSummary) -> None:
+        self.flush_messages(summary)
+        message = self._lookup(rec.message) if rec.message else None
+        identity = self.identity_id(rec.author, summary)
+        self.flush_people()
+        added = insert_rows(self.s, "platform_reports", (
+            "source_id", "platform_id", "message_id", "identity_id", "reason", "status",
+            "created_at", "payload"), [(
+                self.source_id, rec.platform_id, message[0] if message else None, identity,
+                rec.reason, rec.status, sql_time(rec.created_at), json.dumps(rec.payload))],
+            on_conflict_ignore=True)
+        if not added:
+            self.db.execute("UPDATE platform_reports SET status = ? WHERE source_id = ? AND "
+                            "platform_id = ?", (rec.status, self.source_id, rec.platform_id))
+        summary.reports += added
+
+    def consent(self, rec: ConsentRecord, summary: ImportSummary) -> None:
+        person = self.author(AuthorRecord(rec.author), summary)[1]
+        if self.consents_seen is None:
+            self.consents_seen = {tuple(r) for r in self.db.execute(
+                "SELECT person_id, state, at FROM consents WHERE source = ?",
+                (self.source_name,))}
+        key = (person, rec.state, sql_time(rec.at))
+        if key in self.consents_seen:
+            return
+        self.consents_seen.add(key)
+        self.flush_people()
+        summary.consents += insert_rows(
+            self.s, "consents", ("person_id", "state", "basis", "at", "source", "wording"),
+            [(person, rec.state, rec.basis, sql_time(rec.at), self.source_name, rec.wording)])
+
+    def email_status(self, rec: EmailStatusRecord, summary: ImportSummary) -> None:
+        email = normalise_email(rec.email)
+        if not email:
+            return
+        before = self.db.total_changes
+        self.db.execute(
+            "INSERT INTO email_statuses (email_normalised, source_id, status, at) VALUES "
+            "(?,?,?,?) ON CONFLICT (email_normalised, source_id) DO UPDATE SET "
+            "status = excluded.status, at = excluded.at WHERE status != excluded.status",
+            (email, self.source_id, rec.status, sql_time(rec.at)))
+        summary.email_statuses += self.db.total_changes - before
+
+
+def _source(s: Session, name: str, platform: str, kind: str) -> tuple[int, dict]:
+    db = s.connection().connection.driver_connection
+    row = db.execute("SELECT id, platform, cursor FROM sources WHERE name = ?", (name,)).fetchone()
+    if row is not None:
+        if row[1] != platform:
+            raise BadInput(f"a source named {name!r} already holds {row[1]} data; "
+                           "choose another name")
+        return row[0], json.loads(row[2] or "{}")
+    cur = db.cursor()
+    cur.execute("INSERT INTO sources (platform, name, config, cursor, created_at) "
+                "VALUES (?,?,?,?,?)", (platform, name, json.dumps({"kind": kind}), "{}",
+                                      sql_time(audit.utcnow())))
+    return cur.lastrowid, {}
+
+
+def write_records(s: Session, source_id: int, source_name: str, records: Iterable,
+                  summary: ImportSummary, token: CancelToken | None = None,
+                  imported: set[str] | None = None) -> Iterator[int]:
+    """Write records in the caller's transaction; yields the message count now and then."""
+    w = _Writer(s, source_id, source_name)
+    for rec in records:
+        if isinstance(rec, MessageRecord):
+            w.pending.append(rec)
+            if len(w.pending) >= BATCH:
+                w.flush_messages(summary)
+                if token is not None:
+                    token.check()
+                yield summary.messages + summary.already_there
+        elif isinstance(rec, AuthorRecord):
+            w.author(rec, summary)
+        elif isinstance(rec, SpaceRecord):
+            w.space(rec, summary)
+        elif isinstance(rec, FileUnit):
+            if imported is not None and rec.fingerprint in imported:
+                summary.parts_skipped += 1
+            elif imported is not None:
+                imported.add(rec.fingerprint)
+        elif isinstance(rec, MembershipRecord):
+            w.membership(rec, summary)
+        elif isinstance(rec, ReportRecord):
+            w.report(rec, summary)
+        elif isinstance(rec, ConsentRecord):
+            w.consent(rec, summary)
+        elif isinstance(rec, EmailStatusRecord):
+            w.email_status(rec, summary)
+    w.flush_messages(summary)
+    w.finish_threads()
+
+
+def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | None = None,
+                 source_name: str | None = None, token: CancelToken | None = None,
+                 expected_messages: int | None = None) -> Job[ImportSummary]:
+    """Import export files of one kind as one transaction: all of it, or (on error or Cancel)
+    nothing at all."""
+    importer = registry.importer(kind)
+    options = options or ImportOptions()
+    paths = [Path(p) for p in paths]
+    name = source_name or importer.source_name(paths, options)
+    summary = ImportSummary(source=name, kind=kind)
+    yield Progress(0, expected_messages, f"Reading {paths[0].name}")
+    with ws.transaction() as s:
+        source_id, cursor = _source(s, name, importer.platform, kind)
+        imported = set(cursor.get("imported", []))
+        already = set(imported)
+        records = importer.records(paths, options, already)
+        for done in write_records(s, source_id, name, records, summary, token, imported):
+            yield Progress(done, expected_messages, f"Importing {paths[0].name}")
+        if token is not None:
+            token.check()
+        cursor["imported"] = sorted(imported)
+        db = s.connection().connection.driver_connection
+        db.execute("UPDATE sources SET cursor = ?, last_sync_at = ? WHERE id = ?",
+                   (json.dumps(cursor), sql_time(audit.utcnow()), source_id))
+        audit.record(s, ws.actor, "import", "source", source_id, kind=kind,
+                     messages=summary.messages, people=summary.people, spaces=summary.spaces)
+    yield Progress(summary.messages, summary.messages, "Import finished")
+    return summary
+
+
+def preview_files(kind: str, paths: Sequence[Path], options: ImportOptions | None = None,
+                  token: CancelToken | None = None) -> Job[ImportPreview]:
+    """Read the files without writing anything: spaces, people, message count, date range,
+    and which questions the person must answer first."""
+    importer = registry.importer(kind)
+    options = options or ImportOptions()
+    paths = [Path(p) for p in paths]
+    result = ImportPreview(kind=kind, source=importer.source_name(paths, options),
+                           needs_timezone=getattr(importer, "needs_timezone", False))
+    detect = getattr(importer, "date_order_is_ambiguous", None)
+    if detect is not None and options.date_order is None and detect(paths):
+        result.ambiguous_date_order = True
+        options = ImportOptions(options.timezone, "dmy", options.space_name, options.column_map)
+    spaces: dict[str, str] = {}
+    people: set[str] = set()
+    for n, rec in enumerate(importer.records(paths, options, set())):
+        if isinstance(rec, SpaceRecord):
+            spaces.setdefault(rec.platform_id, rec.name)
+        elif isinstance(rec, AuthorRecord):
+            people.add(rec.platform_id)
+        elif isinstance(rec, MessageRecord):
+            result.messages += 1
+            if rec.author:
+                people.add(rec.author)
+            if result.first is None or rec.created_at < result.first:
+                result.first = rec.created_at
+            if result.last is None or rec.created_at > result.last:
+                result.last = rec.created_at
+        if n % BATCH == 0:
+            if token is not None:
+                token.check()
+            yield Progress(result.messages, None, f"Reading {paths[0].name}")
+    result.spaces = sorted(spaces.values())
+    result.people = len(people)
+    return result

@@ -1,0 +1,155 @@
+"""Telegram Desktop exports in JSON (`result.json`): one chat, or the full export's chat list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import ijson
+from ijson.common import ObjectBuilder
+
+from steward.connectors.base import (
+    AuthorRecord,
+    FileUnit,
+    ImportOptions,
+    MessageRecord,
+    SpaceRecord,
+)
+from steward.connectors.files import check_file, fingerprint_file, from_unix, to_utc
+from steward.errors import BadInput
+
+_BASES = ("", "chats.list.item.", "left_chats.list.item.")
+_MESSAGE_PREFIXES = {base + "messages.item": base for base in _BASES}
+_CHAT_FIELDS = {base + key: (base, key) for base in _BASES for key in ("name", "id", "type")}
+_JOIN_ACTIONS = {"invite_members", "join_group_by_link", "join_group_by_request"}
+_HTML_HINT = ("is a Telegram HTML export; export again from Telegram Desktop (Settings → Advanced "
+              "→ Export Telegram data) with the format set to 'Machine-readable JSON', and "
+              "choose result.json")
+
+
+def _check(path: Path) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        if (path / "result.json").exists():
+            return path / "result.json"
+        if any(path.glob("messages*.html")):
+            raise BadInput(f"{path} {_HTML_HINT}")
+    check_file(path)
+    with open(path, "rb") as f:
+        head = f.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if path.suffix.lower() in (".html", ".htm") or head.startswith((b"<!doctype", b"<html")):
+        raise BadInput(f"{path} {_HTML_HINT}")
+    return path
+
+
+def _events(f, label: str):
+    try:
+        yield from ijson.parse(f, use_float=True)
+    except ijson.JSONError as err:
+        raise BadInput(f"{label} is not valid JSON ({err})") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{label} is not UTF-8 JSON") from None
+
+
+class TelegramExport:
+    kind = "telegram"
+    platform = "telegram"
+    title = "Telegram chat export (JSON)"
+    file_patterns = ("result.json", "*.json")
+    how_to_export = (
+        "In Telegram Desktop (the computer app, not the phone):\n1. Open the group, ⋮ → Export "
+        "chat history (or Settings → Advanced → Export Telegram data for everything).\n2. Untick "
+        "photos and files if you like, and set Format to 'Machine-readable JSON'.\n3. Export, "
+        "then choose the result.json it writes.")
+
+    def source_name(self, paths: Sequence[Path], options: ImportOptions) -> str:
+        path = _check(Path(paths[0]))
+        with open(path, "rb") as f:
+            for prefix, event, value in _events(f, str(path)):
+                if prefix == "name" and event == "string":
+                    return f"Telegram: {value}"
+                if prefix in ("about", "personal_information", "chats", "messages"):
+                    break
+        return "Telegram: full export"
+
+    def records(self, paths: Sequence[Path], options: ImportOptions,
+                skip: set[str]) -> Iterator:
+        for raw_path in paths:
+            path = _check(Path(raw_path))
+            unit = FileUnit(str(path), fingerprint_file(path))
+            yield unit
+            if unit.fingerprint in skip:
+                continue
+            yield from self._read(path, options)
+
+    def _read(self, path: Path, options: ImportOptions) -> Iterator:
+        label = str(path)
+        chat: dict = {}
+        announced: str | None = None
+        authors: set[str] = set()
+        builder: ObjectBuilder | None = None
+        chats_seen = 0
+        with open(path, "rb") as f:
+            for prefix, event, value in _events(f, label):
+                if builder is not None:
+                    if prefix in _MESSAGE_PREFIXES and event == "end_map":
+                        chat_id = str(chat.get("id", "chat"))
+                        if announced != chat_id:
+                            announced = chat_id
+                            chats_seen += 1
+                            yield SpaceRecord(chat_id, str(chat.get("name") or chat_id), "chat",
+                                              "closed")
+                        yield from _message(chat_id, builder.value, options, authors, label)
+                        builder = None
+                    else:
+                        builder.event(event, value)
+                    continue
+                if prefix in _MESSAGE_PREFIXES and event == "start_map":
+                    builder = ObjectBuilder()
+                    builder.event(event, value)
+                elif prefix in _CHAT_FIELDS and event in ("string", "number"):
+                    chat[_CHAT_FIELDS[prefix][1]] = value
+                elif event == "start_map" and prefix.rstrip(".") + "." in _BASES[1:]:
+                    chat = {}
+        if not chats_seen and not chat:
+            raise BadInput(f"{path} does not look like a Telegram export (no chat or messages)")
+
+
+def _text(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(part if isinstance(part, str) else str(part.get("text", ""))
+                       for part in value)
+    return ""
+
+
+def _message(chat: str, m: dict, options: ImportOptions, authors: set[str],
+             label: str) -> Iterator:
+    if "id" not in m:
+        return
+    try:
+        if m.get("date_unixtime"):
+            at = from_unix(m["date_unixtime"])
+        else:
+            from datetime import datetime
+
+            at = to_utc(datetime.fromisoformat(m["date"]), options.timezone)
+    except (KeyError, TypeError, ValueError):
+        raise BadInput(f"{label}: message {m.get('id')} has an unreadable date") from None
+    service = m.get("type") == "service"
+    author = m.get("actor_id") if service else m.get("from_id")
+    name = m.get("actor") if service else m.get("from")
+    if author and author not in authors:
+        authors.add(author)
+        yield AuthorRecord(str(author), name or str(author))
+    reply = m.get("reply_to_message_id")
+    yield MessageRecord(
+        space=chat, platform_id=f"{chat}:{m['id']}", created_at=at,
+        author=str(author) if author else None, text=_text(m.get("text")) or None,
+        parent=f"{chat}:{reply}" if reply else None,
+        kind=("join" if m.get("action") in _JOIN_ACTIONS else "system") if service else "message",
+        edited_at=from_unix(m["edited_unixtime"]) if m.get("edited_unixtime") else None,
+        reactions=sum(int(r.get("count") or 0) for r in m.get("reactions") or []),
+        attachments=1 if (m.get("photo") or m.get("file") or m.get("media_type")) else 0,
+    )

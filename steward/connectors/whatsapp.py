@@ -1,0 +1,210 @@
+"""WhatsApp chat exports ("Export chat"), from Android and iPhone, as .txt or .zip.
+
+The file has no time zone and its date order depends on the phone's language, so the time zone
+comes from the person (default: this computer's) and day/month order is worked out from the
+whole file, with a question when no date tells.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from steward.connectors.base import (
+    AuthorRecord,
+    FileUnit,
+    ImportOptions,
+    MessageRecord,
+    SpaceRecord,
+)
+from steward.connectors.files import (
+    check_file,
+    fingerprint_file,
+    fingerprint_member,
+    is_zip,
+    local_timezone,
+    open_zip,
+    text_lines,
+    to_utc,
+    zip_member,
+)
+from steward.errors import BadInput
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202c\ufeff"), None)
+_SPACES = {0x202F: " ", 0x00A0: " ", 0x2009: " "}
+_HEADER = re.compile(
+    r"^\[?(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4}),? (\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?"
+    r"(?: ?([AaPp])\.? ?[Mm]\.?)?\]?(?: [-\u2013]| ?:)? (.*)$"
+)
+_MEDIA = re.compile(r"^(<Media omitted>|<attached: [^>]*>|(image|video|audio|sticker|GIF|"
+                    r"document) omitted|.+ \(file attached\))", re.I)
+_JOIN = re.compile(r"( joined using this group's invite link| added .+| joined$)")
+_LOOKS_LIKE_PHONE = re.compile(r"^\+?[\d\s()-]{7,}$")
+
+
+@contextmanager
+def _open_text(path: Path) -> Iterator[tuple[IO[bytes], str, str]]:
+    """The chat text (from the .txt or inside the .zip), its label and fingerprint."""
+    check_file(path)
+    if not is_zip(path):
+        with open(path, "rb") as f:
+            yield f, str(path), fingerprint_file(path)
+        return
+    with open_zip(path) as archive:
+        texts = [i for i in archive.infolist() if i.filename.lower().endswith(".txt")]
+        chat = next((i for i in texts if i.filename.endswith("_chat.txt")), None) or \
+            (texts[0] if texts else None)
+        if chat is None:
+            raise BadInput(f"{path} holds no chat text (.txt); is it a WhatsApp export?")
+        label = f"{path}: {chat.filename}"
+        with zip_member(archive, chat.filename, label) as f:
+            yield f, label, fingerprint_member(chat)
+
+
+def _clean(line: str) -> str:
+    """The line without direction marks, and with odd spaces made plain."""
+    return line.translate(_SPACES).translate(_INVISIBLE)
+
+
+def _fields(path: Path) -> Iterator[tuple[int, int, int, str]]:
+    with _open_text(path) as (f, label, _):
+        for number, line in text_lines(f, label, "a WhatsApp chat"):
+            m = _HEADER.match(_clean(line))
+            if m:
+                yield number, int(m.group(1)), int(m.group(2)), m.group(3)
+
+
+def detect_date_order(path: Path) -> str | None:
+    """ymd, dmy or mdy from every date in the file; None when no date can tell."""
+    seen = False
+    for _, a, b, _c in _fields(path):
+        seen = True
+        if a > 31:
+            return "ymd"
+        if a > 12:
+            return "dmy"
+        if b > 12:
+            return "mdy"
+    if not seen:
+        raise BadInput(f"{path} does not look like a WhatsApp chat export (no line starts with "
+                       "a date and time)")
+    return None
+
+
+class WhatsAppChat:
+    kind = "whatsapp"
+    platform = "whatsapp"
+    title = "WhatsApp chat export"
+    file_patterns = ("*.txt", "*.zip")
+    needs_timezone = True
+    how_to_export = (
+        "On the phone that is in the group:\n1. Open the chat, tap the group name (iPhone) or "
+        "⋮ → More (Android).\n2. Choose Export chat, then Without media.\n3. Send the file to "
+        "yourself (email or a drive) and choose the .txt or .zip here.\nThe file has no time "
+        "zone: tell Steward the phone's time zone.")
+
+    def chat_name(self, path: Path, options: ImportOptions) -> str:
+        if options.space_name:
+            return options.space_name
+        stem = re.sub(r"^WhatsApp Chat( with| -)?\s*", "", Path(path).stem, flags=re.I)
+        return stem.strip() or Path(path).stem
+
+    def source_name(self, paths: Sequence[Path], options: ImportOptions) -> str:
+        return f"WhatsApp: {self.chat_name(Path(paths[0]), options)}"
+
+    def date_order_is_ambiguous(self, paths: Sequence[Path]) -> bool:
+        return any(detect_date_order(Path(p)) is None for p in paths)
+
+    def records(self, paths: Sequence[Path], options: ImportOptions,
+                skip: set[str]) -> Iterator:
+        zone = options.timezone or local_timezone()
+        for path in map(Path, paths):
+            order = options.date_order or detect_date_order(path)
+            if order is None:
+                raise BadInput(f"{path}: the dates could be day/month or month/day; say which "
+                               "(--date-order dmy or --date-order mdy)")
+            space = self.chat_name(path, options)
+            yield SpaceRecord(space, space, "chat", "closed")
+            with _open_text(path) as (f, label, fingerprint):
+                unit = FileUnit(label, fingerprint)
+                yield unit
+                if unit.fingerprint in skip:
+                    continue
+                yield from _parse(f, label, space, order, zone)
+
+
+def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
+    authors: set[str] = set()
+    counts: dict[tuple, int] = {}
+    current: dict | None = None
+
+    def finish(msg: dict) -> Iterator:
+        text = "\n".join(msg["lines"])
+        author = msg["author"]
+        kind, attachments = msg["kind"], 0
+        if kind == "message" and _MEDIA.match(text):
+            attachments, text = 1, None if len(msg["lines"]) == 1 else text
+        key = (msg["stamp"], author, text)
+        n = counts[key] = counts.get(key, 0) + 1
+        digest = hashlib.sha1(f"{author}\x00{text}".encode()).hexdigest()[:12]
+        if author and author not in authors:
+            authors.add(author)
+            phone = author if _LOOKS_LIKE_PHONE.match(author) else None
+            yield AuthorRecord(author, author, phone=phone)
+        yield MessageRecord(space=space, platform_id=f"{msg['stamp']}|{digest}|{n}",
+                            created_at=msg["at"], author=author, text=text, kind=kind,
+                            attachments=attachments)
+
+    for number, raw in text_lines(f, label, "a WhatsApp chat"):
+        line = _clean(raw)
+        m = _HEADER.match(line)
+        if not m:
+            if current is None:
+                if line.strip():
+                    raise BadInput(f"{label}, line {number}: does not look like a WhatsApp chat "
+                                   "export (expected a date and time)")
+                continue
+            current["lines"].append(line)
+            continue
+        if current is not None:
+            yield from finish(current)
+        at = _when(m, order, label, number)
+        rest = m.group(8)
+        author, sep, text = rest.partition(": ")
+        # iPhone writes system lines as "Group name: \u200eAlice added Bob".
+        system_mark = ": \u200e" in raw and not _MEDIA.match(text)
+        if not sep or system_mark:
+            kind = "join" if _JOIN.search(text if sep else rest) else "system"
+            author, text = None, (text if sep else rest)
+        else:
+            kind = "message"
+        # The local minute, not the text: the same chat exported from Android (no seconds) and
+        # from an iPhone gives the same message ids.
+        stamp = f"{at:%Y-%m-%dT%H:%M}"
+        current = {"at": to_utc(at, zone), "author": author, "lines": [text], "kind": kind,
+                   "stamp": stamp}
+    if current is not None:
+        yield from finish(current)
+
+
+def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
+    a, b, c = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
+    if year < 100:
+        year += 2000
+    hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+    meridiem = (m.group(7) or "").lower()
+    if meridiem == "p" and hour < 12:
+        hour += 12
+    elif meridiem == "a" and hour == 12:
+        hour = 0
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        raise BadInput(f"{label}, line {number}: {m.group(0)[:30]!r} is not a real date and "
+                       "time") from None
