@@ -178,6 +178,8 @@ def _base_query(filters: QueueFilters, now: datetime):
     )
     if filters.kind is None:
         q = q.where(QueueItem.kind.in_(QUEUE_KINDS))
+    elif filters.kind == "report":  # reported on the platform, whether or not also held here
+        q = q.where(or_(QueueItem.kind == "report", QueueItem.report_id.is_not(None)))
     else:
         q = q.where(QueueItem.kind == filters.kind)
     if filters.status == "open":
@@ -453,18 +455,17 @@ def _outbox(s, item: QueueItem, action: str, reason: str, decision_id: int,
         identity = s.get(Identity, item.identity_id)
         verb = "approve_member" if action == "approve" else "decline_member"
         wanted.append((verb, identity.platform_id, "checklist"))
-    elif item.report_id is not None and api:
-        report = s.get(PlatformReport, item.report_id)
-        verb = "approve_reviewable" if action == "approve" else "reject_reviewable"
-        wanted.append((verb, report.platform_id, "api"))
+    else:
+        if item.report_id is not None and api:
+            report = s.get(PlatformReport, item.report_id)
+            verb = "approve_reviewable" if action == "approve" else "reject_reviewable"
+            wanted.append((verb, report.platform_id, "api"))
         if action == "remove" and message is not None:
-            wanted.append(("hide_post", message.platform_id, "api"))
-    elif action == "remove" and message is not None:
-        wanted.append(("hide_post" if api else "delete_post", message.platform_id,
-                       "api" if api else "checklist"))
-        if reason == "Spam" and message.identity_id is not None:
-            author = s.get(Identity, message.identity_id)
-            wanted.append(("silence_user", author.platform_id, "api" if api else "checklist"))
+            mode = "api" if api else "checklist"
+            wanted.append(("hide_post" if api else "delete_post", message.platform_id, mode))
+            if reason == "Spam" and message.identity_id is not None:
+                author = s.get(Identity, message.identity_id)
+                wanted.append(("silence_user", author.platform_id, mode))
     ids = []
     for verb, target, mode in wanted:
         row = OutboxAction(source_id=source.id, decision_id=decision_id, action=verb,

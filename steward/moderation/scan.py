@@ -45,6 +45,7 @@ REPORT_PRIORITY = 4
 MEMBERSHIP_PRIORITY = 2
 LEARNED_SETTING = "moderation.model_learned_decision"
 WELCOME_DAYS_SETTING = "moderation.welcome_days"
+WELCOME_DAYS = 14  # newcomers whose first post is this recent (and still unanswered)
 BLOCKED_SETTING = "moderation.blocked_domains"
 QUEUE_COLUMNS = ("kind", "message_id", "identity_id", "space_id", "membership_id", "report_id",
                  "priority", "score", "label", "reasons", "status", "created_at")
@@ -354,7 +355,7 @@ def queue_newcomers_to_welcome(ws) -> dict:
         newcomers_mod = importlib.import_module("steward.engagement.newcomers")
     except ModuleNotFoundError:
         return {"skipped": "the engagement newcomers list is not available in this build"}
-    days = int(ws.get_setting(WELCOME_DAYS_SETTING, 7) or 7)
+    days = int(ws.get_setting(WELCOME_DAYS_SETTING, WELCOME_DAYS) or WELCOME_DAYS)
     waiting = newcomers_mod.unwelcomed_newcomers(ws, within_days=days)
     waiting_messages = {n.first_message_id: n for n in waiting}
     added = resolved = 0

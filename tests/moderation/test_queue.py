@@ -1,0 +1,185 @@
+"""Queue decisions: reasons, audit entries, outbox actions, escalation, undo, bulk, notes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from steward.errors import AccessDenied, BadInput
+from steward.jobs import run_to_end
+from steward.moderation import queue, scan
+from steward.moderation.queue import QueueFilters
+from steward.store import audit
+from steward.store.models import AuditEvent, Decision, Flag, OutboxAction, QueueItem
+from steward.workspace import Workspace
+from tests.conftest import PASSPHRASE
+
+
+@pytest.fixture
+def scanned(demo_path):
+    """The small demo, scanned, unlocked as the steward profile."""
+    ws = Workspace.unlock(demo_path, "steward", PASSPHRASE)
+    run_to_end(scan.scan_messages_job(ws))
+    scan.queue_platform_reports(ws)
+    scan.queue_membership_requests(ws)
+    yield ws
+    ws.lock()
+
+
+def _first(ws, **filters) -> queue.QueueRow:
+    return queue.list_items(ws, QueueFilters(**filters), limit=1)[0]
+
+
+def _audit(ws, action: str) -> list[AuditEvent]:
+    with ws.session() as s:
+        return s.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def _outbox(ws, item_id: int) -> list[OutboxAction]:
+    with ws.session() as s:
+        return s.scalars(select(OutboxAction).join(Decision, Decision.id ==
+                                                   OutboxAction.decision_id)
+                         .where(Decision.queue_item_id == item_id)).all()
+
+
+def test_filters_and_order(scanned):
+    rows = queue.list_items(scanned, limit=1000)
+    assert len(rows) == queue.count_items(scanned)
+    keys = [(r.priority, r.score) for r in rows]
+    assert keys == sorted(keys, reverse=True)
+    assert {r.kind for r in rows} <= set(queue.QUEUE_KINDS)
+    forum = queue.list_items(scanned, QueueFilters(platform="discourse"), limit=1000)
+    assert forum and all(r.platform == "discourse" for r in forum)
+    assert queue.count_items(scanned, QueueFilters(kind="membership")) == 4
+    with pytest.raises(BadInput, match="unknown kind"):
+        queue.count_items(scanned, QueueFilters(kind="nonsense"))
+
+
+def test_decision_needs_a_reason_and_is_audited_without_text(scanned):
+    row = _first(scanned, kind="spam")
+    with pytest.raises(BadInput, match="needs a reason"):
+        queue.decide(scanned, [row.id], "remove", "  ")
+    queue.decide(scanned, [row.id], "remove", queue.common_reason("1"))
+    events = _audit(scanned, "moderation.remove")
+    assert [e.subject_id for e in events] == [row.id]
+    assert events[0].actor == "steward"
+    assert set(events[0].details) <= {"decision_id", "decision", "common_reason", "outbox_ids"}
+    with scanned.session() as s:
+        assert audit.verify(s).ok
+    assert queue.count_items(scanned, QueueFilters(status="removed")) == 1
+
+
+def test_discourse_becomes_api_actions_others_a_checklist(scanned):
+    forum = _first(scanned, platform="discourse", kind="spam")
+    queue.decide(scanned, [forum.id], "remove", "Spam")
+    actions = {(a.action, a.mode) for a in _outbox(scanned, forum.id)}
+    assert ("hide_post", "api") in actions and ("silence_user", "api") in actions
+    targets = {a.target for a in _outbox(scanned, forum.id) if a.action == "hide_post"}
+    assert targets == {forum.message_platform_id}
+
+    other = next(r for r in queue.list_items(scanned, QueueFilters(kind="spam"), limit=500)
+                 if r.platform != "discourse")
+    queue.decide(scanned, [other.id], "remove", "Breaks the group rules")
+    assert [(a.action, a.mode, a.target) for a in _outbox(scanned, other.id)] == [
+        ("delete_post", "checklist", other.message_platform_id)]
+
+    report = _first(scanned, kind="report")
+    queue.decide(scanned, [report.id], "approve", "Fine as it is")
+    assert [(a.action, a.mode) for a in _outbox(scanned, report.id)] == [
+        ("approve_reviewable", "api")]
+    assert any(r.startswith("Reported on Discourse") for r in report.reasons)
+
+    member = _first(scanned, kind="membership")
+    queue.decide(scanned, [member.id], "approve", "Meets the entry requirements")
+    assert [a.action for a in _outbox(scanned, member.id)] == ["approve_member"]
+
+
+def test_escalation_hands_over_and_hides_the_item(scanned):
+    row = _first(scanned, kind="spam")
+    queue.decide(scanned, [row.id], "escalate", "Needs a safeguarding lead")
+    with scanned.session() as s:
+        flag = s.scalar(select(Flag).where(Flag.message_id == row.message_id))
+        assert flag is not None and flag.status == "new"
+        assert s.get(QueueItem, row.id).status == "escalated"
+    assert row.id not in {r.id for r in queue.list_items(
+        scanned, QueueFilters(status="all"), limit=5000)}
+    with pytest.raises(AccessDenied):
+        queue.item_detail(scanned, row.id)
+    with pytest.raises(BadInput):
+        queue.decide(scanned, [row.id], "approve", "changed my mind")
+    assert [e.details["flag_id"] for e in _audit(scanned, "moderation.escalate")] == [flag.id]
+    # The steward cannot read the flag's sealed details back.
+    with pytest.raises(AccessDenied):
+        scanned.field_cipher()
+
+
+def test_bulk_decision_and_undo_of_the_last_decisions(scanned):
+    rows = queue.list_items(scanned, QueueFilters(kind="spam"), limit=3)
+    open_before = queue.count_items(scanned)
+    queue.decide(scanned, [r.id for r in rows], "remove", "Spam")
+    assert queue.count_items(scanned) == open_before - 3
+    pending = [a for r in rows for a in _outbox(scanned, r.id)]
+    assert pending and all(a.status == "pending" for a in pending)
+
+    reopened = queue.undo_last(scanned, count=2)
+    assert sorted(reopened) == sorted(r.id for r in rows[1:])
+    assert queue.count_items(scanned) == open_before - 1
+    with scanned.session() as s:
+        undos = s.scalars(select(Decision).where(Decision.action == "undo")).all()
+        assert len(undos) == 2 and all(u.undoes_id for u in undos)
+        statuses = {a.id: a.status for a in s.scalars(select(OutboxAction))}
+    assert [statuses[a.id] for r in rows[1:] for a in _outbox(scanned, r.id)
+            if a.decision_id not in {u.id for u in undos}].count("cancelled") >= 2
+    assert len(_audit(scanned, "moderation.undo")) == 2
+    queue.undo_last(scanned)
+    with pytest.raises(BadInput, match="no decision of yours"):
+        queue.undo_last(scanned)
+
+
+def test_snooze_hides_until_the_time_comes(scanned):
+    row = _first(scanned)
+    queue.decide(scanned, [row.id], "snooze", "Waiting for more context", snooze_days=2)
+    assert row.id not in {r.id for r in queue.list_items(scanned, limit=5000)}
+    assert [r.id for r in queue.list_items(scanned, QueueFilters(status="snoozed"))] == [row.id]
+    with scanned.transaction() as s:
+        item = s.get(QueueItem, row.id)
+        item.snoozed_until = audit.utcnow().replace(year=2000)
+    assert row.id in {r.id for r in queue.list_items(scanned, limit=5000)}
+
+
+def test_claim_assign_and_notes(scanned):
+    rows = queue.list_items(scanned, limit=2)
+    queue.claim(scanned, [rows[0].id])
+    mine = queue.list_items(scanned, QueueFilters(assignee="steward"))
+    assert [r.id for r in mine] == [rows[0].id]
+    queue.assign(scanned, [rows[1].id], "lead")
+    with pytest.raises(BadInput, match="no profile"):
+        queue.assign(scanned, [rows[1].id], "nobody")
+    queue.add_note(scanned, "queue_item", rows[0].id, "Checked their other posts")
+    detail = queue.item_detail(scanned, rows[0].id)
+    assert [n.text for n in detail.notes] == ["Checked their other posts"]
+    if detail.author is not None:
+        queue.add_note(scanned, "person", detail.author.person_id, "Known to the team")
+        assert [n.text for n in queue.item_detail(scanned, rows[0].id).author.notes] == [
+            "Known to the team"]
+    with pytest.raises(BadInput):
+        queue.add_note(scanned, "queue_item", rows[0].id, "")
+    assert _audit(scanned, "moderation.note")
+    assert all(set(e.details) == {"note_id"} for e in _audit(scanned, "moderation.note"))
+
+
+def test_detail_shows_thread_author_history_and_reasons(scanned):
+    row = _first(scanned, kind="spam")
+    queue.decide(scanned, [row.id], "remove", "Spam")
+    queue.undo_last(scanned)
+    detail = queue.item_detail(scanned, row.id)
+    assert detail.row.reasons
+    assert any(m.is_item and m.id == row.message_id for m in detail.thread)
+    assert detail.author is not None and detail.author.accounts
+    assert {d.action for d in detail.author.decisions} == {"remove", "undo"}
+    assert any(d.undone for d in detail.decisions if d.action == "remove")
+
+
+def test_distressing_text_is_marked_sensitive(scanned):
+    assert queue.is_distressing("I want to die")
+    assert not queue.is_distressing("I could murder a coffee")

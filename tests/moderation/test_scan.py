@@ -1,0 +1,123 @@
+"""The scan: the demo community's spam, rule hits, reports, membership requests and newcomers
+show up in the queue with reasons; each message is scanned once; the model learns."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from steward.cli import main
+from steward.jobs import run_to_end
+from steward.moderation import queue, rules, scan
+from steward.moderation.model import workspace_model
+from steward.store.models import Identity, Message, QueueItem, ScanState
+from tests.conftest import PASSPHRASE
+
+
+def _items(ws, kinds=("spam", "rule", "report", "membership", "welcome")):
+    with ws.session() as s:
+        return s.scalars(select(QueueItem).where(QueueItem.kind.in_(kinds))).all()
+
+
+def test_scan_queues_demo_spam_rule_hits_and_newcomers_with_reasons(demo_ws):
+    truth = demo_ws.get_setting("demo.truth")
+    rules.save_rules(demo_ws, """
+rules:
+  - name: Phone numbers
+    text_regex: '07\\d{3}\\s?\\d{3}\\s?\\d{3}'
+    priority: 4
+    label: Phone number shared
+""")
+    result = run_to_end(scan.scan_job(demo_ws))
+    counts = result["moderation"]
+    assert counts["messages"] > 5000
+    assert "safeguarding" in result
+
+    items = _items(demo_ws)
+    held = {i.message_id for i in items if i.kind in ("spam", "rule", "report")}
+    spam = set(truth["spam_messages"])
+    assert spam <= held, f"missed demo spam {sorted(spam - held)}"
+    for item in items:
+        assert item.reasons, f"item {item.id} has no reason"
+    # Rule hits carry the rule and its line.
+    rule_items = [i for i in items if i.kind == "rule"]
+    assert rule_items and all("Rule 'Phone numbers' (line 3)" in i.reasons for i in rule_items)
+    assert all(i.priority == 4 for i in rule_items)
+    # Benign look-alikes are not held as spam.
+    assert not (set(truth["benign_lookalikes"]) & {i.message_id for i in items
+                                                   if i.kind == "spam"})
+    # Platform reports, membership requests (size-capped space) and the welcome list.
+    assert any(i.kind == "report" or i.report_id for i in items)
+    assert {i.membership_id for i in items if i.kind == "membership"} == set(
+        truth["membership_requests"])
+    with demo_ws.session() as s:
+        welcomed = {s.get(Identity, s.get(Message, i.message_id).identity_id).person_id
+                    for i in items if i.kind == "welcome"}
+    assert set(truth["unanswered_newcomers"]) <= welcomed
+    assert not welcomed & set(truth["spam_persons"])
+    # Demo spam is at the top of the queue, with its reasons.
+    top = queue.list_items(demo_ws, queue.QueueFilters(kind="spam"), limit=5)
+    assert top and all(r.message_id in spam and r.reasons for r in top)
+
+
+def test_messages_are_scanned_once_and_new_ones_incrementally(demo_ws):
+    first = run_to_end(scan.scan_messages_job(demo_ws))
+    again = run_to_end(scan.scan_messages_job(demo_ws))
+    assert first["messages"] > 5000 and again["messages"] == 0
+    with demo_ws.session() as s:
+        last = s.get(ScanState, "moderation").last_message_id
+        newest = s.scalar(select(Message).order_by(Message.id.desc()).limit(1))
+        source_id, space_id = newest.source_id, newest.space_id
+        identity = newest.identity_id
+    with demo_ws.transaction() as s:
+        for n in range(3):
+            s.add(Message(id=last + 1 + n, source_id=source_id, space_id=space_id,
+                          identity_id=identity, platform_id=f"new-{n}",
+                          created_at=newest.created_at, text=f"new message {n}"))
+    assert run_to_end(scan.scan_messages_job(demo_ws))["messages"] == 3
+    assert scan.unscanned_count(demo_ws) == 0
+
+
+def test_the_model_learns_from_decisions(demo_ws):
+    text = "Join the riverside bake-off league, bring your own apron"
+    before = workspace_model(demo_ws).probabilities([text])[0]
+    with demo_ws.transaction() as s:
+        msgs = s.scalars(select(Message).where(Message.text.is_not(None)).limit(5)).all()
+        for m in msgs:
+            m.text = text
+            s.add(QueueItem(kind="spam", message_id=m.id, status="open", created_at=m.created_at))
+    ids = [i.id for i in _items(demo_ws, ("spam",))]
+    queue.decide(demo_ws, ids, "remove", "Spam")
+    assert scan.learn_from_decisions(demo_ws) == 5
+    model = workspace_model(demo_ws)
+    assert model.learned == 5
+    assert model.probabilities([text])[0] > before
+    assert scan.learn_from_decisions(demo_ws) == 0  # each decision is learned once
+
+
+def test_cli_scan_json(demo_path, monkeypatch, capsys):
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    assert main(["scan", "--json", "--workspace", str(demo_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"moderation", "safeguarding"}
+    assert out["moderation"]["spam"] > 0 and out["moderation"]["membership"] == 4
+    assert main(["queue", "list", "--json", "--workspace", str(demo_path)]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert items and all(i["message"]["platform_id"] or i["kind"] == "membership"
+                         for i in items)
+    assert all(i["message"]["text_start"] for i in items)
+    priorities = [(i["priority"], i["score"]) for i in items]
+    assert priorities == sorted(priorities, reverse=True)
+
+
+def test_cli_rules_bad_file_is_one_clear_line(workspace, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  - name: x\n    colour: red\n", encoding="utf-8")
+    code = main(["rules", "set", str(bad), "--workspace", str(workspace.path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err == f"steward: {bad}, line 3: unknown field 'colour'"
+    assert main(["rules", "check", str(tmp_path / "missing.yaml"),
+                 "--workspace", str(workspace.path)]) == 2
