@@ -4,6 +4,9 @@ import importlib
 
 # Add your area's page module here (one line each).
 PAGE_MODULES: list[str] = [
+    "steward.ui.pages.engagement",
+    "steward.ui.pages.connections",
+    "steward.ui.pages.library",
     "steward.ui.pages.overview",
     "steward.ui.pages.sources",
     "steward.ui.pages.settings",

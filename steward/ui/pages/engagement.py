@@ -1,0 +1,481 @@
+"""Engagement page: which spaces went quiet, who to welcome, who could lead, and the trends.
+
+Charts and tables are filled from one `engagement_report`, computed off the UI thread for the
+chosen period and spaces. Clicking a day on a chart lists that day's messages below; any of them
+can go into the knowledge library. Also registers the Overview tiles for quiet spaces,
+newcomers to welcome and leader candidates, and prints the trustee report to PDF.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from steward.engagement import drilldown, metrics, newcomers, silence, trustee
+from steward.engagement import scope as scopes
+from steward.engagement.metrics import Period, Scope
+from steward.jobs import Progress
+from steward.ui.pages.engagement_charts import CohortHeatmap, TimeChart, render_chart_png
+from steward.ui.registry import (
+    AppContext,
+    PageSpec,
+    TileData,
+    TileSpec,
+    register_page,
+    register_tile,
+)
+from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
+from steward.ui.widgets import PageHeader, platform_title, result_label, show_result, table_view
+
+PERIODS = (("Last 30 days", 30), ("Last 90 days", 90), ("Last 12 months", 365),
+           ("Last 5 years", 5 * 365 + 1), ("Chosen dates", 0))
+
+SILENCE_COLUMNS = [Column("name", "Space"), Column("source", "Source"),
+                   Column("silence", "Silence", format=lambda v: str(v).upper()),
+                   Column("silent_days", "Quiet days"),
+                   Column("last_activity", "Last message", format=format_ago),
+                   Column("amber", "Amber after"), Column("red", "Red after")]
+LEADER_COLUMNS = [Column("name", "Member"), Column("score", "Score"),
+                  Column("reasons", "Why"), Column("posts", "Posts"),
+                  Column("replies", "Replies received"), Column("reactions", "Reactions"),
+                  Column("answers", "Answers"), Column("weeks", "Weeks active")]
+NEWCOMER_COLUMNS = [Column("name", "Newcomer"), Column("space", "Space"),
+                    Column("first", "First message"), Column("waiting", "Days waiting")]
+SPACE_COLUMNS = [Column("name", "Space"), Column("platform", "Platform", format=platform_title),
+                 Column("messages", "Messages"), Column("active", "Active members"),
+                 Column("new", "New contributors"),
+                 Column("ttfr", "Median first reply (h)")]
+DAY_COLUMNS = [Column("at", "When"), Column("space", "Space"), Column("author", "Author"),
+               Column("text", "Message", sortable=False)]
+FIGURES = (("active_day", "Active today"), ("active_week", "Active this week"),
+           ("active_month", "Active this month"), ("stickiness", "Stickiness (DAU/MAU)"),
+           ("messages", "Messages"), ("new", "New contributors"), ("returning", "Returning"),
+           ("ttfr", "First reply: median / p90"), ("unanswered", "Threads with no reply"),
+           ("absence", "People writing half"))
+
+
+def _empty_source():
+    return (lambda offset, limit, key, desc: []), (lambda: 0)
+
+
+class EngagementPage(QWidget):
+    """Layout and wiring; every number comes from `steward.engagement`."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.report: metrics.EngagementReport | None = None
+        self.scope = Scope()
+        self.timezone = "UTC"
+        self.selected_day: date | None = None
+        self._generation = 0
+        self._choices: list = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        header = PageHeader("Engagement", "Quiet spaces, newcomers to welcome, possible "
+                            "leaders, and how the community is doing over time.")
+        self.period = QComboBox()
+        self.period.setAccessibleName("Period")
+        for label, days in PERIODS:
+            self.period.addItem(label, days)
+        self.period.setCurrentIndex(1)
+        self.since = QDateEdit(calendarPopup=True)
+        self.until = QDateEdit(calendarPopup=True)
+        for edit, name in ((self.since, "From"), (self.until, "To")):
+            edit.setAccessibleName(name)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
+        self.space = QComboBox()
+        self.space.setAccessibleName("Spaces")
+        self.space.setMinimumContentsLength(22)
+        self.space.addItem("All spaces", "all")
+        self.staff = QCheckBox("Count staff")
+        self.apply = QPushButton("Show")
+        self.report_button = QPushButton("Trustee report…")
+        self.report_button.setAccessibleName("Save the trustee report as PDF")
+        for w in (self.period, self.since, self.until, self.space, self.staff, self.apply,
+                  self.report_button):
+            header.add_action(w)
+        layout.addWidget(header)
+        self.period.currentIndexChanged.connect(self._period_changed)
+        self.apply.clicked.connect(self.refresh)
+        self.space.activated.connect(lambda _i: self.refresh())
+        self.staff.toggled.connect(lambda _on: self.refresh())
+        self.report_button.clicked.connect(self._ask_trustee_report)
+
+        figures = QFrame()
+        figures.setObjectName("figures")
+        grid = QGridLayout(figures)
+        self.figures: dict[str, QLabel] = {}
+        for n, (key, title) in enumerate(FIGURES):
+            value = QLabel("…")
+            value.setObjectName("statValue")
+            value.setAccessibleName(title)
+            grid.addWidget(value, 0, n)
+            grid.addWidget(QLabel(title), 1, n)
+            self.figures[key] = value
+        layout.addWidget(figures)
+        self.status = result_label()
+        layout.addWidget(self.status)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Engagement views")
+        layout.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._activity_tab(), "Activity")
+        self.silence_model = PagedTableModel(SILENCE_COLUMNS, *_empty_source())
+        self.tabs.addTab(self._silence_tab(), "Quiet spaces")
+        self.newcomer_model = PagedTableModel(NEWCOMER_COLUMNS, *_empty_source())
+        self.newcomer_view = table_view(self.newcomer_model, "Newcomers to welcome")
+        self.tabs.addTab(self.newcomer_view, "Newcomers to welcome")
+        self.leader_model = PagedTableModel(LEADER_COLUMNS, *_empty_source())
+        self.tabs.addTab(table_view(self.leader_model, "Leader candidates"), "Leader candidates")
+        self.cohorts = CohortHeatmap()
+        self.tabs.addTab(self.cohorts, "Cohorts")
+        self.space_model = PagedTableModel(SPACE_COLUMNS, *_empty_source())
+        self.tabs.addTab(table_view(self.space_model, "Figures per space"), "By space")
+        self.refresh()
+
+    # --- tabs --------------------------------------------------------------------------------
+
+    def _activity_tab(self) -> QWidget:
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.activity_chart = TimeChart("Messages and active members per day")
+        self.active_chart = TimeChart("Active members: day, week, month")
+        self.new_chart = TimeChart("New contributors per day")
+        for chart in (self.activity_chart, self.active_chart, self.new_chart):
+            chart.day_clicked.connect(self.show_day)
+            split.addWidget(chart)
+        below = QWidget()
+        col = QVBoxLayout(below)
+        col.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.day_title = QLabel("Click a day on a chart to see the messages behind it.")
+        row.addWidget(self.day_title, 1)
+        self.add_to_library = QPushButton("Add to library…")
+        self.add_to_library.setEnabled(False)
+        self.add_to_library.clicked.connect(self._add_selected_to_library)
+        row.addWidget(self.add_to_library)
+        col.addLayout(row)
+        self.day_model = PagedTableModel(DAY_COLUMNS, *_empty_source())
+        self.day_view = table_view(self.day_model, "Messages on the chosen day")
+        self.day_view.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self.add_to_library.setEnabled(cur.isValid()))
+        col.addWidget(self.day_view)
+        split.addWidget(below)
+        return split
+
+    def _silence_tab(self) -> QWidget:
+        box = QWidget()
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        self.silence_view = table_view(self.silence_model, "Quiet spaces")
+        col.addWidget(self.silence_view)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("For the selected space: amber after"))
+        self.amber = QSpinBox(minimum=1, maximum=365, value=5)
+        self.amber.setAccessibleName("Amber after days")
+        self.red = QSpinBox(minimum=2, maximum=366, value=7)
+        self.red.setAccessibleName("Red after days")
+        row.addWidget(self.amber)
+        row.addWidget(QLabel("days, red after"))
+        row.addWidget(self.red)
+        row.addWidget(QLabel("days"))
+        self.save_thresholds = QPushButton("Save thresholds")
+        self.save_thresholds.clicked.connect(self._save_thresholds)
+        row.addWidget(self.save_thresholds)
+        row.addStretch(1)
+        col.addLayout(row)
+        self.silence_view.selectionModel().currentRowChanged.connect(self._silence_selected)
+        return box
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def _period_changed(self) -> None:
+        custom = self.period.currentData() == 0
+        self.since.setEnabled(custom)
+        self.until.setEnabled(custom)
+        if not custom:
+            self.refresh()
+
+    def chosen_period(self, today: date) -> Period:
+        days = self.period.currentData()
+        if days:
+            return Period.last_days(days, today)
+        since, until = self.since.date().toPython(), self.until.date().toPython()
+        return Period(min(since, until), max(since, until))
+
+    def chosen_scope(self) -> Scope:
+        kind, _, value = (self.space.currentData() or "all").partition(":")
+        include = self.staff.isChecked()
+        if kind == "space":
+            return Scope(space_ids=frozenset({int(value)}), include_staff=include)
+        if kind == "platform":
+            return Scope(platforms=frozenset({value}), include_staff=include)
+        return Scope(include_staff=include)
+
+    def refresh(self) -> None:
+        """Recompute everything for the chosen period and spaces, off the UI thread."""
+        self._generation += 1
+        generation = self._generation
+        ws = self.ctx.ws
+        scope = self.chosen_scope()
+        days = self.period.currentData()
+        period = None if days else self.chosen_period(date.today())
+
+        def job(token):
+            yield Progress(0, 3, "Reading activity")
+            tz = metrics.workspace_timezone(ws)
+            choices = scopes.space_choices(ws)
+            chosen = period or Period.last_days(days, metrics.today_in(tz))
+            token.check()
+            yield Progress(1, 3, "Computing engagement")
+            report = metrics.engagement_report(ws, chosen, scope, timezone=tz)
+            waiting = newcomers.unwelcomed_newcomers(ws, now=report.as_of)
+            return generation, choices, scope, report, waiting
+
+        self.status.hide()
+        self.ctx.run_job(job, self._show, "Engagement figures")
+
+    def _show(self, result) -> None:
+        generation, choices, scope, report, waiting = result
+        if generation != self._generation:
+            return  # a newer request is on its way
+        self.report, self.scope, self.timezone = report, scope, report.timezone
+        self._fill_space_picker(choices)
+        if self.period.currentData() != 0:
+            self.since.setDate(QDate(report.period.since))
+            self.until.setDate(QDate(report.period.until))
+        am = report.active_members
+        ttfr = (f"{_h(report.first_response_median_hours)} / "
+                f"{_h(report.first_response_p90_hours)}")
+        values = {
+            "active_day": f"{am['day']:,}", "active_week": f"{am['week']:,}",
+            "active_month": f"{am['month']:,}",
+            "stickiness": f"{report.stickiness:.0%}" if report.stickiness is not None else "—",
+            "messages": f"{report.messages:,}", "new": f"{report.new_contributors:,}",
+            "returning": f"{report.returning_members:,}", "ttfr": ttfr,
+            "unanswered": f"{report.threads_without_response:,} of {report.threads_started:,}",
+            "absence": f"{report.contributor_absence_factor:,}",
+        }
+        for key, text in values.items():
+            self.figures[key].setText(text)
+        self.activity_chart.set_series(report.days, {"Messages": report.messages_per_day,
+                                                     "Active members": report.active_per_day})
+        self.active_chart.set_series(report.days, {"Daily": report.active_per_day,
+                                                   "Weekly": report.active_per_week,
+                                                   "Monthly": report.active_per_month})
+        self.new_chart.set_series(report.days, {"New contributors": report.new_per_day})
+        self.cohorts.set_cohorts(report.cohorts)
+        self.silence_model.set_source(*list_source(
+            [(a.name, a.source, a.silence, a.silent_days, a.last_activity, a.amber_days,
+              a.red_days, a.space_id) for a in report.silence], SILENCE_COLUMNS))
+        self.leader_model.set_source(*list_source(
+            [(c.name, c.score, "; ".join(c.reasons), c.posts, c.replies_received, c.reactions,
+              c.answers, f"{c.weeks_active} of {c.weeks}", c.person_id)
+             for c in report.leader_candidates], LEADER_COLUMNS))
+        self.newcomer_model.set_source(*list_source(
+            [(n.display_name, n.space_name, n.first_message_at, n.days_waiting,
+              n.first_message_id) for n in waiting], NEWCOMER_COLUMNS))
+        self.space_model.set_source(*list_source(
+            [(s.name, s.platform, s.messages, s.active_members, s.new_contributors,
+              s.median_first_response_hours) for s in report.spaces], SPACE_COLUMNS))
+        quiet = [a for a in report.silence if a.silence != "ok"]
+        self.tabs.setTabText(1, f"Quiet spaces ({len(quiet)})" if quiet else "Quiet spaces")
+        self.tabs.setTabText(2, f"Newcomers to welcome ({len(waiting)})")
+
+    def _fill_space_picker(self, choices: list) -> None:
+        if choices == self._choices:
+            return
+        self._choices = choices
+        current = self.space.currentData()
+        self.space.blockSignals(True)
+        self.space.clear()
+        self.space.addItem("All spaces", "all")
+        for platform in sorted({c.platform for c in choices}):
+            self.space.addItem(f"All of {platform_title(platform)}", f"platform:{platform}")
+        for c in choices:
+            self.space.addItem(c.label, f"space:{c.id}")
+        at = self.space.findData(current)
+        self.space.setCurrentIndex(max(at, 0))
+        self.space.blockSignals(False)
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def show_day(self, day: date) -> None:
+        """List the messages a chart point counts (members' messages on that local day)."""
+        self.selected_day = day
+        ws, scope, tz = self.ctx.ws, self.scope, self.timezone
+
+        def fetch(offset, limit, key, desc):
+            return [(m.at, m.space, m.author, m.text, m.id)
+                    for m in drilldown.day_messages(ws, day, scope, tz, offset, limit, key, desc)]
+
+        def count():
+            return drilldown.day_message_count(ws, day, scope, tz)
+
+        def load():
+            return count(), fetch(0, 200, None, False)
+
+        def shown(result) -> None:
+            total, _first = result
+            self.day_title.setText(f"{day:%A %d %B %Y}: {total:,} messages")
+            self.day_model.set_source(fetch, count)
+            self.tabs.setCurrentIndex(0)
+
+        self.ctx.run_query(load, shown)
+
+    def selected_message_id(self) -> int | None:
+        index = self.day_view.currentIndex()
+        if not index.isValid():
+            return None
+        return self.day_model.row_values(index.row())[-1]
+
+    def _add_selected_to_library(self) -> None:
+        from steward.ui.pages.library import ask_and_mark_resource
+
+        message_id = self.selected_message_id()
+        if message_id is not None:
+            ask_and_mark_resource(self.ctx, message_id, self)
+
+    def _silence_selected(self, current, _previous) -> None:
+        if current.isValid():
+            row = self.silence_model.row_values(current.row())
+            self.amber.setValue(row[5])
+            self.red.setValue(row[6])
+
+    def _save_thresholds(self) -> None:
+        index = self.silence_view.currentIndex()
+        if not index.isValid():
+            show_result(self.status, "Choose a space in the list first.", error=True)
+            return
+        space_id = self.silence_model.row_values(index.row())[-1]
+        amber, red = self.amber.value(), self.red.value()
+        ws = self.ctx.ws
+
+        def save():
+            try:
+                silence.set_silence_thresholds(ws, space_id, amber, red)
+            except Exception as exc:  # BadInput: shown inline
+                return str(exc)
+            return ""
+
+        def done(problem: str) -> None:
+            show_result(self.status, problem or "Thresholds saved.", error=bool(problem))
+            if not problem:
+                self.refresh()
+
+        self.ctx.run_query(save, done)
+
+    def _ask_trustee_report(self) -> None:
+        if self.report is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the trustee report",
+                                              "trustee-report.pdf", "PDF (*.pdf)")
+        if path:
+            self.save_trustee_report(path)
+
+    def save_trustee_report(self, path: str | Path, on_done=None) -> None:
+        """Assemble the report off the UI thread, then draw its charts and print the PDF."""
+        ws, period, scope = self.ctx.ws, self.report.period, self.scope
+
+        def done(content: trustee.TrusteeReport) -> None:
+            write_trustee_pdf(content, Path(path))
+            self.ctx.notify(f"Trustee report saved to {path}")
+            if on_done is not None:
+                on_done(path)
+
+        self.ctx.run_query(lambda: trustee.trustee_report(ws, period, scope), done)
+
+    def show_item(self, tab: str | None = None, day: date | None = None, **_kw) -> None:
+        names = {"activity": 0, "quiet": 1, "newcomers": 2, "leaders": 3, "cohorts": 4,
+                 "spaces": 5}
+        if tab in names:
+            self.tabs.setCurrentIndex(names[tab])
+        if day is not None:
+            self.show_day(day)
+
+
+def _h(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} h"
+
+
+def write_trustee_pdf(report: trustee.TrusteeReport, path: Path) -> None:
+    """Charts drawn to images, then the core's HTML printed to an A4 PDF."""
+    from PySide6.QtCore import QMarginsF, QUrl
+    from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+    document = QTextDocument()
+    images = {}
+    with tempfile.TemporaryDirectory() as tmp:  # chart pictures only: no names, no text
+        for chart in report.charts:
+            png = Path(tmp) / f"{chart.key}.png"
+            if render_chart_png(chart.days, chart.series, png, chart.title):
+                document.addResource(QTextDocument.ResourceType.ImageResource,
+                                     QUrl(f"chart:{chart.key}"), QImage(str(png)))
+                images[chart.key] = f"chart:{chart.key}"
+    document.setHtml(trustee.trustee_report_html(report, images))
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+    writer.setTitle(f"{report.organisation}: community report")
+    document.print_(writer)
+
+
+# --- Overview tiles ------------------------------------------------------------------------------
+
+
+def quiet_spaces_tile(ws) -> TileData:
+    alerts = metrics.silence_alerts(ws)
+    quiet = [a for a in alerts if a.silence != "ok"]
+    if not quiet:
+        return TileData("0", "Every space has had a message in the last few days", "good")
+    detail = ", ".join(f"{a.name} ({a.silent_days if a.silent_days is not None else '—'} days)"
+                       for a in quiet[:3])
+    tone = "alert" if any(a.silence == "red" for a in quiet) else "warn"
+    return TileData(str(len(quiet)), f"Quiet: {detail}", tone)
+
+
+def newcomers_tile(ws) -> TileData:
+    waiting = newcomers.unwelcomed_newcomers(ws)
+    if not waiting:
+        return TileData("0", "No newcomer is waiting for a first reply", "good")
+    names = ", ".join(f"{n.display_name} ({n.days_waiting} d)" for n in waiting[:3])
+    return TileData(str(len(waiting)), f"Waiting for a reply: {names}", "warn")
+
+
+def leaders_tile(ws) -> TileData:
+    report = metrics.engagement_report(ws)
+    top = report.leader_candidates[:3]
+    if not top:
+        return TileData("—", "Not enough activity in the last 90 days to suggest leaders")
+    return TileData(str(len(report.leader_candidates)),
+                    "Top: " + ", ".join(c.name for c in top), "neutral")
+
+
+register_page(PageSpec("engagement", "Engagement", EngagementPage, order=40))
+register_tile(TileSpec("engagement.quiet", "Quiet spaces", quiet_spaces_tile,
+                       page="engagement", order=20))
+register_tile(TileSpec("engagement.newcomers", "Newcomers to welcome", newcomers_tile,
+                       page="engagement", order=21))
+register_tile(TileSpec("engagement.leaders", "Leader candidates", leaders_tile,
+                       page="engagement", order=22))

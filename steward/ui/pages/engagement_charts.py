@@ -1,0 +1,230 @@
+"""Chart widgets for the engagement pages: a daily time chart and a cohort heatmap.
+
+pyqtgraph is imported when the first chart is built, not at start-up. Both charts show values
+on hover, export their picture as PNG (pyqtgraph's SVG export breaks on line plots) and their
+data as CSV (text cells neutralised against formula injection).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from steward.engagement.csvout import write_csv
+
+EPOCH = date(1970, 1, 1)
+COLOURS = ("#1f6fb2", "#e07b00", "#2a9d55", "#8e44ad")
+
+
+def _pg():
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=False, background="w", foreground="#333")
+    return pg
+
+
+def _seconds(day: date) -> float:
+    return float((day - EPOCH).days * 86400)
+
+
+class ChartPanel(QWidget):
+    """A titled chart with its hover line and its two export buttons."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = title
+        self.setAccessibleName(title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        heading = QLabel(title)
+        heading.setObjectName("chartTitle")
+        top.addWidget(heading)
+        self.hover = QLabel(" ")
+        self.hover.setAccessibleName(f"{title}: value under the pointer")
+        top.addWidget(self.hover, 1)
+        self.png_button = QPushButton("Save image…")
+        self.png_button.setAccessibleName(f"Save {title} as PNG")
+        self.png_button.clicked.connect(lambda: self._ask("png"))
+        self.csv_button = QPushButton("Save data…")
+        self.csv_button.setAccessibleName(f"Save {title} data as CSV")
+        self.csv_button.clicked.connect(lambda: self._ask("csv"))
+        top.addWidget(self.png_button)
+        top.addWidget(self.csv_button)
+        layout.addLayout(top)
+        pg = _pg()
+        self.plot = pg.PlotWidget(axisItems=self._axes(pg))
+        self.plot.setAccessibleName(f"{title} chart")
+        self.plot.setMinimumHeight(180)
+        layout.addWidget(self.plot, 1)
+
+    def _axes(self, pg) -> dict:
+        return {}
+
+    def _ask(self, kind: str) -> None:
+        name = self.title.lower().replace(" ", "-")
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Save {self.title}", f"{name}.{kind}",
+            "PNG image (*.png)" if kind == "png" else "CSV (*.csv)")
+        if path:
+            (self.export_png if kind == "png" else self.export_csv)(path)
+
+    def export_png(self, path: str | Path) -> bool:
+        """Save the chart as it looks now."""
+        return self.plot.grab().save(str(path), "PNG")
+
+    def csv_header_rows(self) -> tuple[list[str], list[list]]:
+        raise NotImplementedError
+
+    def export_csv(self, path: str | Path) -> None:
+        header, rows = self.csv_header_rows()
+        write_csv(path, header, rows)
+
+
+class TimeChart(ChartPanel):
+    """Daily values on a date axis; hover shows the day's values; a click emits the day."""
+
+    day_clicked = Signal(object)
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(title, parent)
+        item = self.plot.getPlotItem()
+        item.setClipToView(True)  # pyqtgraph 0.14: plot(clipToView=True) raises
+        item.setDownsampling(auto=True, mode="peak")
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.addLegend(offset=(10, 5))
+        self.days: list[date] = []
+        self.series: dict[str, list[float]] = {}
+        self.curves = []
+        scene = self.plot.scene()
+        scene.sigMouseMoved.connect(self._moved)
+        scene.sigMouseClicked.connect(self._clicked)
+
+    def _axes(self, pg) -> dict:
+        return {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)}
+
+    def set_series(self, days: list[date], series: dict[str, list[float]]) -> None:
+        import numpy as np
+
+        pg = _pg()
+        item = self.plot.getPlotItem()
+        for curve in self.curves:
+            item.removeItem(curve)
+        if item.legend is not None:
+            item.legend.clear()
+        self.days, self.series, self.curves = list(days), dict(series), []
+        x = np.array([_seconds(d) for d in self.days], dtype=float)
+        for n, (name, values) in enumerate(self.series.items()):
+            pen = pg.mkPen(COLOURS[n % len(COLOURS)], width=1.5)
+            curve = item.plot(x, np.asarray(values, dtype=float), pen=pen, name=name)
+            self.curves.append(curve)
+        if len(x):
+            item.setXRange(x[0], x[-1] + 86400, padding=0.01)
+            item.enableAutoRange(axis="y")
+
+    def index_at(self, scene_pos) -> int | None:
+        """The day under a scene position, or None off the plot."""
+        item = self.plot.getPlotItem()
+        if not self.days or not item.vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        x = item.vb.mapSceneToView(scene_pos).x()
+        i = round((x - _seconds(self.days[0])) / 86400)
+        return min(max(i, 0), len(self.days) - 1)
+
+    def describe(self, i: int) -> str:
+        values = ", ".join(f"{name}: {_fmt(vals[i])}" for name, vals in self.series.items())
+        return f"{self.days[i]:%a %d %b %Y} — {values}"
+
+    def _moved(self, pos) -> None:
+        i = self.index_at(pos)
+        self.hover.setText(self.describe(i) if i is not None else " ")
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        i = self.index_at(event.scenePos())
+        if i is not None:
+            self.day_clicked.emit(self.days[i])
+
+    def csv_header_rows(self) -> tuple[list[str], list[list]]:
+        names = list(self.series)
+        rows = [[d.isoformat(), *(self.series[n][i] for n in names)]
+                for i, d in enumerate(self.days)]
+        return ["date", *names], rows
+
+
+class CohortHeatmap(ChartPanel):
+    """Rows: people grouped by the month they first posted; columns: months after; colour: the
+    share of the group that posted in that month."""
+
+    def __init__(self, title: str = "Do newcomers stay?", parent: QWidget | None = None):
+        super().__init__(title, parent)
+        pg = _pg()
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        self.plot.addItem(self.image)
+        item = self.plot.getPlotItem()
+        item.invertY(True)
+        item.setLabel("bottom", "Months after first message")
+        item.setMouseEnabled(x=False, y=False)
+        self.cohorts: list = []
+        self.plot.scene().sigMouseMoved.connect(self._moved)
+
+    def set_cohorts(self, cohorts: list) -> None:
+        import numpy as np
+
+        self.cohorts = list(cohorts)
+        width = max((len(c.retention) for c in self.cohorts), default=0)
+        grid = np.full((len(self.cohorts), max(width, 1)), np.nan)
+        for r, c in enumerate(self.cohorts):
+            grid[r, :len(c.retention)] = c.retention
+        self.image.setImage(grid, levels=(0.0, 1.0), autoLevels=False)
+        item = self.plot.getPlotItem()
+        item.getAxis("left").setTicks([[(r + 0.5, c.cohort) for r, c in enumerate(self.cohorts)]])
+        item.getAxis("bottom").setTicks([[(m + 0.5, str(m)) for m in range(width)]])
+        item.setRange(xRange=(0, max(width, 1)), yRange=(0, max(len(self.cohorts), 1)),
+                      padding=0)
+
+    def cell_at(self, scene_pos) -> tuple[int, int] | None:
+        item = self.plot.getPlotItem()
+        if not self.cohorts or not item.vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = item.vb.mapSceneToView(scene_pos)
+        row, col = int(point.y()), int(point.x())
+        if 0 <= row < len(self.cohorts) and 0 <= col < len(self.cohorts[row].retention):
+            return row, col
+        return None
+
+    def describe(self, row: int, col: int) -> str:
+        c = self.cohorts[row]
+        return (f"First posted {c.cohort} ({c.size} people): {c.retention[col]:.0%} posted "
+                f"{'that month' if col == 0 else f'{col} month(s) later'}")
+
+    def _moved(self, pos) -> None:
+        cell = self.cell_at(pos)
+        self.hover.setText(self.describe(*cell) if cell else " ")
+
+    def csv_header_rows(self) -> tuple[list[str], list[list]]:
+        width = max((len(c.retention) for c in self.cohorts), default=0)
+        rows = [[c.cohort, c.size, *c.retention, *([""] * (width - len(c.retention)))]
+                for c in self.cohorts]
+        return ["cohort", "people", *(f"month {m}" for m in range(width))], rows
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def render_chart_png(days: list[date], series: dict[str, list[float]], path: str | Path,
+                     title: str = "", size: tuple[int, int] = (960, 360)) -> bool:
+    """Draw a daily chart off screen straight to a PNG (for the trustee report)."""
+    chart = TimeChart(title or "Chart")
+    chart.resize(*size)
+    chart.set_series(days, series)
+    ok = chart.export_png(path)
+    chart.deleteLater()
+    return ok
+

@@ -1,0 +1,185 @@
+"""Engagement, 1:1s and the knowledge library, end to end in the desktop (offscreen)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage
+
+from steward.engagement import connections, library
+from steward.ui.pages import engagement as page_module
+from tests.ui.conftest import wait_for_workers
+
+
+def _engagement(main_window, qtbot):
+    main_window.open_page("engagement")
+    page = main_window.page("engagement")
+    wait_for_workers(qtbot, 30_000)
+    assert page.report is not None, main_window.page_errors.get("engagement")
+    return page
+
+
+def _scene_point(chart, i: int):
+    x = (chart.days[i] - date(1970, 1, 1)).days * 86400
+    return chart.plot.getPlotItem().vb.mapViewToScene(QPointF(x, 1))
+
+
+def test_charts_show_the_community_and_drill_down(main_window, qtbot, tmp_path, demo_ws):
+    page = _engagement(main_window, qtbot)
+    report = page.report
+    chart = page.activity_chart
+    assert len(chart.days) == 90 and sum(chart.series["Messages"]) == report.messages > 500
+    assert len(chart.curves) == 2 and len(chart.curves[0].xData) == 90
+    assert page.cohorts.image.image.shape[0] == len(report.cohorts) >= 12
+    busiest = max(range(90), key=lambda i: chart.series["Messages"][i])
+    point = _scene_point(chart, busiest)
+    assert chart.index_at(point) == busiest
+    chart._moved(point)
+    assert f"{chart.days[busiest]:%d %b %Y}" in chart.hover.text()
+    with qtbot.waitSignal(chart.day_clicked) as clicked:
+        chart.day_clicked.emit(chart.days[chart.index_at(point)])
+    assert clicked.args == [chart.days[busiest]]
+    wait_for_workers(qtbot)
+    assert page.day_model.total == chart.series["Messages"][busiest]
+    assert page.selected_day == chart.days[busiest]
+
+    png, csv = tmp_path / "chart.png", tmp_path / "chart.csv"
+    assert chart.export_png(png) and not QImage(str(png)).isNull()
+    chart.export_csv(csv)
+    lines = csv.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "date,Messages,Active members" and len(lines) == 91
+    page.cohorts.export_csv(tmp_path / "cohorts.csv")
+    assert (tmp_path / "cohorts.csv").read_text(encoding="utf-8-sig").startswith("cohort,people")
+    assert page.cohorts.export_png(tmp_path / "cohorts.png")
+
+
+def test_quiet_space_newcomers_and_leaders_show_first(main_window, qtbot, demo_ws):
+    truth = demo_ws.get_setting("demo.truth")
+    page = _engagement(main_window, qtbot)
+    first = page.silence_model.row_values(0)
+    assert first[-1] == truth["quiet_space"] and first[2] in ("amber", "red")
+    assert page.leader_model.total == 10
+    tile = page_module.quiet_spaces_tile(demo_ws)
+    assert tile.value == "1" and "events" in tile.detail and tile.tone in ("warn", "alert")
+    assert page_module.leaders_tile(demo_ws).value == "10"
+    assert page_module.newcomers_tile(demo_ws).value.isdigit()
+
+
+def test_period_space_and_thresholds(main_window, qtbot, demo_ws):
+    truth = demo_ws.get_setting("demo.truth")
+    page = _engagement(main_window, qtbot)
+    page.period.setCurrentIndex(0)  # last 30 days
+    wait_for_workers(qtbot, 30_000)
+    assert len(page.report.days) == 30
+    page.space.setCurrentIndex(page.space.findData(f"space:{truth['quiet_space']}"))
+    page.refresh()
+    wait_for_workers(qtbot, 30_000)
+    assert [a.space_id for a in page.report.silence] == [truth["quiet_space"]]
+    page.silence_view.selectRow(0)
+    page.amber.setValue(10)
+    page.red.setValue(20)
+    page.save_thresholds.click()
+    wait_for_workers(qtbot, 30_000)
+    wait_for_workers(qtbot, 30_000)
+    assert page.report.silence[0].silence == "ok"
+    page.silence_view.selectRow(0)
+    assert page.amber.value() == 10
+    page.amber.setValue(9)
+    page.red.setValue(9)
+    page.save_thresholds.click()
+    wait_for_workers(qtbot)
+    assert "amber" in page.status.text() and page.report.silence[0].amber_days == 10
+
+
+def test_trustee_report_pdf(main_window, qtbot, tmp_path):
+    page = _engagement(main_window, qtbot)
+    out = tmp_path / "trustees.pdf"
+    page.save_trustee_report(out)
+    wait_for_workers(qtbot, 30_000)
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 20_000  # text plus two chart images
+
+
+def test_library_from_a_chart_day_to_a_digest(main_window, qtbot, tmp_path):
+    from steward.ui.pages.library import mark_message_as_resource
+
+    page = _engagement(main_window, qtbot)
+    page.show_day(page.report.days[-2])
+    wait_for_workers(qtbot)
+    page.day_view.selectRow(0)
+    message_id = page.selected_message_id()
+    assert message_id is not None and page.add_to_library.isEnabled()
+    mark_message_as_resource(main_window, message_id, "Money, school")
+    wait_for_workers(qtbot)
+    main_window.open_page("library")
+    lib = main_window.page("library")
+    lib.refresh()
+    wait_for_workers(qtbot)
+    assert lib.model.total == 1 and not lib.empty.isVisible()
+    lib.view.selectRow(0)
+    assert lib.tags.text() == "money, school" and lib.save.isEnabled()
+    lib.title.setText("Useful: =SUM(A1)")
+    lib.tags.setText("money, carers")
+    lib.save.click()
+    wait_for_workers(qtbot)
+    wait_for_workers(qtbot)
+    assert library.search_library(main_window.ws, tag="carers")[0].title == "Useful: =SUM(A1)"
+    lib.search.setText("no such words anywhere")
+    lib.refresh()
+    wait_for_workers(qtbot)
+    assert lib.model.total == 0
+    lib.search.setText("")
+    wait_for_workers(qtbot)
+    out = tmp_path / "digest.html"
+    lib.export_digest(out, "html")
+    wait_for_workers(qtbot)
+    assert "Useful: =SUM(A1)" in out.read_text(encoding="utf-8")
+
+
+def test_one_to_ones_end_to_end(main_window, qtbot, demo_ws):
+    main_window.open_page("connections")
+    page = main_window.page("connections")
+    wait_for_workers(qtbot, 30_000)
+    assert page.models["never"].total > 0
+    person_id, name = page.models["never"].row_values(0)[-1], page.models["never"].row_values(0)[0]
+    page.find.setText(name.split()[0])
+    page._find()
+    wait_for_workers(qtbot)
+    page.choose_person(person_id, name)
+    wait_for_workers(qtbot)
+    assert page.person_id == person_id
+    page.channel.setCurrentText("video")
+    page.agenda.setCurrentText("member")
+    page.notes.setPlainText("Keen to help with the Thursday chat.")
+    page.follow_up.setText("Send the host guide")
+    page.due.setDate(date.today() + timedelta(days=3))
+    page._add_follow_up()
+    assert page.pending_model.rowCount() == 1
+    page.save.click()
+    wait_for_workers(qtbot)
+    wait_for_workers(qtbot)
+    assert "logged" in page.result.text()
+    history = page.models["history"].row_values(0)
+    assert history[1] == name and history[5] == "Send the host guide"
+    assert page.models["follow_ups"].row_values(0)[2] == "Send the host guide"
+    assert person_id not in [r[-1] for r in page.models["never"]._rows]
+    page.views["follow_ups"].selectRow(0)
+    assert page.done_button.isEnabled()
+    page.done_button.click()
+    wait_for_workers(qtbot)
+    wait_for_workers(qtbot)
+    assert page.models["follow_ups"].total == 0
+    page.cadence.setValue(1)
+    page._set_cadence()
+    wait_for_workers(qtbot)
+    wait_for_workers(qtbot)
+    assert connections.cadence_of(demo_ws, person_id) == 1
+    later = datetime.now() + timedelta(days=2)
+    assert [p.person_id for p in connections.due_by_cadence(demo_ws, now=later)] == [person_id]
+    page.save.click()  # no follow-ups, a fine second 1:1; then a bad one
+    wait_for_workers(qtbot)
+    page.channel.setCurrentText("  ")
+    page.save.click()
+    wait_for_workers(qtbot)
+    assert "how the 1:1 happened" in page.result.text()
