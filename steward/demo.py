@@ -453,8 +453,8 @@ def _activity(ws: Workspace, b: _Builder, total: int, token: CancelToken | None)
                 ):
                     member = m
                     break
-            if member is None:
-                continue
+            if member is None:  # nobody active drew the short straw: a staff member posts
+                member = b.members[day % 3]
             spec = _SPEC[key]
             identity = member.identities[spec.source]
             reactions = int(rng.expovariate(1 / (0.6 * member.quality)))
