@@ -114,7 +114,20 @@ def check_request(ws: Workspace, req: ExportRequest) -> tuple[str, ...]:
                                f"choose from {', '.join(allowed)}")
     if req.filter.consent == "withdrawn":
         raise BadInput("people who withdrew consent are never exported")
+    export_target(req)
     return columns
+
+
+def export_target(req: ExportRequest) -> Path:
+    """The file the export will write (with the format's suffix); refused if it cannot be."""
+    target = Path(req.out).expanduser()
+    if target.suffix.lower() != f".{req.format}":
+        target = target.with_name(target.name + f".{req.format}")
+    if not target.parent.is_dir():
+        raise StewardError(f"cannot write {target}: the folder {target.parent} does not exist")
+    if target.is_dir():
+        raise StewardError(f"cannot write {target}: it is a folder")
+    return target
 
 
 def _people_rows(ws: Workspace, f: PeopleFilter, columns: tuple[str, ...],
@@ -179,10 +192,6 @@ def _people_rows(ws: Workspace, f: PeopleFilter, columns: tuple[str, ...],
 
 def _open_temp(target: Path, suffix: str) -> Path:
     folder = target.parent
-    if not folder.is_dir():
-        raise StewardError(f"cannot write {target}: the folder {folder} does not exist")
-    if target.is_dir():
-        raise StewardError(f"cannot write {target}: it is a folder")
     try:
         fd, name = tempfile.mkstemp(prefix=".steward-export-", suffix=suffix, dir=folder)
     except OSError as err:
@@ -196,9 +205,7 @@ def export_members_job(
 ) -> Job[ExportResult]:
     """Job: write the member list as the request says; returns where and how many rows."""
     columns = check_request(ws, req)
-    target = Path(req.out).expanduser()
-    if target.suffix.lower() != f".{req.format}":
-        target = target.with_name(target.name + f".{req.format}")
+    target = export_target(req)
     when = audit.utcnow()
     total = None
     yield Progress(0, total, "Exporting members")

@@ -146,13 +146,20 @@ def list_people(
         raise BadInput(f"cannot sort people by {sort!r}: choose {', '.join(SORT_KEYS)}")
     direction = "DESC" if descending else "ASC"
     where, params = _where(f)
+    # The window's ids first (only the sort key is computed for every row), then the columns
+    # for those ids alone.
+    sort_expr = {"last_active": LAST_ACTIVE_SQL, "consent": f"coalesce({CONSENT_SQL}, 'none')"}
+    key_sql = sort_expr.get(sort or "name", order)
+    collate = " COLLATE NOCASE" if (sort or "name") == "name" else ""
     sql = (
         "SELECT p.id, p.display_name, p.programme, "
         f"{LAST_ACTIVE_SQL} AS last_active, coalesce({CONSENT_SQL}, 'none') AS consent, "
         "(SELECT group_concat(DISTINCT so.platform) FROM identities i "
         " JOIN sources so ON so.id = i.source_id WHERE i.person_id = p.id) AS platforms "
-        f"FROM persons p WHERE {where} ORDER BY {order} {direction}, p.id {direction} "
-        "LIMIT :limit OFFSET :offset"
+        f"FROM (SELECT p.id AS id, {key_sql} AS k FROM persons p WHERE {where} "
+        f"ORDER BY k{collate} {direction}, p.id {direction} LIMIT :limit OFFSET :offset) page "
+        f"JOIN persons p ON p.id = page.id ORDER BY page.k{collate} {direction}, "
+        f"p.id {direction}"
     )
     with ws.session() as s:
         rows = s.execute(text(sql), {**params, "limit": limit, "offset": offset}).all()
@@ -281,3 +288,27 @@ def add_note(ws: Workspace, person_id: int, text_: str) -> int:
         s.add(note)
         s.flush()
         return note.id
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices the member list's filters offer: (id, label) pairs and platform names."""
+
+    spaces: list[tuple[int, str]]
+    platforms: list[str]
+    tags: list[tuple[int, str]]
+    cohorts: list[tuple[int, str]]
+
+
+def filter_options(ws: Workspace) -> FilterOptions:
+    with ws.session() as s:
+        conn = s.connection()
+        spaces = [(r[0], f"{r[1]} ({r[2]})") for r in conn.execute(text(
+            "SELECT sp.id, sp.name, so.platform FROM spaces sp JOIN sources so "
+            "ON so.id = sp.source_id ORDER BY so.platform, sp.name"))]
+        platforms = [r[0] for r in conn.execute(text(
+            "SELECT DISTINCT platform FROM sources ORDER BY platform"))]
+        tags = [tuple(r) for r in conn.execute(text("SELECT id, name FROM tags ORDER BY name"))]
+        cohorts = [tuple(r) for r in conn.execute(text(
+            "SELECT id, name FROM cohorts ORDER BY kind, name"))]
+    return FilterOptions(spaces, platforms, tags, cohorts)

@@ -10,6 +10,7 @@ PAGE_MODULES: list[str] = [
     "steward.ui.pages.overview",
     "steward.ui.pages.sources",
     "steward.ui.pages.settings",
+    "steward.ui.pages.members",
 ]
 
 

