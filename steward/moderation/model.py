@@ -23,6 +23,7 @@ SEED_FILE = ("moderation", "spam_model.npz")
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+/\S*", re.IGNORECASE)
 _MONEY = re.compile(r"[£$€]\s?\d[\d,.]*|\d[\d,.]*\s?(?:gbp|usd|eur|pounds|dollars)\b", re.I)
 _LONG_NUMBER = re.compile(r"\b\d{5,}\b")
+_DIGIT = re.compile(r"\d")
 
 
 def prepare(text: str) -> str:
@@ -30,7 +31,7 @@ def prepare(text: str) -> str:
     SMS spam is full of them, so the model would hold every shared link against its poster),
     amounts and long numbers folded into marker words."""
     text = _LINK.sub(" ", text)
-    if any(c.isdigit() for c in text):
+    if _DIGIT.search(text):
         text = _MONEY.sub(" moneytoken ", text)
         text = _LONG_NUMBER.sub(" longnumbertoken ", text)
     return text

@@ -164,8 +164,8 @@ class ItemDetail:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _base_query(filters: QueueFilters, now: datetime):
-    q = (
+def _columns_query():
+    return (
         select(QueueItem, Message.platform_id, Message.text, Source.platform, Source.name,
                Space.name, Identity.display_name, Identity.handle, Membership.request_text)
         .outerjoin(Message, Message.id == QueueItem.message_id)
@@ -173,9 +173,11 @@ def _base_query(filters: QueueFilters, now: datetime):
         .outerjoin(Source, Source.id == Space.source_id)
         .outerjoin(Identity, Identity.id == QueueItem.identity_id)
         .outerjoin(Membership, Membership.id == QueueItem.membership_id)
-        # An escalated item belongs to the safeguarding leads now: never listed here.
-        .where(QueueItem.status != "escalated")
     )
+
+
+def _filtered(q, filters: QueueFilters, now: datetime):
+    """Apply the filters to a query over queue items (one table, so it stays on its indexes)."""
     if filters.kind is None:
         q = q.where(QueueItem.kind.in_(QUEUE_KINDS))
     elif filters.kind == "report":  # reported on the platform, whether or not also held here
@@ -183,14 +185,19 @@ def _base_query(filters: QueueFilters, now: datetime):
     else:
         q = q.where(QueueItem.kind == filters.kind)
     if filters.status == "open":
-        q = q.where(or_(QueueItem.status == "open",
-                        and_(QueueItem.status == "snoozed", QueueItem.snoozed_until <= now)))
+        q = q.where(QueueItem.status.in_(("open", "snoozed")),
+                    or_(QueueItem.status == "open", QueueItem.snoozed_until <= now))
     elif filters.status == "snoozed":
         q = q.where(QueueItem.status == "snoozed", QueueItem.snoozed_until > now)
-    elif filters.status != "all":
+    elif filters.status == "all":
+        # An escalated item belongs to the safeguarding leads now: never listed here.
+        q = q.where(QueueItem.status != "escalated")
+    else:
         q = q.where(QueueItem.status == filters.status)
     if filters.platform:
-        q = q.where(Source.platform == filters.platform)
+        q = q.where(QueueItem.space_id.in_(
+            select(Space.id).join(Source, Source.id == Space.source_id)
+            .where(Source.platform == filters.platform)))
     if filters.space_id is not None:
         q = q.where(QueueItem.space_id == filters.space_id)
     if filters.assignee == "":
@@ -202,8 +209,7 @@ def _base_query(filters: QueueFilters, now: datetime):
 
 def count_items(ws, filters: QueueFilters = QueueFilters()) -> int:
     """How many items the filters select."""
-    filters.check()
-    q = _base_query(filters, audit.utcnow()).with_only_columns(func.count(QueueItem.id))
+    q = _filtered(select(func.count(QueueItem.id)), filters.check(), audit.utcnow())
     with ws.session() as s:
         return s.scalar(q) or 0
 
@@ -216,11 +222,13 @@ def list_items(ws, filters: QueueFilters = QueueFilters(), offset: int = 0, limi
     if columns is None:
         raise BadInput(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
     order = [c.desc() if descending else c.asc() for c in columns]
-    q = _base_query(filters, audit.utcnow()).order_by(*order).offset(offset).limit(limit)
+    page = _filtered(select(QueueItem.id), filters, audit.utcnow())
     with ws.session() as s:
-        rows = s.execute(q).all()
-        flagged = _flagged_messages(s, [r[0].message_id for r in rows if r[0].message_id])
-    return [_row(r, flagged) for r in rows]
+        ids = list(s.scalars(page.order_by(*order).offset(offset).limit(limit)))
+        rows = {r[0].id: r for r in s.execute(_columns_query().where(QueueItem.id.in_(ids)))}
+        flagged = _flagged_messages(s, [r[0].message_id for r in rows.values()
+                                        if r[0].message_id])
+        return [_row(rows[i], flagged) for i in ids]
 
 
 def _flagged_messages(s, message_ids: list[int]) -> set[int]:
@@ -260,7 +268,7 @@ def item_ids(ws, filters: QueueFilters = QueueFilters(), sort: str = "priority",
     """The ids of every item the filters select, in order (for bulk selection)."""
     columns = SORTS.get(sort, SORTS["priority"])
     order = [c.desc() if descending else c.asc() for c in columns]
-    q = _base_query(filters.check(), audit.utcnow()).with_only_columns(QueueItem.id)
+    q = _filtered(select(QueueItem.id), filters.check(), audit.utcnow())
     with ws.session() as s:
         return list(s.scalars(q.order_by(*order)))
 
@@ -268,18 +276,13 @@ def item_ids(ws, filters: QueueFilters = QueueFilters(), sort: str = "priority",
 def item_detail(ws, item_id: int) -> ItemDetail:
     """One item with its thread, its author's history across platforms, notes and decisions."""
     with ws.session() as s:
-        rows = s.execute(
-            _base_query(QueueFilters(status="all", kind=None), audit.utcnow())
-            .where(QueueItem.id == item_id)
-            .where(QueueItem.kind.in_(KINDS))
-        ).all()
+        rows = s.execute(_columns_query().where(QueueItem.id == item_id)).all()
         if not rows:
-            item = s.get(QueueItem, item_id)
-            if item is not None and item.status == "escalated":
-                raise AccessDenied(f"queue item {item_id} was escalated to the safeguarding "
-                                   "leads and is no longer shown here")
             raise BadInput(f"no queue item {item_id}")
         item = rows[0][0]
+        if item.status == "escalated":
+            raise AccessDenied(f"queue item {item_id} was escalated to the safeguarding leads "
+                               "and is no longer shown here")
         flagged = _flagged_messages(s, [item.message_id] if item.message_id else [])
         row = _row(rows[0], flagged)
         thread = _thread(s, item.message_id) if item.message_id else []
@@ -310,9 +313,15 @@ def _thread(s, message_id: int, limit: int = 40) -> list[ThreadMessage]:
         select(Message.id, Message.created_at, Message.text, Identity.display_name,
                Identity.handle)
         .outerjoin(Identity, Identity.id == Message.identity_id)
-        .where(or_(Message.thread_id == root, Message.id == root))
+        .where(Message.thread_id == root)
         .order_by(Message.created_at, Message.id)
     ).all()
+    if not any(r.id == root for r in rows):  # a platform that leaves the root's thread empty
+        rows = s.execute(
+            select(Message.id, Message.created_at, Message.text, Identity.display_name,
+                   Identity.handle)
+            .outerjoin(Identity, Identity.id == Message.identity_id)
+            .where(Message.id == root)).all() + rows
     if len(rows) > limit:  # keep the start of the thread and the part around the item
         at = next(i for i, r in enumerate(rows) if r.id == message_id)
         keep = {0, *range(max(1, at - limit // 2), min(len(rows), at + limit // 2))}

@@ -114,20 +114,31 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self._active)
 
-    def match(self, facts: MessageFacts) -> list[Rule]:
-        """The rules this message meets, in file order."""
+    @property
+    def needs_every_message(self) -> bool:
+        """True when some rule has no text condition, so every message must be checked."""
+        return self._textless
+
+    def text_hits(self, text: str) -> tuple[int, ...]:
+        """Which text patterns a text meets (one google-re2 pass for all rules)."""
+        if self._set is None or not text:
+            return ()
+        return tuple(self._set.Match(text) or ())
+
+    def match(self, facts: MessageFacts, hits: tuple[int, ...] | None = None) -> list[Rule]:
+        """The rules this message meets, in file order. `hits`: `text_hits(facts.text)` if
+        already known (a scan works them out once per distinct text)."""
         if not self._active:
             return []
-        found = (self._set.Match(facts.text) if self._set is not None and facts.text
-                 else None) or ()
+        found = self.text_hits(facts.text) if hits is None else hits
         if not found and not self._textless:
             return []
-        hits = [0] * len(self._active)
+        met = [0] * len(self._active)
         for k in found:
-            hits[self._patterns[k]] += 1
+            met[self._patterns[k]] += 1
         return [
             rule for i, rule in enumerate(self._active)
-            if hits[i] == self._needs[i] and _other_conditions(rule, facts)
+            if met[i] == self._needs[i] and _other_conditions(rule, facts)
         ]
 
 

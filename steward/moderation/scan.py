@@ -8,11 +8,12 @@ with the new watermark in one transaction, so a cancelled scan resumes where it 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import logging
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
@@ -54,13 +55,39 @@ _FETCH = ("SELECT id, text, identity_id, space_id, created_at FROM messages "
           "ORDER BY id LIMIT ?")
 
 
+@dataclass(frozen=True)
+class _TextFacts:
+    """What depends on the text alone, worked out once per distinct text in a batch."""
+
+    links: list[str]
+    domains: tuple[str, ...]
+    mentions: int
+    fingerprint: str | None  # None for texts too short to count as cross-posting
+    rule_hits: tuple[int, ...]
+    probability: float
+
+    @staticmethod
+    def of_batch(rows, rules: RuleSet, model: SpamModel) -> dict[str, _TextFacts]:
+        distinct = list({r[1] for r in rows})
+        probs = model.probabilities(distinct).tolist()
+        out = {}
+        for text, p in zip(distinct, probs, strict=True):
+            found = textfacts.links(text)
+            out[text] = _TextFacts(
+                found, tuple(textfacts.domain(x) for x in found), textfacts.mention_count(text),
+                textfacts.fingerprint(text) if len(text) >= 20 else None, rules.text_hits(text),
+                p)
+        return out
+
+
 @dataclass
 class _Author:
     joined: datetime | None
     skip: bool  # staff or bot: never scored as spam
     posts: int  # posts seen so far (before the one being scored)
     held: int  # posts held as possible spam so far
-    recent: deque
+    recent: deque = field(default_factory=deque)  # times of their posts in the flood window
+    texts: dict = field(default_factory=dict)  # text -> (first seen, {space: message id})
 
 
 class MessageScanner:
@@ -71,8 +98,6 @@ class MessageScanner:
         self.ws, self.rules, self.model, self.blocked = ws, rules, model, blocked
         self.watermark = watermark
         self.authors: dict[int, _Author] = {}
-        self.texts: dict[tuple, dict[int, int]] = {}  # (author, text) -> {space: message id}
-        self.text_times: deque = deque()  # (created_at, fingerprint), oldest first
         with ws.session() as s:
             self.spaces = {
                 sid: (name, platform) for sid, name, platform in s.execute(
@@ -106,37 +131,47 @@ class MessageScanner:
             for iid, joined, skip in rows:
                 self.authors[iid] = _Author(
                     datetime.fromisoformat(joined) if joined else None, bool(skip),
-                    counts.get(iid, 0), held.get(iid, 0), deque(),
+                    counts.get(iid, 0), held.get(iid, 0),
                 )
 
     # --- one batch ------------------------------------------------------------------------
 
     def scan_batch(self, s, rows: list[tuple]) -> list[tuple]:
         """Queue rows (see QUEUE_COLUMNS) for a batch of (id, text, identity, space, at)."""
+        # The batch makes many small objects and frees none of them in cycles; collecting
+        # garbage meanwhile only walks the scanner's large dictionaries again and again.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._scan_batch(s, rows)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _scan_batch(self, s, rows: list[tuple]) -> list[tuple]:
         self._load_authors(s, {r[2] for r in rows if r[2] is not None})
-        distinct = list({r[1] for r in rows})
-        probs = dict(zip(distinct, self.model.probabilities(distinct).tolist(), strict=True))
+        texts = _TextFacts.of_batch(rows, self.rules, self.model)
         scored: dict[int, tuple] = {}  # message id -> (facts, model probability, SpamScore)
         rule_hits: dict[int, list] = {}
         cross: dict[int, int] = {}
+        check_every = self.rules.needs_every_message
         for mid, text, iid, sid, at_text in rows:
+            t = texts[text]
             at = datetime.fromisoformat(at_text)
             author = self.authors.get(iid) if iid is not None else None
             age = None
             if author is not None and author.joined is not None:
                 age = (at - author.joined).total_seconds() / 86400
             prior = author.posts if author else 0
-            found = textfacts.links(text)
-            doms = tuple(textfacts.domain(x) for x in found)
-            if self.rules:
+            if t.rule_hits or check_every:
                 space, platform = self.spaces.get(sid, ("", ""))
-                hits = self.rules.match(
-                    MessageFacts(text, len(found), doms, age, prior, space, platform))
+                hits = self.rules.match(MessageFacts(
+                    text, len(t.links), t.domains, age, prior, space, platform), t.rule_hits)
                 if hits:
                     rule_hits[mid] = hits
-            spaces_with_text = self._cross_post(text, iid, sid, mid, at, cross)
             if author is None:
                 continue
+            spaces_with_text = self._cross_post(t.fingerprint, author, sid, mid, at, cross)
             author.posts += 1
             recent = author.recent
             recent.append(at)
@@ -144,12 +179,16 @@ class MessageScanner:
                 recent.popleft()
             if author.skip:
                 continue
-            post = h.PostFacts(text, age, prior, spaces_with_text, len(recent), found,
-                               list(doms), textfacts.mention_count(text), author.held)
-            spam = h.combine(probs[text], post, self.blocked)
+            if (t.probability < h.QUEUE_AT and not t.links and not author.held
+                    and spaces_with_text < h.CROSS_POST_SPACES and len(recent) < h.FLOOD_POSTS
+                    and t.mentions < h.MENTION_LIMIT):
+                continue  # nothing that could add up to a spam score
+            post = h.PostFacts(text, age, prior, spaces_with_text, len(recent), t.links,
+                               list(t.domains), t.mentions, author.held)
+            spam = h.combine(t.probability, post, self.blocked)
             if spam.priority:
                 author.held += 1
-            scored[mid] = (post, probs[text], spam)
+            scored[mid] = (post, t.probability, spam)
         for mid, spaces in cross.items():  # earlier copies of a text later cross-posted
             if mid in scored and scored[mid][0].same_text_spaces < spaces:
                 post, p, _ = scored[mid]
@@ -157,27 +196,27 @@ class MessageScanner:
                 scored[mid] = (post, p, h.combine(p, post, self.blocked))
         return self._queue_rows(scored, rule_hits)
 
-    def _cross_post(self, text: str, iid: int | None, sid: int, mid: int, at: datetime,
-                     cross: dict[int, int]) -> int:
+    @staticmethod
+    def _cross_post(fingerprint: str | None, author: _Author | None, sid: int, mid: int,
+                    at: datetime, cross: dict[int, int]) -> int:
         """In how many spaces this author posted this text within a day; marks the earlier
         copies too. (Many people answering "Great news, well done!" is not spam.)"""
-        if len(text) < 20 or iid is None:
+        if fingerprint is None or author is None:
             return 1
-        times = self.text_times
-        while times and at - times[0][0] > CROSS_POST_WINDOW:
-            _, old = times.popleft()
-            self.texts.pop(old, None)
-        fp = (iid, textfacts.fingerprint(text))
-        seen = self.texts.get(fp)
-        if seen is None:
-            self.texts[fp] = {sid: mid}
-            times.append((at, fp))
+        texts = author.texts
+        seen = texts.get(fingerprint)
+        if seen is None or at - seen[0] > CROSS_POST_WINDOW:
+            if len(texts) >= 64:  # forget what is more than a day old
+                for key in [k for k, v in texts.items() if at - v[0] > CROSS_POST_WINDOW]:
+                    del texts[key]
+            texts[fingerprint] = (at, {sid: mid})
             return 1
-        seen.setdefault(sid, mid)
-        if len(seen) >= h.CROSS_POST_SPACES:
-            for other in seen.values():
-                cross[other] = len(seen)
-        return len(seen)
+        spaces = seen[1]
+        spaces.setdefault(sid, mid)
+        if len(spaces) >= h.CROSS_POST_SPACES:
+            for other in spaces.values():
+                cross[other] = len(spaces)
+        return len(spaces)
 
     def _queue_rows(self, scored: dict, rule_hits: dict) -> list[tuple]:
         now = sql_time(audit.utcnow())

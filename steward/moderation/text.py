@@ -17,7 +17,8 @@ _SPACES = re.compile(r"\s+")
 
 def links(text: str) -> list[str]:
     """Every link in a message, as written."""
-    if not text or ("." not in text):
+    # Every link has a scheme ("://"), "www." or a path ("/"): most messages have none.
+    if not text or ("/" not in text and "ww." not in text and "WW." not in text):
         return []
     return _LINK.findall(text)
 
@@ -46,7 +47,7 @@ def mention_count(text: str) -> int:
 
 def fingerprint(text: str) -> str:
     """The text with case and spacing folded: the same post pasted into several spaces."""
-    return _SPACES.sub(" ", text.strip().lower())
+    return " ".join(text.lower().split())
 
 
 def excerpt(text: str | None, length: int = 80) -> str:
