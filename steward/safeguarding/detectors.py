@@ -8,12 +8,13 @@ reads in the flag. Nothing here touches the store.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import phonenumbers
 
-from steward.safeguarding.lexicon import BENIGN, Lexicon, Matcher, normalise
+from steward.safeguarding.lexicon import BENIGN, Lexicon, Matcher, Term, normalise_many
 from steward.safeguarding.policy import check_phone_regions, raise_severity, severity_rank
 
 RAISED_AUDIENCES = ("young_people", "vulnerable_adults")
@@ -42,7 +43,12 @@ _HANDLE = re.compile(
     rf"|\bmy {_PLATFORMS}(?: name| username| handle)? is @?[A-Za-z0-9_.]{{3,30}}",
     re.IGNORECASE,
 )
-_MAYBE_CONTACT = re.compile(r"\d|@|\b(?:insta|snap|tik|kik|telegram|discord)", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+# Every contact detail needs a digit or an "@", except "my snap is …".
+_DIGIT_OR_AT = re.compile(r"[0-9@][^\x00]*")
+_MY_PLATFORM = re.compile(
+    r" my (?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik tok|tiktok|twitter|kik|telegram|discord|x) "
+)
 
 # Base severity of each kind of contact detail; two or more kinds together raise it.
 CONTACT_KINDS = {
@@ -79,51 +85,52 @@ class Detector:
         contact_details: bool = True,
     ) -> list[Finding]:
         """Every category this text raises, with severity adjusted for the space."""
-        if not text:
-            return []
-        raw: dict[str, tuple[str, list[str], set[str]]] = {}
-        for category, severity, reason, indicator in self._lexicon_hits(text):
-            best, reasons, indicators = raw.get(category, ("low", [], set()))
-            if severity_rank(severity) > severity_rank(best):
-                best = severity
-            if reason not in reasons:
-                reasons.append(reason)
-            indicators.add(indicator)
-            raw[category] = (best, reasons, indicators)
-        if contact_details and _MAYBE_CONTACT.search(text):
-            kinds = self.contact_kinds(text)
-            if kinds:
-                best = max((CONTACT_KINDS[k] for k in kinds), key=severity_rank)
-                raw["contact_details"] = (best, [f"shares a {k}" for k in kinds], set(kinds))
-        return [
-            _adjust(category, severity, reasons, len(indicators), audience, visibility)
-            for category, (severity, reasons, indicators) in raw.items()
-        ]
+        return self.detect_many([text], [(audience, visibility, contact_details)]).get(0, [])
 
-    def _lexicon_hits(self, text: str):
-        normalised = normalise(text)
-        hits = self.matcher.find(normalised)
-        if not hits:
-            return
-        benign = [(s, e) for s, e, term in hits if term.category == BENIGN]
-        for start, end, term in hits:
-            if term.category == BENIGN:
-                continue
-            # a benign phrase sharing any word with the match explains it away
-            if any(max(bs, start) < min(be, end) for bs, be in benign):
-                continue
-            yield term.category, term.severity, f"“{term.pattern}”", term.indicator
+    def detect_many(
+        self, texts: list[str | None],
+        settings: Callable[[int], tuple[str, str, bool]] | list[tuple[str, str, bool]],
+    ) -> dict[int, list[Finding]]:
+        """Findings for many texts at once, by position (texts with none are left out).
+
+        `settings(i)` (or `settings[i]`) is (audience, visibility, look for contact details)
+        for `texts[i]`; it is asked only for texts that may raise something."""
+        setting = settings if callable(settings) else settings.__getitem__
+        words, starts = normalise_many([t or "" for t in texts])
+        per_text: dict[int, list[tuple[int, int, Term]]] = {}
+        for start, end, term in self.matcher.find(words):
+            i = bisect_right(starts, start) - 1
+            per_text.setdefault(i, []).append((start, end, term))
+        candidates = {bisect_right(starts, m.start()) - 1
+                      for pattern in (_DIGIT_OR_AT, _MY_PLATFORM) for m in pattern.finditer(words)}
+        out: dict[int, list[Finding]] = {}
+        for i in sorted(per_text.keys() | candidates):
+            audience, visibility, contact_details = setting(i)
+            raw = _lexicon_findings(per_text.get(i, ()))
+            if contact_details and i in candidates:
+                kinds = self.contact_kinds(texts[i] or "")
+                if kinds:
+                    best = max((CONTACT_KINDS[k] for k in kinds), key=severity_rank)
+                    raw["contact_details"] = (best, [f"shares a {k}" for k in kinds],
+                                              set(kinds))
+            if raw:
+                out[i] = [
+                    _adjust(category, severity, reasons, len(indicators), audience, visibility)
+                    for category, (severity, reasons, indicators) in raw.items()
+                ]
+        return out
 
     def contact_kinds(self, text: str) -> list[str]:
         """The kinds of personal contact details in the text, in a stable order."""
         kinds = []
-        if self._has_phone(text):
+        digits = _has_digit(text)
+        if digits and self._has_phone(text):
             kinds.append("phone number")
         if "@" in text and _EMAIL.search(text):
             kinds.append("email address")
-        if _ADDRESS.search(text):
+        if digits and _ADDRESS.search(text):
             kinds.append("street address")
-        if _POSTCODE.search(text):
+        if digits and _POSTCODE.search(text):
             kinds.append("postcode")
         if _HANDLE.search(_EMAIL.sub(" ", text) if "@" in text else text):
             kinds.append("social handle")
@@ -153,6 +160,37 @@ class Detector:
                 ):
                     return True
         return False
+
+
+def _lexicon_findings(hits) -> dict[str, tuple[str, list[str], set[str]]]:
+    """Per category: the highest severity, the patterns matched and the distinct indicators,
+    leaving out matches a benign phrase explains away."""
+    benign = [(s, e) for s, e, term in hits if term.category == BENIGN]
+    raw: dict[str, tuple[str, list[str], set[str]]] = {}
+    for start, end, term in hits:
+        if term.category == BENIGN:
+            continue
+        # a benign phrase sharing any word with the match explains it away
+        if any(max(bs, start) < min(be, end) for bs, be in benign):
+            continue
+        best, reasons, indicators = raw.get(term.category, ("low", [], set()))
+        if severity_rank(term.severity) > severity_rank(best):
+            best = term.severity
+        reason = f"“{term.pattern}”"
+        if reason not in reasons:
+            reasons.append(reason)
+        indicators.add(term.indicator)
+        raw[term.category] = (best, reasons, indicators)
+    return raw
+
+
+_NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
+
+
+def _has_digit(text: str) -> bool:
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _NOT_DIGITS))
+    return _DIGIT.search(text) is not None
 
 
 def _digits(text: str) -> str:
