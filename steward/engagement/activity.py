@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from steward.store.models import Identity, Person, Source, Space
+from steward.store.models import Source, Space
 from steward.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ COLUMNS = (
     ("msg", "id"),
     ("space", "space_id"),
     ("identity", "identity_id"),
-    ("ts", "CAST(strftime('%s', created_at) AS INTEGER)"),
+    ("ts", "unixepoch(created_at)"),
     ("thread", "COALESCE(thread_id, id)"),
     ("parent", "COALESCE(parent_id, 0)"),
     ("reactions", "reaction_count"),
@@ -90,12 +90,14 @@ def read_message_columns(conn) -> dict[str, np.ndarray]:
     Building Python tuples row by row is what makes a plain read slow; the aggregate strings
     are built inside SQLite and parsed in C.
     """
-    sql = "SELECT " + ", ".join(f"group_concat({expr}, ',')" for _, expr in COLUMNS)
-    texts = conn.execute(f"{sql} FROM messages WHERE {WHERE}").fetchone()
-    out = {}
-    for (name, _), text in zip(COLUMNS, texts, strict=True):
-        out[name] = _parse_ints(text)
-    return out
+    return read_int_columns(conn, COLUMNS, f"messages WHERE {WHERE}")
+
+
+def read_int_columns(conn, columns, source: str) -> dict[str, np.ndarray]:
+    """Integer columns (name, SQL expression) of `source` as numpy arrays, in one scan."""
+    sql = "SELECT " + ", ".join(f"group_concat({expr}, ',')" for _, expr in columns)
+    texts = conn.execute(f"{sql} FROM {source}").fetchone()
+    return {name: _parse_ints(text) for (name, _), text in zip(columns, texts, strict=True)}
 
 
 def _parse_ints(text: str | None):
@@ -113,7 +115,8 @@ def load_activity(ws: Workspace) -> ActivityTable:
 
     with ws.session() as s:
         conn = s.connection().connection.driver_connection
-        key = tuple(conn.execute("SELECT max(id), count(*) FROM messages").fetchone())
+        key = tuple(conn.execute(
+            "SELECT (SELECT max(id) FROM messages), (SELECT count(*) FROM messages)").fetchone())
         with _scan_lock:
             with _cache_lock:
                 cached = _cache.get(str(ws.path))
@@ -123,8 +126,10 @@ def load_activity(ws: Workspace) -> ActivityTable:
                 raw = read_message_columns(conn)
                 with _cache_lock:
                     _cache[str(ws.path)] = (key, raw)
-        identities = s.execute(select(Identity.id, Identity.person_id, Identity.is_bot)).all()
-        persons = s.execute(select(Person.id, Person.is_bot, Person.is_staff)).all()
+        ident = read_int_columns(conn, (("id", "id"), ("person", "person_id"),
+                                        ("bot", "is_bot")), "identities")
+        people = read_int_columns(conn, (("id", "id"), ("bot", "is_bot"),
+                                         ("staff", "is_staff")), "persons")
         spaces = [
             SpaceInfo(sp.id, sp.name, src_name, platform, sp.silence_amber_days,
                       sp.silence_red_days, sp.created_at)
@@ -134,18 +139,16 @@ def load_activity(ws: Workspace) -> ActivityTable:
                 .order_by(Source.name, Space.name)
             )
         ]
-    max_identity = max((i[0] for i in identities), default=0)
-    max_person = max((p[0] for p in persons), default=0)
+    max_identity = int(ident["id"].max()) if len(ident["id"]) else 0
+    max_person = int(people["id"].max()) if len(people["id"]) else 0
     person_of = np.zeros(max_identity + 1, dtype=np.int64)
+    person_of[ident["id"]] = ident["person"]
     identity_bot = np.zeros(max_identity + 1, dtype=bool)
-    for iid, pid, bot in identities:
-        person_of[iid] = pid
-        identity_bot[iid] = bool(bot)
+    identity_bot[ident["id"]] = ident["bot"] != 0
     person_is_bot = np.zeros(max_person + 1, dtype=bool)
+    person_is_bot[people["id"]] = people["bot"] != 0
     person_is_staff = np.zeros(max_person + 1, dtype=bool)
-    for pid, bot, staff in persons:
-        person_is_bot[pid] = bool(bot)
-        person_is_staff[pid] = bool(staff)
+    person_is_staff[people["id"]] = people["staff"] != 0
     identity = raw["identity"]
     known = identity <= max_identity
     identity = np.where(known, identity, 0)

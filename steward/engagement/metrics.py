@@ -262,9 +262,9 @@ def compute_report(
     spaces = [sp for sp in table.spaces if _in_scope(sp, scope)]
     space_ids = np.array([sp.id for sp in spaces], dtype=np.int64)
     human = ~table.is_bot
-    in_scope = np.isin(table.space, space_ids) & human
+    in_scope = member_of(table.space, space_ids) & human
     if scope.person_ids is not None:
-        in_scope &= np.isin(table.person, np.fromiter(scope.person_ids, dtype=np.int64))
+        in_scope &= member_of(table.person, np.fromiter(scope.person_ids, dtype=np.int64))
     # Staff and bots still answer threads and break silences; they are not counted as members.
     member = in_scope & (scope.include_staff | ~table.is_staff)
 
@@ -284,7 +284,7 @@ def compute_report(
     messages_per_day = np.bincount(mday[in_period] - since_n, minlength=n_days)
 
     # Distinct (person, day) pairs, sorted by person then day.
-    pair = np.unique(mperson.astype(np.int64) * 1_000_000 + mday)
+    pair = distinct(mperson.astype(np.int64) * 1_000_000 + mday)
     p_person, p_day = pair // 1_000_000, pair % 1_000_000
     window = (p_day >= since_n) & (p_day <= until_n)
     active_per_day = np.bincount(p_day[window] - since_n, minlength=n_days)
@@ -295,9 +295,9 @@ def compute_report(
     fp_person, fp_day = first_day
     new_mask = (fp_day >= since_n) & (fp_day <= until_n)
     new_per_day = np.bincount(fp_day[new_mask] - since_n, minlength=n_days)
-    active_people = np.unique(p_person[window])
+    active_people = distinct(p_person[window])
     earlier = fp_person[fp_day < since_n]
-    returning = int(np.isin(active_people, earlier).sum())
+    returning = int(member_of(active_people, earlier).sum())
 
     last30 = active_per_day[-30:]
     mau = int(active_month[-1]) if n_days else 0
@@ -348,13 +348,38 @@ def compute_report(
 
 def _active_members(table, usable, as_of_ts: int) -> dict[str, int]:
     """Distinct members who posted in the 24 hours, 7 days and 30 days before `as_of`."""
-    import numpy as np
 
     ts, person = table.ts[usable], table.person[usable]
     return {
-        label: int(len(np.unique(person[ts >= as_of_ts - days * 86400])))
+        label: int(len(distinct(person[ts >= as_of_ts - days * 86400])))
         for label, days in (("day", 1), ("week", 7), ("month", 30))
     }
+
+
+def distinct(values):
+    """Sorted distinct values (np.unique's hash path is far slower on millions of keys)."""
+    import numpy as np
+
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def member_of(values, candidates):
+    """`np.isin` for non-negative integer ids, by a lookup table."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.int64)
+    candidates = np.asarray(candidates, dtype=np.int64)
+    if len(values) == 0 or len(candidates) == 0:
+        return np.zeros(len(values), dtype=bool)
+    table = np.zeros(int(max(values.max(), candidates.max())) + 1, dtype=bool)
+    table[candidates] = True
+    return table[values]
 
 
 def _in_scope(space: SpaceInfo, scope: Scope) -> bool:
@@ -419,7 +444,7 @@ def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, A
     if len(roots) == 0:
         return empty
     reply = usable & (table.msg != table.thread)
-    reply_idx = np.flatnonzero(reply & np.isin(table.thread, roots))
+    reply_idx = np.flatnonzero(reply & member_of(table.thread, roots))
     pos = np.searchsorted(roots, table.thread[reply_idx])
     author = table.person[root_idx]
     by_other = table.person[reply_idx] != author[pos]
@@ -466,7 +491,7 @@ def _cohorts(fp_person, fp_day, p_person, p_day, period: Period) -> list[CohortR
     cohort_month = _month_number(fp_day)
     cohort_of = np.full(int(fp_person.max()) + 1, -1, dtype=np.int64)
     cohort_of[fp_person] = cohort_month
-    active = np.unique(p_person * 100_000 + _month_number(p_day))  # distinct (person, month)
+    active = distinct(p_person * 100_000 + _month_number(p_day))  # distinct (person, month)
     a_person, a_month = active // 100_000, active % 100_000
     a_cohort = cohort_of[a_person]
     rows = []
@@ -531,17 +556,19 @@ def _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
     space = table.space[idx][is_member][in_period]
     person = table.person[idx][is_member][in_period]
     msgs = np.bincount(space, minlength=max((s.id for s in spaces), default=0) + 1)
-    pairs = np.unique(space.astype(np.int64) * 10_000_000 + person)
+    pairs = distinct(space.astype(np.int64) * 10_000_000 + person)
     active = np.bincount(pairs // 10_000_000, minlength=len(msgs))
     # New to a space: first message in that space falls in the period.
     all_space = table.space[idx][is_member]
     all_person = table.person[idx][is_member]
     all_day = day[is_member]
-    order = np.lexsort((all_day, all_person, all_space))
-    key = all_space[order].astype(np.int64) * 10_000_000 + all_person[order]
+    # Sorted (space, person, day) composites: the first of each (space, person) is its first day.
+    composite = np.sort((all_space.astype(np.int64) * 10_000_000 + all_person) * 100_000
+                        + all_day)
+    key = composite // 100_000
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
-    fday, fspace = all_day[order][first], all_space[order][first]
+    fday, fspace = composite[first] % 100_000, key[first] // 10_000_000
     new = np.bincount(fspace[(fday >= since_n) & (fday <= until_n)], minlength=len(msgs))
     root_space = table.space[np.searchsorted(table.msg, threads["thread"])] if len(
         threads["thread"]) else np.zeros(0, dtype=np.int64)

@@ -85,22 +85,21 @@ def unwelcomed_newcomers(
         candidates = [p for p in candidates if p not in earlier]
         spam = _suspected_spam_persons(s, candidates, person_of)
         candidates = [p for p in candidates if p not in spam]
-        threads = {first[p].thread_id or first[p].id for p in candidates}
+        waiting_in: dict[int, list[int]] = {}
+        for p in candidates:
+            waiting_in.setdefault(first[p].thread_id or first[p].id, []).append(p)
         answered: set[int] = set()
-        if threads:
+        if waiting_in:
             bots = select(Identity.id).where(Identity.is_bot.is_(True))
             for thread, author_person, at in s.execute(
                 select(Message.thread_id, Identity.person_id, Message.created_at)
                 .join(Identity, Identity.id == Message.identity_id)
                 .join(Person, Person.id == Identity.person_id)
-                .where(Message.thread_id.in_(threads), Message.identity_id.not_in(bots),
+                .where(Message.thread_id.in_(list(waiting_in)), Message.identity_id.not_in(bots),
                        Person.is_bot.is_(False), Message.deleted.is_(False))
             ):
-                answered.update(
-                    p for p in candidates
-                    if (first[p].thread_id or first[p].id) == thread
-                    and author_person != p and at > first[p].created_at
-                )
+                answered.update(p for p in waiting_in[thread]
+                                if author_person != p and at > first[p].created_at)
         names = dict(
             s.execute(select(Person.id, Person.display_name).where(Person.id.in_(candidates)))
             .all()

@@ -94,7 +94,7 @@ class TimeChart(ChartPanel):
         item = self.plot.getPlotItem()
         item.setClipToView(True)  # pyqtgraph 0.14: plot(clipToView=True) raises
         item.setDownsampling(auto=True, mode="peak")
-        item.showGrid(x=True, y=True, alpha=0.2)
+        # No grid: on a five-year axis its lines cost more to paint than the data.
         item.addLegend(offset=(10, 5))
         self.days: list[date] = []
         self.series: dict[str, list[float]] = {}
