@@ -174,6 +174,7 @@ class QueueItem(Base):
     __table_args__ = (
         Index("ix_queue_open", "status", "priority", "score"),
         Index("ix_queue_message", "message_id"),
+        Index("ix_queue_triage", "status", "kind", "snoozed_until"),  # moderation_0002
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))

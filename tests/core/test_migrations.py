@@ -28,7 +28,9 @@ def test_first_revision_fixture_upgrades(tmp_path):
 
 def test_newer_schema_is_refused_untouched(workspace):
     with workspace.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+        # One row per branch head: mark one of them as from a newer Steward.
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff_from_the_future' "
+                             "WHERE rowid = (SELECT min(rowid) FROM alembic_version)")
     path = workspace.path
     workspace.lock()
     before = (path / "steward.db").read_bytes()
