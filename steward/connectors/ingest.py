@@ -36,6 +36,12 @@ from steward.store.bulk import insert_rows, sql_time
 
 BATCH = 5000
 CACHE_LIMIT = 200_000
+IMPORT_PAGE_CACHE_KIB = 65_536  # a larger SQLite page cache while importing: fewer page writes
+
+
+def _db_time(dt: datetime | None) -> str | None:
+    """The same text as `steward.store.bulk.sql_time`, several times faster (C isoformat)."""
+    return dt.isoformat(" ", "microseconds") if dt is not None else None
 MESSAGE_COLUMNS = ("id", "source_id", "space_id", "identity_id", "platform_id", "thread_id",
                    "parent_id", "kind", "created_at", "edited_at", "deleted", "text",
                    "reaction_count", "reply_count", "attachment_count")
@@ -212,8 +218,8 @@ class _Writer:
             space_id = self.space_id(rec.space, summary)
             identity = self.identity_id(rec.author, summary)
             rows.append((mid, self.source_id, space_id, identity, rec.platform_id[:200],
-                         thread_id, parent_id, rec.kind, sql_time(rec.created_at),
-                         sql_time(rec.edited_at), int(rec.deleted), rec.text, rec.reactions, 0,
+                         thread_id, parent_id, rec.kind, _db_time(rec.created_at),
+                         _db_time(rec.edited_at), int(rec.deleted), rec.text, rec.reactions, 0,
                          rec.attachments))
             if summary.first is None or rec.created_at < summary.first:
                 summary.first = rec.created_at
@@ -345,6 +351,9 @@ def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | 
     summary = ImportSummary(source=name, kind=kind)
     yield Progress(0, expected_messages, f"Reading {paths[0].name}")
     with ws.transaction() as s:
+        db = s.connection().connection.driver_connection
+        page_cache = db.execute("PRAGMA cache_size").fetchone()[0]
+        db.execute(f"PRAGMA cache_size = -{IMPORT_PAGE_CACHE_KIB}")
         source_id, cursor = _source(s, name, importer.platform, kind)
         imported = set(cursor.get("imported", []))
         already = set(imported)
@@ -354,7 +363,7 @@ def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | 
         if token is not None:
             token.check()
         cursor["imported"] = sorted(imported)
-        db = s.connection().connection.driver_connection
+        db.execute(f"PRAGMA cache_size = {int(page_cache)}")
         db.execute("UPDATE sources SET cursor = ?, last_sync_at = ? WHERE id = ?",
                    (json.dumps(cursor), sql_time(audit.utcnow()), source_id))
         audit.record(s, ws.actor, "import", "source", source_id, kind=kind,

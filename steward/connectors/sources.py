@@ -17,6 +17,7 @@ class SourceInfo:
     platform: str
     live: bool
     url: str | None
+    api_username: str | None
     messages: int
     outbox_pending: int
     last_sync_at: datetime | None
@@ -30,6 +31,7 @@ def list_sources(ws) -> list[SourceInfo]:
         pending = dict(s.execute(select(OutboxAction.source_id, func.count()).where(
             OutboxAction.status != "done").group_by(OutboxAction.source_id)).all())
         return [SourceInfo(src.id, src.name, src.platform, src.platform == "discourse",
-                           (src.config or {}).get("url"), counts.get(src.id, 0),
+                           (src.config or {}).get("url"),
+                           (src.config or {}).get("api_username"), counts.get(src.id, 0),
                            pending.get(src.id, 0), src.last_sync_at)
                 for src in s.scalars(select(Source).order_by(Source.name))]

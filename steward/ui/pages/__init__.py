@@ -9,6 +9,7 @@ PAGE_MODULES: list[str] = [
     "steward.ui.pages.library",
     "steward.ui.pages.overview",
     "steward.ui.pages.sources",
+    "steward.ui.pages.sources_import",
     "steward.ui.pages.settings",
     "steward.ui.pages.members",
 ]
