@@ -321,10 +321,15 @@ def close(ws, flag_id: int, outcome: str, reason: str = "", now: datetime | None
     return entry_id
 
 
+def lead_profiles(ws) -> list[str]:
+    """Names of the profiles a flag can be assigned to (they hold the safeguarding key)."""
+    return sorted(p.name for p in ws.profiles() if p.role in SAFEGUARDING_ROLES)
+
+
 def assign(ws, flag_id: int, lead: str) -> int:
     """Assign a flag to a profile that holds the safeguarding key. Returns the entry id."""
     require_lead(ws)
-    leads = {p.name: p for p in ws.profiles() if p.role in SAFEGUARDING_ROLES}
+    leads = lead_profiles(ws)
     if lead not in leads:
         raise BadInput(
             f"{lead!r} is not a safeguarding lead profile here: choose one of "

@@ -184,8 +184,15 @@ def export_case_record(
         writer(record, path)
     except OSError as err:
         raise StewardError(f"could not write {path}: {err.strerror or err}") from None
+    log_export(ws, record, flag_id=flag_id, person_id=person_id)
+    return record
+
+
+def log_export(ws, record: CaseRecord, *, flag_id: int | None = None,
+               person_id: int | None = None) -> None:
+    """Write an export of a case record into the audit chain (ids and counts only)."""
+    require_lead(ws)
+    subject = ("flag", flag_id) if flag_id is not None else ("person", person_id)
     with ws.transaction() as s:
-        subject = ("flag", flag_id) if flag_id is not None else ("person", person_id)
         audit.record(s, ws.actor, "safeguarding.export", *subject,
                      sections=len(record.sections))
-    return record

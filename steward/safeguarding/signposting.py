@@ -42,6 +42,12 @@ def helplines(session: Session) -> list[dict[str, Any]]:
     return list(row.value) if row is not None and row.value else default_helplines()
 
 
+def current_helplines(ws) -> list[dict[str, Any]]:
+    """The workspace's helplines, for the settings editor."""
+    with ws.session() as s:
+        return helplines(s)
+
+
 def check_helplines(value: Any) -> list[dict[str, Any]]:
     """Validate an edited helpline list; one clear message for the first problem."""
     if isinstance(value, dict) and "helplines" in value:
@@ -61,6 +67,42 @@ def check_helplines(value: Any) -> list[dict[str, Any]]:
         out.append({"name": name, "number": number, "when": str(item.get("when", "")),
                     "categories": [str(c) for c in categories]})
     return out
+
+
+def helplines_as_text(items: list[dict[str, Any]]) -> str:
+    """One helpline per line: name | number | when to use it | categories (comma-separated)."""
+    return "\n".join(
+        f"{h['name']} | {h['number']} | {h.get('when', '')} | {', '.join(h.get('categories', []))}"
+        for h in items
+    )
+
+
+def helplines_from_text(text: str) -> list[dict[str, Any]]:
+    """Parse the one-per-line form; a bad line is named by its number."""
+    items = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) < 2 or not parts[0] or not parts[1]:
+            raise BadInput(f"helpline line {n}: write name | number | when | categories")
+        categories = [c.strip() for c in (parts[3] if len(parts) > 3 else "*").split(",")]
+        items.append({"name": parts[0], "number": parts[1],
+                      "when": parts[2] if len(parts) > 2 else "",
+                      "categories": [c for c in categories if c] or ["*"]})
+    return check_helplines(items)
+
+
+def save_helplines(ws, items: list[dict[str, Any]]) -> None:
+    """Replace the workspace's helplines (leads only); logged."""
+    from steward.safeguarding.access import require_lead
+    from steward.store import audit
+
+    require_lead(ws)
+    items = check_helplines(items)
+    with ws.transaction() as s:
+        s.merge(Setting(key=HELPLINES_KEY, value=items))
+        audit.record(s, ws.actor, "safeguarding.settings", None, None, helplines=len(items))
 
 
 def helplines_for(session: Session, category: str) -> list[dict[str, Any]]:

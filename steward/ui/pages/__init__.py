@@ -12,6 +12,7 @@ PAGE_MODULES: list[str] = [
     "steward.ui.pages.sources_import",
     "steward.ui.pages.settings",
     "steward.ui.pages.members",
+    "steward.ui.pages.safeguarding",
 ]
 
 

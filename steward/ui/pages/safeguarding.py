@@ -1,0 +1,658 @@
+"""Safeguarding: flags for the leads (overdue first), the case record of each, signposting,
+case-record PDF export and the retention review. Registered only for profiles that hold the
+safeguarding key; everyone else sees one line on the Overview.
+
+All reading and writing goes through `steward.safeguarding`; flagged text is blurred until
+the lead chooses to read it. Nothing here sends, removes or bans anything.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, Qt
+from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGraphicsBlurEffect,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from steward.safeguarding import cases, flags, policy, record, retention, signposting
+from steward.safeguarding.scan import scan_job
+from steward.ui.registry import (
+    AppContext,
+    PageSpec,
+    TileData,
+    TileSpec,
+    register_page,
+    register_tile,
+)
+from steward.ui.table_model import Column, PagedTableModel, list_source
+from steward.ui.widgets import PageHeader, confirm, platform_title, result_label, show_result
+from steward.ui.widgets import table_view as make_table
+
+FLAG_COLUMNS = [
+    Column("due_at", "Triage due"),
+    Column("severity", "Severity", format=str.capitalize),
+    Column("category", "Concern", format=lambda c: policy.CATEGORY_TITLES.get(c, c)),
+    Column("status", "Status", format=str.capitalize),
+    Column("space", "Where"),
+    Column("person", "Person"),
+    Column("assigned_to", "Lead"),
+    Column("created_at", "Raised"),
+    Column("id", "Flag"),
+]
+STATUS_FILTERS = (("Open", policy.OPEN_STATUSES), ("All", None)) + tuple(
+    (s.capitalize(), (s,)) for s in policy.STATUSES)
+RETENTION_COLUMNS = [Column("flag_id", "Flag"), Column("category", "Concern"),
+                     Column("closed_at", "Closed"), Column("retain_until", "Kept until"),
+                     Column("entries", "Entries")]
+
+
+def _row(r: flags.FlagRow) -> tuple:
+    due = f"{r.due_at:%Y-%m-%d %H:%M}" if r.due_at else ""
+    return (f"OVERDUE · {due}" if r.overdue else due, r.severity, r.category, r.status,
+            f"{r.space} ({platform_title(r.platform)})" if r.space else "", r.person or "",
+            r.assigned_to or "", r.created_at, r.id)
+
+
+def write_pdf_with_qt(rec: record.CaseRecord, path: Path) -> None:
+    """The case record as an A4 PDF through Qt (full Unicode, headings, wrapped text)."""
+    document = QTextDocument()
+    document.setHtml(rec.as_html())
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+    writer.setTitle(rec.title)
+    document.print_(writer)
+    if not path.exists():
+        raise OSError(f"Qt could not write {path}")
+
+
+class TextDialog(QDialog):
+    """A read-only text with an optional extra button (chronology, templates)."""
+
+    def __init__(self, parent: QWidget, title: str, text: str):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        self.text = QPlainTextEdit(text)
+        self.text.setReadOnly(True)
+        self.text.setAccessibleName(title)
+        layout.addWidget(self.text)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(720, 520)
+
+
+class FlagPanel(QScrollArea):
+    """One flag: the (blurred) message, why it was flagged, signposting, the case entries and
+    the lead's actions."""
+
+    def __init__(self, page: SafeguardingPage):
+        super().__init__()
+        self.page = page
+        self.detail: flags.FlagDetail | None = None
+        self.flag_id: int | None = None
+        self.setWidgetResizable(True)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.title = QLabel("Choose a flag")
+        self.title.setObjectName("pageTitle")
+        self.meta = QLabel()
+        self.meta.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setAccessibleName("Flagged message")
+        self.reveal = QPushButton("Show the message")
+        self.reveal.setAccessibleName("Show or hide the flagged message")
+        self.reveal.setCheckable(True)
+        self.reveal.toggled.connect(self._set_revealed)
+        self.reasons = QLabel()
+        self.reasons.setWordWrap(True)
+        self.reasons.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.signposting = QGroupBox("Helplines and replies (nothing is sent)")
+        sign = QVBoxLayout(self.signposting)
+        self.helplines = QLabel()
+        self.helplines.setWordWrap(True)
+        self.helplines.setTextFormat(Qt.TextFormat.PlainText)
+        self.helplines.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.template = QComboBox()
+        self.template.setAccessibleName("Reply template")
+        self.template.currentIndexChanged.connect(self._template_chosen)
+        self.reply = QPlainTextEdit()
+        self.reply.setAccessibleName("Reply to copy")
+        self.reply.setMaximumHeight(110)
+        self.copy = QPushButton("Copy reply")
+        self.copy.setAccessibleName("Copy reply to the clipboard")
+        self.copy.clicked.connect(self.copy_reply)
+        for w in (self.helplines, self.template, self.reply, self.copy):
+            sign.addWidget(w)
+
+        self.entries = QPlainTextEdit()
+        self.entries.setReadOnly(True)
+        self.entries.setAccessibleName("Case entries")
+        self.entries.setMinimumHeight(120)
+
+        actions = QHBoxLayout()
+        self.status_buttons = {}
+        for status, label in (("triaged", "Triaged"), ("referred", "Referred"),
+                              ("monitoring", "Monitoring")):
+            button = QPushButton(label)
+            button.setAccessibleName(f"Mark as {status}")
+            button.clicked.connect(partial(self.set_status, status))
+            self.status_buttons[status] = button
+            actions.addWidget(button)
+        self.close_button = QPushButton("Close…")
+        self.close_button.setAccessibleName("Close the flag with an outcome")
+        self.close_button.clicked.connect(self.close_flag)
+        actions.addWidget(self.close_button)
+
+        assign_row = QHBoxLayout()
+        self.lead = QComboBox()
+        self.lead.setAccessibleName("Lead to assign")
+        self.assign_button = QPushButton("Assign")
+        self.assign_button.setAccessibleName("Assign the flag to this lead")
+        self.assign_button.clicked.connect(self.assign)
+        assign_row.addWidget(self.lead, 1)
+        assign_row.addWidget(self.assign_button)
+
+        note_row = QHBoxLayout()
+        self.note_kind = QComboBox()
+        self.note_kind.setAccessibleName("Kind of entry")
+        for kind in ("note", "contact", "referral"):
+            self.note_kind.addItem(kind.capitalize(), kind)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Add a case note (append-only)")
+        self.note.setAccessibleName("New case note")
+        self.note.returnPressed.connect(self.add_note)
+        note_row.addWidget(self.note_kind)
+        note_row.addWidget(self.note, 1)
+
+        amend_row = QHBoxLayout()
+        self.amend_entry = QComboBox()
+        self.amend_entry.setAccessibleName("Entry to correct")
+        self.amendment = QLineEdit()
+        self.amendment.setPlaceholderText("Correction (the original stays in the record)")
+        self.amendment.setAccessibleName("Correction")
+        self.amend_button = QPushButton("Correct")
+        self.amend_button.setAccessibleName("Add the correction")
+        self.amend_button.clicked.connect(self.amend)
+        amend_row.addWidget(self.amend_entry)
+        amend_row.addWidget(self.amendment, 1)
+        amend_row.addWidget(self.amend_button)
+
+        record_row = QHBoxLayout()
+        self.chronology_button = QPushButton("Person's chronology")
+        self.chronology_button.setAccessibleName("Show the person's chronology")
+        self.chronology_button.clicked.connect(self.show_chronology)
+        self.export_button = QPushButton("Export case record (PDF)…")
+        self.export_button.setAccessibleName("Export the case record as PDF")
+        self.export_button.clicked.connect(self.export)
+        record_row.addWidget(self.chronology_button)
+        record_row.addWidget(self.export_button)
+
+        self.result = result_label()
+        for w in (self.title, self.meta, self.reveal, self.message, QLabel("Why it was flagged"),
+                  self.reasons, self.signposting, QLabel("Case record"), self.entries):
+            layout.addWidget(w)
+        for row in (actions, assign_row, note_row, amend_row, record_row):
+            layout.addLayout(row)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.signposting.hide()
+        self.setEnabled(False)
+
+    # --- showing -------------------------------------------------------------------------------
+
+    def show_flag(self, flag_id: int) -> None:
+        self.flag_id = flag_id
+        ws = self.page.ctx.ws
+        self.page.ctx.run_query(lambda: flags.flag_detail(ws, flag_id), self._fill)
+
+    def _fill(self, d: flags.FlagDetail) -> None:
+        if d.row.id != self.flag_id:
+            return  # another flag was chosen meanwhile
+        self.detail = d
+        r = d.row
+        self.setEnabled(True)
+        self.title.setText(f"Flag {r.id}: {policy.CATEGORY_TITLES.get(r.category, r.category)}")
+        due = f"{r.due_at:%Y-%m-%d %H:%M}" if r.due_at else "—"
+        self.meta.setText(
+            f"{r.severity.capitalize()} · {r.status} · triage due {due}"
+            + (" (OVERDUE)" if r.overdue else "")
+            + f" · {r.space or 'no space'}"
+            + (f" on {platform_title(r.platform)}" if r.platform else "")
+            + f" · {r.person or 'unknown person'}"
+            + (f" · lead: {r.assigned_to}" if r.assigned_to else ""))
+        text = d.message_text or d.handover_note or "(no message text)"
+        self.message.setText(text)
+        self.reveal.setChecked(False)
+        self._set_revealed(False)
+        reasons = list(d.reasons)
+        if d.handover_note:
+            reasons.append(f"Handed over by {d.handed_over_by}: {d.handover_note}")
+        if d.outcome:
+            reasons.append(f"Outcome: {d.outcome.get('outcome')}"
+                           + (f" ({d.outcome['reason']})" if d.outcome.get("reason") else ""))
+        self.reasons.setText("\n".join(f"• {x}" for x in reasons) or "—")
+        self._fill_signposting(d)
+        self.entries.setPlainText("\n".join(
+            f"[{e.at:%Y-%m-%d %H:%M}] #{e.id} {e.author}: {e.summary}"
+            + (f"  (corrected by #{', #'.join(map(str, e.amended_by))})" if e.amended_by else "")
+            for e in d.entries) or "No entries yet.")
+        self.amend_entry.clear()
+        for e in d.entries:
+            self.amend_entry.addItem(f"#{e.id} {e.kind}", e.id)
+        self.lead.clear()
+        for name in flags.lead_profiles(self.page.ctx.ws):
+            self.lead.addItem(name)
+        allowed = flags.TRANSITIONS[r.status]
+        for status, button in self.status_buttons.items():
+            button.setEnabled(status in allowed)
+        self.close_button.setEnabled("closed" in allowed)
+        self.chronology_button.setEnabled(r.person_id is not None)
+
+    def _fill_signposting(self, d: flags.FlagDetail) -> None:
+        self.signposting.setVisible(d.signposting)
+        self.helplines.setText("\n".join(
+            f"{h['name']}: {h['number']}" + (f" — {h['when']}" if h.get("when") else "")
+            for h in d.helplines))
+        self.template.blockSignals(True)
+        self.template.clear()
+        for t in d.templates:
+            self.template.addItem(t.title, t.text)
+        self.template.blockSignals(False)
+        self._template_chosen()
+
+    def _template_chosen(self, *_args) -> None:
+        text = self.template.currentData() or ""
+        name = (self.detail.row.person or "there").split()[0] if self.detail else "there"
+        self.reply.setPlainText(text.replace("{name}", name))
+
+    def _set_revealed(self, shown: bool) -> None:
+        """Flagged text stays blurred until the lead chooses to read it."""
+        if shown:
+            self.message.setGraphicsEffect(None)
+        else:
+            blur = QGraphicsBlurEffect(self.message)
+            blur.setBlurRadius(14)
+            self.message.setGraphicsEffect(blur)
+        self.reveal.setText("Hide the message" if shown else "Show the message")
+
+    @property
+    def is_blurred(self) -> bool:
+        return self.message.graphicsEffect() is not None
+
+    # --- acting --------------------------------------------------------------------------------
+
+    def _run(self, fn, message: str) -> bool:
+        try:
+            fn()
+        except Exception as exc:  # refusals and bad input: say it where the lead looks
+            show_result(self.result, str(exc), error=True)
+            return False
+        show_result(self.result, message)
+        if self.flag_id is not None:
+            self.show_flag(self.flag_id)
+        self.page.reload_flags()
+        return True
+
+    def set_status(self, status: str) -> None:
+        ws, fid = self.page.ctx.ws, self.flag_id
+        self._run(lambda: flags.set_status(ws, fid, status), f"Flag {fid} is now {status}.")
+
+    def close_flag(self) -> None:
+        dialog = CloseDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        ws, fid = self.page.ctx.ws, self.flag_id
+        outcome, reason = dialog.outcome.currentText(), dialog.reason.text()
+        self._run(lambda: flags.close(ws, fid, outcome, reason), f"Flag {fid} closed.")
+
+    def assign(self) -> None:
+        ws, fid, lead = self.page.ctx.ws, self.flag_id, self.lead.currentText()
+        self._run(lambda: flags.assign(ws, fid, lead), f"Flag {fid} assigned to {lead}.")
+
+    def add_note(self) -> None:
+        ws, fid, kind, text = (self.page.ctx.ws, self.flag_id, self.note_kind.currentData(),
+                               self.note.text())
+        if self._run(lambda: flags.add_note(ws, fid, text, kind), "Entry added."):
+            self.note.clear()
+
+    def amend(self) -> None:
+        ws, entry, text = self.page.ctx.ws, self.amend_entry.currentData(), self.amendment.text()
+        if entry is None:
+            return
+        if self._run(lambda: cases.amend(ws, entry, text), f"Correction of #{entry} added."):
+            self.amendment.clear()
+
+    def copy_reply(self) -> None:
+        QGuiApplication.clipboard().setText(self.reply.toPlainText())
+        show_result(self.result, "Reply copied. Paste it on the platform yourself if it helps.")
+
+    def show_chronology(self) -> None:
+        if self.detail is None or self.detail.row.person_id is None:
+            return
+        ws, pid = self.page.ctx.ws, self.detail.row.person_id
+        self.page.ctx.run_query(lambda: cases.chronology(ws, pid), self._show_chronology)
+
+    def _show_chronology(self, c: cases.Chronology) -> None:
+        lines = [f"{c.person} — " + ", ".join(f"{platform_title(p)}: {n}"
+                                                for p, n in c.identities), ""]
+        for i in c.items:
+            place = " ".join(x for x in (platform_title(i.platform) if i.platform else "",
+                                         i.space or "") if x)
+            lines.append(f"{i.at:%Y-%m-%d %H:%M}  {i.title}"
+                         + (f" [{place}]" if place else "") + f": {i.text}")
+        self.chronology = TextDialog(self, f"Chronology: {c.person}", "\n".join(lines))
+        export = self.chronology.buttons.addButton(
+            "Export PDF…", QDialogButtonBox.ButtonRole.ActionRole)
+        export.setAccessibleName("Export the chronology as PDF")
+        export.clicked.connect(partial(self.export, person_id=c.person_id))
+        self.chronology.show()
+
+    def export(self, *_args, person_id: int | None = None) -> None:
+        name = f"case-record-person-{person_id}.pdf" if person_id else \
+            f"case-record-flag-{self.flag_id}.pdf"
+        path, _ = QFileDialog.getSaveFileName(self, "Export case record", name, "PDF (*.pdf)")
+        if path:
+            self.export_to(Path(path), person_id=person_id)
+
+    def export_to(self, path: Path, person_id: int | None = None) -> None:
+        """Assemble the record off the UI thread, write it with Qt, log the export."""
+        ws, fid = self.page.ctx.ws, self.flag_id
+        if person_id is None:
+            assemble = partial(record.flag_record, ws, fid)
+        else:
+            assemble = partial(record.person_record, ws, person_id)
+
+        def write(rec: record.CaseRecord) -> None:
+            try:
+                write_pdf_with_qt(rec, path)
+            except OSError as exc:
+                show_result(self.result, str(exc), error=True)
+                return
+            ids = {"person_id": person_id} if person_id is not None else {"flag_id": fid}
+            self.page.ctx.run_query(lambda: record.log_export(ws, rec, **ids), lambda _: None)
+            show_result(self.result, f"Case record written to {path} (logged).")
+
+        self.page.ctx.run_query(assemble, write)
+
+
+class CloseDialog(QDialog):
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setWindowTitle("Close the flag")
+        form = QFormLayout(self)
+        self.outcome = QComboBox()
+        self.outcome.setEditable(True)
+        self.outcome.setAccessibleName("Outcome")
+        self.outcome.addItems(flags.OUTCOMES)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason")
+        self.reason.setPlaceholderText("Needed for 'no further action'")
+        form.addRow("Outcome", self.outcome)
+        form.addRow("Reason", self.reason)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class SafeguardingPage(QWidget):
+    """The leads' list of flags beside the selected flag's record."""
+
+    def __init__(self, ctx: AppContext):
+        super().__init__()
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        header = PageHeader(
+            "Safeguarding",
+            "Concerns for the safeguarding leads, overdue first. Steward flags for you to "
+            "judge; it never contacts, removes or bans anyone.")
+        self.status = QComboBox()
+        self.status.setAccessibleName("Which flags")
+        for label, statuses in STATUS_FILTERS:
+            self.status.addItem(label, statuses)
+        self.category = QComboBox()
+        self.category.setAccessibleName("Concern")
+        self.category.addItem("Every concern", None)
+        for c in policy.CATEGORIES:
+            self.category.addItem(policy.CATEGORY_TITLES[c], c)
+        self.scan_button = QPushButton("Scan new messages")
+        self.scan_button.setAccessibleName("Scan new messages for concerns")
+        self.scan_button.clicked.connect(self.scan)
+        self.helplines_button = QPushButton("Helplines…")
+        self.helplines_button.setAccessibleName("Edit this workspace's helplines")
+        self.helplines_button.clicked.connect(self.edit_helplines)
+        for w in (self.status, self.category, self.scan_button, self.helplines_button):
+            header.add_action(w)
+        self.status.currentIndexChanged.connect(self.reload_flags)
+        self.category.currentIndexChanged.connect(self.reload_flags)
+        layout.addWidget(header)
+
+        review = QHBoxLayout()
+        self.review_line = QLabel()
+        self.review_button = QPushButton("Review…")
+        self.review_button.setAccessibleName("Review cases past their retention period")
+        self.review_button.clicked.connect(self.review_retention)
+        review.addWidget(self.review_line, 1)
+        review.addWidget(self.review_button)
+        layout.addLayout(review)
+        self.count_label = QLabel()
+        layout.addWidget(self.count_label)
+
+        self.model = PagedTableModel(FLAG_COLUMNS, *self._source())
+        self.model.total_changed.connect(self._show_count)
+        self.table = make_table(self.model, "Flags")
+        self.table.selectionModel().currentRowChanged.connect(self._flag_chosen)
+        self.panel = FlagPanel(self)
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(self.panel)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+        self._show_count(self.model.total)
+        self._check_retention()
+
+    def _source(self):
+        ws = self.ctx.ws
+        statuses, category = self.status.currentData(), self.category.currentData()
+
+        def fetch(offset: int, limit: int, sort_key: str | None, descending: bool):
+            return [_row(r) for r in flags.list_flags(
+                ws, statuses=statuses, category=category, sort=sort_key, descending=descending,
+                offset=offset, limit=limit)]
+
+        return fetch, lambda: flags.count_flags(ws, statuses=statuses, category=category)
+
+    def _show_count(self, total: int) -> None:
+        summary = flags.lead_summary(self.ctx.ws)
+        self.count_label.setText(
+            f"{total:,} flags shown · {summary['open']:,} open, {summary['overdue']:,} overdue")
+
+    def reload_flags(self, *_args) -> None:
+        selected = self.panel.flag_id
+        self.model.set_source(*self._source())
+        for row in range(self.model.loaded):
+            if self.model.row_values(row)[-1] == selected:
+                self.table.selectRow(row)
+                break
+
+    def refresh(self) -> None:
+        self.reload_flags()
+        self._check_retention()
+
+    def show_item(self, flag_id: int | None = None, **_kw) -> None:
+        if flag_id is None:
+            return
+        self.panel.show_flag(flag_id)
+
+    def _flag_chosen(self, current, _previous) -> None:
+        if current.isValid():
+            self.panel.show_flag(self.model.row_values(current.row())[-1])
+
+    def _check_retention(self) -> None:
+        due = retention.due_for_review(self.ctx.ws)
+        self.review_line.setText(
+            f"{len(due)} closed case{'s are' if len(due) != 1 else ' is'} past the retention "
+            "period: review, then keep longer or purge." if due else "")
+        self.review_line.setVisible(bool(due))
+        self.review_button.setVisible(bool(due))
+
+    def scan(self) -> None:
+        def done(counts: dict) -> None:
+            self.ctx.notify(f"Scanned {counts['messages']:,} messages: {counts['flags']:,} new "
+                            "flags.")
+            self.ctx.refresh_all()
+
+        self.ctx.run_job(lambda token: scan_job(self.ctx.ws, token), done,
+                         "Scanning for safeguarding concerns")
+
+    def edit_helplines(self) -> None:
+        current = signposting.current_helplines(self.ctx.ws)
+        dialog = HelplinesDialog(self, signposting.helplines_as_text(current))
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.ctx.notify("Helplines saved for this workspace.")
+
+    def review_retention(self) -> None:
+        RetentionDialog(self).exec()
+        self._check_retention()
+        self.reload_flags()
+
+
+class HelplinesDialog(QDialog):
+    """Edit the workspace's helplines: one per line, name | number | when | categories."""
+
+    def __init__(self, page: SafeguardingPage, text: str):
+        super().__init__(page)
+        self.page = page
+        self.setWindowTitle("Helplines for this workspace")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("One per line: name | number | when to use it | categories "
+                                "(comma-separated, * for every concern)"))
+        self.text = QPlainTextEdit(text)
+        self.text.setAccessibleName("Helplines")
+        layout.addWidget(self.text)
+        self.result = result_label()
+        layout.addWidget(self.result)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(720, 360)
+
+    def save(self) -> None:
+        try:
+            signposting.save_helplines(self.page.ctx.ws,
+                                       signposting.helplines_from_text(self.text.toPlainText()))
+        except Exception as exc:
+            show_result(self.result, str(exc), error=True)
+            return
+        self.accept()
+
+
+class RetentionDialog(QDialog):
+    """Closed cases past their retention period: keep one longer (with a reason) or purge."""
+
+    def __init__(self, page: SafeguardingPage):
+        super().__init__(page)
+        self.page = page
+        self.setWindowTitle("Retention review")
+        layout = QVBoxLayout(self)
+        self.model = PagedTableModel(RETENTION_COLUMNS, *self._source())
+        self.table = make_table(self.model, "Cases due for review")
+        layout.addWidget(self.table)
+        row = QHBoxLayout()
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Why keep it longer")
+        self.reason.setPlaceholderText("Why keep it another year")
+        keep = QPushButton("Keep a year longer")
+        keep.setAccessibleName("Keep the selected case a year longer")
+        keep.clicked.connect(self.keep)
+        purge = QPushButton("Purge…")
+        purge.setAccessibleName("Purge the selected case")
+        purge.clicked.connect(self.purge)
+        row.addWidget(self.reason, 1)
+        row.addWidget(keep)
+        row.addWidget(purge)
+        layout.addLayout(row)
+        self.result = result_label()
+        layout.addWidget(self.result)
+        self.resize(640, 360)
+
+    def _source(self):
+        rows = [(i.flag_id, i.category, i.closed_at, i.retain_until, i.entries)
+                for i in retention.due_for_review(self.page.ctx.ws)]
+        return list_source(rows, RETENTION_COLUMNS)
+
+    def _selected(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.row_values(index.row())[0] if index.isValid() else None
+
+    def keep(self) -> None:
+        fid = self._selected()
+        if fid is None:
+            return
+        try:
+            retention.extend(self.page.ctx.ws, fid, 365, self.reason.text())
+        except Exception as exc:
+            show_result(self.result, str(exc), error=True)
+            return
+        show_result(self.result, f"Flag {fid} kept another year.")
+        self.model.set_source(*self._source())
+
+    def purge(self) -> None:
+        fid = self._selected()
+        if fid is None or not confirm(self, "Purge case", f"Remove flag {fid} and its case "
+                                      "record for good? The purge is logged."):
+            return
+        removed = retention.purge(self.page.ctx.ws, fid)
+        show_result(self.result, f"Flag {fid} purged with {removed} entries (logged).")
+        self.model.set_source(*self._source())
+
+
+def _leads_tile(ws) -> TileData:
+    s = flags.lead_summary(ws)
+    if not s["open"]:
+        return TileData("0", "No open concerns", "good")
+    return TileData(f"{s['open']:,}", f"{s['overdue']:,} overdue · {s['critical']:,} critical",
+                    "alert" if s["overdue"] else "warn")
+
+
+def _others_tile(ws) -> TileData:
+    count = flags.concerns_with_lead(ws)
+    return TileData(f"{count:,}", flags.concerns_line(count), "neutral")
+
+
+register_page(PageSpec("safeguarding", "Safeguarding", SafeguardingPage, order=30,
+                       visible=lambda p: p.holds_safeguarding_key))
+register_tile(TileSpec("safeguarding.flags", "Safeguarding flags", _leads_tile,
+                       page="safeguarding", order=10,
+                       visible=lambda p: p.holds_safeguarding_key))
+register_tile(TileSpec("safeguarding.concerns", "Safeguarding", _others_tile, order=10,
+                       visible=lambda p: not p.holds_safeguarding_key))

@@ -1,0 +1,178 @@
+"""The Safeguarding page: only for key holders, overdue first, blurred text, lifecycle,
+signposting, corrections, PDF export (logged), retention review and the quick-hide key."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from steward.jobs import run_to_end
+from steward.safeguarding import flags, retention
+from steward.safeguarding.scan import scan_job
+from steward.store import audit
+from steward.ui.main_window import MainWindow
+from steward.workspace import Workspace
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import wait_for_workers
+
+
+@pytest.fixture
+def page(demo_ws, main_window, qtbot):
+    run_to_end(scan_job(demo_ws))
+    main_window.open_page("safeguarding")
+    wait_for_workers(qtbot)
+    page = main_window.page("safeguarding")
+    page.refresh()
+    return page
+
+
+def _select(page, qtbot, category: str) -> int:
+    for row in range(page.model.loaded):
+        if page.model.row_values(row)[2] == category:
+            page.table.selectRow(row)
+            wait_for_workers(qtbot)
+            return page.model.row_values(row)[-1]
+    raise AssertionError(f"no {category} flag listed")
+
+
+def test_page_only_for_key_holders_and_tile_for_others(demo_path, qtbot):
+    run_ws = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    run_to_end(scan_job(run_ws))
+    run_ws.lock()
+    for profile, visible in (("volunteer", False), ("steward", False), ("lead", True)):
+        ws = Workspace.unlock(demo_path, profile, PASSPHRASE)
+        window = MainWindow(ws)
+        qtbot.addWidget(window)
+        try:
+            assert ("safeguarding" in window.page_keys()) is visible
+            from steward.ui.registry import tiles_for
+
+            tiles = {t.key: t for t in tiles_for(ws.profile)}
+            if visible:
+                data = tiles["safeguarding.flags"].compute(ws)
+                assert int(data.value) > 0 and "overdue" in data.detail
+            else:
+                assert "safeguarding.flags" not in tiles
+                data = tiles["safeguarding.concerns"].compute(ws)
+                assert data.detail.endswith("concerns are with your safeguarding lead")
+        finally:
+            window.shutdown()
+            wait_for_workers(qtbot)
+
+
+def test_flags_listed_overdue_first_and_filterable(page, demo_ws):
+    assert page.model.total == flags.count_flags(demo_ws)
+    first = page.model.row_values(0)
+    assert first[1] == "critical"
+    later = audit.utcnow() + timedelta(hours=2)
+    rows = flags.list_flags(demo_ws, now=later)
+    assert rows[0].overdue
+    index = page.category.findData("contact_details")
+    page.category.setCurrentIndex(index)
+    assert page.model.total == flags.count_flags(demo_ws, category="contact_details")
+    assert all(page.model.row_values(r)[2] == "contact_details"
+               for r in range(page.model.loaded))
+
+
+def test_blurred_until_opened_with_signposting(page, qtbot):
+    _select(page, qtbot, "self_harm")
+    panel = page.panel
+    assert panel.isEnabled() and panel.is_blurred
+    assert panel.message.text()
+    panel.reveal.click()
+    assert not panel.is_blurred
+    assert panel.signposting.isVisibleTo(panel)
+    assert "116 123" in panel.helplines.text() and "0800 1111" in panel.helplines.text()
+    assert panel.template.count() >= 2 and "Samaritans" in panel.reply.toPlainText()
+    panel.copy.click()
+    assert QGuiApplication.clipboard().text() == panel.reply.toPlainText()
+    _select(page, qtbot, "contact_details")
+    assert panel.is_blurred and not panel.signposting.isVisibleTo(panel)
+
+
+def test_lifecycle_notes_and_corrections_from_the_page(page, qtbot, demo_ws, monkeypatch):
+    fid = _select(page, qtbot, "abuse")
+    panel = page.panel
+    assert not panel.status_buttons["referred"].isEnabled()
+    panel.status_buttons["triaged"].click()
+    wait_for_workers(qtbot)
+    assert panel.detail.row.status == "triaged"
+    panel.lead.setCurrentText("lead")
+    panel.assign_button.click()
+    wait_for_workers(qtbot)
+    assert panel.detail.row.assigned_to == "lead"
+    panel.note.setText("Spoke to the young person after school")
+    qtbot.keyClick(panel.note, Qt.Key.Key_Return)
+    wait_for_workers(qtbot)
+    assert "Spoke to the young person" in panel.entries.toPlainText()
+    note_id = panel.detail.entries[-1].id
+    panel.amend_entry.setCurrentIndex(panel.amend_entry.findData(note_id))
+    panel.amendment.setText("It was at lunchtime, not after school")
+    panel.amend_button.click()
+    wait_for_workers(qtbot)
+    text = panel.entries.toPlainText()
+    assert "after school" in text and "lunchtime" in text and "corrected by" in text
+    panel.note.setText("   ")
+    panel.add_note()
+    assert panel.result.objectName() == "inlineError"
+
+    from steward.ui.pages import safeguarding as ui
+
+    class NoReason:
+        def __init__(self, _parent):
+            self.outcome = type("O", (), {"currentText": lambda _s: "no further action"})()
+            self.reason = type("R", (), {"text": lambda _s: ""})()
+
+        def exec(self):
+            return ui.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ui, "CloseDialog", NoReason)
+    panel.close_flag()
+    assert "needs a reason" in panel.result.text()
+    assert flags.flag_detail(demo_ws, fid).row.status == "triaged"
+
+
+def test_pdf_export_is_written_and_logged(page, qtbot, demo_ws, tmp_path):
+    fid = _select(page, qtbot, "grooming")
+    out = tmp_path / "record.pdf"
+    page.panel.export_to(out)
+    wait_for_workers(qtbot)
+    wait_for_workers(qtbot)
+    assert out.read_bytes().startswith(b"%PDF") and out.stat().st_size > 1000
+    from sqlalchemy import select
+
+    from steward.store.models import AuditEvent
+
+    with demo_ws.session() as s:
+        events = s.execute(select(AuditEvent.action, AuditEvent.subject_id)).all()
+    assert ("safeguarding.export", fid) in events
+    assert ("safeguarding.view", fid) in events
+
+
+def test_retention_review_banner(page, qtbot, demo_ws):
+    assert not page.review_button.isVisibleTo(page)
+    fid = flags.list_flags(demo_ws, category="contact_details")[0].id
+    flags.set_status(demo_ws, fid, "triaged")
+    flags.close(demo_ws, fid, "support given by the charity")
+    with demo_ws.transaction() as s:
+        from steward.store.models import Flag
+
+        s.get(Flag, fid).retain_until = audit.utcnow() - timedelta(days=1)
+    page.refresh()
+    assert page.review_button.isVisibleTo(page) and "1 closed case is" in page.review_line.text()
+    assert [i.flag_id for i in retention.due_for_review(demo_ws)] == [fid]
+
+
+def test_quick_hide_works_on_this_page(page, main_window, qtbot, demo_ws):
+    _select(page, qtbot, "self_harm")
+    page.panel.reveal.click()
+    main_window.activateWindow()
+    qtbot.waitUntil(main_window.isActiveWindow)
+    page.panel.note.setFocus()
+    qtbot.keyClick(page.panel.note, Qt.Key.Key_L,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert main_window.is_locked and demo_ws.is_locked
+    assert not main_window.isVisible()
