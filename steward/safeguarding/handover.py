@@ -8,6 +8,7 @@ import json
 
 from sqlalchemy.orm import Session
 
+from steward.errors import BadInput
 from steward.safeguarding import policy
 from steward.store import audit
 from steward.store.models import Flag, Identity, Message
@@ -31,7 +32,7 @@ def hand_over(
     if message_id is not None:
         message = session.get(Message, message_id)
         if message is None:
-            raise ValueError(f"no message with id {message_id}")
+            raise BadInput(f"no message with id {message_id}")
         space_id = message.space_id
         if person_id is None and message.identity_id is not None:
             person_id = session.get(Identity, message.identity_id).person_id
