@@ -13,6 +13,7 @@ PAGE_MODULES: list[str] = [
     "steward.ui.pages.settings",
     "steward.ui.pages.members",
     "steward.ui.pages.safeguarding",
+    "steward.ui.pages.moderation",
 ]
 
 

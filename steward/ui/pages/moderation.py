@@ -1,0 +1,613 @@
+"""Moderation: one queue for every platform, triaged by keyboard.
+
+J/K move, A approve, R remove, E escalate to the safeguarding leads, S snooze, U undo, X mark
+for a bulk decision, V read a blurred (distressing) message. Every decision asks for a reason:
+1-6 pick a common one, or type your own and press Enter. Rules are edited, checked and tested
+over the stored history in the Rules window before they are switched on.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from steward.moderation import queue
+from steward.moderation.queue import COMMON_REASONS, QueueFilters
+from steward.ui.registry import (
+    AppContext,
+    PageSpec,
+    TileData,
+    TileSpec,
+    register_page,
+    register_tile,
+)
+from steward.ui.table_model import Column, PagedTableModel
+from steward.ui.widgets import PageHeader, platform_title, result_label, show_result, table_view
+
+BLURRED = "▒▒▒▒▒▒ distressing text hidden — press V to read"
+ACTION_WORDS = {"approve": "Approve", "remove": "Remove", "escalate": "Escalate to the "
+                "safeguarding leads", "snooze": "Snooze for a day"}
+KEYS = {Qt.Key.Key_A: "approve", Qt.Key.Key_R: "remove", Qt.Key.Key_E: "escalate",
+        Qt.Key.Key_S: "snooze"}
+COLUMNS = [
+    Column("priority", "Priority"),
+    Column("score", "Score", format=lambda v: f"{v:.2f}"),
+    Column("kind", "Kind"),
+    Column("platform", "Platform", sortable=False),
+    Column("space", "Space", sortable=False),
+    Column("author", "Author", sortable=False),
+    Column("message", "Message", sortable=False),
+    Column("label", "Why"),
+    Column("assignee", "Assigned to"),
+]
+ID_AT = len(COLUMNS)  # the row tuple carries the item id (and whether it is sensitive) after it
+
+
+def _rows(items: list[queue.QueueRow], revealed: set[int]) -> list[tuple]:
+    return [
+        (r.priority, r.score, r.kind, platform_title(r.platform), r.space, r.author,
+         BLURRED if r.sensitive and r.id not in revealed else r.excerpt,
+         "; ".join(r.reasons) or r.label, r.assignee or "", r.id, r.sensitive)
+        for r in items
+    ]
+
+
+class ReasonBar(QWidget):
+    """Asks why, inline: 1-6 pick a common reason, or type one and press Enter; Esc cancels."""
+
+    def __init__(self, page: ModerationPage):
+        super().__init__(page)
+        self.page = page
+        self.action: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        self.prompt = QLabel()
+        self.prompt.setObjectName("reasonPrompt")
+        layout.addWidget(self.prompt)
+        layout.addWidget(QLabel("   ".join(f"[{n}] {text}"
+                                           for n, text in enumerate(COMMON_REASONS, 1))))
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("…or type a reason and press Enter (Esc cancels)")
+        self.edit.setAccessibleName("Reason")
+        self.edit.installEventFilter(self)
+        self.edit.returnPressed.connect(self._typed)
+        layout.addWidget(self.edit)
+        self.hide()
+
+    def ask(self, action: str, count: int) -> None:
+        self.action = action
+        items = f"{count} items" if count != 1 else "this item"
+        self.prompt.setText(f"{ACTION_WORDS[action]} — {items}. Why?")
+        self.edit.clear()
+        self.show()
+        self.edit.setFocus()
+
+    def choose(self, reason: str) -> None:
+        action, self.action = self.action, None
+        self.hide()
+        if action and reason.strip():
+            self.page.decide(action, reason.strip())
+
+    def cancel(self) -> None:
+        self.action = None
+        self.hide()
+        self.page.table.setFocus()
+
+    def _typed(self) -> None:
+        if self.edit.text().strip():
+            self.choose(self.edit.text())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.edit and event.type() == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Escape:
+                self.cancel()
+                return True
+            text = event.text()
+            if not self.edit.text() and text.isdigit() and 1 <= int(text) <= len(COMMON_REASONS):
+                self.choose(COMMON_REASONS[int(text) - 1])
+                return True
+        return False
+
+
+class RulesDialog(QDialog):
+    """Edit the workspace's rules: check them, test them on the stored history, switch them on."""
+
+    def __init__(self, page: ModerationPage):
+        super().__init__(page)
+        self.page = page
+        self.setWindowTitle("Moderation rules")
+        self.resize(760, 620)
+        layout = QVBoxLayout(self)
+        self.editor = QPlainTextEdit()
+        self.editor.setAccessibleName("Rules (YAML)")
+        layout.addWidget(self.editor, 2)
+        buttons = QHBoxLayout()
+        self.example_button = QPushButton("Insert the example rules")
+        self.check_button = QPushButton("Check")
+        self.test_button = QPushButton("Test on stored history")
+        self.save_button = QPushButton("Switch on")
+        for b in (self.example_button, self.check_button, self.test_button, self.save_button):
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.result = result_label()
+        layout.addWidget(self.result)
+        self.findings = QTextBrowser()
+        self.findings.setAccessibleName("Test results")
+        layout.addWidget(self.findings, 1)
+        self.example_button.clicked.connect(self._example)
+        self.check_button.clicked.connect(self.check)
+        self.test_button.clicked.connect(self.test)
+        self.save_button.clicked.connect(self.save)
+        page.ctx.run_query(lambda: rules_text(page.ctx.ws), self.editor.setPlainText)
+
+    def _example(self) -> None:
+        from steward.moderation.rules import example_rules
+
+        self.editor.setPlainText(example_rules())
+
+    def check(self) -> bool:
+        from steward.moderation.rules import RuleError, parse_rules
+
+        try:
+            ruleset = parse_rules(self.editor.toPlainText())
+        except RuleError as err:
+            show_result(self.result, str(err), error=True)
+            return False
+        show_result(self.result, f"{len(ruleset.rules)} rules, all fine.")
+        return True
+
+    def test(self) -> None:
+        from steward.moderation.scan import test_rules_job
+
+        if not self.check():
+            return
+        source = self.editor.toPlainText()
+        self.page.ctx.run_job(lambda token: test_rules_job(self.page.ctx.ws, source,
+                                                           token=token),
+                              self._show_test, "Testing rules")
+
+    def _show_test(self, result: dict) -> None:
+        parts = [f"<p>Over {result['scanned']:,} stored messages:</p>"]
+        for t in result["rules"]:
+            parts.append(f"<h4>{escape(t.name)} (line {t.line}): would catch {t.caught:,}</h4>")
+            parts += [f"<p>• {escape(s['space'])}, {s['at']}: {escape(s['text'])}</p>"
+                      for s in t.samples]
+        self.findings.setHtml("".join(parts))
+
+    def save(self) -> None:
+        from steward.moderation.rules import save_rules
+
+        if not self.check():
+            return
+        source = self.editor.toPlainText()
+        self.page.ctx.run_query(lambda: _try(lambda: save_rules(self.page.ctx.ws, source)),
+                                self._saved)
+
+    def _saved(self, outcome) -> None:
+        ok, value = outcome
+        if ok:
+            show_result(self.result, f"{len(value.rules)} rules in force from the next scan.")
+        else:
+            show_result(self.result, f"{value} — the previous rules stay in force.", error=True)
+
+
+def rules_text(ws) -> str:
+    from steward.moderation.rules import rules_text as text
+
+    return text(ws)
+
+
+def _try(fn):
+    """(True, result) or (False, the one-line error) for refusals the person can fix."""
+    from steward.errors import StewardError
+
+    try:
+        return True, fn()
+    except StewardError as err:
+        return False, str(err)
+
+
+class ModerationPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.filters = QueueFilters()
+        self.revealed: set[int] = set()
+        self.detail: queue.ItemDetail | None = None
+        self._keep_row: int | None = None  # the row to stay on after a decision
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.header = PageHeader(
+            "Moderation", "Every platform's queue in one place. J/K move · A approve · R remove "
+            "· E escalate · S snooze · U undo · X mark for bulk · V read hidden text")
+        self.scan_button = self.header.add_action(QPushButton("Scan now"))
+        self.rules_button = self.header.add_action(QPushButton("Rules…"))
+        self.scan_button.clicked.connect(self.scan)
+        self.rules_button.clicked.connect(self.open_rules)
+        layout.addWidget(self.header)
+
+        bar = QHBoxLayout()
+        self.list_choice = self._combo("List", [("Moderation queue", None),
+                                                ("Newcomers to welcome", "welcome")])
+        self.kind_choice = self._combo("Kind", [("Every kind", None), ("Possible spam", "spam"),
+                                                ("Rule hits", "rule"), ("Reports", "report"),
+                                                ("Membership requests", "membership")])
+        self.status_choice = self._combo("Status", [(s.capitalize(), s) for s in
+                                                    queue.STATUSES])
+        self.assignee_choice = self._combo("Assigned", [("Anyone", None), ("Mine", "mine"),
+                                                        ("Unassigned", "")])
+        self.platform_choice = self._combo("Platform", [("Every platform", None)])
+        self.space_choice = self._combo("Space", [("Every space", None)])
+        for combo in (self.list_choice, self.kind_choice, self.status_choice,
+                      self.assignee_choice, self.platform_choice, self.space_choice):
+            bar.addWidget(combo)
+            combo.currentIndexChanged.connect(self._filters_changed)
+        bar.addStretch(1)
+        self.count_label = QLabel()
+        bar.addWidget(self.count_label)
+        layout.addLayout(bar)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.model = PagedTableModel(COLUMNS, self._fetch, self._count)
+        self.table = table_view(self.model, "Moderation queue")
+        self.table.setSelectionMode(self.table.SelectionMode.MultiSelection)
+        self.table.installEventFilter(self)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        split.addWidget(self.table)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(8, 0, 0, 0)
+        self.detail_view = QTextBrowser()
+        self.detail_view.setAccessibleName("Item detail")
+        side_layout.addWidget(self.detail_view, 1)
+        self.read_button = QPushButton("Read the hidden text (V)")
+        self.read_button.clicked.connect(self.reveal)
+        self.read_button.hide()
+        side_layout.addWidget(self.read_button)
+        actions = QHBoxLayout()
+        self.buttons = {}
+        for action, key in (("approve", "A"), ("remove", "R"), ("escalate", "E"),
+                            ("snooze", "S")):
+            button = QPushButton(f"{action.capitalize()} ({key})")
+            button.clicked.connect(lambda _=False, a=action: self.ask_reason(a))
+            actions.addWidget(button)
+            self.buttons[action] = button
+        self.undo_button = QPushButton("Undo (U)")
+        self.undo_button.clicked.connect(self.undo)
+        actions.addWidget(self.undo_button)
+        self.claim_button = QPushButton("Claim")
+        self.claim_button.clicked.connect(self.claim)
+        actions.addWidget(self.claim_button)
+        side_layout.addLayout(actions)
+        notes = QHBoxLayout()
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("A private note…")
+        self.note_edit.setAccessibleName("Note")
+        notes.addWidget(self.note_edit, 1)
+        self.note_item_button = QPushButton("Note on item")
+        self.note_person_button = QPushButton("Note on person")
+        self.note_item_button.clicked.connect(lambda: self.add_note("queue_item"))
+        self.note_person_button.clicked.connect(lambda: self.add_note("person"))
+        notes.addWidget(self.note_item_button)
+        notes.addWidget(self.note_person_button)
+        side_layout.addLayout(notes)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+        self.reason_bar = ReasonBar(self)
+        layout.addWidget(self.reason_bar)
+        self.result = result_label()
+        layout.addWidget(self.result)
+        self.rules_dialog: RulesDialog | None = None
+        self._update_count(self.model.total)
+        self.model.total_changed.connect(self._update_count)
+        ctx.run_query(lambda: (queue.platforms(ctx.ws), queue.spaces(ctx.ws)),
+                      self._fill_choices)
+        self._select_row(0)
+
+    # --- the query ---------------------------------------------------------------------------
+
+    def _combo(self, name: str, choices: list[tuple[str, object]]) -> QComboBox:
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        for text, value in choices:
+            combo.addItem(text, value)
+        return combo
+
+    def _fill_choices(self, found) -> None:
+        platforms, spaces = found
+        for combo, values in ((self.platform_choice, [(platform_title(p), p) for p in platforms]),
+                              (self.space_choice, [(label, sid) for sid, label in spaces])):
+            combo.blockSignals(True)
+            for text, value in values:
+                combo.addItem(text, value)
+            combo.blockSignals(False)
+
+    def _filters_changed(self) -> None:
+        welcome = self.list_choice.currentData() == "welcome"
+        self.kind_choice.setEnabled(not welcome)
+        assignee = self.assignee_choice.currentData()
+        self.filters = QueueFilters(
+            platform=self.platform_choice.currentData(), space_id=self.space_choice.currentData(),
+            kind="welcome" if welcome else self.kind_choice.currentData(),
+            status=self.status_choice.currentData(),
+            assignee=self.ctx.ws.actor if assignee == "mine" else assignee)
+        self.reload()
+
+    def _fetch(self, offset: int, limit: int, sort_key: str | None, descending: bool):
+        if sort_key is None:
+            sort_key, descending = "priority", True
+        items = queue.list_items(self.ctx.ws, self.filters, offset, limit, sort_key, descending)
+        return _rows(items, self.revealed)
+
+    def _count(self) -> int:
+        return queue.count_items(self.ctx.ws, self.filters)
+
+    def _update_count(self, total: int) -> None:
+        self.count_label.setText(f"{total:,} items")
+
+    def reload(self, keep_row: int = 0) -> None:
+        self.model.reload()
+        self._select_row(min(keep_row, self.model.rowCount() - 1))
+
+    def refresh(self) -> None:
+        row = self._keep_row if self._keep_row is not None else self._current_row()
+        self._keep_row = None
+        self.reload(row)
+
+    # --- moving and marking --------------------------------------------------------------------
+
+    def _current_row(self) -> int:
+        index = self.table.currentIndex()
+        return index.row() if index.isValid() else 0
+
+    def _select_row(self, row: int) -> None:
+        self.table.clearSelection()
+        if row < 0 or self.model.rowCount() == 0:
+            self.detail = None
+            self.detail_view.setHtml("<p>Nothing waiting here.</p>")
+            self.read_button.hide()
+            return
+        self._move_to(row)
+
+    def _move_to(self, row: int) -> None:
+        while row >= self.model.rowCount() and self.model.canFetchMore():
+            self.model.fetchMore()
+        row = max(0, min(row, self.model.rowCount() - 1))
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.NoUpdate)
+        self.table.scrollTo(index)
+
+    def current_item_id(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_values(index.row())[ID_AT]
+
+    def marked_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.row_values(r)[ID_AT] for r in rows]
+
+    def toggle_mark(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.table.selectionModel().select(
+                index, QItemSelectionModel.SelectionFlag.Toggle
+                | QItemSelectionModel.SelectionFlag.Rows)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.table and event.type() == QEvent.Type.KeyPress \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return self.handle_key(event.key())
+        return False
+
+    def handle_key(self, key) -> bool:
+        """The triage keys; True when the key was one of them."""
+        if key == Qt.Key.Key_J:
+            self._move_to(self._current_row() + 1)
+        elif key == Qt.Key.Key_K:
+            self._move_to(self._current_row() - 1)
+        elif key == Qt.Key.Key_X:
+            self.toggle_mark()
+        elif key == Qt.Key.Key_U:
+            self.undo()
+        elif key == Qt.Key.Key_V:
+            self.reveal()
+        elif key in KEYS:
+            self.ask_reason(KEYS[key])
+        else:
+            return False
+        return True
+
+    # --- the detail panel ----------------------------------------------------------------------
+
+    def _current_changed(self, current, _previous) -> None:
+        item_id = self.current_item_id()
+        if item_id is None:
+            return
+        self.ctx.run_query(lambda: _try(lambda: queue.item_detail(self.ctx.ws, item_id)),
+                           lambda outcome: self._show_detail(item_id, outcome))
+
+    def _show_detail(self, item_id: int, outcome) -> None:
+        if item_id != self.current_item_id():
+            return  # the moderator has moved on
+        ok, detail = outcome
+        if not ok:
+            self.detail = None
+            self.detail_view.setHtml(f"<p>{escape(detail)}</p>")
+            return
+        self.detail = detail
+        self.read_button.setVisible(detail.row.sensitive and item_id not in self.revealed)
+        self.detail_view.setHtml(self._detail_html(detail))
+
+    def _detail_html(self, d: queue.ItemDetail) -> str:
+        hidden = d.row.sensitive and d.row.id not in self.revealed
+        out = [f"<h3>{escape(d.row.label)}</h3>",
+               f"<p>{escape(platform_title(d.row.platform))} · {escape(d.row.space)} · "
+               f"priority {d.row.priority} · score {d.row.score:.2f}</p>",
+               "<h4>Why it is here</h4><ul>"]
+        out += [f"<li>{escape(r)}</li>" for r in d.row.reasons]
+        out.append("</ul>")
+        if d.request_text:
+            out.append(f"<p><i>Their request:</i> {escape(d.request_text)}</p>")
+        if d.thread:
+            out.append("<h4>The thread</h4>")
+            for m in d.thread:
+                text = BLURRED if hidden and m.is_item else escape(m.text)
+                style = " style='background:#fff3c4'" if m.is_item else ""
+                out.append(f"<p{style}><b>{escape(m.author)}</b> {m.at:%Y-%m-%d %H:%M}<br>"
+                           f"{text}</p>")
+        if d.author:
+            a = d.author
+            out.append(f"<h4>{escape(a.name)} across platforms</h4><ul>")
+            out += [f"<li>{escape(platform_title(acc['platform']))} ({escape(acc['source'])}): "
+                    f"{escape(str(acc['handle']))}, {acc['posts']:,} posts"
+                    + (f", joined {acc['joined_at']:%Y-%m-%d}" if acc["joined_at"] else "")
+                    + "</li>" for acc in a.accounts]
+            out.append("</ul>")
+            if a.decisions:
+                out.append("<p><i>Earlier decisions:</i></p><ul>")
+                out += [f"<li>{x.at:%Y-%m-%d} {escape(x.action)}"
+                        f"{' (undone)' if x.undone else ''}: {escape(x.reason)} "
+                        f"— {escape(x.actor)}</li>" for x in a.decisions[:10]]
+                out.append("</ul>")
+            out += [f"<p><i>Note on person ({escape(n.author)}):</i> {escape(n.text)}</p>"
+                    for n in a.notes]
+        out += [f"<p><i>Note ({escape(n.author)}):</i> {escape(n.text)}</p>" for n in d.notes]
+        if d.outbox:
+            out.append("<p><i>On the platform:</i> " + escape("; ".join(d.outbox)) + "</p>")
+        return "".join(out)
+
+    def reveal(self) -> None:
+        """Show the current item's hidden (distressing) text: the moderator chose to read it."""
+        item_id = self.current_item_id()
+        if item_id is None:
+            return
+        self.revealed.add(item_id)
+        self.read_button.hide()
+        if self.detail is not None and self.detail.row.id == item_id:
+            self.detail_view.setHtml(self._detail_html(self.detail))
+
+    # --- deciding ------------------------------------------------------------------------------
+
+    def decision_targets(self) -> list[int]:
+        marked = self.marked_ids()
+        if marked:
+            return marked
+        current = self.current_item_id()
+        return [current] if current is not None else []
+
+    def ask_reason(self, action: str) -> None:
+        targets = self.decision_targets()
+        if targets:
+            self.reason_bar.ask(action, len(targets))
+
+    def decide(self, action: str, reason: str) -> None:
+        targets = self.decision_targets()
+        row = self._current_row()
+        self.ctx.run_query(
+            lambda: _try(lambda: queue.decide(self.ctx.ws, targets, action, reason)),
+            lambda outcome: self._after(outcome, row, f"{ACTION_WORDS[action]}: "
+                                                      f"{len(targets)} item(s)."))
+
+    def undo(self) -> None:
+        row = self._current_row()
+        self.ctx.run_query(lambda: _try(lambda: queue.undo_last(self.ctx.ws, 1)),
+                           lambda outcome: self._after(outcome, row, "Undone."))
+
+    def claim(self) -> None:
+        targets = self.decision_targets()
+        row = self._current_row()
+        self.ctx.run_query(lambda: _try(lambda: queue.claim(self.ctx.ws, targets)),
+                           lambda outcome: self._after(outcome, row, "Claimed."))
+
+    def add_note(self, subject_type: str) -> None:
+        text = self.note_edit.text()
+        if self.detail is None:
+            return
+        if subject_type == "person":
+            if self.detail.author is None:
+                show_result(self.result, "This item has no known person.", error=True)
+                return
+            subject_id = self.detail.author.person_id
+        else:
+            subject_id = self.detail.row.id
+        row = self._current_row()
+        self.note_edit.clear()
+        self.ctx.run_query(
+            lambda: _try(lambda: queue.add_note(self.ctx.ws, subject_type, subject_id, text)),
+            lambda outcome: self._after(outcome, row, "Note added."))
+
+    def _after(self, outcome, row: int, done: str) -> None:
+        ok, value = outcome
+        show_result(self.result, done if ok else value, error=not ok)
+        self._keep_row = row
+        if ok:
+            self.ctx.refresh_all()  # the Overview's counts change too; calls our refresh()
+        else:
+            self.refresh()
+        self.table.setFocus()
+
+    # --- scan and rules ------------------------------------------------------------------------
+
+    def scan(self) -> None:
+        from steward.moderation.scan import scan_job
+
+        self.ctx.run_job(lambda token: scan_job(self.ctx.ws, token), self._scanned,
+                         "Scanning for moderation and safeguarding")
+
+    def _scanned(self, result: dict) -> None:
+        m = result["moderation"]
+        self.ctx.notify(f"Scan: {m['messages']:,} new messages; {m['spam']} possible spam, "
+                        f"{m['rule']} rule hits, {m['report']} reports, {m['membership']} "
+                        f"membership requests, {m.get('welcome', 0)} newcomers to welcome.")
+        self.ctx.refresh_all()
+
+    def open_rules(self) -> RulesDialog:
+        if self.rules_dialog is None:
+            self.rules_dialog = RulesDialog(self)
+        self.rules_dialog.show()
+        return self.rules_dialog
+
+    def show_item(self, item_id: int | None = None, **_kw) -> None:
+        """Open the page on one item (e.g. from an Overview tile)."""
+        if item_id is None:
+            return
+        for row in range(self.model.rowCount()):
+            if self.model.row_values(row)[ID_AT] == item_id:
+                self._move_to(row)
+                return
+
+
+def _open_items(ws) -> TileData:
+    counts = queue.open_counts(ws)
+    waiting = sum(counts[k] for k in queue.QUEUE_KINDS)
+    detail = (f"{counts['spam']} spam · {counts['rule']} rules · {counts['report']} reports · "
+              f"{counts['welcome']} to welcome")
+    return TileData(f"{waiting:,}", detail, "warn" if waiting else "good")
+
+
+def _can_moderate(profile) -> bool:
+    return profile.role != "volunteer"
+
+
+register_page(PageSpec("moderation", "Moderation", ModerationPage, order=20,
+                       visible=_can_moderate))
+register_tile(TileSpec("moderation.open", "Open queue items", _open_items, page="moderation",
+                       order=20, visible=_can_moderate))

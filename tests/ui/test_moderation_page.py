@@ -1,0 +1,209 @@
+"""The Moderation page: keyboard triage, bulk, undo, escalation, wellbeing blur, rules."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from steward.jobs import run_to_end
+from steward.moderation import queue, rules, scan
+from steward.store.models import AuditEvent, Decision, Flag, QueueItem
+from tests.ui.conftest import wait_for_workers
+
+
+@pytest.fixture
+def page(demo_ws, qtbot):
+    """The Moderation page on the scanned small demo, as admin."""
+    from steward.ui import workers
+    from steward.ui.main_window import MainWindow
+
+    run_to_end(scan.scan_messages_job(demo_ws))
+    scan.queue_platform_reports(demo_ws)
+    scan.queue_membership_requests(demo_ws)
+    window = MainWindow(demo_ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_page("moderation")
+    wait_for_workers(qtbot)
+    yield window.page("moderation")
+    window.shutdown()
+    workers.wait_for_all(20_000)
+
+
+def _audit(ws, action):
+    with ws.session() as s:
+        return s.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def _status(ws, item_id):
+    with ws.session() as s:
+        return s.get(QueueItem, item_id).status
+
+
+def _key(qtbot, page, key):
+    qtbot.keyClick(page.table, key)
+    wait_for_workers(qtbot)
+
+
+def test_keyboard_moves_and_decides_with_a_one_key_reason(page, qtbot, demo_ws):
+    total = page.model.total
+    assert total == queue.count_items(demo_ws) > 2
+    first, second = (page.model.row_values(r)[-2] for r in (0, 1))
+    assert page.current_item_id() == first
+    _key(qtbot, page, Qt.Key.Key_J)
+    assert page.current_item_id() == second
+    assert page.detail is not None and page.detail.row.id == second
+    assert page.detail.row.reasons and "Why it is here" in page.detail_view.toHtml()
+    _key(qtbot, page, Qt.Key.Key_K)
+    assert page.current_item_id() == first
+
+    _key(qtbot, page, Qt.Key.Key_A)
+    assert page.reason_bar.isVisible()
+    qtbot.keyClick(page.reason_bar.edit, "3")  # "Fine as it is"
+    wait_for_workers(qtbot)
+    assert not page.reason_bar.isVisible()
+    assert _status(demo_ws, first) == "approved"
+    with demo_ws.session() as s:
+        assert s.scalar(select(Decision.reason).where(Decision.queue_item_id == first)) == \
+            queue.COMMON_REASONS[2]
+    assert page.model.total == total - 1
+    assert page.current_item_id() == second  # the next item moved into place
+    assert [e.subject_id for e in _audit(demo_ws, "moderation.approve")] == [first]
+
+
+def test_reason_is_required_and_escape_cancels(page, qtbot, demo_ws):
+    item = page.current_item_id()
+    _key(qtbot, page, Qt.Key.Key_R)
+    qtbot.keyClick(page.reason_bar.edit, Qt.Key.Key_Return)  # nothing typed: still asking
+    wait_for_workers(qtbot)
+    assert page.reason_bar.isVisible()
+    qtbot.keyClick(page.reason_bar.edit, Qt.Key.Key_Escape)
+    assert not page.reason_bar.isVisible()
+    assert _status(demo_ws, item) == "open"
+    _key(qtbot, page, Qt.Key.Key_R)
+    qtbot.keyClicks(page.reason_bar.edit, "Advert for a paid service")
+    qtbot.keyClick(page.reason_bar.edit, Qt.Key.Key_Return)
+    wait_for_workers(qtbot)
+    assert _status(demo_ws, item) == "removed"
+
+
+def test_bulk_decision_with_one_reason_then_undo(page, qtbot, demo_ws):
+    ids = [page.model.row_values(r)[-2] for r in range(3)]
+    _key(qtbot, page, Qt.Key.Key_X)
+    _key(qtbot, page, Qt.Key.Key_J)
+    _key(qtbot, page, Qt.Key.Key_X)
+    _key(qtbot, page, Qt.Key.Key_J)
+    _key(qtbot, page, Qt.Key.Key_X)
+    assert page.marked_ids() == ids
+    _key(qtbot, page, Qt.Key.Key_R)
+    assert "3 items" in page.reason_bar.prompt.text()
+    qtbot.keyClick(page.reason_bar.edit, "1")  # Spam
+    wait_for_workers(qtbot)
+    assert [_status(demo_ws, i) for i in ids] == ["removed"] * 3
+    assert sorted(e.subject_id for e in _audit(demo_ws, "moderation.remove")) == sorted(ids)
+    assert page.marked_ids() == []
+
+    _key(qtbot, page, Qt.Key.Key_U)
+    reopened = [i for i in ids if _status(demo_ws, i) == "open"]
+    assert len(reopened) == 1
+    with demo_ws.session() as s:
+        undo = s.scalar(select(Decision).where(Decision.action == "undo"))
+        assert undo.undoes_id is not None
+    assert len(_audit(demo_ws, "moderation.undo")) == 1
+
+
+def test_escalation_hands_over_and_the_item_disappears(page, qtbot, demo_ws):
+    item = page.current_item_id()
+    total = page.model.total
+    _key(qtbot, page, Qt.Key.Key_E)
+    qtbot.keyClick(page.reason_bar.edit, "6")  # Needs a safeguarding lead
+    wait_for_workers(qtbot)
+    assert _status(demo_ws, item) == "escalated"
+    with demo_ws.session() as s:
+        flags = s.scalars(select(Flag)).all()
+    assert len(flags) == 1
+    assert page.model.total == total - 1
+    assert item not in {page.model.row_values(r)[-2] for r in range(page.model.rowCount())}
+    assert [e.details["flag_id"] for e in _audit(demo_ws, "moderation.escalate")] == [flags[0].id]
+
+
+def test_distressing_text_is_blurred_until_read(page, qtbot, demo_ws):
+    from steward.ui.pages.moderation import BLURRED
+
+    sensitive = [r for r in range(page.model.rowCount()) if page.model.row_values(r)[-1]]
+    if not sensitive:  # make one: a message the safeguarding leads already hold
+        row = queue.list_items(demo_ws, limit=1)[0]
+        with demo_ws.transaction() as s:
+            s.add(Flag(message_id=row.message_id, category="self_harm", severity="high",
+                       created_at=row.created_at))
+        page.reload()
+        wait_for_workers(qtbot)
+        sensitive = [r for r in range(page.model.rowCount()) if page.model.row_values(r)[-1]]
+    row = sensitive[0]
+    assert page.model.row_values(row)[6] == BLURRED
+    page._move_to(row)
+    wait_for_workers(qtbot)
+    assert page.read_button.isVisible()
+    assert BLURRED in page.detail_view.toPlainText()
+    _key(qtbot, page, Qt.Key.Key_V)
+    assert BLURRED not in page.detail_view.toPlainText()
+    assert not page.read_button.isVisible()
+
+
+def test_filters_and_the_welcome_list(page, qtbot, demo_ws):
+    page.kind_choice.setCurrentIndex(page.kind_choice.findData("membership"))
+    wait_for_workers(qtbot)
+    assert page.model.total == 4
+    assert {page.model.row_values(r)[2] for r in range(4)} == {"membership"}
+    page.kind_choice.setCurrentIndex(0)
+    scan.queue_newcomers_to_welcome(demo_ws)
+    page.list_choice.setCurrentIndex(1)
+    wait_for_workers(qtbot)
+    assert page.model.total >= 3
+    assert {page.model.row_values(r)[2] for r in range(page.model.rowCount())} == {"welcome"}
+
+
+def test_notes_and_claim(page, qtbot, demo_ws):
+    item = page.current_item_id()
+    page.note_edit.setText("Looked at their other posts")
+    page.note_item_button.click()
+    wait_for_workers(qtbot)
+    assert "Looked at their other posts" in page.detail_view.toPlainText()
+    page.claim_button.click()
+    wait_for_workers(qtbot)
+    with demo_ws.session() as s:
+        assert s.get(QueueItem, item).assignee == "admin"
+
+
+def test_rules_editor_names_the_problem_and_keeps_previous_rules(page, qtbot, demo_ws):
+    rules.save_rules(demo_ws, "rules:\n  - name: casino\n    text_includes: [casino]\n")
+    dialog = page.open_rules()
+    wait_for_workers(qtbot)
+    assert "casino" in dialog.editor.toPlainText()
+    dialog.editor.setPlainText("rules:\n  - name: x\n    colour: red\n")
+    dialog.save()
+    wait_for_workers(qtbot)
+    assert "line 3: unknown field 'colour'" in dialog.result.text()
+    assert [r.name for r in rules.load_rules(demo_ws).rules] == ["casino"]
+
+    dialog.editor.setPlainText(
+        "rules:\n  - name: meds\n    text_includes: [without prescription]\n")
+    dialog.test()
+    wait_for_workers(qtbot)
+    assert "meds (line 2): would catch" in dialog.findings.toPlainText()
+    assert [r.name for r in rules.load_rules(demo_ws).rules] == ["casino"]
+    dialog.save()
+    wait_for_workers(qtbot)
+    assert [r.name for r in rules.load_rules(demo_ws).rules] == ["meds"]
+    dialog.close()
+
+
+def test_overview_tile_counts_open_items(demo_ws):
+    from steward.ui.pages import moderation  # noqa: F401  (registers the tile)
+    from steward.ui.registry import TILES
+
+    run_to_end(scan.scan_messages_job(demo_ws))
+    tile = TILES["moderation.open"].compute(demo_ws)
+    assert int(tile.value.replace(",", "")) == queue.count_items(demo_ws)
+    assert tile.tone == "warn"
