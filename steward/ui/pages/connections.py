@@ -87,7 +87,10 @@ class ConnectionsPage(QWidget):
 
     def _form(self) -> QWidget:
         box = QWidget()
-        form = QFormLayout(box)
+        outer = QVBoxLayout(box)
+        form = QFormLayout()
+        outer.addLayout(form)
+        outer.addStretch(1)
         find = QHBoxLayout()
         self.find = QLineEdit()
         self.find.setPlaceholderText("Type a name and press Enter")

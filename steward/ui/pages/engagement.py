@@ -54,10 +54,10 @@ SILENCE_COLUMNS = [Column("name", "Space"), Column("source", "Source"),
                    Column("silent_days", "Quiet days"),
                    Column("last_activity", "Last message", format=format_ago),
                    Column("amber", "Amber after"), Column("red", "Red after")]
-LEADER_COLUMNS = [Column("name", "Member"), Column("score", "Score"),
-                  Column("reasons", "Why"), Column("posts", "Posts"),
+LEADER_COLUMNS = [Column("name", "Member"), Column("score", "Score"), Column("posts", "Posts"),
                   Column("replies", "Replies received"), Column("reactions", "Reactions"),
-                  Column("answers", "Answers"), Column("weeks", "Weeks active")]
+                  Column("answers", "Answers"), Column("weeks", "Weeks active"),
+                  Column("reasons", "Why")]
 NEWCOMER_COLUMNS = [Column("name", "Newcomer"), Column("space", "Space"),
                     Column("first", "First message"), Column("waiting", "Days waiting")]
 SPACE_COLUMNS = [Column("name", "Space"), Column("platform", "Platform", format=platform_title),
@@ -92,8 +92,10 @@ class EngagementPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
-        header = PageHeader("Engagement", "Quiet spaces, newcomers to welcome, possible "
-                            "leaders, and how the community is doing over time.")
+        header = PageHeader("Engagement", "Quiet spaces, newcomers, possible leaders, trends.")
+        # Unwrapped, so the page fits the window instead of asking its scroll area for the
+        # charts' preferred height.
+        header.subtitle.setWordWrap(False)
         self.period = QComboBox()
         self.period.setAccessibleName("Period")
         for label, days in PERIODS:
@@ -113,10 +115,14 @@ class EngagementPage(QWidget):
         self.apply = QPushButton("Show")
         self.report_button = QPushButton("Trustee report…")
         self.report_button.setAccessibleName("Save the trustee report as PDF")
-        for w in (self.period, self.since, self.until, self.space, self.staff, self.apply,
-                  self.report_button):
-            header.add_action(w)
+        header.add_action(self.report_button)
         layout.addWidget(header)
+        controls = QHBoxLayout()
+        for w in (QLabel("Period"), self.period, self.since, self.until, QLabel("Spaces"),
+                  self.space, self.staff, self.apply):
+            controls.addWidget(w)
+        controls.addStretch(1)
+        layout.addLayout(controls)
         self.period.currentIndexChanged.connect(self._period_changed)
         self.apply.clicked.connect(self.refresh)
         self.space.activated.connect(lambda _i: self.refresh())
@@ -131,8 +137,9 @@ class EngagementPage(QWidget):
             value = QLabel("…")
             value.setObjectName("statValue")
             value.setAccessibleName(title)
-            grid.addWidget(value, 0, n)
-            grid.addWidget(QLabel(title), 1, n)
+            row, column = 2 * (n // 5), n % 5
+            grid.addWidget(value, row, column)
+            grid.addWidget(QLabel(title), row + 1, column)
             self.figures[key] = value
         layout.addWidget(figures)
         self.status = result_label()
@@ -182,6 +189,7 @@ class EngagementPage(QWidget):
             lambda cur, _prev: self.add_to_library.setEnabled(cur.isValid()))
         col.addWidget(self.day_view)
         split.addWidget(below)
+        split.setSizes([260, 200, 140, 260])
         return split
 
     def _silence_tab(self) -> QWidget:
@@ -290,8 +298,8 @@ class EngagementPage(QWidget):
             [(a.name, a.source, a.silence, a.silent_days, a.last_activity, a.amber_days,
               a.red_days, a.space_id) for a in report.silence], SILENCE_COLUMNS))
         self.leader_model.set_source(*list_source(
-            [(c.name, c.score, "; ".join(c.reasons), c.posts, c.replies_received, c.reactions,
-              c.answers, f"{c.weeks_active} of {c.weeks}", c.person_id)
+            [(c.name, c.score, c.posts, c.replies_received, c.reactions, c.answers,
+              f"{c.weeks_active} of {c.weeks}", "; ".join(c.reasons), c.person_id)
              for c in report.leader_candidates], LEADER_COLUMNS))
         self.newcomer_model.set_source(*list_source(
             [(n.display_name, n.space_name, n.first_message_at, n.days_waiting,

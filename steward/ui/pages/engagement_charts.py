@@ -58,7 +58,7 @@ class ChartPanel(QWidget):
         pg = _pg()
         self.plot = pg.PlotWidget(axisItems=self._axes(pg))
         self.plot.setAccessibleName(f"{title} chart")
-        self.plot.setMinimumHeight(180)
+        self.plot.setMinimumHeight(120)
         layout.addWidget(self.plot, 1)
 
     def _axes(self, pg) -> dict:
@@ -164,9 +164,13 @@ class CohortHeatmap(ChartPanel):
         super().__init__(title, parent)
         pg = _pg()
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get("viridis"))
+        colours = pg.colormap.get("viridis")
+        self.image.setColorMap(colours)
         self.plot.addItem(self.image)
         item = self.plot.getPlotItem()
+        bar = pg.ColorBarItem(values=(0, 1), colorMap=colours, interactive=False, width=14,
+                              label="Share still posting")
+        bar.setImageItem(self.image, insert_in=item)
         item.invertY(True)
         item.setLabel("bottom", "Months after first message")
         item.setMouseEnabled(x=False, y=False)

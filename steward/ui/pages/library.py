@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -98,6 +99,7 @@ class LibraryPage(QWidget):
         self.model = PagedTableModel(COLUMNS, *list_source([], COLUMNS))
         self.view = table_view(self.model, "Library resources")
         self.view.selectionModel().currentRowChanged.connect(self._selected)
+        self.view.setColumnWidth(0, 280)
         split.addWidget(self.view)
         editor = QWidget()
         form = QFormLayout(editor)
@@ -110,6 +112,7 @@ class LibraryPage(QWidget):
         self.note.setMaximumHeight(70)
         self.text = QLabel()
         self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.text.setAccessibleName("Message")
         form.addRow("Title", self.title)
         form.addRow("Tags", self.tags)
