@@ -57,7 +57,8 @@ def scan_job(ws, token: CancelToken | None = None) -> Job[dict]:
         total = s.scalar(select(func.count()).select_from(Message).where(Message.id > start))
         minimum = s.get(Setting, MIN_SEVERITY_KEY)
         min_rank = policy.severity_rank(minimum.value if minimum else "low")
-    counts = {"messages": 0, "flags": 0, "skipped": 0} | dict.fromkeys(policy.SEVERITIES, 0)
+    counts = {"messages": 0, "flags": 0, "skipped_messages": 0}
+    counts |= dict.fromkeys(policy.SEVERITIES, 0)
     yield Progress(0, total, "Scanning for safeguarding concerns")
     # The next batch is read (and decrypted, which releases the GIL) on a second thread
     # while this one looks for concerns in the current batch.
@@ -110,7 +111,7 @@ def _detect(detector: Detector, rows: list[tuple], settings, counts: dict
             found = detector.detect_many([row[3]], [settings(i)]).get(0)
         except Exception:
             log.exception("safeguarding scan skipped message %s", row[0])
-            counts["skipped"] += 1
+            counts["skipped_messages"] += 1
             continue
         if found:
             out[i] = found

@@ -81,3 +81,12 @@ def test_workspace_lexicon_added_and_bad_one_refused(run, tmp_path):
     good.write_text("# ours\n[high]\nwe will find you\n", encoding="utf-8")
     assert run("safeguarding", "lexicon", "check", str(good))[0] == 0
     assert run("safeguarding", "lexicon", "add", str(good))[0] == 0
+
+
+def test_steward_scan_runs_the_safeguarding_scan(run):
+    code, out, _ = run("scan", "--json", profile="steward")
+    assert code == 0
+    counts = json.loads(out)["safeguarding"]
+    assert counts["messages"] > 0 and counts["flags"] >= 11 and counts["critical"] >= 7
+    code, out, _ = run("stats", "--json", profile="volunteer")
+    assert json.loads(out)["flags_open"] == counts["flags"]
