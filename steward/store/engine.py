@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import QueuePool
 
 
 def connect_raw(db_path: Path, key: bytes) -> sqlcipher.Connection:
@@ -28,11 +28,17 @@ def _apply_pragmas(dbapi_conn, key: bytes) -> None:
 
 
 def make_engine(db_path: Path, key: bytes) -> Engine:
-    """An engine whose every connection is keyed before SQLAlchemy sees it."""
+    """An engine whose every connection is keyed before SQLAlchemy sees it.
+
+    A queue pool (SQLAlchemy's default for file databases): a per-thread pool loses its
+    thread-local on Qt pool threads, opens a connection per background query, and past its
+    size closes connections at random, including one another thread is using (a segfault).
+    """
     return create_engine(
         "sqlite://",
         module=sqlcipher,
         creator=lambda: connect_raw(db_path, key),
-        poolclass=SingletonThreadPool,
-        pool_size=8,
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=12,
     )
