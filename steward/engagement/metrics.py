@@ -262,7 +262,8 @@ def compute_report(
     spaces = [sp for sp in table.spaces if _in_scope(sp, scope)]
     space_ids = np.array([sp.id for sp in spaces], dtype=np.int64)
     human = ~table.is_bot
-    in_scope = member_of(table.space, space_ids) & human
+    in_spaces = member_of(table.space, space_ids) & human
+    in_scope = in_spaces.copy()
     if scope.person_ids is not None:
         in_scope &= member_of(table.person, np.fromiter(scope.person_ids, dtype=np.int64))
     # Staff and bots still answer threads and break silences; they are not counted as members.
@@ -303,7 +304,8 @@ def compute_report(
     mau = int(active_month[-1]) if n_days else 0
     stickiness = round(float(last30.mean()) / mau, 3) if mau else None
 
-    threads = _first_responses(table, in_scope & upto, member, since_n, until_n, tz)
+    # Anyone in the spaces may answer a thread started by someone in scope.
+    threads = _first_responses(table, in_spaces & upto, member, since_n, until_n, tz)
     waits = threads["wait_hours"]
     answered = ~np.isnan(waits)
     median = _percentile(waits[answered], 50)

@@ -195,3 +195,21 @@ def test_demo_quiet_space_and_leaders(demo_ws):
     assert len({c.person_id for c in r.leader_candidates} & set(truth["top_contributors"])) >= 2
     assert not {c.person_id for c in r.leader_candidates} & {1, 2, 3}  # staff
     assert all(c.reasons for c in r.leader_candidates)
+
+
+def test_scope_by_cohort_and_platform(community):
+    from steward.engagement.scope import resolve_scope
+    from steward.store.models import Cohort, CohortMember
+
+    ws, ids = community
+    with ws.transaction() as s:
+        cohort = Cohort(name="Spring intake", kind="manual")
+        s.add(cohort)
+        s.flush()
+        s.add(CohortMember(cohort_id=cohort.id, person_id=ids["alice"]))
+    scope = resolve_scope(ws, cohort="Spring intake")
+    r = engagement_report(ws, PERIOD, scope, now=NOW)
+    assert r.messages == 2 and r.new_contributors == 0 and r.returning_members == 1
+    assert (r.threads_started, r.first_response_median_hours) == (2, 2.0)  # Bob still answers
+    assert engagement_report(ws, PERIOD, resolve_scope(ws, platforms=["discourse"]),
+                             now=NOW).messages == 8

@@ -88,7 +88,7 @@ class EngagementPage(QWidget):
         self.timezone = "UTC"
         self.selected_day: date | None = None
         self._generation = 0
-        self._choices: list = []
+        self._choices: tuple = ()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -233,8 +233,11 @@ class EngagementPage(QWidget):
         return Period(min(since, until), max(since, until))
 
     def chosen_scope(self) -> Scope:
+        """The picker's choice; a cohort's people are looked up in the background job."""
         kind, _, value = (self.space.currentData() or "all").partition(":")
         include = self.staff.isChecked()
+        if kind == "cohort":
+            return Scope(person_ids=frozenset(), include_staff=include)
         if kind == "space":
             return Scope(space_ids=frozenset({int(value)}), include_staff=include)
         if kind == "platform":
@@ -247,19 +250,23 @@ class EngagementPage(QWidget):
         generation = self._generation
         ws = self.ctx.ws
         scope = self.chosen_scope()
+        kind, _, cohort = (self.space.currentData() or "all").partition(":")
         days = self.period.currentData()
         period = None if days else self.chosen_period(date.today())
 
         def job(token):
             yield Progress(0, 3, "Reading activity")
             tz = metrics.workspace_timezone(ws)
-            choices = scopes.space_choices(ws)
+            choices = (scopes.space_choices(ws), scopes.cohort_names(ws))
+            chosen_scope = (scopes.resolve_scope(ws, cohort=cohort,
+                                                 include_staff=scope.include_staff)
+                            if kind == "cohort" else scope)
             chosen = period or Period.last_days(days, metrics.today_in(tz))
             token.check()
             yield Progress(1, 3, "Computing engagement")
-            report = metrics.engagement_report(ws, chosen, scope, timezone=tz)
+            report = metrics.engagement_report(ws, chosen, chosen_scope, timezone=tz)
             waiting = newcomers.unwelcomed_newcomers(ws, now=report.as_of)
-            return generation, choices, scope, report, waiting
+            return generation, choices, chosen_scope, report, waiting
 
         self.status.hide()
         self.ctx.run_job(job, self._show, "Engagement figures")
@@ -311,18 +318,21 @@ class EngagementPage(QWidget):
         self.tabs.setTabText(1, f"Quiet spaces ({len(quiet)})" if quiet else "Quiet spaces")
         self.tabs.setTabText(2, f"Newcomers to welcome ({len(waiting)})")
 
-    def _fill_space_picker(self, choices: list) -> None:
+    def _fill_space_picker(self, choices: tuple) -> None:
         if choices == self._choices:
             return
         self._choices = choices
+        spaces, cohorts = choices
         current = self.space.currentData()
         self.space.blockSignals(True)
         self.space.clear()
         self.space.addItem("All spaces", "all")
-        for platform in sorted({c.platform for c in choices}):
+        for platform in sorted({c.platform for c in spaces}):
             self.space.addItem(f"All of {platform_title(platform)}", f"platform:{platform}")
-        for c in choices:
+        for c in spaces:
             self.space.addItem(c.label, f"space:{c.id}")
+        for name in cohorts:
+            self.space.addItem(f"Cohort: {name}", f"cohort:{name}")
         at = self.space.findData(current)
         self.space.setCurrentIndex(max(at, 0))
         self.space.blockSignals(False)
