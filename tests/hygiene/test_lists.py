@@ -158,3 +158,24 @@ def test_member_list_filters_search_and_sorting(demo_ws):
     assert count_people(demo_ws, PeopleFilter(space_id=1)) > 0
     with pytest.raises(BadInput):
         list_people(demo_ws, sort="shoe_size")
+
+
+def test_list_commands(demo_path, capsys, monkeypatch):
+    import json
+
+    from steward.cli import main
+    from tests.conftest import PASSPHRASE
+
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    w = ["--workspace", str(demo_path)]
+    for args in (["lapsed", "--json"], ["lapsed", "--drifting", "--json"],
+                 ["contacts", "--json"], ["retention", "--json"],
+                 ["cohorts", "--build", "space", "--json"]):
+        assert main([*args, *w]) == 0, args
+        assert isinstance(json.loads(capsys.readouterr().out), list)
+    assert main(["forget", "1", *w]) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert main(["consent", "1", "--state", "given", *w]) == 0
+    assert main(["match-rules", "--preset", "strict", *w]) == 0
+    assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["preset"] == "strict"
+    assert main(["space-rules", "--space", "999", *w]) == 2

@@ -130,3 +130,11 @@ def test_volunteer_sees_only_the_volunteer_export(demo_path, qtbot):
         window.shutdown()
         wait_for_workers(qtbot)
         ws.lock()
+
+
+def test_lapsed_tile_counts_quiet_members(demo_ws):
+    from steward.hygiene.activity import lapsed_members
+    from steward.ui.pages.members import lapsed_tile
+
+    tile = lapsed_tile(demo_ws)
+    assert tile.value == f"{len(lapsed_members(demo_ws)):,}" and tile.tone in ("warn", "good")

@@ -36,7 +36,15 @@ from PySide6.QtWidgets import (
 )
 
 from steward.hygiene import consent, export, matching, merge, people
-from steward.ui.registry import AppContext, PageSpec, register_page
+from steward.hygiene.activity import lapsed_members
+from steward.ui.registry import (
+    AppContext,
+    PageSpec,
+    TileData,
+    TileSpec,
+    register_page,
+    register_tile,
+)
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
 from steward.ui.widgets import (
     PageHeader,
@@ -640,4 +648,12 @@ class MembersPage(QWidget):
         return dialog
 
 
+def lapsed_tile(ws) -> TileData:
+    """Overview tile: how many members have gone quiet (a ping list waiting)."""
+    count = len(lapsed_members(ws, people.LAPSED_DAYS))
+    return TileData(f"{count:,}", f"no activity for {people.LAPSED_DAYS}+ days",
+                    "warn" if count else "good")
+
+
 register_page(PageSpec("members", "Members", MembersPage, order=40))
+register_tile(TileSpec("lapsed", "Lapsed members", lapsed_tile, page="members", order=60))
