@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         self.is_locked = False
         self.page_errors: dict[str, str] = {}
         self._pages: dict[str, QWidget] = {}
+        self._frames: dict[str, QScrollArea] = {}  # each page sits in its own scroll area
         self._jobs: list[workers.Worker] = []
         self.setWindowTitle(f"Steward — {ws.name}" if ws.name else "Steward")
         self.setAccessibleName("Steward")
@@ -267,17 +269,24 @@ class MainWindow(QMainWindow):
             widget.setWordWrap(True)
             widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
         widget.setObjectName(f"page:{key}")
+        # A page wider or taller than a small laptop screen scrolls instead of growing the window.
+        frame = QScrollArea()
+        frame.setWidgetResizable(True)
+        frame.setFrameShape(QFrame.Shape.NoFrame)
+        frame.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        frame.setWidget(widget)
         self._pages[key] = widget
-        self.stack.addWidget(widget)
+        self._frames[key] = frame
+        self.stack.addWidget(frame)
         return widget
 
     def current_page_key(self) -> str | None:
         current = self.stack.currentWidget()
-        return next((k for k, w in self._pages.items() if w is current), None)
+        return next((k for k, w in self._frames.items() if w is current), None)
 
     def open_page(self, key: str, **kwargs: Any) -> None:
         widget = self.page(key)
-        self.stack.setCurrentWidget(widget)
+        self.stack.setCurrentWidget(self._frames[key])
         row = self.page_keys().index(key)
         index = self._sidebar_model.index(row, 0)
         if self.sidebar.currentIndex() != index:
@@ -396,10 +405,11 @@ class MainWindow(QMainWindow):
         self._idle_timer.stop()
         self._idle.stop()
         self.cancel_jobs()
-        for widget in self._pages.values():
-            self.stack.removeWidget(widget)
-            widget.deleteLater()
+        for frame in self._frames.values():
+            self.stack.removeWidget(frame)
+            frame.deleteLater()
         self._pages.clear()
+        self._frames.clear()
 
     def shutdown(self) -> None:
         """Stop background work and let go of the pages (closing without locking)."""

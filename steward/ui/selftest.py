@@ -106,6 +106,20 @@ def _quiet_platform_warnings() -> None:
     qInstallMessageHandler(handler)
 
 
+def bundle_problems() -> list[str]:
+    """What a packaged build may have left out: resources and the connectors' entry points."""
+    from importlib.metadata import entry_points
+
+    from steward.resources import resource_path
+
+    problems = []
+    if not resource_path("ui", "steward.qss").is_file():
+        problems.append(f"resources are missing (no {resource_path('ui', 'steward.qss')})")
+    if not entry_points(group="steward.connectors"):
+        problems.append("no connectors are registered (entry points missing from the build)")
+    return problems
+
+
 def _run(out_dir: Path | None, members: int, messages: int, profiles: tuple[str, ...]) -> int:
     from steward import demo
     from steward.jobs import CancelToken, run_to_end
@@ -115,7 +129,7 @@ def _run(out_dir: Path | None, members: int, messages: int, profiles: tuple[str,
 
     _quiet_platform_warnings()
     qt_app()
-    problems: list[str] = []
+    problems: list[str] = bundle_problems()
     pages = 0
     with tempfile.TemporaryDirectory(prefix="steward-selftest-") as tmp:
         path = Path(tmp) / "workspace"

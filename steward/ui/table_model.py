@@ -48,7 +48,7 @@ def format_ago(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return "never"
     now = now or datetime.now(UTC).replace(tzinfo=None)  # the store keeps naive UTC
-    days = (now - value).days
+    days = (now.date() - value.date()).days
     if days <= 0:
         return "today"
     if days == 1:

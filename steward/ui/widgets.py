@@ -21,6 +21,11 @@ PLATFORM_TITLES = {
 }
 
 
+def audience_title(audience: str) -> str:
+    """"young_people" → "Young people"."""
+    return audience.replace("_", " ").replace("-", " ").capitalize()
+
+
 def platform_title(platform: str) -> str:
     """How a platform's id reads to a person ("whatsapp" → "WhatsApp")."""
     return PLATFORM_TITLES.get(platform, platform.replace("-", " ").capitalize())

@@ -17,7 +17,10 @@ open transaction rolls back) at the next yield.
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -33,12 +36,17 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals: never flood the UI thread
 _pool: QThreadPool | None = None
 _active: set[Worker] = set()
+_jobs_running = 0
+_jobs_lock = threading.Lock()
 
 
 def pool() -> QThreadPool:
     """The pool every Steward worker runs on."""
     global _pool
     if _pool is None:
+        # A worker running Python holds the GIL; hand it back to the UI thread within ~1 ms
+        # (the default 5 ms lets a busy worker stall the event loop for tens of ms).
+        sys.setswitchinterval(0.001)
         _pool = QThreadPool()
         _pool.setMaxThreadCount(4)  # SQLite readers scale poorly past a few threads
     return _pool
@@ -123,6 +131,18 @@ class Worker(QObject):
             self._thread_end.emit("finished", result)
 
     def _drive(self, job: Job) -> Any:
+        global _jobs_running
+        with _jobs_lock:
+            _jobs_running += 1
+        try:
+            return self._steps(job)
+        finally:
+            with _jobs_lock:
+                _jobs_running -= 1
+                if not _jobs_running:
+                    gc.unfreeze()
+
+    def _steps(self, job: Job) -> Any:
         last = 0.0
         while True:
             if self.token.cancelled:
@@ -132,6 +152,10 @@ class Worker(QObject):
                 step: Progress = next(job)
             except StopIteration as stop:
                 return stop.value
+            # A job builds big structures; a full cyclic-GC pass over them holds the GIL (and so
+            # the UI thread) for 100 ms or more. Objects that exist at each step are left out
+            # of later passes (refcounting still frees them) until the last job ends.
+            gc.freeze()
             now = time.monotonic()
             if now - last >= PROGRESS_INTERVAL:
                 last = now

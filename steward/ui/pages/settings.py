@@ -295,6 +295,7 @@ class SettingsPage(QWidget):
     def _show_profiles(self, profiles) -> None:
         rows = [(p.name, p.role, p.remembered) for p in profiles]
         self.profiles.set_source(*list_source(rows, PROFILE_COLUMNS))
+        self.profile_table.resizeColumnsToContents()
         me = next((p for p in profiles if p.name == self.ctx.ws.profile.name), None)
         usable, reason = keychain.status()
         remembered = bool(me and me.remembered)

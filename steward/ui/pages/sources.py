@@ -19,7 +19,13 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from steward import overview
 from steward.ui.registry import AppContext, PageSpec, register_page
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
-from steward.ui.widgets import EmptyState, PageHeader, platform_title, table_view
+from steward.ui.widgets import (
+    EmptyState,
+    PageHeader,
+    audience_title,
+    platform_title,
+    table_view,
+)
 
 ToolbarAction = Callable[[AppContext, "SourcesPage"], QWidget]
 TOOLBAR_ACTIONS: list[ToolbarAction] = []
@@ -80,8 +86,8 @@ class SourcesPage(QWidget):
         self.ctx.run_query(lambda: overview.space_activity(ws), self._show)
 
     def _show(self, spaces: list[overview.SpaceActivity]) -> None:
-        rows = [(s.source, platform_title(s.platform), s.name, s.audience, s.messages,
-                 s.first_activity, s.last_activity) for s in spaces]
+        rows = [(s.source, platform_title(s.platform), s.name, audience_title(s.audience),
+                 s.messages, s.first_activity, s.last_activity) for s in spaces]
         self.model.set_source(*list_source(rows, COLUMNS))
         self.body.setCurrentWidget(self.table if rows else self.empty)
         sources = len({s.source for s in spaces})
@@ -89,7 +95,6 @@ class SourcesPage(QWidget):
         self.summary.setText(f"{sources} sources · {len(spaces)} spaces · {messages:,} messages"
                              if rows else "")
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
 
 
 register_page(PageSpec("sources", "Sources", SourcesPage, order=90))
