@@ -30,7 +30,8 @@ def prepare(text: str) -> str:
     """The words the model reads: links dropped (the heuristics and the block list judge those;
     SMS spam is full of them, so the model would hold every shared link against its poster),
     amounts and long numbers folded into marker words."""
-    text = _LINK.sub(" ", text)
+    if "/" in text or "ww." in text or "WW." in text:  # every link has one of these
+        text = _LINK.sub(" ", text)
     if _DIGIT.search(text):
         text = _MONEY.sub(" moneytoken ", text)
         text = _LONG_NUMBER.sub(" longnumbertoken ", text)

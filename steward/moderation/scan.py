@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 
 SCANNER = "moderation"
 BATCH = 20_000
-CROSS_POST_WINDOW = timedelta(days=1)
+CROSS_POST_WINDOW = 86_400  # seconds
+_EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
 REPORT_PRIORITY = 4
 MEMBERSHIP_PRIORITY = 2
 LEARNED_SETTING = "moderation.model_learned_decision"
@@ -82,7 +84,7 @@ class _TextFacts:
 
 @dataclass
 class _Author:
-    joined: datetime | None
+    joined: float | None  # seconds since 1970 (naive UTC), like every time in a scan
     skip: bool  # staff or bot: never scored as spam
     posts: int  # posts seen so far (before the one being scored)
     held: int  # posts held as possible spam so far
@@ -130,7 +132,7 @@ class MessageScanner:
                     "GROUP BY identity_id", tuple(chunk)).fetchall())
             for iid, joined, skip in rows:
                 self.authors[iid] = _Author(
-                    datetime.fromisoformat(joined) if joined else None, bool(skip),
+                    _seconds(joined) if joined else None, bool(skip),
                     counts.get(iid, 0), held.get(iid, 0),
                 )
 
@@ -155,13 +157,15 @@ class MessageScanner:
         rule_hits: dict[int, list] = {}
         cross: dict[int, int] = {}
         check_every = self.rules.needs_every_message
+        authors = self.authors
+        flood_seconds = h.FLOOD_SECONDS
         for mid, text, iid, sid, at_text in rows:
             t = texts[text]
-            at = datetime.fromisoformat(at_text)
-            author = self.authors.get(iid) if iid is not None else None
+            at = _seconds(at_text)
+            author = authors.get(iid)
             age = None
             if author is not None and author.joined is not None:
-                age = (at - author.joined).total_seconds() / 86400
+                age = (at - author.joined) / 86400
             prior = author.posts if author else 0
             if t.rule_hits or check_every:
                 space, platform = self.spaces.get(sid, ("", ""))
@@ -175,7 +179,7 @@ class MessageScanner:
             author.posts += 1
             recent = author.recent
             recent.append(at)
-            while (at - recent[0]).total_seconds() > h.FLOOD_SECONDS:
+            while at - recent[0] > flood_seconds:
                 recent.popleft()
             if author.skip:
                 continue
@@ -198,7 +202,7 @@ class MessageScanner:
 
     @staticmethod
     def _cross_post(fingerprint: str | None, author: _Author | None, sid: int, mid: int,
-                    at: datetime, cross: dict[int, int]) -> int:
+                    at: float, cross: dict[int, int]) -> int:
         """In how many spaces this author posted this text within a day; marks the earlier
         copies too. (Many people answering "Great news, well done!" is not spam.)"""
         if fingerprint is None or author is None:
@@ -244,9 +248,23 @@ class MessageScanner:
         return out
 
 
+def _seconds(stored: str) -> float:
+    """A stored time ("2026-11-21 08:30:00.000000", naive UTC) as seconds since 1970."""
+    return (datetime.fromisoformat(stored) - _EPOCH) / _SECOND
+
+
 def _watermark(s) -> int:
     state = s.get(ScanState, SCANNER)
     return state.last_message_id if state else 0
+
+
+def _fetch_batch(s, after: int) -> list[tuple]:
+    """The next batch of messages to scan, straight from the driver (no row objects)."""
+    cursor = s.connection().connection.driver_connection.cursor()
+    try:
+        return cursor.execute(_FETCH, (after, BATCH)).fetchall()
+    finally:
+        cursor.close()
 
 
 def _fill_message_columns(s, rows: list[tuple]) -> list[tuple]:
@@ -278,7 +296,7 @@ def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | Non
         if token is not None:
             token.check()
         with ws.session() as s:
-            rows = s.connection().exec_driver_sql(_FETCH, (last, BATCH)).fetchall()
+            rows = _fetch_batch(s, last)
         if not rows:
             break
         with ws.transaction() as s:
@@ -471,7 +489,7 @@ def _facts_batches(ws, after: int, token: CancelToken | None):
         if token is not None:
             token.check()
         with ws.session() as s:
-            rows = s.connection().exec_driver_sql(_FETCH, (last, BATCH)).fetchall()
+            rows = _fetch_batch(s, last)
             scanner._load_authors(s, {r[2] for r in rows if r[2] is not None})
         if not rows:
             return
@@ -481,7 +499,7 @@ def _facts_batches(ws, after: int, token: CancelToken | None):
             age = None
             when = datetime.fromisoformat(at)
             if author is not None and author.joined is not None:
-                age = (when - author.joined).total_seconds() / 86400
+                age = ((when - _EPOCH) / _SECOND - author.joined) / 86400
             found = textfacts.links(text)
             space, platform = scanner.spaces.get(sid, ("", ""))
             batch.append(((mid, text, iid, sid, when), MessageFacts(
