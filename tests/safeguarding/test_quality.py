@@ -1,6 +1,9 @@
-"""Detection quality on the committed labelled set: recall per category and the share of
+"""Detection quality on the committed labelled sets: recall per category and the share of
 benign look-alikes that raise a high or critical flag, in a young people's space (the
-strictest setting, where severities are raised)."""
+strictest setting, where severities are raised).
+
+`labelled_messages.tsv` and `round2_messages.tsv` were used to write the lexicons; the held-out
+set was not, and its (lower) figures are printed and held to a looser bar."""
 
 from __future__ import annotations
 
@@ -12,23 +15,25 @@ from steward.safeguarding.lexicon import shipped_lexicons
 from steward.safeguarding.policy import severity_rank
 from steward.safeguarding.signposting import default_helplines
 
-LABELLED = Path(__file__).with_name("labelled_messages.tsv")
+HERE = Path(__file__).parent
+TUNING = ("labelled_messages.tsv", "round2_messages.tsv")
+HELD_OUT = ("heldout_messages.tsv",)
 
 
-def labelled() -> list[tuple[set[str], str]]:
+def labelled(files=TUNING) -> list[tuple[set[str], str]]:
     rows = []
-    for line in LABELLED.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            labels, text = line.split("\t", 1)
-            rows.append((set() if labels == "benign" else set(labels.split(",")), text))
+    for name in files:
+        for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                labels, text = line.split("\t", 1)
+                rows.append((set() if labels == "benign" else set(labels.split(",")), text))
     return rows
 
 
-def evaluate(audience: str = "young_people"):
+def evaluate(files=TUNING, audience: str = "young_people"):
     detector = Detector(shipped_lexicons(), ["GB"], [h["number"] for h in default_helplines()])
-    hits, totals, loud_benign, benign = Counter(), Counter(), [], 0
-    quiet_flags = 0
-    for labels, text in labelled():
+    hits, totals, loud_benign, benign, quiet_flags = Counter(), Counter(), [], 0, 0
+    for labels, text in labelled(files):
         found = {f.category: f.severity for f in detector.detect(text, audience, "closed")}
         for category in labels:
             totals[category] += 1
@@ -43,22 +48,34 @@ def evaluate(audience: str = "young_people"):
     return recall, totals, loud_benign, benign, quiet_flags
 
 
+def _report(title, recall, totals, loud_benign, benign, quiet_flags) -> float:
+    share = len(loud_benign) / benign
+    print(f"\n{title}: recall per category (young people's space):")
+    for category in sorted(recall):
+        print(f"  {category:<16} {recall[category]:.2f}  (n={totals[category]})")
+    print(f"benign look-alikes raising high/critical: {len(loud_benign)}/{benign} = {share:.1%}"
+          f"; raising only low/medium: {quiet_flags}")
+    return share
+
+
 def test_labelled_set_is_big_enough():
-    rows = labelled()
+    rows = labelled(TUNING + HELD_OUT)
     assert len(rows) >= 300
     assert sum(1 for labels, _ in rows if not labels) >= 100
 
 
 def test_recall_and_benign_share():
-    recall, totals, loud_benign, benign, quiet_flags = evaluate()
-    share = len(loud_benign) / benign
-    print("\nrecall per category (young people's space):")
-    for category in sorted(recall):
-        print(f"  {category:<16} {recall[category]:.2f}  (n={totals[category]})")
-    print(f"benign look-alikes raising high/critical: {len(loud_benign)}/{benign} = {share:.1%}"
-          f"; raising only low/medium: {quiet_flags}")
+    recall, totals, loud, benign, quiet = evaluate()
+    share = _report("labelled and round-2 sets", recall, totals, loud, benign, quiet)
     assert recall["self_harm"] >= 0.9
     assert recall["contact_details"] >= 0.9
     for category in ("abuse", "grooming", "bullying", "radicalisation", "sexual_content"):
         assert recall[category] >= 0.8, category
-    assert share <= 0.05, loud_benign
+    assert share <= 0.05, loud
+
+
+def test_held_out_set():
+    recall, totals, loud, benign, quiet = evaluate(HELD_OUT)
+    share = _report("held-out set (never used for tuning)", recall, totals, loud, benign, quiet)
+    assert recall["contact_details"] >= 0.8
+    assert share <= 0.1, loud
