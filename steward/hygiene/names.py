@@ -24,6 +24,8 @@ class Name(NamedTuple):
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, letters of any script kept (Zoë → zoe, 王 stays)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -92,6 +94,7 @@ def sound_key(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=262_144)
 def handle_key(handle: str | None) -> str | None:
     """A handle as compared across platforms: lower-case letters and digits, at least 4."""
     if not handle:
