@@ -164,6 +164,13 @@ class ItemDetail:
 # --- reading ---------------------------------------------------------------------------------
 
 
+def require_moderator(ws) -> None:
+    """Volunteers export lists and nothing more: the queue is for stewards, leads and admins."""
+    if ws.profile.role == "volunteer":
+        raise AccessDenied(f"profile {ws.profile.name} (volunteer) cannot use the moderation "
+                           "queue")
+
+
 def _columns_query():
     return (
         select(QueueItem, Message.platform_id, Message.text, Source.platform, Source.name,
@@ -209,6 +216,7 @@ def _filtered(q, filters: QueueFilters, now: datetime):
 
 def count_items(ws, filters: QueueFilters = QueueFilters()) -> int:
     """How many items the filters select."""
+    require_moderator(ws)
     q = _filtered(select(func.count(QueueItem.id)), filters.check(), audit.utcnow())
     with ws.session() as s:
         return s.scalar(q) or 0
@@ -217,6 +225,7 @@ def count_items(ws, filters: QueueFilters = QueueFilters()) -> int:
 def list_items(ws, filters: QueueFilters = QueueFilters(), offset: int = 0, limit: int = 200,
                sort: str | None = "priority", descending: bool = True) -> list[QueueRow]:
     """A page of the queue, most urgent first (priority, then score) unless sorted otherwise."""
+    require_moderator(ws)
     filters.check()
     columns = SORTS.get(sort or "priority")
     if columns is None:
@@ -266,6 +275,7 @@ def _status(item: QueueItem) -> str:
 def item_ids(ws, filters: QueueFilters = QueueFilters(), sort: str = "priority",
              descending: bool = True) -> list[int]:
     """The ids of every item the filters select, in order (for bulk selection)."""
+    require_moderator(ws)
     columns = SORTS.get(sort, SORTS["priority"])
     order = [c.desc() if descending else c.asc() for c in columns]
     q = _filtered(select(QueueItem.id), filters.check(), audit.utcnow())
@@ -275,6 +285,7 @@ def item_ids(ws, filters: QueueFilters = QueueFilters(), sort: str = "priority",
 
 def item_detail(ws, item_id: int) -> ItemDetail:
     """One item with its thread, its author's history across platforms, notes and decisions."""
+    require_moderator(ws)
     with ws.session() as s:
         rows = s.execute(_columns_query().where(QueueItem.id == item_id)).all()
         if not rows:
@@ -396,6 +407,7 @@ def decide(ws, item_ids: list[int], action: str, reason: str,
     approve / remove / snooze / escalate. Escalating hands the item to the safeguarding leads
     (a flag they alone can read) and hides it from the queue.
     """
+    require_moderator(ws)
     if action not in ACTIONS:
         raise BadInput(f"unknown decision {action!r}: choose one of {', '.join(ACTIONS)}")
     reason = (reason or "").strip()
@@ -493,6 +505,7 @@ def undo_last(ws, count: int = 1) -> list[int]:
     Outbox actions not yet sent are cancelled; ones already carried out stay as they are and a
     checklist item asks to reverse them on the platform.
     """
+    require_moderator(ws)
     if count < 1:
         raise BadInput("undo at least one decision")
     undo = aliased(Decision)
@@ -536,6 +549,7 @@ def undo_last(ws, count: int = 1) -> list[int]:
 
 def assign(ws, item_ids: list[int], assignee: str | None) -> int:
     """Give items to a profile (None: unassign); returns how many changed."""
+    require_moderator(ws)
     if assignee is not None and assignee not in {p.name for p in ws.profiles()}:
         raise BadInput(f"no profile named {assignee!r}")
     with ws.transaction() as s:
@@ -556,6 +570,7 @@ def claim(ws, item_ids: list[int]) -> int:
 
 def add_note(ws, subject_type: str, subject_id: int, text: str) -> int:
     """A private staff note on a queue item or a person; returns its id."""
+    require_moderator(ws)
     if subject_type not in ("queue_item", "person"):
         raise BadInput("notes go on a queue item or a person")
     text = (text or "").strip()

@@ -183,3 +183,14 @@ def test_detail_shows_thread_author_history_and_reasons(scanned):
 def test_distressing_text_is_marked_sensitive(scanned):
     assert queue.is_distressing("I want to die")
     assert not queue.is_distressing("I could murder a coffee")
+
+
+def test_volunteers_cannot_use_the_queue(demo_path):
+    ws = Workspace.unlock(demo_path, "volunteer", PASSPHRASE)
+    try:
+        with pytest.raises(AccessDenied, match="volunteer"):
+            queue.list_items(ws)
+        with pytest.raises(AccessDenied):
+            queue.decide(ws, [1], "approve", "fine")
+    finally:
+        ws.lock()
