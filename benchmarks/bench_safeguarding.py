@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.common import Figure, Timer, demo_workspace, unlock
@@ -20,11 +21,12 @@ def _naive_rate(texts: list[str]) -> float:
 
     terms = {key.strip().rstrip("*") for lex in shipped_lexicons() for key, _ in lex.terms}
     patterns = [re.compile(r"\b" + re.escape(t), re.IGNORECASE) for t in sorted(terms)]
+    cpu = time.process_time()
     with Timer() as t:
         for text in texts:
             for pattern in patterns:
                 pattern.search(text)
-    return len(texts) / t.seconds
+    return len(texts) / t.seconds, len(texts) / (time.process_time() - cpu)
 
 
 def run(scale: float):
@@ -44,16 +46,27 @@ def run(scale: float):
                 texts = [r[0] or "" for r in s.execute(text(
                     "SELECT text FROM messages ORDER BY random() LIMIT :n"),
                     {"n": NAIVE_SAMPLE})]
+            cpu = time.process_time()
             with Timer() as t:
                 counts = run_to_end(scan_job(ws))
+            cpu = time.process_time() - cpu
         finally:
             ws.lock()
     rate = counts["messages"] / t.seconds
-    naive = _naive_rate(texts)
+    naive, naive_cpu = _naive_rate(texts)
     ratio = rate / naive
     yield Figure(
         f"safeguarding scan of {counts['messages']:,} messages ({counts['flags']:,} flags)",
         rate, "msg/s", f"naive re.search per lexicon term, {len(texts):,}-message sample",
         naive, "msg/s", ">= 50x the anchor and >= 100,000 msg/s",
         ratio >= 50 and rate >= 100_000, ratio,
+    )
+    # On a shared machine the wall clock also counts other people's work: the same scan per
+    # second of this process's own CPU time (both threads) shows what the code itself costs.
+    cpu_rate = counts["messages"] / cpu
+    yield Figure(
+        "the same scan per CPU-second of this process", cpu_rate, "msg/s",
+        "naive scan per CPU-second", naive_cpu, "msg/s",
+        ">= 50x the anchor and >= 100,000 msg/s",
+        cpu_rate / naive_cpu >= 50 and cpu_rate >= 100_000, cpu_rate / naive_cpu,
     )
