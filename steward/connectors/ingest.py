@@ -109,6 +109,7 @@ class _Writer:
         self.persons: list[tuple] = []
         self.new_identities: list[tuple] = []
         self.pending: list[MessageRecord] = []
+        self.new_memberships: list[tuple] = []
         self.cache: dict[str, tuple[int, int]] = {}  # message platform id -> (id, thread id)
         self.replies: Counter[int] = Counter()
         self.consents_seen: set[tuple] | None = None
@@ -182,6 +183,7 @@ class _Writer:
     def _remember(self, platform_id: str, ids: tuple[int, int]) -> tuple[int, int]:
         if len(self.cache) >= CACHE_LIMIT:
             self.cache.clear()
+            self.had_messages = True  # from now on, ask the unique index about repeats
         self.cache[platform_id] = ids
         return ids
 
@@ -237,14 +239,20 @@ class _Writer:
     # --- the rest --------------------------------------------------------------------------
 
     def membership(self, rec: MembershipRecord, summary: ImportSummary) -> None:
-        space = self.space_id(rec.space, summary)
-        identity = self.identity_id(rec.author, summary)
-        self.flush_people()
-        summary.memberships += insert_rows(
-            self.s, "memberships", ("identity_id", "space_id", "role", "status", "joined_at",
-                                    "left_at"),
-            [(identity, space, rec.role, rec.status, sql_time(rec.joined_at),
-              sql_time(rec.left_at))], on_conflict_ignore=True)
+        self.new_memberships.append((
+            self.identity_id(rec.author, summary), self.space_id(rec.space, summary), rec.role,
+            rec.status, _db_time(rec.joined_at), _db_time(rec.left_at)))
+        if len(self.new_memberships) >= BATCH:
+            self.flush_memberships(summary)
+
+    def flush_memberships(self, summary: ImportSummary) -> None:
+        if self.new_memberships:
+            self.flush_people()
+            summary.memberships += insert_rows(
+                self.s, "memberships", ("identity_id", "space_id", "role", "status",
+                                        "joined_at", "left_at"),
+                self.new_memberships, on_conflict_ignore=True)
+            self.new_memberships.clear()
 
     def report(self, rec: ReportRecord, summary: ImportSummary) -> None:
         self.flush_messages(summary)
@@ -336,6 +344,7 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
         elif isinstance(rec, EmailStatusRecord):
             w.email_status(rec, summary)
     w.flush_messages(summary)
+    w.flush_memberships(summary)
     w.finish_threads()
 
 

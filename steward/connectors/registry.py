@@ -2,11 +2,13 @@
 
 The built-in ones register through that same group (see pyproject.toml), so a third-party
 connector is a `pip install` away. An entry point names a class; file importers have a `kind`
-(the CLI name), live sources a `platform` and a `sync` method.
+(the CLI name) and a `records` method, live sources a `platform` and a `sync` method. A plugin
+that fails to load is logged and left out; it never stops Steward.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any
@@ -14,47 +16,40 @@ from typing import Any
 from steward.errors import BadInput
 
 GROUP = "steward.connectors"
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
 def _classes() -> dict[str, Any]:
     found = {}
     for ep in entry_points(group=GROUP):
-        found[ep.name] = ep
+        try:
+            found[ep.name] = ep.load()
+        except Exception as exc:  # a broken plugin must not break the app
+            log.warning("connector %s could not be loaded: %s", ep.name, type(exc).__name__)
     return found
-
-
-def names() -> list[str]:
-    return sorted(_classes())
-
-
-def _load(name: str) -> Any:
-    ep = _classes().get(name)
-    if ep is None:
-        return None
-    return ep.load()()
 
 
 def import_kinds() -> list[str]:
     """CLI names of every file importer, in a stable order."""
-    return [n for n in names() if hasattr(_classes()[n].load(), "records")]
+    return sorted(n for n, cls in _classes().items() if hasattr(cls, "records"))
 
 
 def live_platforms() -> list[str]:
-    return [n for n in names() if hasattr(_classes()[n].load(), "sync")]
+    return sorted(n for n, cls in _classes().items() if hasattr(cls, "sync"))
 
 
 def importer(kind: str):
     """The file importer for `kind`; a clear error naming the known kinds otherwise."""
-    found = _load(kind)
-    if found is None or not hasattr(found, "records"):
+    cls = _classes().get(kind)
+    if cls is None or not hasattr(cls, "records"):
         raise BadInput(f"unknown import kind {kind!r}: choose one of {', '.join(import_kinds())}")
-    return found
+    return cls()
 
 
 def live_source(platform: str):
-    found = _load(platform)
-    if found is None or not hasattr(found, "sync"):
+    cls = _classes().get(platform)
+    if cls is None or not hasattr(cls, "sync"):
         raise BadInput(f"no live connector for {platform!r}: choose one of "
                        f"{', '.join(live_platforms())}")
-    return found
+    return cls()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from steward.connectors.base import (
     AuthorRecord,
@@ -57,7 +57,7 @@ class SlackExport:
 
     def _one(self, path: Path, skip: set[str]) -> Iterator:
         with open_zip(path) as archive:
-            names = {PurePosixPath(n).as_posix(): n for n in archive.namelist()}
+            names = {n.replace("\\", "/"): n for n in archive.namelist()}
             top = {n.rsplit("/", 1)[-1]: n for n in names if n.count("/") <= 1}
             users_file = top.get("users.json") or top.get("org_users.json")
             if users_file is None or not any(lst in top for lst, _, _ in _CONVERSATION_LISTS):

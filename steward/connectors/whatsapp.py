@@ -140,7 +140,8 @@ class WhatsAppChat:
 
 def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
     authors: set[str] = set()
-    counts: dict[tuple, int] = {}
+    counts: dict[str, int] = {}  # occurrences within the current minute only: bounded memory
+    minute = {"stamp": None}
     current: dict | None = None
 
     def finish(msg: dict) -> Iterator:
@@ -149,9 +150,11 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
         kind, attachments = msg["kind"], 0
         if kind == "message" and _MEDIA.match(text):
             attachments, text = 1, None if len(msg["lines"]) == 1 else text
-        key = (msg["stamp"], author, text)
-        n = counts[key] = counts.get(key, 0) + 1
         digest = hashlib.sha1(f"{author}\x00{text}".encode()).hexdigest()[:12]
+        if msg["stamp"] != minute["stamp"]:
+            minute["stamp"] = msg["stamp"]
+            counts.clear()
+        n = counts[digest] = counts.get(digest, 0) + 1
         if author and author not in authors:
             authors.add(author)
             phone = author if _LOOKS_LIKE_PHONE.match(author) else None

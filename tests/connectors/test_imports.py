@@ -3,6 +3,7 @@ re-import adds nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -209,3 +210,54 @@ def test_slack_dm_thread_and_subtypes(workspace, tmp_path):
                                      ("message", "root", 0, 2, 1, 0),
                                      ("message", "reply", 1, 0, 0, 1)]
     assert rows[0][6].startswith(str(datetime(2026, 1, 1)))
+
+
+def test_demo_command_writes_every_format(tmp_path, monkeypatch):
+    from steward.cli import main
+    from steward.connectors.detect import guess_kind
+    from tests.conftest import PASSPHRASE
+
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    out = tmp_path / "exports"
+    assert main(["demo", "--workspace", str(tmp_path / "ws"), "--members", "30",
+                 "--messages", "400", "--days", "60", "--exports", str(out), "--json"]) == 0
+    kinds = {guess_kind(p) for p in out.iterdir()}
+    assert set(registry.import_kinds()) <= kinds
+    assert (out / "WhatsApp Chat - Parent carers.zip").exists()  # the iPhone variant too
+    forum = json.loads((out / "discourse-forum.json").read_text(encoding="utf-8"))
+    assert forum["posts"] and forum["users"] and forum["categories"]
+
+
+def test_a_broken_plugin_is_left_out(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    broken = EntryPoint("broken", "no_such_module_anywhere:Importer", registry.GROUP)
+    real = registry.entry_points
+
+    monkeypatch.setattr(registry, "entry_points",
+                        lambda group: [*real(group=group), broken])
+    registry._classes.cache_clear()
+    try:
+        assert "broken" not in registry.import_kinds()
+        assert "slack-export" in registry.import_kinds()
+    finally:
+        registry._classes.cache_clear()
+
+
+def test_repeats_beyond_the_cache_are_still_found(workspace, tmp_path, monkeypatch):
+    """Two overlapping channel exports in one import: every message once, bounded memory."""
+    from steward.connectors import ingest
+
+    monkeypatch.setattr(ingest, "CACHE_LIMIT", 50)
+    monkeypatch.setattr(ingest, "BATCH", 40)
+    messages = [{"id": str(1000 + i), "type": "Default", "timestamp": f"2026-01-01T10:{i // 60:02d}"
+                 f":{i % 60:02d}+01:00", "content": f"m{i}", "author": {"id": "7", "name": "a"}}
+                for i in range(300)]
+    paths = []
+    for n, part in enumerate((messages[:200], messages[100:])):
+        path = tmp_path / f"part{n}.json"
+        path.write_text(json.dumps({"guild": {"id": "1", "name": "G"},
+                                    "channel": {"id": "2", "name": "c"}, "messages": part}))
+        paths.append(path)
+    summary = run_import(workspace, "discord-export", paths)
+    assert summary.messages == 300 and summary.already_there == 100
