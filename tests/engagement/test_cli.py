@@ -58,3 +58,10 @@ def test_engagement_one_space_and_period(run):
 def test_engagement_bad_input(run, argv, text):
     code, out, err = run(*argv)
     assert code == 2 and text in err and len(err.strip().splitlines()) == 1
+
+
+def test_volunteers_are_refused(demo_path, monkeypatch, capsys):
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    code = main(["engagement", "--workspace", str(demo_path), "--profile", "volunteer"])
+    err = capsys.readouterr().err
+    assert code != 0 and "ask a steward" in err

@@ -183,3 +183,16 @@ def test_one_to_ones_end_to_end(main_window, qtbot, demo_ws):
     page.save.click()
     wait_for_workers(qtbot)
     assert "how the 1:1 happened" in page.result.text()
+
+
+def test_volunteers_do_not_see_engagement():
+    from steward.ui.pages import load_pages
+    from steward.ui.registry import pages_for, tiles_for
+    from steward.workspace import Profile
+
+    load_pages()
+    volunteer, steward = Profile("v", "volunteer"), Profile("s", "steward")
+    mine = {"engagement", "connections", "library"}
+    assert not mine & {p.key for p in pages_for(volunteer)}
+    assert mine <= {p.key for p in pages_for(steward)}
+    assert not any(t.key.startswith("engagement.") for t in tiles_for(volunteer))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from steward.engagement import connections as core
+from steward.ui.pages.engagement import for_stewards
 from steward.ui.registry import (
     AppContext,
     PageSpec,
@@ -296,6 +297,6 @@ def follow_ups_tile(ws) -> TileData:
                     "warn" if overdue else "neutral")
 
 
-register_page(PageSpec("connections", "1:1s", ConnectionsPage, order=41))
+register_page(PageSpec("connections", "1:1s", ConnectionsPage, order=41, visible=for_stewards))
 register_tile(TileSpec("engagement.follow_ups", "1:1 follow-ups", follow_ups_tile,
-                       page="connections", order=23))
+                       page="connections", order=23, visible=for_stewards))

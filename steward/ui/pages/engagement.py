@@ -433,6 +433,11 @@ class EngagementPage(QWidget):
             self.show_day(day)
 
 
+def for_stewards(profile) -> bool:
+    """Engagement names members and holds 1:1 notes: not for volunteer profiles."""
+    return profile.role != "volunteer"
+
+
 def _h(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} h"
 
@@ -490,10 +495,10 @@ def leaders_tile(ws) -> TileData:
                     "Top: " + ", ".join(c.name for c in top), "neutral")
 
 
-register_page(PageSpec("engagement", "Engagement", EngagementPage, order=40))
+register_page(PageSpec("engagement", "Engagement", EngagementPage, order=40, visible=for_stewards))
 register_tile(TileSpec("engagement.quiet", "Quiet spaces", quiet_spaces_tile,
-                       page="engagement", order=20))
+                       page="engagement", order=20, visible=for_stewards))
 register_tile(TileSpec("engagement.newcomers", "Newcomers to welcome", newcomers_tile,
-                       page="engagement", order=21))
+                       page="engagement", order=21, visible=for_stewards))
 register_tile(TileSpec("engagement.leaders", "Leader candidates", leaders_tile,
-                       page="engagement", order=22))
+                       page="engagement", order=22, visible=for_stewards))
