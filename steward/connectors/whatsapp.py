@@ -48,12 +48,13 @@ _LOOKS_LIKE_PHONE = re.compile(r"^\+?[\d\s()-]{7,}$")
 
 
 @contextmanager
-def _open_text(path: Path) -> Iterator[tuple[IO[bytes], str, str]]:
-    """The chat text (from the .txt or inside the .zip), its label and fingerprint."""
+def _open_text(path: Path, fingerprint: bool = True) -> Iterator[tuple[IO[bytes], str, str]]:
+    """The chat text (from the .txt or inside the .zip), its label and (when asked for, as it
+    reads the whole file) its fingerprint."""
     check_file(path)
     if not is_zip(path):
         with open(path, "rb") as f:
-            yield f, str(path), fingerprint_file(path)
+            yield f, str(path), fingerprint_file(path) if fingerprint else ""
         return
     with open_zip(path) as archive:
         texts = [i for i in archive.infolist() if i.filename.lower().endswith(".txt")]
@@ -72,7 +73,7 @@ def _clean(line: str) -> str:
 
 
 def _fields(path: Path) -> Iterator[tuple[int, int, int, str]]:
-    with _open_text(path) as (f, label, _):
+    with _open_text(path, fingerprint=False) as (f, label, _):
         for number, line in text_lines(f, label, "a WhatsApp chat"):
             m = _HEADER.match(_clean(line))
             if m:
