@@ -33,7 +33,7 @@ counts on the next day, and the days when clocks change have 23 or 25 hours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -147,7 +147,6 @@ class EngagementReport:
     cohorts: list[CohortRow]
     leader_candidates: list[LeaderCandidate]
     spaces: list[SpaceFigures]
-    unanswered_thread_ids: list[int] = field(default_factory=list)
 
 
 def workspace_timezone(ws: Workspace) -> str:
@@ -211,10 +210,6 @@ def _month_number(day_numbers):
 
     months = np.asarray(day_numbers, dtype="datetime64[D]").astype("datetime64[M]")
     return months.astype(np.int64)
-
-
-def default_period(ws: Workspace, now: datetime | None = None) -> Period:
-    return Period.last_days(DEFAULT_PERIOD_DAYS, today_in(workspace_timezone(ws), now))
 
 
 def engagement_report(
@@ -344,7 +339,6 @@ def compute_report(
         cohorts=cohorts,
         leader_candidates=leaders,
         spaces=per_space,
-        unanswered_thread_ids=threads["thread"][~answered].tolist(),
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from steward.engagement.activity import forget_cached_activity
 from steward.engagement.connections import (
+    add_follow_up,
     complete_follow_up,
     due_by_cadence,
     find_people,
@@ -54,6 +55,10 @@ def test_log_a_one_to_one_with_follow_ups(people):
     assert [f.text for f in due] == ["Send the host guide", "Introduce to the events team"]
     complete_follow_up(ws, due[0].id)
     assert [f.text for f in follow_ups_due(ws, now=NOW)] == ["Introduce to the events team"]
+    add_follow_up(ws, mid, "Ask about the summer rota", NOW + timedelta(days=1))
+    assert [f.text for f in follow_ups_due(ws, now=NOW)][0] == "Ask about the summer rota"
+    with pytest.raises(BadInput):
+        add_follow_up(ws, 999, "x", None)
 
 
 @pytest.mark.parametrize("kw,text", [
