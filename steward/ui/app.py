@@ -26,6 +26,7 @@ from steward.resources import resource_path
 from steward.ui import workers
 from steward.ui.gate import Gate
 from steward.ui.main_window import MainWindow
+from steward.ui.pages import load_pages
 from steward.workspace import META_FILE, Workspace
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ def qt_app() -> QApplication:
 
 
 def apply_look(app: QApplication) -> None:
-    """(Re)apply the stylesheet; it is written in palette roles, so it follows light/dark."""
-    app.setPalette(app.style().standardPalette())
+    """(Re)apply the stylesheet; it is written in palette roles, so it follows the OS palette
+    (light or dark) that Qt takes from the platform theme."""
     app.setStyleSheet("")
     app.setStyleSheet(resource_path("ui", "steward.qss").read_text(encoding="utf-8"))
 
@@ -84,8 +85,10 @@ def demo_job(path: Path, members: int = DEMO_MEMBERS, messages: int = DEMO_MESSA
 class StewardApp(QObject):
     """The whole app: the gate window while locked, the main window while unlocked."""
 
-    def __init__(self, workspace: Path, profile: str | None = None):
+    def __init__(self, workspace: Path, profile: str | None = None,
+                 demo_size: tuple[int, int] = (DEMO_MEMBERS, DEMO_MESSAGES)):
         super().__init__()
+        self.demo_size = demo_size
         self.path = Path(workspace)
         self.profile = profile
         self.window: MainWindow | None = None
@@ -111,6 +114,8 @@ class StewardApp(QObject):
         else:
             self.gate.show_screen(self.gate.welcome)
         self.gate.show()
+        # Import the page modules while the person types their passphrase.
+        workers.start_query(load_pages)
 
     # --- gate --------------------------------------------------------------------------------
 
@@ -127,7 +132,7 @@ class StewardApp(QObject):
         self.gate.progress.error.hide()
         self.gate.progress.show_progress(0, 0, "Starting")
         self.gate.show_screen(self.gate.progress)
-        worker = workers.start_job(demo_job(target))
+        worker = workers.start_job(demo_job(target, *self.demo_size))
         worker.progress.connect(self.gate.progress.show_progress)
         worker.finished.connect(self._demo_ready)
         worker.failed.connect(self._demo_failed)

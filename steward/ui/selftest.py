@@ -113,8 +113,9 @@ def bundle_problems() -> list[str]:
     from steward.resources import resource_path
 
     problems = []
-    if not resource_path("ui", "steward.qss").is_file():
-        problems.append(f"resources are missing (no {resource_path('ui', 'steward.qss')})")
+    for needed in (resource_path("ui", "steward.qss"), resource_path("demo")):
+        if not needed.exists():
+            problems.append(f"resources are missing from this build (no {needed})")
     if not entry_points(group="steward.connectors"):
         problems.append("no connectors are registered (entry points missing from the build)")
     return problems

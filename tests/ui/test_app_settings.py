@@ -1,0 +1,155 @@
+"""The demo start, the Settings page (passphrase, profiles, remembering), and the self-test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from steward import demo
+from steward.errors import WrongPassphrase
+from steward.ui import widgets
+from steward.ui.app import StewardApp
+from steward.workspace import Workspace, list_profiles
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import wait_for_workers
+
+
+def test_demo_is_prepared_with_progress_then_unlocks(qtbot, tmp_path):
+    app = StewardApp(tmp_path / "unused", demo_size=(40, 600))
+    qtbot.addWidget(app.gate)
+    seen = []
+    app.start(demo_mode=True)
+    assert app.gate.currentWidget() is app.gate.progress
+    app._demo_worker.progress.connect(lambda done, total, text: seen.append(text))
+    wait_for_workers(qtbot, timeout=30_000)
+    try:
+        unlock = app.gate.unlock
+        assert app.gate.currentWidget() is unlock
+        assert seen and "steward-demo" in unlock.demo_hint.text()
+        assert unlock.demo_hint.isVisibleTo(app.gate)
+        unlock.passphrase.setText(demo.DEMO_PASSPHRASE)
+        unlock.submit()
+        wait_for_workers(qtbot)
+        assert app.window is not None
+        assert [p.name for p in list_profiles(app.path)] == ["admin", "steward", "volunteer",
+                                                              "lead"]
+        folder = Path(app._demo_dir)
+    finally:
+        if app.window is not None:
+            app.window.close()
+        app.shutdown()
+    assert not folder.exists()  # the demo's temporary folder goes when the app quits
+
+
+def test_cancelling_the_demo_removes_the_half_made_workspace(qtbot, tmp_path):
+    app = StewardApp(tmp_path / "unused", demo_size=(2000, 100_000))
+    qtbot.addWidget(app.gate)
+    app.start(demo_mode=True)
+    target = Path(app._demo_dir) / "workspace"
+    qtbot.mouseClick(app.gate.progress.cancel_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot, timeout=30_000)
+    assert app.gate.currentWidget() is app.gate.welcome
+    assert not target.exists()
+    app.shutdown()
+
+
+def test_change_own_passphrase(main_window, qtbot, demo_path):
+    page = main_window.page("settings")
+    wait_for_workers(qtbot)
+    page.old_passphrase.setText("wrong one!")
+    page.new_passphrase.setText("a brand new passphrase")
+    page.repeat_passphrase.setText("a brand new passphrase")
+    page.change_passphrase()
+    wait_for_workers(qtbot)
+    assert page.change_result.objectName() == "inlineError"
+    assert "wrong passphrase" in page.change_result.text().lower()
+    page.old_passphrase.setText(PASSPHRASE)
+    page.new_passphrase.setText("short")
+    page.repeat_passphrase.setText("short")
+    page.change_passphrase()
+    assert "at least 8" in page.change_result.text()
+    page.new_passphrase.setText("a brand new passphrase")
+    page.repeat_passphrase.setText("a brand new passphrase")
+    page.change_passphrase()
+    wait_for_workers(qtbot)
+    assert page.change_result.text().startswith("Passphrase changed")
+    assert page.old_passphrase.text() == ""
+    Workspace.unlock(demo_path, "admin", "a brand new passphrase").lock()
+    with pytest.raises(WrongPassphrase):
+        Workspace.unlock(demo_path, "admin", PASSPHRASE)
+
+
+def test_admin_adds_resets_and_removes_profiles(main_window, qtbot, demo_path, monkeypatch):
+    page = main_window.page("settings")
+    wait_for_workers(qtbot)
+    assert page.profiles.total == 4
+    page.new_name.setText("sam")
+    page.new_role.setCurrentIndex(page.new_role.findData("volunteer"))
+    page.new_role_passphrase.setText("sams passphrase")
+    page.add_profile()
+    wait_for_workers(qtbot)
+    assert page.profiles.total == 5 and page.profiles.row_values(4)[:2] == ("sam", "volunteer")
+    Workspace.unlock(demo_path, "sam", "sams passphrase").lock()
+
+    page.new_name.setText("sam")
+    page.new_role_passphrase.setText("another passphrase")
+    page.add_profile()
+    wait_for_workers(qtbot)
+    assert "already exists" in page.profiles_result.text()
+
+    page.profile_table.selectRow(4)
+    page.reset_passphrase.setText("reset passphrase")
+    page.reset_selected()
+    wait_for_workers(qtbot)
+    Workspace.unlock(demo_path, "sam", "reset passphrase").lock()
+
+    page.remove_selected()  # the reload cleared the selection
+    assert "Select a profile" in page.profiles_result.text()
+    page.profile_table.selectRow(4)
+    monkeypatch.setattr(widgets, "confirm", lambda *a: False)
+    page.remove_selected()
+    wait_for_workers(qtbot)
+    assert page.profiles.total == 5
+    monkeypatch.setattr(widgets, "confirm", lambda *a: True)
+    page.remove_selected()
+    wait_for_workers(qtbot)
+    assert page.profiles.total == 4
+    assert "sam" not in [p.name for p in list_profiles(demo_path)]
+
+
+def test_remember_and_forget_on_this_computer(main_window, qtbot, demo_path):
+    page = main_window.page("settings")
+    wait_for_workers(qtbot)
+    assert page.remember_button.isEnabled() and not page.forget_button.isEnabled()
+    page.remember_passphrase.setText(PASSPHRASE)
+    page.remember()
+    wait_for_workers(qtbot)
+    assert list_profiles(demo_path)[0].remembered
+    assert page.forget_button.isEnabled() and "Remembered" in page.remember_status.text()
+    Workspace.unlock(demo_path, "admin").lock()  # no passphrase needed now
+    page.forget()
+    wait_for_workers(qtbot)
+    assert not list_profiles(demo_path)[0].remembered
+
+
+def test_non_admins_see_profiles_but_cannot_manage_them(qtbot, demo_path):
+    from steward.ui.main_window import MainWindow
+
+    ws = Workspace.unlock(demo_path, "volunteer", PASSPHRASE)
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    page = window.page("settings")
+    wait_for_workers(qtbot)
+    assert not page.is_admin and not hasattr(page, "add_button")
+    assert page.profiles.total == 4
+    window.shutdown()
+    ws.lock()
+
+
+def test_self_test_renders_every_page_for_every_profile(qtbot, capsys):
+    from steward.ui import selftest
+
+    assert selftest._run(None, members=40, messages=600, profiles=selftest.DEMO_PROFILES) == 0
+    assert "self-test passed" in capsys.readouterr().out
