@@ -20,7 +20,6 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from steward import demo
 from steward.jobs import CancelToken, Job, Progress
 from steward.resources import resource_path
 from steward.ui import workers
@@ -61,6 +60,8 @@ def demo_job(path: Path, members: int = DEMO_MEMBERS, messages: int = DEMO_MESSA
              seed: int = 7) -> Callable[[CancelToken], Job[Path]]:
     """A job that creates a fresh demo workspace at `path` (every profile's passphrase is
     `steward-demo`); a cancelled or failed run removes the half-made folder."""
+
+    from steward import demo  # only when a demo is asked for: it is not needed to start
 
     def job(token: CancelToken) -> Job[Path]:
         yield Progress(0, messages, "Creating the encrypted workspace")
@@ -144,6 +145,8 @@ class StewardApp(QObject):
             self._demo_worker.cancel()
 
     def _demo_ready(self, path: Path) -> None:
+        from steward import demo
+
         self._demo_worker = None
         self.demo_passphrase = demo.DEMO_PASSPHRASE
         self.show_unlock(path, "admin")

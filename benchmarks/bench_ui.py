@@ -1,0 +1,191 @@
+"""Desktop: cold start to an unlocked main window, page switching, and a big lazy table.
+
+The start figures run in fresh processes (`python -m benchmarks.bench_ui start …`) so imports
+count; the anchor is a bare QMainWindow started the same way in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import PASSPHRASE, Figure, Timer, demo_workspace, unlock
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _start_child(mode: str, path: str, t0: float) -> None:
+    """In a fresh process: start the app (or a bare window) and print when it was shown."""
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    if mode == "bare":
+        app = QApplication([sys.argv[0]])
+        window = QMainWindow()
+        window.resize(1200, 780)
+        window.show()
+        app.processEvents()
+        window.repaint()
+        print(json.dumps({"shown": time.time() - t0}), flush=True)
+        os._exit(0)
+
+    from steward.ui.app import StewardApp, qt_app
+    from steward.ui.selftest import settle
+
+    app = qt_app()
+    steward = StewardApp(Path(path), "admin")  # exactly what `steward --workspace PATH` does
+    steward.start()
+    app.processEvents()
+    steward.gate.repaint()
+    gate = time.time() - t0
+    steward.gate.unlock.passphrase.setText(PASSPHRASE)
+    steward.gate.unlock.submit()  # as if Unlock was pressed at once
+    deadline = time.time() + 120
+    while steward.window is None:
+        if time.time() > deadline or steward.gate.unlock.error.text():
+            raise SystemExit(f"unlock failed: {steward.gate.unlock.error.text()}")
+        app.processEvents()
+        time.sleep(0.001)
+    steward.window.repaint()
+    shown = time.time() - t0
+    settle(120)
+    print(json.dumps({"gate": gate, "shown": shown, "data": time.time() - t0}), flush=True)
+    os._exit(0)
+
+
+def _spawn(mode: str, path: Path | None = None) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_ui", "start", mode, str(path or ""),
+         repr(time.time())],
+        check=True, capture_output=True, text=True,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_start(path: Path, messages: int) -> list[Figure]:
+    bare = min(_spawn("bare")["shown"] for _ in range(2))
+    runs = [_spawn("steward", path) for _ in range(2)]
+    best = min(runs, key=lambda r: r["shown"])
+    return [
+        Figure(f"cold start to an unlocked main window ({messages:,} messages)", best["shown"],
+               "s", "bare QMainWindow start", bare, "s", "< 2 s", best["shown"] < 2.0,
+               best["shown"] / bare),
+        Figure("  of which the unlock screen showing", best["gate"], "s", "whole start",
+               best["shown"], "s", "", None),
+        Figure("  Overview filled in (counts, tiles, spaces; off the UI thread)", best["data"],
+               "s", "window shown", best["shown"], "s", "(no target)", None),
+    ]
+
+
+def bench_page_switching(path: Path) -> list[Figure]:
+    from steward.ui.app import qt_app
+    from steward.ui.main_window import MainWindow
+    from steward.ui.selftest import settle
+
+    app = qt_app()
+    ws = unlock(path)
+    window = MainWindow(ws)
+    window.resize(1200, 780)
+    window.show()
+    settle(120)
+    first, again = {}, {}
+    for times in (first, again, again):
+        for key in window.page_keys():
+            with Timer() as t:
+                window.open_page(key)
+                app.processEvents()
+                window.repaint()
+            times[key] = max(times.get(key, 0.0), t.seconds)
+            settle(120)  # let the page's own queries finish before the next switch
+    with Timer() as bare:
+        window.repaint()
+    window.shutdown()
+    window.close()
+    settle(10)
+    ws.lock()
+    slowest_first = max(first, key=first.get)
+    slowest = max(again, key=again.get)
+    return [
+        Figure(f"page switch, slowest page ({slowest}) of {len(again)}", again[slowest] * 1000,
+               "ms", "repainting the window in place", bare.seconds * 1000, "ms", "< 150 ms",
+               again[slowest] < 0.15),
+        Figure(f"  first visit, building the page ({slowest_first})",
+               first[slowest_first] * 1000, "ms", "later switch", again[slowest_first] * 1000,
+               "ms", "< 150 ms", first[slowest_first] < 0.15),
+    ]
+
+
+def bench_big_table(path: Path, rows: int) -> list[Figure]:
+    """A `PagedTableModel` over the first `rows` messages, paged in SQL."""
+    from sqlalchemy import text
+
+    from steward.ui.app import qt_app
+    from steward.ui.table_model import Column, PagedTableModel
+    from steward.ui.widgets import table_view
+
+    app = qt_app()
+    ws = unlock(path)
+    order = {"id": "id", "created_at": "created_at", "space_id": "space_id"}
+
+    def fetch(offset, limit, key, descending):
+        column = order.get(key or "id", "id")
+        with ws.session() as s:
+            return [tuple(r) for r in s.execute(text(
+                f"SELECT id, created_at, space_id, substr(text, 1, 80) FROM messages "
+                f"WHERE id <= :n ORDER BY {column} {'DESC' if descending else 'ASC'}, id "
+                "LIMIT :limit OFFSET :offset"), {"n": rows, "limit": limit, "offset": offset})]
+
+    def count():
+        with ws.session() as s:
+            return s.scalar(text("SELECT count(*) FROM messages WHERE id <= :n"), {"n": rows})
+
+    columns = [Column("id", "Id"), Column("created_at", "When"), Column("space_id", "Space"),
+               Column("text", "Message", sortable=False)]
+    with Timer() as opened:
+        model = PagedTableModel(columns, fetch, count)
+        view = table_view(model, "Messages")
+        view.resize(1000, 700)
+        view.show()
+        app.processEvents()
+        view.repaint()
+    with Timer() as naive, ws.session() as s:
+        everything = s.execute(text(
+            "SELECT id, created_at, space_id, substr(text, 1, 80) FROM messages "
+            "WHERE id <= :n ORDER BY id"), {"n": rows}).all()
+    most_loaded_at_once, steps = model.loaded, 0
+    with Timer() as scrolled:
+        while model.canFetchMore():
+            before = model.loaded
+            view.scrollToBottom()
+            app.processEvents()
+            most_loaded_at_once = max(most_loaded_at_once, model.loaded - before)
+            steps += 1
+    total = model.total
+    view.close()
+    ws.lock()
+    return [
+        Figure(f"{total:,}-row table opening (first page shown)", opened.seconds * 1000, "ms",
+               "loading every row in one query", naive.seconds * 1000, "ms", "< 200 ms",
+               opened.seconds < 0.2, opened.seconds / naive.seconds),
+        Figure(f"  scrolling to the end ({steps} pages of {model.page_size})", scrolled.seconds,
+               "s", "rows per fetch, at most", most_loaded_at_once, "rows",
+               f"never all {len(everything):,} at once",
+               most_loaded_at_once <= model.page_size and model.loaded == total),
+    ]
+
+
+def run(scale: float):
+    members, messages = int(100_000 * scale), int(2_000_000 * scale)
+    path, _seconds, _peak = demo_workspace(members, messages)
+    yield from bench_start(path, messages)
+    yield from bench_page_switching(path)
+    yield from bench_big_table(path, int(100_000 * scale))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "start":
+        _start_child(sys.argv[2], sys.argv[3], float(sys.argv[4]))
