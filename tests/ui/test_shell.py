@@ -93,3 +93,53 @@ def test_cancel_stops_a_job(main_window, qtbot):
     assert cancelled == [True] and results == []
     assert main_window.notifications.history[-1] == ("Endless: cancelled", False)
     assert worker not in workers.active_workers()
+
+
+def test_empty_workspace_says_what_to_do_next(qtbot, workspace):
+    from steward.ui.main_window import MainWindow
+
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    wait_for_workers(qtbot)
+    overview_page = window.page("overview")
+    assert overview_page.body.currentWidget() is overview_page.empty
+    assert "Import your first export" in overview_page.empty.next_step.text()
+    window.open_page("sources")
+    wait_for_workers(qtbot)
+    sources = window.page("sources")
+    assert sources.body.currentWidget() is sources.empty
+    assert "Import your first export" in sources.empty.next_step.text()
+    window.shutdown()
+
+
+def test_a_page_that_fails_to_build_is_reported_not_fatal(main_window, qtbot, monkeypatch):
+    from steward.ui import registry
+
+    def broken(ctx):
+        raise RuntimeError("no such table")
+
+    spec = registry.PageSpec("broken", "Broken", broken, order=99)
+    monkeypatch.setattr(main_window, "specs", [*main_window.specs, spec])
+    main_window.open_page("broken")
+    assert "RuntimeError" in main_window.page_errors["broken"]
+    assert "could not be opened" in main_window.page("broken").text()
+
+
+def test_tiles_show_registered_data_and_open_their_page(qtbot, demo_ws, monkeypatch):
+    from steward.ui import registry
+    from steward.ui.main_window import MainWindow
+
+    monkeypatch.setitem(registry.TILES, "test.tile", registry.TileSpec(
+        "test.tile", "Test tile", lambda ws: registry.TileData("7", "seven things", "warn"),
+        page="sources", order=-1))
+    window = MainWindow(demo_ws)
+    qtbot.addWidget(window)
+    window.show()
+    wait_for_workers(qtbot)
+    tile = next(t for t in window.page("overview").tiles if t.spec.key == "test.tile")
+    assert tile.value.text() == "7" and tile.accessibleName() == "Test tile: 7"
+    assert tile.property("tone") == "warn"
+    qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
+    assert window.current_page_key() == "sources"
+    window.shutdown()
