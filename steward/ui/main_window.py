@@ -353,12 +353,14 @@ class MainWindow(QMainWindow):
             widget.show()
 
     def _job_progress(self, worker: workers.Worker, done: int, total: int, step: str) -> None:
-        if self._jobs and worker is self._jobs[-1]:
+        if not self.is_locked and self._jobs and worker is self._jobs[-1]:
             self._show_job(worker, done, total, step)
 
     def _job_done(self, worker: workers.Worker) -> None:
         if worker in self._jobs:
             self._jobs.remove(worker)
+        if self.is_locked:
+            return  # the window is going away with its widgets
         if self._jobs:
             self._show_job(self._jobs[-1], 0, 0, "")
         else:
@@ -373,7 +375,8 @@ class MainWindow(QMainWindow):
             self.job_text.setText("Cancelling…")
 
     def notify(self, text: str, details: str = "", error: bool = False) -> None:
-        self.notifications.notify(text, details, error)
+        if not self.is_locked:  # after a lock nobody is there to read it
+            self.notifications.notify(text, details, error)
 
     # --- security ----------------------------------------------------------------------------
 

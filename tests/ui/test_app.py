@@ -178,3 +178,26 @@ def test_auto_lock_minutes_are_stored_in_the_workspace(main_window, qtbot, demo_
     wait_for_workers(qtbot)
     assert demo_ws.get_setting("ui.auto_lock_minutes") == 3
     assert main_window.auto_lock_seconds == 180
+
+
+def test_locking_during_a_job_cancels_it_quietly(make_app, qtbot, demo_path):
+    import time
+
+    from steward.jobs import Progress
+
+    app = make_app(demo_path)
+    _unlock(app, qtbot, "admin", PASSPHRASE)
+    window = app.window
+
+    def slow(token):
+        for i in range(10_000):
+            token.check()
+            yield Progress(i, 10_000, "")
+            time.sleep(0.001)
+
+    results = []
+    window.run_job(slow, results.append, "Slow")
+    window.lock()
+    wait_for_workers(qtbot)
+    assert results == [] and app.window is None
+    assert window.notifications.history == []  # no stray message into the locked window
