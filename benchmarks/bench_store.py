@@ -53,9 +53,8 @@ def bench_insert(n: int) -> Figure:
                 " 'closed', 'general', 5, 7)")
         ddl = [r[0] for r in ws.engine.connect().exec_driver_sql(
             "SELECT sql FROM sqlite_master WHERE tbl_name = 'messages' AND sql IS NOT NULL")]
-        with Timer() as ours:
-            with ws.transaction() as s:
-                insert_rows(s, "messages", COLUMNS, rows)
+        with Timer() as ours, ws.transaction() as s:
+            insert_rows(s, "messages", COLUMNS, rows)
         ws.lock()
 
         plain = sqlite3.connect(Path(tmp) / "plain.db")
