@@ -7,6 +7,8 @@ from pathlib import Path
 
 from steward.errors import BadInput
 
+LIVE_ONLY = {"discourse"}  # connectors with no file import; the rest are listed as import kinds
+
 
 def _options(args):
     from steward.connectors.base import ImportOptions
@@ -132,7 +134,8 @@ def register(sub, common) -> None:
     from steward.connectors import registry
 
     p = sub.add_parser("import", parents=[common], help="import a platform's export files")
-    p.add_argument("kind", metavar="KIND", help="one of: " + " ".join(registry.import_kinds()))
+    kinds = [n for n in registry.names() if n not in LIVE_ONLY]
+    p.add_argument("kind", metavar="KIND", help="one of: " + " ".join(kinds))
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--space", help="name for the space (WhatsApp chat, mailing list, CSV list)")
     p.add_argument("--source", help="name of the source (default: from the export)")
@@ -149,7 +152,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("source", parents=[common], help="sources: live connections and imports")
     ssub = p.add_subparsers(dest="source_command", metavar="ACTION", required=True)
     a = ssub.add_parser("add", parents=[common], help="connect a live source (Discourse)")
-    a.add_argument("platform", choices=registry.live_platforms())
+    a.add_argument("platform", metavar="PLATFORM", help="the live platform: discourse")
     a.add_argument("name")
     a.add_argument("--url", required=True)
     a.add_argument("--api-username", required=True)

@@ -30,6 +30,12 @@ def _classes() -> dict[str, Any]:
     return found
 
 
+def names() -> list[str]:
+    """Every registered connector's name, read from the entry points without loading them
+    (cheap enough for building the command line)."""
+    return sorted({ep.name for ep in entry_points(group=GROUP)})
+
+
 def import_kinds() -> list[str]:
     """CLI names of every file importer, in a stable order."""
     return sorted(n for n, cls in _classes().items() if hasattr(cls, "records"))

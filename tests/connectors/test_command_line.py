@@ -1,0 +1,37 @@
+"""The command line builds cheaply: registering the connector commands loads no connector (and
+so no SQLAlchemy); connectors are loaded only when a command runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from steward.connectors import registry
+
+BUILD_AND_HELP = """
+import argparse, contextlib, io, json, sys
+from steward.connectors import commands
+parser = argparse.ArgumentParser(prog="steward")
+commands.register(parser.add_subparsers(), argparse.ArgumentParser(add_help=False))
+out = io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+    parser.parse_args(["import", "--help"])
+print(out.getvalue())
+print("LOADED", json.dumps(sorted(
+    m for m in sys.modules
+    if m.split(".")[0] == "sqlalchemy" or m.startswith("steward.connectors."))))
+"""
+
+
+def test_registering_the_connector_commands_loads_no_connector_nor_sqlalchemy():
+    result = subprocess.run([sys.executable, "-c", BUILD_AND_HELP], capture_output=True,
+                            text=True, timeout=60, check=True)
+    help_text, loaded = result.stdout.rsplit("LOADED", 1)
+    assert "one of: discord-export facebook-group mbox members-csv slack-export telegram " \
+           "whatsapp" in " ".join(help_text.split())
+    assert json.loads(loaded) == ["steward.connectors.commands", "steward.connectors.registry"]
+
+
+def test_names_come_from_the_entry_points_alone():
+    assert registry.names() == sorted([*registry.import_kinds(), *registry.live_platforms()])
