@@ -6,9 +6,12 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QPushButton
+from sqlalchemy import select
 
 from steward.connectors.outbox import list_outbox
 from steward.connectors.sources import list_sources
+from steward.moderation.queue import QueueFilters, list_items
+from steward.store.models import Message, ScanState, Source
 from tests.connectors.forum_server import API_KEY, API_USER, ForumServer
 from tests.ui.conftest import wait_for_workers
 
@@ -55,6 +58,32 @@ def test_add_source_preview_questions_and_import(main_window, qtbot, tmp_path):
     dialog.run_import()
     wait_for_workers(qtbot)
     assert "0 new messages" in dialog.result.text()
+
+
+def test_import_through_the_page_scans_the_new_messages(main_window, qtbot, tmp_path):
+    page = _sources_page(main_window, qtbot)
+    _button(page, "Add source…").click()
+    dialog = page.add_source_dialog
+    chat = tmp_path / "WhatsApp Chat with Spammed.txt"
+    chat.write_text(CHAT + "[03/06/2026, 7:00:00\u202fPM] +44 7700 900123: EARN £500 A DAY from "
+                    "home!!! No experience needed, click http://quick-cash.example.net/join now\n",
+                    encoding="utf-8")
+    dialog.set_files([chat], "whatsapp")
+    dialog.timezone.setCurrentText("Europe/London")
+    dialog.run_preview()
+    wait_for_workers(qtbot)
+    dialog.date_order.setCurrentIndex(1)
+    dialog.run_import()
+    wait_for_workers(qtbot, 60_000)
+    assert "4 new messages" in dialog.result.text()
+    with main_window.ws.session() as s:
+        imported = s.execute(select(Message.id, Message.text).join(Source).where(
+            Source.name == "WhatsApp: Spammed")).all()
+        watermark = s.get(ScanState, "moderation").last_message_id
+    assert len(imported) == 4 and watermark >= max(mid for mid, _ in imported)
+    spam = next(mid for mid, text in imported if "EARN" in (text or ""))
+    held = list_items(main_window.ws, QueueFilters(kind="spam"), limit=1000)
+    assert spam in {i.message_id for i in held}
 
 
 def test_bad_file_shows_one_clear_error(main_window, qtbot, tmp_path):

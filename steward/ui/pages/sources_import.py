@@ -36,12 +36,21 @@ from steward.connectors.files import local_timezone, parse_timezone
 from steward.connectors.ingest import ImportPreview, ImportSummary, import_files, preview_files
 from steward.connectors.outbox import list_outbox
 from steward.connectors.sources import list_sources
+from steward.moderation.scan import scan_job
 from steward.ui.pages.sources import SourcesPage, register_toolbar_action
 from steward.ui.registry import AppContext
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
 from steward.ui.widgets import platform_title, result_label, show_result, table_view
 
 LIVE = "discourse"
+
+
+def scan_new_messages(ctx: AppContext) -> None:
+    """After an import or sync: the moderation and safeguarding scan over what arrived, then
+    every page refreshed (so the queue shows what was held)."""
+    ws = ctx.ws
+    ctx.run_job(lambda token: scan_job(ws, token), lambda _counts: ctx.refresh_all(),
+                "Scanning new messages")
 
 
 def _when(at) -> str:
@@ -321,6 +330,7 @@ class AddSourceDialog(QDialog):
     def _imported(self, summary: ImportSummary) -> None:
         show_result(self.result, describe_summary(summary))
         self.ctx.refresh_all()
+        scan_new_messages(self.ctx)
 
     # --- live sources ----------------------------------------------------------------------------
 
@@ -351,6 +361,7 @@ class AddSourceDialog(QDialog):
     def _synced(self, result: dict) -> None:
         show_result(self.result, sync_text(result))
         self.ctx.refresh_all()
+        scan_new_messages(self.ctx)
 
 
 def _job(fn, *args):
@@ -453,6 +464,7 @@ class LiveSourcesDialog(QDialog):
         show_result(self.result, sync_text(result))
         self.refresh()
         self.ctx.refresh_all()
+        scan_new_messages(self.ctx)
 
     def test_selected(self) -> None:
         name = self.selected_live()
