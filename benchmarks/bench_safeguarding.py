@@ -19,7 +19,7 @@ NAIVE_SAMPLE = 2_000
 def _naive_rate(texts: list[str]) -> float:
     from steward.safeguarding.lexicon import shipped_lexicons
 
-    terms = {key.strip().rstrip("*") for lex in shipped_lexicons() for key, _ in lex.terms}
+    terms = {key.strip().rstrip("*") for lex in shipped_lexicons() for key, *_ in lex.terms}
     patterns = [re.compile(r"\b" + re.escape(t), re.IGNORECASE) for t in sorted(terms)]
     cpu = time.process_time()
     with Timer() as t:

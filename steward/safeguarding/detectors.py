@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from steward.safeguarding.lexicon import BENIGN, Lexicon, Matcher, Term, normalise_many
+from steward.safeguarding.lexicon import (
+    BENIGN,
+    Lexicon,
+    Matcher,
+    normalise_many,
+    whole_matches,
+)
 from steward.safeguarding.policy import check_phone_regions, raise_severity, severity_rank
 
 RAISED_AUDIENCES = ("young_people", "vulnerable_adults")
@@ -97,16 +103,16 @@ class Detector:
         for `texts[i]`; it is asked only for texts that may raise something."""
         setting = settings if callable(settings) else settings.__getitem__
         words, starts = normalise_many([t or "" for t in texts])
-        per_text: dict[int, list[tuple[int, int, Term]]] = {}
-        for start, end, term in self.matcher.find(words):
-            i = bisect_right(starts, start) - 1
-            per_text.setdefault(i, []).append((start, end, term))
+        per_text: dict[int, list] = {}
+        for hit in self.matcher.find(words):
+            i = bisect_right(starts, hit[0]) - 1
+            per_text.setdefault(i, []).append(hit)
         candidates = {bisect_right(starts, m.start()) - 1
                       for pattern in (_DIGIT_OR_AT, _MY_PLATFORM) for m in pattern.finditer(words)}
         out: dict[int, list[Finding]] = {}
         for i in sorted(per_text.keys() | candidates):
             audience, visibility, contact_details = setting(i)
-            raw = _lexicon_findings(per_text.get(i, ()))
+            raw = _lexicon_findings(words, whole_matches(words, per_text.get(i, ())))
             if contact_details and i in candidates:
                 kinds = self.contact_kinds(texts[i] or "")
                 if kinds:
@@ -162,9 +168,9 @@ class Detector:
         return False
 
 
-def _lexicon_findings(hits) -> dict[str, tuple[str, list[str], set[str]]]:
-    """Per category: the highest severity, the patterns matched and the distinct indicators,
-    leaving out matches a benign phrase explains away."""
+def _lexicon_findings(words: str, hits) -> dict[str, tuple[str, list[str], set[str]]]:
+    """Per category: the highest severity, the patterns matched (with the words that matched
+    them) and the distinct indicators, leaving out matches a benign phrase explains away."""
     benign = [(s, e) for s, e, term in hits if term.category == BENIGN]
     raw: dict[str, tuple[str, list[str], set[str]]] = {}
     for start, end, term in hits:
@@ -176,7 +182,7 @@ def _lexicon_findings(hits) -> dict[str, tuple[str, list[str], set[str]]]:
         best, reasons, indicators = raw.get(term.category, ("low", [], set()))
         if severity_rank(term.severity) > severity_rank(best):
             best = term.severity
-        reason = f"“{term.pattern}”"
+        reason = f"“{words[start:end + 1].strip()}” (pattern “{term.pattern}”)"
         if reason not in reasons:
             reasons.append(reason)
         indicators.add(term.indicator)

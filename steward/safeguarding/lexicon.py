@@ -9,6 +9,9 @@ File format (UTF-8 text, one pattern per line):
     kill myself                a phrase, matched on whole words, any case, any punctuation
     {want|wanna} to die        {a|b} gives variants
     suicid*                    a trailing * matches any word ending (suicide, suicidal)
+    {cut|burnt} my ~2 {arm|leg}
+                               "~N" joins parts that must come in this order with at most
+                               N other words between them ("cut my left arm"), 0 ≤ N ≤ 6
 
 `benign.txt` lists phrases in the same way (without sections): a match that shares words
 with one of them raises no flag ("that joke killed me"). A malformed file is refused with its
@@ -31,6 +34,8 @@ from steward.safeguarding.policy import CATEGORIES, SEVERITIES
 
 _SECTION = re.compile(r"^\[\s*([a-z]+)(?:\s+([a-z_]+))?\s*\]$")
 _VARIANTS = re.compile(r"\{([^{}]*)\}")
+_NEAR = re.compile(r"\s+~(\d+)\s+")
+MAX_GAP = 6
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^\w@]+")
 _SPACES = re.compile(" {2,}")
@@ -80,13 +85,14 @@ class Term:
     severity: str
     indicator: str  # what kind of sign this is (the category name when none is given)
     pattern: str  # the line as written, for explaining a flag
+    gaps: tuple[int, ...] = ()  # for a "~N" pattern: the most words between its parts
 
 
 @dataclass(frozen=True)
 class Lexicon:
     category: str
     source: Path | str
-    terms: tuple[tuple[str, Term], ...]  # (automaton key, term)
+    terms: tuple[tuple[str, Term, int], ...]  # (automaton key, term, which part of it)
 
 
 def _expand(pattern: str, where: str) -> list[str]:
@@ -106,8 +112,10 @@ def _expand(pattern: str, where: str) -> list[str]:
 def _key(variant: str, where: str) -> str:
     prefix = variant.rstrip().endswith("*")
     body = variant.rstrip().rstrip("*")
-    if "*" in body or "{" in body or "}" in body or "[" in body:
-        raise BadInput(f"{where}: '*' only at the end, and every '{{' needs a '}}'")
+    if any(c in body for c in "*{}[~"):
+        raise BadInput(
+            f"{where}: '*' only at the end, '~N' only between words, every '{{' needs a '}}'"
+        )
     words = normalise(body).strip()
     if not words:
         raise BadInput(f"{where}: the pattern is empty")
@@ -145,8 +153,14 @@ def parse_lexicon(text: str, category: str, source: Path | str) -> Lexicon:
             raise BadInput(f"{where}: a pattern before any [severity] section")
         if line.count("{") != line.count("}"):
             raise BadInput(f"{where}: unbalanced braces")
-        for variant in _expand(line, where):
-            terms.append((_key(variant, where), Term(category, severity, indicator, line)))
+        pieces = _NEAR.split(line)
+        parts, gaps = pieces[::2], tuple(int(g) for g in pieces[1::2])
+        if any(g > MAX_GAP for g in gaps):
+            raise BadInput(f"{where}: '~N' allows at most {MAX_GAP} words between parts")
+        term = Term(category, severity, indicator, line, gaps)
+        for part, text in enumerate(parts):
+            for variant in _expand(text, where):
+                terms.append((_key(variant, where), term, part))
     if not terms:
         raise BadInput(f"{source}: no patterns in this lexicon")
     return Lexicon(category, source, tuple(terms))
@@ -171,14 +185,15 @@ def shipped_lexicons() -> list[Lexicon]:
 
 
 class Matcher:
-    """All lexicons in one automaton. `find(normalised)` returns (start, end, term) hits."""
+    """All lexicons in one automaton. `find(normalised)` returns (start, end, term, part)
+    hits; `whole_matches` turns one text's hits into (start, end, term) matches."""
 
     def __init__(self, lexicons: Iterable[Lexicon]):
         self.automaton = ahocorasick.Automaton()
-        table: dict[str, list[Term]] = {}
+        table: dict[str, list[tuple[Term, int]]] = {}
         for lexicon in lexicons:
-            for key, term in lexicon.terms:
-                table.setdefault(key, []).append(term)
+            for key, term, part in lexicon.terms:
+                table.setdefault(key, []).append((term, part))
         if not table:
             raise BadInput("no lexicon patterns to match")
         for key, terms in table.items():
@@ -186,9 +201,41 @@ class Matcher:
         self.automaton.make_automaton()
         self.size = len(table)
 
-    def find(self, normalised: str) -> list[tuple[int, int, Term]]:
+    def find(self, normalised: str) -> list[tuple[int, int, Term, int]]:
         hits = []
         for end, (length, terms) in self.automaton.iter(normalised):
             start = end - length + 1
-            hits.extend((start, end, term) for term in terms)
+            hits.extend((start, end, term, part) for term, part in terms)
         return hits
+
+
+def whole_matches(normalised: str, hits) -> list[tuple[int, int, Term]]:
+    """One text's hits as whole matches: a "~N" pattern matches where its parts come in
+    order, each within its gap of the one before (the span runs from first to last)."""
+    matches, parts_seen = [], {}
+    for start, end, term, part in hits:
+        if term.gaps:
+            parts_seen.setdefault(term, {}).setdefault(part, []).append((start, end))
+        else:
+            matches.append((start, end, term))
+    for term, seen in parts_seen.items():
+        if len(seen) <= len(term.gaps):
+            continue
+        for first_start, first_end in seen[0]:
+            end = _chain(normalised, term.gaps, seen, first_end)
+            if end is not None:
+                matches.append((first_start, end, term))
+                break
+    return matches
+
+
+def _chain(normalised: str, gaps: tuple[int, ...], seen, end: int) -> int | None:
+    """The end of the last part, when every part follows the one before within its gap."""
+    for part, gap in enumerate(gaps, start=1):
+        # keys overlap on the space between words: a start at `end` is the very next word
+        following = [e for s, e in seen[part]
+                     if s >= end and normalised.count(" ", end, s + 1) - 1 <= gap]
+        if not following:
+            return None
+        end = min(following)
+    return end

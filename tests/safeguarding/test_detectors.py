@@ -37,6 +37,21 @@ def test_benign_phrases_do_not_raise():
     assert found(d, "he nearly killed me") == {"self_harm": "high"}
 
 
+def test_parts_near_each_other_match_in_order_within_their_gap():
+    d = Detector([
+        parse_lexicon("[high]\n{cut|burnt} my ~2 {arm|leg} ~1 again\n", "self_harm", "t.txt"),
+        parse_lexicon("{cut|burnt} my ~2 {arm|leg} ~3 {cooking|oven}\n", "benign", "b.txt"),
+    ])
+    assert found(d, "I cut my left arm again last night") == {"self_harm": "high"}
+    assert found(d, "burnt my arm, again.") == {"self_harm": "high"}
+    assert found(d, "I cut my hair and my arm again") == {}  # 3 words between: too far
+    assert found(d, "again I cut my arm") == {}  # parts out of order
+    assert found(d, "I burnt my arm again on the oven") == {}  # a benign phrase explains it
+    assert found(d, "cut my arm. \n new message: leg again") == {}
+    (finding,) = d.detect("I cut my left leg, again")
+    assert finding.reasons[0].startswith("“cut my left leg again” (pattern “{cut|burnt} my")
+
+
 def test_audience_visibility_and_several_signs_raise_severity():
     d = _detector("[low secrecy]\nour secret\n[low age]\nhow old are you\n", "grooming")
     assert found(d, "how old are you") == {"grooming": "low"}
@@ -70,6 +85,8 @@ def test_contact_details():
     ("[high]\nab*\n", "test.txt:2: a '*' pattern needs at least three letters"),
     ("[high]\nki*ll me\n", "test.txt:2: '*' only at the end"),
     ("# only comments\n", "test.txt: no patterns"),
+    ("[high]\ncut my ~9 arm\n", "test.txt:2: '~N' allows at most 6 words"),
+    ("[high]\ncut my ~ arm\n", "test.txt:2: '*' only at the end, '~N' only between words"),
 ])
 def test_malformed_lexicon_is_refused_with_its_line(text, problem):
     with pytest.raises(BadInput, match=problem.replace("*", r"\*").replace("[", r"\[")):

@@ -2,13 +2,17 @@
 benign look-alikes that raise a high or critical flag, in a young people's space (the
 strictest setting, where severities are raised).
 
-`labelled_messages.tsv` and `round2_messages.tsv` were used to write the lexicons; the held-out
-set was not, and its (lower) figures are printed and held to a looser bar."""
+`labelled_messages.tsv`, `round2_messages.tsv` and `round3_messages.tsv` were used to write the
+lexicons. `fresh_messages.tsv`, written by someone who has not seen the lexicons, was not: its
+figures are the honest estimate on new wording, printed and held to a looser bar (only once the
+file exists)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from steward.safeguarding.detectors import Detector
 from steward.safeguarding.lexicon import shipped_lexicons
@@ -16,8 +20,8 @@ from steward.safeguarding.policy import severity_rank
 from steward.safeguarding.signposting import default_helplines
 
 HERE = Path(__file__).parent
-TUNING = ("labelled_messages.tsv", "round2_messages.tsv")
-HELD_OUT = ("heldout_messages.tsv",)
+TUNING = ("labelled_messages.tsv", "round2_messages.tsv", "round3_messages.tsv")
+FRESH = ("fresh_messages.tsv",)
 
 
 def labelled(files=TUNING) -> list[tuple[set[str], str]]:
@@ -49,7 +53,7 @@ def evaluate(files=TUNING, audience: str = "young_people"):
 
 
 def _report(title, recall, totals, loud_benign, benign, quiet_flags) -> float:
-    share = len(loud_benign) / benign
+    share = len(loud_benign) / max(benign, 1)
     print(f"\n{title}: recall per category (young people's space):")
     for category in sorted(recall):
         print(f"  {category:<16} {recall[category]:.2f}  (n={totals[category]})")
@@ -59,14 +63,14 @@ def _report(title, recall, totals, loud_benign, benign, quiet_flags) -> float:
 
 
 def test_labelled_set_is_big_enough():
-    rows = labelled(TUNING + HELD_OUT)
+    rows = labelled(TUNING)
     assert len(rows) >= 300
     assert sum(1 for labels, _ in rows if not labels) >= 100
 
 
 def test_recall_and_benign_share():
     recall, totals, loud, benign, quiet = evaluate()
-    share = _report("labelled and round-2 sets", recall, totals, loud, benign, quiet)
+    share = _report("tuning sets (labelled, round 2, round 3)", recall, totals, loud, benign, quiet)
     assert recall["self_harm"] >= 0.9
     assert recall["contact_details"] >= 0.9
     for category in ("abuse", "grooming", "bullying", "radicalisation", "sexual_content"):
@@ -74,8 +78,10 @@ def test_recall_and_benign_share():
     assert share <= 0.05, loud
 
 
-def test_held_out_set():
-    recall, totals, loud, benign, quiet = evaluate(HELD_OUT)
-    share = _report("held-out set (never used for tuning)", recall, totals, loud, benign, quiet)
-    assert recall["contact_details"] >= 0.8
-    assert share <= 0.1, loud
+@pytest.mark.skipif(not (HERE / FRESH[0]).exists(), reason="the fresh set is not written yet")
+def test_fresh_held_out_set():
+    recall, totals, loud, benign, quiet = evaluate(FRESH)
+    share = _report("fresh held-out set (never used for tuning)", recall, totals, loud, benign,
+                    quiet)
+    assert recall.get("contact_details", 1.0) >= 0.8
+    assert share <= 0.05, loud
