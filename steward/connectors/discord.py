@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from steward.connectors.base import (
@@ -12,33 +13,29 @@ from steward.connectors.base import (
     MessageRecord,
     SpaceRecord,
 )
-from steward.connectors.files import (
-    check_file,
-    fingerprint_file,
-    from_iso,
-    json_items,
-    json_kvitems,
-)
+from steward.connectors.files import JsonStream, check_file, fingerprint_file, from_iso
 from steward.errors import BadInput
 
 _JOIN_TYPES = {"GuildMemberJoin", "RecipientAdd"}
 _MESSAGE_TYPES = {"Default", "Reply", "ThreadStarterMessage", "ApplicationCommand"}
 
 
-def _header(path: Path) -> tuple[dict, dict]:
-    guild = channel = None
+@contextmanager
+def _channel_export(path: Path) -> Iterator[tuple[dict, dict, JsonStream]]:
+    """The guild, the channel, and the stream standing at the start of the messages array."""
     with open(check_file(path), "rb") as f:
-        for key, value in json_kvitems(f, "", str(path)):
-            if key == "guild":
-                guild = value
-            elif key == "channel":
-                channel = value
-            if guild is not None and channel is not None or key == "messages":
-                break
-    if not isinstance(guild, dict) or not isinstance(channel, dict) or "id" not in channel:
-        raise BadInput(f"{path} does not look like a DiscordChatExporter JSON export "
-                       "(no guild and channel at the top)")
-    return guild, channel
+        stream = JsonStream(f, str(path))
+        top = {}
+        if stream.peek() == "{":
+            for key in stream.members():
+                if key == "messages":
+                    break
+                top[key] = stream.value()
+        guild, channel = top.get("guild"), top.get("channel")
+        if not isinstance(guild, dict) or not isinstance(channel, dict) or "id" not in channel:
+            raise BadInput(f"{path} does not look like a DiscordChatExporter JSON export "
+                           "(no guild and channel at the top)")
+        yield guild, channel, stream
 
 
 class DiscordExport:
@@ -53,52 +50,44 @@ class DiscordExport:
         "files here (one per channel).")
 
     def source_name(self, paths: Sequence[Path], options: ImportOptions) -> str:
-        guild, _ = _header(Path(paths[0]))
+        with _channel_export(Path(paths[0])) as (guild, _channel, _stream):
+            pass
         return f"Discord: {guild.get('name') or guild.get('id')}"
 
     def records(self, paths: Sequence[Path], options: ImportOptions,
                 skip: set[str]) -> Iterator:
         seen: set[str] = set()
         for path in map(Path, paths):
-            guild, channel = _header(path)
-            cid = str(channel["id"])
-            name = channel.get("name") or cid
-            yield SpaceRecord(cid, name, "channel", "closed")
-            unit = FileUnit(str(path), fingerprint_file(path))
-            yield unit
-            if unit.fingerprint in skip:
-                continue
-            with open(path, "rb") as f:
-                for m in json_items(f, "messages.item", str(path)):
-                    rec = _message(cid, m, path, seen)
-                    if rec is not None:
-                        yield from rec
+            with _channel_export(path) as (_guild, channel, stream):
+                cid = str(channel["id"])
+                yield SpaceRecord(cid, channel.get("name") or cid, "channel", "closed")
+                unit = FileUnit(str(path), fingerprint_file(path))
+                yield unit
+                if unit.fingerprint in skip:
+                    continue
+                for _ in stream.items():
+                    yield from _message(cid, stream.value(), path, seen)
 
 
-def _message(channel: str, m: dict, path: Path, seen: set[str]) -> list | None:
+def _message(channel: str, m: dict, path: Path, seen: set[str]) -> Iterator:
     if not isinstance(m, dict) or "id" not in m or "timestamp" not in m:
-        return None
+        return
     author = m.get("author") or {}
-    out: list = []
     aid = str(author["id"]) if author.get("id") else None
     if aid and aid not in seen:
         seen.add(aid)
-        out.append(AuthorRecord(aid, author.get("nickname") or author.get("name"),
-                                author.get("name"), is_bot=bool(author.get("isBot"))))
+        yield AuthorRecord(aid, author.get("nickname") or author.get("name"),
+                           author.get("name"), is_bot=bool(author.get("isBot")))
     try:
         at = from_iso(m["timestamp"])
         edited = from_iso(m["timestampEdited"]) if m.get("timestampEdited") else None
     except (TypeError, ValueError):
         raise BadInput(f"{path}: message {m.get('id')} has an unreadable time") from None
     kind = m.get("type") or "Default"
-    reference = m.get("reference") or {}
-    parent = reference.get("messageId") if kind == "Reply" else None
-    out.append(MessageRecord(
-        space=channel, platform_id=str(m["id"]), created_at=at, author=aid,
-        text=m.get("content"), parent=str(parent) if parent else None,
-        kind="join" if kind in _JOIN_TYPES else "message" if kind in _MESSAGE_TYPES else "system",
-        edited_at=edited,
-        reactions=sum(int(r.get("count") or 0) for r in m.get("reactions") or []),
-        attachments=len(m.get("attachments") or []),
-    ))
-    return out
+    parent = (m.get("reference") or {}).get("messageId") if kind == "Reply" else None
+    reactions = m.get("reactions")
+    yield MessageRecord(
+        channel, str(m["id"]), at, aid, m.get("content"), str(parent) if parent else None,
+        "join" if kind in _JOIN_TYPES else "message" if kind in _MESSAGE_TYPES else "system",
+        edited, False, sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
+        len(m.get("attachments") or ()))

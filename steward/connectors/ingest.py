@@ -172,7 +172,7 @@ class _Writer:
 
     def _lookup(self, platform_id: str) -> tuple[int, int] | None:
         found = self.cache.get(platform_id)
-        if found is None:
+        if found is None and self.had_messages:  # otherwise the cache holds every message
             row = self.db.execute(
                 "SELECT id, coalesce(thread_id, id) FROM messages WHERE source_id = ? "
                 "AND platform_id = ?", (self.source_id, platform_id)).fetchone()
@@ -202,31 +202,47 @@ class _Writer:
                     f"source_id = ? AND platform_id IN ({','.join('?' * len(chunk))})",
                     (self.source_id, *chunk)))
         rows = []
+        cache, spaces, identities = self.cache, self.spaces, self.identities
+        source_id, next_message = self.source_id, self.next_message
+        first, last = summary.first, summary.last
         for rec in batch:
-            known = existing.get(rec.platform_id) or self.cache.get(rec.platform_id)
+            platform_id = rec.platform_id
+            known = existing.get(platform_id) or cache.get(platform_id)
             if known is not None:
-                self._remember(rec.platform_id, known)
+                self._remember(platform_id, known)
                 summary.already_there += 1
                 continue
-            mid = self.next_message
-            self.next_message += 1
+            mid = next_message
+            next_message += 1
             parent_id, thread_id = None, mid
-            if rec.parent is not None and rec.parent != rec.platform_id:
+            if rec.parent is not None and rec.parent != platform_id:
                 parent = self._lookup(rec.parent)
                 if parent is not None:
                     parent_id, thread_id = parent
                     self.replies[thread_id] += 1
-            self._remember(rec.platform_id, (mid, thread_id))
-            space_id = self.space_id(rec.space, summary)
-            identity = self.identity_id(rec.author, summary)
-            rows.append((mid, self.source_id, space_id, identity, rec.platform_id[:200],
-                         thread_id, parent_id, rec.kind, _db_time(rec.created_at),
-                         _db_time(rec.edited_at), int(rec.deleted), rec.text, rec.reactions, 0,
-                         rec.attachments))
-            if summary.first is None or rec.created_at < summary.first:
-                summary.first = rec.created_at
-            if summary.last is None or rec.created_at > summary.last:
-                summary.last = rec.created_at
+            if len(cache) >= CACHE_LIMIT:
+                self._remember(platform_id, (mid, thread_id))
+            else:
+                cache[platform_id] = (mid, thread_id)
+            space_id = spaces.get(rec.space)
+            if space_id is None:
+                space_id = self.space_id(rec.space, summary)
+            author = rec.author
+            identity = None
+            if author is not None:
+                found = identities.get(author)
+                identity = found[0] if found is not None else self.identity_id(author, summary)
+            created, edited = rec.created_at, rec.edited_at
+            rows.append((mid, source_id, space_id, identity, platform_id[:200], thread_id,
+                         parent_id, rec.kind, created.isoformat(" ", "microseconds"),
+                         edited.isoformat(" ", "microseconds") if edited is not None else None,
+                         int(rec.deleted), rec.text, rec.reactions, 0, rec.attachments))
+            if first is None or created < first:
+                first = created
+            if last is None or created > last:
+                last = created
+        self.next_message = next_message
+        summary.first, summary.last = first, last
         self.flush_people()
         summary.messages += insert_rows(self.s, "messages", MESSAGE_COLUMNS, rows)
 

@@ -10,9 +10,11 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -39,6 +41,16 @@ from steward.normalise import normalise_email
 MAX_MESSAGE_BYTES = 64 << 20
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _PARSER = BytesParser()  # the compat32 policy: many times faster than policy.default
+# The fast path: a one-part plain-text message with unfolded ASCII headers is read directly;
+# anything else (MIME parts, encoded bodies, folded headers, CRLF) goes through the parser.
+_HEADER_LINE = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)")
+_PLAIN_TYPE = re.compile(r'\s*text/plain\s*(?:;\s*charset=(?:"([\w.:-]+)"|([\w.:-]+))\s*)?',
+                         re.I)
+_PLAIN_ENCODINGS = {"7bit", "8bit"}
+_DATE = re.compile(r"(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) "
+                   r"([+-])(\d{2})(\d{2})")
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                       "sep", "oct", "nov", "dec"), 1)}
 
 
 @contextmanager
@@ -93,6 +105,8 @@ def _header(value) -> str:
     """A header as text, with RFC 2047 encoded words (=?utf-8?q?…?=) decoded."""
     if value is None:
         return ""
+    if isinstance(value, str) and "=?" not in value:
+        return value  # what decoding would give: there is nothing to decode
     try:
         return str(make_header(decode_header(str(value))))
     except (LookupError, UnicodeDecodeError, ValueError):
@@ -128,6 +142,56 @@ def _body(msg) -> tuple[str, int]:
     return (plain or "").strip(), attachments
 
 
+def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
+    """Headers (first of each, by lower-case name) and body text of a simple plain-text
+    message, exactly as the full parser would give them; None for anything less simple."""
+    end = data.find(b"\n\n")
+    if end < 0:
+        return None
+    head = data[:end]
+    if not head.isascii() or b"\r" in head:
+        return None
+    headers: dict[str, str] = {}
+    for line in head.decode("ascii").split("\n"):
+        m = _HEADER_LINE.fullmatch(line)
+        if m is None:
+            return None  # folded or malformed: the parser knows the rules
+        headers.setdefault(m.group(1).lower(), m.group(2))
+    if "content-disposition" in headers or headers.get(
+            "content-transfer-encoding", "7bit").strip().lower() not in _PLAIN_ENCODINGS:
+        return None
+    kind = _PLAIN_TYPE.fullmatch(headers.get("content-type", "text/plain"))
+    if kind is None:
+        return None
+    body = data[end + 2:]
+    try:
+        text = body.decode((kind.group(1) or kind.group(2) or "utf-8").lower(), "replace")
+    except LookupError:
+        text = body.decode("latin-1")
+    return headers, text.strip()
+
+
+@lru_cache(maxsize=8192)
+def _sender(value: str) -> tuple[str, str] | None:
+    """The From header's (decoded name, address); senders repeat, so each is read once."""
+    senders = getaddresses([value])
+    if not senders or not senders[0][1]:
+        return None
+    name, address = senders[0]
+    return _header(name) or address, address
+
+
+def _date(value: str) -> datetime:
+    m = _DATE.fullmatch(value.strip())
+    month = _MONTHS.get(m.group(2).lower()) if m else None
+    if month is None:
+        return to_utc(parsedate_to_datetime(value))
+    offset = int(m.group(8)) * 60 + int(m.group(9))
+    at = datetime(int(m.group(3)), month, int(m.group(1)), int(m.group(4)), int(m.group(5)),
+                  int(m.group(6)))
+    return at - timedelta(minutes=offset) if m.group(7) == "+" else at + timedelta(minutes=offset)
+
+
 class MailingListArchive:
     kind = "mbox"
     platform = "mbox"
@@ -158,11 +222,19 @@ class MailingListArchive:
 
     def _message(self, data: bytes, line: int, label: str, default_space: str,
                  spaces: set[str], authors: set[str], options: ImportOptions) -> Iterator:
-        msg = _PARSER.parsebytes(data)
+        plain = _plain_message(data)
+        if plain is not None:
+            headers, body = plain
+            attachments = 0
+            get = headers.get
+        else:
+            msg = _PARSER.parsebytes(data)
+            body, attachments = _body(msg)
+            get = msg.get
         try:
-            list_id = _ids(msg.get("List-Id"))
-            senders = getaddresses([str(msg.get("From", ""))])
-            date = str(msg.get("Date") or "")
+            list_id = _ids(get("list-id"))
+            sender = _sender(str(get("from", "")))
+            date = str(get("date") or "")
         except (ValueError, IndexError, TypeError):
             raise BadInput(f"{label}, line {line}: a message header cannot be read") from None
         space = list_id[0] if list_id and not options.space_name else default_space
@@ -170,24 +242,20 @@ class MailingListArchive:
             spaces.add(space)
             yield SpaceRecord(space, space, "list", "closed")
         author = None
-        if senders and senders[0][1]:
-            name, address = senders[0]
+        if sender is not None:
+            name, address = sender
             author = normalise_email(address)
             if author not in authors:
                 authors.add(author)
-                yield AuthorRecord(author, _header(name) or address, email=address)
+                yield AuthorRecord(author, name, email=address)
         try:
-            at = to_utc(parsedate_to_datetime(date))
-        except (TypeError, ValueError, IndexError):
+            at = _date(date)
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise BadInput(f"{label}, line {line}: a message has no readable Date") from None
-        own = _ids(msg.get("Message-ID"))
+        own = _ids(get("message-id"))
         platform_id = own[0] if own else "sha1:" + hashlib.sha1(data).hexdigest()
-        parents = _ids(msg.get("In-Reply-To")) or _ids(msg.get("References"))[-1:]
-        subject = _header(msg.get("Subject")).strip()
-        body, attachments = _body(msg)
-        yield MessageRecord(
-            space=space, platform_id=platform_id, created_at=at, author=author,
-            text=f"{subject}\n\n{body}" if subject else body,
-            parent=parents[0] if parents else None,
-            attachments=attachments,
-        )
+        parents = _ids(get("in-reply-to")) or _ids(get("references"))[-1:]
+        subject = _header(get("subject")).strip()
+        yield MessageRecord(space, platform_id, at, author,
+                            f"{subject}\n\n{body}" if subject else body,
+                            parents[0] if parents else None, attachments=attachments)

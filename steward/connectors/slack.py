@@ -16,10 +16,10 @@ from steward.connectors.base import (
     SpaceRecord,
 )
 from steward.connectors.files import (
+    JsonStream,
     check_file,
     fingerprint_member,
     from_unix,
-    json_items,
     open_zip,
     small_json,
     zip_member,
@@ -104,15 +104,17 @@ class SlackExport:
                 if unit.fingerprint in skip:
                     continue
                 with zip_member(archive, names[name], unit.label) as f:
-                    for m in json_items(f, "item", unit.label):
-                        rec = _message(channel, m, unit.label)
+                    stream = JsonStream(f, unit.label)
+                    for _ in stream.items():
+                        rec = _message(channel, stream.value(), unit.label)
                         if rec is not None:
                             yield rec
             if "content_flags.json" in top:
                 label = f"{path}: content_flags.json"
                 with zip_member(archive, top["content_flags.json"], label) as f:
-                    for flag in json_items(f, "item", label):
-                        yield _report(flag, label)
+                    stream = JsonStream(f, label)
+                    for _ in stream.items():
+                        yield _report(stream.value(), label)
 
 
 def _author(u: dict) -> AuthorRecord:
@@ -136,24 +138,19 @@ def _message(channel: str, m: dict, label: str) -> MessageRecord | None:
         raise BadInput(f"{label}: a message has an unreadable time {m.get('ts')!r}") from None
     subtype = m.get("subtype")
     author = m.get("user") or m.get("bot_id")
-    kind = "join" if subtype in _JOIN_SUBTYPES else "system" if subtype in _SYSTEM_SUBTYPES \
-        else "message"
-    thread = m.get("thread_ts")
-    edited = m.get("edited") or {}
+    kind = "message" if subtype is None else "join" if subtype in _JOIN_SUBTYPES \
+        else "system" if subtype in _SYSTEM_SUBTYPES else "message"
+    ts, thread = m["ts"], m.get("thread_ts")
+    edited = m.get("edited")
+    reactions, files = m.get("reactions"), m.get("files")
     return MessageRecord(
-        space=channel,
-        platform_id=f"{channel}:{m['ts']}",
-        created_at=at,
-        author=str(author) if author else None,
-        text=m.get("text"),
-        parent=f"{channel}:{thread}" if thread and thread != m["ts"] else None,
-        kind=kind,
-        edited_at=from_unix(edited["ts"]) if edited.get("ts") else None,
-        deleted=subtype == "tombstone",
-        reactions=sum(int(r.get("count") or len(r.get("users") or [])) for r in
-                      m.get("reactions") or []),
-        attachments=len(m.get("files") or []),
-    )
+        channel, f"{channel}:{ts}", at, str(author) if author else None, m.get("text"),
+        f"{channel}:{thread}" if thread and thread != ts else None, kind,
+        from_unix(edited["ts"]) if edited and edited.get("ts") else None,
+        subtype == "tombstone",
+        sum(int(r.get("count") or len(r.get("users") or [])) for r in reactions)
+        if reactions else 0,
+        len(files) if files else 0)
 
 
 def _report(flag: dict, label: str) -> ReportRecord:

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import ijson
-from ijson.common import ObjectBuilder
-
 from steward.connectors.base import (
     AuthorRecord,
     FileUnit,
@@ -15,12 +12,16 @@ from steward.connectors.base import (
     MessageRecord,
     SpaceRecord,
 )
-from steward.connectors.files import check_file, fingerprint_file, from_unix, to_utc
+from steward.connectors.files import (
+    JsonStream,
+    check_file,
+    fingerprint_file,
+    from_unix,
+    to_utc,
+)
 from steward.errors import BadInput
 
-_BASES = ("", "chats.list.item.", "left_chats.list.item.")
-_MESSAGE_PREFIXES = {base + "messages.item": base for base in _BASES}
-_CHAT_FIELDS = {base + key: (base, key) for base in _BASES for key in ("name", "id", "type")}
+_CHAT_FIELDS = ("name", "id", "type")
 _JOIN_ACTIONS = {"invite_members", "join_group_by_link", "join_group_by_request"}
 _HTML_HINT = ("is a Telegram HTML export; export again from Telegram Desktop (Settings → Advanced "
               "→ Export Telegram data) with the format set to 'Machine-readable JSON', and "
@@ -42,15 +43,6 @@ def _check(path: Path) -> Path:
     return path
 
 
-def _events(f, label: str):
-    try:
-        yield from ijson.parse(f, use_float=True)
-    except ijson.JSONError as err:
-        raise BadInput(f"{label} is not valid JSON ({err})") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{label} is not UTF-8 JSON") from None
-
-
 class TelegramExport:
     kind = "telegram"
     platform = "telegram"
@@ -65,11 +57,14 @@ class TelegramExport:
     def source_name(self, paths: Sequence[Path], options: ImportOptions) -> str:
         path = _check(Path(paths[0]))
         with open(path, "rb") as f:
-            for prefix, event, value in _events(f, str(path)):
-                if prefix == "name" and event == "string":
-                    return f"Telegram: {value}"
-                if prefix in ("about", "personal_information", "chats", "messages"):
-                    break
+            stream = JsonStream(f, str(path))
+            if stream.peek() == "{":
+                for key in stream.members():
+                    if key in ("about", "personal_information", "chats", "messages"):
+                        break
+                    value = stream.value()
+                    if key == "name" and isinstance(value, str):
+                        return f"Telegram: {value}"
         return "Telegram: full export"
 
     def records(self, paths: Sequence[Path], options: ImportOptions,
@@ -84,35 +79,48 @@ class TelegramExport:
 
     def _read(self, path: Path, options: ImportOptions) -> Iterator:
         label = str(path)
-        chat: dict = {}
-        announced: str | None = None
-        authors: set[str] = set()
-        builder: ObjectBuilder | None = None
-        chats_seen = 0
+        seen = {"announced": None, "chats": 0, "fields": False}
         with open(path, "rb") as f:
-            for prefix, event, value in _events(f, label):
-                if builder is not None:
-                    if prefix in _MESSAGE_PREFIXES and event == "end_map":
-                        chat_id = str(chat.get("id", "chat"))
-                        if announced != chat_id:
-                            announced = chat_id
-                            chats_seen += 1
-                            yield SpaceRecord(chat_id, str(chat.get("name") or chat_id), "chat",
-                                              "closed")
-                        yield from _message(chat_id, builder.value, options, authors, label)
-                        builder = None
-                    else:
-                        builder.event(event, value)
-                    continue
-                if prefix in _MESSAGE_PREFIXES and event == "start_map":
-                    builder = ObjectBuilder()
-                    builder.event(event, value)
-                elif prefix in _CHAT_FIELDS and event in ("string", "number"):
-                    chat[_CHAT_FIELDS[prefix][1]] = value
-                elif event == "start_map" and prefix.rstrip(".") + "." in _BASES[1:]:
-                    chat = {}
-        if not chats_seen and not chat:
+            stream = JsonStream(f, label)
+            if stream.peek() == "{":
+                yield from _chat(stream, options, set(), seen, label, top=True)
+        if not seen["chats"] and not seen["fields"]:
             raise BadInput(f"{path} does not look like a Telegram export (no chat or messages)")
+
+
+def _chat(stream: JsonStream, options: ImportOptions, authors: set[str], seen: dict,
+          label: str, top: bool) -> Iterator:
+    """One chat object (the whole file for a single-chat export); at the top, also the full
+    export's `chats.list` and `left_chats.list`."""
+    chat: dict = {}
+    for key in stream.members():
+        if key == "messages" and stream.peek() == "[":
+            for _ in stream.items():
+                m = stream.value()
+                if not isinstance(m, dict):
+                    continue
+                chat_id = str(chat.get("id", "chat"))
+                if seen["announced"] != chat_id:
+                    seen["announced"] = chat_id
+                    seen["chats"] += 1
+                    yield SpaceRecord(chat_id, str(chat.get("name") or chat_id), "chat", "closed")
+                yield from _message(chat_id, m, options, authors, label)
+        elif top and key in ("chats", "left_chats") and stream.peek() == "{":
+            for inner in stream.members():
+                if inner != "list" or stream.peek() != "[":
+                    stream.value()
+                    continue
+                for _ in stream.items():
+                    if stream.peek() == "{":
+                        yield from _chat(stream, options, authors, seen, label, top=False)
+                    else:
+                        stream.value()
+        else:
+            value = stream.value()
+            if key in _CHAT_FIELDS and isinstance(value, str | int | float) \
+                    and not isinstance(value, bool):
+                chat[key] = value
+                seen["fields"] = True
 
 
 def _text(value) -> str:

@@ -1,0 +1,120 @@
+"""The fast readers give exactly what the general ones give: mbox messages read without the
+email parser, JSON walked with the C decoder, Unix times read with integer arithmetic."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from steward.connectors import files, mbox
+from steward.connectors.base import ImportOptions
+from steward.errors import BadInput
+
+MAILBOX = b"""From a Mon Nov 22 14:04:01 2021
+From: Zofia Johnson <zofia@example.net>
+Subject: Plain and simple
+Date: Mon, 22 Nov 2021 14:04:01 +0100
+Message-ID: <one@example.org>
+List-Id: Announcements <list-announce>
+Content-Type: text/plain; charset="utf-8"
+
+Caf\xc3\xa9 at ten.
+
+From b Mon Nov 22 15:00:00 2021
+From: =?utf-8?q?Jos=C3=A9?= <jose@example.net>
+Subject: =?iso-8859-1?q?Re=3A_caf=E9?=
+Date: 22 Nov 2021 15:00:00 -0500
+Message-ID: <two@example.org>
+In-Reply-To: <one@example.org>
+Content-Type: text/plain; charset=iso-8859-1
+
+Ol\xe1, see you there
+
+From c Mon Nov 22 16:00:00 2021
+From: "Smith, Sam" <sam@example.net>
+Subject: A folded
+ subject
+Date: Tue, 23 Nov 2021 09:00:00 +0000
+References: <one@example.org>
+ <two@example.org>
+Content-Type: multipart/mixed; boundary="XX"
+
+--XX
+Content-Type: text/plain
+
+Body in a part
+--XX
+Content-Type: application/pdf
+Content-Disposition: attachment; filename="a.pdf"
+
+JVBERi0=
+--XX--
+
+From d Mon Nov 22 17:00:00 2021
+From: sam@example.net
+Subject: Quoted
+Date: Wed, 24 Nov 2021 10:00:00 GMT
+Message-ID: <four@example.org>
+Content-Transfer-Encoding: quoted-printable
+
+Soft=
+ break =C3=A9
+
+From e Mon Nov 22 18:00:00 2021
+From: Odd <odd@example.net>
+Date: Thu, 25 Nov 2021 10:00:00 +0000
+Content-Type: text/plain; charset="no-such-charset"
+
+\xe9t\xe9
+"""
+
+
+def _records(data: bytes, monkeypatch, fast: bool) -> list:
+    if not fast:
+        monkeypatch.setattr(mbox, "_plain_message", lambda data: None)
+    out = []
+    for line, message in mbox._split(io.BytesIO(data), "test.mbox"):
+        out.extend(mbox.MailingListArchive()._message(message, line, "test.mbox", "list",
+                                                      set(), set(), ImportOptions()))
+    return out
+
+
+def test_mbox_fast_path_gives_what_the_email_parser_gives(monkeypatch, exports):
+    for data in (MAILBOX, (exports / "announce.mbox").read_bytes()):
+        fast = _records(data, monkeypatch, fast=True)
+        with monkeypatch.context() as m:
+            slow = _records(data, m, fast=False)
+        assert fast == slow and len(fast) > 4
+    assert sum(mbox._plain_message(m) is not None for _, m in
+               mbox._split(io.BytesIO(MAILBOX), "t")) == 3  # the others need the parser
+
+
+def test_unix_times_read_exactly():
+    for text in ("1637589841.000200", "1637589841", "1637589841.5", "0.000001"):
+        assert files.from_unix(text) == \
+            datetime.fromtimestamp(float(text), UTC).replace(tzinfo=None)
+    assert files.from_unix(1637589841) == datetime(2021, 11, 22, 14, 4, 1)
+    assert files.from_unix("1637589841.1234567") == datetime(2021, 11, 22, 14, 4, 1, 123457)
+    assert files.from_iso("2021-11-22T14:04:01.5+01:00") == datetime(2021, 11, 22, 13, 4, 1,
+                                                                      500000)
+
+
+def test_json_stream_walks_across_chunks_and_refuses_bad_json(monkeypatch):
+    monkeypatch.setattr(files.JsonStream, "CHUNK", 7)  # every value crosses a chunk edge
+    doc = '\ufeff{"a": 12345678, "list": [{"x": "caf\u00e9"}, 1.5, [], true] , "z": null}'
+    stream = files.JsonStream(io.BytesIO(doc.encode("utf-8")), "doc.json")
+    seen = {}
+    for key in stream.members():
+        if key == "list":
+            seen[key] = [stream.value() for _ in stream.items()]
+        else:
+            seen[key] = stream.value()
+    assert seen == {"a": 12345678, "list": [{"x": "caf\u00e9"}, 1.5, [], True], "z": None}
+    for bad, problem in (('[{"a": 1}, {"b": }]', "not valid JSON"), ('[1 2]', "not valid JSON"),
+                         (b'["\xff"]', "not UTF-8")):
+        raw = bad if isinstance(bad, bytes) else bad.encode()
+        stream = files.JsonStream(io.BytesIO(raw), "bad.json")
+        with pytest.raises(BadInput, match=problem):
+            [stream.value() for _ in stream.items()]
