@@ -60,6 +60,11 @@ def format_ago(value: datetime | None, now: datetime | None = None) -> str:
     return f"{days // 30} months ago"
 
 
+def format_day(value: date | datetime | None) -> str:
+    """'10 Nov 2026': a date as people write it."""
+    return f"{value.day} {value:%b %Y}" if value is not None else ""
+
+
 def list_source(rows: list[tuple], columns: list[Column]) -> tuple[Fetch, Count]:
     """`fetch`/`count` over a short list already in memory (tens of rows, e.g. spaces);
     big tables page and sort in SQL instead."""
@@ -85,6 +90,7 @@ class Column:
     format: Callable[[Any], str] | None = None
     sortable: bool = True
     tooltip: str = ""
+    hint: Callable[[Any], str] | None = None  # the cell's tooltip, from its value
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -164,8 +170,11 @@ class PagedTableModel(QAbstractTableModel):
         column = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (column.format or format_value)(value)
-        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str) and len(value) > 60:
-            return value[:2000]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column.hint is not None:
+                return column.hint(value) or None
+            if isinstance(value, str) and len(value) > 60:
+                return value[:2000]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column.align is not None:
                 return int(column.align)

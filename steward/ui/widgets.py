@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -73,8 +74,18 @@ class EmptyState(QFrame):
         self.next_step = QLabel(next_step)
         self.next_step.setWordWrap(True)
         self.next_step.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.next_step.setMinimumWidth(380)
         layout.addWidget(self.headline)
         layout.addWidget(self.next_step)
+
+    def set_text(self, headline: str, next_step: str) -> None:
+        self.headline.setText(headline)
+        self.next_step.setText(next_step)
+
+    def add_action(self, button: QWidget) -> QWidget:
+        """A button under the text for the next step (e.g. "Open Sources")."""
+        self.layout().addWidget(button, 0, Qt.AlignmentFlag.AlignCenter)
+        return button
 
 
 def table_view(model: QAbstractItemModel, name: str, parent: QWidget | None = None) -> QTableView:
@@ -95,6 +106,30 @@ def table_view(model: QAbstractItemModel, name: str, parent: QWidget | None = No
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setSortIndicatorShown(True)
     return view
+
+
+def fit_columns(view: QTableView, stretch: int, widths: dict[int, int] | None = None) -> None:
+    """Lay out a table's columns: column `stretch` takes the spare width, columns in `widths`
+    start that many pixels wide (and can be dragged), every other column fits its contents."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    widths = widths or {}
+    for column in range(view.model().columnCount()):
+        if column == stretch:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        elif column in widths:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, widths[column])
+        else:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+
+
+def share_width(split: QSplitter, first: float) -> None:
+    """Give a two-pane splitter's first pane (the list) `first` of the width."""
+    split.setChildrenCollapsible(False)
+    split.setSizes([round(1000 * first), round(1000 * (1 - first))])
+    split.setStretchFactor(0, round(100 * first))
+    split.setStretchFactor(1, round(100 * (1 - first)))
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from steward.jobs import run_to_end
 from steward.moderation import queue, rules, scan
 from steward.store.models import AuditEvent, Decision, Flag, QueueItem
+from steward.ui.pages.moderation import KIND_AT
 from tests.ui.conftest import wait_for_workers
 
 
@@ -129,7 +130,7 @@ def test_escalation_hands_over_and_the_item_disappears(page, qtbot, demo_ws):
 
 
 def test_distressing_text_is_blurred_until_read(page, qtbot, demo_ws):
-    from steward.ui.pages.moderation import BLURRED
+    from steward.ui.pages.moderation import BLURRED, MESSAGE_AT
 
     sensitive = [r for r in range(page.model.rowCount()) if page.model.row_values(r)[-1]]
     if not sensitive:  # make one: a message the safeguarding leads already hold
@@ -141,7 +142,8 @@ def test_distressing_text_is_blurred_until_read(page, qtbot, demo_ws):
         wait_for_workers(qtbot)
         sensitive = [r for r in range(page.model.rowCount()) if page.model.row_values(r)[-1]]
     row = sensitive[0]
-    assert page.model.row_values(row)[6] == BLURRED
+    assert page.model.row_values(row)[MESSAGE_AT] == BLURRED
+    assert page.model.data(page.model.index(row, MESSAGE_AT)) == BLURRED  # not the words
     page._move_to(row)
     wait_for_workers(qtbot)
     assert page.read_button.isVisible()
@@ -155,13 +157,13 @@ def test_filters_and_the_welcome_list(page, qtbot, demo_ws):
     page.kind_choice.setCurrentIndex(page.kind_choice.findData("membership"))
     wait_for_workers(qtbot)
     assert page.model.total == 4
-    assert {page.model.row_values(r)[2] for r in range(4)} == {"membership"}
+    assert {page.model.row_values(r)[KIND_AT] for r in range(4)} == {"membership"}
     page.kind_choice.setCurrentIndex(0)
     scan.queue_newcomers_to_welcome(demo_ws)
     page.list_choice.setCurrentIndex(1)
     wait_for_workers(qtbot)
     assert page.model.total >= 3
-    assert {page.model.row_values(r)[2] for r in range(page.model.rowCount())} == {"welcome"}
+    assert {page.model.row_values(r)[KIND_AT] for r in range(page.model.rowCount())} == {"welcome"}
 
 
 def test_notes_and_claim(page, qtbot, demo_ws):
@@ -207,3 +209,41 @@ def test_overview_tile_counts_open_items(demo_ws):
     tile = TILES["moderation.open"].compute(demo_ws)
     assert int(tile.value.replace(",", "")) == queue.count_items(demo_ws)
     assert tile.tone == "warn"
+
+
+def test_the_list_reads_at_a_glance_and_an_empty_list_says_what_next(page, qtbot):
+    from steward.ui.pages.moderation import COLUMNS, MESSAGE_AT
+
+    titles = [c.title for c in COLUMNS]
+    assert titles[MESSAGE_AT] == "Message" and "From" in titles and "Why" in titles
+    first = page.model.row_values(0)
+    assert page.model.data(page.model.index(0, 0)) in {"Urgent", "High", "Medium", "Low"}
+    assert page.model.data(page.model.index(0, 1)) == first[1][0]  # the item's label
+    assert page.stack.currentWidget() is not page.empty
+
+    page.status_choice.setCurrentIndex(page.status_choice.findData("removed"))
+    wait_for_workers(qtbot)
+    assert page.model.total == 0 and page.stack.currentWidget() is page.empty
+    assert page.empty.headline.text() == "No removed items"
+    page.status_choice.setCurrentIndex(page.status_choice.findData("open"))
+    page.assignee_choice.setCurrentIndex(page.assignee_choice.findData("mine"))
+    wait_for_workers(qtbot)
+    assert page.model.total == 0
+    assert "matches these choices" in page.empty.headline.text()
+
+
+def test_an_empty_queue_says_to_scan_after_an_import(workspace, qtbot):
+    from steward.ui import workers
+    from steward.ui.main_window import MainWindow
+
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_page("moderation")
+    wait_for_workers(qtbot)
+    page = window.page("moderation")
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.headline.text() == "Nothing waiting"
+    assert "press Scan now" in page.empty.next_step.text()
+    window.shutdown()
+    workers.wait_for_all(20_000)

@@ -14,12 +14,14 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -35,33 +37,47 @@ from steward.ui.registry import (
     register_page,
     register_tile,
 )
-from steward.ui.table_model import Column, PagedTableModel
-from steward.ui.widgets import PageHeader, platform_title, result_label, show_result, table_view
+from steward.ui.table_model import Column, PagedTableModel, format_ago, format_day
+from steward.ui.widgets import (
+    EmptyState,
+    PageHeader,
+    fit_columns,
+    platform_title,
+    result_label,
+    share_width,
+    show_result,
+    table_view,
+)
 
-BLURRED = "▒▒▒▒▒▒ distressing text hidden — press V to read"
+BLURRED = "Hidden: may be distressing — press V to read"
 ACTION_WORDS = {"approve": "Approve", "remove": "Remove", "escalate": "Escalate to the "
                 "safeguarding leads", "snooze": "Snooze for a day"}
 KEYS = {Qt.Key.Key_A: "approve", Qt.Key.Key_R: "remove", Qt.Key.Key_E: "escalate",
         Qt.Key.Key_S: "snooze"}
+PRIORITY_WORDS = {4: "Urgent", 3: "High", 2: "Medium", 1: "Low"}
 COLUMNS = [
-    Column("priority", "Priority"),
-    Column("score", "Score", format=lambda v: f"{v:.2f}"),
-    Column("kind", "Kind"),
-    Column("platform", "Platform", sortable=False),
-    Column("space", "Space", sortable=False),
-    Column("author", "Author", sortable=False),
+    Column("priority", "Priority", format=lambda p: PRIORITY_WORDS.get(p, str(p)),
+           align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+    Column("label", "Why", format=lambda why: why[0], hint=lambda why: "\n".join(why[1])),
     Column("message", "Message", sortable=False),
-    Column("label", "Why"),
-    Column("assignee", "Assigned to"),
+    Column("author", "From", sortable=False),
+    Column("created", "Queued", format=lambda at: format_ago(at),
+           hint=lambda at: f"{format_day(at)} {at:%H:%M}"),
+    Column("assignee", "Claimed by"),
 ]
-ID_AT = len(COLUMNS)  # the row tuple carries the item id (and whether it is sensitive) after it
+MESSAGE_AT = 2
+# after the columns, each row tuple carries the item's kind, id and whether it is sensitive
+KIND_AT, ID_AT, SENSITIVE_AT = len(COLUMNS), len(COLUMNS) + 1, len(COLUMNS) + 2
+NOTHING_CHOSEN = ("<p style='color:gray'>Choose an item in the list to see the whole thread, "
+                  "who posted it and why it is here.</p>")
 
 
 def _rows(items: list[queue.QueueRow], revealed: set[int]) -> list[tuple]:
     return [
-        (r.priority, r.score, r.kind, platform_title(r.platform), r.space, r.author,
+        (r.priority, (r.label, r.reasons),
          BLURRED if r.sensitive and r.id not in revealed else r.excerpt,
-         "; ".join(r.reasons) or r.label, r.assignee or "", r.id, r.sensitive)
+         f"{r.author} in {r.space} ({platform_title(r.platform)})" if r.space else r.author,
+         r.created_at, r.assignee or "", r.kind, r.id, r.sensitive)
         for r in items
     ]
 
@@ -248,8 +264,9 @@ class ModerationPage(QWidget):
                                                 ("Membership requests", "membership")])
         self.status_choice = self._combo("Status", [(s.capitalize(), s) for s in
                                                     queue.STATUSES])
-        self.assignee_choice = self._combo("Assigned", [("Anyone", None), ("Mine", "mine"),
-                                                        ("Unassigned", "")])
+        self.assignee_choice = self._combo("Claimed by", [("Claimed or not", None),
+                                                          ("Claimed by me", "mine"),
+                                                          ("Not claimed", "")])
         self.platform_choice = self._combo("Platform", [("Every platform", None)])
         self.space_choice = self._combo("Space", [("Every space", None)])
         for combo in (self.list_choice, self.kind_choice, self.status_choice,
@@ -265,6 +282,7 @@ class ModerationPage(QWidget):
         self.model = PagedTableModel(COLUMNS, self._fetch, self._count)
         self.table = table_view(self.model, "Moderation queue")
         self.table.setSelectionMode(self.table.SelectionMode.MultiSelection)
+        fit_columns(self.table, stretch=MESSAGE_AT, widths={1: 125, 3: 145})
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         split.addWidget(self.table)
@@ -273,25 +291,27 @@ class ModerationPage(QWidget):
         side_layout.setContentsMargins(8, 0, 0, 0)
         self.detail_view = QTextBrowser()
         self.detail_view.setAccessibleName("Item detail")
+        self.detail_view.setHtml(NOTHING_CHOSEN)
         side_layout.addWidget(self.detail_view, 1)
         self.read_button = QPushButton("Read the hidden text (V)")
         self.read_button.clicked.connect(self.reveal)
         self.read_button.hide()
         side_layout.addWidget(self.read_button)
-        actions = QHBoxLayout()
+        actions = QGridLayout()
         self.buttons = {}
-        for action, key in (("approve", "A"), ("remove", "R"), ("escalate", "E"),
-                            ("snooze", "S")):
+        for n, (action, key) in enumerate((("approve", "A"), ("remove", "R"),
+                                           ("escalate", "E"), ("snooze", "S"))):
             button = QPushButton(f"{action.capitalize()} ({key})")
             button.clicked.connect(lambda _=False, a=action: self.ask_reason(a))
-            actions.addWidget(button)
+            actions.addWidget(button, n // 3, n % 3)
             self.buttons[action] = button
         self.undo_button = QPushButton("Undo (U)")
         self.undo_button.clicked.connect(self.undo)
-        actions.addWidget(self.undo_button)
+        actions.addWidget(self.undo_button, 1, 1)
         self.claim_button = QPushButton("Claim")
+        self.claim_button.setToolTip("Take these items on, so others know you are on them")
         self.claim_button.clicked.connect(self.claim)
-        actions.addWidget(self.claim_button)
+        actions.addWidget(self.claim_button, 1, 2)
         side_layout.addLayout(actions)
         notes = QHBoxLayout()
         self.note_edit = QLineEdit()
@@ -306,9 +326,12 @@ class ModerationPage(QWidget):
         notes.addWidget(self.note_person_button)
         side_layout.addLayout(notes)
         split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        layout.addWidget(split, 1)
+        share_width(split, 0.66)
+        self.empty = EmptyState("", "")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(split)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
         self.reason_bar = ReasonBar(self)
         layout.addWidget(self.reason_bar)
         self.result = result_label()
@@ -359,7 +382,26 @@ class ModerationPage(QWidget):
         return queue.count_items(self.ctx.ws, self.filters)
 
     def _update_count(self, total: int) -> None:
-        self.count_label.setText(f"{total:,} items")
+        self.count_label.setText(f"{total:,} item{'s' if total != 1 else ''}")
+        self.stack.setCurrentIndex(0 if total else 1)
+        if not total:
+            self.empty.set_text(*self.empty_text())
+
+    def empty_text(self) -> tuple[str, str]:
+        """What the empty list says: nothing waiting at all, or nothing under these filters."""
+        f = self.filters
+        if f.kind == "welcome" and f.status == "open":
+            return ("No newcomers waiting for a welcome",
+                    "Steward lists people whose first post has had no reply; press Scan now "
+                    "after an import to check again.")
+        if f.status not in ("open", "all"):
+            return (f"No {f.status} items", "Choose Open to see what is waiting.")
+        if (f.kind, f.platform, f.space_id, f.assignee) != (None, None, None, None):
+            return ("Nothing waiting that matches these choices",
+                    "Choose Every kind, Claimed or not, Every platform and Every space to "
+                    "see the whole queue.")
+        return ("Nothing waiting", "Steward scans new messages after every import; press "
+                "Scan now to check again.")
 
     def reload(self, keep_row: int = 0) -> None:
         self.model.reload()
@@ -380,7 +422,7 @@ class ModerationPage(QWidget):
         self.table.clearSelection()
         if row < 0 or self.model.rowCount() == 0:
             self.detail = None
-            self.detail_view.setHtml("<p>Nothing waiting here.</p>")
+            self.detail_view.setHtml(NOTHING_CHOSEN)
             self.read_button.hide()
             return
         self._move_to(row)
@@ -459,8 +501,7 @@ class ModerationPage(QWidget):
     def _detail_html(self, d: queue.ItemDetail) -> str:
         hidden = d.row.sensitive and d.row.id not in self.revealed
         out = [f"<h3>{escape(d.row.label)}</h3>",
-               f"<p>{escape(platform_title(d.row.platform))} · {escape(d.row.space)} · "
-               f"priority {d.row.priority} · score {d.row.score:.2f}</p>",
+               f"<p>{escape(self._summary(d.row))}</p>",
                "<h4>Why it is here</h4><ul>"]
         out += [f"<li>{escape(r)}</li>" for r in d.row.reasons]
         out.append("</ul>")
@@ -470,9 +511,9 @@ class ModerationPage(QWidget):
             out.append("<h4>The thread</h4>")
             for m in d.thread:
                 text = BLURRED if hidden and m.is_item else escape(m.text)
-                style = " style='background:#fff3c4'" if m.is_item else ""
-                out.append(f"<p{style}><b>{escape(m.author)}</b> {m.at:%Y-%m-%d %H:%M}<br>"
-                           f"{text}</p>")
+                style = " style='background:#fff3c4; color:#000'" if m.is_item else ""
+                out.append(f"<p{style}><b>{escape(m.author)}</b> {format_day(m.at)} "
+                           f"{m.at:%H:%M}<br>{text}</p>")
         if d.author:
             a = d.author
             out.append(f"<h4>{escape(a.name)} across platforms</h4><ul>")
@@ -493,6 +534,18 @@ class ModerationPage(QWidget):
         if d.outbox:
             out.append("<p><i>On the platform:</i> " + escape("; ".join(d.outbox)) + "</p>")
         return "".join(out)
+
+    @staticmethod
+    def _summary(r: queue.QueueRow) -> str:
+        """Where, who, how urgent: one line under the item's title."""
+        parts = [platform_title(r.platform), r.space, r.author,
+                 f"{PRIORITY_WORDS.get(r.priority, r.priority)} priority"]
+        if r.kind == "welcome":
+            parts.append(f"waiting {r.score:.0f} days")
+        elif r.score:
+            parts.append(f"score {r.score:.2f}")
+        parts.append(f"queued {format_day(r.created_at)} {r.created_at:%H:%M}")
+        return " · ".join(p for p in parts if p)
 
     def reveal(self) -> None:
         """Show the current item's hidden (distressing) text: the moderator chose to read it."""
