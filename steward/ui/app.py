@@ -59,7 +59,8 @@ def apply_look(app: QApplication) -> None:
 def demo_job(path: Path, members: int = DEMO_MEMBERS, messages: int = DEMO_MESSAGES,
              seed: int = 7) -> Callable[[CancelToken], Job[Path]]:
     """A job that creates a fresh demo workspace at `path` (every profile's passphrase is
-    `steward-demo`); a cancelled or failed run removes the half-made folder."""
+    `steward-demo`) and scans it as an import would be; a cancelled or failed run removes the
+    half-made folder."""
 
     from steward import demo  # only when a demo is asked for: it is not needed to start
 
@@ -73,6 +74,9 @@ def demo_job(path: Path, members: int = DEMO_MEMBERS, messages: int = DEMO_MESSA
                 ws.add_profile(name, role, demo.DEMO_PASSPHRASE)
             yield from demo.generate(ws, members=members, messages=messages, seed=seed,
                                      token=token)
+            scan = _scan_job()
+            if scan is not None:  # as after any import: the queue and flags are filled in
+                yield from scan(ws, token)
         except BaseException:
             ws.lock()
             shutil.rmtree(path, ignore_errors=True)
@@ -81,6 +85,15 @@ def demo_job(path: Path, members: int = DEMO_MEMBERS, messages: int = DEMO_MESSA
         return path
 
     return job
+
+
+def _scan_job():
+    """The moderation and safeguarding scan, when this build has it."""
+    try:
+        from steward.moderation.scan import scan_job
+    except ModuleNotFoundError:
+        return None
+    return scan_job
 
 
 class StewardApp(QObject):

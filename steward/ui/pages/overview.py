@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -165,7 +166,10 @@ class OverviewPage(QWidget):
         rows = [(s.name, s.source, platform_title(s.platform), s.messages, s.last_activity)
                 for s in ordered]
         self.spaces.set_source(*list_source(rows, SPACE_COLUMNS))
-        self.space_table.resizeColumnsToContents()
+        header = self.space_table.horizontalHeader()
+        for column in range(len(SPACE_COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 0
+                                        else QHeaderView.ResizeMode.ResizeToContents)
 
 
 def _compute(spec: TileSpec, ws) -> TileData | str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from steward import overview
 from steward.ui.registry import AppContext, PageSpec, register_page
@@ -94,7 +94,10 @@ class SourcesPage(QWidget):
         messages = sum(s.messages for s in spaces)
         self.summary.setText(f"{sources} sources · {len(spaces)} spaces · {messages:,} messages"
                              if rows else "")
-        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 2
+                                        else QHeaderView.ResizeMode.ResizeToContents)
 
 
 register_page(PageSpec("sources", "Sources", SourcesPage, order=90))
