@@ -279,15 +279,20 @@ def _mojibake(value):
 
 
 def write_facebook(db, folder: Path) -> Path:
-    """The first staff member's forum activity, as their Facebook download for groups."""
+    """The forum's most active member's posts and comments, as their Facebook download for
+    groups (one member's activity: a realistic share of a community's messages)."""
     sid, _name = _sources(db)["discourse"]
     people = _identities(db, sid)
-    staff = min((iid for iid, row in people.items() if row[7] == 1), default=None)
+    top = db.execute("SELECT m.identity_id FROM messages m JOIN identities i ON i.id = "
+                     "m.identity_id WHERE m.source_id = ? AND i.is_bot = 0 GROUP BY "
+                     "m.identity_id ORDER BY count(*) DESC, m.identity_id LIMIT 1",
+                     (sid,)).fetchone()
+    owner_id = top[0] if top else None
     spaces = {s[0]: s[2] for s in _spaces(db, sid)}
-    owner = people[staff][2] if staff else "Account owner"
+    owner = people[owner_id][2] if owner_id else "Account owner"
     posts, comments = [], []
     for _mid, space_id, _sp, ident, created, _thread, parent, text, _r, files in _messages(db, sid):
-        if ident != staff:
+        if ident != owner_id:
             continue
         stamp = int(_t(created).replace(tzinfo=UTC).timestamp())
         group = spaces[space_id]

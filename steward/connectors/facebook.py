@@ -42,6 +42,8 @@ _MEMBER_OF = re.compile(r"(?:became a member of|joined) (?P<group>.+?)\.?$")
 
 def fix_mojibake(text: str) -> str:
     """Facebook's escaped Latin-1 back to the UTF-8 it was."""
+    if text.isascii():
+        return text
     try:
         return text.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):

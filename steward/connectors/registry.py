@@ -9,7 +9,7 @@ that fails to load is logged and left out; it never stops Steward.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -19,15 +19,24 @@ GROUP = "steward.connectors"
 log = logging.getLogger(__name__)
 
 
+def _load(ep) -> Any | None:
+    try:
+        return ep.load()
+    except Exception as exc:  # a broken plugin must not break the app
+        log.warning("connector %s could not be loaded: %s", ep.name, type(exc).__name__)
+        return None
+
+
 @lru_cache(maxsize=1)
 def _classes() -> dict[str, Any]:
-    found = {}
-    for ep in entry_points(group=GROUP):
-        try:
-            found[ep.name] = ep.load()
-        except Exception as exc:  # a broken plugin must not break the app
-            log.warning("connector %s could not be loaded: %s", ep.name, type(exc).__name__)
-    return found
+    found = {ep.name: _load(ep) for ep in entry_points(group=GROUP)}
+    return {name: cls for name, cls in found.items() if cls is not None}
+
+
+@cache
+def _class(name: str) -> Any | None:
+    """One connector's class, loading only its own module (the others may be slow to import)."""
+    return next((_load(ep) for ep in entry_points(group=GROUP) if ep.name == name), None)
 
 
 def names() -> list[str]:
@@ -47,14 +56,14 @@ def live_platforms() -> list[str]:
 
 def importer(kind: str):
     """The file importer for `kind`; a clear error naming the known kinds otherwise."""
-    cls = _classes().get(kind)
+    cls = _class(kind)
     if cls is None or not hasattr(cls, "records"):
         raise BadInput(f"unknown import kind {kind!r}: choose one of {', '.join(import_kinds())}")
     return cls()
 
 
 def live_source(platform: str):
-    cls = _classes().get(platform)
+    cls = _class(platform)
     if cls is None or not hasattr(cls, "sync"):
         raise BadInput(f"no live connector for {platform!r}: choose one of "
                        f"{', '.join(live_platforms())}")

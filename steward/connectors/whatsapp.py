@@ -35,8 +35,8 @@ from steward.connectors.files import (
 )
 from steward.errors import BadInput
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202c\ufeff"), None)
-_SPACES = {0x202F: " ", 0x00A0: " ", 0x2009: " "}
+_CLEAN = {**dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202c\ufeff"), None),
+          0x202F: " ", 0x00A0: " ", 0x2009: " "}
 _HEADER = re.compile(
     r"^\[?(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4}),? (\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?"
     r"(?: ?([AaPp])\.? ?[Mm]\.?)?\]?(?: [-\u2013]| ?:)? (.*)$"
@@ -69,7 +69,7 @@ def _open_text(path: Path, fingerprint: bool = True) -> Iterator[tuple[IO[bytes]
 
 def _clean(line: str) -> str:
     """The line without direction marks, and with odd spaces made plain."""
-    return line.translate(_SPACES).translate(_INVISIBLE)
+    return line if line.isascii() else line.translate(_CLEAN)
 
 
 def _fields(path: Path) -> Iterator[tuple[int, int, int, str]]:
@@ -197,18 +197,19 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
 
 
 def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
-    a, b, c = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    a, b, c, hour, minute, second, meridiem = m.group(1, 2, 3, 4, 5, 6, 7)
+    a, b, c, hour = int(a), int(b), int(c), int(hour)
     year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
     if year < 100:
         year += 2000
-    hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
-    meridiem = (m.group(7) or "").lower()
-    if meridiem == "p" and hour < 12:
-        hour += 12
-    elif meridiem == "a" and hour == 12:
-        hour = 0
+    if meridiem:
+        meridiem = meridiem.lower()
+        if meridiem == "p" and hour < 12:
+            hour += 12
+        elif meridiem == "a" and hour == 12:
+            hour = 0
     try:
-        return datetime(year, month, day, hour, minute, second)
+        return datetime(year, month, day, hour, int(minute), int(second or 0))
     except ValueError:
         raise BadInput(f"{label}, line {number}: {m.group(0)[:30]!r} is not a real date and "
                        "time") from None
