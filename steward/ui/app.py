@@ -11,12 +11,13 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -230,8 +231,18 @@ def run(args) -> int:
     app = qt_app()
     steward = StewardApp(workspace_path(args), getattr(args, "profile", None))
     app.aboutToQuit.connect(steward.shutdown)
+    _quit_on_signals(app)
     steward.start(demo_mode=bool(getattr(args, "demo", False)))
     return app.exec()
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or a terminate signal quits cleanly (keys dropped, a demo's folder removed)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    wake = QTimer(app)  # Python handles signals only when it runs: look in now and then
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
 
 
 def offscreen_unless_displayed() -> None:
