@@ -138,3 +138,35 @@ def test_lapsed_tile_counts_quiet_members(demo_ws):
 
     tile = lapsed_tile(demo_ws)
     assert tile.value == f"{len(lapsed_members(demo_ws)):,}" and tile.tone in ("warn", "good")
+
+
+def test_first_person_is_chosen_and_a_search_with_no_match_says_so(page, qtbot):
+    assert page.table.currentIndex().row() == 0
+    wait_for_workers(qtbot)
+    assert page.panel.person_id == page.model.row_values(0)[-1]
+    assert "-" not in page.model.data(page.model.index(0, 3))  # "5 weeks ago", not a timestamp
+    page.search.setText("zzzz nobody by this name")
+    page.apply_filters()
+    assert page.model.total == 0 and page.stack.currentWidget() is page.empty
+    assert page.empty.headline.text() == "Nobody matches"
+    assert not page.sources_button.isVisibleTo(page)
+
+
+def test_no_people_yet_points_to_sources(workspace, qtbot):
+    from steward.ui import workers
+    from steward.ui.main_window import MainWindow
+
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_page("members")
+    wait_for_workers(qtbot)
+    page = window.page("members")
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.headline.text() == "No people yet"
+    assert "Import your first export from Sources" in page.empty.next_step.text()
+    page.sources_button.click()
+    wait_for_workers(qtbot)
+    assert window.current_page_key() == "sources"
+    window.shutdown()
+    workers.wait_for_all(20_000)

@@ -8,11 +8,13 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from sqlalchemy import func, select
 
 from steward.jobs import run_to_end
 from steward.safeguarding import flags, retention
 from steward.safeguarding.scan import scan_job
 from steward.store import audit
+from steward.store.models import AuditEvent
 from steward.ui.main_window import MainWindow
 from steward.workspace import Workspace
 from tests.conftest import PASSPHRASE
@@ -176,3 +178,36 @@ def test_quick_hide_works_on_this_page(page, main_window, qtbot, demo_ws):
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert main_window.is_locked and demo_ws.is_locked
     assert not main_window.isVisible()
+
+
+def test_nothing_chosen_until_the_lead_picks_a_flag(page, qtbot, demo_ws):
+    """Opening the page views no flag (each view is audited) and shows no message text."""
+    assert not page.table.currentIndex().isValid()
+    assert page.panel.flag_id is None and not page.panel.details.isVisibleTo(page.panel)
+    assert "Pick a flag" in page.panel.meta.text()
+    with demo_ws.session() as s:
+        views = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "safeguarding.view"))
+    assert views == 0
+    due = page.model.data(page.model.index(0, 0))
+    assert due.startswith(("in ", "Overdue ")) and "(" not in due
+
+
+def test_no_flags_says_what_to_do_next(page, qtbot):
+    page.status.setCurrentIndex(page.status.findText("Closed only"))
+    assert page.model.total == 0 and page.stack.currentWidget() is page.empty
+    assert page.empty.headline.text() == "No flags match these choices"
+
+
+def test_an_empty_workspace_has_no_open_concerns(workspace, qtbot):
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_page("safeguarding")
+    wait_for_workers(qtbot)
+    page = window.page("safeguarding")
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.headline.text() == "No open concerns"
+    assert "press Scan new messages" in page.empty.next_step.text()
+    window.shutdown()
+    wait_for_workers(qtbot)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -45,12 +46,15 @@ from steward.ui.registry import (
     register_page,
     register_tile,
 )
-from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
+from steward.ui.table_model import Column, PagedTableModel, format_ago, format_day, list_source
 from steward.ui.widgets import (
+    EmptyState,
     PageHeader,
     confirm,
+    fit_columns,
     platform_title,
     result_label,
+    share_width,
     show_result,
     table_view,
 )
@@ -61,11 +65,10 @@ PEOPLE_COLUMNS = [
            format=lambda v: ", ".join(platform_title(p) for p in sorted(v.split(","))) if v
            else ""),
     Column("programme", "Programme"),
-    Column("last_active", "Last active",
-           format=lambda at: f"{at:%Y-%m-%d} ({format_ago(at)})" if at else "never"),
+    Column("last_active", "Last active", format=format_ago,
+           hint=lambda at: format_day(at) if at else "No messages seen"),
     Column("consent", "Consent", format=lambda c: {"none": "not recorded"}.get(c, c)),
-    Column("id", "Id"),
-]
+]  # each row tuple ends with the person's id, after the columns
 DUPLICATE_COLUMNS = [
     Column("score", "Score"),
     Column("name_a", "Person"),
@@ -107,6 +110,13 @@ class Sparkline(QWidget):
         painter.end()
 
 
+def _section(title: str) -> QLabel:
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    label.setIndent(0)
+    return label
+
+
 class PersonPanel(QScrollArea):
     """One person: identities, activity sparkline, consent ledger, notes, and actions."""
 
@@ -119,7 +129,9 @@ class PersonPanel(QScrollArea):
         layout = QVBoxLayout(body)
         self.name = QLabel("Choose a person")
         self.name.setObjectName("pageTitle")
-        self.summary = QLabel()
+        self.summary = QLabel("Pick someone in the list to see their accounts, activity, "
+                              "consent and notes.")
+        self.summary.setWordWrap(True)
         self.sparkline = Sparkline()
         self.identities = QLabel()
         self.identities.setWordWrap(True)
@@ -133,21 +145,21 @@ class PersonPanel(QScrollArea):
         self.note_input.setPlaceholderText("Add a note (not for safeguarding concerns)")
         self.note_input.setAccessibleName("New note")
         self.note_input.returnPressed.connect(self.add_note)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()
         self.given = QPushButton("Consent given")
         self.withdrawn = QPushButton("Consent withdrawn")
         self.forget = QPushButton("Forget this person…")
         self.given.clicked.connect(partial(self.record_consent, "given"))
         self.withdrawn.clicked.connect(partial(self.record_consent, "withdrawn"))
         self.forget.clicked.connect(self.forget_person)
-        for b in (self.given, self.withdrawn, self.forget):
-            buttons.addWidget(b)
+        for n, b in enumerate((self.given, self.withdrawn, self.forget)):
+            buttons.addWidget(b, n // 2, n % 2)
         manager = page.ctx.ws.profile.role in MANAGERS
         for b in (self.given, self.withdrawn, self.forget):
             b.setVisible(manager)
         self.result = result_label()
-        for widget in (self.name, self.summary, self.sparkline, QLabel("Identities"),
-                       self.identities, QLabel("Consent"), self.consent, QLabel("Notes"),
+        for widget in (self.name, self.summary, self.sparkline, _section("Accounts"),
+                       self.identities, _section("Consent"), self.consent, _section("Notes"),
                        self.notes, self.note_input):
             layout.addWidget(widget)
         layout.addLayout(buttons)
@@ -178,9 +190,9 @@ class PersonPanel(QScrollArea):
             + (f"\n    in {', '.join(i.spaces)}" if i.spaces else "")
             for i in d.identities) or "No identities")
         self.consent.setText("\n".join(
-            f"{c.at:%Y-%m-%d} {c.state} ({c.basis}{', ' + c.source if c.source else ''})"
+            f"{format_day(c.at)}: {c.state} ({c.basis}{', ' + c.source if c.source else ''})"
             for c in d.consents) or "No consent recorded")
-        self.notes.setText("\n".join(f"{at:%Y-%m-%d} {author}: {text}"
+        self.notes.setText("\n".join(f"{format_day(at)}, {author}: {text}"
                                      for at, author, text in d.notes) or "No notes")
 
     def _after_change(self, message: str) -> None:
@@ -497,14 +509,20 @@ class MembersPage(QWidget):
         self.model = PagedTableModel(PEOPLE_COLUMNS, *self._source(self.people_filter))
         self.model.total_changed.connect(self._show_count)
         self.table = table_view(self.model, "Members")
+        fit_columns(self.table, stretch=1, widths={0: 190})
         self.table.selectionModel().currentRowChanged.connect(self._person_chosen)
         self.panel = PersonPanel(self)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.panel)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        layout.addWidget(split, 1)
+        share_width(split, 0.62)
+        self.empty = EmptyState("", "")
+        self.sources_button = self.empty.add_action(QPushButton("Open Sources"))
+        self.sources_button.clicked.connect(lambda: self.ctx.open_page("sources"))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(split)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
         self._show_count(self.model.total)
         return tab
 
@@ -525,7 +543,27 @@ class MembersPage(QWidget):
         return fetch, lambda: people.count_people(ws, f)
 
     def _show_count(self, total: int) -> None:
-        self.count_label.setText(f"{total:,} people")
+        self.count_label.setText(f"{total:,} {'person' if total == 1 else 'people'}")
+        self.stack.setCurrentIndex(0 if total else 1)
+        if total:
+            self._keep_choice()
+            return
+        filtered = self.people_filter != people.PeopleFilter()
+        self.sources_button.setVisible(not filtered)
+        if filtered:
+            self.empty.set_text("Nobody matches", "Clear the search, or set the filters back "
+                                "to 'any', to see everyone.")
+        else:
+            self.empty.set_text("No people yet", "Import your first export from Sources: "
+                                "everyone in it appears here, one person across platforms.")
+
+    def _keep_choice(self) -> None:
+        """After the list loads, stay on the chosen person (or choose the first)."""
+        if self.table.currentIndex().isValid():
+            return
+        row = next((r for r in range(self.model.rowCount())
+                    if self.model.row_values(r)[-1] == self.panel.person_id), 0)
+        self.table.setCurrentIndex(self.model.index(row, 0))
 
     def current_filter(self) -> people.PeopleFilter:
         return replace(
@@ -600,6 +638,7 @@ class MembersPage(QWidget):
         layout.addLayout(row)
         self.duplicate_model = PagedTableModel(DUPLICATE_COLUMNS, *list_source([], []))
         self.duplicate_table = table_view(self.duplicate_model, "Duplicate candidates")
+        fit_columns(self.duplicate_table, stretch=3, widths={1: 200, 2: 200})
         self.duplicate_table.selectionModel().currentRowChanged.connect(self._pair_chosen)
         self.merge_panel = MergePanel(self)
         split = QSplitter(Qt.Orientation.Vertical)

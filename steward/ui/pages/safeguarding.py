@@ -8,6 +8,7 @@ the lead chooses to read it. Nothing here sends, removes or bans anything.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,33 +44,55 @@ from steward.ui.registry import (
     register_page,
     register_tile,
 )
-from steward.ui.table_model import Column, PagedTableModel, list_source
-from steward.ui.widgets import PageHeader, confirm, platform_title, result_label, show_result
+from steward.ui.table_model import Column, PagedTableModel, format_day, list_source
+from steward.ui.widgets import (
+    EmptyState,
+    PageHeader,
+    confirm,
+    fit_columns,
+    platform_title,
+    result_label,
+    share_width,
+    show_result,
+)
 from steward.ui.widgets import table_view as make_table
 
 FLAG_COLUMNS = [
-    Column("due_at", "Triage due"),
+    Column("due_at", "Triage due", format=lambda due: due[0], hint=lambda due: due[1]),
     Column("severity", "Severity", format=str.capitalize),
-    Column("category", "Concern", format=lambda c: policy.CATEGORY_TITLES.get(c, c)),
+    Column("category", "Concern", format=lambda c: policy.CATEGORY_TITLES.get(c, c),
+           hint=lambda c: policy.CATEGORY_TITLES.get(c, c)),
     Column("status", "Status", format=str.capitalize),
-    Column("space", "Where"),
-    Column("person", "Person"),
+    Column("person", "Who and where", sortable=False),
     Column("assigned_to", "Lead"),
-    Column("created_at", "Raised"),
-    Column("id", "Flag"),
-]
-STATUS_FILTERS = (("Open", policy.OPEN_STATUSES), ("All", None)) + tuple(
-    (s.capitalize(), (s,)) for s in policy.STATUSES)
+]  # each row tuple ends with the flag's id, after the columns
+STATUS_FILTERS = (("Open flags", policy.OPEN_STATUSES), ("Every flag", None)) + tuple(
+    (f"{s.capitalize()} only", (s,)) for s in policy.STATUSES)
 RETENTION_COLUMNS = [Column("flag_id", "Flag"), Column("category", "Concern"),
                      Column("closed_at", "Closed"), Column("retain_until", "Kept until"),
                      Column("entries", "Entries")]
 
 
-def _row(r: flags.FlagRow) -> tuple:
-    due = f"{r.due_at:%Y-%m-%d %H:%M}" if r.due_at else ""
-    return (f"OVERDUE · {due}" if r.overdue else due, r.severity, r.category, r.status,
-            f"{r.space} ({platform_title(r.platform)})" if r.space else "", r.person or "",
-            r.assigned_to or "", r.created_at, r.id)
+def _row(r: flags.FlagRow, now: datetime) -> tuple:
+    exact = f"Triage due {format_day(r.due_at)} {r.due_at:%H:%M}" if r.due_at else ""
+    where = f"{r.space} ({platform_title(r.platform)})" if r.space else ""
+    who = " in ".join(x for x in (r.person, where) if x)
+    return ((_due_text(r, now), exact), r.severity, r.category, r.status, who,
+            r.assigned_to or "", r.id)
+
+
+def _due_text(r: flags.FlagRow, now: datetime) -> str:
+    """'Overdue 3 h', 'in 40 min', 'in 2 days': how long the lead has to triage a new flag."""
+    if r.due_at is None or r.status != "new":
+        return ""
+    minutes = int(abs((r.due_at - now).total_seconds()) // 60)
+    if minutes < 60:
+        span = f"{minutes} min"
+    elif minutes < 48 * 60:
+        span = f"{minutes // 60} h"
+    else:
+        span = f"{minutes // (24 * 60)} days"
+    return f"Overdue {span}" if r.overdue else f"in {span}"
 
 
 def write_pdf_with_qt(rec: record.CaseRecord, path: Path) -> None:
@@ -101,6 +125,13 @@ class TextDialog(QDialog):
         self.resize(720, 520)
 
 
+def _section(title: str) -> QLabel:
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    label.setIndent(0)
+    return label
+
+
 class FlagPanel(QScrollArea):
     """One flag: the (blurred) message, why it was flagged, signposting, the case entries and
     the lead's actions."""
@@ -115,7 +146,9 @@ class FlagPanel(QScrollArea):
         layout = QVBoxLayout(body)
         self.title = QLabel("Choose a flag")
         self.title.setObjectName("pageTitle")
-        self.meta = QLabel()
+        self.meta = QLabel("Pick a flag in the list to see why it was raised, the helplines "
+                           "and its case record. The message stays hidden until you choose "
+                           "to read it.")
         self.meta.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -212,15 +245,22 @@ class FlagPanel(QScrollArea):
         record_row.addWidget(self.export_button)
 
         self.result = result_label()
-        for w in (self.title, self.meta, self.reveal, self.message, QLabel("Why it was flagged"),
-                  self.reasons, self.signposting, QLabel("Case record"), self.entries):
-            layout.addWidget(w)
+        layout.addWidget(self.title)
+        layout.addWidget(self.meta)
+        self.details = QWidget()  # shown once a flag is chosen
+        inner = QVBoxLayout(self.details)
+        inner.setContentsMargins(0, 0, 0, 0)
+        for w in (self.reveal, self.message, _section("Why it was flagged"), self.reasons,
+                  self.signposting, _section("Case record"), self.entries):
+            inner.addWidget(w)
         for row in (actions, assign_row, note_row, amend_row, record_row):
-            layout.addLayout(row)
-        layout.addWidget(self.result)
+            inner.addLayout(row)
+        inner.addWidget(self.result)
+        layout.addWidget(self.details)
         layout.addStretch(1)
         self.setWidget(body)
         self.signposting.hide()
+        self.details.hide()
         self.setEnabled(False)
 
     # --- showing -------------------------------------------------------------------------------
@@ -236,8 +276,9 @@ class FlagPanel(QScrollArea):
         self.detail = d
         r = d.row
         self.setEnabled(True)
+        self.details.show()
         self.title.setText(f"Flag {r.id}: {policy.CATEGORY_TITLES.get(r.category, r.category)}")
-        due = f"{r.due_at:%Y-%m-%d %H:%M}" if r.due_at else "—"
+        due = f"{format_day(r.due_at)} {r.due_at:%H:%M}" if r.due_at else "—"
         self.meta.setText(
             f"{r.severity.capitalize()} · {r.status} · triage due {due}"
             + (" (OVERDUE)" if r.overdue else "")
@@ -258,12 +299,14 @@ class FlagPanel(QScrollArea):
         self.reasons.setText("\n".join(f"• {x}" for x in reasons) or "—")
         self._fill_signposting(d)
         self.entries.setPlainText("\n".join(
-            f"[{e.at:%Y-%m-%d %H:%M}] #{e.id} {e.author}: {e.summary}"
+            f"[{format_day(e.at)} {e.at:%H:%M}] #{e.id} {e.author}: {e.summary}"
             + (f"  (corrected by #{', #'.join(map(str, e.amended_by))})" if e.amended_by else "")
             for e in d.entries) or "No entries yet.")
         self.amend_entry.clear()
         for e in d.entries:
             self.amend_entry.addItem(f"#{e.id} {e.kind}", e.id)
+        for w in (self.amend_entry, self.amendment, self.amend_button):
+            w.setEnabled(bool(d.entries))  # nothing to correct yet
         self.lead.clear()
         for name in flags.lead_profiles(self.page.ctx.ws):
             self.lead.addItem(name)
@@ -428,6 +471,7 @@ class SafeguardingPage(QWidget):
         super().__init__()
         self.ctx = ctx
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         header = PageHeader(
             "Safeguarding",
             "Concerns for the safeguarding leads, overdue first. Steward flags for you to "
@@ -447,12 +491,19 @@ class SafeguardingPage(QWidget):
         self.helplines_button = QPushButton("Helplines…")
         self.helplines_button.setAccessibleName("Edit this workspace's helplines")
         self.helplines_button.clicked.connect(self.edit_helplines)
-        for w in (self.status, self.category, self.scan_button, self.helplines_button):
+        for w in (self.scan_button, self.helplines_button):
             header.add_action(w)
         self.status.currentIndexChanged.connect(self.reload_flags)
         self.category.currentIndexChanged.connect(self.reload_flags)
         layout.addWidget(header)
 
+        bar = QHBoxLayout()
+        bar.addWidget(self.status)
+        bar.addWidget(self.category)
+        bar.addStretch(1)
+        self.count_label = QLabel()
+        bar.addWidget(self.count_label)
+        layout.addLayout(bar)
         review = QHBoxLayout()
         self.review_line = QLabel()
         self.review_button = QPushButton("Review…")
@@ -461,20 +512,22 @@ class SafeguardingPage(QWidget):
         review.addWidget(self.review_line, 1)
         review.addWidget(self.review_button)
         layout.addLayout(review)
-        self.count_label = QLabel()
-        layout.addWidget(self.count_label)
 
         self.model = PagedTableModel(FLAG_COLUMNS, *self._source())
         self.model.total_changed.connect(self._show_count)
         self.table = make_table(self.model, "Flags")
+        fit_columns(self.table, stretch=4, widths={2: 160})
         self.table.selectionModel().currentRowChanged.connect(self._flag_chosen)
         self.panel = FlagPanel(self)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.panel)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        layout.addWidget(split, 1)
+        share_width(split, 0.6)
+        self.empty = EmptyState("", "")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(split)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
         self._show_count(self.model.total)
         self._check_retention()
 
@@ -483,7 +536,8 @@ class SafeguardingPage(QWidget):
         statuses, category = self.status.currentData(), self.category.currentData()
 
         def fetch(offset: int, limit: int, sort_key: str | None, descending: bool):
-            return [_row(r) for r in flags.list_flags(
+            now = datetime.now(UTC).replace(tzinfo=None)  # the store keeps naive UTC
+            return [_row(r, now) for r in flags.list_flags(
                 ws, statuses=statuses, category=category, sort=sort_key, descending=descending,
                 offset=offset, limit=limit)]
 
@@ -492,7 +546,20 @@ class SafeguardingPage(QWidget):
     def _show_count(self, total: int) -> None:
         summary = flags.lead_summary(self.ctx.ws)
         self.count_label.setText(
-            f"{total:,} flags shown · {summary['open']:,} open, {summary['overdue']:,} overdue")
+            f"{total:,} flag{'s' if total != 1 else ''} shown · {summary['open']:,} open, "
+            f"{summary['overdue']:,} overdue")
+        self.stack.setCurrentIndex(0 if total else 1)
+        if not total:
+            self.empty.set_text(*self.empty_text())
+
+    def empty_text(self) -> tuple[str, str]:
+        """What the empty list says: no concerns at all, or none under these choices."""
+        if self.category.currentData() is not None or self.status.currentIndex() > 1:
+            return ("No flags match these choices",
+                    "Choose Every flag and Every concern to see all of them.")
+        return ("No open concerns", "Steward checks new messages after every import, and "
+                "moderators' escalations arrive here too; press Scan new messages to check "
+                "again.")
 
     def reload_flags(self, *_args) -> None:
         selected = self.panel.flag_id
