@@ -26,6 +26,7 @@ MAX_LINE_CHARS = 1 << 20  # no chat line or CSV row is a megabyte long
 MAX_ZIP_TOTAL = 16 << 30  # uncompressed bytes in one export ZIP
 MAX_ZIP_RATIO = 200  # real exports compress 5-20 times; bombs compress thousands of times
 MAX_SMALL_JSON = 256 << 20
+MAX_WHOLE_JSON = 4 << 20  # an array file this small is decoded in one go
 
 
 def check_file(path: Path) -> Path:
@@ -323,3 +324,23 @@ class JsonStream:
                 return
             if char != ",":
                 self._bad("expected ',' or '}' in an object")
+
+
+def json_array(raw: IO[bytes], label: str, size: int) -> Iterator[Any]:
+    """The elements of a JSON array file: a small file (`size` bytes) is decoded whole, which
+    saves the walking for the many small files of an export; a big one is streamed."""
+    if size > MAX_WHOLE_JSON:
+        stream = JsonStream(raw, label)
+        for _ in stream.items():
+            yield stream.value()
+        return
+    data = raw.read(MAX_WHOLE_JSON + 1)
+    try:
+        items = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise BadInput(f"{label} is not UTF-8 JSON") from None
+    except ValueError as err:
+        raise BadInput(f"{label} is not valid JSON ({err})") from None
+    if not isinstance(items, list):
+        raise BadInput(f"{label} is not valid JSON (expected '[')")
+    yield from items

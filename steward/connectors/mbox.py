@@ -7,6 +7,7 @@ declared charset are decoded.
 from __future__ import annotations
 
 import hashlib
+import quopri
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -46,7 +47,7 @@ _PARSER = BytesParser()  # the compat32 policy: many times faster than policy.de
 _HEADER_LINE = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)")
 _PLAIN_TYPE = re.compile(r'\s*text/plain\s*(?:;\s*charset=(?:"([\w.:-]+)"|([\w.:-]+))\s*)?',
                          re.I)
-_PLAIN_ENCODINGS = {"7bit", "8bit"}
+_PLAIN_ENCODINGS = {"7bit", "8bit", "quoted-printable"}
 _DATE = re.compile(r"(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) "
                    r"([+-])(\d{2})(\d{2})")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
@@ -157,13 +158,15 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
         if m is None:
             return None  # folded or malformed: the parser knows the rules
         headers.setdefault(m.group(1).lower(), m.group(2))
-    if "content-disposition" in headers or headers.get(
-            "content-transfer-encoding", "7bit").strip().lower() not in _PLAIN_ENCODINGS:
+    encoding = headers.get("content-transfer-encoding", "7bit").strip().lower()
+    if "content-disposition" in headers or encoding not in _PLAIN_ENCODINGS:
         return None
     kind = _PLAIN_TYPE.fullmatch(headers.get("content-type", "text/plain"))
     if kind is None:
         return None
     body = data[end + 2:]
+    if encoding == "quoted-printable":
+        body = quopri.decodestring(body)
     try:
         text = body.decode((kind.group(1) or kind.group(2) or "utf-8").lower(), "replace")
     except LookupError:
@@ -172,13 +175,14 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
 
 
 @lru_cache(maxsize=8192)
-def _sender(value: str) -> tuple[str, str] | None:
-    """The From header's (decoded name, address); senders repeat, so each is read once."""
+def _sender(value: str) -> tuple[str, str, str | None] | None:
+    """The From header's (decoded name, address, normalised address); senders repeat, so each
+    is read once."""
     senders = getaddresses([value])
     if not senders or not senders[0][1]:
         return None
     name, address = senders[0]
-    return _header(name) or address, address
+    return _header(name) or address, address, normalise_email(address)
 
 
 def _date(value: str) -> datetime:
@@ -243,8 +247,7 @@ class MailingListArchive:
             yield SpaceRecord(space, space, "list", "closed")
         author = None
         if sender is not None:
-            name, address = sender
-            author = normalise_email(address)
+            name, address, author = sender
             if author not in authors:
                 authors.add(author)
                 yield AuthorRecord(author, name, email=address)

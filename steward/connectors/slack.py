@@ -16,10 +16,10 @@ from steward.connectors.base import (
     SpaceRecord,
 )
 from steward.connectors.files import (
-    JsonStream,
     check_file,
     fingerprint_member,
     from_unix,
+    json_array,
     open_zip,
     small_json,
     zip_member,
@@ -104,17 +104,16 @@ class SlackExport:
                 if unit.fingerprint in skip:
                     continue
                 with zip_member(archive, names[name], unit.label) as f:
-                    stream = JsonStream(f, unit.label)
-                    for _ in stream.items():
-                        rec = _message(channel, stream.value(), unit.label)
+                    for m in json_array(f, unit.label, info.file_size):
+                        rec = _message(channel, m, unit.label)
                         if rec is not None:
                             yield rec
             if "content_flags.json" in top:
                 label = f"{path}: content_flags.json"
                 with zip_member(archive, top["content_flags.json"], label) as f:
-                    stream = JsonStream(f, label)
-                    for _ in stream.items():
-                        yield _report(stream.value(), label)
+                    size = archive.getinfo(top["content_flags.json"]).file_size
+                    for flag in json_array(f, label, size):
+                        yield _report(flag, label)
 
 
 def _author(u: dict) -> AuthorRecord:

@@ -88,7 +88,7 @@ def test_mbox_fast_path_gives_what_the_email_parser_gives(monkeypatch, exports):
             slow = _records(data, m, fast=False)
         assert fast == slow and len(fast) > 4
     assert sum(mbox._plain_message(m) is not None for _, m in
-               mbox._split(io.BytesIO(MAILBOX), "t")) == 3  # the others need the parser
+               mbox._split(io.BytesIO(MAILBOX), "t")) == 4  # multipart needs the parser
 
 
 def test_unix_times_read_exactly():
@@ -118,3 +118,15 @@ def test_json_stream_walks_across_chunks_and_refuses_bad_json(monkeypatch):
         stream = files.JsonStream(io.BytesIO(raw), "bad.json")
         with pytest.raises(BadInput, match=problem):
             [stream.value() for _ in stream.items()]
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_json_array_small_files_whole_big_ones_streamed(monkeypatch, whole):
+    if not whole:
+        monkeypatch.setattr(files, "MAX_WHOLE_JSON", 0)
+    good = b'[{"ts": "1.5"}, 2, "three"]'
+    assert list(files.json_array(io.BytesIO(good), "day.json", len(good))) == \
+        [{"ts": "1.5"}, 2, "three"]
+    for bad in (b'[{"ts": "1.5"}, 2', b'{"not": "a list"}'):
+        with pytest.raises(BadInput, match="day.json is not valid JSON"):
+            list(files.json_array(io.BytesIO(bad), "day.json", len(bad)))
