@@ -70,7 +70,7 @@ PEOPLE_COLUMNS = [
     Column("consent", "Consent", format=lambda c: {"none": "not recorded"}.get(c, c)),
 ]  # each row tuple ends with the person's id, after the columns
 DUPLICATE_COLUMNS = [
-    Column("score", "Score"),
+    Column("score", "Score", format=lambda v: f"{v:g}"),
     Column("name_a", "Person"),
     Column("name_b", "Possible duplicate"),
     Column("reasons", "Why"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyledItemDelegate,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -80,6 +82,18 @@ def _rows(items: list[queue.QueueRow], revealed: set[int]) -> list[tuple]:
          r.created_at, r.assignee or "", r.kind, r.id, r.sensitive)
         for r in items
     ]
+
+
+class CurrentRowDelegate(QStyledItemDelegate):
+    """Tints the row the detail panel shows; rows marked for a bulk decision (X) keep the
+    stronger selection colour."""
+
+    def paint(self, painter, option, index) -> None:
+        if index.row() == self.parent().currentIndex().row():
+            tint = QColor(option.palette.highlight().color())
+            tint.setAlpha(70)
+            painter.fillRect(option.rect, tint)
+        super().paint(painter, option, index)
 
 
 class ReasonBar(QWidget):
@@ -283,6 +297,7 @@ class ModerationPage(QWidget):
         self.table = table_view(self.model, "Moderation queue")
         self.table.setSelectionMode(self.table.SelectionMode.MultiSelection)
         fit_columns(self.table, stretch=MESSAGE_AT, widths={1: 125, 3: 145})
+        self.table.setItemDelegate(CurrentRowDelegate(self.table))
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         split.addWidget(self.table)
@@ -313,11 +328,11 @@ class ModerationPage(QWidget):
         self.claim_button.clicked.connect(self.claim)
         actions.addWidget(self.claim_button, 1, 2)
         side_layout.addLayout(actions)
-        notes = QHBoxLayout()
         self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("A private note…")
+        self.note_edit.setPlaceholderText("A private note for the other moderators…")
         self.note_edit.setAccessibleName("Note")
-        notes.addWidget(self.note_edit, 1)
+        side_layout.addWidget(self.note_edit)
+        notes = QHBoxLayout()
         self.note_item_button = QPushButton("Note on item")
         self.note_person_button = QPushButton("Note on person")
         self.note_item_button.clicked.connect(lambda: self.add_note("queue_item"))
@@ -326,7 +341,7 @@ class ModerationPage(QWidget):
         notes.addWidget(self.note_person_button)
         side_layout.addLayout(notes)
         split.addWidget(side)
-        share_width(split, 0.66)
+        share_width(split, 0.64)
         self.empty = EmptyState("", "")
         self.stack = QStackedWidget()
         self.stack.addWidget(split)
@@ -342,6 +357,11 @@ class ModerationPage(QWidget):
         ctx.run_query(lambda: (queue.platforms(ctx.ws), queue.spaces(ctx.ws)),
                       self._fill_choices)
         self._select_row(0)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.stack.currentIndex() == 0:
+            self.table.setFocus()  # J/K and the decision keys work at once
 
     # --- the query ---------------------------------------------------------------------------
 
@@ -480,6 +500,7 @@ class ModerationPage(QWidget):
     # --- the detail panel ----------------------------------------------------------------------
 
     def _current_changed(self, current, _previous) -> None:
+        self.table.viewport().update()  # move the tint to the new current row
         item_id = self.current_item_id()
         if item_id is None:
             return
@@ -519,12 +540,12 @@ class ModerationPage(QWidget):
             out.append(f"<h4>{escape(a.name)} across platforms</h4><ul>")
             out += [f"<li>{escape(platform_title(acc['platform']))} ({escape(acc['source'])}): "
                     f"{escape(str(acc['handle']))}, {acc['posts']:,} posts"
-                    + (f", joined {acc['joined_at']:%Y-%m-%d}" if acc["joined_at"] else "")
+                    + (f", joined {format_day(acc['joined_at'])}" if acc["joined_at"] else "")
                     + "</li>" for acc in a.accounts]
             out.append("</ul>")
             if a.decisions:
                 out.append("<p><i>Earlier decisions:</i></p><ul>")
-                out += [f"<li>{x.at:%Y-%m-%d} {escape(x.action)}"
+                out += [f"<li>{format_day(x.at)} {escape(x.action)}"
                         f"{' (undone)' if x.undone else ''}: {escape(x.reason)} "
                         f"— {escape(x.actor)}</li>" for x in a.decisions[:10]]
                 out.append("</ul>")
