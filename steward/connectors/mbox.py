@@ -47,6 +47,10 @@ _PARSER = BytesParser()  # the compat32 policy: many times faster than policy.de
 _HEADER_LINE = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)")
 _PLAIN_TYPE = re.compile(r'\s*text/plain\s*(?:;\s*charset=(?:"([\w.:-]+)"|([\w.:-]+))\s*)?',
                          re.I)
+# "Name Surname <local.part@example.org>": what the address parser gives, without it.
+_SIMPLE_SENDER = re.compile(r"([A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*)*) "
+                            r"<([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+"
+                            r"(?:\.[A-Za-z0-9-]+)+)>")
 _PLAIN_ENCODINGS = {"7bit", "8bit", "quoted-printable"}
 _DATE = re.compile(r"(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) "
                    r"([+-])(\d{2})(\d{2})")
@@ -178,7 +182,8 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
 def _sender(value: str) -> tuple[str, str, str | None] | None:
     """The From header's (decoded name, address, normalised address); senders repeat, so each
     is read once."""
-    senders = getaddresses([value])
+    simple = _SIMPLE_SENDER.fullmatch(value)
+    senders = [simple.groups()] if simple else getaddresses([value])
     if not senders or not senders[0][1]:
         return None
     name, address = senders[0]

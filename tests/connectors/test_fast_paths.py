@@ -130,3 +130,14 @@ def test_json_array_small_files_whole_big_ones_streamed(monkeypatch, whole):
     for bad in (b'[{"ts": "1.5"}, 2', b'{"not": "a list"}'):
         with pytest.raises(BadInput, match="day.json is not valid JSON"):
             list(files.json_array(io.BytesIO(bad), "day.json", len(bad)))
+
+
+def test_simple_senders_read_as_the_address_parser_reads_them():
+    from email.utils import getaddresses
+
+    for value in ("Zofia Johnson <zofia.johnson2@example.net>",
+                  "Mary-Jane O'Neil <mj+list@a-b.org>", "Sam <sam@example.co.uk>",
+                  '"Smith, Sam" <sam@example.net>', "sam@example.net",
+                  "J. Smith <j@example.net>", "Odd  Spacing <o@example.net>"):
+        (name, address), = getaddresses([value])
+        assert mbox._sender(value)[:2] == (name or address, address), value
