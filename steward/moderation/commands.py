@@ -192,7 +192,7 @@ def cmd_rules(ctx) -> int:
 
 def register(sub, common) -> None:
     """Add `scan`, `queue` and `rules` to the command line."""
-    from steward.moderation.queue import ACTIONS, KINDS, SORTS, STATUSES
+    from steward.moderation.vocabulary import ACTIONS, KINDS, SORT_KEYS, STATUSES
 
     p = sub.add_parser("scan", parents=[common],
                        help="scan new messages for moderation and safeguarding")
@@ -209,7 +209,7 @@ def register(sub, common) -> None:
     a.add_argument("--platform")
     a.add_argument("--space", metavar="NAME")
     a.add_argument("--assignee", metavar="PROFILE", help="'' for unassigned items")
-    a.add_argument("--sort", choices=sorted(SORTS), default="priority")
+    a.add_argument("--sort", choices=sorted(SORT_KEYS), default="priority")
     a.add_argument("--limit", type=int, default=200)
     a.set_defaults(func=cmd_queue_list)
     a = qsub.add_parser("show", parents=[common], help="one item: thread, author, reasons")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.moderation import text as textfacts
+from steward.moderation.vocabulary import ACTIONS, KINDS, QUEUE_KINDS, SORT_KEYS, STATUSES
 from steward.store import audit
 from steward.store.models import (
     Decision,
@@ -32,10 +33,6 @@ from steward.store.models import (
     Space,
 )
 
-KINDS = ("spam", "rule", "report", "membership", "welcome")
-QUEUE_KINDS = ("spam", "rule", "report", "membership")  # the welcome list is shown apart
-STATUSES = ("open", "snoozed", "approved", "removed", "answered", "all")
-ACTIONS = ("approve", "remove", "escalate", "snooze")
 # Reasons a moderator picks with one key (1-6); any other text is allowed too.
 COMMON_REASONS = (
     "Spam",
@@ -53,6 +50,7 @@ SORTS = {
     "label": (QueueItem.label, QueueItem.id),
     "assignee": (QueueItem.assignee, QueueItem.id),
 }
+assert tuple(SORTS) == SORT_KEYS
 _DONE_STATUS = {"approve": "approved", "remove": "removed", "escalate": "escalated",
                 "snooze": "snoozed"}
 _DISTRESS = ("suicid", "kill myself", "self harm", "self-harm", "hurt myself", "cutting",

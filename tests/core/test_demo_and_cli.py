@@ -168,3 +168,17 @@ def test_cli_profiles(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("STEWARD_PASSPHRASE", "changed volunteer pass")
     assert main(["stats", "--profile", "vol", "--workspace", path]) == 0
     assert main(["profile", "remove", "admin", "--profile", "vol", "--workspace", path]) == 1
+
+
+def test_building_the_command_line_loads_no_heavy_library():
+    """`steward --help` and every command's parsing stay quick: the database layer, pandas,
+    scikit-learn and Qt load only when a command runs."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from steward.cli import build_parser; build_parser(); "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'sqlalchemy', 'pandas', 'sklearn', 'PySide6', 'pyqtgraph', 'httpx'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == "[]"
