@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from steward.jobs import CancelToken, Job
@@ -41,19 +41,29 @@ class AuthorRecord:
     joined_at: datetime | None = None
 
 
-@dataclass
-class MessageRecord:
+class MessageRecord(NamedTuple):
+    """A message, as a plain tuple: the import's hot path builds and unpacks millions of them.
+
+    Times are already in the database's text form (`db_time`: naive UTC, "YYYY-MM-DD
+    HH:MM:SS.ffffff"), converted once by the importer; the text sorts as the time does.
+    """
+
     space: str  # the space's platform id
     platform_id: str
-    created_at: datetime  # naive UTC
+    created_at: str  # db_time text, UTC
     author: str | None = None  # the author's platform id
     text: str | None = None
     parent: str | None = None  # platform id of the message this replies to (thread follows)
     kind: str = "message"  # message | system | join
-    edited_at: datetime | None = None
-    deleted: bool = False
+    edited_at: str | None = None  # db_time text, UTC
+    deleted: int = 0
     reactions: int = 0
     attachments: int = 0
+
+
+def db_time(moment: datetime | None) -> str | None:
+    """A naive UTC datetime in the text form the database stores (same as `bulk.sql_time`)."""
+    return moment.isoformat(" ", "microseconds") if moment is not None else None
 
 
 @dataclass

@@ -13,7 +13,7 @@ from steward.connectors.base import (
     MessageRecord,
     SpaceRecord,
 )
-from steward.connectors.files import JsonStream, check_file, fingerprint_file, from_iso
+from steward.connectors.files import JsonStream, check_file, fingerprint_file, iso_db_time
 from steward.errors import BadInput
 
 _JOIN_TYPES = {"GuildMemberJoin", "RecipientAdd"}
@@ -66,28 +66,36 @@ class DiscordExport:
                 if unit.fingerprint in skip:
                     continue
                 for _ in stream.items():
-                    yield from _message(cid, stream.value(), path, seen)
+                    m = stream.value()
+                    if not isinstance(m, dict) or "id" not in m or "timestamp" not in m:
+                        continue
+                    author = m.get("author")
+                    if author and author.get("id"):
+                        aid = str(author["id"])
+                        if aid not in seen:
+                            seen.add(aid)
+                            yield AuthorRecord(aid, author.get("nickname") or author.get("name"),
+                                               author.get("name"),
+                                               is_bot=bool(author.get("isBot")))
+                    else:
+                        aid = None
+                    yield _message(cid, m, aid, path)
 
 
-def _message(channel: str, m: dict, path: Path, seen: set[str]) -> Iterator:
-    if not isinstance(m, dict) or "id" not in m or "timestamp" not in m:
-        return
-    author = m.get("author") or {}
-    aid = str(author["id"]) if author.get("id") else None
-    if aid and aid not in seen:
-        seen.add(aid)
-        yield AuthorRecord(aid, author.get("nickname") or author.get("name"),
-                           author.get("name"), is_bot=bool(author.get("isBot")))
+def _message(channel: str, m: dict, author: str | None, path: Path) -> MessageRecord:
     try:
-        at = from_iso(m["timestamp"])
-        edited = from_iso(m["timestampEdited"]) if m.get("timestampEdited") else None
+        at = iso_db_time(m["timestamp"])
+        edited = m.get("timestampEdited")
+        if edited:
+            edited = iso_db_time(edited)
     except (TypeError, ValueError):
         raise BadInput(f"{path}: message {m.get('id')} has an unreadable time") from None
     kind = m.get("type") or "Default"
     parent = (m.get("reference") or {}).get("messageId") if kind == "Reply" else None
     reactions = m.get("reactions")
-    yield MessageRecord(
-        channel, str(m["id"]), at, aid, m.get("content"), str(parent) if parent else None,
+    attachments = m.get("attachments")
+    return MessageRecord(
+        channel, str(m["id"]), at, author, m.get("content"), str(parent) if parent else None,
         "join" if kind in _JOIN_TYPES else "message" if kind in _MESSAGE_TYPES else "system",
-        edited, False, sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
-        len(m.get("attachments") or ()))
+        edited or None, 0, sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
+        len(attachments) if attachments else 0)

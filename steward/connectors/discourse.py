@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from steward import keychain
 from steward.connectors.base import AuthorRecord, MessageRecord, ReportRecord, SpaceRecord
-from steward.connectors.files import from_iso
+from steward.connectors.files import from_iso, iso_db_time
 from steward.connectors.http import ApiClient, ApiError
 from steward.connectors.ingest import ImportSummary, write_records
 from steward.connectors.outbox import send_pending
@@ -209,10 +209,10 @@ def _write_window(s, source_id: int, name: str, posts: list[dict],
                                         p.get("username")))
         records.append(MessageRecord(
             space=f"category-{p.get('category_id') or 'none'}", platform_id=str(p["id"]),
-            created_at=from_iso(p["created_at"]),
+            created_at=iso_db_time(p["created_at"]),
             author=str(p["user_id"]) if p.get("user_id") is not None else None,
             text=_text(p), parent=parent, edited_at=None,
-            deleted=bool(p.get("deleted_at")), reactions=int(p.get("reaction_count") or
+            deleted=int(bool(p.get("deleted_at"))), reactions=int(p.get("reaction_count") or
                                                              p.get("like_count") or 0)))
     list(write_records(s, source_id, name, records, summary))
     db = s.connection().connection.driver_connection

@@ -16,6 +16,7 @@ from steward.connectors.base import (
     MembershipRecord,
     MessageRecord,
     SpaceRecord,
+    db_time,
 )
 from steward.connectors.files import (
     check_file,
@@ -158,5 +159,5 @@ def _item(key: str, item: dict, label: str, state: dict) -> Iterator:
     yield from _space(group, state)
     digest = hashlib.sha1(f"{who}\x00{text}".encode()).hexdigest()[:12]
     yield MessageRecord(space=group, platform_id=f"{key[:-3]}:{item['timestamp']}:{digest}",
-                        created_at=at, author=OWNER, text=text,
+                        created_at=db_time(at), author=OWNER, text=text,
                         attachments=len(item.get("attachments") or []))

@@ -210,6 +210,20 @@ def from_iso(text: str) -> datetime:
     return moment if offset is None else moment.replace(tzinfo=None) - offset
 
 
+def iso_db_time(text: str) -> str:
+    """ISO 8601 with offset (or Z) to the database's UTC text (see `base.db_time`)."""
+    moment = datetime.fromisoformat(text)
+    offset = moment.utcoffset()
+    if offset is not None:
+        moment = moment.replace(tzinfo=None) - offset
+    return moment.isoformat(" ", "microseconds")
+
+
+def unix_db_time(seconds: float | str) -> str:
+    """Seconds since 1970 (see `from_unix`) to the database's UTC text."""
+    return from_unix(seconds).isoformat(" ", "microseconds")
+
+
 def byte_lines(raw: IO[bytes], label: str, what: str,
                max_bytes: int = MAX_LINE_CHARS) -> Iterator[tuple[int, bytes]]:
     """(line number, raw line with its newline), for formats that carry their own charsets."""

@@ -113,6 +113,8 @@ class _Writer:
         self.cache: dict[str, tuple[int, int]] = {}  # message platform id -> (id, thread id)
         self.replies: Counter[int] = Counter()
         self.consents_seen: set[tuple] | None = None
+        self.first: str | None = None  # db_time text of the earliest message written
+        self.last: str | None = None
 
     # --- spaces and people ---------------------------------------------------------------
 
@@ -188,13 +190,15 @@ class _Writer:
         return ids
 
     def flush_messages(self, summary: ImportSummary) -> None:
+        """Write the pending messages: platform ids become row ids, replies find their thread,
+        and messages already in the workspace are counted, not written again."""
         batch, self.pending = self.pending, []
         if not batch:
             self.flush_people()
             return
         existing: dict[str, tuple[int, int]] = {}
         if self.had_messages:
-            ids = [r.platform_id for r in batch]
+            ids = [r[1] for r in batch]
             for i in range(0, len(ids), 500):
                 chunk = ids[i:i + 500]
                 existing.update((pid, (mid, tid)) for pid, mid, tid in self.db.execute(
@@ -202,47 +206,47 @@ class _Writer:
                     f"source_id = ? AND platform_id IN ({','.join('?' * len(chunk))})",
                     (self.source_id, *chunk)))
         rows = []
-        cache, spaces, identities = self.cache, self.spaces, self.identities
-        source_id, next_message = self.source_id, self.next_message
-        first, last = summary.first, summary.last
-        for rec in batch:
-            platform_id = rec.platform_id
-            known = existing.get(platform_id) or cache.get(platform_id)
+        append = rows.append
+        cache, spaces, identities, replies = self.cache, self.spaces, self.identities, self.replies
+        source_id, mid = self.source_id, self.next_message - 1
+        already = 0
+        for (space, platform_id, created, author, text, parent, kind, edited, deleted,
+             reactions, attachments) in batch:
+            known = cache.get(platform_id)
+            if known is None and existing:
+                known = existing.get(platform_id)
             if known is not None:
                 self._remember(platform_id, known)
-                summary.already_there += 1
+                already += 1
                 continue
-            mid = next_message
-            next_message += 1
+            mid += 1
             parent_id, thread_id = None, mid
-            if rec.parent is not None and rec.parent != platform_id:
-                parent = self._lookup(rec.parent)
-                if parent is not None:
-                    parent_id, thread_id = parent
-                    self.replies[thread_id] += 1
+            if parent is not None and parent != platform_id:
+                found = cache.get(parent) or self._lookup(parent)
+                if found is not None:
+                    parent_id, thread_id = found
+                    replies[thread_id] += 1
             if len(cache) >= CACHE_LIMIT:
                 self._remember(platform_id, (mid, thread_id))
             else:
                 cache[platform_id] = (mid, thread_id)
-            space_id = spaces.get(rec.space)
+            space_id = spaces.get(space)
             if space_id is None:
-                space_id = self.space_id(rec.space, summary)
-            author = rec.author
+                space_id = self.space_id(space, summary)
             identity = None
             if author is not None:
                 found = identities.get(author)
                 identity = found[0] if found is not None else self.identity_id(author, summary)
-            created, edited = rec.created_at, rec.edited_at
-            rows.append((mid, source_id, space_id, identity, platform_id[:200], thread_id,
-                         parent_id, rec.kind, created.isoformat(" ", "microseconds"),
-                         edited.isoformat(" ", "microseconds") if edited is not None else None,
-                         int(rec.deleted), rec.text, rec.reactions, 0, rec.attachments))
-            if first is None or created < first:
-                first = created
-            if last is None or created > last:
-                last = created
-        self.next_message = next_message
-        summary.first, summary.last = first, last
+            append((mid, source_id, space_id, identity, platform_id[:200], thread_id, parent_id,
+                    kind, created, edited, deleted, text, reactions, 0, attachments))
+        self.next_message = mid + 1
+        summary.already_there += already
+        if rows:
+            first, last = min(r[8] for r in rows), max(r[8] for r in rows)
+            if self.first is None or first < self.first:
+                self.first = first
+            if self.last is None or last > self.last:
+                self.last = last
         self.flush_people()
         summary.messages += insert_rows(self.s, "messages", MESSAGE_COLUMNS, rows)
 
@@ -334,11 +338,13 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
                   imported: set[str] | None = None) -> Iterator[int]:
     """Write records in the caller's transaction; yields the message count now and then."""
     w = _Writer(s, source_id, source_name)
+    pending = w.pending
     for rec in records:
-        if isinstance(rec, MessageRecord):
-            w.pending.append(rec)
-            if len(w.pending) >= BATCH:
+        if type(rec) is MessageRecord:
+            pending.append(rec)
+            if len(pending) >= BATCH:
                 w.flush_messages(summary)
+                pending = w.pending
                 if token is not None:
                     token.check()
                 yield summary.messages + summary.already_there
@@ -362,6 +368,11 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
     w.flush_messages(summary)
     w.flush_memberships(summary)
     w.finish_threads()
+    for moment in (w.first, w.last):
+        if moment is not None:
+            at = datetime.fromisoformat(moment)
+            summary.first = at if summary.first is None else min(summary.first, at)
+            summary.last = at if summary.last is None else max(summary.last, at)
 
 
 def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | None = None,
@@ -412,6 +423,7 @@ def preview_files(kind: str, paths: Sequence[Path], options: ImportOptions | Non
         options = ImportOptions(options.timezone, "dmy", options.space_name, options.column_map)
     spaces: dict[str, str] = {}
     people: set[str] = set()
+    first = last = None
     for n, rec in enumerate(importer.records(paths, options, set())):
         if isinstance(rec, SpaceRecord):
             spaces.setdefault(rec.platform_id, rec.name)
@@ -421,14 +433,16 @@ def preview_files(kind: str, paths: Sequence[Path], options: ImportOptions | Non
             result.messages += 1
             if rec.author:
                 people.add(rec.author)
-            if result.first is None or rec.created_at < result.first:
-                result.first = rec.created_at
-            if result.last is None or rec.created_at > result.last:
-                result.last = rec.created_at
+            if first is None or rec.created_at < first:
+                first = rec.created_at
+            if last is None or rec.created_at > last:
+                last = rec.created_at
         if n % BATCH == 0:
             if token is not None:
                 token.check()
             yield Progress(result.messages, None, f"Reading {paths[0].name}")
     result.spaces = sorted(spaces.values())
     result.people = len(people)
+    result.first = datetime.fromisoformat(first) if first else None
+    result.last = datetime.fromisoformat(last) if last else None
     return result

@@ -25,6 +25,7 @@ from steward.connectors.base import (
     ImportOptions,
     MessageRecord,
     SpaceRecord,
+    db_time,
 )
 from steward.connectors.files import (
     byte_lines,
@@ -257,7 +258,7 @@ class MailingListArchive:
                 authors.add(author)
                 yield AuthorRecord(author, name, email=address)
         try:
-            at = _date(date)
+            at = db_time(_date(date))
         except (TypeError, ValueError, IndexError, OverflowError):
             raise BadInput(f"{label}, line {line}: a message has no readable Date") from None
         own = _ids(get("message-id"))

@@ -22,6 +22,7 @@ from steward.connectors.files import (
     json_array,
     open_zip,
     small_json,
+    unix_db_time,
     zip_member,
 )
 from steward.errors import BadInput
@@ -132,7 +133,7 @@ def _message(channel: str, m: dict, label: str) -> MessageRecord | None:
     if not isinstance(m, dict) or m.get("type") != "message" or not m.get("ts"):
         return None
     try:
-        at = from_unix(m["ts"])
+        at = unix_db_time(m["ts"])
     except (TypeError, ValueError):
         raise BadInput(f"{label}: a message has an unreadable time {m.get('ts')!r}") from None
     subtype = m.get("subtype")
@@ -145,8 +146,8 @@ def _message(channel: str, m: dict, label: str) -> MessageRecord | None:
     return MessageRecord(
         channel, f"{channel}:{ts}", at, str(author) if author else None, m.get("text"),
         f"{channel}:{thread}" if thread and thread != ts else None, kind,
-        from_unix(edited["ts"]) if edited and edited.get("ts") else None,
-        subtype == "tombstone",
+        unix_db_time(edited["ts"]) if edited and edited.get("ts") else None,
+        int(subtype == "tombstone"),
         sum(int(r.get("count") or len(r.get("users") or [])) for r in reactions)
         if reactions else 0,
         len(files) if files else 0)

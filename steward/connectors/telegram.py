@@ -11,13 +11,14 @@ from steward.connectors.base import (
     ImportOptions,
     MessageRecord,
     SpaceRecord,
+    db_time,
 )
 from steward.connectors.files import (
     JsonStream,
     check_file,
     fingerprint_file,
-    from_unix,
     to_utc,
+    unix_db_time,
 )
 from steward.errors import BadInput
 
@@ -138,11 +139,11 @@ def _message(chat: str, m: dict, options: ImportOptions, authors: set[str],
         return
     try:
         if m.get("date_unixtime"):
-            at = from_unix(m["date_unixtime"])
+            at = unix_db_time(m["date_unixtime"])
         else:
             from datetime import datetime
 
-            at = to_utc(datetime.fromisoformat(m["date"]), options.timezone)
+            at = db_time(to_utc(datetime.fromisoformat(m["date"]), options.timezone))
     except (KeyError, TypeError, ValueError):
         raise BadInput(f"{label}: message {m.get('id')} has an unreadable date") from None
     service = m.get("type") == "service"
@@ -157,7 +158,7 @@ def _message(chat: str, m: dict, options: ImportOptions, authors: set[str],
         author=str(author) if author else None, text=_text(m.get("text")) or None,
         parent=f"{chat}:{reply}" if reply else None,
         kind=("join" if m.get("action") in _JOIN_ACTIONS else "system") if service else "message",
-        edited_at=from_unix(m["edited_unixtime"]) if m.get("edited_unixtime") else None,
+        edited_at=unix_db_time(m["edited_unixtime"]) if m.get("edited_unixtime") else None,
         reactions=sum(int(r.get("count") or 0) for r in m.get("reactions") or []),
         attachments=1 if (m.get("photo") or m.get("file") or m.get("media_type")) else 0,
     )

@@ -21,6 +21,7 @@ from steward.connectors.base import (
     ImportOptions,
     MessageRecord,
     SpaceRecord,
+    db_time,
 )
 from steward.connectors.files import (
     check_file,
@@ -142,30 +143,27 @@ class WhatsAppChat:
 def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
     authors: set[str] = set()
     counts: dict[str, int] = {}  # occurrences within the current minute only: bounded memory
-    minute = {"stamp": None}
-    current: dict | None = None
+    counted_minute = None
+    times: dict[str, tuple[str, str]] = {}  # header time -> (local minute, UTC db time)
+    current: list | None = None  # [local minute, UTC db time, author, kind, lines]
 
-    def finish(msg: dict) -> Iterator:
-        text = "\n".join(msg["lines"])
-        author = msg["author"]
-        kind, attachments = msg["kind"], 0
+    def finish(stamp: str, at: str, author: str | None, kind: str,
+               lines: list[str]) -> MessageRecord:
+        nonlocal counted_minute
+        text = "\n".join(lines)
+        attachments = 0
         if kind == "message" and _MEDIA.match(text):
-            attachments, text = 1, None if len(msg["lines"]) == 1 else text
+            attachments, text = 1, None if len(lines) == 1 else text
         digest = hashlib.sha1(f"{author}\x00{text}".encode()).hexdigest()[:12]
-        if msg["stamp"] != minute["stamp"]:
-            minute["stamp"] = msg["stamp"]
+        if stamp != counted_minute:
+            counted_minute = stamp
             counts.clear()
         n = counts[digest] = counts.get(digest, 0) + 1
-        if author and author not in authors:
-            authors.add(author)
-            phone = author if _LOOKS_LIKE_PHONE.match(author) else None
-            yield AuthorRecord(author, author, phone=phone)
-        yield MessageRecord(space=space, platform_id=f"{msg['stamp']}|{digest}|{n}",
-                            created_at=msg["at"], author=author, text=text, kind=kind,
-                            attachments=attachments)
+        return MessageRecord(space, f"{stamp}|{digest}|{n}", at, author, text, None, kind,
+                             None, 0, 0, attachments)
 
     for number, raw in text_lines(f, label, "a WhatsApp chat"):
-        line = _clean(raw)
+        line = raw if raw.isascii() else raw.translate(_CLEAN)
         m = _HEADER.match(line)
         if not m:
             if current is None:
@@ -173,12 +171,20 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
                     raise BadInput(f"{label}, line {number}: does not look like a WhatsApp chat "
                                    "export (expected a date and time)")
                 continue
-            current["lines"].append(line)
+            current[4].append(line)
             continue
         if current is not None:
-            yield from finish(current)
-        at = _when(m, order, label, number)
+            yield finish(*current)
         rest = m.group(8)
+        when = line[:m.start(8)]
+        known = times.get(when)
+        if known is None:
+            at = _when(m, order, label, number)
+            # The local minute, not the text: the same chat exported from Android (no seconds)
+            # and from an iPhone gives the same message ids.
+            if len(times) >= 4096:
+                times.clear()
+            known = times[when] = (f"{at:%Y-%m-%dT%H:%M}", db_time(to_utc(at, zone)))
         author, sep, text = rest.partition(": ")
         # iPhone writes system lines as "Group name: \u200eAlice added Bob".
         system_mark = ": \u200e" in raw and not _MEDIA.match(text)
@@ -187,13 +193,13 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
             author, text = None, (text if sep else rest)
         else:
             kind = "message"
-        # The local minute, not the text: the same chat exported from Android (no seconds) and
-        # from an iPhone gives the same message ids.
-        stamp = f"{at:%Y-%m-%dT%H:%M}"
-        current = {"at": to_utc(at, zone), "author": author, "lines": [text], "kind": kind,
-                   "stamp": stamp}
+            if author and author not in authors:
+                authors.add(author)
+                phone = author if _LOOKS_LIKE_PHONE.match(author) else None
+                yield AuthorRecord(author, author, phone=phone)
+        current = [known[0], known[1], author, kind, [text]]
     if current is not None:
-        yield from finish(current)
+        yield finish(*current)
 
 
 def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
