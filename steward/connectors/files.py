@@ -298,7 +298,7 @@ class JsonStream:
                                    f"{self.max_value >> 20} MB; this is not an export") from None
                 self._more()
                 continue
-            if end == len(self.buf) and not self.eof:  # a number may go on in the next chunk
+            if end + 2 >= len(self.buf) and not self.eof:  # "1." or "2e" may go on next chunk
                 self._more()
                 continue
             self.pos = end

@@ -179,15 +179,8 @@ class _Writer:
                 "SELECT id, coalesce(thread_id, id) FROM messages WHERE source_id = ? "
                 "AND platform_id = ?", (self.source_id, platform_id)).fetchone()
             if row is not None:
-                found = self._remember(platform_id, (row[0], row[1]))
+                found = self.cache[platform_id] = (row[0], row[1])
         return found
-
-    def _remember(self, platform_id: str, ids: tuple[int, int]) -> tuple[int, int]:
-        if len(self.cache) >= CACHE_LIMIT:
-            self.cache.clear()
-            self.had_messages = True  # from now on, ask the unique index about repeats
-        self.cache[platform_id] = ids
-        return ids
 
     def flush_messages(self, summary: ImportSummary) -> None:
         """Write the pending messages: platform ids become row ids, replies find their thread,
@@ -196,6 +189,9 @@ class _Writer:
         if not batch:
             self.flush_people()
             return
+        if len(self.cache) + len(batch) > CACHE_LIMIT:  # keep memory bounded: from now on,
+            self.cache.clear()  # earlier batches are found through the unique index
+            self.had_messages = True
         existing: dict[str, tuple[int, int]] = {}
         if self.had_messages:
             ids = [r[1] for r in batch]
@@ -216,7 +212,7 @@ class _Writer:
             if known is None and existing:
                 known = existing.get(platform_id)
             if known is not None:
-                self._remember(platform_id, known)
+                cache[platform_id] = known
                 already += 1
                 continue
             mid += 1
@@ -226,10 +222,7 @@ class _Writer:
                 if found is not None:
                     parent_id, thread_id = found
                     replies[thread_id] += 1
-            if len(cache) >= CACHE_LIMIT:
-                self._remember(platform_id, (mid, thread_id))
-            else:
-                cache[platform_id] = (mid, thread_id)
+            cache[platform_id] = (mid, thread_id)
             space_id = spaces.get(space)
             if space_id is None:
                 space_id = self.space_id(space, summary)
