@@ -7,6 +7,7 @@ reads in the flag. Nothing here touches the store.
 
 from __future__ import annotations
 
+import logging
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from steward.errors import StewardError
 from steward.safeguarding.lexicon import (
     BENIGN,
     Lexicon,
@@ -21,7 +23,15 @@ from steward.safeguarding.lexicon import (
     normalise_many,
     whole_matches,
 )
-from steward.safeguarding.policy import check_phone_regions, raise_severity, severity_rank
+from steward.safeguarding.policy import (
+    CATEGORY_TITLES,
+    check_phone_regions,
+    raise_severity,
+    severity_rank,
+)
+from steward.safeguarding.textmodel import ModelScore, TextModel, shipped_model
+
+log = logging.getLogger(__name__)
 
 RAISED_AUDIENCES = ("young_people", "vulnerable_adults")
 # Categories where a public space makes it worse: anyone can read it.
@@ -73,15 +83,26 @@ class Finding:
     reasons: tuple[str, ...]  # matched patterns and why the severity is what it is
 
 
+_SHIPPED = object()
+
+
 class Detector:
-    """Lexicon matching plus contact details, built once and used for many messages."""
+    """Lexicon matching, the text model and contact details, built once and used for many
+    messages.
+
+    The text model (`text_model`, by default the shipped one; None for lexicons only) scores
+    the messages its quick prescreen picks that hold no benign phrase; where it scores a
+    category the lexicons missed above that category's threshold, it raises a flag at the
+    severity its score reaches (low, medium; self-harm also high)."""
 
     def __init__(
         self,
         lexicons: Iterable[Lexicon],
         phone_regions: Iterable[str] = ("GB",),
         ignored_numbers: Iterable[str] = (),
+        text_model: TextModel | None = _SHIPPED,
     ):
+        self.model = shipped_model() if text_model is _SHIPPED else text_model
         self.matcher = Matcher(lexicons)
         self.regions = check_phone_regions(list(phone_regions))
         self.ignored_numbers = {_digits(n) for n in ignored_numbers}
@@ -109,10 +130,15 @@ class Detector:
             per_text.setdefault(i, []).append(hit)
         candidates = {bisect_right(starts, m.start()) - 1
                       for pattern in (_DIGIT_OR_AT, _MY_PLATFORM) for m in pattern.finditer(words)}
+        matches = {i: whole_matches(words, hits) for i, hits in per_text.items()}
+        model_flags = self._model_flags(words, starts, matches)
         out: dict[int, list[Finding]] = {}
-        for i in sorted(per_text.keys() | candidates):
+        for i in sorted(per_text.keys() | candidates | model_flags.keys()):
             audience, visibility, contact_details = setting(i)
-            raw = _lexicon_findings(words, whole_matches(words, per_text.get(i, ())))
+            raw = _lexicon_findings(words, matches.get(i, ()))
+            for score in model_flags.get(i, ()):
+                if score.category not in raw:
+                    raw[score.category] = (score.severity, [_model_reason(score)], {"model"})
             if contact_details and i in candidates:
                 kinds = self.contact_kinds(texts[i] or "")
                 if kinds:
@@ -125,6 +151,26 @@ class Detector:
                     for category, (severity, reasons, indicators) in raw.items()
                 ]
         return out
+
+    def _model_flags(self, words: str, starts: list[int], matches: dict[int, list]
+                     ) -> dict[int, list[ModelScore]]:
+        """The text model's flags for the texts its prescreen picks that hold no benign
+        phrase, scored together (by position in the batch)."""
+        if self.model is None:
+            return {}
+        try:
+            prescreen = self.model.prescreen()
+        except StewardError:  # a broken model file: the lexicons carry on without it
+            log.exception("safeguarding text model not loaded; using the lexicons only")
+            self.model = None
+            return {}
+        woken = [int(i) for i in prescreen.woken(words)
+                 if not any(term.category == BENIGN for _s, _e, term in matches.get(i, ()))]
+        if not woken:
+            return {}
+        ends = [*starts[1:], len(words) + 1]
+        flags = self.model.flags([words[starts[i]:ends[i] - 1].strip() for i in woken])
+        return {woken[j]: scores for j, scores in flags.items()}
 
     def contact_kinds(self, text: str) -> list[str]:
         """The kinds of personal contact details in the text, in a stable order."""
@@ -188,6 +234,13 @@ def _lexicon_findings(words: str, hits) -> dict[str, tuple[str, list[str], set[s
         indicators.add(term.indicator)
         raw[term.category] = (best, reasons, indicators)
     return raw
+
+
+def _model_reason(score: ModelScore) -> str:
+    title = CATEGORY_TITLES[score.category].lower()
+    words = ", ".join(f"“{w}”" for w in score.words)
+    return (f"text model: close to messages about {title}, score {score.score:.2f}"
+            + (f" (words: {words})" if words else ""))
 
 
 _NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)

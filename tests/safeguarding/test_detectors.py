@@ -14,6 +14,8 @@ from steward.store.models import Flag, Message
 
 
 def _detector(text: str, category: str = "self_harm", **kw) -> Detector:
+    """A lexicons-only detector (the text model has its own tests)."""
+    kw.setdefault("text_model", None)
     return Detector([parse_lexicon(text, category, "test.txt"),
                      parse_lexicon("that joke killed me\n", "benign", "benign.txt")], **kw)
 
@@ -41,7 +43,7 @@ def test_parts_near_each_other_match_in_order_within_their_gap():
     d = Detector([
         parse_lexicon("[high]\n{cut|burnt} my ~2 {arm|leg} ~1 again\n", "self_harm", "t.txt"),
         parse_lexicon("{cut|burnt} my ~2 {arm|leg} ~3 {cooking|oven}\n", "benign", "b.txt"),
-    ])
+    ], text_model=None)
     assert found(d, "I cut my left arm again last night") == {"self_harm": "high"}
     assert found(d, "burnt my arm, again.") == {"self_harm": "high"}
     assert found(d, "I cut my hair and my arm again") == {}  # 3 words between: too far

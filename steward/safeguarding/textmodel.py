@@ -1,0 +1,218 @@
+"""The safeguarding text model: a linear classifier per category over hashed word and
+character n-grams, beside the lexicons, so that new wording of a concern is still noticed.
+
+Features of a text (already normalised by `lexicon.normalise`): its words, its pairs of
+neighbouring words and the 2- to 5-character pieces of each word padded with spaces, each
+hashed (CRC-32) into a fixed number of columns, so no vocabulary is needed; each present
+feature counts 1/√(number of features). A score is the logistic of intercept + Σ weights.
+
+The coefficients ship in `resources/safeguarding/model/` as numpy arrays (`model.npz`, read
+without pickle) with their metadata (`model.json`: categories, thresholds per severity, the
+prescreen's settings); `steward.safeguarding.train_model` writes them. Scoring needs only
+numpy: scikit-learn is for training. Everything is loaded on first use.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import repeat
+from pathlib import Path
+from zlib import crc32
+
+import numpy as np
+
+from steward.errors import StewardError
+from steward.resources import resource_path
+
+MODEL_FILE = "model.npz"
+META_FILE = "model.json"
+WORD_FEATURES = 2**17  # columns for words and word pairs
+CHAR_FEATURES = 2**17  # columns for character pieces, after the word columns
+FEATURES = WORD_FEATURES + CHAR_FEATURES
+WORD_CACHE = 200_000  # words whose feature columns are remembered (words repeat a lot)
+MAX_CHARS = 4_000  # a longer text is scored on its beginning (the lexicons read it all)
+MAX_WORD = 40  # a longer "word" (a link, a key mash) gives character pieces of its start
+# Common words left out of a flag's explanation (they carry weight, but explain nothing).
+_PLAIN = """a an and are as at be been but by do for from had has have he her him his i if im
+in is it its me my no not of on or our she so that the them they this to up us was we were
+what when will with you your"""
+PLAIN_WORDS = frozenset(_PLAIN.split())
+
+
+def word_column(term: str) -> int:
+    """The column of a word or a word pair ("cut myself")."""
+    return crc32(term.encode("utf-8")) % WORD_FEATURES
+
+
+def _word_columns(word: bytes) -> tuple[int, ...]:
+    padded = b" " + word[:MAX_WORD] + b" "
+    pieces = {padded[i:i + n] for n in (2, 3, 4, 5) for i in range(len(padded) - n + 1)}
+    return (crc32(word) % WORD_FEATURES,
+            *(WORD_FEATURES + crc32(p) % CHAR_FEATURES for p in pieces))
+
+
+class Featuriser:
+    """The feature columns of normalised texts; remembers the columns of words it has seen."""
+
+    def __init__(self):
+        self.cache: dict[bytes, tuple[int, ...]] = {}
+
+    def columns(self, text: str) -> list[int]:
+        words = text[:MAX_CHARS].encode("utf-8").split()
+        cache = self.cache
+        if len(cache) > WORD_CACHE:
+            cache.clear()
+        found: set[int] = set()
+        for word in words:
+            known = cache.get(word)
+            if known is None:
+                known = cache[word] = _word_columns(word)
+            found.update(known)
+        pairs = zip(words, words[1:], strict=False)
+        found.update(crc32(a + b" " + b) % WORD_FEATURES for a, b in pairs)
+        return sorted(found)
+
+    def matrix(self, texts: list[str]):
+        """The feature rows as a scipy CSR matrix (for training)."""
+        from scipy.sparse import csr_matrix
+
+        rows = [self.columns(t) for t in texts]
+        indptr = np.cumsum([0, *(len(r) for r in rows)])
+        data = np.concatenate([np.full(len(r), 1 / np.sqrt(max(len(r), 1))) for r in rows])
+        indices = np.fromiter((c for r in rows for c in r), dtype=np.int64, count=indptr[-1])
+        return csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(texts), FEATURES))
+
+
+@dataclass(frozen=True)
+class Prescreen:
+    """A quick linear model over whole words (count / √length) that says which messages are
+    worth scoring with the full model: the scan reads every message, and the full model's
+    character pieces cost too much to compute for all of them."""
+
+    words: np.ndarray  # vocabulary (str)
+    weights: np.ndarray  # one weight per word
+    intercept: float
+    threshold: float  # the logit a message needs to be scored
+    index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def logits(self, words: str) -> np.ndarray:
+        """The logit of each text in `words`: normalised texts joined by " \\x00 " (as
+        `lexicon.normalise_many` makes them)."""
+        if not self.index:  # word -> position in weights + 2 (0: unknown, 1: between texts)
+            self.index.update({str(w): i for i, w in enumerate(self.words, start=2)})
+            self.index["\x00"] = 1
+        ids = np.fromiter(map(self.index.get, words.split(), repeat(0)), dtype=np.int64)
+        separator = ids == 1
+        which = np.cumsum(separator)
+        texts = int(separator.sum()) + 1
+        weights = np.concatenate(([0.0, 0.0], self.weights))[ids]
+        sums = np.bincount(which, weights=weights, minlength=texts)
+        lengths = np.bincount(which, weights=~separator, minlength=texts)
+        return self.intercept + sums / np.sqrt(np.maximum(lengths, 1))
+
+    def woken(self, words: str) -> np.ndarray:
+        """The positions of the texts worth scoring."""
+        return np.flatnonzero(self.logits(words) >= self.threshold)
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    category: str
+    score: float  # probability-like, 0..1
+    severity: str
+    words: tuple[str, ...]  # the words that pushed the score up most
+
+
+class TextModel:
+    """Scores normalised texts per category; `flags` keeps those above a category's threshold.
+
+    The metadata (categories, thresholds) is read at once, the arrays on first use."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+            self.categories: list[str] = list(meta["categories"])
+            # per category, (lowest score, severity) pairs from the highest severity down
+            self.levels = [sorted(((float(v), s) for s, v in meta["thresholds"][c].items()),
+                                  reverse=True) for c in self.categories]
+            self.prescreen_settings = meta["prescreen"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise StewardError(f"{folder / META_FILE}: not a usable text model ({error})"
+                               ) from None
+        self.thresholds = np.array([levels[-1][0] for levels in self.levels])
+        self.featuriser = Featuriser()
+        self._arrays: tuple[np.ndarray, np.ndarray, Prescreen] | None = None
+
+    def _load(self) -> tuple[np.ndarray, np.ndarray, Prescreen]:
+        if self._arrays is None:
+            path = self.folder / MODEL_FILE
+            try:
+                with np.load(path, allow_pickle=False) as arrays:
+                    columns, coef = arrays["columns"], arrays["coef"]
+                    intercept = arrays["intercept"].astype(np.float64)
+                    words, weights = arrays["prescreen_words"], arrays["prescreen_weights"]
+            except (OSError, ValueError, KeyError) as error:
+                raise StewardError(f"{path}: not a usable text model ({error})") from None
+            if coef.shape != (len(self.categories), len(columns)) or (
+                    len(columns) and columns.max() >= FEATURES):
+                raise StewardError(f"{path}: does not match this version of Steward")
+            dense = np.zeros((FEATURES, len(self.categories)), dtype=np.float32)
+            dense[columns] = coef.T
+            prescreen = Prescreen(words, weights, float(self.prescreen_settings["intercept"]),
+                                  float(self.prescreen_settings["threshold"]))
+            self._arrays = (dense, intercept, prescreen)
+        return self._arrays
+
+    def prescreen(self) -> Prescreen:
+        return self._load()[2]
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Scores (texts × categories), each between 0 and 1; a text that comes up more
+        than once ("count me in") is scored once."""
+        weights, intercept, _prescreen = self._load()
+        distinct = list(dict.fromkeys(texts))
+        rows = [self.featuriser.columns(t) for t in distinct]
+        lengths = np.array([len(r) for r in rows])
+        flat = np.fromiter((c for r in rows for c in r), dtype=np.int64, count=lengths.sum())
+        sums = np.zeros((len(rows), len(self.categories)))
+        filled = lengths > 0
+        if flat.size:
+            starts = np.cumsum(lengths) - lengths
+            sums[filled] = np.add.reduceat(weights[flat], starts[filled], axis=0)
+        logits = intercept + sums / np.sqrt(np.maximum(lengths, 1))[:, None]
+        position = {t: i for i, t in enumerate(distinct)}
+        return 1.0 / (1.0 + np.exp(-logits[[position[t] for t in texts]]))
+
+    def flags(self, texts: list[str]) -> dict[int, list[ModelScore]]:
+        """For each text (by position) with a score over its category's threshold, why."""
+        if not texts:
+            return {}
+        scores = self.scores(texts)
+        out: dict[int, list[ModelScore]] = {}
+        for i, k in zip(*np.nonzero(scores >= self.thresholds), strict=True):
+            score = float(scores[i, k])
+            severity = next(s for limit, s in self.levels[k] if score >= limit)
+            out.setdefault(int(i), []).append(ModelScore(
+                self.categories[k], score, severity, self.top_words(texts[i], int(k))))
+        return out
+
+    def top_words(self, text: str, k: int, count: int = 3) -> tuple[str, ...]:
+        """The words and word pairs of the text with the largest positive weights for
+        category `k`, leaving out those made of common words only."""
+        words = text.split()
+        pairs = map(" ".join, zip(words, words[1:], strict=False))
+        terms = [t for t in dict.fromkeys([*words, *pairs])
+                 if not PLAIN_WORDS.issuperset(t.split())]
+        weights = self._load()[0]
+        ranked = sorted(terms, key=lambda t: -weights[word_column(t), k])
+        return tuple(t for t in ranked[:count] if weights[word_column(t), k] > 0)
+
+
+@cache
+def shipped_model() -> TextModel | None:
+    """The shipped model (None if it is not installed); its arrays load on first use."""
+    folder = resource_path("safeguarding", "model")
+    return TextModel(folder) if (folder / META_FILE).exists() else None

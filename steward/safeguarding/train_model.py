@@ -1,0 +1,235 @@
+"""Train the safeguarding text model and write it to `resources/safeguarding/model/`.
+
+    .venv/bin/python -m steward.safeguarding.train_model [--check]
+
+Training data: the labelled tuning sets in `tests/safeguarding/` (labelled, round 2, round 3),
+the synthetic `resources/safeguarding/model/training_extra.tsv`, and the demo community's
+ordinary message templates as negatives — all written for Steward (MIT). The held-out
+`fresh_messages.tsv` is never read here.
+
+Thresholds are chosen per category on out-of-fold scores (5 folds, fixed seed): for each
+severity, the lowest score at which at most its share of the hand-written benign messages
+(`BENIGN_BUDGETS`) would be flagged. A word-count prescreen
+picks the messages worth scoring at all (see `textmodel.Prescreen`); its cut is chosen out of
+fold too. The final models are then fitted on everything.
+`--check` prints the validation figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+
+from steward.resources import resource_path
+from steward.safeguarding.lexicon import normalise
+from steward.safeguarding.textmodel import META_FILE, MODEL_FILE, Featuriser, Prescreen
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TUNING_SETS = [ROOT / "tests" / "safeguarding" / f"{name}_messages.tsv"
+               for name in ("labelled", "round2", "round3")]
+EXTRA = resource_path("safeguarding", "model", "training_extra.tsv")
+CATEGORIES = ("self_harm", "abuse", "grooming", "bullying", "radicalisation", "sexual_content")
+SEED = 20261121
+FOLDS = 5
+C = 8.0
+# Per category and severity: the share of hand-written benign messages that may reach it.
+BENIGN_BUDGETS = {"low": 0.01, "medium": 0.005}
+HIGH_MARGIN = 0.05  # a self-harm score this far above every benign one starts at high
+PRESCREEN_KEEP = 0.97  # see prescreen_threshold
+TOKEN_PATTERN = r"[^ ]+"  # texts are normalised: words between single spaces
+
+
+def read_tsv(path: Path) -> list[tuple[set[str], str]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        labels, sep, text = line.partition("\t")
+        if not sep or not text.strip():
+            raise SystemExit(f"{path}:{number}: expected labels<TAB>text")
+        rows.append((set() if labels == "benign" else set(labels.split(",")), text))
+    return rows
+
+
+def demo_negatives() -> list[str]:
+    """The demo's ordinary messages: every template with every topic and opener."""
+    world = json.loads(resource_path("demo", "community.json").read_text(encoding="utf-8"))
+    topics = sorted({t.format(town="Leeds") for ts in world["topics"].values() for t in ts})
+    texts = [r.format(name="Sam") for r in world["replies"]]
+    for template, topic, opener in itertools.product(
+            world["templates"], topics, world["openers"][:2]):
+        texts.append(template.format(opener=opener, topic=topic, day="Tuesday", name="Sam",
+                                     link="https://example.org/help"))
+    texts += [t.format(link="https://example.org/x", link2="https://example.org/y",
+                       town="Leeds") for t in world["spam"]]
+    return texts + world["benign_lookalikes"] + world["unanswered_newcomer"]
+
+
+def training_rows() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Normalised texts, their label matrix, and which rows are hand-written benign ones."""
+    rows = [row for path in [*TUNING_SETS, EXTRA] for row in read_tsv(path)]
+    handwritten = len(rows)
+    rows += [(set(), text) for text in demo_negatives()]
+    texts = [normalise(text).strip() for _labels, text in rows]
+    labels = np.array([[c in row[0] for c in CATEGORIES] for row in rows], dtype=bool)
+    benign = np.array([not row[0] and i < handwritten for i, row in enumerate(rows)])
+    return texts, labels, benign
+
+
+def fit(x, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per category; returns (coefficients, intercepts)."""
+    from sklearn.linear_model import LogisticRegression
+
+    coef, intercept = [], []
+    for k in range(labels.shape[1]):
+        model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000,
+                                   random_state=SEED)
+        model.fit(x, labels[:, k])
+        coef.append(model.coef_[0])
+        intercept.append(model.intercept_[0])
+    return np.array(coef, dtype=np.float32), np.array(intercept, dtype=np.float32)
+
+
+def out_of_fold_scores(x, texts: list[str], labels: np.ndarray):
+    """Scores of each message by a model not trained on it: (model, prescreen) scores."""
+    from sklearn.model_selection import KFold
+
+    scores = np.zeros(labels.shape)
+    quick = np.zeros(len(texts))
+    for train, test in KFold(FOLDS, shuffle=True, random_state=SEED).split(labels):
+        coef, intercept = fit(x[train], labels[train])
+        scores[test] = 1 / (1 + np.exp(-(x[test] @ coef.T + intercept)))
+        prescreen = fit_prescreen([texts[i] for i in train], labels[train])
+        quick[test] = prescreen.logits(" " + " \x00 ".join(texts[i] for i in test) + " ")
+    return scores, quick
+
+
+def fit_prescreen(texts: list[str], labels: np.ndarray) -> Prescreen:
+    """A word-count model of "any concern at all", to pick the messages worth scoring."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    counter = CountVectorizer(token_pattern=TOKEN_PATTERN, lowercase=False)
+    counts = counter.fit_transform(texts).astype(np.float32)
+    lengths = np.sqrt(np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1))
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=SEED)
+    model.fit(counts.multiply(1 / lengths[:, None]).tocsr(), labels.any(axis=1))
+    return Prescreen(counter.get_feature_names_out().astype(str),
+                     model.coef_[0].astype(np.float32), float(model.intercept_[0]), 0.0)
+
+
+def prescreen_threshold(quick, scores, labels, thresholds) -> float:
+    """The prescreen logit that lets through `PRESCREEN_KEEP` of the concerning messages
+    the model flags (out of fold)."""
+    flagged = (scores >= np.array([thresholds[c]["low"] for c in CATEGORIES])) & labels
+    return round(float(np.quantile(quick[flagged.any(axis=1)], 1 - PRESCREEN_KEEP)), 4)
+
+
+def choose_thresholds(scores, labels, benign) -> dict[str, dict[str, float]]:
+    """Per category, the lowest score for each severity a model-only flag can start at."""
+    thresholds = {}
+    for k, category in enumerate(CATEGORIES):
+        benign_scores = np.sort(scores[benign, k])[::-1]
+        levels = {}
+        for severity, budget in BENIGN_BUDGETS.items():
+            allowed = int(budget * benign.sum())
+            # just above the (allowed + 1)-th highest benign score, never below a quarter
+            levels[severity] = round(max(0.25, float(benign_scores[allowed]) + 1e-3), 4)
+        if category == "self_harm":
+            levels["high"] = round(min(0.99, float(benign_scores[0]) + HIGH_MARGIN), 4)
+        thresholds[category] = levels
+    return thresholds
+
+
+def report(scores, quick, labels, benign, thresholds, cut, texts) -> None:
+    woken = quick >= cut
+    print(f"validation ({FOLDS}-fold out-of-fold), {len(texts)} messages "
+          f"({int(benign.sum())} hand-written benign); model alone, after the prescreen:")
+    for severity in BENIGN_BUDGETS:
+        flagged = woken[:, None] & (
+            scores >= np.array([thresholds[c][severity] for c in CATEGORIES]))
+        recall = "  ".join(f"{c} {flagged[labels[:, k], k].mean():.2f}"
+                           for k, c in enumerate(CATEGORIES))
+        loud = flagged[benign].any(axis=1)
+        print(f"  at {severity} or above: recall {recall}; benign flagged "
+              f"{int(loud.sum())}/{int(benign.sum())} = {loud.mean():.1%}")
+    concern = labels.any(axis=1)
+    print(f"  the prescreen passes {woken[concern].mean():.0%} of concerning messages, "
+          f"{woken[benign].mean():.0%} of benign look-alikes and "
+          f"{woken[~concern & ~benign].mean():.0%} of other messages")
+
+
+def report_with_lexicons(scores, quick, thresholds, cut, extra: slice) -> None:
+    """Lexicons alone, and with the model (out of fold), on `training_extra.tsv`, which the
+    lexicons were not written from, as in a young people's space (severities one step up)."""
+    from steward.safeguarding.detectors import Detector
+    from steward.safeguarding.lexicon import shipped_lexicons
+    from steward.safeguarding.policy import SEVERITIES, raise_severity, severity_rank
+
+    lexicons = Detector(shipped_lexicons(), text_model=None)
+    rows = read_tsv(EXTRA)
+    alone, both, totals = np.zeros(len(CATEGORIES)), np.zeros(len(CATEGORIES)), np.zeros(
+        len(CATEGORIES))
+    loud, quiet, benign = 0, 0, 0
+    for (row_labels, text), score, woken in zip(
+            rows, scores[extra], quick[extra] >= cut, strict=True):
+        found = {f.category: f.severity for f in lexicons.detect(text, "young_people")}
+        for k, category in enumerate(CATEGORIES):
+            if category in row_labels:
+                totals[k] += 1
+                alone[k] += category in found
+            levels = [s for s in SEVERITIES if score[k] >= thresholds[category].get(s, 2)]
+            if woken and levels and category not in found:
+                found[category] = raise_severity(levels[-1], 1)
+            if category in row_labels:
+                both[k] += category in found
+        if not row_labels:
+            benign += 1
+            loud += any(severity_rank(s) >= severity_rank("high") for s in found.values())
+            quiet += bool(found)
+    print(f"on {EXTRA.name} (young people's space), recall lexicons alone -> with the model:")
+    print("  " + "  ".join(f"{c} {alone[k] / totals[k]:.2f}->{both[k] / totals[k]:.2f}"
+                           for k, c in enumerate(CATEGORIES)))
+    print(f"  benign raising high/critical {loud}/{benign} = {loud / benign:.1%}; "
+          f"any flag {quiet}/{benign}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="print validation figures only")
+    args = parser.parse_args(argv)
+    texts, labels, benign = training_rows()
+    x = Featuriser().matrix(texts)
+    scores, quick = out_of_fold_scores(x, texts, labels)
+    thresholds = choose_thresholds(scores, labels, benign)
+    cut = prescreen_threshold(quick, scores, labels, thresholds)
+    report(scores, quick, labels, benign, thresholds, cut, texts)
+    tuning = sum(len(read_tsv(path)) for path in TUNING_SETS)
+    report_with_lexicons(scores, quick, thresholds, cut,
+                         slice(tuning, tuning + len(read_tsv(EXTRA))))
+    if args.check:
+        return 0
+    coef, intercept = fit(x, labels)
+    prescreen = fit_prescreen(texts, labels)
+    folder = resource_path("safeguarding", "model")
+    columns = np.flatnonzero((coef != 0).any(axis=0))  # features never seen weigh nothing
+    np.savez_compressed(folder / MODEL_FILE, columns=columns.astype(np.int32),
+                        coef=coef[:, columns], intercept=intercept,
+                        prescreen_words=prescreen.words, prescreen_weights=prescreen.weights)
+    meta = {
+        "about": "Steward safeguarding text model; written by steward.safeguarding.train_model",
+        "categories": list(CATEGORIES), "thresholds": thresholds,
+        "prescreen": {"intercept": prescreen.intercept, "threshold": cut},
+        "training_messages": len(texts), "seed": SEED,
+    }
+    (folder / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {folder / MODEL_FILE} and {META_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
