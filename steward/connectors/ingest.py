@@ -331,13 +331,11 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
                   imported: set[str] | None = None) -> Iterator[int]:
     """Write records in the caller's transaction; yields the message count now and then."""
     w = _Writer(s, source_id, source_name)
-    pending = w.pending
     for rec in records:
         if type(rec) is MessageRecord:
-            pending.append(rec)
-            if len(pending) >= BATCH:
+            w.pending.append(rec)
+            if len(w.pending) >= BATCH:
                 w.flush_messages(summary)
-                pending = w.pending
                 if token is not None:
                     token.check()
                 yield summary.messages + summary.already_there
