@@ -15,9 +15,9 @@ numpy: scikit-learn is for training. Everything is loaded on first use.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import repeat
 from pathlib import Path
 from zlib import crc32
 
@@ -95,22 +95,34 @@ class Prescreen:
     weights: np.ndarray  # one weight per word
     intercept: float
     threshold: float  # the logit a message needs to be scored
-    index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # word -> position in weights + 2 (0: unknown, 1: between texts); unknown words met are
+    # added as 0 (a defaultdict looks up fastest), and dropped again now and then
+    index: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int),
+                                         compare=False, repr=False)
 
     def logits(self, words: str) -> np.ndarray:
         """The logit of each text in `words`: normalised texts joined by " \\x00 " (as
         `lexicon.normalise_many` makes them)."""
-        if not self.index:  # word -> position in weights + 2 (0: unknown, 1: between texts)
+        if len(self.index) <= 1 or len(self.index) > len(self.words) + WORD_CACHE:
+            self.index.clear()
             self.index.update({str(w): i for i, w in enumerate(self.words, start=2)})
             self.index["\x00"] = 1
-        ids = np.fromiter(map(self.index.get, words.split(), repeat(0)), dtype=np.int64)
+        ids = np.fromiter(map(self.index.__getitem__, words.split()), dtype=np.int64)
         separator = ids == 1
         which = np.cumsum(separator)
         texts = int(separator.sum()) + 1
-        weights = np.concatenate(([0.0, 0.0], self.weights))[ids]
-        sums = np.bincount(which, weights=weights, minlength=texts)
+        sums = np.bincount(which, weights=self.padded[ids], minlength=texts)
         lengths = np.bincount(which, weights=~separator, minlength=texts)
         return self.intercept + sums / np.sqrt(np.maximum(lengths, 1))
+
+    @property
+    def padded(self) -> np.ndarray:
+        """The weights by index position (two zeros first)."""
+        padded = self.__dict__.get("_padded")
+        if padded is None:
+            padded = np.concatenate(([0.0, 0.0], self.weights))
+            object.__setattr__(self, "_padded", padded)
+        return padded
 
     def woken(self, words: str) -> np.ndarray:
         """The positions of the texts worth scoring."""
