@@ -478,11 +478,15 @@ def quiet_spaces_tile(ws) -> TileData:
     return TileData(str(len(quiet)), f"Quiet: {detail}", tone)
 
 
+def _waited(days: int) -> str:
+    return "since today" if days == 0 else "1 day" if days == 1 else f"{days} days"
+
+
 def newcomers_tile(ws) -> TileData:
     waiting = newcomers.unwelcomed_newcomers(ws)
     if not waiting:
         return TileData("0", "No newcomer is waiting for a first reply", "good")
-    names = ", ".join(f"{n.display_name} ({n.days_waiting} d)" for n in waiting[:3])
+    names = ", ".join(f"{n.display_name} ({_waited(n.days_waiting)})" for n in waiting[:3])
     return TileData(str(len(waiting)), f"Waiting for a reply: {names}", "warn")
 
 
