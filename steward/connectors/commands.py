@@ -44,10 +44,7 @@ def cmd_import(ctx) -> int:
     if args.json:
         print_json(summary.as_dict())
     else:
-        print(f"Imported into {summary.source}: {summary.messages} new messages, "
-              f"{summary.people} new people, {summary.spaces} new spaces"
-              + (f" ({summary.already_there} already there)" if summary.already_there else "")
-              + (f", {summary.parts_skipped} files unchanged" if summary.parts_skipped else ""))
+        print(summary.describe())
     return 0
 
 

@@ -69,6 +69,23 @@ class ImportSummary:
         return {k: (sql_time(v)[:19] if isinstance(v, datetime) else v)
                 for k, v in self.__dict__.items()}
 
+    def describe(self) -> str:
+        """One sentence for the person who ran the import."""
+        text = (f"Imported into {self.source}: {_count(self.messages, 'new message')}, "
+                f"{_count(self.people, 'new person', 'new people')}, "
+                f"{_count(self.spaces, 'new space')}")
+        if self.already_there or self.parts_skipped:
+            text += (f" ({_count(self.already_there, 'message')} already there, "
+                     f"{_count(self.parts_skipped, 'file')} unchanged)")
+        if self.consents or self.email_statuses:
+            text += (f"; {_count(self.consents, 'consent record')}, "
+                     f"{_count(self.email_statuses, 'email status', 'email statuses')}")
+        return text + "."
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
 
 @dataclass
 class ImportPreview:

@@ -35,3 +35,14 @@ def test_registering_the_connector_commands_loads_no_connector_nor_sqlalchemy():
 
 def test_names_come_from_the_entry_points_alone():
     assert registry.names() == sorted([*registry.import_kinds(), *registry.live_platforms()])
+
+
+def test_import_summary_reads_as_a_sentence():
+    from steward.connectors.ingest import ImportSummary
+
+    one = ImportSummary(source="Chat", kind="whatsapp", spaces=1, people=1, messages=1)
+    assert one.describe() == "Imported into Chat: 1 new message, 1 new person, 1 new space."
+    again = ImportSummary(source="Slack", kind="slack-export", already_there=1200,
+                          parts_skipped=3)
+    assert again.describe() == ("Imported into Slack: 0 new messages, 0 new people, "
+                                "0 new spaces (1,200 messages already there, 3 files unchanged).")

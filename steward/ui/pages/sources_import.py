@@ -72,16 +72,6 @@ def describe_preview(p: ImportPreview) -> str:
     return "\n".join(lines)
 
 
-def describe_summary(s: ImportSummary) -> str:
-    text = (f"Imported into {s.source}: {s.messages:,} new messages, {s.people:,} new people, "
-            f"{s.spaces} new spaces")
-    if s.already_there or s.parts_skipped:
-        text += f" ({s.already_there:,} messages already there, {s.parts_skipped} files unchanged)"
-    if s.consents or s.email_statuses:
-        text += f"; {s.consents} consent records, {s.email_statuses} email statuses"
-    return text + "."
-
-
 class AddSourceDialog(QDialog):
     """Choose a platform, read how to export from it, pick or drop files, preview, import."""
 
@@ -328,7 +318,7 @@ class AddSourceDialog(QDialog):
                     self._imported, f"Importing {paths[0].name}")
 
     def _imported(self, summary: ImportSummary) -> None:
-        show_result(self.result, describe_summary(summary))
+        show_result(self.result, summary.describe())
         self.ctx.refresh_all()
         scan_new_messages(self.ctx)
 
