@@ -379,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("steward: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and cut short: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as err:  # an unexpected failure: one line, details with --debug
         if args.debug:
             raise
