@@ -368,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    for chatty in ("httpx", "httpcore"):  # they log request URLs, which can carry usernames
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     ctx = Context(args)
     try:
         return int(args.func(ctx) or 0)
