@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from steward.safe_write import replaced_when_done
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -27,4 +29,6 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    Path(path).write_text("\ufeff" + csv_text(header, rows), encoding="utf-8", newline="")
+    text = "\ufeff" + csv_text(header, rows)
+    with replaced_when_done(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")

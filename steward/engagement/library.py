@@ -217,10 +217,11 @@ def digest(items: list[LibraryItem], fmt: str = "markdown",
 def export_digest(ws: Workspace, path, items: list[LibraryItem], fmt: str,
                   title: str = "Helpful resources") -> int:
     """Write a digest file and record the export in the audit chain; returns items written."""
-    from pathlib import Path
+    from steward.safe_write import replaced_when_done
 
     text = digest(items, fmt, title)
-    Path(path).write_text(text, encoding="utf-8")
+    with replaced_when_done(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     with ws.transaction() as s:
         audit.record(s, ws.actor, "library.digest_exported", "resource", None,
                      count=len(items), format=fmt)

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from steward.errors import BadInput, StewardError
+from steward.safe_write import replaced_when_done
 from steward.safeguarding.access import require_lead
 from steward.safeguarding.cases import chronology
 from steward.safeguarding.flags import flag_detail
@@ -181,7 +182,8 @@ def export_case_record(
         raise BadInput(f"{path.parent} is not a folder")
     record = flag_record(ws, flag_id) if flag_id is not None else person_record(ws, person_id)
     try:
-        writer(record, path)
+        with replaced_when_done(path) as tmp:  # a failed write leaves no partial record
+            writer(record, tmp)
     except OSError as err:
         raise StewardError(f"could not write {path}: {err.strerror or err}") from None
     log_export(ws, record, flag_id=flag_id, person_id=person_id)

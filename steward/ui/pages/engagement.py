@@ -8,7 +8,6 @@ newcomers to welcome and leader candidates, and prints the trustee report to PDF
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -34,7 +33,8 @@ from steward.engagement import drilldown, metrics, newcomers, silence, trustee
 from steward.engagement import scope as scopes
 from steward.engagement.metrics import Period, Scope
 from steward.jobs import Progress
-from steward.ui.pages.engagement_charts import CohortHeatmap, TimeChart, render_chart_png
+from steward.safe_write import replaced_when_done
+from steward.ui.pages.engagement_charts import CohortHeatmap, TimeChart, render_chart_image
 from steward.ui.registry import (
     AppContext,
     PageSpec,
@@ -417,7 +417,12 @@ class EngagementPage(QWidget):
         ws, period, scope = self.ctx.ws, self.report.period, self.scope
 
         def done(content: trustee.TrusteeReport) -> None:
-            write_trustee_pdf(content, Path(path))
+            try:
+                write_trustee_pdf(content, Path(path))
+            except OSError as exc:
+                self.ctx.notify(f"The trustee report could not be saved to {path}",
+                                exc.strerror or str(exc), error=True)
+                return
             self.ctx.notify(f"Trustee report saved to {path}")
             if on_done is not None:
                 on_done(path)
@@ -445,23 +450,25 @@ def _h(value: float | None) -> str:
 def write_trustee_pdf(report: trustee.TrusteeReport, path: Path) -> None:
     """Charts drawn to images, then the core's HTML printed to an A4 PDF."""
     from PySide6.QtCore import QMarginsF, QUrl
-    from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
     document = QTextDocument()
     images = {}
-    with tempfile.TemporaryDirectory() as tmp:  # chart pictures only: no names, no text
-        for chart in report.charts:
-            png = Path(tmp) / f"{chart.key}.png"
-            if render_chart_png(chart.days, chart.series, png, chart.title):
-                document.addResource(QTextDocument.ResourceType.ImageResource,
-                                     QUrl(f"chart:{chart.key}"), QImage(str(png)))
-                images[chart.key] = f"chart:{chart.key}"
+    for chart in report.charts:  # drawn in memory: no picture files anywhere
+        image = render_chart_image(chart.days, chart.series, chart.title)
+        if not image.isNull():
+            document.addResource(QTextDocument.ResourceType.ImageResource,
+                                 QUrl(f"chart:{chart.key}"), image)
+            images[chart.key] = f"chart:{chart.key}"
     document.setHtml(trustee.trustee_report_html(report, images))
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-    writer.setTitle(f"{report.organisation}: community report")
-    document.print_(writer)
+    with replaced_when_done(path) as tmp:  # a failed write leaves no partial report
+        writer = QPdfWriter(str(tmp))
+        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+        writer.setTitle(f"{report.organisation}: community report")
+        document.print_(writer)
+        if tmp.stat().st_size == 0:
+            raise OSError(f"Qt could not write {path}")
 
 
 # --- Overview tiles ------------------------------------------------------------------------------

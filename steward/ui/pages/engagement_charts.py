@@ -11,9 +11,11 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from steward.engagement.csvout import write_csv
+from steward.safe_write import replaced_when_done
 
 EPOCH = date(1970, 1, 1)
 COLOURS = ("#1f6fb2", "#e07b00", "#2a9d55", "#8e44ad")
@@ -69,19 +71,31 @@ class ChartPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(
             self, f"Save {self.title}", f"{name}.{kind}",
             "PNG image (*.png)" if kind == "png" else "CSV (*.csv)")
-        if path:
-            (self.export_png if kind == "png" else self.export_csv)(path)
+        if path and not (self.export_png if kind == "png" else self.export_csv)(path):
+            self.hover.setText(f"Could not save {path}")
 
     def export_png(self, path: str | Path) -> bool:
-        """Save the chart as it looks now."""
-        return self.plot.grab().save(str(path), "PNG")
+        """Save the chart as it looks now; False if it could not be written (nothing left
+        behind)."""
+        try:
+            with replaced_when_done(path) as tmp:
+                if not self.plot.grab().save(str(tmp), "PNG"):
+                    raise OSError("Qt could not write the picture")
+        except OSError:
+            return False
+        return True
 
     def csv_header_rows(self) -> tuple[list[str], list[list]]:
         raise NotImplementedError
 
-    def export_csv(self, path: str | Path) -> None:
+    def export_csv(self, path: str | Path) -> bool:
+        """Save the chart's data as CSV; False if it could not be written."""
         header, rows = self.csv_header_rows()
-        write_csv(path, header, rows)
+        try:
+            write_csv(path, header, rows)
+        except OSError:
+            return False
+        return True
 
 
 class TimeChart(ChartPanel):
@@ -222,13 +236,13 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def render_chart_png(days: list[date], series: dict[str, list[float]], path: str | Path,
-                     title: str = "", size: tuple[int, int] = (960, 360)) -> bool:
-    """Draw a daily chart off screen straight to a PNG (for the trustee report)."""
+def render_chart_image(days: list[date], series: dict[str, list[float]], title: str = "",
+                       size: tuple[int, int] = (960, 360)) -> QImage:
+    """Draw a daily chart off screen into an image in memory (for the trustee report)."""
     chart = TimeChart(title or "Chart")
     chart.resize(*size)
     chart.set_series(days, series)
-    ok = chart.export_png(path)
+    image = chart.plot.grab().toImage()
     chart.deleteLater()
-    return ok
+    return image
 

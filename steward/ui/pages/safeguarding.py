@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from steward.safe_write import replaced_when_done
 from steward.safeguarding import cases, flags, policy, record, retention, signposting
 from steward.safeguarding.scan import scan_job
 from steward.ui.registry import (
@@ -96,16 +97,18 @@ def _due_text(r: flags.FlagRow, now: datetime) -> str:
 
 
 def write_pdf_with_qt(rec: record.CaseRecord, path: Path) -> None:
-    """The case record as an A4 PDF through Qt (full Unicode, headings, wrapped text)."""
+    """The case record as an A4 PDF through Qt (full Unicode, headings, wrapped text), written
+    beside `path` and renamed into place: a failed write leaves no partial record."""
     document = QTextDocument()
     document.setHtml(rec.as_html())
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-    writer.setTitle(rec.title)
-    document.print_(writer)
-    if not path.exists():
-        raise OSError(f"Qt could not write {path}")
+    with replaced_when_done(path) as tmp:
+        writer = QPdfWriter(str(tmp))
+        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+        writer.setTitle(rec.title)
+        document.print_(writer)
+        if tmp.stat().st_size == 0:
+            raise OSError(f"Qt could not write {path}")
 
 
 class TextDialog(QDialog):
