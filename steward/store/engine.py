@@ -18,6 +18,8 @@ def connect_raw(db_path: Path, key: bytes) -> sqlcipher.Connection:
 
 def _apply_pragmas(dbapi_conn, key: bytes) -> None:
     cur = dbapi_conn.cursor()
+    # SQLCipher's own log goes to stderr: a damaged file gets our one clear line instead.
+    cur.execute("PRAGMA cipher_log_level = NONE")
     cur.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     # Temp tables and sorts stay in memory: nothing decrypted ever touches a temp file.
     cur.execute("PRAGMA temp_store = MEMORY")

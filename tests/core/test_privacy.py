@@ -141,3 +141,14 @@ def test_no_personal_data_in_the_workspace_file(demo_path):
     assert personal and not [v for v in personal if v in meta]
     assert all(name == "workspace.json" or name.startswith("steward.db")
                for name in os.listdir(demo_path))
+
+
+def test_a_damaged_database_is_one_line_on_stderr(demo_path, capfd, monkeypatch):
+    """SQLCipher's own stderr log stays quiet: the person sees our one clear line."""
+    from steward.cli import main
+
+    (demo_path / "steward.db").write_bytes(os.urandom(8192))
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    assert main(["stats", "--json", "--workspace", str(demo_path)]) == 1
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "damaged" in err, err
