@@ -3,9 +3,9 @@
     .venv/bin/python -m steward.safeguarding.train_model [--check]
 
 Training data: the labelled tuning sets in `tests/safeguarding/` (labelled, round 2, round 3),
-the synthetic `resources/safeguarding/model/training_extra.tsv`, and the demo community's
-ordinary message templates as negatives — all written for Steward (MIT). The held-out
-`fresh_messages.tsv` is never read here.
+the synthetic `resources/safeguarding/model/training_extra.tsv` and `training_more.tsv`, and
+the demo community's ordinary message templates as negatives — all written for Steward (MIT).
+The held-out `fresh_messages.tsv` is never read here.
 
 Thresholds are chosen per category on out-of-fold scores (5 folds, fixed seed): for each
 severity, the lowest score at which at most its share of the hand-written benign messages
@@ -31,7 +31,8 @@ from steward.safeguarding.textmodel import META_FILE, MODEL_FILE, Featuriser, Pr
 ROOT = Path(__file__).resolve().parent.parent.parent
 TUNING_SETS = [ROOT / "tests" / "safeguarding" / f"{name}_messages.tsv"
                for name in ("labelled", "round2", "round3")]
-EXTRA = resource_path("safeguarding", "model", "training_extra.tsv")
+SYNTHETIC = [resource_path("safeguarding", "model", name)
+             for name in ("training_extra.tsv", "training_more.tsv")]
 CATEGORIES = ("self_harm", "abuse", "grooming", "bullying", "radicalisation", "sexual_content")
 SEED = 20261121
 FOLDS = 5
@@ -71,7 +72,7 @@ def demo_negatives() -> list[str]:
 
 def training_rows() -> tuple[list[str], np.ndarray, np.ndarray]:
     """Normalised texts, their label matrix, and which rows are hand-written benign ones."""
-    rows = [row for path in [*TUNING_SETS, EXTRA] for row in read_tsv(path)]
+    rows = [row for path in [*TUNING_SETS, *SYNTHETIC] for row in read_tsv(path)]
     handwritten = len(rows)
     rows += [(set(), text) for text in demo_negatives()]
     texts = [normalise(text).strip() for _labels, text in rows]
@@ -163,15 +164,16 @@ def report(scores, quick, labels, benign, thresholds, cut, texts) -> None:
           f"{woken[~concern & ~benign].mean():.0%} of other messages")
 
 
-def report_with_lexicons(scores, quick, thresholds, cut, extra: slice) -> None:
-    """Lexicons alone, and with the model (out of fold), on `training_extra.tsv`, which the
-    lexicons were not written from, as in a young people's space (severities one step up)."""
+def report_with_lexicons(scores, quick, thresholds, cut, path: Path, extra: slice) -> None:
+    """Lexicons alone, and with the model (out of fold), on a synthetic file (`path`, rows
+    `extra`), which the lexicons were not written from, as in a young people's space
+    (severities one step up)."""
     from steward.safeguarding.detectors import Detector
     from steward.safeguarding.lexicon import shipped_lexicons
     from steward.safeguarding.policy import SEVERITIES, raise_severity, severity_rank
 
     lexicons = Detector(shipped_lexicons(), text_model=None)
-    rows = read_tsv(EXTRA)
+    rows = read_tsv(path)
     alone, both, totals = np.zeros(len(CATEGORIES)), np.zeros(len(CATEGORIES)), np.zeros(
         len(CATEGORIES))
     loud, quiet, benign = 0, 0, 0
@@ -191,7 +193,7 @@ def report_with_lexicons(scores, quick, thresholds, cut, extra: slice) -> None:
             benign += 1
             loud += any(severity_rank(s) >= severity_rank("high") for s in found.values())
             quiet += bool(found)
-    print(f"on {EXTRA.name} (young people's space), recall lexicons alone -> with the model:")
+    print(f"on {path.name} (young people's space), recall lexicons alone -> with the model:")
     print("  " + "  ".join(f"{c} {alone[k] / totals[k]:.2f}->{both[k] / totals[k]:.2f}"
                            for k, c in enumerate(CATEGORIES)))
     print(f"  benign raising high/critical {loud}/{benign} = {loud / benign:.1%}; "
@@ -208,9 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     thresholds = choose_thresholds(scores, labels, benign)
     cut = prescreen_threshold(quick, scores, labels, thresholds)
     report(scores, quick, labels, benign, thresholds, cut, texts)
-    tuning = sum(len(read_tsv(path)) for path in TUNING_SETS)
-    report_with_lexicons(scores, quick, thresholds, cut,
-                         slice(tuning, tuning + len(read_tsv(EXTRA))))
+    start = sum(len(read_tsv(path)) for path in TUNING_SETS)
+    for path in SYNTHETIC:
+        end = start + len(read_tsv(path))
+        report_with_lexicons(scores, quick, thresholds, cut, path, slice(start, end))
+        start = end
     if args.check:
         return 0
     coef, intercept = fit(x, labels)

@@ -145,8 +145,8 @@ def test_broken_model_files_are_refused_clearly(tmp_path):
 
 
 def test_training_never_reads_the_fresh_set():
-    paths = [*train_model.TUNING_SETS, train_model.EXTRA]
+    paths = [*train_model.TUNING_SETS, *train_model.SYNTHETIC]
     assert not [p for p in paths if "fresh" in p.name]
-    rows = train_model.read_tsv(train_model.EXTRA)
-    assert len(rows) >= 600
-    assert sum(1 for labels, _ in rows if not labels) >= 250
+    rows = [row for path in train_model.SYNTHETIC for row in train_model.read_tsv(path)]
+    assert len(rows) >= 2000
+    assert sum(1 for labels, _ in rows if not labels) >= 700
