@@ -175,6 +175,7 @@ def _table(status: str | None, f, label: str, default_group: str, spaces: set[st
            options: ImportOptions) -> Iterator:
     mapping: dict | None = None
     preset = ""
+    members = 0
     for _line, row in _rows(f, label):
         if mapping is None:
             preset, mapping = _mapping(list(row), options, label)
@@ -192,6 +193,7 @@ def _table(status: str | None, f, label: str, default_group: str, spaces: set[st
         joined = _time(get("joined")) or _time(row.get("OPTIN_TIME"))
         yield AuthorRecord(pid, name or email, email=email, phone=get("phone") or None,
                            joined_at=joined)
+        members += 1
         if preset != "mailchimp":
             yield MembershipRecord(group, pid, joined_at=joined)
             continue
@@ -205,3 +207,7 @@ def _table(status: str | None, f, label: str, default_group: str, spaces: set[st
             yield ConsentRecord(pid, "withdrawn", left,
                                 wording=row.get("UNSUB_REASON") or "Unsubscribed in Mailchimp")
         yield EmailStatusRecord(email, state, left or _time(row.get("LAST_CHANGED")))
+    # A Mailchimp ZIP may hold an empty list (no one cleaned, say); a lone CSV with nobody in
+    # it is the wrong file.
+    if members == 0 and status is None:
+        raise BadInput(f"{label} has no member rows with an email address")

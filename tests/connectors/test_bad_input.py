@@ -157,3 +157,12 @@ def test_cli_exits_2_and_names_the_file(demo_path, tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert code == 2 and "not-slack.zip" in err and len(err.strip().splitlines()) == 1
     assert main(["import", "no-such-kind", str(path), "--workspace", str(demo_path)]) == 2
+
+
+def test_member_list_with_nobody_in_it_is_refused(seeded, tmp_path):
+    header_only = tmp_path / "members.csv"
+    header_only.write_text("Email,Name\n", encoding="utf-8")
+    _refused(seeded, "members-csv", header_only, "no member rows")
+    no_addresses = tmp_path / "no-addresses.csv"
+    no_addresses.write_text("Email,Name\n,Sam\nnot an address,Jo\n", encoding="utf-8")
+    _refused(seeded, "members-csv", no_addresses, "no member rows")
