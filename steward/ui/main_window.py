@@ -324,11 +324,15 @@ class MainWindow(QMainWindow):
         self._show_job(worker, 0, 0, "")
         return worker
 
-    def run_query(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> workers.Worker:
+    def run_query(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+                  on_failed: Callable[[str], None] | None = None) -> workers.Worker:
         worker = workers.start_query(fn)
         worker.finished.connect(lambda result: self._deliver(on_done, result))
-        worker.failed.connect(
-            lambda message: self.notify(f"Could not load: {message}", worker.details, error=True))
+        if on_failed is not None:
+            worker.failed.connect(lambda message: self._deliver(on_failed, message))
+        else:
+            worker.failed.connect(lambda message: self.notify(
+                f"Could not load: {message}", worker.details, error=True))
         return worker
 
     def _deliver(self, on_done: Callable[[Any], None] | None, result: Any) -> None:

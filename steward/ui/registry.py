@@ -33,8 +33,15 @@ class AppContext(Protocol):
         """Run `job_factory(token)` on the thread pool with the status-bar progress and Cancel;
         `on_done(result)` is called on the UI thread. Failures go to the notification area."""
 
-    def run_query(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        """Run a quick read (`fn()`) off the UI thread and hand its result to `on_done`."""
+    def run_query(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_failed: Callable[[str], None] | None = None,
+    ) -> None:
+        """Run a quick read or write (`fn()`) off the UI thread and hand its result to
+        `on_done`. A failure goes to `on_failed(text)` (e.g. to say it beside the form), else
+        to the notification area."""
 
     def notify(self, text: str, details: str = "", error: bool = False) -> None:
         """A non-blocking message in the notification area."""

@@ -264,24 +264,16 @@ class ConnectionsPage(QWidget):
         self._write(lambda: core.complete_follow_up(ws, fid), "Follow-up done.")
 
     def _write(self, change, said: str, clear: bool = False) -> None:
-        def run():
-            try:
-                change()
-            except Exception as exc:  # BadInput: shown inline
-                return str(exc)
-            return ""
-
-        def done(problem: str) -> None:
-            show_result(self.result, problem or said, error=bool(problem))
-            if problem:
-                return
+        def done(_result) -> None:
+            show_result(self.result, said)
             if clear:
                 self.notes.clear()
                 self.pending.clear()
                 self.pending_model.setStringList([])
             self.refresh()
 
-        self.ctx.run_query(run, done)
+        self.ctx.run_query(change, done, lambda problem: show_result(self.result, problem,
+                                                                     error=True))
 
     def show_item(self, person_id: int | None = None, name: str = "", **_kw) -> None:
         if person_id is not None:

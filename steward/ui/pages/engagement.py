@@ -390,19 +390,12 @@ class EngagementPage(QWidget):
         amber, red = self.amber.value(), self.red.value()
         ws = self.ctx.ws
 
-        def save():
-            try:
-                silence.set_silence_thresholds(ws, space_id, amber, red)
-            except Exception as exc:  # BadInput: shown inline
-                return str(exc)
-            return ""
+        def done(_result) -> None:
+            show_result(self.status, "Thresholds saved.")
+            self.refresh()
 
-        def done(problem: str) -> None:
-            show_result(self.status, problem or "Thresholds saved.", error=bool(problem))
-            if not problem:
-                self.refresh()
-
-        self.ctx.run_query(save, done)
+        self.ctx.run_query(lambda: silence.set_silence_thresholds(ws, space_id, amber, red), done,
+                           lambda problem: show_result(self.status, problem, error=True))
 
     def _ask_trustee_report(self) -> None:
         if self.report is None:

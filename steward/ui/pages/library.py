@@ -199,21 +199,12 @@ class LibraryPage(QWidget):
             self._write(lambda: library.remove_resource(ws, item.id), "Removed from the library.")
 
     def _write(self, change, said: str) -> None:
-        def run():
-            try:
-                change()
-            except Exception as exc:  # BadInput: shown inline
-                return str(exc)
-            return ""
-
-        def done(problem: str) -> None:
-            if problem:
-                show_result(self.result, problem, error=True)
-                return
+        def done(_result) -> None:
             self.ctx.notify(said)
             self.refresh()
 
-        self.ctx.run_query(run, done)
+        self.ctx.run_query(change, done, lambda problem: show_result(self.result, problem,
+                                                                     error=True))
 
     def _ask_export(self, fmt: str) -> None:
         suffix = "md" if fmt == "markdown" else "html"
