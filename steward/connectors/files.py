@@ -129,14 +129,6 @@ def json_items(raw: IO[bytes], prefix: str, label: str) -> Iterator[Any]:
         raise BadInput(f"{label} is not UTF-8 JSON") from None
 
 
-def json_kvitems(raw: IO[bytes], prefix: str, label: str) -> Iterator[tuple[str, Any]]:
-    try:
-        yield from ijson.kvitems(raw, prefix, use_float=True)
-    except ijson.JSONError as err:
-        raise BadInput(f"{label} is not valid JSON ({err})") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{label} is not UTF-8 JSON") from None
-
 
 def small_json(raw: IO[bytes], label: str) -> Any:
     """Load a small JSON file (a user or channel list) whole, with a size limit."""
