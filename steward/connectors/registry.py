@@ -60,11 +60,3 @@ def importer(kind: str):
     if cls is None or not hasattr(cls, "records"):
         raise BadInput(f"unknown import kind {kind!r}: choose one of {', '.join(import_kinds())}")
     return cls()
-
-
-def live_source(platform: str):
-    cls = _class(platform)
-    if cls is None or not hasattr(cls, "sync"):
-        raise BadInput(f"no live connector for {platform!r}: choose one of "
-                       f"{', '.join(live_platforms())}")
-    return cls()

@@ -586,12 +586,6 @@ def add_note(ws, subject_type: str, subject_id: int, text: str) -> int:
         return note.id
 
 
-def last_decisions(ws, limit: int = 20) -> list[DecisionView]:
-    """This profile's latest decisions, newest first (what undo would reverse)."""
-    with ws.session() as s:
-        return _decisions(s, Decision.actor == ws.actor)[:limit]
-
-
 def open_counts(ws) -> dict[str, int]:
     """Open items by kind (snoozed ones whose time has come count as open)."""
     now = audit.utcnow()

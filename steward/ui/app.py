@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -243,10 +242,3 @@ def _quit_on_signals(app: QApplication) -> None:
     wake = QTimer(app)  # Python handles signals only when it runs: look in now and then
     wake.timeout.connect(lambda: None)
     wake.start(250)
-
-
-def offscreen_unless_displayed() -> None:
-    """Use the offscreen platform when there is no display (self-test, screenshots)."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) \
-            and sys.platform.startswith("linux"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
