@@ -19,11 +19,12 @@ import json
 import random
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select
 
+from steward import clock
 from steward.jobs import CancelToken, Job, Progress
 from steward.normalise import normalise_email, normalise_phone
 from steward.resources import resource_path
@@ -599,7 +600,7 @@ def generate(
             raise ValueError("the demo needs an empty workspace")
     if members < 10 or messages < 100 or days < 30:
         raise ValueError("the demo needs at least 10 members, 100 messages and 30 days")
-    now = now or datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    now = now or clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
     b = _Builder(rng=random.Random(seed), now=now, days=days)
     yield Progress(0, messages, "Creating spaces")
     with ws.transaction() as s:

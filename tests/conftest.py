@@ -1,11 +1,14 @@
 """Shared fixtures: a fresh temporary workspace per test, a keyring that touches nothing real,
-cheap key derivation, and one small demo community built once per session."""
+cheap key derivation, and one small demo community built once per session.
+
+The suite passes on any day: the demo is built "today" by Steward's one clock, which the code
+under test also reads. `STEWARD_CLOCK_OFFSET_DAYS=365` runs the whole suite a year ahead
+(`make test-ahead`; CI runs it), and subprocesses inherit the same clock."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import keyring
@@ -15,12 +18,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("STEWARD_PASSPHRASE", None)
 os.environ.pop("STEWARD_WORKSPACE", None)
 
-from steward import crypto  # noqa: E402
+from steward import clock, crypto  # noqa: E402
 from steward.jobs import run_to_end  # noqa: E402
 from tests.memory_keyring import MemoryKeyring  # noqa: E402
 
 PASSPHRASE = "correct horse battery"
-DEMO_NOW = datetime(2026, 11, 21)
+# The demo's "now": midnight today by the (possibly moved) clock, as `steward demo` uses.
+DEMO_NOW = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
 # Argon2id at test strength: the real cost is measured in benchmarks, not paid 500 times here.
 FAST_KDF = {"alg": "argon2id", "iterations": 1, "lanes": 1, "memory_kib": 8192}
 

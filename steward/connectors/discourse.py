@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from steward import keychain
+from steward import clock, keychain
 from steward.connectors.base import AuthorRecord, MessageRecord, ReportRecord, SpaceRecord
 from steward.connectors.files import from_iso, iso_db_time
 from steward.connectors.http import ApiClient, ApiError
@@ -96,7 +96,7 @@ def add_source(ws, name: str, url: str, api_username: str, secret: str | None) -
     with ws.transaction() as s:
         if s.query(Source).filter(Source.name == name).first() is not None:
             raise BadInput(f"a source named {name!r} already exists")
-        source = Source(platform="discourse", name=name, created_at=audit.utcnow(),
+        source = Source(platform="discourse", name=name, created_at=clock.now(),
                         config={"url": url, "api_username": api_username}, cursor={})
         s.add(source)
         s.flush()
@@ -285,7 +285,7 @@ def sync(ws, name: str, secret: str | None = None, token: CancelToken | None = N
                 reason = (scores[0].get("reason") or (scores[0].get("score_type") or {})
                           .get("title")) if scores else None
                 reports.append(ReportRecord(
-                    str(r["id"]), _time(r.get("created_at")) or audit.utcnow(), target,
+                    str(r["id"]), _time(r.get("created_at")) or clock.now(), target,
                     str(r["target_created_by_id"]) if r.get("target_created_by_id") else None,
                     reason or r.get("type"), _REVIEW_STATUS.get(r.get("status"),
                                                                  str(r.get("status"))),
@@ -298,7 +298,7 @@ def sync(ws, name: str, secret: str | None = None, token: CancelToken | None = N
             list(write_records(s, source_id, name, reports, summary))
             s.connection().exec_driver_sql(
                 "UPDATE sources SET last_sync_at = ? WHERE id = ?",
-                (sql_time(audit.utcnow()), source_id))
+                (sql_time(clock.now()), source_id))
             audit.record(s, ws.actor, "sync", "source", source_id, posts=summary.messages,
                          people=summary.people, reports=summary.reports)
     finally:

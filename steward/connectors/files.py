@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ijson
 
+from steward import clock
 from steward.errors import BadInput
 
 MAX_LINE_CHARS = 1 << 20  # no chat line or CSV row is a megabyte long
@@ -160,7 +161,7 @@ def local_timezone() -> tzinfo:
                 return ZoneInfo(name.lstrip(":"))
             except (ZoneInfoNotFoundError, ValueError):
                 continue
-    return datetime.now().astimezone().tzinfo or UTC
+    return clock.local_now().tzinfo or UTC
 
 
 def parse_timezone(name: str) -> tzinfo:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from steward import clock
 from steward.connectors import registry
 from steward.connectors.base import (
     AuthorRecord,
@@ -122,7 +123,7 @@ class _Writer:
             "SELECT coalesce(max(id), 0) + 1 FROM identities").fetchone()[0]
         self.next_person = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM persons").fetchone()[0]
         cur.close()
-        self.now = sql_time(audit.utcnow())
+        self.now = sql_time(clock.now())
         self.persons: list[tuple] = []
         self.new_identities: list[tuple] = []
         self.pending: list[MessageRecord] = []
@@ -339,7 +340,7 @@ def _source(s: Session, name: str, platform: str, kind: str) -> tuple[int, dict]
     cur = db.cursor()
     cur.execute("INSERT INTO sources (platform, name, config, cursor, created_at) "
                 "VALUES (?,?,?,?,?)", (platform, name, json.dumps({"kind": kind}), "{}",
-                                      sql_time(audit.utcnow())))
+                                      sql_time(clock.now())))
     return cur.lastrowid, {}
 
 
@@ -409,7 +410,7 @@ def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | 
         cursor["imported"] = sorted(imported)
         db.execute(f"PRAGMA cache_size = {int(page_cache)}")
         db.execute("UPDATE sources SET cursor = ?, last_sync_at = ? WHERE id = ?",
-                   (json.dumps(cursor), sql_time(audit.utcnow()), source_id))
+                   (json.dumps(cursor), sql_time(clock.now()), source_id))
         audit.record(s, ws.actor, "import", "source", source_id, kind=kind,
                      messages=summary.messages, people=summary.people, spaces=summary.spaces)
     yield Progress(summary.messages, summary.messages, "Import finished")

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from steward import clock
 from steward.errors import StewardError
 from steward.store import audit
 from steward.store.models import OutboxAction, Source
@@ -72,7 +73,7 @@ def mark_checklist_done(ws, action_id: int) -> None:
         if action is None or action.mode != "checklist":
             raise StewardError(f"no checklist item {action_id}")
         if action.status != "done":
-            action.status, action.done_at = "done", audit.utcnow()
+            action.status, action.done_at = "done", clock.now()
             audit.record(s, ws.actor, "outbox.checklist_done", "outbox_action", action_id)
 
 
@@ -101,7 +102,7 @@ def send_pending(ws, source_id: int, perform: Callable[[str, str, dict], None],
             a = s.get(OutboxAction, action_id)
             a.attempts += 1
             if error is None:
-                a.status, a.error, a.done_at = "done", None, audit.utcnow()
+                a.status, a.error, a.done_at = "done", None, clock.now()
                 done += 1
             else:
                 a.status, a.error = "failed", error[:500]

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from steward import clock
 from steward.errors import BadInput
-from steward.store.audit import utcnow
 from steward.store.models import Cadence, FollowUp, OneToOne, Person
 from steward.workspace import Workspace
 
@@ -118,7 +118,7 @@ def complete_follow_up(ws: Workspace, follow_up_id: int, done: bool = True) -> N
         item = s.get(FollowUp, follow_up_id)
         if item is None:
             raise BadInput(f"no follow-up with id {follow_up_id}")
-        item.done_at = utcnow() if done else None
+        item.done_at = clock.now() if done else None
 
 
 def set_cadence(ws: Workspace, person_id: int, every_days: int | None) -> None:
@@ -146,7 +146,7 @@ def cadence_of(ws: Workspace, person_id: int) -> int | None:
 def one_to_ones(ws: Workspace, person_id: int | None = None, limit: int = 500,
                 now: datetime | None = None) -> list[OneToOneRecord]:
     """Logged 1:1s, newest first, with their follow-ups; one person's when given."""
-    now = now or utcnow()
+    now = now or clock.now()
     with ws.session() as s:
         query = (select(OneToOne, Person.display_name)
                  .join(Person, Person.id == OneToOne.person_id)
@@ -177,7 +177,7 @@ def _row(f: FollowUp, person_id: int, name: str, now: datetime) -> FollowUpRow:
 def follow_ups_due(ws: Workspace, within_days: int = 7,
                    now: datetime | None = None) -> list[FollowUpRow]:
     """Open follow-ups that are overdue or due within `within_days`, soonest first."""
-    now = now or utcnow()
+    now = now or clock.now()
     with ws.session() as s:
         rows = s.execute(
             select(FollowUp, OneToOne.person_id, Person.display_name)
@@ -192,7 +192,7 @@ def follow_ups_due(ws: Workspace, within_days: int = 7,
 
 def due_by_cadence(ws: Workspace, now: datetime | None = None) -> list[PersonToContact]:
     """People whose cadence says a 1:1 is due (never had one, or the last is too long ago)."""
-    now = now or utcnow()
+    now = now or clock.now()
     with ws.session() as s:
         last = (select(OneToOne.person_id, func.max(OneToOne.at).label("last"))
                 .group_by(OneToOne.person_id).subquery())
@@ -229,7 +229,7 @@ def _without_connection(ws, days, limit, now, newcomers_only) -> list[PersonToCo
 
     from steward.engagement.activity import load_activity
 
-    now = now or utcnow()
+    now = now or clock.now()
     table = load_activity(ws)
     cutoff = int((now - timedelta(days=days) - datetime(1970, 1, 1)).total_seconds())
     end = int((now - datetime(1970, 1, 1)).total_seconds())

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import String, cast, or_, select
 
+from steward import clock
 from steward.errors import BadInput
 from steward.store import audit
-from steward.store.audit import utcnow
 from steward.store.models import Identity, Message, Person, Resource, Source, Space
 from steward.workspace import Workspace
 
@@ -87,7 +87,7 @@ def mark_as_resource(
             message_id=message_id,
             title=(title or "").strip()[:300] or _default_title(message.text),
             tags=tags, note=(note or "").strip() or None,
-            created_by=ws.actor, created_at=utcnow(),
+            created_by=ws.actor, created_at=clock.now(),
         )
         s.add(resource)
         s.flush()

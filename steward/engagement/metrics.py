@@ -38,9 +38,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from steward import clock
 from steward.engagement.activity import ActivityTable, SpaceInfo, load_activity
 from steward.errors import BadInput
-from steward.store.audit import utcnow
 from steward.workspace import Workspace
 
 TIMEZONE_SETTING = "engagement.timezone"
@@ -167,7 +167,7 @@ def set_workspace_timezone(ws: Workspace, name: str) -> None:
 
 
 def today_in(tz: str, now: datetime | None = None) -> date:
-    now = now or utcnow()
+    now = now or clock.now()
     return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(check_timezone(tz)).date()
 
 
@@ -228,7 +228,7 @@ def engagement_report(
         raise BadInput(f"the period starts ({period.since}) after it ends ({period.until})")
     table = table if table is not None else load_activity(ws)
     names = _person_names(ws)
-    return compute_report(table, period, scope or Scope(), now or utcnow(), tz, names)
+    return compute_report(table, period, scope or Scope(), now or clock.now(), tz, names)
 
 
 def _person_names(ws: Workspace):
@@ -532,7 +532,7 @@ def _silence(table, spaces, usable, as_of: datetime, as_of_ts: int) -> list[Sile
 
 def silence_alerts(ws: Workspace, now: datetime | None = None) -> list[SilenceAlert]:
     """Every space's silence as of now, quietest first (cheap once the table is cached)."""
-    now = now or utcnow()
+    now = now or clock.now()
     table = load_activity(ws)
     as_of_ts = int((now - datetime(1970, 1, 1)).total_seconds())
     return _silence(table, table.spaces, ~table.is_bot & (table.ts < as_of_ts), now, as_of_ts)

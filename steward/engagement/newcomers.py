@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
 
-from steward.store.audit import utcnow
+from steward import clock
 from steward.store.models import Decision, Identity, Message, Person, QueueItem, Space
 from steward.workspace import Workspace
 
@@ -41,7 +41,7 @@ def unwelcomed_newcomers(
     """
     if within_days < 1:
         raise ValueError("within_days must be at least 1")
-    now = now or utcnow()
+    now = now or clock.now()
     since = now - timedelta(days=within_days)
     with ws.session() as s:
         space_names = dict(s.execute(select(Space.id, Space.name)).all())

@@ -11,9 +11,9 @@ import html
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from steward import clock
 from steward.engagement.metrics import EngagementReport, Period, Scope, engagement_report
 from steward.engagement.newcomers import unwelcomed_newcomers
-from steward.store.audit import utcnow
 from steward.workspace import Workspace
 
 
@@ -95,7 +95,7 @@ def build_trustee_report(organisation: str, r: EngagementReport,
         ChartData("monthly", "Members active in the last 30 days", r.days,
                   {"Monthly active": r.active_per_month, "Weekly active": r.active_per_week}),
     ]
-    return TrusteeReport(organisation, r.period, utcnow(), figures, highlights, spaces,
+    return TrusteeReport(organisation, r.period, clock.now(), figures, highlights, spaces,
                          cohorts, charts)
 
 

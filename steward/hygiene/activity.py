@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
+from steward import clock
 from steward.errors import BadInput
 from steward.hygiene.people import LAPSED_DAYS, _parse_time
-from steward.store import audit
 from steward.store.bulk import sql_time
 from steward.workspace import Workspace
 
@@ -38,7 +38,7 @@ def lapsed_members(
     """People who were active once but have posted nothing for `days` days, quietest first."""
     if days < 1:
         raise BadInput("lapsed means at least 1 day without activity")
-    cutoff = (now or audit.utcnow()) - timedelta(days=days)
+    cutoff = (now or clock.now()) - timedelta(days=days)
     sql = (
         f"SELECT p.id, p.display_name, a.last, a.n FROM ({_PER_PERSON}) a "
         "JOIN persons p ON p.id = a.person_id "
@@ -63,7 +63,7 @@ def drifting_members(
     if window_days < 7 or not 0 < drop < 1 or min_before < 1:
         raise BadInput("drifting needs a window of at least 7 days, a drop between 0 and 1 "
                        "and at least 1 earlier message")
-    now = now or audit.utcnow()
+    now = now or clock.now()
     mid, start = now - timedelta(days=window_days), now - timedelta(days=2 * window_days)
     sql = (
         "SELECT p.id, p.display_name, max(m.created_at) AS last, count(*) AS n, "

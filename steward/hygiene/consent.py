@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.orm.attributes import flag_modified
 
+from steward import clock
 from steward.errors import BadInput
 from steward.hygiene.activity import _PER_PERSON
 from steward.hygiene.people import _parse_time
@@ -60,7 +61,7 @@ def record_consent(
         if person.erased_at is not None:
             raise BadInput(f"person {person_id} was erased")
         event = Consent(person_id=person_id, state=state, basis=basis.strip(),
-                        at=at or audit.utcnow(), source=source, wording=wording)
+                        at=at or clock.now(), source=source, wording=wording)
         s.add(event)
         s.flush()
         audit.record(s, ws.actor, f"consent.{state}", "person", person_id, consent_id=event.id)
@@ -80,7 +81,7 @@ def retention_review(
     """People inactive for `years` years: review whether to keep their data."""
     if years < 1:
         raise BadInput("a retention period is at least 1 year")
-    cutoff = sql_time((now or audit.utcnow()) - timedelta(days=365 * years))
+    cutoff = sql_time((now or clock.now()) - timedelta(days=365 * years))
     sql = (
         "SELECT p.id, p.display_name, coalesce(a.last, p.created_at) AS seen FROM persons p "
         f"LEFT JOIN ({_PER_PERSON}) a ON a.person_id = p.id "
@@ -106,7 +107,7 @@ def forget_person(ws: Workspace, person_id: int) -> Erasure:
     Safeguarding records (flags, case entries) are kept: they fall under their own retention
     duty and stay encrypted for the safeguarding leads.
     """
-    now = audit.utcnow()
+    now = clock.now()
     with ws.transaction() as s:
         person = s.get(Person, person_id)
         if person is None:

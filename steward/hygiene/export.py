@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from steward import clock
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.hygiene.people import CONSENT_SQL, PeopleFilter, _parse_time, _where
 from steward.jobs import CancelToken, Job, Progress, run_to_end
@@ -206,7 +207,7 @@ def export_members_job(
     """Job: write the member list as the request says; returns where and how many rows."""
     columns = check_request(ws, req)
     target = export_target(req)
-    when = audit.utcnow()
+    when = clock.now()
     total = None
     yield Progress(0, total, "Exporting members")
     tmp = _open_temp(target, f".{req.format}")

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from steward import clock
 from steward.errors import BadInput
 from steward.store import audit
 from steward.store.models import (
@@ -168,7 +169,7 @@ def merge(
         s.flush()
         for p in absorbed:
             s.delete(p)
-        record = Merge(into_person_id=into.id, before=before, actor=ws.actor, at=audit.utcnow())
+        record = Merge(into_person_id=into.id, before=before, actor=ws.actor, at=clock.now())
         s.add(record)
         s.flush()
         audit.record(s, ws.actor, "person.merge", "person", into.id, merge_id=record.id,
@@ -223,7 +224,7 @@ def unmerge(ws: Workspace, merge_id: int) -> MergeSummary:
                 s.execute(delete(model).where(model.person_id == into.id, column.in_(added)))
             for pid, value in before["keyed"][table]:
                 s.execute(insert(model).values(person_id=pid, **{col: value}))
-        record.undone_at = audit.utcnow()
+        record.undone_at = clock.now()
         absorbed_ids = tuple(p["id"] for p in before["absorbed"])
         audit.record(s, ws.actor, "person.unmerge", "person", into.id, merge_id=merge_id,
                      restored=list(absorbed_ids), identities=len(moved))

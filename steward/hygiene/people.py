@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
+from steward import clock
 from steward.errors import BadInput
-from steward.store import audit
 from steward.store.bulk import sql_time
 from steward.store.models import Note
 from steward.workspace import Workspace
@@ -110,7 +110,7 @@ def _where(f: PeopleFilter) -> tuple[str, dict]:
     if f.lapsed:
         if f.lapsed_days < 1:
             raise BadInput("lapsed means at least 1 day without activity")
-        now = f.now or audit.utcnow()
+        now = f.now or clock.now()
         params["cutoff"] = sql_time(now - timedelta(days=f.lapsed_days))
         clauses.append(f"{LAST_ACTIVE_SQL} < :cutoff")
     if f.consent is not None:
@@ -226,7 +226,7 @@ def person_detail(
     """Everything the person panel shows: identities, activity by week, consent, notes, tags."""
     from steward.store.models import Person
 
-    now = now or audit.utcnow()
+    now = now or clock.now()
     with ws.session() as s:
         person = s.get(Person, person_id)
         if person is None:
@@ -284,7 +284,7 @@ def add_note(ws: Workspace, person_id: int, text_: str) -> int:
         if s.get(Person, person_id) is None:
             raise BadInput(f"person {person_id} does not exist")
         note = Note(subject_type="person", subject_id=person_id, author=ws.actor, text=body,
-                    at=audit.utcnow())
+                    at=clock.now())
         s.add(note)
         s.flush()
         return note.id

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from steward import clock
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.moderation import text as textfacts
 from steward.moderation.vocabulary import ACTIONS, KINDS, QUEUE_KINDS, SORT_KEYS, STATUSES
@@ -215,7 +216,7 @@ def _filtered(q, filters: QueueFilters, now: datetime):
 def count_items(ws, filters: QueueFilters = QueueFilters()) -> int:
     """How many items the filters select."""
     require_moderator(ws)
-    q = _filtered(select(func.count(QueueItem.id)), filters.check(), audit.utcnow())
+    q = _filtered(select(func.count(QueueItem.id)), filters.check(), clock.now())
     with ws.session() as s:
         return s.scalar(q) or 0
 
@@ -229,7 +230,7 @@ def list_items(ws, filters: QueueFilters = QueueFilters(), offset: int = 0, limi
     if columns is None:
         raise BadInput(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
     order = [c.desc() if descending else c.asc() for c in columns]
-    page = _filtered(select(QueueItem.id), filters, audit.utcnow())
+    page = _filtered(select(QueueItem.id), filters, clock.now())
     with ws.session() as s:
         ids = list(s.scalars(page.order_by(*order).offset(offset).limit(limit)))
         rows = {r[0].id: r for r in s.execute(_columns_query().where(QueueItem.id.in_(ids)))}
@@ -265,7 +266,7 @@ def _row(r, flagged: set[int]) -> QueueRow:
 
 
 def _status(item: QueueItem) -> str:
-    if item.status == "snoozed" and item.snoozed_until and item.snoozed_until <= audit.utcnow():
+    if item.status == "snoozed" and item.snoozed_until and item.snoozed_until <= clock.now():
         return "open"
     return item.status
 
@@ -276,7 +277,7 @@ def item_ids(ws, filters: QueueFilters = QueueFilters(), sort: str = "priority",
     require_moderator(ws)
     columns = SORTS.get(sort, SORTS["priority"])
     order = [c.desc() if descending else c.asc() for c in columns]
-    q = _filtered(select(QueueItem.id), filters.check(), audit.utcnow())
+    q = _filtered(select(QueueItem.id), filters.check(), clock.now())
     with ws.session() as s:
         return list(s.scalars(q.order_by(*order)))
 
@@ -415,7 +416,7 @@ def decide(ws, item_ids: list[int], action: str, reason: str,
         raise BadInput("no queue items chosen")
     if action == "snooze" and snooze_days <= 0:
         raise BadInput("snooze for a positive number of days")
-    now = audit.utcnow()
+    now = clock.now()
     made = []
     with ws.transaction() as s:
         for item_id in dict.fromkeys(item_ids):
@@ -507,7 +508,7 @@ def undo_last(ws, count: int = 1) -> list[int]:
     if count < 1:
         raise BadInput("undo at least one decision")
     undo = aliased(Decision)
-    now = audit.utcnow()
+    now = clock.now()
     reopened = []
     with ws.transaction() as s:
         standing = s.scalars(
@@ -555,7 +556,7 @@ def assign(ws, item_ids: list[int], assignee: str | None) -> int:
         if any(i is None or i.status == "escalated" for i in items):
             raise BadInput("one of the chosen items does not exist")
         for item in items:
-            item.assignee, item.updated_at = assignee, audit.utcnow()
+            item.assignee, item.updated_at = assignee, clock.now()
             audit.record(s, ws.actor, "moderation.assign", "queue_item", item.id,
                          assigned=assignee is not None)
     return len(items)
@@ -579,7 +580,7 @@ def add_note(ws, subject_type: str, subject_id: int, text: str) -> int:
         if s.get(model, subject_id) is None:
             raise BadInput(f"no {subject_type.replace('_', ' ')} {subject_id}")
         note = Note(subject_type=subject_type, subject_id=subject_id, author=ws.actor, text=text,
-                    at=audit.utcnow())
+                    at=clock.now())
         s.add(note)
         s.flush()
         audit.record(s, ws.actor, "moderation.note", subject_type, subject_id, note_id=note.id)
@@ -588,7 +589,7 @@ def add_note(ws, subject_type: str, subject_id: int, text: str) -> int:
 
 def open_counts(ws) -> dict[str, int]:
     """Open items by kind (snoozed ones whose time has come count as open)."""
-    now = audit.utcnow()
+    now = clock.now()
     with ws.session() as s:
         rows = s.execute(
             select(QueueItem.kind, func.count()).where(

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from steward import clock
 from steward.jobs import CancelToken, Job, Progress
 from steward.moderation import heuristics as h
 from steward.moderation import text as textfacts
@@ -223,7 +224,7 @@ class MessageScanner:
         return len(spaces)
 
     def _queue_rows(self, scored: dict, rule_hits: dict) -> list[tuple]:
-        now = sql_time(audit.utcnow())
+        now = sql_time(clock.now())
         out = []
         for mid in sorted(set(scored) | set(rule_hits)):
             spam = scored[mid][2] if mid in scored else None
@@ -356,7 +357,7 @@ def queue_platform_reports(ws) -> int:
             .outerjoin(Message, Message.id == PlatformReport.message_id)
             .where(PlatformReport.status == "pending", PlatformReport.id.not_in(taken))
         ).all()
-        now = audit.utcnow()
+        now = clock.now()
         for report, platform, space_id in reports:
             why = f"Reported on {platform.title()}: {(report.reason or 'no reason given').strip()}"
             held = None
@@ -387,7 +388,7 @@ def queue_membership_requests(ws) -> int:
             .where(Membership.status == "requested", Membership.id.not_in(taken),
                    (Space.entry_requirements.is_not(None)) | (Space.size_cap.is_not(None)))
         ).all()
-        now = audit.utcnow()
+        now = clock.now()
         for membership, space in requests:
             reasons = [f"Asks to join {space.name}"]
             if space.entry_requirements:
@@ -421,7 +422,7 @@ def queue_newcomers_to_welcome(ws) -> dict:
             select(QueueItem.message_id, QueueItem.id)
             .where(QueueItem.kind == "welcome", QueueItem.status == "open")).all())
         known = set(s.scalars(select(QueueItem.message_id).where(QueueItem.kind == "welcome")))
-        now = audit.utcnow()
+        now = clock.now()
         for mid, item_id in open_items.items():
             if mid not in waiting_messages:  # someone answered since
                 item = s.get(QueueItem, item_id)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from steward import clock
 from steward.crypto import FieldCipher
 from steward.errors import BadInput
 from steward.safeguarding.access import require_lead
@@ -100,7 +101,7 @@ def amend(ws, entry_id: int, text: str) -> int:
             raise BadInput(f"no case entry with id {entry_id}")
         entry = CaseEntry(
             flag_id=original.flag_id, person_id=original.person_id, kind="correction",
-            author=ws.actor, at=audit.utcnow(), amends_id=entry_id,
+            author=ws.actor, at=clock.now(), amends_id=entry_id,
             body_enc=cipher.encrypt(json.dumps({"text": text}, ensure_ascii=False),
                                     "case_entries.body"),
         )
@@ -120,7 +121,7 @@ def add_person_note(ws, person_id: int, text: str) -> int:
         if s.get(Person, person_id) is None:
             raise BadInput(f"no person with id {person_id}")
         entry = CaseEntry(
-            flag_id=None, person_id=person_id, kind="note", author=ws.actor, at=audit.utcnow(),
+            flag_id=None, person_id=person_id, kind="note", author=ws.actor, at=clock.now(),
             body_enc=ws.field_cipher().encrypt(json.dumps({"text": text}, ensure_ascii=False),
                                                "case_entries.body"),
         )

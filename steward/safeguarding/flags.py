@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from steward import clock
 from steward.errors import BadInput
 from steward.safeguarding import policy
 from steward.safeguarding.access import require_lead
@@ -82,7 +83,7 @@ class FlagDetail:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or audit.utcnow()
+    return now or clock.now()
 
 
 def _severity_order():
@@ -261,7 +262,7 @@ def _entry(ws, s: Session, flag: Flag, kind: str, body: dict[str, Any],
            amends_id: int | None = None) -> int:
     entry = CaseEntry(
         flag_id=flag.id, person_id=flag.person_id, kind=kind, author=ws.actor,
-        at=audit.utcnow(), amends_id=amends_id,
+        at=clock.now(), amends_id=amends_id,
         body_enc=ws.field_cipher().encrypt(json.dumps(body, ensure_ascii=False),
                                            "case_entries.body"),
     )

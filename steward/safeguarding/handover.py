@@ -8,6 +8,7 @@ import json
 
 from sqlalchemy.orm import Session
 
+from steward import clock
 from steward.errors import BadInput
 from steward.safeguarding import policy
 from steward.store import audit
@@ -36,7 +37,7 @@ def hand_over(
         space_id = message.space_id
         if person_id is None and message.identity_id is not None:
             person_id = session.get(Identity, message.identity_id).person_id
-    now = audit.utcnow()
+    now = clock.now()
     details = json.dumps(
         {"source": "handover", "by": actor, "note": note, "reasons": []}, ensure_ascii=False
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from steward import clock
 from steward.errors import BadInput, StewardError
 from steward.safe_write import replaced_when_done
 from steward.safeguarding.access import require_lead
@@ -89,7 +90,7 @@ def flag_record(ws, flag_id: int) -> CaseRecord:
     ] or ["No entries yet."]))
     if r.person_id is not None:
         sections += _chronology_sections(ws, r.person_id)
-    return CaseRecord(f"Safeguarding case record: flag {r.id}", ws.actor, audit.utcnow(),
+    return CaseRecord(f"Safeguarding case record: flag {r.id}", ws.actor, clock.now(),
                       ws.name, sections)
 
 
@@ -97,7 +98,7 @@ def person_record(ws, person_id: int) -> CaseRecord:
     """The record of everything about one person."""
     require_lead(ws)
     sections = _chronology_sections(ws, person_id)
-    return CaseRecord(f"Safeguarding chronology: person {person_id}", ws.actor, audit.utcnow(),
+    return CaseRecord(f"Safeguarding chronology: person {person_id}", ws.actor, clock.now(),
                       ws.name, sections)
 
 

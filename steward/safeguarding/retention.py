@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from steward import clock
 from steward.errors import BadInput
 from steward.safeguarding.access import require_lead
 from steward.store import audit
@@ -27,7 +28,7 @@ class RetentionItem:
 def due_for_review(ws, now: datetime | None = None) -> list[RetentionItem]:
     """Closed flags whose retention period has passed, oldest first."""
     require_lead(ws)
-    now = now or audit.utcnow()
+    now = now or clock.now()
     with ws.session() as s:
         rows = s.execute(
             select(Flag.id, Flag.category, Flag.closed_at, Flag.retain_until,
@@ -52,11 +53,11 @@ def extend(ws, flag_id: int, days: int, reason: str) -> datetime:
         flag = s.get(Flag, flag_id)
         if flag is None or flag.status != "closed":
             raise BadInput(f"flag {flag_id} is not a closed case")
-        until = max(flag.retain_until or audit.utcnow(), audit.utcnow()) + timedelta(days=days)
+        until = max(flag.retain_until or clock.now(), clock.now()) + timedelta(days=days)
         body = json.dumps({"until": until.date().isoformat(), "reason": reason},
                           ensure_ascii=False)
         entry = CaseEntry(flag_id=flag.id, person_id=flag.person_id, kind="retention",
-                          author=ws.actor, at=audit.utcnow(),
+                          author=ws.actor, at=clock.now(),
                           body_enc=ws.field_cipher().encrypt(body, "case_entries.body"))
         s.add(entry)
         flag.retain_until = until
@@ -75,7 +76,7 @@ def purge(ws, flag_id: int) -> int:
             raise BadInput(f"no flag with id {flag_id}")
         if flag.status != "closed" or flag.retain_until is None:
             raise BadInput(f"flag {flag_id} is not closed: only closed cases can be purged")
-        if flag.retain_until > audit.utcnow():
+        if flag.retain_until > clock.now():
             raise BadInput(
                 f"flag {flag_id} is kept until {flag.retain_until:%Y-%m-%d}; it cannot be "
                 "purged before then"

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from steward import clock
 from steward.jobs import CancelToken, Job, Progress
 from steward.safeguarding import policy
 from steward.safeguarding.detectors import Detector, Finding
@@ -160,7 +161,7 @@ def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
             )
         ).all()
     )
-    now = audit.utcnow()
+    now = clock.now()
     raised = []
     for message_id, space_id, identity_id, text, finding in found:
         if (message_id, finding.category) in existing:

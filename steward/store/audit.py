@@ -9,19 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from steward import clock
 from steward.store.models import AuditEvent
 
 GENESIS = "0" * 64
-
-
-def utcnow() -> datetime:
-    """Now, as the naive UTC datetime the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _digest(
@@ -66,7 +62,7 @@ def record(
     ).first()
     prev_hash = last.hash if last else GENESIS
     event_id = (last.id + 1) if last else 1
-    at = utcnow()
+    at = clock.now()
     event = AuditEvent(
         id=event_id,
         at=at,

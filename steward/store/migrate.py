@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import ast
 import shutil
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from steward import clock
 from steward.errors import StewardError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -73,7 +73,7 @@ def upgrade(engine: Engine, db_path: Path | None = None) -> bool:
     if current == known_heads():
         return False
     if current and db_path is not None and db_path.exists():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = clock.now().strftime("%Y%m%dT%H%M%S")
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copy2(db_path, db_path.with_name(f"{db_path.name}.before-{stamp}"))

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from steward import clock
 
 Fetch = Callable[[int, int, str | None, bool], list[tuple]]
 Count = Callable[[], int]
@@ -47,7 +49,7 @@ def format_ago(value: datetime | None, now: datetime | None = None) -> str:
     """'today', '3 days ago', '5 weeks ago' for a naive UTC time."""
     if value is None:
         return "never"
-    now = now or datetime.now(UTC).replace(tzinfo=None)  # the store keeps naive UTC
+    now = now or clock.now()
     days = (now.date() - value.date()).days
     if days <= 0:
         return "today"

@@ -9,11 +9,11 @@ import pytest
 
 from steward import keychain
 from steward.cli import main
+from steward.clock import now as utcnow
 from steward.connectors import discourse
 from steward.connectors.outbox import list_outbox, mark_checklist_done
 from steward.errors import StewardError
 from steward.jobs import Cancelled, CancelToken, run_to_end
-from steward.store.audit import utcnow
 from steward.store.models import OutboxAction
 from tests.conftest import PASSPHRASE
 from tests.connectors.forum_server import API_KEY, API_USER

@@ -1,11 +1,18 @@
 """`steward engagement --json` in DESIGN.md's shape."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from steward.cli import main
-from tests.conftest import PASSPHRASE
+from tests.conftest import DEMO_NOW, PASSPHRASE
+
+# The demo is built "today": dates are relative to its now.
+DAY_BEFORE = (DEMO_NOW - timedelta(days=1)).date()
+UNTIL = DAY_BEFORE.isoformat()
+SINCE_20 = (DAY_BEFORE - timedelta(days=19)).isoformat()
+SINCE_90 = (DAY_BEFORE - timedelta(days=89)).isoformat()
 
 
 @pytest.fixture
@@ -22,7 +29,7 @@ def run(demo_path, monkeypatch, capsys):
 
 def test_engagement_json_shape(run, demo_ws):
     truth = demo_ws.get_setting("demo.truth")
-    code, out, _ = run("--json", "--until", "2026-11-20")
+    code, out, _ = run("--json", "--until", UNTIL)
     assert code == 0
     data = json.loads(out)
     assert set(data["spaces"][0]) >= {"name", "last_activity", "silent_days", "silence"}
@@ -34,16 +41,16 @@ def test_engagement_json_shape(run, demo_ws):
     assert leaders and set(leaders[0]) >= {"name", "score", "reasons"}
     newcomers = {n["person_id"] for n in data["newcomers_to_welcome"]}
     assert newcomers == set(truth["unanswered_newcomers"])  # as of the period's end
-    assert data["period"] == {"since": "2026-08-23", "until": "2026-11-20", "timezone": "UTC"}
+    assert data["period"] == {"since": SINCE_90, "until": UNTIL, "timezone": "UTC"}
 
 
 def test_engagement_one_space_and_period(run):
-    code, out, _ = run("--json", "--space", "events", "--since", "2026-11-01",
-                       "--until", "2026-11-20")
+    code, out, _ = run("--json", "--space", "events", "--since", SINCE_20,
+                       "--until", UNTIL)
     data = json.loads(out)
     assert [s["name"] for s in data["spaces"]] == ["events"]
     assert len(data["daily"]) == 20
-    code, out, _ = run("--space", "events", "--until", "2026-11-20")
+    code, out, _ = run("--space", "events", "--until", UNTIL)
     assert code == 0 and "AMBER events" in out
 
 

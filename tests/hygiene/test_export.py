@@ -7,13 +7,13 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from steward import clock
 from steward.cli import main
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.hygiene import export as ex
 from steward.hygiene.consent import record_consent
 from steward.hygiene.export import ExportRequest, export_members
 from steward.hygiene.people import PeopleFilter, list_people
-from steward.store import audit
 from steward.store.models import AuditEvent, Flag, Identity, Person, Source
 from steward.workspace import Workspace
 from tests.conftest import PASSPHRASE
@@ -28,11 +28,11 @@ def people_ws(workspace):
     """A small workspace with formula-like names, names in several scripts, and consent."""
     with workspace.transaction() as s:
         src = Source(platform="slack", name="Slack", config={}, cursor={},
-                     created_at=audit.utcnow())
+                     created_at=clock.now())
         s.add(src)
         s.flush()
         for n, name in enumerate(NASTY + SCRIPTS + ["Withdrawn Person"]):
-            p = Person(display_name=name, created_at=audit.utcnow())
+            p = Person(display_name=name, created_at=clock.now())
             s.add(p)
             s.flush()
             s.add(Identity(person_id=p.id, source_id=src.id, platform_id=f"U{n}",
@@ -41,7 +41,7 @@ def people_ws(workspace):
                            email_normalised=f"person{n}@example.org",
                            phone=f"+447700900{n:03d}", phone_e164=f"+447700900{n:03d}"))
             s.add(Flag(person_id=p.id, category="self_harm", severity="high",
-                       created_at=audit.utcnow(), details_enc=b"secret"))
+                       created_at=clock.now(), details_enc=b"secret"))
     withdrawn = len(NASTY) + len(SCRIPTS) + 1
     record_consent(workspace, withdrawn, "given", "consent")
     record_consent(workspace, withdrawn, "withdrawn", "consent")

@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from steward import clock
 from steward.errors import BadInput
 from steward.hygiene import contacts, groups
 from steward.hygiene.activity import drifting_members, lapsed_members
 from steward.hygiene.consent import forget_person, record_consent, retention_review
 from steward.hygiene.people import PeopleFilter, count_people, list_people, person_detail
-from steward.store import audit
 from steward.store.models import AuditEvent, EmailStatus, Identity, Message, Person, Source
 from tests.conftest import DEMO_NOW
 
@@ -42,20 +42,20 @@ def test_drifting_members_posted_less_lately(demo_ws):
 def test_contact_problems(workspace):
     with workspace.transaction() as s:
         src = Source(platform="mbox", name="list", config={}, cursor={},
-                     created_at=audit.utcnow())
+                     created_at=clock.now())
         s.add(src)
         s.flush()
         for n, (email, phone) in enumerate([
             ("info@charity.example.org", None), ("not an email", None),
             ("jo@example.org", "07700 900123"), ("sam@example.org", "12"),
         ]):
-            p = Person(display_name=f"P{n}", created_at=audit.utcnow())
+            p = Person(display_name=f"P{n}", created_at=clock.now())
             s.add(p)
             s.flush()
             s.add(Identity(person_id=p.id, source_id=src.id, platform_id=str(n), email=email,
                            email_normalised=email.lower(), phone=phone))
         s.add(EmailStatus(email_normalised="jo@example.org", source_id=src.id,
-                          status="bounced", at=audit.utcnow()))
+                          status="bounced", at=clock.now()))
     kinds = sorted(p.kind for p in contacts.contact_problems(workspace))
     assert kinds == ["bounced", "invalid_email", "invalid_phone", "role_address"]
     assert contacts.normalise_phones(workspace) == 1

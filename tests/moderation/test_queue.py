@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from steward import clock
 from steward.errors import AccessDenied, BadInput
 from steward.jobs import run_to_end
 from steward.moderation import queue, scan
@@ -143,7 +144,7 @@ def test_snooze_hides_until_the_time_comes(scanned):
     assert [r.id for r in queue.list_items(scanned, QueueFilters(status="snoozed"))] == [row.id]
     with scanned.transaction() as s:
         item = s.get(QueueItem, row.id)
-        item.snoozed_until = audit.utcnow().replace(year=2000)
+        item.snoozed_until = clock.now().replace(year=2000)
     assert row.id in {r.id for r in queue.list_items(scanned, limit=5000)}
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DatabaseError
 
+from steward import clock
 from steward.errors import AccessDenied, BadInput
 from steward.jobs import run_to_end
 from steward.safeguarding import cases, flags, retention
@@ -32,7 +33,7 @@ def test_overdue_first_then_severity(scanned):
     ws = scanned
     rows = flags.list_flags(ws)
     assert rows and all(r.status == "new" for r in rows)
-    later = audit.utcnow() + timedelta(hours=2)  # criticals (1 h) are now overdue
+    later = clock.now() + timedelta(hours=2)  # criticals (1 h) are now overdue
     rows = flags.list_flags(ws, now=later)
     overdue = [r.overdue for r in rows]
     assert overdue == sorted(overdue, reverse=True) and overdue[0]
@@ -151,13 +152,13 @@ def test_retention_review_and_logged_purge(scanned):
     assert retention.due_for_review(ws) == []
     # the retention period passes
     with ws.transaction() as s:
-        s.get(Flag, fid).retain_until = audit.utcnow() - timedelta(days=1)
+        s.get(Flag, fid).retain_until = clock.now() - timedelta(days=1)
     due = retention.due_for_review(ws)
     assert [i.flag_id for i in due] == [fid] and due[0].entries == 3
     until = retention.extend(ws, fid, 30, "referral still open")
-    assert until > audit.utcnow() and retention.due_for_review(ws) == []
+    assert until > clock.now() and retention.due_for_review(ws) == []
     with ws.transaction() as s:
-        s.get(Flag, fid).retain_until = audit.utcnow() - timedelta(days=1)
+        s.get(Flag, fid).retain_until = clock.now() - timedelta(days=1)
     assert retention.purge(ws, fid) == 4
     with ws.session() as s:
         assert s.get(Flag, fid) is None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
+from steward import clock
 from steward.engagement import connections, library
 from steward.ui.pages import engagement as page_module
 from tests.ui.conftest import wait_for_workers
@@ -153,7 +154,7 @@ def test_one_to_ones_end_to_end(main_window, qtbot, demo_ws):
     page.agenda.setCurrentText("member")
     page.notes.setPlainText("Keen to help with the Thursday chat.")
     page.follow_up.setText("Send the host guide")
-    page.due.setDate(date.today() + timedelta(days=3))
+    page.due.setDate(clock.today() + timedelta(days=3))
     page._add_follow_up()
     assert page.pending_model.rowCount() == 1
     page.save.click()
@@ -175,7 +176,7 @@ def test_one_to_ones_end_to_end(main_window, qtbot, demo_ws):
     wait_for_workers(qtbot)
     wait_for_workers(qtbot)
     assert connections.cadence_of(demo_ws, person_id) == 1
-    later = datetime.now() + timedelta(days=2)
+    later = clock.now() + timedelta(days=2)
     assert [p.person_id for p in connections.due_by_cadence(demo_ws, now=later)] == [person_id]
     page.save.click()  # no follow-ups, a fine second 1:1; then a bad one
     wait_for_workers(qtbot)

@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from sqlalchemy import func, select
 
+from steward import clock
 from steward.jobs import run_to_end
 from steward.safeguarding import flags, retention
 from steward.safeguarding.scan import scan_job
-from steward.store import audit
 from steward.store.models import AuditEvent
 from steward.ui.main_window import MainWindow
 from steward.workspace import Workspace
@@ -69,7 +69,7 @@ def test_flags_listed_overdue_first_and_filterable(page, demo_ws):
     assert page.model.total == flags.count_flags(demo_ws)
     first = page.model.row_values(0)
     assert first[1] == "critical"
-    later = audit.utcnow() + timedelta(hours=2)
+    later = clock.now() + timedelta(hours=2)
     rows = flags.list_flags(demo_ws, now=later)
     assert rows[0].overdue
     index = page.category.findData("contact_details")
@@ -162,7 +162,7 @@ def test_retention_review_banner(page, qtbot, demo_ws):
     with demo_ws.transaction() as s:
         from steward.store.models import Flag
 
-        s.get(Flag, fid).retain_until = audit.utcnow() - timedelta(days=1)
+        s.get(Flag, fid).retain_until = clock.now() - timedelta(days=1)
     page.refresh()
     assert page.review_button.isVisibleTo(page) and "1 closed case is" in page.review_line.text()
     assert [i.flag_id for i in retention.due_for_review(demo_ws)] == [fid]

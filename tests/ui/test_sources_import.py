@@ -146,7 +146,7 @@ def test_discourse_test_sync_and_outbox(main_window, qtbot, memory_keyring):
         row = names.index("Test forum")
         assert live.sources_model.row_values(row)[5] is not None  # last sync shown
         ws = main_window.ws
-        from steward.store.audit import utcnow
+        from steward.clock import now as utcnow
         from steward.store.models import OutboxAction
 
         with ws.transaction() as s:

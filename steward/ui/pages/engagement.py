@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from steward import clock
 from steward.engagement import drilldown, metrics, newcomers, silence, trustee
 from steward.engagement import scope as scopes
 from steward.engagement.metrics import Period, Scope
@@ -252,7 +253,7 @@ class EngagementPage(QWidget):
         scope = self.chosen_scope()
         kind, _, cohort = (self.space.currentData() or "all").partition(":")
         days = self.period.currentData()
-        period = None if days else self.chosen_period(date.today())
+        period = None if days else self.chosen_period(clock.today())
 
         def job(token):
             yield Progress(0, 3, "Reading activity")

@@ -8,7 +8,7 @@ the lead chooses to read it. Nothing here sends, removes or bans anything.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from steward import clock
 from steward.safe_write import replaced_when_done
 from steward.safeguarding import cases, flags, policy, record, retention, signposting
 from steward.safeguarding.scan import scan_job
@@ -539,7 +540,7 @@ class SafeguardingPage(QWidget):
         statuses, category = self.status.currentData(), self.category.currentData()
 
         def fetch(offset: int, limit: int, sort_key: str | None, descending: bool):
-            now = datetime.now(UTC).replace(tzinfo=None)  # the store keeps naive UTC
+            now = clock.now()
             return [_row(r, now) for r in flags.list_flags(
                 ws, statuses=statuses, category=category, sort=sort_key, descending=descending,
                 offset=offset, limit=limit)]
