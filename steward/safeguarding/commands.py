@@ -1,4 +1,5 @@
-"""`steward flags …` and `steward safeguarding …`: the safeguarding command line.
+"""`steward flags …`, `steward safeguarding …` and `steward space …`: the safeguarding command
+line.
 
 Everything that shows or changes a flag is refused unless the profile holds the safeguarding
 key; `steward flags count` is the one line every profile may see.
@@ -300,8 +301,86 @@ def cmd_retention(ctx) -> int:
     return 0
 
 
+def cmd_space_list(ctx) -> int:
+    from steward.cli import print_json
+    from steward.safeguarding.spaces import list_spaces
+
+    spaces = list_spaces(ctx.workspace())
+    if ctx.args.json:
+        print_json([sp.as_dict() for sp in spaces])
+        return 0
+    if not spaces:
+        print("No spaces yet: import an export first.")
+    for sp in spaces:
+        print(f"{sp.id:>4}  {sp.audience.replace('_', '-'):<17} {sp.visibility:<7}"
+              f"{' dormant' if sp.dormant else '':<9}{sp.source}: {sp.name} "
+              f"({sp.messages:,} messages)")
+    return 0
+
+
+def cmd_space_set(ctx) -> int:
+    from steward.cli import print_json
+    from steward.safeguarding.spaces import find_space, rescan_hint, set_space
+
+    a = ctx.args
+    if a.audience is None and a.visibility is None and a.dormant is None:
+        raise BadInput("give --audience, --visibility or --dormant/--no-dormant")
+    ws = ctx.workspace()
+    space = set_space(ws, find_space(ws, a.space).id, a.audience, a.visibility, a.dormant)
+    if a.json:
+        print_json(space.as_dict())
+        return 0
+    print(f"Space {space.name} ({space.source}): audience {space.audience.replace('_', '-')}, "
+          f"{space.visibility}{', dormant' if space.dormant else ''}. The next scan uses it.")
+    if space.messages:
+        print(rescan_hint(space))
+    return 0
+
+
+def cmd_space_rescan(ctx) -> int:
+    from steward.cli import _progress_printer, print_json
+    from steward.jobs import run_to_end
+    from steward.safeguarding.spaces import find_space, rescan_job
+
+    ws = ctx.workspace()
+    space = find_space(ws, ctx.args.space)
+    counts = run_to_end(rescan_job(ws, space.id), _progress_printer(ctx.args.json))
+    if ctx.args.json:
+        print_json(counts)
+    else:
+        print(f"Read {counts['messages']} messages of {space.name} again: {counts['flags']} new "
+              "flags for the safeguarding leads.")
+    return 0
+
+
+def _register_space(sub, common) -> None:
+    import argparse
+
+    p = sub.add_parser("space", parents=[common],
+                       help="spaces and their risk setting (who they are for, who can read them)")
+    ssub = p.add_subparsers(dest="space_command", metavar="ACTION", required=True)
+    a = ssub.add_parser("list", parents=[common], help="every space with its setting")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_space_list)
+    a = ssub.add_parser("set", parents=[common],
+                        help="change a space's audience, visibility or dormancy (admins, leads)")
+    a.add_argument("space", help="the space's name or number (see `steward space list`)")
+    a.add_argument("--audience", choices=["general", "young-people", "vulnerable-adults"])
+    a.add_argument("--visibility", choices=["open", "closed"])
+    a.add_argument("--dormant", action=argparse.BooleanOptionalAction, default=None,
+                   help="mark the group as ended on purpose (or not)")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_space_set)
+    a = ssub.add_parser("rescan", parents=[common],
+                        help="read a space's history again with its setting (leads)")
+    a.add_argument("space")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_space_rescan)
+
+
 def register(sub, common) -> None:
-    """Add `flags …` and `safeguarding …` to the command line."""
+    """Add `flags …`, `safeguarding …` and `space …` to the command line."""
+    _register_space(sub, common)
     p = sub.add_parser("flags", parents=[common], help="safeguarding flags (leads only)")
     fsub = p.add_subparsers(dest="flags_command", metavar="ACTION", required=True)
 

@@ -50,12 +50,33 @@ def workspace_detector(session: Session) -> Detector:
 def scan_job(ws, token: CancelToken | None = None) -> Job[dict]:
     """Scan every message past the watermark; returns counts of messages and flags raised."""
     with ws.session() as s:
-        detector = workspace_detector(s)
-        spaces = {sp.id: (sp.audience, sp.visibility) for sp in s.scalars(select(Space))}
-        staff = _staff_identities(s)
         state = s.get(ScanState, SCANNER)
         start = state.last_message_id if state else 0
         total = s.scalar(select(func.count()).select_from(Message).where(Message.id > start))
+    counts = yield from _scan(ws, token, start, total, None)
+    if counts["messages"]:
+        with ws.transaction() as s:
+            audit.record(s, ws.actor, "safeguarding.scan", None, None,
+                         messages=counts["messages"], flags=counts["flags"])
+    return counts
+
+
+def rescan_messages(ws, space_id: int, token: CancelToken | None = None) -> Job[dict]:
+    """Read one space's whole history again with its current setting (the watermark stays);
+    flags already raised for a message and category are not raised again."""
+    with ws.session() as s:
+        total = s.scalar(select(func.count()).select_from(Message)
+                         .where(Message.space_id == space_id))
+    return (yield from _scan(ws, token, 0, total, space_id))
+
+
+def _scan(ws, token: CancelToken | None, start: int, total: int, space_id: int | None
+          ) -> Job[dict]:
+    """Messages after `start` (of one space, or all of them, moving the watermark)."""
+    with ws.session() as s:
+        detector = workspace_detector(s)
+        spaces = {sp.id: (sp.audience, sp.visibility) for sp in s.scalars(select(Space))}
+        staff = _staff_identities(s)
         minimum = s.get(Setting, MIN_SEVERITY_KEY)
         min_rank = policy.severity_rank(minimum.value if minimum else "low")
     counts = {"messages": 0, "flags": 0, "skipped_messages": 0}
@@ -64,14 +85,14 @@ def scan_job(ws, token: CancelToken | None = None) -> Job[dict]:
     # The next batch is read (and decrypted, which releases the GIL) on a second thread
     # while this one looks for concerns in the current batch.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeguarding-read") as reader:
-        upcoming = reader.submit(_read_batch, ws, start)
+        upcoming = reader.submit(_read_batch, ws, start, space_id)
         while True:
             rows = upcoming.result()
             if not rows:
                 break
             if token is not None:
                 token.check()
-            upcoming = reader.submit(_read_batch, ws, rows[-1][0])
+            upcoming = reader.submit(_read_batch, ws, rows[-1][0], space_id)
 
             def settings(i: int, rows=rows) -> tuple[str, str, bool]:
                 _id, space_id, identity_id, _text = rows[i]
@@ -85,16 +106,13 @@ def scan_job(ws, token: CancelToken | None = None) -> Job[dict]:
                           if policy.severity_rank(finding.severity) >= min_rank]
             with ws.transaction() as s:
                 raised = _raise_flags(ws, s, found)
-                _set_watermark(s, rows[-1][0])
+                if space_id is None:
+                    _set_watermark(s, rows[-1][0])
             counts["messages"] += len(rows)
             counts["flags"] += len(raised)
             for severity in raised:
                 counts[severity] += 1
             yield Progress(counts["messages"], total, "Scanning for safeguarding concerns")
-    if counts["messages"]:
-        with ws.transaction() as s:
-            audit.record(s, ws.actor, "safeguarding.scan", None, None,
-                         messages=counts["messages"], flags=counts["flags"])
     return counts
 
 
@@ -120,19 +138,26 @@ def _detect(detector: Detector, rows: list[tuple], settings, counts: dict
     return out
 
 
-def _read_batch(ws, after: int) -> list[tuple]:
+def _read_batch(ws, after: int, space_id: int | None = None) -> list[tuple]:
     with ws.session() as s:
-        return _batch(s, after)
+        return _batch(s, after, space_id)
 
 
-def _batch(s: Session, after: int) -> list[tuple]:
+def _batch(s: Session, after: int, space_id: int | None = None) -> list[tuple]:
     cursor = s.connection().connection.driver_connection.cursor()
     try:
-        cursor.execute(
-            "SELECT id, space_id, identity_id, text FROM messages WHERE id > ? "
-            "ORDER BY id LIMIT ?",
-            (after, BATCH),
-        )
+        if space_id is None:
+            cursor.execute(
+                "SELECT id, space_id, identity_id, text FROM messages WHERE id > ? "
+                "ORDER BY id LIMIT ?",
+                (after, BATCH),
+            )
+        else:
+            cursor.execute(
+                "SELECT id, space_id, identity_id, text FROM messages WHERE space_id = ? "
+                "AND id > ? ORDER BY id LIMIT ?",
+                (space_id, after, BATCH),
+            )
         return cursor.fetchall()
     finally:
         cursor.close()

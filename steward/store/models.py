@@ -59,6 +59,8 @@ class Space(Base):
     audience: Mapped[str] = mapped_column(
         String(32), default="general"
     )  # general | young_people | vulnerable_adults
+    # set by staff: a group that has ended on purpose (the engagement silence alerts skip it)
+    dormant: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     silence_amber_days: Mapped[int] = mapped_column(Integer, default=5)
     silence_red_days: Mapped[int] = mapped_column(Integer, default=7)
     entry_requirements: Mapped[str | None] = mapped_column(Text)

@@ -37,6 +37,7 @@ from steward.connectors.ingest import ImportPreview, ImportSummary, import_files
 from steward.connectors.outbox import list_outbox
 from steward.connectors.sources import list_sources
 from steward.moderation.scan import scan_job
+from steward.safeguarding.spaces import AUDIENCE_TITLES, AUDIENCES, import_for_audience
 from steward.ui.pages.sources import SourcesPage, register_toolbar_action
 from steward.ui.registry import AppContext
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
@@ -144,6 +145,14 @@ class AddSourceDialog(QDialog):
         self.space = QLineEdit()
         self.space.setPlaceholderText("(optional) a name for the chat or list")
         form.addRow("Name", self.space)
+        self.audience = QComboBox()
+        self.audience.setAccessibleName("Who is this group for?")
+        for audience in AUDIENCES:
+            self.audience.addItem(AUDIENCE_TITLES[audience], audience)
+        self.audience.setToolTip("Sets how urgent safeguarding flags from its new spaces are: "
+                                 "higher for young people and vulnerable adults. You can change "
+                                 "it later on the Sources page.")
+        form.addRow("Who is this group for?", self.audience)
         self.timezone = QComboBox()
         self.timezone.setEditable(True)
         self.timezone.addItems(sorted(available_timezones()))
@@ -313,12 +322,18 @@ class AddSourceDialog(QDialog):
         ws, kind, paths, options = self.ctx.ws, self.kind, list(self.paths), self.options()
         expected = self.preview.messages or None
         self.import_button.setEnabled(False)
-        self._start(lambda token: import_files(ws, kind, paths, options, token=token,
-                                               expected_messages=expected),
-                    self._imported, f"Importing {paths[0].name}")
+        audience = self.audience.currentData()
+        self._start(lambda token: import_for_audience(
+            ws, import_files(ws, kind, paths, options, token=token, expected_messages=expected),
+            audience), self._imported, f"Importing {paths[0].name}")
 
-    def _imported(self, summary: ImportSummary) -> None:
-        show_result(self.result, summary.describe())
+    def _imported(self, result: tuple[ImportSummary, int]) -> None:
+        summary, new_spaces = result
+        text = summary.describe()
+        if new_spaces:
+            text += (f" {'Its new space is' if new_spaces == 1 else 'Its new spaces are'} "
+                     f"marked for: {AUDIENCE_TITLES[self.audience.currentData()].lower()}.")
+        show_result(self.result, text)
         self.ctx.refresh_all()
         scan_new_messages(self.ctx)
 
