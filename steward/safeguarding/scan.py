@@ -70,7 +70,7 @@ def rescan_messages(ws, space_id: int, token: CancelToken | None = None) -> Job[
     return (yield from _scan(ws, token, 0, total, space_id))
 
 
-def _scan(ws, token: CancelToken | None, start: int, total: int, space_id: int | None
+def _scan(ws, token: CancelToken | None, start: int, total: int, only_space: int | None
           ) -> Job[dict]:
     """Messages after `start` (of one space, or all of them, moving the watermark)."""
     with ws.session() as s:
@@ -85,14 +85,14 @@ def _scan(ws, token: CancelToken | None, start: int, total: int, space_id: int |
     # The next batch is read (and decrypted, which releases the GIL) on a second thread
     # while this one looks for concerns in the current batch.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="safeguarding-read") as reader:
-        upcoming = reader.submit(_read_batch, ws, start, space_id)
+        upcoming = reader.submit(_read_batch, ws, start, only_space)
         while True:
             rows = upcoming.result()
             if not rows:
                 break
             if token is not None:
                 token.check()
-            upcoming = reader.submit(_read_batch, ws, rows[-1][0], space_id)
+            upcoming = reader.submit(_read_batch, ws, rows[-1][0], only_space)
 
             def settings(i: int, rows=rows) -> tuple[str, str, bool]:
                 _id, space_id, identity_id, _text = rows[i]
@@ -106,7 +106,7 @@ def _scan(ws, token: CancelToken | None, start: int, total: int, space_id: int |
                           if policy.severity_rank(finding.severity) >= min_rank]
             with ws.transaction() as s:
                 raised = _raise_flags(ws, s, found)
-                if space_id is None:
+                if only_space is None:
                     _set_watermark(s, rows[-1][0])
             counts["messages"] += len(rows)
             counts["flags"] += len(raised)

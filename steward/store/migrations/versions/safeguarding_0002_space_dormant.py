@@ -14,9 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("spaces") as batch:
-        batch.add_column(sa.Column("dormant", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # a plain ADD COLUMN: a batch copy of `spaces` would trip the foreign keys pointing at it
+    op.add_column("spaces", sa.Column("dormant", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
 
 
 def downgrade() -> None:
