@@ -5,7 +5,7 @@
 Training data: the labelled tuning sets in `tests/safeguarding/` (labelled, round 2, round 3),
 the synthetic `resources/safeguarding/model/training_extra.tsv` and `training_more.tsv`, and
 the demo community's ordinary message templates as negatives — all written for Steward (MIT).
-The held-out `fresh_messages.tsv` is never read here.
+The held-out sets in `tests/eval/` are never read here (`tests/safeguarding/test_contamination.py`).
 
 Thresholds are chosen per category on out-of-fold scores (5 folds, fixed seed): for each
 severity, the lowest score at which at most its share of the hand-written benign messages

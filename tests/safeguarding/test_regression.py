@@ -1,11 +1,9 @@
-"""Detection quality on the committed labelled sets: recall per category and the share of
-benign look-alikes that raise a high or critical flag, in a young people's space (the
-strictest setting, where severities are raised).
+"""Regression tests on the tuning sets: they guard against breaking what was built, and say
+nothing about quality on new wording.
 
-`labelled_messages.tsv`, `round2_messages.tsv` and `round3_messages.tsv` were used to write the
-lexicons. `fresh_messages.tsv`, written by someone who has not seen the lexicons, was not: its
-figures are the honest estimate on new wording. They fall short of the tuning sets' (self-harm
-recall about 0.5, not 0.9), so the test prints them and guards against them getting worse."""
+`labelled_messages.tsv`, `round2_messages.tsv` and `round3_messages.tsv` wrote the lexicons and
+train the text model, so their recall is high by construction. The honest figures come from
+the held-out sets in `tests/eval/` (`test_eval_quality.py`); no README figure cites these."""
 
 from __future__ import annotations
 
@@ -19,7 +17,6 @@ from steward.safeguarding.signposting import default_helplines
 
 HERE = Path(__file__).parent
 TUNING = ("labelled_messages.tsv", "round2_messages.tsv", "round3_messages.tsv")
-FRESH = ("fresh_messages.tsv",)
 
 
 def labelled(files=TUNING) -> list[tuple[set[str], str]]:
@@ -60,13 +57,13 @@ def _report(title, recall, totals, loud_benign, benign, quiet_flags) -> float:
     return share
 
 
-def test_labelled_set_is_big_enough():
+def test_regression_tuning_sets_are_big_enough():
     rows = labelled(TUNING)
     assert len(rows) >= 300
     assert sum(1 for labels, _ in rows if not labels) >= 100
 
 
-def test_recall_and_benign_share():
+def test_regression_tuning_sets_still_detected():
     recall, totals, loud, benign, quiet = evaluate()
     share = _report("tuning sets (labelled, round 2, round 3)", recall, totals, loud, benign, quiet)
     assert recall["self_harm"] >= 0.9
@@ -74,17 +71,3 @@ def test_recall_and_benign_share():
     for category in ("abuse", "grooming", "bullying", "radicalisation", "sexual_content"):
         assert recall[category] >= 0.8, category
     assert share <= 0.05, loud
-
-
-def test_fresh_held_out_set():
-    recall, totals, loud, benign, quiet = evaluate(FRESH)
-    share = _report("fresh held-out set (never used for tuning)", recall, totals, loud, benign,
-                    quiet)
-    # Measured with the model retrained on wider data (2026-11-21): self-harm 0.62, abuse 0.67,
-    # grooming 0.90, bullying 0.45, radicalisation 0.82, sexual content 0.92, contact details
-    # 0.85; 7 of 99 look-alikes high. A floor against regressions, not a target.
-    floors = {"self_harm": 0.6, "abuse": 0.6, "grooming": 0.85, "bullying": 0.4,
-              "radicalisation": 0.8, "sexual_content": 0.9, "contact_details": 0.8}
-    for category, floor in floors.items():
-        assert recall[category] >= floor, (category, recall[category])
-    assert share <= 0.08, loud
