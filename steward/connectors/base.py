@@ -26,6 +26,7 @@ class SpaceRecord:
     kind: str = "channel"  # channel | chat | category | list | group
     visibility: str = "closed"
     created_at: datetime | None = None
+    archived: bool = False  # archived on the platform (Slack `is_archived`)
 
 
 @dataclass

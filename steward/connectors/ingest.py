@@ -138,13 +138,17 @@ class _Writer:
 
     def space(self, rec: SpaceRecord, summary: ImportSummary) -> int:
         if rec.platform_id in self.spaces:
+            if rec.archived:  # archived since the last import
+                self.db.execute("UPDATE spaces SET archived = 1 WHERE id = ?",
+                                (self.spaces[rec.platform_id],))
             return self.spaces[rec.platform_id]
         cur = self.db.cursor()
         cur.execute(
             "INSERT INTO spaces (source_id, platform_id, name, kind, visibility, audience, "
-            "silence_amber_days, silence_red_days, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            "silence_amber_days, silence_red_days, created_at, archived) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
             (self.source_id, rec.platform_id, rec.name[:300], rec.kind, rec.visibility,
-             "general", 5, 7, sql_time(rec.created_at)))
+             "general", 5, 7, sql_time(rec.created_at), int(rec.archived)))
         self.spaces[rec.platform_id] = cur.lastrowid
         cur.close()
         summary.spaces += 1

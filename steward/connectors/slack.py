@@ -86,7 +86,8 @@ class SlackExport:
                     name = c.get("name") or ("DM: " + ", ".join(c.get("members", [])))
                     folders[c.get("name") or cid] = cid
                     yield SpaceRecord(cid, str(name), kind, visibility,
-                                      from_unix(c["created"]) if c.get("created") else None)
+                                      from_unix(c["created"]) if c.get("created") else None,
+                                      archived=c.get("is_archived") is True)
                     for member in c.get("members") or []:
                         yield MembershipRecord(cid, str(member))
             day_files = sorted(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from steward.engagement.conversations import assign_conversations, conversation_model, gap_minutes
 from steward.store.models import Source, Space
 from steward.workspace import Workspace
 
@@ -48,14 +49,24 @@ class SpaceInfo:
     silence_amber_days: int
     silence_red_days: int
     created_at: datetime | None
+    archived: bool = False
+    dormant: bool = False
+    conversation_gap_minutes: int = 60
+    model: str = "threads"  # or "conversations": see steward.engagement.conversations
+
+    @property
+    def state(self) -> str:
+        """active, dormant (set so here) or archived (on the platform)."""
+        return "archived" if self.archived else "dormant" if self.dormant else "active"
 
 
 @dataclass
 class ActivityTable:
     """Human-readable metadata plus one numpy array per column, one entry per message.
 
-    Arrays: msg, space, person, ts, thread, parent, reactions (ordered by message id), and
-    is_bot / is_staff per message (from the identity and the person).
+    Arrays: msg, space, person, ts, thread, parent, reactions (ordered by message id),
+    is_bot / is_staff per message (from the identity and the person), and conv: the
+    conversation each message belongs to (see steward.engagement.conversations).
     """
 
     columns: dict[str, Any]
@@ -74,6 +85,7 @@ class ActivityTable:
 
 
 _cache: dict[str, tuple[tuple, dict]] = {}
+_conv_cache: dict[str, tuple[tuple, Any]] = {}
 _cache_lock = threading.Lock()
 _scan_lock = threading.Lock()  # one scan at a time: tiles computed together share it
 
@@ -82,6 +94,7 @@ def forget_cached_activity() -> None:
     """Drop every cached scan (tests; after an import the cache notices by itself)."""
     with _cache_lock:
         _cache.clear()
+        _conv_cache.clear()
 
 
 def read_message_columns(conn) -> dict[str, np.ndarray]:
@@ -132,7 +145,8 @@ def load_activity(ws: Workspace) -> ActivityTable:
                                          ("staff", "is_staff")), "persons")
         spaces = [
             SpaceInfo(sp.id, sp.name, src_name, platform, sp.silence_amber_days,
-                      sp.silence_red_days, sp.created_at)
+                      sp.silence_red_days, sp.created_at, bool(sp.archived), bool(sp.dormant),
+                      gap_minutes(sp.conversation_gap_minutes), conversation_model(platform))
             for sp, src_name, platform in s.execute(
                 select(Space, Source.name, Source.platform)
                 .join(Source, Source.id == Space.source_id)
@@ -158,4 +172,18 @@ def load_activity(ws: Workspace) -> ActivityTable:
     columns["person"] = person
     columns["is_bot"] = identity_bot[identity] | person_is_bot[person] | ~known
     columns["is_staff"] = person_is_staff[person]
+    gaps = np.full(max((sp.id for sp in spaces), default=0) + 1, -1, dtype=np.int64)
+    for sp in spaces:
+        if sp.model == "conversations":
+            gaps[sp.id] = sp.conversation_gap_minutes * 60
+    # Conversations depend on who is a bot and on the gaps: cached on both besides the scan.
+    conv_key = (key, gaps.tobytes(), columns["is_bot"].sum(), hash(columns["is_bot"].tobytes()))
+    with _cache_lock:
+        cached_conv = _conv_cache.get(str(ws.path))
+    if cached_conv and cached_conv[0] == conv_key:
+        columns["conv"] = cached_conv[1]
+    else:
+        columns["conv"] = assign_conversations(columns, person, columns["is_bot"], gaps)
+        with _cache_lock:
+            _conv_cache[str(ws.path)] = (conv_key, columns["conv"])
     return ActivityTable(columns, spaces, person_is_bot, person_is_staff)

@@ -77,11 +77,17 @@ def cmd_engagement(ctx) -> int:
           f"returning {report.returning_members}")
     print(f"  first response: median {report.first_response_median_hours} h, "
           f"p90 {report.first_response_p90_hours} h; "
-          f"{report.threads_without_response} of {report.threads_started} threads unanswered")
+          f"{report.conversations_without_response} of {report.conversations_started} "
+          "conversations unanswered")
     for alert in report.silence:
-        if alert.silence != "ok":
-            print(f"  {alert.silence.upper():5} {alert.name} ({alert.source}): quiet "
-                  f"{alert.silent_days if alert.silent_days is not None else 'ever'} days")
+        if alert.needs_attention:
+            quiet = (f"quiet {alert.silent_days} days" if alert.silent_days is not None
+                     else "no messages yet")
+            print(f"  {alert.silence.upper():5} {alert.name} ({alert.source}): {quiet}")
+    for sp in report.spaces:
+        if sp.model == "conversations":
+            print(f"  {sp.name}: chat, read as conversations (a new one after "
+                  f"{sp.gap_minutes} quiet minutes)")
     for n in newcomers:
         print(f"  welcome {n.display_name} in {n.space_name}: waiting {n.days_waiting} days")
     for c in report.leader_candidates:

@@ -7,11 +7,16 @@ measured over the period:
 - replies their posts receive from other people, per post (their posts start conversations);
 - reactions per post (people value what they write);
 - answers: threads started by someone else in which they were first to respond;
-- consistency: the share of the period's weeks (since their first message) they posted in.
+- consistency: the share of their weeks in the period they posted in, weeks counted in sevens
+  of days from their first day in the period (their first message, if later).
 
 Each signal becomes a percentile rank among the eligible members; the score is
 100 × (0.3 replies + 0.25 reactions + 0.25 answers + 0.2 consistency). The raw count of messages
 is deliberately not a signal. Each candidate carries the reasons that lifted them most.
+
+A candidate stands out: a score of at least `MIN_SCORE`, and among the best tenth of the
+period's active members (at least one, at most `TOP`). In a group of ten, that is one person,
+not everyone.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from typing import Any
 from steward.engagement.activity import ActivityTable
 
 MIN_POSTS = 5
+MIN_SCORE = 60.0
 TOP = 10
+SHARE = 0.1  # of the period's active members
 WEIGHTS = {"replies": 0.3, "reactions": 0.25, "answers": 0.25, "consistency": 0.2}
 
 
@@ -30,7 +37,8 @@ def leader_candidates(
     table: ActivityTable, usable, threads: dict[str, Any], since_n: int, until_n: int, tz: str,
     names, top: int = TOP,
 ) -> list:
-    """The `top` leader candidates, best first (see the module docstring for the score)."""
+    """The leader candidates, best first: at most `top`, and only those who stand out (see the
+    module docstring)."""
     import numpy as np
     import pandas as pd
 
@@ -61,7 +69,9 @@ def leader_candidates(
     answered = threads["responder"][threads["responder"] != 0]
     answers = pd.Series(1, index=answered).groupby(level=0).sum()
 
-    weeks_active = pd.Series((day - since_n) // 7, index=person).groupby(level=0).nunique()
+    # Weeks counted from each person's own start, so weeks active can never exceed weeks.
+    start_of = np.maximum(first_day.reindex(person).to_numpy(), since_n)
+    weeks_active = pd.Series((day - start_of) // 7, index=person).groupby(level=0).nunique()
 
     frame = pd.DataFrame({"posts": posts})
     frame["reactions"] = reactions
@@ -70,6 +80,7 @@ def leader_candidates(
     frame["weeks_active"] = weeks_active
     start = np.maximum(first_day.reindex(frame.index).to_numpy(), since_n)
     frame["weeks"] = np.ceil((until_n - start + 1) / 7).astype(int).clip(min=1)
+    active_members = len(frame)
     frame = frame[(frame.posts >= MIN_POSTS) & (frame.weeks_active >= 2)]
     if frame.empty:
         return []
@@ -81,7 +92,8 @@ def leader_candidates(
     })
     ranks = signals.rank(pct=True, method="average")
     score = sum(ranks[k] * w for k, w in WEIGHTS.items()) * 100
-    best = score.sort_values(ascending=False, kind="stable").head(top)
+    room = min(top, max(1, math.ceil(active_members * SHARE)))
+    best = score[score >= MIN_SCORE].sort_values(ascending=False, kind="stable").head(room)
     who = names([int(p) for p in best.index])
     out = []
     for pid, value in best.items():

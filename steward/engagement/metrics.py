@@ -10,22 +10,27 @@ counts on the next day, and the days when clocks change have 23 or 25 hours.
   on a day / in the 7 days / in the 30 days ending on that day. The headline figures
   (`active_members`) count the last 24 hours, 7 days and 30 days before the report's time.
 - **Stickiness** (Discourse "DAU/MAU"): the mean of daily active members over the 30 days ending
-  on the period's last day, divided by the monthly active members on that day.
+  on the period's last day (whatever the period's length), divided by the monthly active
+  members on that day.
 - **Messages per day**: messages by members, per day.
 - **New contributors** (CHAOSS "New Contributors"): members whose first message ever, within the
   chosen spaces, falls in the period.
 - **Returning members** (CHAOSS "Inactive/Returning Contributors"): members active in the period
   who had also posted before it.
 - **Time to first response** (CHAOSS "Time to First Response", Discourse "Time to first
-  response"): for each thread started by a member in the period, the time until the first
-  message in it by someone else (a bot's message is not a response; staff's is). Reported as
-  the median and the 90th percentile in hours (linear interpolation), never the mean, which a
-  few forgotten threads would swamp. **Threads with no response** counts those still waiting.
+  response"): for each conversation started by a member in the period, the time until the
+  first message in it by someone else (a bot's message is not a response; staff's is).
+  Conversations are threads on forums and gap-separated exchanges in chat (see
+  `steward.engagement.conversations`). Reported as the median and the 90th percentile in hours
+  (linear interpolation), never the mean, which a few forgotten conversations would swamp.
+  **Conversations with no response** counts those still waiting.
 - **Silence alerts**: days since a space's last message by a person (not a bot) as of now or of
   the period's end, if earlier; amber from `Space.silence_amber_days` (5 by default), red from
-  `Space.silence_red_days` (7).
+  `Space.silence_red_days` (7). Archived and dormant spaces keep their figures but never need
+  attention.
 - **Cohort retention** (CHAOSS "Retention"): members grouped by the month of their first message;
-  for each later month, the share of the group that posted in it.
+  for each later month, the share of the group that posted in it. A month not over yet (as of
+  the report) has no figure (None), rather than a share of a few days.
 - **Contributor absence factor** (CHAOSS "Bus Factor"): the fewest members whose messages make
   at least half of all messages in the period.
 - **Leader candidates**: see `steward.engagement.leaders`.
@@ -88,6 +93,14 @@ class SilenceAlert:
     silence: str
     amber_days: int
     red_days: int
+    state: str = "active"  # active | dormant | archived
+    model: str = "threads"  # threads | conversations
+    gap_minutes: int | None = None  # for conversations
+
+    @property
+    def needs_attention(self) -> bool:
+        """Quiet past its amber threshold, and neither archived nor dormant."""
+        return self.state == "active" and self.silence != "ok"
 
 
 @dataclass(frozen=True)
@@ -99,13 +112,17 @@ class SpaceFigures:
     active_members: int
     new_contributors: int
     median_first_response_hours: float | None
+    model: str = "threads"
+    gap_minutes: int | None = None
+    conversations_started: int = 0
+    conversations_without_response: int = 0
 
 
 @dataclass(frozen=True)
 class CohortRow:
     cohort: str  # "2026-03"
     size: int
-    retention: list[float]  # share active in month 0, 1, 2, … after the first
+    retention: list[float | None]  # share active in month 0, 1, 2, …; None: month not over
 
 
 @dataclass(frozen=True)
@@ -136,10 +153,11 @@ class EngagementReport:
     active_members: dict[str, int]
     stickiness: float | None
     messages: int
+    members_taking_part: int  # distinct members who posted in the period
     new_contributors: int
     returning_members: int
-    threads_started: int
-    threads_without_response: int
+    conversations_started: int
+    conversations_without_response: int
     first_response_median_hours: float | None
     first_response_p90_hours: float | None
     contributor_absence_factor: int
@@ -295,9 +313,10 @@ def compute_report(
     earlier = fp_person[fp_day < since_n]
     returning = int(member_of(active_people, earlier).sum())
 
-    last30 = active_per_day[-30:]
-    mau = int(active_month[-1]) if n_days else 0
-    stickiness = round(float(last30.mean()) / mau, 3) if mau else None
+    # The 30 days ending on the period's last day, whether the period is shorter or longer.
+    last30 = (p_day > until_n - 30) & (p_day <= until_n)
+    mau = int(len(distinct(p_person[last30])))
+    stickiness = round(float(last30.sum()) / 30 / mau, 3) if mau else None
 
     # Anyone in the spaces may answer a thread started by someone in scope.
     threads = _first_responses(table, in_spaces & upto, member, since_n, until_n, tz)
@@ -309,7 +328,7 @@ def compute_report(
     counts = np.bincount(mperson[in_period])
     absence = _absence_factor(counts)
 
-    cohorts = _cohorts(fp_person, fp_day, p_person, p_day, period)
+    cohorts = _cohorts(fp_person, fp_day, p_person, p_day, period, as_of, tz)
     silence = _silence(table, spaces, human & upto, as_of, as_of_ts)
     per_space = _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
                            since_n, until_n, threads)
@@ -328,10 +347,11 @@ def compute_report(
         active_members=_active_members(table, member & upto, as_of_ts),
         stickiness=stickiness,
         messages=int(messages_per_day.sum()),
+        members_taking_part=int(len(active_people)),
         new_contributors=int(new_mask.sum()),
         returning_members=returning,
-        threads_started=int(len(waits)),
-        threads_without_response=int((~answered).sum()),
+        conversations_started=int(len(waits)),
+        conversations_without_response=int((~answered).sum()),
         first_response_median_hours=median,
         first_response_p90_hours=p90,
         contributor_absence_factor=absence,
@@ -420,15 +440,17 @@ def _first_day_per_person(p_person, p_day):
 
 
 def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, Any]:
-    """Threads started by members in the period, each with its first response by someone else.
+    """Conversations started by members in the period, each with its first response by someone
+    else.
 
-    Returns arrays: thread (root message id), author, root_day, wait_hours (NaN when still
-    waiting) and responder (person id, 0 when none).
+    Returns arrays: thread (the starting message's id), author, root_day, wait_hours (NaN when
+    still waiting) and responder (person id, 0 when none).
     """
     import numpy as np
     import pandas as pd
 
-    is_root = usable & member & (table.msg == table.thread)
+    conv = table.conv
+    is_root = usable & member & (table.msg == conv)
     root_idx = np.flatnonzero(is_root)
     root_day = local_day_numbers(table.ts[root_idx], tz)
     keep = (root_day >= since_n) & (root_day <= until_n)
@@ -439,12 +461,15 @@ def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, A
                                                                               dtype=np.int64)}
     if len(roots) == 0:
         return empty
-    reply = usable & (table.msg != table.thread)
-    reply_idx = np.flatnonzero(reply & member_of(table.thread, roots))
-    pos = np.searchsorted(roots, table.thread[reply_idx])
+    reply = usable & (table.msg != conv)
+    reply_idx = np.flatnonzero(reply & member_of(conv, roots))
+    pos = np.searchsorted(roots, conv[reply_idx])
     author = table.person[root_idx]
     by_other = table.person[reply_idx] != author[pos]
-    later = table.ts[reply_idx] >= table.ts[root_idx][pos]
+    root_ts = table.ts[root_idx][pos]
+    reply_ts = table.ts[reply_idx]
+    # Same second or minute (WhatsApp has minutes): the export's order decides.
+    later = (reply_ts > root_ts) | ((reply_ts == root_ts) & (table.msg[reply_idx] > roots[pos]))
     reply_idx, pos = reply_idx[by_other & later], pos[by_other & later]
     frame = pd.DataFrame({"pos": pos, "ts": table.ts[reply_idx],
                           "person": table.person[reply_idx]})
@@ -476,7 +501,8 @@ def _absence_factor(counts) -> int:
     return int(np.searchsorted(np.cumsum(ordered) * 2, total) + 1)
 
 
-def _cohorts(fp_person, fp_day, p_person, p_day, period: Period) -> list[CohortRow]:
+def _cohorts(fp_person, fp_day, p_person, p_day, period: Period, as_of: datetime,
+             tz: str) -> list[CohortRow]:
     import numpy as np
 
     if len(fp_person) == 0:
@@ -490,6 +516,8 @@ def _cohorts(fp_person, fp_day, p_person, p_day, period: Period) -> list[CohortR
     active = distinct(p_person * 100_000 + _month_number(p_day))  # distinct (person, month)
     a_person, a_month = active // 100_000, active % 100_000
     a_cohort = cohort_of[a_person]
+    # A month is over when its last local day has ended by the report's time.
+    over = {m: _month_over(m, as_of, tz) for m in range(first_month, last_month + 1)}
     rows = []
     for c in range(first_month, last_month + 1):
         size = int((cohort_month == c).sum())
@@ -498,8 +526,18 @@ def _cohorts(fp_person, fp_day, p_person, p_day, period: Period) -> list[CohortR
         mine = (a_cohort == c) & (a_month <= last_month)
         by_offset = np.bincount(a_month[mine] - c, minlength=last_month - c + 1)
         label = str(np.datetime64(c, "M"))
-        rows.append(CohortRow(label, size, [round(int(v) / size, 3) for v in by_offset]))
+        shares = [round(int(v) / size, 3) if (over[c + k] or k == 0) else None
+                  for k, v in enumerate(by_offset)]
+        rows.append(CohortRow(label, size, shares))
     return rows
+
+
+def _month_over(month: int, as_of: datetime, tz: str) -> bool:
+    import numpy as np
+
+    nxt = np.datetime64(month + 1, "M").astype("datetime64[D]").astype(object)
+    last_day = nxt - timedelta(days=1)
+    return local_day_bounds_utc(last_day, tz)[1] <= as_of
 
 
 def _silence(table, spaces, usable, as_of: datetime, as_of_ts: int) -> list[SilenceAlert]:
@@ -524,10 +562,12 @@ def _silence(table, spaces, usable, as_of: datetime, as_of_ts: int) -> list[Sile
         alerts.append(SilenceAlert(
             sp.id, sp.name, sp.source, sp.platform, last_at, silent,
             silence_level(silent, sp.silence_amber_days, sp.silence_red_days),
-            sp.silence_amber_days, sp.silence_red_days,
+            sp.silence_amber_days, sp.silence_red_days, sp.state, sp.model,
+            sp.conversation_gap_minutes if sp.model == "conversations" else None,
         ))
     order = {"red": 0, "amber": 1, "ok": 2}
-    return sorted(alerts, key=lambda a: (order[a.silence], -(a.silent_days or 0), a.name))
+    return sorted(alerts, key=lambda a: (not a.needs_attention, order[a.silence],
+                                         -(a.silent_days or 0), a.name))
 
 
 def silence_alerts(ws: Workspace, now: datetime | None = None) -> list[SilenceAlert]:
@@ -570,13 +610,16 @@ def _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
         threads["thread"]) else np.zeros(0, dtype=np.int64)
     out = []
     for sp in spaces:
-        waits = threads["wait_hours"][root_space == sp.id]
-        waits = waits[~np.isnan(waits)]
+        all_waits = threads["wait_hours"][root_space == sp.id]
+        waits = all_waits[~np.isnan(all_waits)]
         out.append(SpaceFigures(sp.id, sp.name, sp.platform,
                                 int(msgs[sp.id]) if sp.id < len(msgs) else 0,
                                 int(active[sp.id]) if sp.id < len(active) else 0,
                                 int(new[sp.id]) if sp.id < len(new) else 0,
-                                _percentile(waits, 50)))
+                                _percentile(waits, 50), sp.model,
+                                sp.conversation_gap_minutes if sp.model == "conversations"
+                                else None,
+                                int(len(all_waits)), int(len(all_waits) - len(waits))))
     return out
 
 
@@ -593,7 +636,9 @@ def report_as_json(report: EngagementReport) -> dict[str, Any]:
         "spaces": [
             {"name": a.name, "source": a.source, "platform": a.platform,
              "last_activity": when(a.last_activity), "silent_days": a.silent_days,
-             "silence": a.silence, "amber_days": a.amber_days, "red_days": a.red_days}
+             "silence": a.silence, "amber_days": a.amber_days, "red_days": a.red_days,
+             "state": a.state, "needs_attention": a.needs_attention,
+             "conversation_model": a.model, "conversation_gap_minutes": a.gap_minutes}
             for a in report.silence
         ],
         "active_members": dict(report.active_members),
@@ -602,9 +647,13 @@ def report_as_json(report: EngagementReport) -> dict[str, Any]:
             "median": report.first_response_median_hours,
             "p90": report.first_response_p90_hours,
         },
-        "threads_started": report.threads_started,
-        "threads_without_response": report.threads_without_response,
+        "conversations_started": report.conversations_started,
+        "conversations_without_response": report.conversations_without_response,
+        # The names before chat was read as conversations, kept for scripts that use them.
+        "threads_started": report.conversations_started,
+        "threads_without_response": report.conversations_without_response,
         "messages": report.messages,
+        "members_taking_part": report.members_taking_part,
         "new_contributors": report.new_contributors,
         "returning_members": report.returning_members,
         "contributor_absence_factor": report.contributor_absence_factor,
@@ -619,7 +668,10 @@ def report_as_json(report: EngagementReport) -> dict[str, Any]:
         "per_space": [
             {"name": s.name, "platform": s.platform, "messages": s.messages,
              "active_members": s.active_members, "new_contributors": s.new_contributors,
-             "median_first_response_hours": s.median_first_response_hours}
+             "median_first_response_hours": s.median_first_response_hours,
+             "conversation_model": s.model, "conversation_gap_minutes": s.gap_minutes,
+             "conversations_started": s.conversations_started,
+             "conversations_without_response": s.conversations_without_response}
             for s in report.spaces
         ],
         "daily": [

@@ -2,8 +2,12 @@
 
 The guides say: welcome every newcomer, and quickly. A newcomer here is a person (not a bot,
 not staff) whose first message anywhere in the workspace was posted in the last `within_days`
-days. They are still waiting when nobody else has posted in that message's thread since —
-no reply and no welcome. Messages held as suspected spam do not count as newcomers.
+days. They are still waiting when nobody else has posted in that message's conversation since
+— no reply and no welcome. A conversation is the thread on a forum and, in chat, the exchange
+the message is part of (see `steward.engagement.conversations`). In chat, talking with someone
+counts either way: two newcomers who talk to each other within a few minutes have both been
+answered (the second was answering the first). Messages held as suspected spam do
+not count as newcomers.
 """
 
 from __future__ import annotations
@@ -85,21 +89,7 @@ def unwelcomed_newcomers(
         candidates = [p for p in candidates if p not in earlier]
         spam = _suspected_spam_persons(s, candidates, person_of)
         candidates = [p for p in candidates if p not in spam]
-        waiting_in: dict[int, list[int]] = {}
-        for p in candidates:
-            waiting_in.setdefault(first[p].thread_id or first[p].id, []).append(p)
-        answered: set[int] = set()
-        if waiting_in:
-            bots = select(Identity.id).where(Identity.is_bot.is_(True))
-            for thread, author_person, at in s.execute(
-                select(Message.thread_id, Identity.person_id, Message.created_at)
-                .join(Identity, Identity.id == Message.identity_id)
-                .join(Person, Person.id == Identity.person_id)
-                .where(Message.thread_id.in_(list(waiting_in)), Message.identity_id.not_in(bots),
-                       Person.is_bot.is_(False), Message.deleted.is_(False))
-            ):
-                answered.update(p for p in waiting_in[thread]
-                                if author_person != p and at > first[p].created_at)
+        answered = _answered(ws, {p: first[p].id for p in candidates}, now)
         names = dict(
             s.execute(select(Person.id, Person.display_name).where(Person.id.in_(candidates)))
             .all()
@@ -118,6 +108,45 @@ def unwelcomed_newcomers(
         if p not in answered
     ]
     return sorted(waiting, key=lambda n: (n.first_message_at, n.person_id))
+
+
+def _answered(ws: Workspace, first_message: dict[int, int], now: datetime) -> set[int]:
+    """The people whose first message someone else (not a bot) followed in its conversation
+    by `now`, or (chat) who were themselves answering someone in it."""
+    import numpy as np
+
+    from steward.engagement.activity import load_activity
+
+    if not first_message:
+        return set()
+    t = load_activity(ws)
+    people = np.fromiter(first_message, dtype=np.int64)
+    firsts = np.fromiter(first_message.values(), dtype=np.int64)
+    pos = np.minimum(np.searchsorted(t.msg, firsts), max(len(t.msg) - 1, 0))
+    if len(t.msg) == 0:
+        return set()
+    known = t.msg[pos] == firsts
+    people, firsts, pos = people[known], firsts[known], pos[known]
+    now_ts = int((now - datetime(1970, 1, 1)).total_seconds())
+    conv = t.conv[pos]
+    order = np.argsort(conv, kind="stable")
+    conv, people, firsts, pos = conv[order], people[order], firsts[order], pos[order]
+    chat = {sp.id for sp in t.spaces if sp.model == "conversations"}
+    in_chat = np.isin(t.space[pos], np.fromiter(chat, dtype=np.int64, count=len(chat)))
+    rows = np.flatnonzero(~t.is_bot & (t.ts <= now_ts) & np.isin(t.conv, conv))
+    answered: set[int] = set()
+    if len(rows) == 0:
+        return answered
+    lo = np.searchsorted(conv, t.conv[rows], side="left")
+    hi = np.searchsorted(conv, t.conv[rows], side="right")
+    for row, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        ts, msg, who = int(t.ts[row]), int(t.msg[row]), int(t.person[row])
+        for k in range(a, b):
+            first_ts = int(t.ts[pos[k]])
+            after = ts > first_ts or (ts == first_ts and msg > firsts[k])
+            if who != people[k] and (after or in_chat[k]):
+                answered.add(int(people[k]))
+    return answered
 
 
 def _suspected_spam_persons(s, candidates: list[int], person_of: dict[int, int]) -> set[int]:

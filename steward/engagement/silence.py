@@ -1,4 +1,4 @@
-"""Silence thresholds: after how many quiet days a space turns amber, then red."""
+"""Per-space settings for engagement: silence thresholds, dormant, the conversation gap."""
 
 from __future__ import annotations
 
@@ -17,3 +17,27 @@ def set_silence_thresholds(ws: Workspace, space_id: int, amber_days: int, red_da
             raise BadInput(f"no space with id {space_id}")
         space.silence_amber_days = amber_days
         space.silence_red_days = red_days
+
+
+def set_dormant(ws: Workspace, space_id: int, dormant: bool) -> None:
+    """Mark a space dormant on purpose (its silence then never needs attention), or active."""
+    with ws.transaction() as s:
+        space = s.get(Space, space_id)
+        if space is None:
+            raise BadInput(f"no space with id {space_id}")
+        space.dormant = dormant
+
+
+def set_conversation_gap(ws: Workspace, space_id: int, minutes: int | None) -> None:
+    """Minutes of quiet after which a chat space's next message starts a new conversation
+    (None: the default)."""
+    from steward.engagement.conversations import MAX_GAP_MINUTES, MIN_GAP_MINUTES
+
+    if minutes is not None and not (MIN_GAP_MINUTES <= minutes <= MAX_GAP_MINUTES):
+        raise BadInput(f"a conversation gap is {MIN_GAP_MINUTES} to {MAX_GAP_MINUTES} minutes, "
+                       f"not {minutes}")
+    with ws.transaction() as s:
+        space = s.get(Space, space_id)
+        if space is None:
+            raise BadInput(f"no space with id {space_id}")
+        space.conversation_gap_minutes = minutes

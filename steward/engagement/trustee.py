@@ -1,137 +1,354 @@
-"""The trustee report: a period's key figures and charts for a charity's board.
+"""The trustee report: a period's story for a charity's board, written as a PDF.
 
-The core assembles what goes in (figures, sentences, the series behind each chart) and the
-HTML; the desktop draws the charts as images and prints the HTML to PDF. The report names no
-member: trustees get counts and trends, not people.
+What a board asks: is the community growing or shrinking, do people get answers, do newcomers
+stay, is anything wrong. So the report gives a handful of headline figures in plain words, each
+with one line on what it means and how it compares with the period before and the same period
+last year; what needs attention (never archived or dormant spaces); safeguarding concerns as
+counts by category and outcome (only when the profile holds the safeguarding key: never a
+name); and charts with titles, dated axes and their values written on them.
+
+Every figure is about the same people over the same days: members (not staff, not bots) in the
+chosen spaces during the period. The report names no member.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from steward import clock
-from steward.engagement.metrics import EngagementReport, Period, Scope, engagement_report
+from steward.engagement.metrics import (
+    EngagementReport,
+    Period,
+    Scope,
+    engagement_report,
+    local_day_bounds_utc,
+    workspace_timezone,
+)
 from steward.engagement.newcomers import unwelcomed_newcomers
 from steward.workspace import Workspace
 
 
 @dataclass(frozen=True)
 class ChartData:
-    """One chart: a key (for the image), a title, dates and named series of the same length."""
+    """One chart: a key, a title, what the y axis counts, dates and named series."""
 
     key: str
     title: str
     days: list[date]
     series: dict[str, list[float]]
+    y_label: str = "Count"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline figure: the value, what it is, what it means, how it moved."""
+
+    label: str
+    value: str
+    meaning: str
+    changes: list[str]
 
 
 @dataclass
 class TrusteeReport:
     organisation: str
     period: Period
+    previous: Period
+    last_year: Period
     generated_at: datetime
-    figures: list[tuple[str, str]]
-    highlights: list[str]
-    spaces: list[tuple[str, str, str, str]]  # name, platform, messages, active members
-    cohorts: list[tuple[str, int, str]]  # cohort, size, share active three months later
+    headlines: list[Headline]
+    attention: list[str]
+    spaces: list[tuple[str, str, str, str, str]]  # name, platform, messages, members, reading
+    quiet_spaces_left_out: list[str]  # spaces with no member messages in the period
+    cohorts: list[tuple[str, int, str]]  # first posted in, people, still posting 3 months on
+    monthly: list[tuple[str, int, bool]]  # month label, messages, month complete
+    comparison: list[tuple[str, int]]  # period label, messages
+    safeguarding: object | None = None  # ConcernCounts, for profiles holding the key
     charts: list[ChartData] = field(default_factory=list)
+
+    @property
+    def figures(self) -> list[tuple[str, str]]:
+        """(label, value) pairs: the headline figures without their sentences."""
+        return [(h.label, h.value) for h in self.headlines]
+
+    @property
+    def highlights(self) -> list[str]:
+        return self.attention
+
+
+def _same_days_last_year(p: Period) -> Period:
+    def back(d: date) -> date:
+        try:
+            return d.replace(year=d.year - 1)
+        except ValueError:  # 29 February
+            return d.replace(year=d.year - 1, day=28)
+
+    return Period(back(p.since), back(p.until))
+
+
+def previous_period(p: Period) -> Period:
+    return Period(p.since - timedelta(days=p.days), p.since - timedelta(days=1))
 
 
 def _hours(value: float | None) -> str:
     if value is None:
         return "no replies yet"
+    if value < 1:
+        return f"{round(value * 60)} minutes"
     return f"{value:.1f} hours" if value < 48 else f"{value / 24:.1f} days"
+
+
+def _days_words(p: Period) -> str:
+    return f"the previous {p.days} days"
+
+
+def change_words(now: float | None, before: float | None, against: str, *,
+                 lower_is_better: bool = False, points: bool = False,
+                 unit: str = "") -> str:
+    """"up 12% on the previous 90 days", "down 4 points on …", "about the same as …"."""
+    if now is None or before is None:
+        return f"no figure for {against}"
+    if points:
+        diff = (now - before) * 100
+        if abs(diff) < 1:
+            return f"about the same as {against}"
+        return f"{'up' if diff > 0 else 'down'} {abs(diff):.0f} points on {against}"
+    if before == 0:
+        return f"none in {against}" if now else f"none in {against} either"
+    ratio = (now - before) / before
+    if abs(ratio) < 0.02:
+        return f"about the same as {against}"
+    if lower_is_better:
+        word = "longer" if ratio > 0 else "shorter"
+        return f"{abs(ratio):.0%} {word} than in {against}"
+    if ratio >= 1:  # "up 2096%" reads as noise: say how many times
+        times = now / before
+        return (f"more than ten times {against}'s" if times > 10 else
+                f"{times:.1f} times {against}'s").replace(".0 times", " times")
+    return f"{'up' if ratio > 0 else 'down'} {abs(ratio):.0%} on {against}" + unit
+
+
+def _reply_share(r: EngagementReport) -> float | None:
+    if not r.conversations_started:
+        return None
+    return (r.conversations_started - r.conversations_without_response) / r.conversations_started
 
 
 def trustee_report(ws: Workspace, period: Period, scope: Scope | None = None,
                    now: datetime | None = None) -> TrusteeReport:
-    """Everything the trustee report says about `period`."""
+    """Everything the trustee report says about `period` (and the two periods it is
+    compared with)."""
+    now = now or clock.now()
     r = engagement_report(ws, period, scope, now=now)
-    return build_trustee_report(ws.name or "Our community", r,
-                                len(unwelcomed_newcomers(ws, now=r.as_of)))
+    before = engagement_report(ws, previous_period(period), scope, now=now)
+    year = engagement_report(ws, _same_days_last_year(period), scope, now=now)
+    shown = {a.space_id for a in r.silence}
+    waiting = [n for n in unwelcomed_newcomers(ws, now=r.as_of) if n.space_id in shown]
+    concerns = None
+    if ws.holds_safeguarding_key:
+        from steward.safeguarding.period_counts import concerns_raised
+
+        tz = workspace_timezone(ws)
+        concerns = concerns_raised(ws, local_day_bounds_utc(period.since, tz)[0],
+                                   local_day_bounds_utc(period.until, tz)[1])
+    return build_trustee_report(ws.name or "Our community", r, before, year, len(waiting),
+                                concerns)
 
 
-def build_trustee_report(organisation: str, r: EngagementReport,
-                         newcomers_waiting: int) -> TrusteeReport:
-    answered = r.threads_started - r.threads_without_response
-    figures = [
-        ("Messages from members", f"{r.messages:,}"),
-        ("Members active in the last 30 days", f"{r.active_members['month']:,}"),
-        ("Members active in the last 7 days", f"{r.active_members['week']:,}"),
-        ("Stickiness (daily ÷ monthly active)",
-         f"{r.stickiness:.0%}" if r.stickiness is not None else "—"),
-        ("New contributors", f"{r.new_contributors:,}"),
-        ("Returning members", f"{r.returning_members:,}"),
-        ("New conversations answered",
-         f"{answered:,} of {r.threads_started:,}" if r.threads_started else "—"),
-        ("Typical time to first reply (median)", _hours(r.first_response_median_hours)),
-        ("Slowest tenth waited more than", _hours(r.first_response_p90_hours)),
-        ("People who write half of all messages", f"{r.contributor_absence_factor:,}"),
+def build_trustee_report(organisation: str, r: EngagementReport, before: EngagementReport,
+                         year: EngagementReport, newcomers_waiting: int,
+                         concerns=None) -> TrusteeReport:
+    prev_words = _days_words(before.period)
+    year_words = "the same days last year"
+
+    def moved(now, then_prev, then_year, **kw) -> list[str]:
+        return [change_words(now, then_prev, prev_words, **kw),
+                change_words(now, then_year, year_words, **kw)]
+
+    share = _reply_share(r)
+    headlines = [
+        Headline("Messages from members", f"{r.messages:,}",
+                 "How much members wrote, across the spaces in this report.",
+                 moved(r.messages, before.messages, year.messages)),
+        Headline("Members who took part", f"{r.members_taking_part:,}",
+                 "Different people who wrote at least once in the period.",
+                 moved(r.members_taking_part, before.members_taking_part,
+                       year.members_taking_part)),
+        Headline("New members who joined in", f"{r.new_contributors:,}",
+                 "People who wrote for the first time ever in the period.",
+                 moved(r.new_contributors, before.new_contributors, year.new_contributors)),
+        Headline("Conversations that got a reply",
+                 f"{share:.0%}" if share is not None else "—",
+                 f"Of the {r.conversations_started:,} conversations members started, the share "
+                 "someone else replied to.",
+                 moved(share, _reply_share(before), _reply_share(year), points=True)),
+        Headline("Typical wait for a first reply", _hours(r.first_response_median_hours),
+                 "Half of the conversations that got a reply got it within this time.",
+                 moved(r.first_response_median_hours, before.first_response_median_hours,
+                       year.first_response_median_hours, lower_is_better=True)),
+        Headline("Members who come back most days",
+                 f"{r.stickiness:.0%}" if r.stickiness is not None else "—",
+                 "On a typical day of the period's last 30, the share of that month's members "
+                 "who wrote: higher means a habit, not a one-off visit.",
+                 moved(r.stickiness, before.stickiness, year.stickiness, points=True)),
     ]
-    highlights = []
-    quiet = [a for a in r.silence if a.silence != "ok"]
-    if quiet:
-        highlights.append(
-            f"{len(quiet)} space{'s' if len(quiet) != 1 else ''} quiet for "
-            f"{min(a.amber_days for a in quiet)} days or more: "
-            + ", ".join(a.name for a in quiet[:6]) + ".")
-    else:
-        highlights.append("Every space has had activity within its quiet threshold.")
+
+    attention = []
+    quiet = [a for a in r.silence if a.needs_attention]
+    for a in quiet[:8]:
+        attention.append(
+            f"{a.name} ({a.platform}) has had no messages yet." if a.silent_days is None else
+            f"{a.name} ({a.platform}) has been quiet for {a.silent_days} days.")
+    if len(quiet) > 8:
+        attention.append(f"{len(quiet) - 8} more spaces are quiet.")
     if newcomers_waiting:
-        highlights.append(f"{newcomers_waiting} newcomer{'s' if newcomers_waiting != 1 else ''}"
-                          " waiting for a first reply or welcome.")
-    if r.leader_candidates:
-        highlights.append(f"{len(r.leader_candidates)} members stand out as possible leaders "
-                          "(replies and reactions to their posts, help to others, consistency).")
-    cohorts = [(c.cohort, c.size, f"{c.retention[3]:.0%}" if len(c.retention) > 3 else "—")
+        attention.append(
+            f"{newcomers_waiting} newcomer{'s are' if newcomers_waiting != 1 else ' is'} "
+            "waiting for a first reply or welcome.")
+    if r.conversations_without_response:
+        attention.append(
+            f"{r.conversations_without_response:,} conversation"
+            f"{'s' if r.conversations_without_response != 1 else ''} started by members "
+            "got no reply.")
+    if not attention:
+        attention.append("Nothing: every space is active and every newcomer has been answered.")
+    resting = [a for a in r.silence if a.state != "active"]
+    if resting:
+        attention.append(f"Left out on purpose: {', '.join(a.name for a in resting[:6])}"
+                         f"{' and others' if len(resting) > 6 else ''} "
+                         "(archived or set dormant).")
+
+    cohorts = [(_cohort_month(c.cohort), c.size, _three_months_on(c.retention))
                for c in r.cohorts]
-    spaces = [(s.name, s.platform, f"{s.messages:,}", f"{s.active_members:,}")
-              for s in sorted(r.spaces, key=lambda s: -s.messages)]
+    active = [s for s in r.spaces if s.messages]
+    spaces = [(s.name, s.platform, f"{s.messages:,}", f"{s.active_members:,}",
+               "conversations" if s.model == "conversations" else "threads")
+              for s in sorted(active, key=lambda s: -s.messages)]
+    left_out = sorted(s.name for s in r.spaces if not s.messages)
+    monthly = _monthly(r)
+    comparison = [("Same days last year", year.messages), (f"Previous {r.period.days} days",
+                                                             before.messages),
+                  ("This period", r.messages)]
     charts = [
-        ChartData("activity", "Messages and active members per day", r.days,
-                  {"Messages": r.messages_per_day, "Active members": r.active_per_day}),
-        ChartData("monthly", "Members active in the last 30 days", r.days,
-                  {"Monthly active": r.active_per_month, "Weekly active": r.active_per_week}),
+        ChartData("activity", "Messages from members, per day", r.days,
+                  {"Messages": r.messages_per_day}, "Messages"),
+        ChartData("members", "Members who wrote: each day, and in the 30 days up to each day",
+                  r.days, {"In the last 30 days": r.active_per_month,
+                           "That day": r.active_per_day}, "Members"),
     ]
-    return TrusteeReport(organisation, r.period, clock.now(), figures, highlights, spaces,
-                         cohorts, charts)
+    return TrusteeReport(organisation, r.period, before.period, year.period, clock.now(),
+                         headlines, attention, spaces, left_out, cohorts, monthly, comparison,
+                         concerns, charts)
 
 
-def trustee_report_html(report: TrusteeReport, images: dict[str, str]) -> str:
-    """The report as HTML for printing; `images` maps chart keys to image URLs or names."""
-    e = html.escape
+def _cohort_month(key: str) -> str:
+    from steward.pdf import month_label
+
+    return month_label(date.fromisoformat(key + "-01"))
+
+
+def _three_months_on(retention: list) -> str:
+    if len(retention) <= 3:
+        return "not yet known"
+    share = retention[3]
+    return "not yet known" if share is None else f"{share:.0%}"
+
+
+def _monthly(r: EngagementReport) -> list[tuple[str, int, bool]]:
+    from steward.pdf import month_label
+
+    out: dict[str, list] = {}
+    for d, m in zip(r.days, r.messages_per_day, strict=True):
+        key = month_label(d)
+        out.setdefault(key, [0, d, d])
+        out[key][0] += m
+        out[key][2] = d
+    rows = []
+    for key, (total, first, last) in out.items():
+        whole = first.day == 1 and (last + timedelta(days=1)).day == 1
+        rows.append((key, total, whole))
+    return rows
+
+
+def write_trustee_pdf(report: TrusteeReport, path: Path) -> None:
+    """The report as an A4 PDF (embedded fonts, vector charts)."""
+    from steward import pdf
+
     p = report.period
-    parts = [
-        "<html><head><meta charset='utf-8'><style>"
-        "body{font-family:sans-serif;font-size:10pt} h1{font-size:18pt} h2{font-size:13pt}"
-        "td,th{padding:3px 8px;border-bottom:1px solid #ccc} th{text-align:left}"
-        "</style></head><body>",
-        f"<h1>{e(report.organisation)}: community report</h1>",
-        f"<p>{p.since:%d %B %Y} to {p.until:%d %B %Y}. "
-        f"Prepared {report.generated_at:%d %B %Y}. Counts exclude staff and bots.</p>",
-        "<h2>Key figures</h2><table>",
-        *(f"<tr><td>{e(label)}</td><td><b>{e(value)}</b></td></tr>"
-          for label, value in report.figures),
-        "</table><h2>What needs attention</h2><ul>",
-        *(f"<li>{e(text)}</li>" for text in report.highlights),
-        "</ul>",
-    ]
+    doc = pdf.Document(f"{report.organisation}: community report",
+                       footer=f"{report.organisation} · community report, "
+                              f"{_day(p.since)} to {_day(p.until)}")
+    doc.title(f"{report.organisation}: community report",
+              f"{_day(p.since)} to {_day(p.until)} ({p.days} days), compared with "
+              f"{_day(report.previous.since)} to {_day(report.previous.until)} and with "
+              f"the same days last year. Prepared {_day(report.generated_at.date())}. "
+              "Counts are of members: staff and bots are left out; no member is named.")
+    doc.heading("At a glance")
+    doc.figures([(h.value, h.label, f"{h.meaning} {_sentence('; '.join(h.changes))}")
+                 for h in report.headlines])
+    doc.heading("What needs attention")
+    doc.bullets(report.attention)
+    if report.safeguarding is not None:
+        c = report.safeguarding
+        doc.heading("Safeguarding concerns raised")
+        if not c.total:
+            doc.paragraph("No safeguarding concerns were raised in the period.")
+        else:
+            doc.paragraph(f"{c.total} concern{'s' if c.total != 1 else ''} raised in the "
+                          "period, by kind and by what happened (counts only; the records "
+                          "stay with the safeguarding lead).")
+            outcomes = sorted(c.by_outcome)
+            doc.table(["Kind of concern", *outcomes, "Total"],
+                      [[title, *(cells.get(o, 0) for o in outcomes), sum(cells.values())]
+                       for title, cells in c.table])
+    doc.heading("How the period compares", keep=60)
+    doc.bar_chart("Messages from members: this period, the one before, and last year",
+                  [label for label, _ in report.comparison],
+                  [float(v) for _, v in report.comparison], "Messages", "Period")
+    if report.monthly:
+        doc.bar_chart("Messages from members, per month",
+                      [label + ("" if whole else " (part)") for label, _, whole in
+                       report.monthly],
+                      [float(v) for _, v, _ in report.monthly], "Messages",
+                      "Month (part: only some of its days are in the period)")
+    doc.heading("Activity over the period", keep=60)
     for chart in report.charts:
-        if chart.key in images:
-            parts.append(f"<h2>{e(chart.title)}</h2>"
-                         f"<p><img src='{e(images[chart.key], quote=True)}' width='640'></p>")
-    parts.append("<h2>Spaces</h2><table><tr><th>Space</th><th>Platform</th><th>Messages</th>"
-                 "<th>Active members</th></tr>")
-    parts += [f"<tr><td>{e(n)}</td><td>{e(pl)}</td><td>{e(m)}</td><td>{e(a)}</td></tr>"
-              for n, pl, m, a in report.spaces]
-    parts.append("</table>")
+        doc.line_chart(chart.title, chart.days, chart.series, chart.y_label)
+    if report.spaces:
+        doc.heading("Spaces")
+        doc.table(["Space", "Platform", "Messages", "Members who wrote", "Read as"],
+                  report.spaces, widths=(60, 25, 22, 32, 30))
+        if report.quiet_spaces_left_out:
+            doc.paragraph(f"No member messages in the period (not listed): "
+                          f"{', '.join(report.quiet_spaces_left_out)}.", size=8.5, muted=True)
+        doc.paragraph("Chat groups (WhatsApp, Telegram, Slack, Discord) are read as "
+                      "conversations: a reply or quote joins the message it answers, and a "
+                      "pause of about an hour starts a new conversation. Forums and mailing "
+                      "lists are read by their threads.", size=8.5, muted=True)
     if report.cohorts:
-        parts.append("<h2>Do newcomers stay?</h2><table><tr><th>First posted in</th>"
-                     "<th>People</th><th>Still posting 3 months on</th></tr>")
-        parts += [f"<tr><td>{e(c)}</td><td>{n:,}</td><td>{e(share)}</td></tr>"
-                  for c, n, share in report.cohorts]
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        doc.heading("Do newcomers stay?")
+        doc.table(["First wrote in", "People", "Still writing three months later"],
+                  [(c, f"{n:,}", share) for c, n, share in report.cohorts],
+                  widths=(45, 30, 70))
+    doc.save(path)
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
+def save_trustee_report(ws: Workspace, period: Period, path: Path, scope: Scope | None = None,
+                        now: datetime | None = None) -> TrusteeReport:
+    """Build the report and write it to `path`; a failed write leaves nothing behind."""
+    from steward.safe_write import replaced_when_done
+
+    report = trustee_report(ws, period, scope, now=now)
+    with replaced_when_done(Path(path)) as tmp:
+        write_trustee_pdf(report, tmp)
+    return report

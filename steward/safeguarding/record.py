@@ -1,11 +1,10 @@
 """The case record for a referral (e.g. to the local authority): chronology, notes, decisions
-and timestamps, assembled here and written as PDF (a plain writer here for the command line;
-the desktop uses Qt's). Every export goes into the audit chain."""
+and timestamps, assembled here and written as PDF through `steward.pdf` (embedded fonts, shaped
+text) by the command line and the desktop alike. Every export goes into the audit chain."""
 
 from __future__ import annotations
 
 import html
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,53 +116,14 @@ def _chronology_sections(ws, person_id: int) -> list[Section]:
 
 
 def write_pdf(record: CaseRecord, path: Path) -> None:
-    """A plain A4 PDF of the record (Helvetica; characters outside Latin-1 become '?')."""
-    lines: list[tuple[str, int]] = [(record.title, 14)]
-    for raw in record.as_text().splitlines()[1:]:
-        heading = any(raw == s.heading for s in record.sections)
-        wrapped = textwrap.wrap(raw, 92) or [""]
-        lines += [(w, 12 if heading else 10) for w in wrapped]
-    pages: list[list[tuple[str, int]]] = [[]]
-    height = 0
-    for line in lines:
-        if height + line[1] + 4 > 740:
-            pages.append([])
-            height = 0
-        pages[-1].append(line)
-        height += line[1] + 4
-    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                            b"/Encoding /WinAnsiEncoding >>"]
-    kids = []
-    for number, page in enumerate(pages, start=1):
-        ops = ["BT", "50 800 Td"]
-        for text, size in page:
-            ops += [f"/F1 {size} Tf", f"0 -{size + 4} Td", f"({_pdf_string(text)}) Tj"]
-        ops += ["ET", "BT /F1 8 Tf 50 30 Td "
-                f"(Confidential safeguarding record - page {number} of {len(pages)}) Tj ET"]
-        stream = "\n".join(ops).encode("cp1252", errors="replace")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        content = len(objects)
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents "
-                       f"{content} 0 R /Resources << /Font << /F1 3 0 R >> >> >>".encode())
-        kids.append(f"{len(objects)} 0 R")
-    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-            .encode())
-    Path(path).write_bytes(bytes(out))
+    """The record as an A4 PDF with embedded fonts: every character quoted as posted."""
+    from steward import pdf
 
-
-def _pdf_string(text: str) -> str:
-    text = text.encode("cp1252", errors="replace").decode("cp1252")
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    subtitle = (f"Prepared by {record.prepared_by} on {_t(record.prepared_at)} UTC from the "
+                f"workspace {record.workspace}. CONFIDENTIAL: safeguarding record.")
+    pdf.write_document(record.title, subtitle,
+                       [pdf.Section(s.heading, s.lines) for s in record.sections], path,
+                       footer="Confidential safeguarding record")
 
 
 def export_case_record(

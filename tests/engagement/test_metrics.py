@@ -56,8 +56,8 @@ def community(workspace):
 def test_first_response_median_and_p90_not_mean(community):
     ws, _ = community
     r = engagement_report(ws, PERIOD, now=NOW)
-    assert r.threads_started == 4
-    assert r.threads_without_response == 2
+    assert r.conversations_started == 4
+    assert r.conversations_without_response == 2
     assert r.first_response_median_hours == 6.0
     assert r.first_response_p90_hours == pytest.approx(9.2)
 
@@ -76,7 +76,7 @@ def test_members_new_returning_bots_and_staff(community):
     assert r.contributor_absence_factor == 2  # Alice 3, Bob 2, Carol 3 of 8
     with_staff = engagement_report(ws, PERIOD, Scope(include_staff=True), now=NOW)
     assert with_staff.messages == 10
-    assert with_staff.threads_started == 5
+    assert with_staff.conversations_started == 5
 
 
 def test_silence_per_space_including_an_empty_one(community):
@@ -111,7 +111,7 @@ def test_thresholds_editable_per_space(community):
 def test_scope_by_space_and_an_empty_space(community):
     ws, ids = community
     r = engagement_report(ws, PERIOD, Scope(space_ids=frozenset({ids["empty"]})), now=NOW)
-    assert r.messages == 0 and r.threads_started == 0
+    assert r.messages == 0 and r.conversations_started == 0
     assert r.first_response_median_hours is None
     assert r.leader_candidates == [] and r.cohorts == []
     assert r.contributor_absence_factor == 0 and r.stickiness is None
@@ -174,8 +174,8 @@ def test_leaders_ranked_by_quality_not_volume(workspace):
         a.post(space, other, day + timedelta(days=2))
     r = engagement_report(workspace, PERIOD, now=NOW)
     names = [c.name for c in r.leader_candidates]
-    assert names.index("Helpful") < names.index("Loud")
-    helpful_row = r.leader_candidates[names.index("Helpful")]
+    assert names == ["Helpful"]  # four active members: room for one, and Loud is not it
+    helpful_row = r.leader_candidates[0]
     assert helpful_row.answers == 4 and helpful_row.replies_received == 8
     assert helpful_row.reactions == 28 and helpful_row.weeks_active == 4
     assert any("reactions per post" in reason for reason in helpful_row.reasons)
@@ -191,8 +191,9 @@ def test_demo_quiet_space_and_leaders(demo_ws):
     assert (quiet.silent_days, quiet.silence) == (6, "amber")
     assert r.silence[0].space_id == truth["quiet_space"]
     assert all(a.silence == "ok" for a in r.silence[1:])
-    assert len(r.leader_candidates) == 10
-    assert len({c.person_id for c in r.leader_candidates} & set(truth["top_contributors"])) >= 2
+    assert 1 <= len(r.leader_candidates) <= 10
+    assert all(c.score >= 60 for c in r.leader_candidates)
+    assert {c.person_id for c in r.leader_candidates} & set(truth["top_contributors"])
     assert not {c.person_id for c in r.leader_candidates} & {1, 2, 3}  # staff
     assert all(c.reasons for c in r.leader_candidates)
 
@@ -210,6 +211,6 @@ def test_scope_by_cohort_and_platform(community):
     scope = resolve_scope(ws, cohort="Spring intake")
     r = engagement_report(ws, PERIOD, scope, now=NOW)
     assert r.messages == 2 and r.new_contributors == 0 and r.returning_members == 1
-    assert (r.threads_started, r.first_response_median_hours) == (2, 2.0)  # Bob still answers
+    assert (r.conversations_started, r.first_response_median_hours) == (2, 2.0)  # Bob still answers
     assert engagement_report(ws, PERIOD, resolve_scope(ws, platforms=["discourse"]),
                              now=NOW).messages == 8

@@ -1,11 +1,15 @@
 """Trustee report content, chart CSV safety, and the messages behind a chart point."""
 
+import shutil
+import subprocess
 from datetime import date, datetime, timedelta
+
+import pytest
 
 from steward.engagement.csvout import csv_text, write_csv
 from steward.engagement.drilldown import day_message_count, day_messages
 from steward.engagement.metrics import Period, Scope, silence_alerts
-from steward.engagement.trustee import trustee_report, trustee_report_html
+from steward.engagement.trustee import save_trustee_report, trustee_report, write_trustee_pdf
 from tests.conftest import DEMO_NOW
 from tests.engagement.activity import Activity
 
@@ -41,16 +45,29 @@ def test_day_messages_follow_the_local_day(workspace):
                              Scope(space_ids=frozenset({999})), "UTC") == 0
 
 
-def test_trustee_report_on_demo(demo_ws):
+def _pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+def test_trustee_report_on_demo(demo_ws, tmp_path):
     truth = demo_ws.get_setting("demo.truth")
     period = Period((DEMO_NOW - timedelta(days=81)).date(), (DEMO_NOW - timedelta(days=1)).date())
     report = trustee_report(demo_ws, period, now=DEMO_NOW)
     labels = dict(report.figures)
     assert int(labels["Messages from members"].replace(",", "")) > 1000
     assert any("events" in h for h in report.highlights)
-    assert any("3 newcomers" in h for h in report.highlights)
-    page = trustee_report_html(report, {"activity": "activity.png"})
-    assert "activity.png" in page and "monthly.png" not in page
+    assert any("newcomer" in h for h in report.highlights)
+    for h in report.headlines:  # every figure compared twice, in words
+        assert len(h.changes) == 2 and h.meaning
+        assert "previous 81 days" in h.changes[0] and "last year" in h.changes[1]
+    assert report.previous == Period(period.since - timedelta(days=81),
+                                     period.since - timedelta(days=1))
+    assert "Stickiness" not in str(report.headlines)  # no jargon
+    out = tmp_path / "trustees.pdf"
+    write_trustee_pdf(report, out)
+    text = _pdf_text(out)
     names = [c.name for c in silence_alerts(demo_ws, now=DEMO_NOW)]
     assert names[0] == "events"
     with demo_ws.session() as s:
@@ -59,5 +76,32 @@ def test_trustee_report_on_demo(demo_ws):
         from steward.store.models import Person
         top = s.scalars(select(Person.display_name).where(
             Person.id.in_(truth["top_contributors"]))).all()
-    assert not any(name in page for name in top)  # the board report names nobody
+    assert not any(name in text for name in top)  # the board report names nobody
     assert len(report.charts[0].days) == period.days
+    assert "Messages from members, per day" in text and "What needs attention" in text
+    # The admin holds the safeguarding key: counts by category, never a name.
+    assert report.safeguarding is not None and "Safeguarding concerns raised" in text
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
+def test_trustee_report_renders_to_pages(demo_ws, tmp_path):
+    """Drawn by poppler, page by page: every page has ink, the charts are there."""
+    from PySide6.QtGui import QImage
+
+    period = Period((DEMO_NOW - timedelta(days=90)).date(), (DEMO_NOW - timedelta(days=1)).date())
+    out = tmp_path / "trustees.pdf"
+    save_trustee_report(demo_ws, period, out, now=DEMO_NOW)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(tmp_path / "page")],
+                   check=True, timeout=60)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    for page in pages:
+        image = QImage(str(page))
+        assert image.width() > 250 and image.height() > 300
+        inked = sum(1 for y in range(0, image.height(), 4) for x in range(0, image.width(), 4)
+                    if image.pixelColor(x, y).lightness() < 200)
+        assert inked > 100, page  # not a blank page
+    text = _pdf_text(out)
+    for title in ("Messages from members, per day", "Messages from members, per month",
+                  "Members who wrote: each day, and in the 30 days up to each day"):
+        assert title in text

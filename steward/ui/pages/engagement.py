@@ -34,8 +34,7 @@ from steward.engagement import drilldown, metrics, newcomers, silence, trustee
 from steward.engagement import scope as scopes
 from steward.engagement.metrics import Period, Scope
 from steward.jobs import Progress
-from steward.safe_write import replaced_when_done
-from steward.ui.pages.engagement_charts import CohortHeatmap, TimeChart, render_chart_image
+from steward.ui.pages.engagement_charts import CohortHeatmap, TimeChart
 from steward.ui.registry import (
     AppContext,
     PageSpec,
@@ -290,7 +289,8 @@ class EngagementPage(QWidget):
             "stickiness": f"{report.stickiness:.0%}" if report.stickiness is not None else "—",
             "messages": f"{report.messages:,}", "new": f"{report.new_contributors:,}",
             "returning": f"{report.returning_members:,}", "ttfr": ttfr,
-            "unanswered": f"{report.threads_without_response:,} of {report.threads_started:,}",
+            "unanswered": f"{report.conversations_without_response:,} of "
+                          f"{report.conversations_started:,}",
             "absence": f"{report.contributor_absence_factor:,}",
         }
         for key, text in values.items():
@@ -315,7 +315,7 @@ class EngagementPage(QWidget):
         self.space_model.set_source(*list_source(
             [(s.name, s.platform, s.messages, s.active_members, s.new_contributors,
               s.median_first_response_hours) for s in report.spaces], SPACE_COLUMNS))
-        quiet = [a for a in report.silence if a.silence != "ok"]
+        quiet = [a for a in report.silence if a.needs_attention]
         self.tabs.setTabText(1, f"Quiet spaces ({len(quiet)})" if quiet else "Quiet spaces")
         self.tabs.setTabText(2, f"Newcomers to welcome ({len(waiting)})")
 
@@ -407,21 +407,20 @@ class EngagementPage(QWidget):
             self.save_trustee_report(path)
 
     def save_trustee_report(self, path: str | Path, on_done=None) -> None:
-        """Assemble the report off the UI thread, then draw its charts and print the PDF."""
+        """Build and write the report off the UI thread (the core draws its charts too)."""
         ws, period, scope = self.ctx.ws, self.report.period, self.scope
 
-        def done(content: trustee.TrusteeReport) -> None:
-            try:
-                write_trustee_pdf(content, Path(path))
-            except OSError as exc:
-                self.ctx.notify(f"The trustee report could not be saved to {path}",
-                                exc.strerror or str(exc), error=True)
-                return
+        def done(_report: trustee.TrusteeReport) -> None:
             self.ctx.notify(f"Trustee report saved to {path}")
             if on_done is not None:
                 on_done(path)
 
-        self.ctx.run_query(lambda: trustee.trustee_report(ws, period, scope), done)
+        def failed(message: str) -> None:
+            self.ctx.notify(f"The trustee report could not be saved to {path}", message,
+                            error=True)
+
+        self.ctx.run_query(lambda: trustee.save_trustee_report(ws, period, Path(path), scope),
+                           done, failed)
 
     def show_item(self, tab: str | None = None, day: date | None = None, **_kw) -> None:
         names = {"activity": 0, "quiet": 1, "newcomers": 2, "leaders": 3, "cohorts": 4,
@@ -441,36 +440,12 @@ def _h(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} h"
 
 
-def write_trustee_pdf(report: trustee.TrusteeReport, path: Path) -> None:
-    """Charts drawn to images, then the core's HTML printed to an A4 PDF."""
-    from PySide6.QtCore import QMarginsF, QUrl
-    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
-
-    document = QTextDocument()
-    images = {}
-    for chart in report.charts:  # drawn in memory: no picture files anywhere
-        image = render_chart_image(chart.days, chart.series, chart.title)
-        if not image.isNull():
-            document.addResource(QTextDocument.ResourceType.ImageResource,
-                                 QUrl(f"chart:{chart.key}"), image)
-            images[chart.key] = f"chart:{chart.key}"
-    document.setHtml(trustee.trustee_report_html(report, images))
-    with replaced_when_done(path) as tmp:  # a failed write leaves no partial report
-        writer = QPdfWriter(str(tmp))
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-        writer.setTitle(f"{report.organisation}: community report")
-        document.print_(writer)
-        if tmp.stat().st_size == 0:
-            raise OSError(f"Qt could not write {path}")
-
-
 # --- Overview tiles ------------------------------------------------------------------------------
 
 
 def quiet_spaces_tile(ws) -> TileData:
     alerts = metrics.silence_alerts(ws)
-    quiet = [a for a in alerts if a.silence != "ok"]
+    quiet = [a for a in alerts if a.needs_attention]
     if not quiet:
         return TileData("0", "Every space has had a message in the last few days", "good")
     detail = ", ".join(f"{a.name} ({a.silent_days if a.silent_days is not None else '—'} days)"

@@ -12,8 +12,8 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, Qt
-from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -98,18 +98,11 @@ def _due_text(r: flags.FlagRow, now: datetime) -> str:
 
 
 def write_pdf_with_qt(rec: record.CaseRecord, path: Path) -> None:
-    """The case record as an A4 PDF through Qt (full Unicode, headings, wrapped text), written
-    beside `path` and renamed into place: a failed write leaves no partial record."""
-    document = QTextDocument()
-    document.setHtml(rec.as_html())
+    """The case record as an A4 PDF, through the same engine as the command line (embedded
+    fonts, every character as posted), written beside `path` and renamed into place: a failed
+    write leaves no partial record."""
     with replaced_when_done(path) as tmp:
-        writer = QPdfWriter(str(tmp))
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-        writer.setTitle(rec.title)
-        document.print_(writer)
-        if tmp.stat().st_size == 0:
-            raise OSError(f"Qt could not write {path}")
+        record.write_pdf(rec, tmp)
 
 
 class TextDialog(QDialog):

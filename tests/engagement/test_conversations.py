@@ -1,0 +1,104 @@
+"""Chat read as chat: conversations split by quiet gaps, replies joining their parent."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from steward.engagement.activity import forget_cached_activity
+from steward.engagement.metrics import Period, engagement_report, report_as_json
+from steward.engagement.newcomers import unwelcomed_newcomers
+from steward.engagement.silence import set_conversation_gap
+from steward.errors import BadInput
+from tests.engagement.activity import Activity
+
+DAY = datetime(2026, 3, 10, 9, 0)
+PERIOD = Period(date(2026, 3, 1), date(2026, 3, 31))
+NOW = datetime(2026, 3, 12, 12)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    forget_cached_activity()
+    yield
+    forget_cached_activity()
+
+
+@pytest.fixture
+def chat(workspace):
+    """A WhatsApp group's day, with the right answers worked out by hand below."""
+    a = Activity(workspace, platform="whatsapp")
+    group = a.space("Parents")
+    ann, ben, cat, dan = (a.person(n) for n in ("Ann", "Ben", "Cat", "Dan"))
+    bot = a.person("Reminder bot", identity_bot=True)
+    old = a.person("Old hand")
+    a.post(group, old, datetime(2026, 2, 1, 9))  # not a newcomer
+    m = DAY
+    # 09:00 Ann asks; 09:20 Ben answers: one conversation, 20 minutes.
+    a.post(group, ann, m)
+    a.post(group, ben, m + timedelta(minutes=20))
+    # 11:00 Cat asks; Cat adds a line at 11:05; a bot at 11:10; nobody else: unanswered.
+    cat_q = a.post(group, cat, m + timedelta(hours=2))
+    a.post(group, cat, m + timedelta(hours=2, minutes=5))
+    a.post(group, bot, m + timedelta(hours=2, minutes=10))
+    # 14:00 Dan asks; 16:30 Ann writes (a new conversation after 150 quiet minutes),
+    # quoting nothing: Dan's stays unanswered, Ann's 16:30 starts one nobody answers.
+    a.post(group, dan, m + timedelta(hours=5))
+    a.post(group, ann, m + timedelta(hours=7, minutes=30))
+    # 19:00 Ben replies to Cat's 11:00 question with the reply button: it joins Cat's
+    # conversation, 8 hours after it began.
+    a.post(group, ben, m + timedelta(hours=10), reply_to=cat_q)
+    return workspace, group, {"ann": ann, "ben": ben, "cat": cat, "dan": dan, "old": old}
+
+
+def test_response_times_and_unanswered_conversations(chat):
+    ws, group, _ = chat
+    r = engagement_report(ws, PERIOD, now=NOW)
+    # Conversations started by members in March: Ann 09:00 (20 min), Cat 11:00 (8 h),
+    # Dan 14:00 (none), Ann 16:30 (none).
+    assert r.conversations_started == 4
+    assert r.conversations_without_response == 2
+    waits = sorted([20 / 60, 8.0])
+    assert r.first_response_median_hours == pytest.approx(round(sum(waits) / 2, 2))
+    assert r.first_response_p90_hours == pytest.approx(round(waits[0] + 0.9 * (waits[1]
+                                                                                 - waits[0]), 2))
+    data = report_as_json(r)
+    space = next(s for s in data["per_space"] if s["name"] == "Parents")
+    assert (space["conversation_model"], space["conversation_gap_minutes"]) == (
+        "conversations", 60)
+    assert (space["conversations_started"], space["conversations_without_response"]) == (4, 2)
+
+
+def test_a_longer_gap_joins_the_afternoon(chat):
+    ws, group, _ = chat
+    set_conversation_gap(ws, group, 180)
+    forget_cached_activity()
+    r = engagement_report(ws, PERIOD, now=NOW)
+    # With three hours: 09:00-16:30 is one conversation (gaps 20, 100, 5, 5, 180 min: the last
+    # is not more than 180), answered by Ben after 20 minutes; 19:00 is Ben's reply to Cat.
+    assert (r.conversations_started, r.conversations_without_response) == (1, 0)
+    assert r.first_response_median_hours == pytest.approx(0.33)
+    with pytest.raises(BadInput):
+        set_conversation_gap(ws, group, 0)
+
+
+def test_newcomers_who_talk_to_each_other_are_both_answered(workspace):
+    a = Activity(workspace, platform="whatsapp")
+    group = a.space("Young carers")
+    eve, fay, gus = a.person("Eve"), a.person("Fay"), a.person("Gus")
+    now = datetime(2026, 3, 12, 12)
+    a.post(group, eve, datetime(2026, 3, 11, 18, 0))
+    a.post(group, fay, datetime(2026, 3, 11, 18, 8))  # Fay answers Eve within ten minutes
+    a.post(group, gus, datetime(2026, 3, 11, 21, 0))  # Gus, three hours later: alone
+    waiting = unwelcomed_newcomers(workspace, now=now)
+    assert [n.display_name for n in waiting] == ["Gus"]
+
+
+def test_forum_spaces_keep_their_threads(workspace):
+    a = Activity(workspace, platform="discourse")
+    forum = a.space("help")
+    ann, ben = a.person("Ann"), a.person("Ben")
+    a.post(forum, ann, DAY)
+    a.post(forum, ben, DAY + timedelta(minutes=5))  # a new topic, not an answer
+    r = engagement_report(workspace, PERIOD, now=NOW)
+    assert (r.conversations_started, r.conversations_without_response) == (2, 2)
+    assert report_as_json(r)["spaces"][0]["conversation_model"] == "threads"
