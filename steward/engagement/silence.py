@@ -1,4 +1,5 @@
-"""Per-space settings for engagement: silence thresholds, dormant, the conversation gap."""
+"""Per-space settings for engagement: silence thresholds and the conversation gap (dormant is set
+with `steward.safeguarding.spaces.set_space`, `steward space set --dormant`)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,6 @@ def set_silence_thresholds(ws: Workspace, space_id: int, amber_days: int, red_da
             raise BadInput(f"no space with id {space_id}")
         space.silence_amber_days = amber_days
         space.silence_red_days = red_days
-
-
-def set_dormant(ws: Workspace, space_id: int, dormant: bool) -> None:
-    """Mark a space dormant on purpose (its silence then never needs attention), or active."""
-    with ws.transaction() as s:
-        space = s.get(Space, space_id)
-        if space is None:
-            raise BadInput(f"no space with id {space_id}")
-        space.dormant = dormant
 
 
 def set_conversation_gap(ws: Workspace, space_id: int, minutes: int | None) -> None:

@@ -66,10 +66,8 @@ class Space(Base):
     entry_requirements: Mapped[str | None] = mapped_column(Text)
     size_cap: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Archived on the platform (Slack `is_archived`), or set dormant here on purpose: either way
-    # its silence is expected, not something that needs attention.
+    # Archived on the platform (Slack `is_archived`): like dormant, its silence is expected.
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    dormant: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Chat spaces: minutes of quiet after which the next message starts a new conversation
     # (None: steward.engagement.conversations.DEFAULT_GAP_MINUTES).
     conversation_gap_minutes: Mapped[int | None] = mapped_column(Integer)

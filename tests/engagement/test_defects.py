@@ -7,7 +7,7 @@ import pytest
 
 from steward.engagement.activity import forget_cached_activity
 from steward.engagement.metrics import Period, engagement_report, report_as_json
-from steward.engagement.silence import set_dormant
+from steward.safeguarding.spaces import set_space
 from tests.engagement.activity import Activity
 
 
@@ -128,7 +128,7 @@ def test_archived_and_dormant_spaces_never_need_attention(workspace):
     ann = a.person("Ann")
     for sp in (live, old, resting):
         a.post(sp, ann, datetime(2026, 3, 1, 9))
-    set_dormant(workspace, resting, True)
+    set_space(workspace, resting, dormant=True)  # steward space set --dormant
     r = engagement_report(workspace, Period(date(2026, 3, 1), date(2026, 3, 31)),
                           now=datetime(2026, 4, 1))
     by_name = {s.name: s for s in r.silence}
