@@ -128,7 +128,7 @@ def cmd_demo(ctx: Context) -> int:
     path = ctx.workspace_path
     passphrase = os.environ.get("STEWARD_PASSPHRASE") or demo.DEMO_PASSPHRASE
     if (path / META_FILE).exists():
-        ws = unlock(path, ctx.args.profile)
+        ws = ctx.workspace()
     else:
         ws, _recovery = Workspace.create(path, "Riverside Young Carers Network", passphrase)
         for name, role in demo.DEMO_PROFILES:
@@ -355,7 +355,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub, common)
+    _name_commands(parser, [])
     return parser
+
+
+def _name_commands(parser: argparse.ArgumentParser, words: list[str]) -> None:
+    """Give every leaf command its full name ("queue decide"), the key of the permissions
+    table, so dispatch checks one table instead of each command checking itself."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for word, child in action.choices.items():
+                _name_commands(child, [*words, word])
+            return
+    if words:
+        parser.set_defaults(steward_command=" ".join(words))
+
+
+def check_permission(ctx: Context) -> None:
+    """The one permission check: unlock as the profile and hold its (authenticated) role
+    against `steward.permissions` before the command runs."""
+    from steward import permissions
+    from steward.workspace import META_FILE
+
+    command = getattr(ctx.args, "steward_command", None)
+    if command is None:
+        return  # the desktop app: its pages read the same table
+    if command == "demo" and (ctx.workspace_path / META_FILE).exists():
+        command = "demo (existing)"
+    if command in permissions.WITHOUT_PROFILE:
+        return
+    ws = ctx.workspace()
+    permissions.check_command(ws.profile.name, ws.profile.role, command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -372,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     ctx = Context(args)
     try:
+        check_permission(ctx)
         return int(args.func(ctx) or 0)
     except StewardError as err:
         if args.debug:

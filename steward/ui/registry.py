@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from steward import permissions
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
@@ -94,8 +96,18 @@ def register_tile(spec: TileSpec) -> TileSpec:
 
 
 def pages_for(profile: Profile) -> list[PageSpec]:
-    return sorted((p for p in PAGES.values() if p.visible(profile)), key=lambda p: p.order)
+    """The pages this profile's role may open (`steward.permissions.PAGES`), in sidebar order."""
+    return sorted(
+        (p for p in PAGES.values()
+         if permissions.may_see_page(profile.role, p.key) and p.visible(profile)),
+        key=lambda p: p.order,
+    )
 
 
 def tiles_for(profile: Profile) -> list[TileSpec]:
-    return sorted((t for t in TILES.values() if t.visible(profile)), key=lambda t: t.order)
+    """The Overview tiles this profile's role may see (`steward.permissions.TILES`)."""
+    return sorted(
+        (t for t in TILES.values()
+         if permissions.may_see_tile(profile.role, t.key) and t.visible(profile)),
+        key=lambda t: t.order,
+    )
