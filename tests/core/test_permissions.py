@@ -44,6 +44,7 @@ ARGS: dict[str, list[str]] = {
     "source add": ["discourse", "forum", "--url", "http://127.0.0.1:9", "--api-username", "x"],
     "source test": ["nothing"],
     "sync": ["nothing"],
+    "space set": ["nowhere"],
     "queue show": ["999"],
     "queue decide": ["approve", "999", "--reason", "test"],
     "queue claim": ["999"],
