@@ -174,3 +174,16 @@ def open_from(private: bytes, sealed: bytes, context: bytes = b"") -> bytes:
     except ValueError as exc:
         raise DecryptionFailed("not a drop-box message") from exc
     return open_sealed(_dropbox_key(shared, eph_public), rest, context)
+
+
+def mac(key: bytes, data: bytes) -> bytes:
+    """HMAC-SHA256 of `data` under `key`."""
+    import hmac
+
+    return hmac.new(key, data, "sha256").digest()
+
+
+def mac_matches(key: bytes, data: bytes, expected: bytes) -> bool:
+    import hmac
+
+    return hmac.compare_digest(mac(key, data), expected)

@@ -36,7 +36,7 @@ from steward.store.models import Setting
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: roles bound into the key wraps, profile table MACed by admins
 META_FILE = "workspace.json"
 DB_FILE = "steward.db"
 ROLES = ("volunteer", "steward", "safeguarding-lead", "admin")
@@ -123,15 +123,84 @@ def _aad(ws_id: str, who: str, which: str) -> bytes:
     return f"steward/{ws_id}/{who}/{which}".encode()
 
 
-def _wrap_for(ws_id: str, name: str, kek: bytes, wk: bytes, sk: bytes | None) -> dict[str, Any]:
-    return {
-        "wk": crypto.b64(crypto.seal(kek, wk, _aad(ws_id, name, "wk"))),
-        "sk": crypto.b64(crypto.seal(kek, sk, _aad(ws_id, name, "sk"))) if sk else None,
+def _entry_aad(ws_id: str, name: str, role: str, which: str) -> bytes:
+    """Associated data of a profile's wraps: the role is bound in, so a role edited in
+    workspace.json makes the wrap fail to open instead of granting the role."""
+    return f"steward/{ws_id}/profile/{name}/{role}/{which}".encode()
+
+
+# The keys each role must hold: a role is believed only when its keys come with it.
+TIER_KEYS = {
+    "volunteer": ("wk",),
+    "steward": ("wk", "ak"),
+    "safeguarding-lead": ("wk", "ak", "sk"),
+    "admin": ("wk", "ak", "sk", "adk"),
+}
+
+
+@dataclass
+class _Keys:
+    """The keys an unlocked profile holds (None: not this profile's tier)."""
+
+    wk: bytes
+    ak: bytes | None = None
+    sk: bytes | None = None
+    adk: bytes | None = None
+    dropbox_public: bytes | None = None
+
+    def for_role(self, role: str) -> dict[str, str]:
+        out = {k: crypto.b64(getattr(self, k)) for k in TIER_KEYS[role]}
+        if self.dropbox_public is not None:
+            out["dropbox_public"] = crypto.b64(self.dropbox_public)
+        return out
+
+    @classmethod
+    def from_blob(cls, blob: dict) -> _Keys:
+        def get(k):
+            return crypto.unb64(blob[k]) if blob.get(k) else None
+
+        return cls(wk=get("wk"), ak=get("ak"), sk=get("sk"), adk=get("adk"),
+                   dropbox_public=get("dropbox_public"))
+
+    def wipe(self) -> None:
+        self.wk = self.ak = self.sk = self.adk = None  # type: ignore[assignment]
+
+
+def _seal_entry(ws_id: str, name: str, role: str, kek: bytes, keys: _Keys,
+                uk: bytes | None = None) -> dict[str, Any]:
+    """A profile's wraps: a random profile key (UK) under the passphrase key and under the admin
+    key; the role's keys (and the drop-box public key) sealed under UK."""
+    uk = uk or crypto.new_key()
+    blob = json.dumps({"role": role, **keys.for_role(role)}, sort_keys=True).encode()
+    entry = {
+        "uk": crypto.b64(crypto.seal(kek, uk, _entry_aad(ws_id, name, role, "uk"))),
+        "keys": crypto.b64(crypto.seal(uk, blob, _entry_aad(ws_id, name, role, "keys"))),
     }
+    if keys.adk is not None and name != "recovery":
+        entry["uk_admin"] = crypto.b64(
+            crypto.seal(keys.adk, uk, _entry_aad(ws_id, name, role, "uk-admin")))
+    return entry
+
+
+def _table_body(meta: dict) -> bytes:
+    """What the admin key authenticates: every profile's name and role, the drop-box public
+    key and the format."""
+    body = {
+        "id": meta["id"],
+        "format": meta["format"],
+        "profiles": sorted([p["name"], p["role"]] for p in meta["profiles"]),
+        "dropbox": (meta.get("dropbox") or {}).get("public"),
+    }
+    return json.dumps(body, sort_keys=True).encode()
+
+
+def _table_mac(meta: dict, adk: bytes) -> str:
+    return crypto.b64(crypto.mac(adk, _table_body(meta)))
 
 
 def list_profiles(path: Path) -> list[Profile]:
-    """Profiles of a workspace, readable before unlock (for the profile picker)."""
+    """Profiles of a workspace, readable before unlock (for the profile picker). The roles here
+    are as workspace.json says; unlocking checks them against the keys."""
     meta = read_meta(path)
     return [
         Profile(p["name"], p["role"], keychain.recall(meta["id"], p["name"]) is not None)
@@ -142,13 +211,12 @@ def list_profiles(path: Path) -> list[Profile]:
 class Workspace:
     """An unlocked workspace: an engine on the encrypted store plus the profile's keys."""
 
-    def __init__(self, path: Path, meta: dict, profile: Profile, wk: bytes, sk: bytes | None):
+    def __init__(self, path: Path, meta: dict, profile: Profile, keys: _Keys):
         self.path = Path(path)
         self._meta = meta
         self.profile = profile
-        self._wk: bytes | None = wk
-        self._sk: bytes | None = sk
-        self._engine: Engine | None = make_engine(self.db_path, wk)
+        self._keys_held: _Keys | None = keys
+        self._engine: Engine | None = make_engine(self.db_path, keys.wk)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
 
     # --- opening -----------------------------------------------------------------------------
@@ -165,6 +233,14 @@ class Workspace:
     def name(self) -> str:
         return self._meta.get("name", "")
 
+    @property
+    def _wk(self) -> bytes | None:
+        return self._keys_held.wk if self._keys_held else None
+
+    @property
+    def _sk(self) -> bytes | None:
+        return self._keys_held.sk if self._keys_held else None
+
     @classmethod
     def create(
         cls, path: Path, name: str, passphrase: str, profile: str = "admin"
@@ -180,24 +256,24 @@ class Workspace:
             raise BadInput(f"{path} is a file, not a folder")
         path.mkdir(parents=True, exist_ok=True)
         ws_id = str(uuid.uuid4())
-        wk, sk = crypto.new_key(), crypto.new_key()
+        keys = _Keys(wk=crypto.new_key(), ak=crypto.new_key(), sk=crypto.new_key(),
+                     adk=crypto.new_key())
+        meta: dict[str, Any] = {"format": FORMAT_VERSION, "id": ws_id, "name": name,
+                                "kdf": crypto.DEFAULT_KDF}
+        meta = _with_dropbox(meta, keys)
         salt = os.urandom(16)
         kek = crypto.derive_kek(passphrase, salt, crypto.DEFAULT_KDF)
         recovery_key = crypto.new_recovery_key()
         rsalt = os.urandom(16)
         rkek = crypto.recovery_kek(recovery_key, rsalt)
-        meta = _with_dropbox({
-            "format": FORMAT_VERSION,
-            "id": ws_id,
-            "name": name,
-            "kdf": crypto.DEFAULT_KDF,
-            "profiles": [
-                {"name": profile, "role": "admin", "salt": crypto.b64(salt)}
-                | _wrap_for(ws_id, profile, kek, wk, sk)
-            ],
-            "recovery": {"salt": crypto.b64(rsalt)} | _wrap_for(ws_id, "recovery", rkek, wk, sk),
-        }, sk)
-        ws = cls(path, meta, Profile(profile, "admin"), wk, sk)
+        meta["profiles"] = [
+            {"name": profile, "role": "admin", "salt": crypto.b64(salt)}
+            | _seal_entry(ws_id, profile, "admin", kek, keys)
+        ]
+        meta["recovery"] = {"salt": crypto.b64(rsalt)} | _seal_entry(
+            ws_id, "recovery", "admin", rkek, keys)
+        meta["table_mac"] = _table_mac(meta, keys.adk)
+        ws = cls(path, meta, Profile(profile, "admin"), keys)
         try:
             migrate.upgrade(ws._engine)
             with ws.session() as s, s.begin():
@@ -233,16 +309,18 @@ class Workspace:
                 raise PassphraseNeeded(name)
             try:
                 kek = crypto.unb64(remembered)
-                wk, sk = _unwrap(meta, entry, kek)
+                keys = _open_entry(meta, entry, kek)
             except (ValueError, WrongPassphrase):
                 keychain.forget(meta["id"], name)  # stale: the passphrase changed elsewhere
                 raise PassphraseNeeded(name) from None
         else:
             kek = crypto.derive_kek(passphrase, crypto.unb64(entry["salt"]), meta["kdf"])
-            wk, sk = _unwrap(meta, entry, kek)
+            keys = _open_entry(meta, entry, kek)
             if remember:
                 keychain.remember(meta["id"], name, crypto.b64(kek))
-        return cls._open(path, meta, Profile(name, entry["role"]), wk, sk)
+        if meta["format"] < FORMAT_VERSION:
+            meta, keys = _upgrade_meta(path, meta, entry, keys, kek)
+        return cls._open(path, meta, Profile(name, entry["role"]), keys)
 
     @classmethod
     def unlock_with_recovery(cls, path: Path, recovery_key: str) -> Workspace:
@@ -252,21 +330,22 @@ class Workspace:
         rec = meta["recovery"]
         kek = crypto.recovery_kek(recovery_key, crypto.unb64(rec["salt"]))
         try:
-            wk, sk = (
-                crypto.open_sealed(kek, crypto.unb64(rec[k]), _aad(meta["id"], "recovery", k))
-                for k in ("wk", "sk")
-            )
-        except crypto.DecryptionFailed:
+            keys = _open_entry(meta, dict(rec, name="recovery", role="admin"), kek)
+        except WrongPassphrase:
             raise StewardError("that recovery key does not open this workspace") from None
         admin = _find_profile(meta, None)
-        return cls._open(path, meta, Profile(admin["name"], "admin"), wk, sk)
+        if meta["format"] < FORMAT_VERSION:
+            meta, keys = _upgrade_meta(path, meta, admin, keys, None)
+        if "legacy" in meta["recovery"]:  # rewrap it in today's format, now that we can
+            meta = dict(meta, recovery={"salt": rec["salt"]} | _seal_entry(
+                meta["id"], "recovery", "admin", kek, keys))
+            _write_meta(path, meta)
+        return cls._open(path, meta, Profile(admin["name"], "admin"), keys)
 
     @classmethod
-    def _open(cls, path: Path, meta: dict, profile: Profile, wk: bytes, sk: bytes | None):
-        if sk is not None and "dropbox" not in meta:  # a workspace from before the drop box
-            meta = _with_dropbox(meta, sk)
-            _write_meta(path, meta)
-        ws = cls(path, meta, profile, wk, sk)
+    def _open(cls, path: Path, meta: dict, profile: Profile, keys: _Keys):
+        _check_keys(path, meta, profile, keys)
+        ws = cls(path, meta, profile, keys)
         try:
             with ws.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
@@ -317,11 +396,15 @@ class Workspace:
     def holds_safeguarding_key(self) -> bool:
         return self._sk is not None
 
+    def _held(self) -> _Keys:
+        if self._keys_held is None or self._engine is None:
+            raise WorkspaceLocked()
+        return self._keys_held
+
     def field_cipher(self) -> crypto.FieldCipher:
         """The safeguarding-key cipher; refused for profiles that do not hold the key."""
-        if self._engine is None:
-            raise WorkspaceLocked()
-        if self._sk is None:
+        keys = self._held()
+        if keys.sk is None:
             raise AccessDenied(
                 f"profile {self.profile.name} ({self.profile.role}) cannot read safeguarding data"
             )
@@ -329,20 +412,22 @@ class Workspace:
         private = None
         if box:
             private = crypto.open_sealed(
-                self._sk, crypto.unb64(box["private"]), _aad(self.id, "dropbox", "private")
+                keys.sk, crypto.unb64(box["private"]), _aad(self.id, "dropbox", "private")
             )
-        return crypto.FieldCipher(self._sk, private)
+        return crypto.FieldCipher(keys.sk, private)
 
     def seal_for_safeguarding(self, text: str, field: str) -> bytes:
         """Encrypt text that only safeguarding-key holders can read; any profile may call this
-        (a steward escalating a message hands it over without being able to read it back)."""
-        box = self._meta.get("dropbox")
-        if box is None:
+        (a steward escalating a message hands it over without being able to read it back).
+
+        The public key comes from this profile's own sealed keys, never from the plain copy in
+        workspace.json (checked equal at unlock), so a replaced key cannot catch a hand-over."""
+        public = self._held().dropbox_public
+        if public is None:
             raise StewardError(
                 "safeguarding hand-over is not set up yet: ask a safeguarding lead to unlock once"
             )
-        return crypto.seal_to(crypto.unb64(box["public"]), text.encode("utf-8"),
-                              field.encode("utf-8"))
+        return crypto.seal_to(public, text.encode("utf-8"), field.encode("utf-8"))
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:
@@ -358,8 +443,9 @@ class Workspace:
         if self._engine is not None:
             self._engine.dispose()
         self._engine = None
-        self._wk = None
-        self._sk = None
+        if self._keys_held is not None:
+            self._keys_held.wipe()
+        self._keys_held = None
         log.info("workspace locked")
 
     # --- profiles ----------------------------------------------------------------------------
@@ -370,27 +456,25 @@ class Workspace:
             for p in self._meta["profiles"]
         ]
 
-    def _require_admin(self) -> None:
-        if self.profile.role != "admin":
+    def _require_admin(self) -> _Keys:
+        keys = self._held()
+        if self.profile.role != "admin" or keys.adk is None:
             raise AccessDenied("only an admin profile can manage profiles")
-
-    def _keys(self) -> tuple[bytes, bytes | None]:
-        if self._wk is None:
-            raise WorkspaceLocked()
-        return self._wk, self._sk
+        return keys
 
     def add_profile(self, name: str, role: str, passphrase: str) -> Profile:
-        self._require_admin()
+        keys = self._require_admin()
         check_profile_name(name)
         check_role(role)
         check_passphrase(passphrase)
-        if any(p["name"].lower() == name.lower() for p in self._meta["profiles"]):
+        if name.lower() == "recovery" or any(
+            p["name"].lower() == name.lower() for p in self._meta["profiles"]
+        ):
             raise BadInput(f"a profile called {name} already exists")
-        wk, sk = self._keys()
         salt = os.urandom(16)
         kek = crypto.derive_kek(passphrase, salt, self._meta["kdf"])
         entry = {"name": name, "role": role, "salt": crypto.b64(salt)}
-        entry |= _wrap_for(self.id, name, kek, wk, sk if role in SAFEGUARDING_ROLES else None)
+        entry |= _seal_entry(self.id, name, role, kek, keys)
         self._save_profiles([*self._meta["profiles"], entry])
         self._audit("profile.add", role=role)
         return Profile(name, role)
@@ -406,44 +490,63 @@ class Workspace:
         self._audit("profile.remove", role=entry["role"])
 
     def change_passphrase(self, old: str, new: str) -> None:
-        """Change this profile's own passphrase: rewrap the keys, re-encrypt nothing."""
+        """Change this profile's own passphrase: rewrap the profile key, re-encrypt nothing.
+        The sealed keys are untouched, so a rewrap can never drop a key from a role."""
         check_passphrase(new)
         entry = _find_profile(self._meta, self.profile.name)
         kek = crypto.derive_kek(old, crypto.unb64(entry["salt"]), self._meta["kdf"])
-        _unwrap(self._meta, entry, kek)  # proves the old passphrase
-        self._set_passphrase(entry, new)
+        _open_entry(self._meta, entry, kek)  # proves the old passphrase
+        uk = _open_uk(self._meta, entry, kek)
+        self._set_passphrase(entry, new, uk)
         self._audit("profile.passphrase_changed")
 
     def reset_passphrase(self, name: str, new: str) -> None:
-        """An admin sets a new passphrase for a profile (or for itself after recovery)."""
-        self._require_admin()
+        """An admin sets a new passphrase for a profile (or for itself after recovery). The
+        profile's sealed keys are kept as they are; only its profile key is rewrapped."""
+        keys = self._require_admin()
         check_passphrase(new)
         entry = _find_profile(self._meta, name)
-        self._set_passphrase(entry, new)
+        if entry.get("needs_reset"):  # carried over from an older format: seal its keys anew
+            salt = os.urandom(16)
+            kek = crypto.derive_kek(new, salt, self._meta["kdf"])
+            updated = {"name": entry["name"], "role": entry["role"], "salt": crypto.b64(salt)}
+            updated |= _seal_entry(self.id, entry["name"], entry["role"], kek, keys)
+            self._replace_entry(updated)
+        else:
+            try:
+                uk = crypto.open_sealed(keys.adk, crypto.unb64(entry["uk_admin"]),
+                                        _entry_aad(self.id, entry["name"], entry["role"],
+                                                   "uk-admin"))
+            except (KeyError, crypto.DecryptionFailed):
+                raise StewardError(
+                    f"profile {entry['name']}'s entry in workspace.json was changed outside "
+                    "Steward: remove it and add it again"
+                ) from None
+            self._set_passphrase(entry, new, uk)
         self._audit("profile.passphrase_reset", role=entry["role"])
 
-    def _set_passphrase(self, entry: dict, new: str) -> None:
-        wk, sk = self._keys()
+    def _set_passphrase(self, entry: dict, new: str, uk: bytes) -> None:
         salt = os.urandom(16)
         kek = crypto.derive_kek(new, salt, self._meta["kdf"])
-        updated = {"name": entry["name"], "role": entry["role"], "salt": crypto.b64(salt)}
-        updated |= _wrap_for(
-            self.id, entry["name"], kek, wk, sk if entry["role"] in SAFEGUARDING_ROLES else None
-        )
-        self._save_profiles(
-            [updated if p["name"] == entry["name"] else p for p in self._meta["profiles"]]
-        )
+        updated = dict(entry, salt=crypto.b64(salt), uk=crypto.b64(
+            crypto.seal(kek, uk, _entry_aad(self.id, entry["name"], entry["role"], "uk"))))
+        self._replace_entry(updated)
         if keychain.recall(self.id, entry["name"]) is not None:
             if entry["name"] == self.profile.name:
                 keychain.remember(self.id, entry["name"], crypto.b64(kek))
             else:
                 keychain.forget(self.id, entry["name"])
 
+    def _replace_entry(self, updated: dict) -> None:
+        self._save_profiles(
+            [updated if p["name"] == updated["name"] else p for p in self._meta["profiles"]]
+        )
+
     def remember_on_this_computer(self, passphrase: str) -> bool:
         """Cache this profile's key in the OS keyring. False when no keyring is usable."""
         entry = _find_profile(self._meta, self.profile.name)
         kek = crypto.derive_kek(passphrase, crypto.unb64(entry["salt"]), self._meta["kdf"])
-        _unwrap(self._meta, entry, kek)
+        _open_entry(self._meta, entry, kek)
         return keychain.remember(self.id, self.profile.name, crypto.b64(kek))
 
     def forget_on_this_computer(self) -> None:
@@ -451,6 +554,9 @@ class Workspace:
 
     def _save_profiles(self, profiles: list[dict]) -> None:
         meta = dict(self._meta, profiles=profiles)
+        keys = self._held()
+        if keys.adk is not None:
+            meta["table_mac"] = _table_mac(meta, keys.adk)
         _write_meta(self.path, meta)
         self._meta = meta
 
@@ -459,9 +565,10 @@ class Workspace:
             audit.record(s, self.actor, action, "profile", None, **details)
 
 
-def _with_dropbox(meta: dict, sk: bytes) -> dict:
+def _with_dropbox(meta: dict, keys: _Keys) -> dict:
     public, private = crypto.new_dropbox_keypair()
-    sealed = crypto.seal(sk, private, _aad(meta["id"], "dropbox", "private"))
+    sealed = crypto.seal(keys.sk, private, _aad(meta["id"], "dropbox", "private"))
+    keys.dropbox_public = public
     return dict(meta, dropbox={"public": crypto.b64(public), "private": crypto.b64(sealed)})
 
 
@@ -479,13 +586,150 @@ def _find_profile(meta: dict, name: str | None) -> dict:
     raise BadInput(f"no profile called {name} in this workspace")
 
 
-def _unwrap(meta: dict, entry: dict, kek: bytes) -> tuple[bytes, bytes | None]:
+def _open_uk(meta: dict, entry: dict, kek: bytes) -> bytes:
+    name, role = entry["name"], entry["role"]
+    try:
+        return crypto.open_sealed(kek, crypto.unb64(entry["uk"]),
+                                  _entry_aad(meta["id"], name, role, "uk"))
+    except crypto.DecryptionFailed:
+        raise WrongPassphrase(name) from None
+
+
+def _open_entry(meta: dict, entry: dict, kek: bytes) -> _Keys:
+    """The keys a profile entry yields with this passphrase key.
+
+    A wrong passphrase and an edited role look the same to AES-GCM; when the passphrase opens
+    the entry under another role, the error says the role was edited."""
+    name, role = entry["name"], entry["role"]
+    if meta["format"] < FORMAT_VERSION or "legacy" in entry:
+        return _open_legacy(meta, entry, kek)
+    if entry.get("needs_reset"):
+        raise StewardError(
+            f"profile {name} needs a new passphrase from an admin since this workspace was "
+            f"upgraded: an admin can run `steward profile passwd {name}`"
+        )
+    try:
+        uk = crypto.open_sealed(kek, crypto.unb64(entry["uk"]),
+                                _entry_aad(meta["id"], name, role, "uk"))
+        blob = json.loads(crypto.open_sealed(uk, crypto.unb64(entry["keys"]),
+                                             _entry_aad(meta["id"], name, role, "keys")))
+    except (KeyError, ValueError, crypto.DecryptionFailed):
+        for other in ROLES:
+            if other == role:
+                continue
+            try:
+                crypto.open_sealed(kek, crypto.unb64(entry["uk"]),
+                                   _entry_aad(meta["id"], name, other, "uk"))
+            except (KeyError, ValueError, crypto.DecryptionFailed):
+                continue
+            raise StewardError(
+                f"profile {name}'s role was changed in workspace.json (from {other} to {role}) "
+                "outside Steward: refusing to open; an admin can restore workspace.json from a "
+                "backup or remove and re-add the profile"
+            ) from None
+        raise WrongPassphrase(name) from None
+    if blob.get("role") != role:
+        raise StewardError(f"profile {name}'s sealed keys do not match its role in "
+                           "workspace.json: refusing to open")
+    keys = _Keys.from_blob(blob)
+    missing = [k for k in TIER_KEYS[role] if getattr(keys, k) is None]
+    if missing:
+        raise StewardError(f"profile {name} claims the role {role} without its keys: "
+                           "refusing to open")
+    return keys
+
+
+def _open_legacy(meta: dict, entry: dict, kek: bytes) -> _Keys:
+    """Format 1 entries: WK (and SK) wrapped straight under the passphrase key."""
     name = entry["name"]
     try:
         wk = crypto.open_sealed(kek, crypto.unb64(entry["wk"]), _aad(meta["id"], name, "wk"))
         sk = None
         if entry.get("sk"):
             sk = crypto.open_sealed(kek, crypto.unb64(entry["sk"]), _aad(meta["id"], name, "sk"))
-    except crypto.DecryptionFailed:
+    except (KeyError, crypto.DecryptionFailed):
         raise WrongPassphrase(name) from None
-    return wk, sk
+    keys = _Keys(wk=wk, sk=sk)
+    if "legacy" in entry:  # the recovery entry of an upgraded workspace: the newer keys
+        extra = json.loads(crypto.open_sealed(sk, crypto.unb64(entry["legacy"]),
+                                              _aad(meta["id"], "recovery", "legacy")))
+        keys = _Keys.from_blob({"wk": crypto.b64(wk), "sk": crypto.b64(sk)} | extra)
+    return keys
+
+
+def _upgrade_meta(path: Path, meta: dict, entry: dict, keys: _Keys,
+                  kek: bytes | None) -> tuple[dict, _Keys]:
+    """Bring a format-1 workspace.json to today's format, on the first unlock by an admin.
+
+    Format 1 trusted the role written beside each entry. The admin's own entry and the
+    recovery key are sealed anew with the role bound in; every other profile needs a new
+    passphrase from an admin (the admin cannot rewrap keys under someone else's passphrase)."""
+    if entry["role"] != "admin" or keys.sk is None:
+        raise StewardError(
+            "this workspace was written by an older Steward: an admin must unlock it once "
+            "to upgrade it"
+        )
+    ws_id = meta["id"]
+    keys = _Keys(wk=keys.wk, sk=keys.sk, ak=crypto.new_key(), adk=crypto.new_key())
+    out = dict(meta, format=FORMAT_VERSION)
+    old_box = meta.get("dropbox")
+    if old_box:
+        private = crypto.open_sealed(keys.sk, crypto.unb64(old_box["private"]),
+                                     _aad(ws_id, "dropbox", "private"))
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+        derived = X25519PrivateKey.from_private_bytes(private).public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if derived != crypto.unb64(old_box["public"]):
+            raise StewardError("the safeguarding drop-box key in workspace.json was replaced "
+                               "outside Steward: refusing to upgrade")
+        keys.dropbox_public = derived
+    else:
+        out = _with_dropbox(out, keys)
+    profiles = []
+    for p in meta["profiles"]:
+        if p["name"] == entry["name"]:
+            continue
+        profiles.append({"name": p["name"], "role": p["role"], "salt": p["salt"],
+                         "needs_reset": True})
+    # The admin's own entry: sealed anew under the same passphrase key (its salt is kept).
+    # Unlocked with the recovery key instead, it waits for the reset that recovery does.
+    own: dict[str, Any] = {"name": entry["name"], "role": "admin", "salt": entry["salt"]}
+    if kek is not None:
+        own |= _seal_entry(ws_id, entry["name"], "admin", kek, keys)
+    else:
+        own["needs_reset"] = True
+    out["profiles"] = [own, *profiles]
+    # The recovery key cannot be re-derived here: its old wraps stay, and the newer keys are
+    # sealed under SK beside them until the recovery key is next used.
+    rec = dict(meta["recovery"])
+    extra = {"ak": crypto.b64(keys.ak), "adk": crypto.b64(keys.adk),
+             "dropbox_public": crypto.b64(keys.dropbox_public)}
+    rec["legacy"] = crypto.b64(crypto.seal(keys.sk, json.dumps(extra).encode(),
+                                           _aad(ws_id, "recovery", "legacy")))
+    out["recovery"] = rec
+    out["table_mac"] = _table_mac(out, keys.adk)
+    _write_meta(path, out)
+    log.info("workspace.json upgraded to format %s", FORMAT_VERSION)
+    return out, keys
+
+
+def _check_keys(path: Path, meta: dict, profile: Profile, keys: _Keys) -> None:
+    """The checks that make an edited workspace.json an error rather than a power."""
+    box = meta.get("dropbox") or {}
+    if keys.dropbox_public is not None and box.get("public") != crypto.b64(keys.dropbox_public):
+        raise StewardError(
+            "the safeguarding drop-box key in workspace.json is not this workspace's (it was "
+            "replaced outside Steward): refusing to open, so nothing is handed to the wrong key; "
+            "ask an admin to restore workspace.json"
+        )
+    if keys.adk is not None and meta["format"] >= FORMAT_VERSION:
+        expected = meta.get("table_mac")
+        if not expected or not crypto.mac_matches(keys.adk, _table_body(meta),
+                                                  crypto.unb64(expected)):
+            raise StewardError(
+                "the profiles in workspace.json were changed outside Steward (a role, a "
+                "profile or the drop-box key): refusing to open; restore workspace.json from "
+                "a backup"
+            )

@@ -45,6 +45,7 @@ ARGS: dict[str, list[str]] = {
     "source test": ["nothing"],
     "sync": ["nothing"],
     "space set": ["nowhere"],
+    "space rescan": ["nowhere"],
     "queue show": ["999"],
     "queue decide": ["approve", "999", "--reason", "test"],
     "queue claim": ["999"],

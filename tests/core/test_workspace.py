@@ -26,8 +26,9 @@ def test_database_is_encrypted_at_rest(workspace):
 
 def test_workspace_json_holds_only_wrapped_keys(workspace):
     meta = json.loads((workspace.path / "workspace.json").read_text())
-    assert set(meta) == {"format", "id", "name", "kdf", "profiles", "recovery", "dropbox"}
-    assert set(meta["profiles"][0]) == {"name", "role", "salt", "wk", "sk"}
+    assert set(meta) == {"format", "id", "name", "kdf", "profiles", "recovery", "dropbox",
+                         "table_mac"}
+    assert set(meta["profiles"][0]) == {"name", "role", "salt", "uk", "uk_admin", "keys"}
 
 
 def test_temp_store_is_memory(workspace):
@@ -43,9 +44,8 @@ def test_volunteer_cannot_decrypt_safeguarding_fields_lead_can(workspace):
     assert not vol.holds_safeguarding_key
     with pytest.raises(AccessDenied):
         vol.field_cipher()
-    # Even the raw wrapped key material does not help: the volunteer entry has no SK at all.
-    meta = json.loads((workspace.path / "workspace.json").read_text())
-    assert next(p for p in meta["profiles"] if p["name"] == "vol")["sk"] is None
+    # Even the raw wrapped key material does not help: the volunteer's keys have no SK at all.
+    assert vol._keys_held.sk is None and vol._keys_held.ak is None
     lead = Workspace.unlock(workspace.path, "dsl", "lead passphrase 1")
     assert lead.field_cipher().decrypt(sealed, "flags.details") == "a concern about a member"
     with pytest.raises(crypto.DecryptionFailed):
