@@ -8,6 +8,7 @@ stderr; a traceback only with `--debug`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import importlib
 import json
@@ -388,6 +389,27 @@ def check_permission(ctx: Context) -> None:
     permissions.check_command(ws.profile.name, ws.profile.role, command)
 
 
+@contextlib.contextmanager
+def _terminate_cleanly(wanted: bool = True):
+    """While a command runs, SIGTERM unwinds like Ctrl-C, so half-written files are removed
+    and the workspace is locked on the way out (Python's default runs no cleanup at all)."""
+    import signal
+    import threading
+
+    if not wanted or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -402,8 +424,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     ctx = Context(args)
     try:
-        check_permission(ctx)
-        return int(args.func(ctx) or 0)
+        with _terminate_cleanly(args.func is not cmd_app):
+            check_permission(ctx)
+            return int(args.func(ctx) or 0)
     except StewardError as err:
         if args.debug:
             raise

@@ -54,8 +54,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "tag": STAFF,
     "cohorts": STAFF,
     "space-rules": STAFF,
-    "space list": STAFF,
-    "space set": STAFF,
+    "space list": EVERYONE,  # names of groups and their risk setting, no member data
     "space rescan": STAFF,
     "import": STAFF,
     "source add": STAFF,
@@ -89,6 +88,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "safeguarding settings": LEADS,
     "safeguarding lexicon add": LEADS,
     "safeguarding retention": LEADS,
+    "space set": LEADS,  # a space's audience decides how hard the safeguarding scan looks
     # Admins.
     "profile add": ADMINS,
     "profile remove": ADMINS,
@@ -131,9 +131,12 @@ def may_run(role: str, command: str) -> bool:
 def refusal(profile_name: str, role: str, command: str) -> str:
     """The one line that says why a command is refused, and whom to ask."""
     allowed = COMMANDS.get(command, frozenset())
-    if allowed == LEADS:
+    if allowed == LEADS and command.startswith(("flags", "safeguarding")):
         return (f"profile {profile_name} ({role}) cannot see safeguarding flags: only a "
                 f"safeguarding lead or admin can run `steward {command}`")
+    if allowed == LEADS:
+        return (f"profile {profile_name} ({role}) may not run `steward {command}`: only an "
+                "admin or a safeguarding lead can")
     ask = "ask an admin" if allowed == ADMINS else "ask a steward or an admin"
     if not allowed:
         ask = "no profile may"

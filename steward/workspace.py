@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, exc
+from sqlalchemy import Engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward import crypto, keychain
@@ -114,7 +115,7 @@ def read_meta(path: Path) -> dict[str, Any]:
 def _write_meta(path: Path, meta: dict[str, Any]) -> None:
     """Write atomically: a crash mid-write never leaves a half file."""
     target = path / META_FILE
-    tmp = path / (META_FILE + ".tmp")
+    tmp = path / f"{META_FILE}.{os.getpid()}-{threading.get_ident()}.tmp"
     tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, target)
 
@@ -217,7 +218,14 @@ class Workspace:
         self.profile = profile
         self._keys_held: _Keys | None = keys
         self._engine: Engine | None = make_engine(self.db_path, keys.wk)
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False, info={
+            "audit_key": keys.ak,
+            "audit_head": self._audit_head,
+            "keyholders": frozenset(p["name"] for p in meta["profiles"]
+                                    if p["role"] != "volunteer"),
+        })
+        self._head_lock = threading.Lock()
+        event.listen(self._sessions, "after_commit", self._after_commit)
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -283,6 +291,7 @@ class Workspace:
             for leftover in path.glob(DB_FILE + "*"):
                 leftover.unlink()
             raise
+        meta = ws._meta
         _write_meta(path, meta)
         log.info("workspace created")
         return ws, recovery_key
@@ -351,6 +360,10 @@ class Workspace:
                 conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
             if migrate.upgrade(ws.engine, ws.db_path):
                 log.info("workspace schema migrated")
+            ws._restore_triggers()
+            if keys.ak is not None and "audit_head" not in meta:
+                with ws.transaction() as s:  # from here on every link is keyed
+                    audit.record(s, profile.name, "audit.keyed")
         except (exc.DatabaseError, sqlite3.DatabaseError) as err:
             ws.lock()
             if "not a database" in str(err) or "malformed" in str(err):
@@ -428,6 +441,49 @@ class Workspace:
                 "safeguarding hand-over is not set up yet: ask a safeguarding lead to unlock once"
             )
         return crypto.seal_to(public, text.encode("utf-8"), field.encode("utf-8"))
+
+    # --- the audit chain's sealed head ---------------------------------------------------------
+
+    def _restore_triggers(self) -> None:
+        with self.engine.begin() as conn:
+            for statement in audit.TRIGGERS:
+                conn.exec_driver_sql(statement)
+
+    def _audit_head(self) -> audit.Head | None:
+        """The head as sealed in workspace.json (read from disk: another process may write)."""
+        keys = self._held()
+        try:
+            meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = self._meta
+        sealed = meta.get("audit_head") or self._meta.get("audit_head")
+        if not sealed or keys.ak is None:
+            return None
+        try:
+            head = json.loads(crypto.open_sealed(keys.ak, crypto.unb64(sealed),
+                                                 _aad(self.id, "audit", "head")))
+        except (ValueError, crypto.DecryptionFailed):
+            raise StewardError("the audit chain's sealed head in workspace.json was changed "
+                               "outside Steward") from None
+        return audit.Head(int(head["count"]), str(head["hash"]))
+
+    def _after_commit(self, session: Session) -> None:
+        head = session.info.pop("audit_new_head", None)
+        keys = self._keys_held
+        if head is None or keys is None or keys.ak is None:
+            return
+        sealed = crypto.b64(crypto.seal(keys.ak, json.dumps(
+            {"count": head.count, "hash": head.hash}).encode(), _aad(self.id, "audit", "head")))
+        with self._head_lock:
+            self._meta = dict(self._meta, audit_head=sealed)
+            target = self.path / META_FILE
+            if not target.exists():
+                return  # being created: written with the rest of workspace.json
+            try:
+                on_disk = json.loads(target.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                on_disk = self._meta
+            _write_meta(self.path, dict(on_disk, audit_head=sealed))
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:
@@ -553,12 +609,13 @@ class Workspace:
         keychain.forget(self.id, self.profile.name)
 
     def _save_profiles(self, profiles: list[dict]) -> None:
-        meta = dict(self._meta, profiles=profiles)
-        keys = self._held()
-        if keys.adk is not None:
-            meta["table_mac"] = _table_mac(meta, keys.adk)
-        _write_meta(self.path, meta)
-        self._meta = meta
+        with self._head_lock:
+            meta = dict(self._meta, profiles=profiles)
+            keys = self._held()
+            if keys.adk is not None:
+                meta["table_mac"] = _table_mac(meta, keys.adk)
+            _write_meta(self.path, meta)
+            self._meta = meta
 
     def _audit(self, action: str, **details: object) -> None:
         with self.transaction() as s:

@@ -9,14 +9,16 @@
   it as text instead of running it. CSV is UTF-8 with a BOM (Excel reads it); XLSX is written
   by xlsxwriter with formulas and URLs off, plus an "About this export" sheet.
 - A purpose is required; the export (who, when, purpose, filter, row count) goes in the audit
-  chain. The file is written to a temporary name in the target folder and renamed, so a
-  failure never leaves half a file.
+  chain. The file is built in memory (no library temp files: XlsxWriter's own would hold
+  member data in plaintext in /tmp), then written to a temporary name in the target folder
+  and renamed, so a failure, SIGTERM or SIGKILL never leaves half a file or a stray copy.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import tempfile
@@ -210,21 +212,33 @@ def export_members_job(
     when = clock.now()
     total = None
     yield Progress(0, total, "Exporting members")
-    tmp = _open_temp(target, f".{req.format}")
+    tmp: Path | None = None
     try:
         rows = 0
         headings = [COLUMNS[c][0] for c in columns]
+        # Built in memory: no library temp file ever holds member data, and nothing exists
+        # beside the target until the finished bytes are written in one go (a killed export
+        # leaves nothing readable behind; SIGTERM and failures remove the partial file).
         if req.format == "csv":
-            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(headings)
-                for row in _people_rows(ws, req.filter, columns, token):
-                    writer.writerow(row)
-                    rows += 1
-                    if rows % CHUNK == 0:
-                        yield Progress(rows, total, "Exporting members")
+            text_out = io.StringIO(newline="")
+            writer = csv.writer(text_out)
+            writer.writerow(headings)
+            for row in _people_rows(ws, req.filter, columns, token):
+                writer.writerow(row)
+                rows += 1
+                if rows % CHUNK == 0:
+                    yield Progress(rows, total, "Exporting members")
+            payload = text_out.getvalue().encode("utf-8-sig")
+            del text_out
         else:
-            rows = yield from _write_xlsx(ws, req, tmp, headings, columns, when, token)
+            data = io.BytesIO()
+            rows = yield from _write_xlsx(ws, req, data, headings, columns, when, token)
+            payload = data.getvalue()
+            del data
+        tmp = _open_temp(target, f".{req.format}")
+        with open(tmp, "wb") as fh:
+            fh.write(payload)
+        del payload
         with ws.transaction() as s:
             audit.record(s, ws.actor, "members.export", None, None, preset=req.preset,
                          format=req.format, columns=list(columns), rows=rows,
@@ -235,19 +249,23 @@ def export_members_job(
             except OSError as err:
                 raise StewardError(f"cannot write {target}: {err.strerror or err}") from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise
     yield Progress(rows, rows, "Export written")
     return ExportResult(target, rows, columns)
 
 
-def _write_xlsx(ws, req, tmp, headings, columns, when: datetime, token) -> Job[int]:
+def _write_xlsx(ws, req, out: io.BytesIO, headings, columns, when: datetime,
+                token) -> Job[int]:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(tmp), {
+    # in_memory: XlsxWriter's constant_memory mode writes each sheet as plaintext temp files
+    # (in /tmp unless told otherwise) that a killed export leaves behind.
+    book = xlsxwriter.Workbook(out, {
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        "constant_memory": True,
+        "in_memory": True,
     })
     bold = book.add_format({"bold": True})
     sheet = book.add_worksheet("Members")

@@ -27,7 +27,7 @@ def test_database_is_encrypted_at_rest(workspace):
 def test_workspace_json_holds_only_wrapped_keys(workspace):
     meta = json.loads((workspace.path / "workspace.json").read_text())
     assert set(meta) == {"format", "id", "name", "kdf", "profiles", "recovery", "dropbox",
-                         "table_mac"}
+                         "table_mac", "audit_head"}
     assert set(meta["profiles"][0]) == {"name", "role", "salt", "uk", "uk_admin", "keys"}
 
 
