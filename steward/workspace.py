@@ -37,7 +37,9 @@ from steward.store.models import Setting
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: roles bound into the key wraps, profile table MACed by admins
+# 2: roles bound into the key wraps, profile table MACed by admins;
+# 3: safeguarding ciphertexts bound to their row (workspace, table, row id, column).
+FORMAT_VERSION = 3
 META_FILE = "workspace.json"
 DB_FILE = "steward.db"
 ROLES = ("volunteer", "steward", "safeguarding-lead", "admin")
@@ -327,8 +329,7 @@ class Workspace:
             keys = _open_entry(meta, entry, kek)
             if remember:
                 keychain.remember(meta["id"], name, crypto.b64(kek))
-        if meta["format"] < FORMAT_VERSION:
-            meta, keys = _upgrade_meta(path, meta, entry, keys, kek)
+        meta, keys = _upgrade(path, meta, entry, keys, kek)
         return cls._open(path, meta, Profile(name, entry["role"]), keys)
 
     @classmethod
@@ -343,8 +344,7 @@ class Workspace:
         except WrongPassphrase:
             raise StewardError("that recovery key does not open this workspace") from None
         admin = _find_profile(meta, None)
-        if meta["format"] < FORMAT_VERSION:
-            meta, keys = _upgrade_meta(path, meta, admin, keys, None)
+        meta, keys = _upgrade(path, meta, admin, keys, None)
         if "legacy" in meta["recovery"]:  # rewrap it in today's format, now that we can
             meta = dict(meta, recovery={"salt": rec["salt"]} | _seal_entry(
                 meta["id"], "recovery", "admin", kek, keys))
@@ -361,6 +361,8 @@ class Workspace:
             if migrate.upgrade(ws.engine, ws.db_path):
                 log.info("workspace schema migrated")
             ws._restore_triggers()
+            if meta.get("legacy_rows"):
+                ws._bind_rows()
             if keys.ak is not None and "audit_head" not in meta:
                 with ws.transaction() as s:  # from here on every link is keyed
                     audit.record(s, profile.name, "audit.keyed")
@@ -429,6 +431,10 @@ class Workspace:
             )
         return crypto.FieldCipher(keys.sk, private)
 
+    def row_field(self, table: str, row_id: int, column: str) -> str:
+        """The associated data of a sealed field: workspace, table, row and column."""
+        return f"steward/{self.id}/{table}/{row_id}/{column}"
+
     def seal_for_safeguarding(self, text: str, field: str) -> bytes:
         """Encrypt text that only safeguarding-key holders can read; any profile may call this
         (a steward escalating a message hands it over without being able to read it back).
@@ -448,6 +454,44 @@ class Workspace:
         with self.engine.begin() as conn:
             for statement in audit.TRIGGERS:
                 conn.exec_driver_sql(statement)
+
+    def _bind_rows(self) -> None:
+        """Seal every safeguarding field again with associated data that names its row (the
+        upgrade to format 3; run once, by the admin who upgrades, in one transaction)."""
+        keys = self._held()
+        cipher = self.field_cipher()
+        public = keys.dropbox_public
+        with self.engine.begin() as conn:
+            flags = conn.exec_driver_sql(
+                "SELECT id, details_enc, outcome_enc FROM flags").all()
+            for fid, details, outcome in flags:
+                new = []
+                for column, old_field, value in (("details_enc", "flags.details", details),
+                                                 ("outcome_enc", "flags.outcome", outcome)):
+                    if value is None:
+                        new.append(None)
+                        continue
+                    plain = cipher.open_dropbox(value, old_field)
+                    new.append(crypto.seal_to(public, plain.encode("utf-8"),
+                                              self.row_field("flags", fid, column).encode()))
+                conn.exec_driver_sql("UPDATE flags SET details_enc = ?, outcome_enc = ? "
+                                     "WHERE id = ?", (new[0], new[1], fid))
+            entries = conn.exec_driver_sql("SELECT id, body_enc FROM case_entries").all()
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_entries_no_update")
+            for eid, body in entries:
+                plain = cipher.decrypt(body, "case_entries.body")
+                conn.exec_driver_sql(
+                    "UPDATE case_entries SET body_enc = ? WHERE id = ?",
+                    (cipher.encrypt(plain, self.row_field("case_entries", eid, "body_enc")),
+                     eid))
+            for statement in audit.TRIGGERS:
+                conn.exec_driver_sql(statement)
+        with self._head_lock:
+            meta = {k: v for k, v in self._meta.items() if k != "legacy_rows"}
+            _write_meta(self.path, meta)
+            self._meta = meta
+        log.info("safeguarding fields bound to their rows (%d flags, %d case entries)",
+                 len(flags), len(entries))
 
     def _audit_head(self) -> audit.Head | None:
         """The head as sealed in workspace.json (read from disk: another process may write)."""
@@ -658,7 +702,7 @@ def _open_entry(meta: dict, entry: dict, kek: bytes) -> _Keys:
     A wrong passphrase and an edited role look the same to AES-GCM; when the passphrase opens
     the entry under another role, the error says the role was edited."""
     name, role = entry["name"], entry["role"]
-    if meta["format"] < FORMAT_VERSION or "legacy" in entry:
+    if meta["format"] < 2 or "legacy" in entry:
         return _open_legacy(meta, entry, kek)
     if entry.get("needs_reset"):
         raise StewardError(
@@ -728,7 +772,7 @@ def _upgrade_meta(path: Path, meta: dict, entry: dict, keys: _Keys,
         )
     ws_id = meta["id"]
     keys = _Keys(wk=keys.wk, sk=keys.sk, ak=crypto.new_key(), adk=crypto.new_key())
-    out = dict(meta, format=FORMAT_VERSION)
+    out = dict(meta, format=FORMAT_VERSION, legacy_rows=True)
     old_box = meta.get("dropbox")
     if old_box:
         private = crypto.open_sealed(keys.sk, crypto.unb64(old_box["private"]),
@@ -772,6 +816,25 @@ def _upgrade_meta(path: Path, meta: dict, entry: dict, keys: _Keys,
     return out, keys
 
 
+def _upgrade(path: Path, meta: dict, entry: dict, keys: _Keys,
+             kek: bytes | None) -> tuple[dict, _Keys]:
+    """Bring an older workspace.json up to FORMAT_VERSION; only an admin can."""
+    if meta["format"] < 2:
+        return _upgrade_meta(path, meta, entry, keys, kek)
+    if meta["format"] < FORMAT_VERSION or meta.get("legacy_rows"):
+        if keys.adk is None:
+            raise StewardError(
+                "this workspace was written by an older Steward: an admin must unlock it once "
+                "to upgrade it"
+            )
+        if meta["format"] < FORMAT_VERSION:
+            _check_keys(path, meta, Profile(entry["name"], "admin"), keys)
+            meta = dict(meta, format=FORMAT_VERSION, legacy_rows=True)
+            meta["table_mac"] = _table_mac(meta, keys.adk)
+            _write_meta(path, meta)
+    return meta, keys
+
+
 def _check_keys(path: Path, meta: dict, profile: Profile, keys: _Keys) -> None:
     """The checks that make an edited workspace.json an error rather than a power."""
     box = meta.get("dropbox") or {}
@@ -781,7 +844,7 @@ def _check_keys(path: Path, meta: dict, profile: Profile, keys: _Keys) -> None:
             "replaced outside Steward): refusing to open, so nothing is handed to the wrong key; "
             "ask an admin to restore workspace.json"
         )
-    if keys.adk is not None and meta["format"] >= FORMAT_VERSION:
+    if keys.adk is not None and meta["format"] >= 2:
         expected = meta.get("table_mac")
         if not expected or not crypto.mac_matches(keys.adk, _table_body(meta),
                                                   crypto.unb64(expected)):

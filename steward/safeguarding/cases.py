@@ -20,6 +20,7 @@ from steward.crypto import FieldCipher
 from steward.errors import BadInput
 from steward.safeguarding.access import require_lead
 from steward.safeguarding.policy import CATEGORY_TITLES
+from steward.safeguarding.sealed import next_id
 from steward.store import audit
 from steward.store.models import (
     CaseEntry,
@@ -69,24 +70,25 @@ class EntryView:
         return f"{label}: {b.get('text', '')}"
 
 
-def _views(cipher: FieldCipher, rows: list[CaseEntry]) -> list[EntryView]:
+def _views(cipher: FieldCipher, rows: list[CaseEntry], ws) -> list[EntryView]:
     corrections: dict[int, list[int]] = {}
     for e in rows:
         if e.amends_id is not None:
             corrections.setdefault(e.amends_id, []).append(e.id)
     return [
         EntryView(e.id, e.flag_id, e.person_id, e.kind, e.author, e.at, e.amends_id,
-                  json.loads(cipher.decrypt(e.body_enc, "case_entries.body")),
+                  json.loads(cipher.decrypt(
+                      e.body_enc, ws.row_field("case_entries", e.id, "body_enc"))),
                   tuple(corrections.get(e.id, ())))
         for e in rows
     ]
 
 
-def entries_for_flag(s: Session, cipher: FieldCipher, flag_id: int) -> list[EntryView]:
+def entries_for_flag(s: Session, cipher: FieldCipher, flag_id: int, ws) -> list[EntryView]:
     rows = s.scalars(
         select(CaseEntry).where(CaseEntry.flag_id == flag_id).order_by(CaseEntry.id)
     ).all()
-    return _views(cipher, list(rows))
+    return _views(cipher, list(rows), ws)
 
 
 def amend(ws, entry_id: int, text: str) -> int:
@@ -99,11 +101,12 @@ def amend(ws, entry_id: int, text: str) -> int:
         original = s.get(CaseEntry, entry_id)
         if original is None:
             raise BadInput(f"no case entry with id {entry_id}")
+        new_id = next_id(s, CaseEntry)
         entry = CaseEntry(
-            flag_id=original.flag_id, person_id=original.person_id, kind="correction",
-            author=ws.actor, at=clock.now(), amends_id=entry_id,
+            id=new_id, flag_id=original.flag_id, person_id=original.person_id,
+            kind="correction", author=ws.actor, at=clock.now(), amends_id=entry_id,
             body_enc=cipher.encrypt(json.dumps({"text": text}, ensure_ascii=False),
-                                    "case_entries.body"),
+                                    ws.row_field("case_entries", new_id, "body_enc")),
         )
         s.add(entry)
         s.flush()
@@ -120,10 +123,13 @@ def add_person_note(ws, person_id: int, text: str) -> int:
     with ws.transaction() as s:
         if s.get(Person, person_id) is None:
             raise BadInput(f"no person with id {person_id}")
+        new_id = next_id(s, CaseEntry)
         entry = CaseEntry(
-            flag_id=None, person_id=person_id, kind="note", author=ws.actor, at=clock.now(),
+            id=new_id, flag_id=None, person_id=person_id, kind="note", author=ws.actor,
+            at=clock.now(),
             body_enc=ws.field_cipher().encrypt(json.dumps({"text": text}, ensure_ascii=False),
-                                               "case_entries.body"),
+                                               ws.row_field("case_entries", new_id,
+                                                            "body_enc")),
         )
         s.add(entry)
         s.flush()
@@ -210,7 +216,7 @@ def chronology(ws, person_id: int, *, audit_view: bool = True) -> Chronology:
         ChronologyItem(at=e.at, kind="entry", title=f"Case entry {e.id} ({e.kind})",
                        text=e.summary, flag_id=e.flag_id, entry_id=e.id, author=e.author,
                        amended_by=e.amended_by)
-        for e in _views(cipher, list(entries))
+        for e in _views(cipher, list(entries), ws)
     ]
     items += [
         ChronologyItem(at=m.created_at, kind="message",

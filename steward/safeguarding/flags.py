@@ -16,9 +16,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from steward import clock
-from steward.errors import BadInput
+from steward.crypto import DecryptionFailed
+from steward.errors import BadInput, StewardError
 from steward.safeguarding import policy
 from steward.safeguarding.access import require_lead
+from steward.safeguarding.sealed import next_id
 from steward.safeguarding.signposting import (
     ReplyTemplate,
     helplines_for,
@@ -238,9 +240,17 @@ def flag_detail(ws, flag_id: int, now: datetime | None = None) -> FlagDetail:
         flag, *rest = rows[0]
         row = _row(flag, *rest, now=now)
         message = s.get(Message, flag.message_id) if flag.message_id else None
-        details = json.loads(cipher.open_dropbox(flag.details_enc, "flags.details") or "{}")
-        outcome = cipher.open_dropbox(flag.outcome_enc, "flags.outcome")
-        entries = entries_for_flag(s, cipher, flag_id)
+        try:
+            details = json.loads(cipher.open_dropbox(
+                flag.details_enc, ws.row_field("flags", flag.id, "details_enc")) or "{}")
+            outcome = cipher.open_dropbox(
+                flag.outcome_enc, ws.row_field("flags", flag.id, "outcome_enc"))
+            entries = entries_for_flag(s, cipher, flag_id, ws)
+        except DecryptionFailed:
+            raise StewardError(
+                f"flag {flag_id}'s sealed details were altered or moved from another row: "
+                "refusing to show them (restore the workspace from a backup)"
+            ) from None
         helplines = helplines_for(s, flag.category)
         audit.record(s, ws.actor, "safeguarding.view", "flag", flag_id)
     return FlagDetail(
@@ -260,11 +270,12 @@ def flag_detail(ws, flag_id: int, now: datetime | None = None) -> FlagDetail:
 
 def _entry(ws, s: Session, flag: Flag, kind: str, body: dict[str, Any],
            amends_id: int | None = None) -> int:
+    entry_id = next_id(s, CaseEntry)
     entry = CaseEntry(
-        flag_id=flag.id, person_id=flag.person_id, kind=kind, author=ws.actor,
+        id=entry_id, flag_id=flag.id, person_id=flag.person_id, kind=kind, author=ws.actor,
         at=clock.now(), amends_id=amends_id,
         body_enc=ws.field_cipher().encrypt(json.dumps(body, ensure_ascii=False),
-                                           "case_entries.body"),
+                                           ws.row_field("case_entries", entry_id, "body_enc")),
     )
     s.add(entry)
     s.flush()
@@ -316,7 +327,7 @@ def close(ws, flag_id: int, outcome: str, reason: str = "", now: datetime | None
         flag.retain_until = now + timedelta(days=policy.retention_days(s)[flag.category])
         flag.outcome_enc = ws.seal_for_safeguarding(
             json.dumps({"outcome": outcome, "reason": reason}, ensure_ascii=False),
-            "flags.outcome",
+            ws.row_field("flags", flag.id, "outcome_enc"),
         )
         audit.record(s, ws.actor, "safeguarding.close", "flag", flag_id, entry=entry_id)
     return entry_id

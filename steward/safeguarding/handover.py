@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from steward import clock
 from steward.errors import BadInput
 from steward.safeguarding import policy
+from steward.safeguarding.sealed import next_id
 from steward.store import audit
 from steward.store.models import Flag, Identity, Message
 
@@ -41,7 +42,9 @@ def hand_over(
     details = json.dumps(
         {"source": "handover", "by": actor, "note": note, "reasons": []}, ensure_ascii=False
     )
+    flag_id = next_id(session, Flag)
     flag = Flag(
+        id=flag_id,
         message_id=message_id,
         person_id=person_id,
         space_id=space_id,
@@ -50,7 +53,8 @@ def hand_over(
         status="new",
         created_at=now,
         due_at=policy.due_at(session, severity, now),
-        details_enc=ws.seal_for_safeguarding(details, "flags.details"),
+        details_enc=ws.seal_for_safeguarding(details, ws.row_field("flags", flag_id,
+                                                                   "details_enc")),
     )
     session.add(flag)
     session.flush()

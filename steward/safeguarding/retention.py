@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from steward import clock
 from steward.errors import BadInput
 from steward.safeguarding.access import require_lead
+from steward.safeguarding.sealed import next_id
 from steward.store import audit
 from steward.store.models import CaseEntry, Flag
 
@@ -56,9 +57,11 @@ def extend(ws, flag_id: int, days: int, reason: str) -> datetime:
         until = max(flag.retain_until or clock.now(), clock.now()) + timedelta(days=days)
         body = json.dumps({"until": until.date().isoformat(), "reason": reason},
                           ensure_ascii=False)
-        entry = CaseEntry(flag_id=flag.id, person_id=flag.person_id, kind="retention",
-                          author=ws.actor, at=clock.now(),
-                          body_enc=ws.field_cipher().encrypt(body, "case_entries.body"))
+        new_id = next_id(s, CaseEntry)
+        entry = CaseEntry(id=new_id, flag_id=flag.id, person_id=flag.person_id,
+                          kind="retention", author=ws.actor, at=clock.now(),
+                          body_enc=ws.field_cipher().encrypt(
+                              body, ws.row_field("case_entries", new_id, "body_enc")))
         s.add(entry)
         flag.retain_until = until
         s.flush()

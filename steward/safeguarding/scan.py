@@ -19,6 +19,7 @@ from steward.jobs import CancelToken, Job, Progress
 from steward.safeguarding import policy
 from steward.safeguarding.detectors import Detector, Finding
 from steward.safeguarding.lexicon import Lexicon, parse_lexicon, shipped_lexicons
+from steward.safeguarding.sealed import id_allocator
 from steward.safeguarding.signposting import helplines
 from steward.store import audit
 from steward.store.models import Flag, Identity, Message, Person, ScanState, Setting, Space
@@ -188,11 +189,14 @@ def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
     )
     now = clock.now()
     raised = []
+    flag_ids = id_allocator(s, Flag)  # sealed details name their row (steward.safeguarding.sealed)
     for message_id, space_id, identity_id, text, finding in found:
         if (message_id, finding.category) in existing:
             continue
         existing.add((message_id, finding.category))
+        flag_id = next(flag_ids)
         flag = Flag(
+            id=flag_id,
             message_id=message_id,
             person_id=people.get(identity_id),
             space_id=space_id,
@@ -201,7 +205,8 @@ def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
             status="new",
             created_at=now,
             due_at=policy.due_at(s, finding.severity, now),
-            details_enc=ws.seal_for_safeguarding(_details(finding, text), "flags.details"),
+            details_enc=ws.seal_for_safeguarding(
+                _details(finding, text), ws.row_field("flags", flag_id, "details_enc")),
         )
         s.add(flag)
         raised.append(finding.severity)

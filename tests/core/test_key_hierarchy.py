@@ -161,7 +161,7 @@ def test_format_1_is_upgraded_by_the_first_admin_unlock(workspace):
     with pytest.raises(StewardError, match="an admin must unlock it once"):
         Workspace.unlock(path, "dsl", "lead passphrase 1")
     admin = Workspace.unlock(path, "admin", PASSPHRASE)
-    assert json.loads((path / "workspace.json").read_text())["format"] == 2
+    assert json.loads((path / "workspace.json").read_text())["format"] == 3
     assert admin.field_cipher().decrypt(sealed, "case_entries.body") == "old note"
     with pytest.raises(StewardError, match="needs a new passphrase from an admin"):
         Workspace.unlock(path, "dsl", "lead passphrase 1")
@@ -179,5 +179,38 @@ def test_the_committed_format_1_fixture_opens_and_upgrades(tmp_path):
     ws = Workspace.unlock(path, "admin", "fixture passphrase")
     assert ws.holds_safeguarding_key and ws.profile.role == "admin"
     ws.lock()
-    assert json.loads((path / "workspace.json").read_text())["format"] == 2
+    assert json.loads((path / "workspace.json").read_text())["format"] == 3
     Workspace.unlock(path, "admin", "fixture passphrase").lock()
+
+
+def test_upgrade_binds_old_ciphertexts_to_their_rows(workspace):
+    """Format 1 and 2 sealed fields with only the column name as associated data: the first
+    admin unlock seals them again with the row named, and they still read the same."""
+    from steward import clock
+    from steward.safeguarding import flags
+    from steward.store.models import CaseEntry, Flag
+
+    path = workspace.path
+    cipher = workspace.field_cipher()
+    with workspace.transaction() as s:
+        flag = Flag(category="self_harm", severity="high", status="new", created_at=clock.now(),
+                    details_enc=workspace.seal_for_safeguarding(
+                        json.dumps({"reasons": ["old reason"]}), "flags.details"))
+        s.add(flag)
+        s.flush()
+        s.add(CaseEntry(flag_id=flag.id, kind="note", author="admin", at=clock.now(),
+                        body_enc=cipher.encrypt(json.dumps({"text": "old note"}),
+                                                "case_entries.body")))
+        flag_id = flag.id
+    meta = json.loads((path / "workspace.json").read_text())
+    meta["format"] = 2  # as the previous release wrote it
+    from steward.workspace import _table_mac
+
+    meta["table_mac"] = _table_mac(meta, workspace._keys_held.adk)
+    (path / "workspace.json").write_text(json.dumps(meta))
+    workspace.lock()
+    ws = Workspace.unlock(path, "admin", PASSPHRASE)
+    assert json.loads((path / "workspace.json").read_text())["format"] == 3
+    detail = flags.flag_detail(ws, flag_id)
+    assert detail.reasons == ["old reason"] and detail.entries[0].body["text"] == "old note"
+    ws.lock()

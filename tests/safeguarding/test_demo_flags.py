@@ -55,4 +55,5 @@ def test_scan_under_steward_profile_is_unreadable_to_it(open_as):
     lead = open_as("lead")
     with lead.session() as s:
         flag = s.scalars(select(Flag)).first()
-    assert "reasons" in lead.field_cipher().open_dropbox(flag.details_enc, "flags.details")
+    assert "reasons" in lead.field_cipher().open_dropbox(
+        flag.details_enc, lead.row_field("flags", flag.id, "details_enc"))

@@ -28,7 +28,8 @@ def test_steward_hands_over_and_cannot_read_back(demo_ws, open_as):
         assert b"worried" not in flag.details_enc
     with pytest.raises(AccessDenied):
         steward.field_cipher()
-    details = json.loads(demo_ws.field_cipher().open_dropbox(flag.details_enc, "flags.details"))
+    details = json.loads(demo_ws.field_cipher().open_dropbox(
+        flag.details_enc, demo_ws.row_field("flags", flag.id, "details_enc")))
     assert details["note"] == "worried about this one"
 
 
