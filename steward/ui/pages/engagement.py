@@ -53,7 +53,9 @@ SILENCE_COLUMNS = [Column("name", "Space"), Column("source", "Source"),
                    Column("silence", "Silence", format=lambda v: str(v).upper()),
                    Column("silent_days", "Quiet days"),
                    Column("last_activity", "Last message", format=format_ago),
-                   Column("amber", "Amber after"), Column("red", "Red after")]
+                   Column("amber", "Amber after"), Column("red", "Red after"),
+                   Column("state", "State"), Column("model", "Read as"),
+                   Column("gap", "New conversation after (min)")]
 LEADER_COLUMNS = [Column("name", "Member"), Column("score", "Score"), Column("posts", "Posts"),
                   Column("replies", "Replies received"), Column("reactions", "Reactions"),
                   Column("answers", "Answers"), Column("weeks", "Weeks active"),
@@ -63,14 +65,17 @@ NEWCOMER_COLUMNS = [Column("name", "Newcomer"), Column("space", "Space"),
 SPACE_COLUMNS = [Column("name", "Space"), Column("platform", "Platform", format=platform_title),
                  Column("messages", "Messages"), Column("active", "Active members"),
                  Column("new", "New contributors"),
-                 Column("ttfr", "Median first reply (h)")]
+                 Column("ttfr", "Median first reply (h)"), Column("model", "Read as"),
+                 Column("unanswered", "Conversations with no reply")]
 DAY_COLUMNS = [Column("at", "When"), Column("space", "Space"), Column("author", "Author"),
                Column("text", "Message", sortable=False)]
 FIGURES = (("active_day", "Active today"), ("active_week", "Active this week"),
-           ("active_month", "Active this month"), ("stickiness", "Stickiness (DAU/MAU)"),
+           ("active_month", "Active this month"),
+           ("stickiness", "Come back most days (day ÷ month)"),
            ("messages", "Messages"), ("new", "New contributors"), ("returning", "Returning"),
-           ("ttfr", "First reply: median / p90"), ("unanswered", "Threads with no reply"),
-           ("absence", "People writing half"))
+           ("ttfr", "First reply: median / p90"),
+           ("unanswered", "Conversations with no reply"),
+           ("absence", "People writing half the messages"))
 
 
 def _empty_source():
@@ -166,9 +171,10 @@ class EngagementPage(QWidget):
 
     def _activity_tab(self) -> QWidget:
         split = QSplitter(Qt.Orientation.Vertical)
-        self.activity_chart = TimeChart("Messages and active members per day")
-        self.active_chart = TimeChart("Active members: day, week, month")
-        self.new_chart = TimeChart("New contributors per day")
+        self.activity_chart = TimeChart("Messages and active members per day",
+                                        y_label="Messages, members")
+        self.active_chart = TimeChart("Active members: day, week, month", y_label="Members")
+        self.new_chart = TimeChart("New contributors per day", y_label="People")
         for chart in (self.activity_chart, self.active_chart, self.new_chart):
             chart.day_clicked.connect(self.show_day)
             split.addWidget(chart)
@@ -211,6 +217,17 @@ class EngagementPage(QWidget):
         self.save_thresholds = QPushButton("Save thresholds")
         self.save_thresholds.clicked.connect(self._save_thresholds)
         row.addWidget(self.save_thresholds)
+        self.gap_label = QLabel("Chat: a new conversation after")
+        row.addWidget(self.gap_label)
+        self.gap = QSpinBox(minimum=1, maximum=7 * 24 * 60, value=60, suffix=" quiet minutes")
+        self.gap.setAccessibleName("New conversation after quiet minutes")
+        row.addWidget(self.gap)
+        self.save_gap = QPushButton("Save")
+        self.save_gap.setAccessibleName("Save the conversation gap")
+        self.save_gap.clicked.connect(self._save_gap)
+        row.addWidget(self.save_gap)
+        for w in (self.gap_label, self.gap, self.save_gap):
+            w.setEnabled(False)
         row.addStretch(1)
         col.addLayout(row)
         self.silence_view.selectionModel().currentRowChanged.connect(self._silence_selected)
@@ -304,7 +321,8 @@ class EngagementPage(QWidget):
         self.cohorts.set_cohorts(report.cohorts)
         self.silence_model.set_source(*list_source(
             [(a.name, a.source, a.silence, a.silent_days, a.last_activity, a.amber_days,
-              a.red_days, a.space_id) for a in report.silence], SILENCE_COLUMNS))
+              a.red_days, a.state, a.model, a.gap_minutes, a.space_id)
+             for a in report.silence], SILENCE_COLUMNS))
         self.leader_model.set_source(*list_source(
             [(c.name, c.score, c.posts, c.replies_received, c.reactions, c.answers,
               f"{c.weeks_active} of {c.weeks}", "; ".join(c.reasons), c.person_id)
@@ -314,7 +332,9 @@ class EngagementPage(QWidget):
               n.first_message_id) for n in waiting], NEWCOMER_COLUMNS))
         self.space_model.set_source(*list_source(
             [(s.name, s.platform, s.messages, s.active_members, s.new_contributors,
-              s.median_first_response_hours) for s in report.spaces], SPACE_COLUMNS))
+              s.median_first_response_hours, _reading(s.model, s.gap_minutes),
+              f"{s.conversations_without_response:,} of {s.conversations_started:,}")
+             for s in report.spaces], SPACE_COLUMNS))
         quiet = [a for a in report.silence if a.needs_attention]
         self.tabs.setTabText(1, f"Quiet spaces ({len(quiet)})" if quiet else "Quiet spaces")
         self.tabs.setTabText(2, f"Newcomers to welcome ({len(waiting)})")
@@ -381,6 +401,11 @@ class EngagementPage(QWidget):
             row = self.silence_model.row_values(current.row())
             self.amber.setValue(row[5])
             self.red.setValue(row[6])
+            chat = row[8] == "conversations"
+            for w in (self.gap_label, self.gap, self.save_gap):
+                w.setEnabled(chat)
+            if chat:
+                self.gap.setValue(row[9])
 
     def _save_thresholds(self) -> None:
         index = self.silence_view.currentIndex()
@@ -396,6 +421,21 @@ class EngagementPage(QWidget):
             self.refresh()
 
         self.ctx.run_query(lambda: silence.set_silence_thresholds(ws, space_id, amber, red), done,
+                           lambda problem: show_result(self.status, problem, error=True))
+
+    def _save_gap(self) -> None:
+        index = self.silence_view.currentIndex()
+        if not index.isValid():
+            show_result(self.status, "Choose a space in the list first.", error=True)
+            return
+        space_id, minutes, ws = self.silence_model.row_values(index.row())[-1], \
+            self.gap.value(), self.ctx.ws
+
+        def done(_result) -> None:
+            show_result(self.status, f"Conversations now end after {minutes} quiet minutes.")
+            self.refresh()
+
+        self.ctx.run_query(lambda: silence.set_conversation_gap(ws, space_id, minutes), done,
                            lambda problem: show_result(self.status, problem, error=True))
 
     def _ask_trustee_report(self) -> None:
@@ -436,6 +476,10 @@ def for_stewards(profile) -> bool:
     return profile.role != "volunteer"
 
 
+def _reading(model: str, gap: int | None) -> str:
+    return f"conversations ({gap} min)" if model == "conversations" else "threads"
+
+
 def _h(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} h"
 
@@ -448,8 +492,8 @@ def quiet_spaces_tile(ws) -> TileData:
     quiet = [a for a in alerts if a.needs_attention]
     if not quiet:
         return TileData("0", "Every space has had a message in the last few days", "good")
-    detail = ", ".join(f"{a.name} ({a.silent_days if a.silent_days is not None else '—'} days)"
-                       for a in quiet[:3])
+    detail = ", ".join(f"{a.name} ({a.silent_days} days)" if a.silent_days is not None
+                       else f"{a.name} (no messages yet)" for a in quiet[:3])
     tone = "alert" if any(a.silence == "red" for a in quiet) else "warn"
     return TileData(str(len(quiet)), f"Quiet: {detail}", tone)
 

@@ -2,7 +2,8 @@
 
 pyqtgraph is imported when the first chart is built, not at start-up. Both charts show values
 on hover, export their picture as PNG (pyqtgraph's SVG export breaks on line plots) and their
-data as CSV (text cells neutralised against formula injection).
+data as CSV (text cells neutralised against formula injection). An exported picture carries its
+title, its axis labels and dated axis, so it still makes sense pasted into a report.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ def _seconds(day: date) -> float:
 class ChartPanel(QWidget):
     """A titled chart with its hover line and its two export buttons."""
 
-    def __init__(self, title: str, parent: QWidget | None = None):
+    def __init__(self, title: str, parent: QWidget | None = None, y_label: str = "Count"):
         super().__init__(parent)
         self.title = title
+        self.y_label = y_label
         self.setAccessibleName(title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -64,7 +66,7 @@ class ChartPanel(QWidget):
         layout.addWidget(self.plot, 1)
 
     def _axes(self, pg) -> dict:
-        return {}
+        return {"left": _count_axis(pg)}
 
     def _ask(self, kind: str) -> None:
         name = self.title.lower().replace(" ", "-")
@@ -79,11 +81,24 @@ class ChartPanel(QWidget):
         behind)."""
         try:
             with replaced_when_done(path) as tmp:
-                if not self.plot.grab().save(str(tmp), "PNG"):
+                if not self.picture().save(str(tmp), "PNG"):
                     raise OSError("Qt could not write the picture")
         except OSError:
             return False
         return True
+
+    def picture(self) -> QImage:
+        """The chart as an image with its title drawn in (axis labels and dates are on it)."""
+        from PySide6.QtCore import QCoreApplication
+
+        item = self.plot.getPlotItem()
+        item.setTitle(self.title, size="12pt", bold=True)
+        try:
+            item.layout.activate()
+            QCoreApplication.processEvents()  # let the plot make room for the title
+            return self.plot.grab().toImage()
+        finally:
+            item.setTitle(None)
 
     def csv_header_rows(self) -> tuple[list[str], list[list]]:
         raise NotImplementedError
@@ -103,9 +118,11 @@ class TimeChart(ChartPanel):
 
     day_clicked = Signal(object)
 
-    def __init__(self, title: str, parent: QWidget | None = None):
-        super().__init__(title, parent)
+    def __init__(self, title: str, parent: QWidget | None = None, y_label: str = "Count"):
+        super().__init__(title, parent, y_label)
         item = self.plot.getPlotItem()
+        item.setLabel("left", y_label)
+        item.setLabel("bottom", "Date")
         item.setClipToView(True)  # pyqtgraph 0.14: plot(clipToView=True) raises
         item.setDownsampling(auto=True, mode="peak")
         # No grid: on a five-year axis its lines cost more to paint than the data.
@@ -118,7 +135,8 @@ class TimeChart(ChartPanel):
         scene.sigMouseClicked.connect(self._clicked)
 
     def _axes(self, pg) -> dict:
-        return {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)}
+        return {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0),
+                "left": _count_axis(pg)}
 
     def set_series(self, days: list[date], series: dict[str, list[float]]) -> None:
         import numpy as np
@@ -136,6 +154,8 @@ class TimeChart(ChartPanel):
             curve = item.plot(x, np.asarray(values, dtype=float), pen=pen, name=name)
             self.curves.append(curve)
         if len(x):
+            item.setLabel("bottom", f"Date ({self.days[0].day} {self.days[0]:%b %Y} to "
+                                    f"{self.days[-1].day} {self.days[-1]:%b %Y})")
             item.setXRange(x[0], x[-1] + 86400, padding=0.01)
             item.enableAutoRange(axis="y")
 
@@ -175,7 +195,7 @@ class CohortHeatmap(ChartPanel):
     share of the group that posted in that month."""
 
     def __init__(self, title: str = "Do newcomers stay?", parent: QWidget | None = None):
-        super().__init__(title, parent)
+        super().__init__(title, parent, "First posted in")
         pg = _pg()
         self.image = pg.ImageItem(axisOrder="row-major")
         colours = pg.colormap.get("viridis")
@@ -187,6 +207,8 @@ class CohortHeatmap(ChartPanel):
         bar.setImageItem(self.image, insert_in=item)
         item.invertY(True)
         item.setLabel("bottom", "Months after first message")
+        item.setLabel("left", "First posted in (month)")
+        item.getAxis("left").setWidth(90)
         item.setMouseEnabled(x=False, y=False)
         self.cohorts: list = []
         self.plot.scene().sigMouseMoved.connect(self._moved)
@@ -197,11 +219,12 @@ class CohortHeatmap(ChartPanel):
         self.cohorts = list(cohorts)
         width = max((len(c.retention) for c in self.cohorts), default=0)
         grid = np.full((len(self.cohorts), max(width, 1)), np.nan)
-        for r, c in enumerate(self.cohorts):
-            grid[r, :len(c.retention)] = c.retention
+        for r, c in enumerate(self.cohorts):  # None (a month not over yet) stays blank
+            grid[r, :len(c.retention)] = [np.nan if v is None else v for v in c.retention]
         self.image.setImage(grid, levels=(0.0, 1.0), autoLevels=False)
         item = self.plot.getPlotItem()
-        item.getAxis("left").setTicks([[(r + 0.5, c.cohort) for r, c in enumerate(self.cohorts)]])
+        item.getAxis("left").setTicks([[(r + 0.5, f"{c.cohort} ({c.size:,})")
+                                        for r, c in enumerate(self.cohorts)]])
         item.getAxis("bottom").setTicks([[(m + 0.5, str(m)) for m in range(width)]])
         item.setRange(xRange=(0, max(width, 1)), yRange=(0, max(len(self.cohorts), 1)),
                       padding=0)
@@ -218,8 +241,10 @@ class CohortHeatmap(ChartPanel):
 
     def describe(self, row: int, col: int) -> str:
         c = self.cohorts[row]
-        return (f"First posted {c.cohort} ({c.size} people): {c.retention[col]:.0%} posted "
-                f"{'that month' if col == 0 else f'{col} month(s) later'}")
+        when = 'that month' if col == 0 else f'{col} month(s) later'
+        if c.retention[col] is None:
+            return f"First posted {c.cohort} ({c.size} people): {when} is not over yet"
+        return f"First posted {c.cohort} ({c.size} people): {c.retention[col]:.0%} posted {when}"
 
     def _moved(self, pos) -> None:
         cell = self.cell_at(pos)
@@ -227,22 +252,31 @@ class CohortHeatmap(ChartPanel):
 
     def csv_header_rows(self) -> tuple[list[str], list[list]]:
         width = max((len(c.retention) for c in self.cohorts), default=0)
-        rows = [[c.cohort, c.size, *c.retention, *([""] * (width - len(c.retention)))]
-                for c in self.cohorts]
+        rows = [[c.cohort, c.size, *("" if v is None else v for v in c.retention),
+                 *([""] * (width - len(c.retention)))] for c in self.cohorts]
         return ["cohort", "people", *(f"month {m}" for m in range(width))], rows
+
+
+def _count_axis(pg):
+    """A y axis that writes 1,200 and 15k, never 1.2 with a "(×1e3)" in the corner."""
+
+    class CountAxis(pg.AxisItem):
+        def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+            out = []
+            for v in values:
+                v = v * scale
+                if abs(v) >= 10_000:
+                    out.append(f"{v / 1000:,.0f}k")
+                elif float(v).is_integer():
+                    out.append(f"{v:,.0f}")
+                else:
+                    out.append(f"{v:,.2f}".rstrip("0").rstrip("."))
+            return out
+
+    axis = CountAxis(orientation="left")
+    axis.enableAutoSIPrefix(False)
+    return axis
 
 
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-
-
-def render_chart_image(days: list[date], series: dict[str, list[float]], title: str = "",
-                       size: tuple[int, int] = (960, 360)) -> QImage:
-    """Draw a daily chart off screen into an image in memory (for the trustee report)."""
-    chart = TimeChart(title or "Chart")
-    chart.resize(*size)
-    chart.set_series(days, series)
-    image = chart.plot.grab().toImage()
-    chart.deleteLater()
-    return image
-
