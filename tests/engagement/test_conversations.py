@@ -102,3 +102,32 @@ def test_forum_spaces_keep_their_threads(workspace):
     r = engagement_report(workspace, PERIOD, now=NOW)
     assert (r.conversations_started, r.conversations_without_response) == (2, 2)
     assert report_as_json(r)["spaces"][0]["conversation_model"] == "threads"
+
+
+def test_a_published_whatsapp_export_has_response_times(workspace, monkeypatch, capsys):
+    """LangChain's example export (MIT; tests/fixtures/whatsapp/SOURCE.md), through the command
+    line: Jane answers Dr. Feather within a minute; her own message at 9:25 PM, twelve quiet
+    hours later, starts a conversation nobody answered; both newcomers were answered."""
+    import json
+    from pathlib import Path
+
+    from steward.cli import main
+    from tests.conftest import PASSPHRASE
+
+    export = Path(__file__).parent.parent / "fixtures" / "whatsapp" / "langchain_whatsapp_chat.txt"
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    path = workspace.path
+    workspace.lock()
+    assert main(["import", "whatsapp", str(export), "--space", "Parrot watchers",
+                 "--timezone", "UTC", "--workspace", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["engagement", "--json", "--since", "2023-08-01", "--until", "2023-08-20",
+                 "--workspace", str(path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    first_reply = (9 * 3600 + 13 * 60 + 15) - (9 * 3600 + 12 * 60 + 33)  # 42 s, in hours:
+    assert data["time_to_first_response_hours"]["median"] == round(first_reply / 3600, 2)
+    assert (data["conversations_started"], data["conversations_without_response"]) == (2, 1)
+    assert data["newcomers_to_welcome"] == []
+    (space,) = data["spaces"]
+    assert (space["conversation_model"], space["conversation_gap_minutes"]) == (
+        "conversations", 60)
