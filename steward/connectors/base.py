@@ -106,8 +106,22 @@ class EmailStatusRecord:
     at: datetime | None = None
 
 
+@dataclass
+class MemberDetailsRecord:
+    """What a member list holds about a person beyond name and contact (members-csv)."""
+
+    author: str
+    first_name: str | None = None
+    last_name: str | None = None
+    address: str | None = None
+    town: str | None = None
+    postcode: str | None = None
+    date_of_birth: str | None = None  # ISO date when it could be read, else the text as given
+    notes: str | None = None
+
+
 Record = (SpaceRecord | AuthorRecord | MessageRecord | MembershipRecord | ReportRecord
-          | ConsentRecord | EmailStatusRecord)
+          | ConsentRecord | EmailStatusRecord | MemberDetailsRecord)
 
 
 @dataclass

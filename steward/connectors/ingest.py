@@ -24,6 +24,7 @@ from steward.connectors.base import (
     EmailStatusRecord,
     FileUnit,
     ImportOptions,
+    MemberDetailsRecord,
     MembershipRecord,
     MessageRecord,
     ReportRecord,
@@ -101,6 +102,9 @@ class ImportPreview:
     last: datetime | None = None
     needs_timezone: bool = False
     ambiguous_date_order: bool = False
+    # members-csv: which column each field is read from (and "list": the kind of list), shown
+    # for the person to confirm before importing
+    column_mapping: dict[str, str] = field(default_factory=dict)
 
 
 class _Writer:
@@ -128,6 +132,7 @@ class _Writer:
         self.new_identities: list[tuple] = []
         self.pending: list[MessageRecord] = []
         self.new_memberships: list[tuple] = []
+        self.new_details: list[tuple] = []
         self.cache: dict[str, tuple[int, int]] = {}  # message platform id -> (id, thread id)
         self.replies: Counter[int] = Counter()
         self.consents_seen: set[tuple] | None = None
@@ -320,6 +325,26 @@ class _Writer:
             self.s, "consents", ("person_id", "state", "basis", "at", "source", "wording"),
             [(person, rec.state, rec.basis, sql_time(rec.at), self.source_name, rec.wording)])
 
+    def member_details(self, rec: MemberDetailsRecord, summary: ImportSummary) -> None:
+        self.new_details.append((
+            self.identity_id(rec.author, summary), rec.first_name, rec.last_name, rec.address,
+            rec.town, rec.postcode, rec.date_of_birth, rec.notes))
+        if len(self.new_details) >= BATCH:
+            self.flush_details()
+
+    def flush_details(self) -> None:
+        if self.new_details:
+            self.flush_people()
+            self.db.executemany(
+                "INSERT INTO member_details (identity_id, first_name, last_name, address, town, "
+                "postcode, date_of_birth, notes) VALUES (?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (identity_id) DO UPDATE SET first_name = excluded.first_name, "
+                "last_name = excluded.last_name, address = excluded.address, "
+                "town = excluded.town, postcode = excluded.postcode, "
+                "date_of_birth = excluded.date_of_birth, notes = excluded.notes",
+                self.new_details)
+            self.new_details.clear()
+
     def email_status(self, rec: EmailStatusRecord, summary: ImportSummary) -> None:
         email = normalise_email(rec.email)
         if not email:
@@ -378,8 +403,11 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
             w.consent(rec, summary)
         elif isinstance(rec, EmailStatusRecord):
             w.email_status(rec, summary)
+        elif isinstance(rec, MemberDetailsRecord):
+            w.member_details(rec, summary)
     w.flush_messages(summary)
     w.flush_memberships(summary)
+    w.flush_details()
     w.finish_threads()
     for moment in (w.first, w.last):
         if moment is not None:
@@ -434,6 +462,9 @@ def preview_files(kind: str, paths: Sequence[Path], options: ImportOptions | Non
     if detect is not None and options.date_order is None and detect(paths):
         result.ambiguous_date_order = True
         options = ImportOptions(options.timezone, "dmy", options.space_name, options.column_map)
+    guess = getattr(importer, "guess_mapping", None)
+    if guess is not None:
+        result.column_mapping = guess(paths, options)
     spaces: dict[str, str] = {}
     people: set[str] = set()
     first = last = None

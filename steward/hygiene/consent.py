@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from steward import clock
@@ -26,6 +26,7 @@ from steward.store.models import (
     EmailStatus,
     FollowUp,
     Identity,
+    MemberDetails,
     Membership,
     Merge,
     Message,
@@ -128,6 +129,7 @@ def forget_person(ws: Workspace, person_id: int) -> Erasure:
                 platform_id=f"erased-{iid}", handle=None, display_name=None, email=None,
                 email_normalised=None, phone=None, phone_e164=None))
         if identity_ids:
+            s.execute(delete(MemberDetails).where(MemberDetails.identity_id.in_(identity_ids)))
             s.execute(update(Message).where(Message.identity_id.in_(identity_ids))
                       .values(text=None))
             s.execute(update(Membership).where(Membership.identity_id.in_(identity_ids))

@@ -113,6 +113,20 @@ class Identity(Base):
     joined_at: Mapped[datetime | None] = mapped_column(DateTime)  # account creation on platform
 
 
+class MemberDetails(Base):
+    """What a member list said about an identity beyond name and contact details."""
+
+    __tablename__ = "member_details"
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), primary_key=True)
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    town: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(32))
+    date_of_birth: Mapped[str | None] = mapped_column(String(40))  # ISO date, or as written
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
 class Membership(Base):
     """An identity's place in a space. `status` is active, requested, declined or left."""
 
@@ -297,6 +311,10 @@ class Consent(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     source: Mapped[str | None] = mapped_column(String(200))
     wording: Mapped[str | None] = mapped_column(Text)
+    # What the consent covers (newsletter, events, photos, …; None = everything asked) and
+    # when to ask again ("ask again after 2 years"); None = no expiry.
+    purpose: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class EmailStatus(Base):

@@ -65,6 +65,12 @@ def describe_preview(p: ImportPreview) -> str:
              + (" …" if len(p.spaces) > 8 else ""),
              f"{p.messages:,} messages from {p.people:,} people, "
              f"{_when(p.first)} to {_when(p.last)}"]
+    if p.column_mapping:
+        mapping = dict(p.column_mapping)
+        kind = mapping.pop("list", "")
+        lines.append(f"Read as: {kind}" if kind else "Columns:")
+        lines.extend(f"  {field.replace('_', ' ')} ← {column}"
+                     for field, column in mapping.items())
     if p.needs_timezone:
         lines.append("The file has no time zone: check the phone's time zone below.")
     if p.ambiguous_date_order:
