@@ -1,32 +1,42 @@
 """One person, many identities: candidate duplicates with a score and the reasons.
 
-Matching rules are weighted in the way CiviCRM's dedupe rules are: each rule names a field and a
-weight, and a pair of people whose weights add up to the threshold is a candidate. Presets
-(strict, standard, broad) ship in `resources/hygiene/presets.json`; a workspace may store its own
-rules in the setting `hygiene.rules`.
+The shipped presets (strict, standard, broad) are record linkage (`steward.hygiene.linkage`):
+every field a workspace holds is compared, weighted by Fellegi–Sunter m/u probabilities that
+are estimated on the workspace's own records, and a pair is proposed when its chance of being
+one person reaches the preset's threshold. The learned weights read like CiviCRM's dedupe
+rules ("same date of birth +9.4, different first names −4.2, threshold …"), and that is how
+they are shown. A workspace may instead keep its own fixed CiviCRM-style weighted rules (the
+setting `hygiene.rules`): each rule names a field and a weight, and a pair whose weights add up
+to the threshold is a candidate.
 
 Blocking keeps it fast: people are only compared when they share a normalised email, an E.164
-phone, a handle, or the metaphone of their surname with a first initial (nicknames block under
-the full name's initial too, swapped first and last names under both orders).
+phone or a handle; a postcode and the sound of a name; a date of birth and an initial; or a
+similar name (the metaphone of the surname with a first initial; nicknames block under the
+full name's initial too, swapped first and last names under both orders).
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import select
 
 from steward.errors import BadInput
+from steward.hygiene import linkage
 from steward.hygiene.names import (
     Name,
     are_nicknames,
     email_key,
     first_name_keys,
+    fold,
     handle_key,
     parse_name,
     sound_key,
@@ -38,11 +48,15 @@ from steward.workspace import Workspace
 
 FIELDS = ("email", "phone", "handle", "first_name", "last_name", "different_first_name",
           "different_phone")
+METHODS = ("linkage", "weights")
 DEFAULT_PRESET = "standard"
 SETTING = "hygiene.rules"
 # A contact detail shared by more people than this (a family inbox, a role address) is not
 # evidence that they are one person; such blocks are skipped and counted.
 MAX_CONTACT_BLOCK = 50
+# A postcode or a date of birth shared with a name's sound by more people than this (a care
+# home, a school year) is compared through the name blocks instead.
+MAX_DETAIL_BLOCK = 100
 
 
 @dataclass(frozen=True)
@@ -56,12 +70,13 @@ class MatchRule:
 class MatchRules:
     """A weighted rule set; `name` is the preset it came from, or "custom"."""
 
-    threshold: float
-    rules: tuple[MatchRule, ...]
+    threshold: float  # linkage: the chance of one person a pair needs; weights: the total
+    rules: tuple[MatchRule, ...] = ()
     name: str = "custom"
     # A name held by more people than this is common ("Olivia Smith"): a name match on it,
     # with no shared contact detail, counts only the last-name weight.
     common_name_count: int = 8
+    method: str = "weights"  # "linkage" (Fellegi–Sunter, learned) or "weights" (CiviCRM-style)
 
     def weight(self, field_name: str) -> float:
         return sum(r.weight for r in self.rules if r.field == field_name)
@@ -73,6 +88,9 @@ class MatchRules:
         return default
 
     def as_dict(self) -> dict:
+        if self.method == "linkage":
+            return {"preset": self.name, "method": "linkage", "threshold": self.threshold,
+                    "common_name_count": self.common_name_count}
         return {
             "preset": self.name,
             "threshold": self.threshold,
@@ -89,6 +107,18 @@ def rules_from_dict(data: object, name: str = "custom") -> MatchRules:
     """Check and build a rule set from JSON-like data; BadInput names the problem."""
     if not isinstance(data, dict):
         raise BadInput("matching rules must be an object with 'threshold' and 'rules'")
+    method = data.get("method", "weights")
+    if method not in METHODS:
+        raise BadInput(f"'method' must be one of {', '.join(METHODS)}")
+    common = data.get("common_name_count", 8)
+    if not isinstance(common, int) or common < 2:
+        raise BadInput("'common_name_count' must be a whole number of at least 2")
+    if method == "linkage":
+        chance = data.get("threshold")
+        if not isinstance(chance, int | float) or not 0 < chance < 1:
+            raise BadInput("linkage rules need a 'threshold' between 0 and 1 (the chance of "
+                           "one person a pair needs)")
+        return MatchRules(float(chance), (), data.get("preset", name) or name, common, method)
     threshold = data.get("threshold")
     if not isinstance(threshold, int | float) or threshold <= 0:
         raise BadInput("matching rules need a positive number 'threshold'")
@@ -106,9 +136,6 @@ def rules_from_dict(data: object, name: str = "custom") -> MatchRules:
         if sim is not None and not (isinstance(sim, int | float) and 0 < sim <= 1):
             raise BadInput(f"rule {n} ({raw['field']}): 'similarity' must be between 0 and 1")
         rules.append(MatchRule(raw["field"], float(weight), None if sim is None else float(sim)))
-    common = data.get("common_name_count", 8)
-    if not isinstance(common, int) or common < 2:
-        raise BadInput("'common_name_count' must be a whole number of at least 2")
     return MatchRules(float(threshold), tuple(rules), data.get("preset", name) or name, common)
 
 
@@ -160,6 +187,46 @@ class MatchRecord:
     handles: set[str] = field(default_factory=set)
     identity_ids: list[int] = field(default_factory=list)
     display_name: str = ""
+    # From member lists and other detailed sources:
+    name_parts: list[tuple[str, str]] = field(default_factory=list)  # (first, last), "" unknown
+    dobs: set[str] = field(default_factory=set)  # birth_key: YYYYMMDD
+    postcodes: set[str] = field(default_factory=set)
+    addresses: set[str] = field(default_factory=set)
+    towns: set[str] = field(default_factory=set)
+    platform_ids: list[dict] = field(default_factory=list)  # {"identity", "source", "id"}
+    sources: set[int] = field(default_factory=set)  # where the identities come from
+    joined: set[int] = field(default_factory=set)  # day numbers the identities were created
+
+    def add_parts(self, first: str | None, last: str | None) -> None:
+        """A first and last name given in their own columns (either may be missing)."""
+        parts = tuple(" ".join(_tokens(p)) if p else "" for p in (first, last))
+        if any(parts) and parts not in self.name_parts:
+            self.name_parts.append(parts)
+
+    def add_details(self, postcode: str | None = None, date_of_birth: str | None = None,
+                    address: str | None = None, town: str | None = None) -> None:
+        for target, value in ((self.postcodes, linkage.normalise_postcode(postcode)),
+                              (self.dobs, linkage.birth_key(date_of_birth)),
+                              (self.addresses, linkage.normalise_address(address)),
+                              (self.towns, linkage.normalise_town(town))):
+            if value:
+                target.add(value)
+
+    def linkage_person(self) -> linkage.Person:
+        names = self.name_parts + [(n.first, n.last or "") for n in self.names
+                                   if (n.first, n.last or "") not in self.name_parts]
+        # A handle that only spells the name with a number (lily2, smithj) says no more than
+        # the name: as evidence of its own it would count the name twice.
+        handles = self.handles
+        if handles:
+            spelt = set()
+            for first, last in names:
+                spelt |= {first, last, first + last, last + first, first[:1] + last,
+                          last + first[:1]}
+            handles = {h for h in handles if h.rstrip("0123456789_") not in spelt}
+        return linkage.Person(self.key, names, self.dobs, self.postcodes, self.addresses,
+                              self.towns, self.emails, self.phones, handles, self.sources,
+                              self.joined)
 
     def add_name(self, display: str | None) -> None:
         name = parse_name(display)
@@ -173,22 +240,38 @@ class MatchRecord:
             self.handles.add(key)
 
 
+def _tokens(text: str) -> list[str]:
+    """A name part as lower-case words without accents or punctuation ("O'Neil" → oneil)."""
+    return [w for w in (re.sub(r"[^\w]", "", t) for t in fold(text).split())
+            if w and not any(ch.isdigit() for ch in w)]
+
+
 @dataclass(frozen=True)
 class DuplicateCandidate:
     person_a: int
     person_b: int
-    score: float
+    score: float  # linkage: the match weight (log2 odds); weights: the rules' total
     reasons: tuple[str, ...]
     name_a: str = ""
     name_b: str = ""
     identities_a: tuple[int, ...] = ()
     identities_b: tuple[int, ...] = ()
+    probability: float | None = None  # linkage only: the chance the two are one person
+    agreeing: tuple[str, ...] = ()  # fields that agreed (linkage)
+    disagreeing: tuple[str, ...] = ()  # fields that disagreed (linkage)
+    platform_ids_a: tuple[dict, ...] = ()  # {"identity", "source", "id"} per identity
+    platform_ids_b: tuple[dict, ...] = ()
 
     def as_dict(self) -> dict:
         return {
             "person_a": self.person_a, "person_b": self.person_b, "score": self.score,
-            "reasons": list(self.reasons), "name_a": self.name_a, "name_b": self.name_b,
-            "identities_a": list(self.identities_a), "identities_b": list(self.identities_b),
+            "probability": self.probability,
+            "reasons": list(self.reasons), "agreeing": list(self.agreeing),
+            "disagreeing": list(self.disagreeing), "name_a": self.name_a, "name_b": self.name_b,
+            "identities_a": [dict(i) for i in self.platform_ids_a]
+            or [{"identity": i} for i in self.identities_a],
+            "identities_b": [dict(i) for i in self.platform_ids_b]
+            or [{"identity": i} for i in self.identities_b],
         }
 
 
@@ -291,7 +374,13 @@ class Scorer:
 
 
 def score_pair(a: MatchRecord, b: MatchRecord, rules: MatchRules) -> tuple[float, list[str]]:
-    """The total weight and the reasons for one pair of people under `rules`."""
+    """The total weight and the reasons for one pair of people under `rules` (linkage rules
+    use the shipped prior weights: no workspace data to learn from)."""
+    if rules.method == "linkage":
+        levels, names = linkage.compare(a.linkage_person(), b.linkage_person())
+        model = linkage.Model.default()
+        reasons, _agree, _differ = _reasons(levels, model.weights(levels, names), names)
+        return model.match_weight(levels, names), reasons
     return Scorer(rules).score_pair(a, b)
 
 
@@ -311,6 +400,9 @@ class MatchResult:
     pairs_compared: int
     skipped_blocks: int
     records: int
+    # linkage: each field's learned weight when it agrees and when it differs (the simple
+    # view), and the chance a pair needs
+    weights: dict = field(default_factory=dict)
 
 
 def match_records(
@@ -321,6 +413,8 @@ def match_records(
 ) -> MatchResult:
     """Candidate duplicates among `records`, best first. Pairs in `not_same` are never proposed."""
     not_same = not_same or set()
+    if rules.method == "linkage":
+        return link_records(records, rules, not_same, token)
     scorer = Scorer(rules)
     contact_blocks: dict[str, list[int]] = defaultdict(list)
     name_blocks: dict[str, dict[Name, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -380,34 +474,246 @@ def match_records(
     return MatchResult(candidates, len(pairs), skipped, len(records))
 
 
+# --- record linkage ---------------------------------------------------------------------
+
+
+def _blocks(people: Sequence[linkage.Person]) -> tuple[dict, dict]:
+    """Blocking keys: (pairs-from-every-member blocks, name blocks by distinct name)."""
+    whole: dict[str, list[int]] = defaultdict(list)
+    names: dict[str, dict[tuple[str, str], list[int]]] = defaultdict(lambda: defaultdict(list))
+    sound = linkage._sound
+    for i, p in enumerate(people):
+        for e in p.emails:
+            whole["e:" + e].append(i)
+        for x in p.phones:
+            whole["p:" + x].append(i)
+        for h in p.handles:
+            whole["h:" + h].append(i)
+        keys: set[str] = set()
+        for first, last in p.names:
+            if p.postcodes or p.dobs:
+                sounds = {sound(w) for w in (first, last) if w}
+                initials = {w[0] for w in (first, last) if w}
+                for pc in p.postcodes:
+                    keys.update(f"pc:{pc}:{s}" for s in sounds)
+                for dob in p.dobs:
+                    keys.update(f"d:{dob}:{c}" for c in initials)
+                    keys.update(f"dp:{dob}:{pc}" for pc in p.postcodes)
+            if last:
+                # a second sign-up the same day under a similar name
+                initial = first[:1]
+                keys.update(f"j:{day}:{sound_key(last)}:{initial}" for day in p.joined)
+            name = (first, last)
+            if first and last:
+                names[f"f:{first}:{last[0]}"][name].append(i)
+                for initial in first_name_keys(first):
+                    names[f"n:{sound_key(last)}:{initial}"][name].append(i)
+                for initial in first_name_keys(last):
+                    names[f"n:{sound_key(first)}:{initial}"][name].append(i)
+            elif first or last:
+                names[f"o:{sound_key(first or last)}"][name].append(i)
+        if not p.names:
+            for dob in p.dobs:
+                keys.update(f"dp:{dob}:{pc}" for pc in p.postcodes)
+        for key in keys:
+            whole[key].append(i)
+    return whole, names
+
+
+def _names_close(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Two names similar enough to be worth comparing on every field."""
+    straight = (linkage.name_level(a[0], b[0]), linkage.name_level(a[1], b[1]))
+    if min(straight) >= 1 or (straight[0] == -1 and straight[1] >= 2) \
+            or (straight[1] == -1 and straight[0] >= 2):
+        return True
+    return linkage.name_level(a[0], b[1]) >= 2 and linkage.name_level(a[1], b[0]) >= 2
+
+
+def candidate_pairs(people: Sequence[linkage.Person], common_name_count: int = 8
+                    ) -> tuple[set[tuple[int, int]], int]:
+    """Pairs of positions worth comparing, and how many over-full blocks were skipped."""
+    whole, names = _blocks(people)
+    pairs: set[tuple[int, int]] = set()
+    skipped = 0
+    for key, members in whole.items():
+        limit = MAX_CONTACT_BLOCK if key[1] == ":" else MAX_DETAIL_BLOCK
+        if len(members) > limit:
+            skipped += 1
+            continue
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                i, j = members[x], members[y]
+                if i != j:
+                    pairs.add((i, j) if i < j else (j, i))
+    holders = Counter()
+    for p in people:
+        for name in set(p.names):
+            holders[name] += 1
+    for groups in names.values():
+        distinct = [n for n in groups if holders[n] <= common_name_count]
+        for x, na in enumerate(distinct):
+            for nb in distinct[x:]:
+                if na != nb and not _names_close(na, nb):
+                    continue
+                for i in groups[na]:
+                    for j in groups[nb]:
+                        if i != j:
+                            pairs.add((i, j) if i < j else (j, i))
+    return pairs, skipped
+
+
+_AGREE = {
+    "first_name": {3: "same first name", 2: "similar first names", 1: "first names close"},
+    "last_name": {3: "same surname", 2: "similar surnames", 1: "surnames close"},
+    "date_of_birth": {2: "same date of birth",
+                      1: "dates of birth close (day and month swapped, or one slip)"},
+    "postcode": {2: "same postcode", 1: "postcodes close (same district, or one slip)"},
+    "address": {2: "same address", 1: "similar addresses"},
+    "town": {2: "same town", 1: "similar towns"},
+    "email": {1: "same email"}, "phone": {1: "same phone"}, "handle": {1: "same handle"},
+    "platform": {1: "accounts on different platforms"},
+    "joined": {2: "joined the same day", 1: "joined within a week"},
+}
+_DIFFER = {"first_name": "different first names", "last_name": "different surnames",
+           "date_of_birth": "different dates of birth", "postcode": "different postcodes",
+           "address": "different addresses", "town": "different towns",
+           "email": "different emails", "phone": "different phones",
+           "handle": "different handles", "platform": "two accounts on one platform",
+           "joined": "joined at different times"}
+
+
+def _reasons(levels, weights, names) -> tuple[list[str], list[str], list[str]]:
+    """Reasons in words with each field's weight, agreeing fields first; and the fields."""
+    agree, differ, reasons_for, reasons_against = [], [], [], []
+    if names is not None and names[4]:
+        reasons_for.append((float("inf"), "first and last names swapped"))
+    for f, level, weight in zip(linkage.FIELDS, levels, weights, strict=True):
+        if level < 0:
+            continue
+        if weight > 0 and level > 0:
+            text = _AGREE[f][level]
+            if f == "first_name" and level == 3 and names and names[0] != names[1]:
+                text = f"nickname pair {names[0].title()}/{names[1].title()}"
+            reasons_for.append((weight, f"{text} (+{weight:.1f})"))
+            agree.append(f)
+        else:
+            text = _DIFFER[f] if level == 0 else _AGREE[f][level] + " but weakly"
+            reasons_against.append((weight, f"{text} ({weight:+.1f})"))
+            differ.append(f)
+    reasons = [t for _w, t in sorted(reasons_for, key=lambda r: -r[0])]
+    reasons += [t for _w, t in sorted(reasons_against, key=lambda r: r[0])]
+    return reasons, agree, differ
+
+
+def _household(levels, names) -> bool:
+    """Different first names (both written out) and no same date of birth: a brother, a
+    sister, a parent sharing the home phone or address, not a second record."""
+    first, dob = levels[0], levels[2]
+    return (first == 0 and names is not None and len(names[0]) > 1 and len(names[1]) > 1
+            and dob < 2)
+
+
+def link_records(
+    records: list[MatchRecord],
+    rules: MatchRules,
+    not_same: set[frozenset[int]] | None = None,
+    token: CancelToken | None = None,
+) -> MatchResult:
+    """Candidate duplicates by record linkage, best first (see `steward.hygiene.linkage`)."""
+    import numpy as np
+
+    not_same = not_same or set()
+    people = [r.linkage_person() for r in records]
+    pairs, skipped = candidate_pairs(people, rules.common_name_count)
+    if token is not None:
+        token.check()
+    ordered = sorted(pairs)
+    compared = []
+    for n, (i, j) in enumerate(ordered):
+        if token is not None and n % 50_000 == 0:
+            token.check()
+        compared.append(linkage.compare(people[i], people[j]))
+    levels = np.array([c[0] for c in compared], dtype=np.int8).reshape(-1, len(linkage.FIELDS))
+    frequencies = {"first_name": Counter(), "last_name": Counter()}
+    for p in people:
+        for first, last in set(p.names):
+            if first:
+                frequencies["first_name"][first] += 1
+            if last:
+                frequencies["last_name"][last] += 1
+    model = linkage.estimate(people, levels, linkage.estimate_u(people), frequencies)
+    if token is not None:
+        token.check()
+    totals = model.match_weights(levels, [c[1] for c in compared])
+    least = math.log2(rules.threshold / (1 - rules.threshold))
+    candidates = []
+    for n in np.flatnonzero(totals >= least):
+        (i, j), (lv, names) = ordered[n], compared[n]
+        a, b = records[i], records[j]
+        if frozenset((a.key, b.key)) in not_same or _household(lv, names):
+            continue
+        weights = model.weights(lv, names)
+        total = float(totals[n])
+        reasons, agree, differ = _reasons(lv, weights, names)
+        candidates.append(DuplicateCandidate(
+            a.key, b.key, round(total, 1), tuple(reasons), a.display_name, b.display_name,
+            tuple(a.identity_ids), tuple(b.identity_ids), round(linkage.probability(total), 4),
+            tuple(agree), tuple(differ), tuple(a.platform_ids), tuple(b.platform_ids)))
+    candidates.sort(key=lambda c: (-c.score, c.person_a, c.person_b))
+    return MatchResult(candidates, len(pairs), skipped, len(records),
+                       {"threshold": rules.threshold, "fields": model.summary(),
+                        "prior": model.prior})
+
+
 # --- the workspace --------------------------------------------------------------------------
 
 
 def load_records(ws: Workspace) -> list[MatchRecord]:
-    """One match record per person still on file (not erased, not a bot)."""
+    """One match record per person still on file (not erased, not a bot), with every field
+    their identities hold (member lists add date of birth, postcode, address and town)."""
     records: dict[int, MatchRecord] = {}
     with ws.engine.connect() as conn:
         for pid, display in conn.exec_driver_sql(
             "SELECT id, display_name FROM persons WHERE erased_at IS NULL AND is_bot = 0 "
             "ORDER BY id"
         ):
-            rec = records[pid] = MatchRecord(pid, display_name=display)
-            rec.add_name(display)
-        for iid, pid, handle, display, email, phone in conn.exec_driver_sql(
-            "SELECT id, person_id, handle, display_name, email_normalised, phone_e164 "
-            "FROM identities WHERE is_bot = 0 ORDER BY id"
+            records[pid] = MatchRecord(pid, display_name=display)
+        sources = dict(conn.exec_driver_sql("SELECT id, name FROM sources").all())
+        days: dict[str, int] = {}
+        for (iid, pid, source, platform_id, handle, display, email, phone, first, last,
+             address, town, postcode, dob, joined) in conn.exec_driver_sql(
+            "SELECT i.id, i.person_id, i.source_id, i.platform_id, i.handle, i.display_name, "
+            "i.email_normalised, i.phone_e164, d.first_name, d.last_name, d.address, d.town, "
+            "d.postcode, d.date_of_birth, i.joined_at FROM identities i "
+            "LEFT JOIN member_details d ON d.identity_id = i.id "
+            "WHERE i.is_bot = 0 ORDER BY i.id"
         ):
             rec = records.get(pid)
             if rec is None:
                 continue
             rec.identity_ids.append(iid)
-            if display != rec.display_name:
+            rec.platform_ids.append({"identity": iid, "source": sources.get(source),
+                                     "id": platform_id})
+            rec.sources.add(source)
+            if joined:
+                day = days.get(joined[:10])
+                if day is None:
+                    day = days[joined[:10]] = date.fromisoformat(joined[:10]).toordinal()
+                rec.joined.add(day)
+            if first or last:
+                rec.add_parts(first, last)
+            else:
                 rec.add_name(display)
             if (key := email_key(email)) is not None:
                 rec.emails.add(key)
             if phone:
                 rec.phones.add(phone)
             rec.add_handle(handle)
+            if postcode or dob or address or town:
+                rec.add_details(postcode, dob, address, town)
+    for rec in records.values():
+        if not rec.names and not rec.name_parts:
+            rec.add_name(rec.display_name)
     return list(records.values())
 
 
