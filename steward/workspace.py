@@ -179,7 +179,7 @@ def _seal_entry(ws_id: str, name: str, role: str, kek: bytes, keys: _Keys,
         "uk": crypto.b64(crypto.seal(kek, uk, _entry_aad(ws_id, name, role, "uk"))),
         "keys": crypto.b64(crypto.seal(uk, blob, _entry_aad(ws_id, name, role, "keys"))),
     }
-    if keys.adk is not None and name != "recovery":
+    if keys.adk is not None:  # the recovery entry too: rotation rewraps it
         entry["uk_admin"] = crypto.b64(
             crypto.seal(keys.adk, uk, _entry_aad(ws_id, name, role, "uk-admin")))
     return entry
@@ -579,7 +579,9 @@ class Workspace:
         self._audit("profile.add", role=role)
         return Profile(name, role)
 
-    def remove_profile(self, name: str) -> None:
+    def remove_profile(self, name: str, progress=None) -> None:
+        """Remove a profile. Removing a lead or an admin also rotates the safeguarding key and
+        the drop box (`rotate_safeguarding_key`), so their old entry opens nothing."""
         self._require_admin()
         entry = _find_profile(self._meta, name)
         admins = [p for p in self._meta["profiles"] if p["role"] == "admin"]
@@ -588,6 +590,78 @@ class Workspace:
         self._save_profiles([p for p in self._meta["profiles"] if p["name"] != entry["name"]])
         keychain.forget(self.id, entry["name"])
         self._audit("profile.remove", role=entry["role"])
+        if entry["role"] in SAFEGUARDING_ROLES:
+            from steward.jobs import run_to_end
+
+            run_to_end(self.rotate_safeguarding_key(), progress)
+
+    def rotate_safeguarding_key(self):
+        """Job: a new safeguarding key and drop-box pair; every flag's sealed fields and every
+        case entry sealed again under them (one transaction); every remaining profile's keys
+        rewrapped through the admin key. Yields Progress."""
+        from steward.jobs import Progress
+
+        keys = self._require_admin()
+        old = self.field_cipher()
+        new_sk = crypto.new_key()
+        public, private = crypto.new_dropbox_keypair()
+        new = crypto.FieldCipher(new_sk, private)
+        text = "Re-sealing safeguarding records under a new key"
+        with self.engine.begin() as conn:
+            flags = conn.exec_driver_sql("SELECT id, details_enc, outcome_enc FROM flags").all()
+            entries = conn.exec_driver_sql("SELECT id, body_enc FROM case_entries").all()
+            total, done = len(flags) + len(entries), 0
+            yield Progress(0, total, text)
+            for fid, details, outcome in flags:
+                sealed = []
+                for column, value in (("details_enc", details), ("outcome_enc", outcome)):
+                    field = self.row_field("flags", fid, column)
+                    sealed.append(None if value is None else crypto.seal_to(
+                        public, old.open_dropbox(value, field).encode("utf-8"), field.encode()))
+                conn.exec_driver_sql("UPDATE flags SET details_enc = ?, outcome_enc = ? "
+                                     "WHERE id = ?", (sealed[0], sealed[1], fid))
+                done += 1
+                if done % 2000 == 0:
+                    yield Progress(done, total, text)
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_entries_no_update")
+            for eid, body in entries:
+                field = self.row_field("case_entries", eid, "body_enc")
+                conn.exec_driver_sql("UPDATE case_entries SET body_enc = ? WHERE id = ?",
+                                     (new.encrypt(old.decrypt(body, field), field), eid))
+                done += 1
+                if done % 2000 == 0:
+                    yield Progress(done, total, text)
+            for statement in audit.TRIGGERS:
+                conn.exec_driver_sql(statement)
+            rotated = _Keys(wk=keys.wk, ak=keys.ak, sk=new_sk, adk=keys.adk,
+                            dropbox_public=public)
+            profiles = [self._rewrapped(p, keys.adk, rotated) for p in self._meta["profiles"]]
+            recovery = self._meta["recovery"]
+            if "uk_admin" in recovery:
+                recovery = self._rewrapped(dict(recovery, name="recovery", role="admin"),
+                                           keys.adk, rotated)
+                recovery = {k: v for k, v in recovery.items() if k not in ("name", "role")}
+            meta = dict(self._meta, profiles=profiles, recovery=recovery, dropbox={
+                "public": crypto.b64(public),
+                "private": crypto.b64(crypto.seal(new_sk, private,
+                                                  _aad(self.id, "dropbox", "private")))})
+            meta["table_mac"] = _table_mac(meta, keys.adk)
+            with self._head_lock:  # written before the commit: a failed write rolls back
+                _write_meta(self.path, meta)
+                self._meta = meta
+        self._keys_held = rotated
+        self._audit("safeguarding.key_rotated", flags=len(flags), entries=len(entries))
+        yield Progress(total, total, "Safeguarding key rotated")
+
+    def _rewrapped(self, entry: dict, adk: bytes, rotated: _Keys) -> dict:
+        if entry.get("needs_reset"):
+            return entry
+        name, role = entry["name"], entry["role"]
+        uk = crypto.open_sealed(adk, crypto.unb64(entry["uk_admin"]),
+                                _entry_aad(self.id, name, role, "uk-admin"))
+        blob = json.dumps({"role": role, **rotated.for_role(role)}, sort_keys=True).encode()
+        return dict(entry, keys=crypto.b64(crypto.seal(uk, blob,
+                                                       _entry_aad(self.id, name, role, "keys"))))
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Change this profile's own passphrase: rewrap the profile key, re-encrypt nothing.
