@@ -37,14 +37,14 @@ def concerns_raised(ws, start: datetime, end: datetime) -> ConcernCounts:
     cipher = ws.field_cipher()
     with ws.session() as s:
         rows = s.execute(
-            select(Flag.category, Flag.status, Flag.outcome_enc)
+            select(Flag.id, Flag.category, Flag.status, Flag.outcome_enc)
             .where(Flag.created_at >= start, Flag.created_at < end)
         ).all()
     cells: Counter[tuple[str, str]] = Counter()
-    for category, status, sealed in rows:
+    for flag_id, category, status, sealed in rows:
         outcome = STILL_OPEN
         if status == "closed" and sealed is not None:
-            opened = cipher.open_dropbox(sealed, "flags.outcome")
+            opened = cipher.open_dropbox(sealed, ws.row_field("flags", flag_id, "outcome_enc"))
             outcome = (json.loads(opened) or {}).get("outcome") or "closed" if opened else "closed"
         elif status != "new" and status != "closed":
             outcome = f"{STILL_OPEN} ({status})"

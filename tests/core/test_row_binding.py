@@ -63,3 +63,17 @@ def test_a_case_entry_moved_to_another_row_fails(demo_path):
         flags.flag_detail(ws, a)
     assert flags.flag_detail(ws, b).entries[-1].body["text"] == "second child's note"
     ws.lock()
+
+
+def test_closed_outcomes_read_back_in_period_counts(demo_path):
+    from datetime import timedelta
+
+    from steward import clock
+    from steward.safeguarding.period_counts import concerns_raised
+
+    ws, rows = _scanned(demo_path)
+    flags.set_status(ws, rows[0].id, "triaged")
+    flags.close(ws, rows[0].id, "support given by the charity")
+    counts = concerns_raised(ws, clock.now() - timedelta(days=3650), clock.now() + timedelta(1))
+    assert counts.by_outcome.get("support given by the charity") == 1
+    ws.lock()
