@@ -105,3 +105,53 @@ def test_trustee_report_renders_to_pages(demo_ws, tmp_path):
     for title in ("Messages from members, per day", "Messages from members, per month",
                   "Members who wrote: each day, and in the 30 days up to each day"):
         assert title in text
+
+
+def test_safeguarding_counts_by_kind_and_outcome_only_for_key_holders(demo_path, tmp_path):
+    """Counted independently from the flags table; a steward's report has no such section."""
+    from steward import clock
+    from steward.jobs import run_to_end
+    from steward.safeguarding.flags import close, set_status
+    from steward.safeguarding.policy import CATEGORY_TITLES
+    from steward.safeguarding.scan import scan_job
+    from steward.workspace import Workspace
+    from tests.conftest import PASSPHRASE
+
+    ws = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    try:
+        run_to_end(scan_job(ws))
+        with ws.session() as s:
+            rows = s.connection().exec_driver_sql(
+                "SELECT id, category FROM flags ORDER BY id").all()
+        assert len(rows) >= 3
+        closed_id, referred_id = rows[0][0], rows[1][0]
+        set_status(ws, closed_id, "triaged")
+        close(ws, closed_id, "no further action", reason="a song lyric")
+        set_status(ws, referred_id, "triaged")
+        today = clock.now().date()
+        period = Period(today - timedelta(days=30), today)
+        report = trustee_report(ws, period)
+        c = report.safeguarding
+        expected: dict[str, int] = {}
+        for _id, category in rows:
+            expected[CATEGORY_TITLES.get(category, category)] = \
+                expected.get(CATEGORY_TITLES.get(category, category), 0) + 1
+        assert c.total == len(rows) and c.by_category == expected
+        assert c.by_outcome["no further action"] == 1
+        assert c.by_outcome["still open (triaged)"] == 1
+        assert sum(c.by_outcome.values()) == len(rows)
+        out = tmp_path / "lead.pdf"
+        write_trustee_pdf(report, out)
+        text = _pdf_text(out)
+        assert "no further action" in text and "Safeguarding concerns raised" in text
+    finally:
+        ws.lock()
+    steward = Workspace.unlock(demo_path, "steward", PASSPHRASE)
+    try:
+        report = trustee_report(steward, period)
+        assert report.safeguarding is None
+        out = tmp_path / "steward.pdf"
+        write_trustee_pdf(report, out)
+        assert "Safeguarding" not in _pdf_text(out)
+    finally:
+        steward.lock()
