@@ -1,16 +1,21 @@
-"""Spam score with reasons: behaviour heuristics plus the text model, combined.
+"""Spam score with reasons: behaviour heuristics, promotion and bait signals, and the text model.
 
-Each heuristic that fires adds a reason a moderator can read and a weight; the text model adds
-its probability, trusted less for established members (an SMS-trained model thinks every phone
-number is spam; a long-standing volunteer posting an event is not). High priority needs both
-a high score and at least one behavioural reason, so the text model alone never puts a post at
-the top of the queue.
+Each heuristic or signal that fires adds a reason a moderator can read and a weight; the text
+model adds its probability. What the text says (model and signals) is trusted less for
+established members (a long-standing volunteer posting an event is not a spammer). High
+priority needs both a high score and at least one behavioural reason (a new account posting a
+link, the same text from several members, a first post that is only promotion…), so words
+alone never put a post at the top of the queue.
+
+The queue threshold is the workspace's sensitivity (`SENSITIVITIES`); the default, "balanced",
+was chosen on the cross-corpus figures in resources/moderation/README.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from steward.moderation import signals as textsignals
 from steward.moderation import text as textfacts
 from steward.resources import resource_path
 
@@ -25,7 +30,11 @@ FLOOD_POSTS = 5
 FLOOD_SECONDS = 120
 MENTION_LIMIT = 5
 
-QUEUE_AT = 0.5  # a spam item is queued at this score or above
+SENSITIVITIES = {"relaxed": 0.7, "balanced": 0.5, "strict": 0.35}  # queue at this score
+DEFAULT_SENSITIVITY = "balanced"
+QUEUE_AT = SENSITIVITIES[DEFAULT_SENSITIVITY]  # a spam item is queued at this score or above
+SAME_TEXT_AUTHORS = 3  # members posting one text (within a day) that make it copy-paste
+MIN_SAME_TEXT = 25  # characters: shorter texts ("Happy birthday!") repeat innocently
 PRIORITY_HIGH = 3
 PRIORITY_MEDIUM = 2
 PRIORITY_LOW = 1
@@ -39,6 +48,8 @@ WEIGHTS = {
     "mentions": 0.4,
     "blocked_domain": 0.7,
     "earlier_held": 0.4,
+    "same_text_authors": 0.45,
+    "first_post_promotion": 0.3,
 }
 
 
@@ -55,13 +66,16 @@ class PostFacts:
     domains: list[str] = field(default_factory=list)
     mentions: int = 0
     earlier_held: int = 0  # the author's earlier posts held as possible spam
+    signals: textsignals.TextSignals = textsignals.NONE  # promotion, bait and link signals
+    same_text_authors: int = 1  # members who posted this same text (within a day)
 
     @classmethod
     def of(cls, text: str, account_age_days: float | None, prior_posts: int, **kw) -> PostFacts:
         found = textfacts.links(text)
-        return cls(text, account_age_days, prior_posts, links=found,
-                   domains=[textfacts.domain(x) for x in found],
-                   mentions=textfacts.mention_count(text), **kw)
+        domains = [textfacts.domain(x) for x in found]
+        return cls(text, account_age_days, prior_posts, links=found, domains=domains,
+                   mentions=textfacts.mention_count(text),
+                   signals=textsignals.text_signals(text, domains), **kw)
 
     @property
     def is_new(self) -> bool:
@@ -122,6 +136,11 @@ def behaviour_reasons(f: PostFacts, blocked: frozenset[str]) -> list[tuple[str, 
                     WEIGHTS["earlier_held"]))
     if f.mentions >= MENTION_LIMIT:
         out.append((f"Mentions {f.mentions} people", WEIGHTS["mentions"]))
+    if f.same_text_authors >= SAME_TEXT_AUTHORS:
+        out.append((f"Same text posted by {f.same_text_authors} different members",
+                    WEIGHTS["same_text_authors"]))
+    if f.prior_posts == 0 and any(n in textsignals.PROMOTION_SIGNALS for n in f.signals.names):
+        out.append(("First post here is promotion", WEIGHTS["first_post_promotion"]))
     return out
 
 
@@ -139,19 +158,22 @@ def _blocked(host: str, blocked: frozenset[str]) -> bool:
     return any(".".join(parts[i:]) in blocked for i in range(1, len(parts) - 1))
 
 
-def combine(model_p: float, f: PostFacts, blocked: frozenset[str]) -> SpamScore:
-    """One score from the model's probability and the heuristics, with its priority."""
+def combine(model_p: float, f: PostFacts, blocked: frozenset[str],
+            queue_at: float = QUEUE_AT) -> SpamScore:
+    """One score from the model's probability, the text signals and the heuristics, with its
+    priority (0 when below `queue_at`)."""
     found = behaviour_reasons(f, blocked)
     trust = 0.5 if f.is_established else (1.0 if f.is_new else 0.8)
-    model_part = model_p * trust
-    keep = 1.0 - model_part
+    keep = 1.0 - model_p * trust
+    for name in f.signals.names:
+        keep *= 1.0 - textsignals.WEIGHTS[name] * trust
     for _reason, weight in found:
         keep *= 1.0 - weight
     score = 1.0 - keep
-    reasons = [r for r, _ in found]
-    if model_p >= 0.5:
+    reasons = [r for r, _ in found] + list(f.signals.reasons)
+    if model_p >= min(0.5, queue_at):
         reasons.append(f"Text reads like spam (model {model_p:.0%})")
-    if score < QUEUE_AT or not reasons:
+    if score < queue_at or not reasons:
         return SpamScore(score, 0, tuple(reasons))
     if found and score >= 0.9:
         priority = PRIORITY_HIGH
@@ -160,3 +182,8 @@ def combine(model_p: float, f: PostFacts, blocked: frozenset[str]) -> SpamScore:
     else:
         priority = PRIORITY_LOW
     return SpamScore(score, priority, tuple(reasons))
+
+
+def queue_threshold(sensitivity: str | None) -> float:
+    """The score at which a workspace's sensitivity queues an item."""
+    return SENSITIVITIES.get(sensitivity or DEFAULT_SENSITIVITY, QUEUE_AT)

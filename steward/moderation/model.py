@@ -1,120 +1,131 @@
-"""The offline spam text model: hashed words and a linear classifier that keeps learning.
+"""The offline spam text model: hashed word and character n-grams and a calibrated linear model,
+plus what this workspace has learnt from its own moderators.
 
 The seed model ships in `resources/moderation/spam_model.npz` (trained by
-`python -m steward.moderation.train` on the SMS Spam Collection, CC BY 4.0). Each workspace
-then learns from its own moderators' decisions with `SGDClassifier.partial_fit` and keeps its
-copy, as plain numbers (never a pickle), in the `moderation.model` setting.
+`python -m steward.moderation.train` on the corpora named in resources/moderation/README.md):
+logistic-regression weights over `features.N_FEATURES` hashed n-grams and a sigmoid
+calibration (a, b), so `p = 1 / (1 + exp(-(a * (w·x + c) + b)))` is a probability.
+
+Each workspace adds its own layer on top: weights over the same n-grams and a bias, learnt
+online from its moderators' remove/approve decisions (a "not spam" decision lowers the score
+of texts that share its words and character n-grams). The layer is stored as plain numbers
+(never a pickle) in the workspace's `moderation.model` setting and never leaves the workspace.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
+from steward.moderation import features
 from steward.resources import resource_path
 
-N_FEATURES = 2**18
-ALPHA = 1e-5
+N_FEATURES = features.N_FEATURES
 SETTING = "moderation.model"
 SEED_FILE = ("moderation", "spam_model.npz")
+LAYER_VERSION = 2
+LEARNING_RATE = 1.0
+EPOCHS = 3
+L2 = 1e-4
 
-_LINK = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+/\S*", re.IGNORECASE)
-_MONEY = re.compile(r"[£$€]\s?\d[\d,.]*|\d[\d,.]*\s?(?:gbp|usd|eur|pounds|dollars)\b", re.I)
-_LONG_NUMBER = re.compile(r"\b\d{5,}\b")
-_DIGIT = re.compile(r"\d")
-
-
-def prepare(text: str) -> str:
-    """The words the model reads: links dropped (the heuristics and the block list judge those;
-    SMS spam is full of them, so the model would hold every shared link against its poster),
-    amounts and long numbers folded into marker words."""
-    if "/" in text or "ww." in text or "WW." in text:  # every link has one of these
-        text = _LINK.sub(" ", text)
-    if _DIGIT.search(text):
-        text = _MONEY.sub(" moneytoken ", text)
-        text = _LONG_NUMBER.sub(" longnumbertoken ", text)
-    return text
+_seed_cache: dict[str, tuple] = {}
 
 
-def _vectoriser():
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(
-        n_features=N_FEATURES, alternate_sign=False, preprocessor=lambda t: prepare(t).lower(),
-        norm="l2", dtype=np.float32,
-    )
-
-
-def _classifier():
-    from sklearn.linear_model import SGDClassifier
-
-    return SGDClassifier(loss="log_loss", alpha=ALPHA, random_state=0)
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
 
 class SpamModel:
-    """Probability that a text is spam, from a hashed bag of words and a logistic model."""
+    """Probability that a text is spam: the seed model plus this workspace's layer."""
 
-    def __init__(self, coef: np.ndarray, intercept: float, t: float = 1.0, learned: int = 0):
-        self.coef = np.asarray(coef, dtype=np.float64).reshape(-1)
-        self.intercept = float(intercept)
-        self.t = float(t)
-        self.learned = int(learned)  # decisions learned from in this workspace
-        self._vec = _vectoriser()
+    def __init__(self, coef: np.ndarray, intercept: float, a: float = 1.0, b: float = 0.0,
+                 layer: np.ndarray | None = None, layer_bias: float = 0.0, learned: int = 0):
+        self.coef = np.asarray(coef, dtype=np.float32).reshape(-1)  # seed weights (shared)
+        self.intercept, self.a, self.b = float(intercept), float(a), float(b)
+        self.layer = np.zeros(N_FEATURES, np.float32) if layer is None else layer
+        self.layer_bias = float(layer_bias)
+        self.learned = int(learned)  # decisions learnt from in this workspace
+        self._weights: np.ndarray | None = None
 
     # --- scoring ---------------------------------------------------------------------------
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Spam probability of each text, vectorised in one batch."""
-        if not texts:
+    def _effective(self) -> np.ndarray:
+        if self._weights is None:
+            self._weights = (self.a * self.coef + self.layer).astype(np.float32)
+        return self._weights
+
+    @property
+    def bias(self) -> float:
+        return self.a * self.intercept + self.b + self.layer_bias
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        if not len(texts):
             return np.zeros(0)
-        x = self._vec.transform(texts)
-        z = x @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        return features.linear(texts, self._effective()) + self.bias
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Spam probability of each text, the whole batch at once."""
+        return _sigmoid(self.logits(texts))
 
     # --- learning --------------------------------------------------------------------------
 
     def learn(self, texts: Sequence[str], labels: Sequence[int]) -> None:
-        """One incremental step on moderators' decisions (1 = spam, 0 = not spam)."""
-        if not texts:
+        """Online logistic steps on moderators' decisions (1 = spam, 0 = not spam), applied to
+        this workspace's layer only; the seed weights never change."""
+        if not len(texts):
             return
-        clf = _classifier()
-        clf.classes_ = np.array([0, 1])
-        clf.coef_ = self.coef.reshape(1, -1).copy()
-        clf.intercept_ = np.array([self.intercept])
-        clf.t_ = self.t
-        clf.n_features_in_ = N_FEATURES
-        clf.partial_fit(self._vec.transform(texts).astype(np.float64), np.asarray(labels))
-        self.coef = clf.coef_.reshape(-1)
-        self.intercept = float(clf.intercept_[0])
-        self.t = float(clf.t_)
+        d, f, v = features.hashed(list(texts))
+        order = np.argsort(d, kind="stable")
+        d, f, v = d[order], f[order], v[order]
+        y = np.asarray(labels, dtype=np.float64)
+        starts = np.searchsorted(d, np.arange(len(texts) + 1))
+        base = self.a * self.coef
+        for _ in range(EPOCHS):
+            for i in range(len(texts)):
+                fi, vi = f[starts[i]:starts[i + 1]], v[starts[i]:starts[i + 1]]
+                z = float(np.dot(base[fi] + self.layer[fi], vi)) + self.bias
+                g = float(_sigmoid(np.array([z]))[0]) - y[i]
+                np.add.at(self.layer, fi, (-LEARNING_RATE * g * vi).astype(np.float32))
+                self.layer_bias -= LEARNING_RATE * 0.1 * g
+            self.layer *= np.float32(1.0 - L2)
+        self._weights = None
         self.learned += len(texts)
 
     # --- keeping it -------------------------------------------------------------------------
 
     def to_setting(self) -> dict:
-        """Plain numbers for the workspace settings: only the non-zero weights."""
-        idx = np.flatnonzero(self.coef)
+        """This workspace's layer as plain numbers: only its non-zero weights."""
+        idx = np.flatnonzero(self.layer)
         return {
-            "version": 1, "n_features": N_FEATURES, "intercept": self.intercept, "t": self.t,
+            "version": LAYER_VERSION, "n_features": N_FEATURES, "bias": self.layer_bias,
             "learned": self.learned, "index": idx.tolist(),
-            "weight": [round(float(v), 6) for v in self.coef[idx]],
+            "weight": [round(float(x), 6) for x in self.layer[idx]],
         }
+
+    @staticmethod
+    def setting_is_current(value) -> bool:
+        return bool(value) and value.get("version") == LAYER_VERSION \
+            and value.get("n_features") == N_FEATURES
 
     @classmethod
     def from_setting(cls, value: dict) -> SpamModel:
-        if value.get("version") != 1 or value.get("n_features") != N_FEATURES:
+        """The seed model with this workspace's stored layer on top."""
+        if not cls.setting_is_current(value):
             raise ValueError("the stored spam model has an unknown format")
-        coef = np.zeros(N_FEATURES)
-        coef[np.asarray(value["index"], dtype=np.int64)] = value["weight"]
-        return cls(coef, value["intercept"], value.get("t", 1.0), value.get("learned", 0))
+        model = seed_model()
+        model.layer = np.zeros(N_FEATURES, np.float32)
+        model.layer[np.asarray(value["index"], dtype=np.int64)] = value["weight"]
+        model.layer_bias = float(value.get("bias", 0.0))
+        model.learned = int(value.get("learned", 0))
+        return model
 
     def save_file(self, path) -> None:
+        """The seed weights: non-zero indices and values, and the calibration (no pickle)."""
         idx = np.flatnonzero(self.coef).astype(np.int32)
         np.savez_compressed(
-            path, index=idx, weight=self.coef[idx].astype(np.float32),
-            intercept=np.array([self.intercept]), t=np.array([self.t]),
+            path, index=idx, weight=self.coef[idx].astype(np.float16),
+            intercept=np.array([self.intercept]), calibration=np.array([self.a, self.b]),
             n_features=np.array([N_FEATURES]),
         )
 
@@ -123,20 +134,28 @@ class SpamModel:
         with np.load(path, allow_pickle=False) as data:
             if int(data["n_features"][0]) != N_FEATURES:
                 raise ValueError(f"{path}: the model was trained with another feature size")
-            coef = np.zeros(N_FEATURES)
-            coef[data["index"]] = data["weight"]
-            return cls(coef, float(data["intercept"][0]), float(data["t"][0]))
+            coef = np.zeros(N_FEATURES, np.float32)
+            coef[data["index"]] = data["weight"].astype(np.float32)
+            a, b = (float(x) for x in data["calibration"])
+            return cls(coef, float(data["intercept"][0]), a, b)
 
 
 def seed_model() -> SpamModel:
-    """The model shipped with Steward."""
-    return SpamModel.load_file(resource_path(*SEED_FILE))
+    """The model shipped with Steward (read once per process, then copied)."""
+    path = resource_path(*SEED_FILE)
+    key = str(path)
+    if key not in _seed_cache:
+        m = SpamModel.load_file(path)
+        _seed_cache.clear()
+        _seed_cache[key] = (m.coef, m.intercept, m.a, m.b)
+    coef, intercept, a, b = _seed_cache[key]
+    return SpamModel(coef, intercept, a, b)
 
 
 def workspace_model(ws) -> SpamModel:
-    """This workspace's model: the seed plus what it has learned from decisions here."""
+    """This workspace's model: the seed plus what it has learnt from decisions here."""
     stored = ws.get_setting(SETTING)
-    if stored:
+    if SpamModel.setting_is_current(stored):
         return SpamModel.from_setting(stored)
     return seed_model()
 

@@ -22,8 +22,14 @@ from sqlalchemy.orm import aliased
 from steward import clock
 from steward.jobs import CancelToken, Job, Progress
 from steward.moderation import heuristics as h
+from steward.moderation import signals as textsignals
 from steward.moderation import text as textfacts
-from steward.moderation.model import SpamModel, save_workspace_model, workspace_model
+from steward.moderation.model import (
+    SETTING,
+    SpamModel,
+    save_workspace_model,
+    workspace_model,
+)
 from steward.moderation.rules import MessageFacts, RuleSet, load_rules, parse_rules
 from steward.store import audit
 from steward.store.bulk import insert_rows, sql_time
@@ -51,6 +57,7 @@ LEARNED_SETTING = "moderation.model_learned_decision"
 WELCOME_DAYS_SETTING = "moderation.welcome_days"
 WELCOME_DAYS = 14  # newcomers whose first post is this recent (and still unanswered)
 BLOCKED_SETTING = "moderation.blocked_domains"
+SENSITIVITY_SETTING = "moderation.sensitivity"
 QUEUE_COLUMNS = ("kind", "message_id", "identity_id", "space_id", "membership_id", "report_id",
                  "priority", "score", "label", "reasons", "status", "created_at")
 _FETCH = ("SELECT id, text, identity_id, space_id, created_at FROM messages "
@@ -68,6 +75,12 @@ class _TextFacts:
     fingerprint: str | None  # None for texts too short to count as cross-posting
     rule_hits: tuple[int, ...]
     probability: float
+    signals: textsignals.TextSignals
+
+    @property
+    def suspect(self) -> bool:
+        """Whether copies of this text from several members would look like spam."""
+        return bool(self.links or self.signals.names or self.probability >= 0.5)
 
     @staticmethod
     def of_batch(rows, rules: RuleSet, model: SpamModel) -> dict[str, _TextFacts]:
@@ -76,10 +89,11 @@ class _TextFacts:
         out = {}
         for text, p in zip(distinct, probs, strict=True):
             found = textfacts.links(text)
+            domains = tuple(textfacts.domain(x) for x in found)
             out[text] = _TextFacts(
-                found, tuple(textfacts.domain(x) for x in found), textfacts.mention_count(text),
+                found, domains, textfacts.mention_count(text),
                 textfacts.fingerprint(text) if len(text) >= 20 else None, rules.text_hits(text),
-                p)
+                p, textsignals.text_signals(text, domains))
         return out
 
 
@@ -97,10 +111,15 @@ class MessageScanner:
     """Scores messages batch by batch, keeping what it learns about authors between batches."""
 
     def __init__(self, ws, rules: RuleSet, model: SpamModel, blocked: frozenset[str],
-                 watermark: int):
+                 watermark: int, queue_at: float = h.QUEUE_AT):
         self.ws, self.rules, self.model, self.blocked = ws, rules, model, blocked
         self.watermark = watermark
+        self.queue_at = queue_at
+        self.keep_scores = False  # when set, the score of every item with reasons is kept
+        self.scores: list[float] = []
         self.authors: dict[int, _Author] = {}
+        # fingerprint -> (first seen, {author: message id}) for suspect texts, over a day
+        self.same_text: dict[str, tuple[float, dict[int, int]]] = {}
         with ws.session() as s:
             self.spaces = {
                 sid: (name, platform) for sid, name, platform in s.execute(
@@ -157,6 +176,8 @@ class MessageScanner:
         scored: dict[int, tuple] = {}  # message id -> (facts, model probability, SpamScore)
         rule_hits: dict[int, list] = {}
         cross: dict[int, int] = {}
+        copies: dict[int, int] = {}  # message id -> members who posted its text
+        queue_at = self.queue_at
         check_every = self.rules.needs_every_message
         authors = self.authors
         flood_seconds = h.FLOOD_SECONDS
@@ -177,6 +198,9 @@ class MessageScanner:
             if author is None:
                 continue
             spaces_with_text = self._cross_post(t.fingerprint, author, sid, mid, at, cross)
+            same_authors = 1
+            if t.fingerprint is not None and len(text) >= h.MIN_SAME_TEXT and t.suspect:
+                same_authors = self._same_text(t.fingerprint, iid, mid, at, copies)
             author.posts += 1
             recent = author.recent
             recent.append(at)
@@ -184,13 +208,15 @@ class MessageScanner:
                 recent.popleft()
             if author.skip:
                 continue
-            if (t.probability < h.QUEUE_AT and not t.links and not author.held
+            if (t.probability < queue_at and not t.links and not author.held
+                    and not t.signals.names and same_authors < h.SAME_TEXT_AUTHORS
                     and spaces_with_text < h.CROSS_POST_SPACES and len(recent) < h.FLOOD_POSTS
                     and t.mentions < h.MENTION_LIMIT):
                 continue  # nothing that could add up to a spam score
             post = h.PostFacts(text, age, prior, spaces_with_text, len(recent), t.links,
-                               list(t.domains), t.mentions, author.held)
-            spam = h.combine(t.probability, post, self.blocked)
+                               list(t.domains), t.mentions, author.held, t.signals,
+                               same_authors)
+            spam = h.combine(t.probability, post, self.blocked, queue_at)
             if spam.priority:
                 author.held += 1
             scored[mid] = (post, t.probability, spam)
@@ -198,8 +224,34 @@ class MessageScanner:
             if mid in scored and scored[mid][0].same_text_spaces < spaces:
                 post, p, _ = scored[mid]
                 post.same_text_spaces = spaces
-                scored[mid] = (post, p, h.combine(p, post, self.blocked))
+                scored[mid] = (post, p, h.combine(p, post, self.blocked, queue_at))
+        for mid, members in copies.items():  # earlier copies of a text others pasted later
+            if mid in scored and scored[mid][0].same_text_authors < members:
+                post, p, _ = scored[mid]
+                post.same_text_authors = members
+                scored[mid] = (post, p, h.combine(p, post, self.blocked, queue_at))
+        if self.keep_scores:
+            self.scores.extend(spam.score for _post, _p, spam in scored.values()
+                               if spam.reasons)
         return self._queue_rows(scored, rule_hits)
+
+    def _same_text(self, fingerprint: str, iid: int, mid: int, at: float,
+                   copies: dict[int, int]) -> int:
+        """How many members posted this text within a day; marks the earlier copies too."""
+        seen = self.same_text.get(fingerprint)
+        if seen is None or at - seen[0] > CROSS_POST_WINDOW:
+            if len(self.same_text) >= 50_000:  # forget what is more than a day old
+                for key in [k for k, v in self.same_text.items()
+                            if at - v[0] > CROSS_POST_WINDOW]:
+                    del self.same_text[key]
+            self.same_text[fingerprint] = (at, {iid: mid})
+            return 1
+        authors = seen[1]
+        authors.setdefault(iid, mid)
+        if len(authors) >= h.SAME_TEXT_AUTHORS:
+            for other in authors.values():
+                copies[other] = len(authors)
+        return len(authors)
 
     @staticmethod
     def _cross_post(fingerprint: str | None, author: _Author | None, sid: int, mid: int,
@@ -289,7 +341,8 @@ def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | Non
     with ws.session() as s:
         start = _watermark(s)
         total = s.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
-    scanner = MessageScanner(ws, rules, model, blocked, start)
+    scanner = MessageScanner(ws, rules, model, blocked, start,
+                             h.queue_threshold(ws.get_setting(SENSITIVITY_SETTING)))
     counts = {"messages": 0, "spam": 0, "rule": 0}
     last = start
     yield Progress(0, max(0, total - start), "Scanning messages for moderation")
@@ -318,12 +371,56 @@ def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | Non
     return counts
 
 
+def sensitivity_preview_job(ws, token: CancelToken | None = None) -> Job[dict]:
+    """How many messages in the stored history each sensitivity setting would queue as possible
+    spam (with this workspace's model as it stands), without changing anything.
+
+    Returns {"scanned": n, "current": name, "settings": {name: (threshold, count)}}."""
+    model = workspace_model(ws)
+    blocked = h.blocked_domains(ws.get_setting(BLOCKED_SETTING, []) or [])
+    lowest = min(h.SENSITIVITIES.values())
+    scanner = MessageScanner(ws, RuleSet([]), model, blocked, 0, lowest)
+    scanner.keep_scores = True
+    with ws.session() as s:
+        total = s.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
+    last, scanned = 0, 0
+    yield Progress(0, max(1, total), "Scoring the stored history")
+    while True:
+        if token is not None:
+            token.check()
+        with ws.session() as s:
+            rows = _fetch_batch(s, last)
+            if not rows:
+                break
+            scanner.scan_batch(s, rows)
+        last, scanned = rows[-1][0], scanned + len(rows)
+        yield Progress(last, max(1, total), "Scoring the stored history")
+    scores = scanner.scores
+    settings = {name: (at, sum(1 for x in scores if x >= at))
+                for name, at in h.SENSITIVITIES.items()}
+    current = ws.get_setting(SENSITIVITY_SETTING) or h.DEFAULT_SENSITIVITY
+    return {"scanned": scanned, "current": current, "settings": settings}
+
+
+def set_sensitivity(ws, name: str) -> None:
+    """Choose how readily the scan queues possible spam (a key of SENSITIVITIES)."""
+    if name not in h.SENSITIVITIES:
+        raise ValueError(f"unknown sensitivity {name!r}: choose one of "
+                         f"{', '.join(h.SENSITIVITIES)}")
+    with ws.transaction() as s:
+        audit.record(s, ws.actor, "moderation.sensitivity", None, None, sensitivity=name)
+    ws.set_setting(SENSITIVITY_SETTING, name)
+
+
 # --- other sources of queue items -----------------------------------------------------------
 
 
 def learn_from_decisions(ws) -> int:
-    """Teach the text model the spam/not-spam calls moderators made since the last scan."""
+    """Teach the text model the spam/not-spam calls moderators made since the last scan (all of
+    them again when the stored model predates the current seed model's format)."""
     since = ws.get_setting(LEARNED_SETTING, 0) or 0
+    if not SpamModel.setting_is_current(ws.get_setting(SETTING)):
+        since = 0
     undo = aliased(Decision)
     with ws.session() as s:
         rows = s.execute(

@@ -1,0 +1,173 @@
+"""Self-promotion and bait signals: what comment spam says in words, each a reason a moderator
+can read. Most comment spam carries no link ("check out my channel", "sub4sub", giveaways,
+money and crypto offers, "who's watching in 2026", chain letters), so these look at the words.
+
+Each signal is a regular expression. One google-re2 set pass over a text tells which signals
+could match (linear time, all at once); only those are confirmed with Python's `re` (which
+also finds the words quoted in the reason). Most texts match none and cost one re2 pass.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import re2
+
+from steward.moderation import text as textfacts
+from steward.resources import resource_path
+
+_MEDIA = (r"(?:youtube\s+|yt\s+|gaming\s+|music\s+|new\s+|latest\s+|little\s+|small\s+)*"
+          r"(?:channel|page|profile|music|songs?|tracks?|mixtape|album|beats?|videos?|vids?|"
+          r"stream|art|artwork|shop|store|account|insta\w*|ig|soundcloud|spotify|tiktok|"
+          r"onlyfans|bio|website|blog|podcast|covers?|content|etsy|merch)")
+
+SIGNALS = {
+    "promotion": ("Promotes the poster's own channel, page or profile", re.compile(
+        r"\b(?:check|chek|come\s+check|go\s+check)\s+(?:out\s+)?(?:my|me|our)\s+" + _MEDIA
+        + r"|\b(?:visit|see|watch|listen\s+to|view|go\s+to|look\s+at|click)\s+(?:on\s+)?my\s+"
+        + _MEDIA
+        + r"|\bmy\s+(?:new\s+)?(?:youtube\s+|yt\s+)?channel\b"
+        + r"|\bi\s+(?:make|produce|upload|create|do)\s+(?:beats|music|videos|covers|rap|songs"
+          r"|content|edits)\b"
+        + r"|\blink\s+(?:is\s+)?in\s+(?:my\s+)?(?:bio|profile)\b|\bcheck\s+(?:my\s+)?bio\b"
+        + r"|\bclick\s+(?:on\s+)?my\s+(?:name|profile|pic|picture|avatar)\b"
+        + r"|\b(?:on|in)\s+my\s+(?:channel|profile)\b"
+        + r"|\b(?:search|find|add)\s+(?:for\s+)?me\s+on\s+(?:insta\w*|ig|snap\w*|tiktok|"
+          r"youtube|spotify|soundcloud|telegram|whatsapp)"
+        + r"|\bi(?:'m|\s+am)\s+(?:a\s+)?(?:new|small|upcoming|up\s+and\s+coming|young|"
+          r"independent|aspiring)\s+(?:youtuber|artist|rapper|singer|producer|streamer|"
+          r"creator|musician)\b"
+        + r"|\bgive\s+(?:my|me)\s+(?:\w+\s+)?(?:a\s+)?(?:listen|chance|look|try|view)\b",
+        re.I)),
+    "call_to_action": ("Asks people to subscribe, follow or like", re.compile(
+        r"\bsub(?:scribe)?\s*(?:4|for|2|to)\s*sub\b|\bsub\s+(?:to\s+)?me\b"
+        r"|\b(?:please|pls|plz|and|go|just)\s+(?:\w+\s+)?subscribe\b(?!\s+to\s+(?:the|our)\s+"
+        r"newsletter)"
+        r"|\bsubscrib\w*\s+(?:to\s+)?(?:me|my|him|her)\b|\bhit\s+(?:the|that)\s+subscribe"
+        r"|\bsub\s+back\b|\bsubscribe\s+back\b"
+        r"|\bfollow\s+(?:me|back|my\s+(?:page|account|insta\w*|ig|channel|tiktok))\b"
+        r"|\bfollow\s*(?:4|for)\s*follow\b|\bf4f\b|\bl4l\b|\bs4s\b"
+        r"|\blike\s*(?:4|for)\s*like\b|\bfollow\s+train\b"
+        r"|\blike\s+(?:this|my)\s+comment\b|\bturn\s+on\s+(?:post\s+)?notifications?\b"
+        r"|\bdrop\s+your\s+@|\bi(?:'ll|\s+will)\s+follow\s+(?:you|everyone|back)\b"
+        r"|\b\d[\d,.]*k?\s+(?:subs|subscribers|followers)\s+(?:before|by|challenge)\b",
+        re.I)),
+    "giveaway": ("Giveaway, prize or free offer", re.compile(
+        r"\bgive\s?-?aways?\b|\bfree\s+(?:iphone|ipad|ps5|xbox|gift\s*cards?|robux|v-?bucks|"
+        r"nitro|followers|likes|netflix|spins|crypto|bitcoin|money|cash|tokens?|nft)\b"
+        r"|\byou(?:'ve|\s+have)\s+(?:been\s+(?:selected|chosen)|won)\b"
+        r"|\bclaim\s+(?:your|it|now|yours|the)\b|\bwin\s+(?:a|an)\s+(?:free\s+|brand\s+new\s+)?"
+        r"(?:iphone|ipad|ps5|xbox|gift\s*card|voucher|car|\$|£|€)"
+        r"|\bcongratulations?\b[^.!?]{0,40}\b(?:won|selected|winner|chosen)\b|\bairdrops?\b"
+        r"|\bcomment\s+[\"'“]?(?:me|info|yes|job)[\"'”]?\s+(?:and|to|if|below)\b",
+        re.I)),
+    "money": ("Money, crypto or work-from-home offer", re.compile(
+        r"\b(?:earn|earning|make|making|made)\s+(?:extra\s+)?(?:money|cash|\$|£|€|"
+        r"\d[\d,.]*\s*k?\s*(?:dollars|pounds|usd|gbp|a\s+(?:day|week|month)|per\s+"
+        r"(?:day|week|hour|month)|daily|weekly))"
+        r"|\bwork(?:ing)?\s+from\s+home\s+(?:job|opportunit|and\s+earn|earn)"
+        r"|\bpassive\s+income\b|\bfinancial(?:ly)?\s+(?:free|freedom|independen)"
+        r"|\b(?:bitcoin|btc|crypto|forex|binary\s+options?|usdt)\b[^.!?]{0,60}\b(?:invest\w*|"
+        r"profits?|earn\w*|returns?|signals?|platform|mentor|account\s+manager|expert|"
+        r"trader)\b"
+        r"|\b(?:invest\w*|profits?|returns?|signals|mentor|account\s+manager)\b[^.!?]{0,60}"
+        r"\b(?:bitcoin|btc|crypto|forex|binary\s+options?|usdt)\b"
+        r"|\bguaranteed\s+(?:profits?|returns?|income|\d)"
+        r"|\b\d+\s*%\s*(?:daily|weekly|returns?|profit|roi|win\s+rate)\b"
+        r"|\bquit\s+my\s+(?:9|nine)\s*(?:to|-)\s*5\b|\bbe\s+your\s+own\s+boss\b"
+        r"|\bturned\s+(?:my\s+)?[$£€]?\d[\d,.]*k?\s+into\b"
+        r"|\brecover\w*\s+(?:all\s+)?(?:lost|my|your|stolen)\s+(?:funds|crypto|money|bitcoin)"
+        r"|\b(?:dm|inbox|message|whatsapp|telegram|text)\s+me\b[^.!?]{0,40}\b(?:earn|invest|"
+        r"profit|income|trading|how\s+i)\b"
+        r"|\b(?:cheap|fast)\s+(?:loans?|followers|likes|views|seo|backlinks)\b",
+        re.I)),
+    "bait": ("Engagement bait or chain text", re.compile(
+        r"\bwho(?:'s|\s+is|\s+else\s+is)?\s+(?:still\s+)?(?:watching|listening|here)\b"
+        r"[^.!?]{0,30}\b20\d\d\b|\b(?:watching|listening\s+to)\s+(?:this\s+)?in\s+20\d\d\b"
+        r"|\bif\s+you(?:'re|\s+are)\s+reading\s+this\b|\bcopy\s+(?:and|&|n)\s+paste\b"
+        r"|\b(?:send|forward|share|post)\s+this\s+(?:message\s+|comment\s+)?to\s+\d+\b"
+        r"|\bbad\s+luck\s+for\b|\b1\s+like\s*=|\bonly\s+(?:real|true)\s+(?:fans|legends)\b"
+        r"|\blike\s+if\s+you(?:'re|\s+are)?\b|\bcan\s+i\s+get\s+\d+\s+likes\b"
+        r"|\bif\s+this\s+(?:comment\s+)?gets\s+\d+\s+likes\b",
+        re.I)),
+}
+WEIGHTS = {"promotion": 0.45, "call_to_action": 0.45, "giveaway": 0.4, "money": 0.45,
+           "bait": 0.4, "shortener": 0.35, "obfuscated_link": 0.5}
+PROMOTION_SIGNALS = ("promotion", "call_to_action")
+
+_OBFUSCATED = re.compile(
+    r"\b[a-z0-9-]{2,}(?:\s+\.\s*|\s*[(\[{]\s*(?:dot|\.)\s*[)\]}]\s*|\s+dot\s+)"
+    r"(?:com|net|org|io|co|ly|me|xyz|info|biz|ru|tk|site|online|shop|club|link|live)(?![\w-])"
+    r"|\bhxxps?\b|\bh\s+t\s+t\s+p|\bw\s*w\s*w\s*(?:\.\s+|\s+\.)\s*[a-z0-9-]{2,}",
+    re.I)
+
+
+@dataclass(frozen=True)
+class TextSignals:
+    """The signals one text fires: names (keys of WEIGHTS) and a reason for each."""
+
+    names: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+NONE = TextSignals((), ())
+
+
+def shorteners() -> frozenset[str]:
+    """Link-shortener domains (resources/moderation/link_shorteners.txt)."""
+    path = resource_path("moderation", "link_shorteners.txt")
+    return frozenset(
+        line.split("#", 1)[0].strip().lower()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.split("#", 1)[0].strip())
+
+
+_SHORTENERS: list[frozenset[str]] = []
+_LOOKAHEAD = re.compile(r"\(\?!(?:[^()]|\([^()]*\))*\)")
+_NAMES = (*SIGNALS, "obfuscated_link")
+_SET: list = []
+
+
+def _signal_set():
+    """One re2 set of every signal (lookaheads, which re2 lacks, dropped: a superset)."""
+    if not _SET:
+        opts = re2.Options()
+        opts.max_mem = 64 << 20
+        opts.case_sensitive = False
+        found = re2.Set.SearchSet(opts)
+        for name in _NAMES:
+            pattern = _OBFUSCATED if name == "obfuscated_link" else SIGNALS[name][1]
+            found.Add(_LOOKAHEAD.sub("", pattern.pattern))
+        found.Compile()
+        _SET.append(found)
+    return _SET[0]
+
+
+def text_signals(text: str, domains: tuple[str, ...] | list[str] = ()) -> TextSignals:
+    """The promotion, bait and link signals a text fires."""
+    names, reasons = [], []
+    could = _signal_set().Match(text) if text else None
+    for k in could or ():
+        name = _NAMES[k]
+        if name == "obfuscated_link":
+            match = _OBFUSCATED.search(text)
+            if match:
+                names.append(name)
+                reasons.append(f"Link written to dodge filters: “{match.group(0)}”")
+            continue
+        reason, pattern = SIGNALS[name]
+        match = pattern.search(text)
+        if match:
+            names.append(name)
+            reasons.append(f"{reason}: “{textfacts.excerpt(match.group(0), 40)}”")
+    if domains:
+        if not _SHORTENERS:
+            _SHORTENERS.append(shorteners())
+        short = sorted({d for d in domains if d in _SHORTENERS[0]})
+        if short:
+            names.append("shortener")
+            reasons.append(f"Shortened link hides where it goes: {', '.join(short)}")
+    if not names:
+        return NONE
+    return TextSignals(tuple(names), tuple(reasons))
