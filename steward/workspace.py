@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,7 @@ class Workspace:
                                     if p["role"] != "volunteer"),
         })
         self._head_lock = threading.Lock()
+        self.sealed_cache: dict = {}  # decrypted safeguarding metadata, dropped at lock()
         event.listen(self._sessions, "after_commit", self._after_commit)
 
     # --- opening -----------------------------------------------------------------------------
@@ -363,6 +365,8 @@ class Workspace:
             ws._restore_triggers()
             if meta.get("legacy_rows"):
                 ws._bind_rows()
+            if keys.sk is not None:
+                ws._seal_plain_metadata()
             if keys.ak is not None and "audit_head" not in meta:
                 with ws.transaction() as s:  # from here on every link is keyed
                     audit.record(s, profile.name, "audit.keyed")
@@ -493,6 +497,48 @@ class Workspace:
         log.info("safeguarding fields bound to their rows (%d flags, %d case entries)",
                  len(flags), len(entries))
 
+    def _seal_plain_metadata(self) -> None:
+        """Move who and what a flag is about (and whom a case note names) from plain columns
+        into the sealed details: rows from before they were sealed, sealed at the first unlock
+        by a safeguarding-key holder. Cheap when there is nothing to do."""
+        with self.engine.begin() as conn:
+            flags = conn.exec_driver_sql(
+                "SELECT id, message_id, person_id, space_id, category, severity, due_at, "
+                "details_enc FROM flags WHERE category <> '' OR message_id IS NOT NULL "
+                "OR person_id IS NOT NULL OR space_id IS NOT NULL OR due_at IS NOT NULL").all()
+            notes = conn.exec_driver_sql(
+                "SELECT id, person_id, body_enc FROM case_entries "
+                "WHERE person_id IS NOT NULL").all()
+            if not flags and not notes:
+                return
+            cipher = self.field_cipher()
+            public = self._held().dropbox_public
+            for fid, mid, pid, sid, category, severity, due, sealed in flags:
+                field = self.row_field("flags", fid, "details_enc")
+                body = json.loads(cipher.open_dropbox(sealed, field) or "{}") if sealed else {}
+                if isinstance(due, datetime):
+                    due = due.isoformat()
+                elif due:
+                    due = datetime.fromisoformat(str(due)).isoformat()
+                body |= {"message_id": mid, "person_id": pid, "space_id": sid,
+                         "category": category, "severity": severity, "due_at": due}
+                conn.exec_driver_sql(
+                    "UPDATE flags SET details_enc = ?, message_id = NULL, person_id = NULL, "
+                    "space_id = NULL, category = '', severity = '', due_at = NULL WHERE id = ?",
+                    (crypto.seal_to(public, json.dumps(body, ensure_ascii=False).encode(),
+                                    field.encode()), fid))
+            if notes:
+                conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_entries_no_update")
+                for eid, pid, body_enc in notes:
+                    field = self.row_field("case_entries", eid, "body_enc")
+                    body = json.loads(cipher.decrypt(body_enc, field)) | {"person_id": pid}
+                    conn.exec_driver_sql(
+                        "UPDATE case_entries SET body_enc = ?, person_id = NULL WHERE id = ?",
+                        (cipher.encrypt(json.dumps(body, ensure_ascii=False), field), eid))
+                for statement in audit.TRIGGERS:
+                    conn.exec_driver_sql(statement)
+        log.info("flag metadata sealed (%d flags, %d case notes)", len(flags), len(notes))
+
     def _audit_head(self) -> audit.Head | None:
         """The head as sealed in workspace.json (read from disk: another process may write)."""
         keys = self._held()
@@ -543,6 +589,7 @@ class Workspace:
         if self._engine is not None:
             self._engine.dispose()
         self._engine = None
+        self.sealed_cache.clear()
         if self._keys_held is not None:
             self._keys_held.wipe()
         self._keys_held = None

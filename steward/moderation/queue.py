@@ -21,7 +21,6 @@ from steward.moderation.vocabulary import ACTIONS, KINDS, QUEUE_KINDS, SORT_KEYS
 from steward.store import audit
 from steward.store.models import (
     Decision,
-    Flag,
     Identity,
     Membership,
     Message,
@@ -234,15 +233,17 @@ def list_items(ws, filters: QueueFilters = QueueFilters(), offset: int = 0, limi
     with ws.session() as s:
         ids = list(s.scalars(page.order_by(*order).offset(offset).limit(limit)))
         rows = {r[0].id: r for r in s.execute(_columns_query().where(QueueItem.id.in_(ids)))}
-        flagged = _flagged_messages(s, [r[0].message_id for r in rows.values()
+        flagged = _flagged_messages(ws, [r[0].message_id for r in rows.values()
                                         if r[0].message_id])
         return [_row(rows[i], flagged) for i in ids]
 
 
-def _flagged_messages(s, message_ids: list[int]) -> set[int]:
-    if not message_ids:
-        return set()
-    return set(s.scalars(select(Flag.message_id).where(Flag.message_id.in_(message_ids))))
+def _flagged_messages(ws, message_ids: list[int]) -> set[int]:
+    """Messages the leads hold a flag about: known only to safeguarding-key holders (the link
+    is sealed); anyone else sees `sensitive` from the text alone."""
+    from steward.safeguarding.flags import flagged_message_ids
+
+    return flagged_message_ids(ws, message_ids)
 
 
 def is_distressing(text: str | None) -> bool:
@@ -293,7 +294,7 @@ def item_detail(ws, item_id: int) -> ItemDetail:
         if item.status == "escalated":
             raise AccessDenied(f"queue item {item_id} was escalated to the safeguarding leads "
                                "and is no longer shown here")
-        flagged = _flagged_messages(s, [item.message_id] if item.message_id else [])
+        flagged = _flagged_messages(ws, [item.message_id] if item.message_id else [])
         row = _row(rows[0], flagged)
         thread = _thread(s, item.message_id) if item.message_id else []
         person_id = None

@@ -20,7 +20,7 @@ from steward.crypto import FieldCipher
 from steward.errors import BadInput
 from steward.safeguarding.access import require_lead
 from steward.safeguarding.policy import CATEGORY_TITLES
-from steward.safeguarding.sealed import next_id
+from steward.safeguarding.sealed import flag_meta, next_id
 from steward.store import audit
 from steward.store.models import (
     CaseEntry,
@@ -75,13 +75,24 @@ def _views(cipher: FieldCipher, rows: list[CaseEntry], ws) -> list[EntryView]:
     for e in rows:
         if e.amends_id is not None:
             corrections.setdefault(e.amends_id, []).append(e.id)
-    return [
-        EntryView(e.id, e.flag_id, e.person_id, e.kind, e.author, e.at, e.amends_id,
-                  json.loads(cipher.decrypt(
-                      e.body_enc, ws.row_field("case_entries", e.id, "body_enc"))),
-                  tuple(corrections.get(e.id, ())))
-        for e in rows
-    ]
+    views = []
+    for e in rows:
+        body = _body(ws, cipher, e)
+        person = e.person_id if e.person_id is not None else body.pop("person_id", None)
+        views.append(EntryView(e.id, e.flag_id, person, e.kind, e.author, e.at, e.amends_id,
+                               body, tuple(corrections.get(e.id, ()))))
+    return views
+
+
+def _body(ws, cipher: FieldCipher, e: CaseEntry) -> dict:
+    cache = ws.sealed_cache
+    hit = cache.get(("entry", e.id))
+    if hit is not None and hit[0] == e.body_enc:
+        return dict(hit[1])
+    body = json.loads(cipher.decrypt(e.body_enc, ws.row_field("case_entries", e.id,
+                                                               "body_enc")))
+    cache[("entry", e.id)] = (e.body_enc, body)
+    return dict(body)
 
 
 def entries_for_flag(s: Session, cipher: FieldCipher, flag_id: int, ws) -> list[EntryView]:
@@ -102,10 +113,12 @@ def amend(ws, entry_id: int, text: str) -> int:
         if original is None:
             raise BadInput(f"no case entry with id {entry_id}")
         new_id = next_id(s, CaseEntry)
+        person = original.person_id or _body(ws, cipher, original).get("person_id")
+        body = {"text": text} | ({"person_id": person} if person is not None else {})
         entry = CaseEntry(
-            id=new_id, flag_id=original.flag_id, person_id=original.person_id,
+            id=new_id, flag_id=original.flag_id, person_id=None,
             kind="correction", author=ws.actor, at=clock.now(), amends_id=entry_id,
-            body_enc=cipher.encrypt(json.dumps({"text": text}, ensure_ascii=False),
+            body_enc=cipher.encrypt(json.dumps(body, ensure_ascii=False),
                                     ws.row_field("case_entries", new_id, "body_enc")),
         )
         s.add(entry)
@@ -124,12 +137,12 @@ def add_person_note(ws, person_id: int, text: str) -> int:
         if s.get(Person, person_id) is None:
             raise BadInput(f"no person with id {person_id}")
         new_id = next_id(s, CaseEntry)
-        entry = CaseEntry(
-            id=new_id, flag_id=None, person_id=person_id, kind="note", author=ws.actor,
+        entry = CaseEntry(  # the person is named inside the sealed body, not in a column
+            id=new_id, flag_id=None, person_id=None, kind="note", author=ws.actor,
             at=clock.now(),
-            body_enc=ws.field_cipher().encrypt(json.dumps({"text": text}, ensure_ascii=False),
-                                               ws.row_field("case_entries", new_id,
-                                                            "body_enc")),
+            body_enc=ws.field_cipher().encrypt(
+                json.dumps({"text": text, "person_id": person_id}, ensure_ascii=False),
+                ws.row_field("case_entries", new_id, "body_enc")),
         )
         s.add(entry)
         s.flush()
@@ -175,14 +188,18 @@ def chronology(ws, person_id: int, *, audit_view: bool = True) -> Chronology:
             .where(Identity.person_id == person_id)
         ).all()
         identity_ids = [i.id for i in identities]
-        flags = s.scalars(select(Flag).where(Flag.person_id == person_id)).all()
-        flag_ids = [f.id for f in flags]
-        entries = s.scalars(
-            select(CaseEntry)
-            .where(or_(CaseEntry.person_id == person_id, CaseEntry.flag_id.in_(flag_ids)))
-            .order_by(CaseEntry.id)
-        ).all()
-        flagged = {f.message_id for f in flags if f.message_id is not None}
+        metas = [(f, flag_meta(ws, cipher, f)) for f in s.scalars(select(Flag))]
+        flags = [(f, m) for f, m in metas if m.person_id == person_id]
+        flag_ids = [f.id for f, _ in flags]
+        entries = [
+            e for e in s.scalars(
+                select(CaseEntry)
+                .where(or_(CaseEntry.flag_id.in_(flag_ids), CaseEntry.flag_id.is_(None)))
+                .order_by(CaseEntry.id))
+            if e.flag_id is not None or e.person_id == person_id
+            or _body(ws, cipher, e).get("person_id") == person_id
+        ]
+        flagged = {m.message_id for _, m in flags if m.message_id is not None}
         threads = set()
         if flagged:
             threads = set(s.scalars(
@@ -204,13 +221,13 @@ def chronology(ws, person_id: int, *, audit_view: bool = True) -> Chronology:
     items = [
         ChronologyItem(
             at=f.created_at, kind="flag",
-            title=f"Flag {f.id} raised: {CATEGORY_TITLES.get(f.category, f.category)} "
-                  f"({f.severity})",
+            title=f"Flag {f.id} raised: {CATEGORY_TITLES.get(m.category, m.category)} "
+                  f"({m.severity})",
             text=f"Status now {f.status}" + (f", assigned to {f.assigned_to}"
                                              if f.assigned_to else ""),
-            space=spaces.get(f.space_id), flag_id=f.id, message_id=f.message_id,
+            space=spaces.get(m.space_id), flag_id=f.id, message_id=m.message_id,
         )
-        for f in flags
+        for f, m in flags
     ]
     items += [
         ChronologyItem(at=e.at, kind="entry", title=f"Case entry {e.id} ({e.kind})",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from steward import clock
@@ -20,7 +20,7 @@ from steward.crypto import DecryptionFailed
 from steward.errors import BadInput, StewardError
 from steward.safeguarding import policy
 from steward.safeguarding.access import require_lead
-from steward.safeguarding.sealed import next_id
+from steward.safeguarding.sealed import FlagMeta, flag_meta, next_id
 from steward.safeguarding.signposting import (
     ReplyTemplate,
     helplines_for,
@@ -88,58 +88,82 @@ def _now(now: datetime | None) -> datetime:
     return now or clock.now()
 
 
-def _severity_order():
-    return case({s: i for i, s in enumerate(policy.SEVERITIES)}, value=Flag.severity, else_=0)
+def _severity_rank(severity: str) -> int:
+    return policy.SEVERITIES.index(severity) if severity in policy.SEVERITIES else 0
 
 
-def _overdue_expr(now: datetime):
-    return (Flag.status == "new") & (Flag.due_at.is_not(None)) & (Flag.due_at < now)
+def _overdue(status: str, due_at: datetime | None, now: datetime) -> bool:
+    return status == "new" and due_at is not None and due_at < now
 
 
-SORT_KEYS = {
-    "id": Flag.id,
-    "category": Flag.category,
-    "severity": _severity_order(),
-    "status": Flag.status,
-    "assigned_to": Flag.assigned_to,
-    "created_at": Flag.created_at,
-    "due_at": Flag.due_at,
-    "space": Space.name,
-    "person": Person.display_name,
-}
+_FAR = datetime.max
 
 
-def _query(
-    statuses, category, severity, person_id, now: datetime, columns=None
-):
-    q = (
-        select(*(columns or (Flag, Space.name, Source.platform, Message.platform_id,
-                             func.substr(Message.text, 1, EXCERPT_CHARS), Person.display_name)))
-        .select_from(Flag)
-        .outerjoin(Message, Message.id == Flag.message_id)
-        .outerjoin(Space, Space.id == Flag.space_id)
-        .outerjoin(Source, Source.id == Space.source_id)
-        .outerjoin(Person, Person.id == Flag.person_id)
-    )
+def _sort_key(sort: str):
+    """Sorting happens after decryption: a flag's category, severity, person and due time
+    are sealed (steward.safeguarding.sealed), so SQL cannot order by them."""
+    keys = {
+        "id": lambda r: (r.id,),
+        "category": lambda r: (r.category, r.id),
+        "severity": lambda r: (_severity_rank(r.severity), r.id),
+        "status": lambda r: (r.status, r.id),
+        "assigned_to": lambda r: (r.assigned_to or "", r.id),
+        "created_at": lambda r: (r.created_at, r.id),
+        "due_at": lambda r: (r.due_at or _FAR, r.id),
+        "space": lambda r: (r.space or "", r.id),
+        "person": lambda r: (r.person or "", r.id),
+    }
+    return keys.get(sort)
+
+
+SORT_KEYS = ("id", "category", "severity", "status", "assigned_to", "created_at", "due_at",
+             "space", "person")
+
+
+def _decrypted(ws, s: Session, statuses, flag_ids=None) -> list[tuple[Flag, FlagMeta]]:
+    cipher = ws.field_cipher()
+    q = select(Flag)
     if statuses:
         q = q.where(Flag.status.in_(statuses))
-    if category:
-        q = q.where(Flag.category == category)
-    if severity:
-        q = q.where(Flag.severity == severity)
-    if person_id is not None:
-        q = q.where(Flag.person_id == person_id)
-    return q
+    if flag_ids is not None:
+        q = q.where(Flag.id.in_(flag_ids))
+    return [(f, flag_meta(ws, cipher, f)) for f in s.scalars(q.order_by(Flag.id))]
 
 
-def _row(flag: Flag, space, platform, message_pid, excerpt, person, now: datetime) -> FlagRow:
-    return FlagRow(
-        id=flag.id, category=flag.category, severity=flag.severity, status=flag.status,
-        assigned_to=flag.assigned_to, created_at=flag.created_at, due_at=flag.due_at,
-        overdue=flag.status == "new" and flag.due_at is not None and flag.due_at < now,
-        space=space, platform=platform, message_platform_id=message_pid,
-        excerpt=" ".join((excerpt or "").split()), person_id=flag.person_id, person=person,
-    )
+def _matching(pairs, category, severity, person_id):
+    return [
+        (f, m) for f, m in pairs
+        if (not category or m.category == category) and (not severity or m.severity == severity)
+        and (person_id is None or m.person_id == person_id)
+    ]
+
+
+def _rows(s: Session, pairs, now: datetime) -> list[FlagRow]:
+    """FlagRows with the names and excerpts looked up by the decrypted ids."""
+    space_ids = {m.space_id for _, m in pairs if m.space_id is not None}
+    message_ids = {m.message_id for _, m in pairs if m.message_id is not None}
+    person_ids = {m.person_id for _, m in pairs if m.person_id is not None}
+    spaces = {sid: (name, platform) for sid, name, platform in s.execute(
+        select(Space.id, Space.name, Source.platform)
+        .outerjoin(Source, Source.id == Space.source_id).where(Space.id.in_(space_ids)))}
+    messages = {mid: (pid, text) for mid, pid, text in s.execute(
+        select(Message.id, Message.platform_id, func.substr(Message.text, 1, EXCERPT_CHARS))
+        .where(Message.id.in_(message_ids)))}
+    people = dict(s.execute(select(Person.id, Person.display_name)
+                            .where(Person.id.in_(person_ids))).all())
+    out = []
+    for f, m in pairs:
+        space, platform = spaces.get(m.space_id, (None, None))
+        message_pid, excerpt = messages.get(m.message_id, (None, None))
+        out.append(FlagRow(
+            id=f.id, category=m.category, severity=m.severity, status=f.status,
+            assigned_to=f.assigned_to, created_at=f.created_at, due_at=m.due_at,
+            overdue=_overdue(f.status, m.due_at, now),
+            space=space, platform=platform, message_platform_id=message_pid,
+            excerpt=" ".join((excerpt or "").split()), person_id=m.person_id,
+            person=people.get(m.person_id),
+        ))
+    return out
 
 
 def list_flags(
@@ -158,20 +182,17 @@ def list_flags(
     """Flags for a lead: overdue first, then most severe, then soonest due (unless `sort`)."""
     require_lead(ws)
     now = _now(now)
-    q = _query(statuses, category, severity, person_id, now)
-    if sort in SORT_KEYS:
-        key = SORT_KEYS[sort]
-        q = q.order_by(key.desc() if descending else key.asc(), Flag.id)
-    else:
-        q = q.order_by(
-            case((_overdue_expr(now), 0), else_=1), _severity_order().desc(),
-            Flag.due_at.asc(), Flag.id,
-        )
-    q = q.offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
     with ws.session() as s:
-        return [_row(*r, now=now) for r in s.execute(q).all()]
+        rows = _rows(s, _matching(_decrypted(ws, s, statuses), category, severity, person_id),
+                     now)
+    key = _sort_key(sort) if sort else None
+    if key is not None:
+        rows.sort(key=key, reverse=descending)
+    else:
+        rows.sort(key=lambda r: (not r.overdue, -_severity_rank(r.severity),
+                                 r.due_at or _FAR, r.id))
+    rows = rows[offset:]
+    return rows if limit is None else rows[:limit]
 
 
 def count_flags(
@@ -179,9 +200,8 @@ def count_flags(
     severity: str | None = None, person_id: int | None = None,
 ) -> int:
     require_lead(ws)
-    q = _query(statuses, category, severity, person_id, _now(None), [func.count(Flag.id)])
     with ws.session() as s:
-        return s.scalar(q)
+        return len(_matching(_decrypted(ws, s, statuses), category, severity, person_id))
 
 
 def concerns_with_lead(ws) -> int:
@@ -203,18 +223,32 @@ def lead_summary(ws, now: datetime | None = None) -> dict[str, int]:
     """Open flags, overdue ones and open flags per severity (leads only)."""
     require_lead(ws)
     now = _now(now)
-    with ws.session() as s:
-        rows = s.execute(
-            select(Flag.severity, func.count(), func.sum(case((_overdue_expr(now), 1), else_=0)))
-            .where(Flag.status.in_(policy.OPEN_STATUSES))
-            .group_by(Flag.severity)
-        ).all()
     out = {"open": 0, "overdue": 0} | dict.fromkeys(policy.SEVERITIES, 0)
-    for severity, n, overdue in rows:
-        out[severity] = n
-        out["open"] += n
-        out["overdue"] += overdue or 0
+    with ws.session() as s:
+        pairs = _decrypted(ws, s, policy.OPEN_STATUSES)
+    for f, m in pairs:
+        out[m.severity] = out.get(m.severity, 0) + 1
+        out["open"] += 1
+        out["overdue"] += _overdue(f.status, m.due_at, now)
     return out
+
+
+def metadata(ws) -> dict[int, FlagMeta]:
+    """Every flag's decrypted metadata (message, person, space, category, severity, due) by
+    flag id; leads and admins only."""
+    require_lead(ws)
+    with ws.session() as s:
+        return {f.id: m for f, m in _decrypted(ws, s, None)}
+
+
+def flagged_message_ids(ws, message_ids) -> set[int]:
+    """Which of these messages the leads hold a flag about — for safeguarding-key holders
+    only; anyone else learns nothing (the link is sealed)."""
+    if not ws.holds_safeguarding_key or not message_ids:
+        return set()
+    wanted = set(message_ids)
+    with ws.session() as s:
+        return {m.message_id for _, m in _decrypted(ws, s, None) if m.message_id in wanted}
 
 
 def _flag(s: Session, flag_id: int) -> Flag:
@@ -232,17 +266,14 @@ def flag_detail(ws, flag_id: int, now: datetime | None = None) -> FlagDetail:
     now = _now(now)
     cipher = ws.field_cipher()
     with ws.transaction() as s:
-        rows = s.execute(
-            _query(None, None, None, None, now).where(Flag.id == flag_id)
-        ).all()
-        if not rows:
+        pairs = _decrypted(ws, s, None, [flag_id])
+        if not pairs:
             raise BadInput(f"no flag with id {flag_id}")
-        flag, *rest = rows[0]
-        row = _row(flag, *rest, now=now)
-        message = s.get(Message, flag.message_id) if flag.message_id else None
+        flag, meta = pairs[0]
+        row = _rows(s, pairs, now)[0]
+        message = s.get(Message, meta.message_id) if meta.message_id else None
+        details = meta.details
         try:
-            details = json.loads(cipher.open_dropbox(
-                flag.details_enc, ws.row_field("flags", flag.id, "details_enc")) or "{}")
             outcome = cipher.open_dropbox(
                 flag.outcome_enc, ws.row_field("flags", flag.id, "outcome_enc"))
             entries = entries_for_flag(s, cipher, flag_id, ws)
@@ -251,7 +282,7 @@ def flag_detail(ws, flag_id: int, now: datetime | None = None) -> FlagDetail:
                 f"flag {flag_id}'s sealed details were altered or moved from another row: "
                 "refusing to show them (restore the workspace from a backup)"
             ) from None
-        helplines = helplines_for(s, flag.category)
+        helplines = helplines_for(s, meta.category)
         audit.record(s, ws.actor, "safeguarding.view", "flag", flag_id)
     return FlagDetail(
         row=row,
@@ -263,8 +294,8 @@ def flag_detail(ws, flag_id: int, now: datetime | None = None) -> FlagDetail:
         outcome=json.loads(outcome) if outcome else None,
         entries=entries,
         helplines=helplines,
-        templates=reply_templates(flag.category),
-        signposting=shows_signposting(flag.category),
+        templates=reply_templates(meta.category),
+        signposting=shows_signposting(meta.category),
     )
 
 
@@ -272,7 +303,7 @@ def _entry(ws, s: Session, flag: Flag, kind: str, body: dict[str, Any],
            amends_id: int | None = None) -> int:
     entry_id = next_id(s, CaseEntry)
     entry = CaseEntry(
-        id=entry_id, flag_id=flag.id, person_id=flag.person_id, kind=kind, author=ws.actor,
+        id=entry_id, flag_id=flag.id, person_id=None, kind=kind, author=ws.actor,
         at=clock.now(), amends_id=amends_id,
         body_enc=ws.field_cipher().encrypt(json.dumps(body, ensure_ascii=False),
                                            ws.row_field("case_entries", entry_id, "body_enc")),
@@ -324,7 +355,8 @@ def close(ws, flag_id: int, outcome: str, reason: str = "", now: datetime | None
         entry_id = _entry(ws, s, flag, "status", body)
         flag.status = "closed"
         flag.closed_at = now
-        flag.retain_until = now + timedelta(days=policy.retention_days(s)[flag.category])
+        category = flag_meta(ws, ws.field_cipher(), flag).category
+        flag.retain_until = now + timedelta(days=policy.retention_days(s)[category])
         flag.outcome_enc = ws.seal_for_safeguarding(
             json.dumps({"outcome": outcome, "reason": reason}, ensure_ascii=False),
             ws.row_field("flags", flag.id, "outcome_enc"),

@@ -4,14 +4,12 @@ an item from the moderation queue). The details are sealed so the sender cannot 
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy.orm import Session
 
 from steward import clock
 from steward.errors import BadInput
 from steward.safeguarding import policy
-from steward.safeguarding.sealed import next_id
+from steward.safeguarding.sealed import PLAIN_COLUMNS, next_id, seal_flag
 from steward.store import audit
 from steward.store.models import Flag, Identity, Message
 
@@ -39,22 +37,15 @@ def hand_over(
         if person_id is None and message.identity_id is not None:
             person_id = session.get(Identity, message.identity_id).person_id
     now = clock.now()
-    details = json.dumps(
-        {"source": "handover", "by": actor, "note": note, "reasons": []}, ensure_ascii=False
-    )
+    details = {"source": "handover", "by": actor, "note": note, "reasons": []}
     flag_id = next_id(session, Flag)
+    # Who and what the flag is about is sealed with its details (steward.safeguarding.sealed).
     flag = Flag(
-        id=flag_id,
-        message_id=message_id,
-        person_id=person_id,
-        space_id=space_id,
-        category=category,
-        severity=severity,
-        status="new",
-        created_at=now,
-        due_at=policy.due_at(session, severity, now),
-        details_enc=ws.seal_for_safeguarding(details, ws.row_field("flags", flag_id,
-                                                                   "details_enc")),
+        id=flag_id, status="new", created_at=now, **PLAIN_COLUMNS,
+        details_enc=seal_flag(
+            ws, flag_id, message_id=message_id, person_id=person_id, space_id=space_id,
+            category=category, severity=severity,
+            due_at=policy.due_at(session, severity, now), details=details),
     )
     session.add(flag)
     session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from steward.safeguarding.access import require_lead
 from steward.safeguarding.policy import CATEGORY_TITLES
+from steward.safeguarding.sealed import flag_meta
 from steward.store.models import Flag
 
 STILL_OPEN = "still open"
@@ -37,9 +38,10 @@ def concerns_raised(ws, start: datetime, end: datetime) -> ConcernCounts:
     cipher = ws.field_cipher()
     with ws.session() as s:
         rows = s.execute(
-            select(Flag.id, Flag.category, Flag.status, Flag.outcome_enc)
-            .where(Flag.created_at >= start, Flag.created_at < end)
+            select(Flag).where(Flag.created_at >= start, Flag.created_at < end)
         ).all()
+        rows = [(f.id, flag_meta(ws, cipher, f).category, f.status, f.outcome_enc)
+                for (f,) in rows]
     cells: Counter[tuple[str, str]] = Counter()
     for flag_id, category, status, sealed in rows:
         outcome = STILL_OPEN

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from steward import clock
 from steward.errors import BadInput
 from steward.safeguarding.access import require_lead
-from steward.safeguarding.sealed import next_id
+from steward.safeguarding.sealed import flag_meta, next_id
 from steward.store import audit
 from steward.store.models import CaseEntry, Flag
 
@@ -30,17 +30,18 @@ def due_for_review(ws, now: datetime | None = None) -> list[RetentionItem]:
     """Closed flags whose retention period has passed, oldest first."""
     require_lead(ws)
     now = now or clock.now()
+    cipher = ws.field_cipher()
     with ws.session() as s:
         rows = s.execute(
-            select(Flag.id, Flag.category, Flag.closed_at, Flag.retain_until,
-                   func.count(CaseEntry.id))
+            select(Flag, func.count(CaseEntry.id))
             .outerjoin(CaseEntry, CaseEntry.flag_id == Flag.id)
             .where(Flag.status == "closed", Flag.retain_until.is_not(None),
                    Flag.retain_until <= now)
             .group_by(Flag.id)
             .order_by(Flag.retain_until)
         ).all()
-    return [RetentionItem(*r) for r in rows]
+        return [RetentionItem(f.id, flag_meta(ws, cipher, f).category, f.closed_at,
+                              f.retain_until, n) for f, n in rows]
 
 
 def extend(ws, flag_id: int, days: int, reason: str) -> datetime:
@@ -58,7 +59,7 @@ def extend(ws, flag_id: int, days: int, reason: str) -> datetime:
         body = json.dumps({"until": until.date().isoformat(), "reason": reason},
                           ensure_ascii=False)
         new_id = next_id(s, CaseEntry)
-        entry = CaseEntry(id=new_id, flag_id=flag.id, person_id=flag.person_id,
+        entry = CaseEntry(id=new_id, flag_id=flag.id, person_id=None,
                           kind="retention", author=ws.actor, at=clock.now(),
                           body_enc=ws.field_cipher().encrypt(
                               body, ws.row_field("case_entries", new_id, "body_enc")))

@@ -19,7 +19,7 @@ from steward.jobs import CancelToken, Job, Progress
 from steward.safeguarding import policy
 from steward.safeguarding.detectors import Detector, Finding
 from steward.safeguarding.lexicon import Lexicon, parse_lexicon, shipped_lexicons
-from steward.safeguarding.sealed import id_allocator
+from steward.safeguarding.sealed import PLAIN_COLUMNS, id_allocator, seal_flag
 from steward.safeguarding.signposting import helplines
 from steward.store import audit
 from steward.store.models import Flag, Identity, Message, Person, ScanState, Setting, Space
@@ -177,9 +177,7 @@ def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
     if not found:
         return []
     ids = {f[0] for f in found}
-    existing = set(
-        s.execute(select(Flag.message_id, Flag.category).where(Flag.message_id.in_(ids))).all()
-    )
+    existing = _already_flagged(ws, s, ids)
     people = dict(
         s.execute(
             select(Identity.id, Identity.person_id).where(
@@ -196,22 +194,31 @@ def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
         existing.add((message_id, finding.category))
         flag_id = next(flag_ids)
         flag = Flag(
-            id=flag_id,
-            message_id=message_id,
-            person_id=people.get(identity_id),
-            space_id=space_id,
-            category=finding.category,
-            severity=finding.severity,
-            status="new",
-            created_at=now,
-            due_at=policy.due_at(s, finding.severity, now),
-            details_enc=ws.seal_for_safeguarding(
-                _details(finding, text), ws.row_field("flags", flag_id, "details_enc")),
+            id=flag_id, status="new", created_at=now, **PLAIN_COLUMNS,
+            details_enc=seal_flag(
+                ws, flag_id, message_id=message_id, person_id=people.get(identity_id),
+                space_id=space_id, category=finding.category, severity=finding.severity,
+                due_at=policy.due_at(s, finding.severity, now),
+                details=json.loads(_details(finding, text))),
         )
         s.add(flag)
         raised.append(finding.severity)
     s.flush()
     return raised
+
+
+def _already_flagged(ws, s: Session, message_ids: set[int]) -> set[tuple[int, str]]:
+    """(message, category) pairs the leads already hold. Only a safeguarding-key holder can
+    tell (the link is sealed); a steward's scan relies on the watermark instead, and a repeat
+    from a steward's rescan is folded into the first flag when a lead lists them."""
+    if not ws.holds_safeguarding_key:
+        return set()
+    from steward.safeguarding.sealed import flag_meta
+
+    cipher = ws.field_cipher()
+    return {(m.message_id, m.category) for m in (flag_meta(ws, cipher, f)
+                                                  for f in s.scalars(select(Flag)))
+            if m.message_id in message_ids}
 
 
 def _details(finding: Finding, text: str | None) -> str:

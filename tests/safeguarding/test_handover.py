@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from steward.errors import AccessDenied, BadInput
+from steward.safeguarding.flags import metadata as flags_metadata
 from steward.safeguarding.handover import hand_over
 from steward.store.models import AuditEvent, Flag, Message
 
@@ -19,9 +20,13 @@ def test_steward_hands_over_and_cannot_read_back(demo_ws, open_as):
                             note="worried about this one", actor=steward.actor)
     with steward.session() as s:
         flag = s.get(Flag, flag_id)
-        assert (flag.status, flag.category, flag.severity) == ("new", "escalated", "high")
-        assert flag.person_id is not None and flag.space_id is not None
-        assert (flag.due_at - flag.created_at).total_seconds() == 4 * 3600
+        # who and what the flag is about is sealed: the steward's own columns say nothing
+        assert (flag.status, flag.category, flag.person_id, flag.message_id) == (
+            "new", "", None, None)
+        meta = flags_metadata(demo_ws)[flag_id]
+        assert (meta.category, meta.severity) == ("escalated", "high")
+        assert meta.person_id is not None and meta.space_id is not None
+        assert (meta.due_at - flag.created_at).total_seconds() == 4 * 3600
         event = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert (event.action, event.subject_id, event.details) == (
             "safeguarding.handover", flag_id, {})

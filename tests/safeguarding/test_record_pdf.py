@@ -43,10 +43,12 @@ def test_a_record_quoting_five_scripts_round_trips_exactly(run, demo_ws, tmp_pat
     fid = json.loads(run("flags", "list", "--json")[1])[0]["id"]
     with demo_ws.transaction() as s:
         conn = s.connection().connection.driver_connection
-        message_id, person_id = conn.execute(
-            "SELECT f.message_id, i.person_id FROM flags f JOIN messages m ON m.id = "
-            "f.message_id JOIN identities i ON i.id = m.identity_id WHERE f.id = ?",
-            (fid,)).fetchone()
+        from steward.safeguarding.flags import metadata
+
+        message_id = metadata(demo_ws)[fid].message_id  # sealed: read as the lead
+        person_id = conn.execute(
+            "SELECT i.person_id FROM messages m JOIN identities i ON i.id = m.identity_id "
+            "WHERE m.id = ?", (message_id,)).fetchone()[0]
         conn.execute("UPDATE messages SET text = ? WHERE id = ?", ("\n".join(QUOTED), message_id))
         conn.execute("UPDATE persons SET display_name = ? WHERE id = ?", (NAME, person_id))
     assert run("flags", "note", str(fid), "Called back in Welsh: ŵ ŷ, and in Polish: ł")[0] == 0

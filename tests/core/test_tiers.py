@@ -1,0 +1,101 @@
+"""Cryptographic tiers (issue 12, finding 1): with the keys their own passphrase yields and raw
+SQL, a volunteer and a steward read no flag metadata and cannot tell which text was flagged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from steward import clock, crypto
+from steward.jobs import run_to_end
+from steward.safeguarding import cases, flags
+from steward.safeguarding.scan import scan_job
+from steward.store.engine import connect_raw
+from steward.workspace import Workspace, _find_profile, _open_entry
+from tests.conftest import PASSPHRASE
+
+
+def _keys_of(path, name):
+    """Exactly what this profile's passphrase yields, without Steward's help."""
+    meta = json.loads((path / "workspace.json").read_text())
+    entry = _find_profile(meta, name)
+    kek = crypto.derive_kek(PASSPHRASE, crypto.unb64(entry["salt"]), meta["kdf"])
+    return _open_entry(meta, entry, kek)
+
+
+@pytest.fixture
+def flagged(demo_path):
+    """A steward's scan raised the flags; a lead added a note about one person."""
+    steward = Workspace.unlock(demo_path, "steward", PASSPHRASE)
+    counts = run_to_end(scan_job(steward))
+    assert counts["flags"] >= 11
+    steward.lock()
+    lead = Workspace.unlock(demo_path, "lead", PASSPHRASE)
+    row = flags.list_flags(lead, category="self_harm")[0]
+    flags.add_note(lead, row.id, "spoke to the family")
+    cases.add_person_note(lead, row.person_id, "known to the young carers' service")
+    excerpt = row.excerpt
+    lead.lock()
+    return demo_path, excerpt
+
+
+@pytest.mark.parametrize("name", ["volunteer", "steward"])
+def test_raw_sql_with_a_profiles_own_keys_reads_no_flag_metadata(flagged, name):
+    path, excerpt = flagged
+    keys = _keys_of(path, name)
+    assert keys.sk is None  # and without SK the drop box's private key stays sealed
+    conn = connect_raw(path / "steward.db", keys.wk)
+    rows = conn.execute("SELECT category, severity, message_id, person_id, space_id, due_at "
+                        "FROM flags").fetchall()
+    assert rows and set(rows) == {("", "", None, None, None, None)}
+    # The join a curious volunteer ran before: category, name, flagged text.
+    joined = conn.execute(
+        "SELECT f.category, p.display_name, m.text FROM flags f "
+        "JOIN messages m ON m.id = f.message_id JOIN persons p ON p.id = f.person_id").fetchall()
+    assert joined == []
+    assert conn.execute("SELECT count(*) FROM case_entries WHERE person_id IS NOT NULL"
+                        ).fetchone()[0] == 0
+    for (sealed,) in conn.execute("SELECT details_enc FROM flags"):
+        assert excerpt[:20].encode() not in sealed
+    box = json.loads((path / "workspace.json").read_text())["dropbox"]
+    with pytest.raises(crypto.DecryptionFailed):
+        crypto.open_sealed(keys.wk, crypto.unb64(box["private"]),
+                           f"steward/{json.loads((path / 'workspace.json').read_text())['id']}"
+                           "/dropbox/private".encode())
+    conn.close()
+
+
+def test_the_lead_still_sees_everything(flagged):
+    path, _ = flagged
+    lead = Workspace.unlock(path, "lead", PASSPHRASE)
+    rows = flags.list_flags(lead)
+    assert rows and all(r.category and r.severity and r.due_at for r in rows)
+    row = flags.list_flags(lead, category="self_harm")[0]
+    detail = flags.flag_detail(lead, row.id)
+    assert detail.message_text and detail.row.person
+    chron = cases.chronology(lead, row.person_id)
+    assert any("young carers" in i.text for i in chron.items)
+    lead.lock()
+
+
+def test_rows_written_with_plain_metadata_are_sealed_at_the_next_lead_unlock(demo_path):
+    """What older versions wrote: category, person and message in plain columns."""
+    from steward.store.models import Flag
+
+    admin = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    with admin.transaction() as s:
+        flag = Flag(category="self_harm", severity="high", status="new", message_id=1,
+                    person_id=1, created_at=clock.now(), due_at=clock.now())
+        s.add(flag)
+        s.flush()
+        fid = flag.id
+    wk = admin._wk
+    admin.lock()
+    lead = Workspace.unlock(demo_path, "lead", PASSPHRASE)
+    assert flags.metadata(lead)[fid].category == "self_harm"
+    lead.lock()
+    conn = connect_raw(demo_path / "steward.db", wk)
+    assert conn.execute("SELECT category, message_id, person_id FROM flags WHERE id = ?",
+                        (fid,)).fetchone() == ("", None, None)
+    conn.close()
