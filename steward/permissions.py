@@ -51,6 +51,8 @@ COMMANDS: dict[str, frozenset[str]] = {
     "consent": STAFF,
     "retention": STAFF,
     "forget": STAFF,
+    "review": STAFF,  # accept or reject duplicate candidates in a batch, undo a batch
+    "subject-access": STAFF,
     "tag": STAFF,
     "cohorts": STAFF,
     "space-rules": STAFF,

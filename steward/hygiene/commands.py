@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from steward.errors import BadInput
+from steward.hygiene.purposes import PURPOSES
 
 
 def _print_rows(rows: list[dict], keys: list[str]) -> None:
@@ -55,7 +56,7 @@ def cmd_merge(ctx) -> int:
 
     choices = {"display_name": ctx.args.name_from} if ctx.args.name_from else None
     merge_id = merge(ctx.workspace(), ctx.args.into, ctx.args.others,
-                     ctx.args.identity or (), choices)
+                     ctx.args.identity or (), choices, policy=ctx.args.policy)
     print(f"Merged into person {ctx.args.into} (merge {merge_id}; undo with "
           f"`steward unmerge {merge_id}`).")
     return 0
@@ -96,13 +97,35 @@ def _quiet_json(members) -> list[dict]:
 def cmd_lapsed(ctx) -> int:
     from steward.cli import print_json
     from steward.hygiene.activity import drifting_members, lapsed_members
+    from steward.hygiene.consent import consents_to_renew
 
     ws = ctx.workspace()
     found = (drifting_members(ws) if ctx.args.drifting else lapsed_members(ws, ctx.args.days))
+    rows = _quiet_json(found)
+    # Consent that has expired or soon will: renewal is offered with the reminder.
+    lapsed = {m.person_id for m in found}
+    renew: dict[int, list] = {}
+    names: dict[int, str] = {}
+    for r in consents_to_renew(ws, ctx.args.renewal_days,
+                               None if ctx.args.renewals else lapsed):
+        names[r.person_id] = r.display_name
+        renew.setdefault(r.person_id, []).append(
+            {"purpose": r.purpose or "all", "expires_at": r.expires_at.isoformat(),
+             "expired": r.expired})
+    for row in rows:
+        row["consent_renewal"] = renew.get(row["person_id"], [])
+    rows += [{"person_id": pid, "name": names[pid], "last_active": None, "messages": None,
+              "before": None, "recent": None, "consent_renewal": items}
+             for pid, items in renew.items() if pid not in lapsed]
     if ctx.args.json:
-        print_json(_quiet_json(found))
+        print_json(rows)
     else:
-        _print_rows(_quiet_json(found), ["person_id", "last_active", "messages", "name"])
+        for row in rows:
+            due = ", ".join(f"{i['purpose']} {'expired' if i['expired'] else 'expires'} "
+                            f"{i['expires_at'][:10]}" for i in row["consent_renewal"])
+            print("  ".join(str(row.get(k) or "") for k in ("person_id", "last_active",
+                                                             "messages", "name"))
+                  + (f"  — offer consent renewal: {due}" if due else ""))
     return 0
 
 
@@ -123,11 +146,47 @@ def cmd_contacts(ctx) -> int:
 
 
 def cmd_consent(ctx) -> int:
-    from steward.hygiene.consent import record_consent
+    from steward.hygiene.consent import expiry_after, record_consent
 
-    record_consent(ctx.workspace(), ctx.args.person, ctx.args.state, ctx.args.basis,
-                   ctx.args.source, ctx.args.wording)
-    print(f"Consent {ctx.args.state} recorded for person {ctx.args.person}.")
+    a = ctx.args
+    expires = expiry_after(a.expires_after) if a.expires_after else None
+    record_consent(ctx.workspace(), a.person, a.state, a.basis, a.source, a.wording,
+                   purpose=a.purpose, expires_at=expires)
+    what = f" for {a.purpose}" if a.purpose else ""
+    until = f", to ask again on {expires:%Y-%m-%d}" if expires else ""
+    print(f"Consent {a.state}{what} recorded for person {a.person}{until}.")
+    return 0
+
+
+def cmd_subject_access(ctx) -> int:
+    from steward.hygiene.access import subject_access
+
+    report = subject_access(ctx.workspace(), ctx.args.person, ctx.args.out)
+    print(f"Wrote everything held about person {ctx.args.person} to {report.path} "
+          f"({report.identities} identities, {report.messages} messages).")
+    return 0
+
+
+def cmd_review(ctx) -> int:
+    from steward.cli import print_json
+    from steward.hygiene import matching
+    from steward.hygiene.review import batches, review_batch, undo_batch
+    from steward.jobs import run_to_end
+
+    a, ws = ctx.args, ctx.workspace()
+    if a.action == "undo":
+        done = undo_batch(ws, a.batch)
+    elif a.action == "list":
+        print_json([b.__dict__ for b in batches(ws)])
+        return 0
+    else:
+        if a.above is None:
+            raise BadInput(f"review {a.action} needs --above SCORE")
+        rules = matching.preset(a.preset) if a.preset else None
+        found = run_to_end(matching.find_duplicates(ws, rules)).candidates
+        done = review_batch(ws, found, a.action, a.above, a.policy)
+    print(done.describe() + ("" if done.undone_at else
+                             f" Undo with `steward review undo --batch {done.batch_id}`."))
     return 0
 
 
@@ -238,7 +297,26 @@ def register(sub, common) -> None:
     p.add_argument("others", type=int, nargs="*", help="people to merge into it")
     p.add_argument("--identity", type=int, action="append", help="also move this identity")
     p.add_argument("--name-from", type=int, help="keep this person's display name")
+    p.add_argument("--policy", choices=["kept", "newest", "most_complete"], default="kept",
+                   help="fields not picked: the kept person's, the newest, the most complete")
     p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("review", parents=[common],
+                       help="accept or reject every duplicate candidate above a score; undo")
+    p.add_argument("action", choices=["accept", "reject", "undo", "list"])
+    p.add_argument("--above", type=float, metavar="SCORE",
+                   help="candidates scoring at least this (as `steward duplicates` shows)")
+    p.add_argument("--preset", help="strict, standard or broad (default: the stored rules)")
+    p.add_argument("--policy", choices=["kept", "newest", "most_complete"],
+                   default="most_complete", help="how merged fields are chosen")
+    p.add_argument("--batch", type=int, help="the batch to undo (default: the newest)")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("subject-access", parents=[common],
+                       help="everything held about a person, in a readable file")
+    p.add_argument("person", type=int)
+    p.add_argument("--out", required=True, metavar="FILE", help=".md/.txt text, or .json")
+    p.set_defaults(func=cmd_subject_access)
 
     p = sub.add_parser("unmerge", parents=[common], help="undo a merge exactly")
     p.add_argument("merge_id", type=int, nargs="?")
@@ -253,6 +331,10 @@ def register(sub, common) -> None:
     p = sub.add_parser("lapsed", parents=[common], help="lapsed (or drifting) members")
     p.add_argument("--days", type=int, default=60)
     p.add_argument("--drifting", action="store_true", help="falling activity instead")
+    p.add_argument("--renewals", action="store_true",
+                   help="also list everyone whose consent has expired or soon will")
+    p.add_argument("--renewal-days", type=int, default=30,
+                   help="offer renewal this many days before a consent expires")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_lapsed)
 
@@ -267,6 +349,10 @@ def register(sub, common) -> None:
     p.add_argument("--basis", default="consent")
     p.add_argument("--source")
     p.add_argument("--wording")
+    p.add_argument("--purpose", choices=list(PURPOSES),
+                   help="what the consent covers (default: everything asked)")
+    p.add_argument("--expires-after", type=float, metavar="YEARS",
+                   help="ask again after this many years (e.g. 2)")
     p.set_defaults(func=cmd_consent)
 
     p = sub.add_parser("retention", parents=[common], help="people due a retention review")

@@ -19,6 +19,7 @@ from steward import clock
 from steward.errors import BadInput
 from steward.hygiene.activity import _PER_PERSON
 from steward.hygiene.people import _parse_time
+from steward.hygiene.purposes import PURPOSES
 from steward.store import audit
 from steward.store.bulk import sql_time
 from steward.store.models import (
@@ -39,6 +40,7 @@ from steward.workspace import Workspace
 
 STATES = ("given", "withdrawn")
 RETENTION_YEARS = 3
+RENEWAL_DAYS = 30  # offer renewal this long before a consent expires
 
 
 def record_consent(
@@ -49,10 +51,19 @@ def record_consent(
     source: str | None = None,
     wording: str | None = None,
     at: datetime | None = None,
+    purpose: str | None = None,
+    expires_at: datetime | None = None,
 ) -> int:
-    """Append an event to a person's consent ledger; returns its id."""
+    """Append an event to a person's consent ledger; returns its id. `purpose` is one of
+    PURPOSES (None: everything asked); `expires_at` is when to ask again ("after 2 years")."""
     if state not in STATES:
         raise BadInput(f"consent state must be one of {', '.join(STATES)}, not {state!r}")
+    if purpose is not None and purpose not in PURPOSES:
+        raise BadInput(f"consent purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}")
+    if expires_at is not None and state != "given":
+        raise BadInput("only a consent that is given can expire")
+    if expires_at is not None and expires_at <= (at or clock.now()):
+        raise BadInput("a consent's expiry must be after it was given")
     if not (basis or "").strip():
         raise BadInput("a consent event needs its lawful basis (e.g. consent)")
     with ws.transaction() as s:
@@ -62,11 +73,57 @@ def record_consent(
         if person.erased_at is not None:
             raise BadInput(f"person {person_id} was erased")
         event = Consent(person_id=person_id, state=state, basis=basis.strip(),
-                        at=at or clock.now(), source=source, wording=wording)
+                        at=at or clock.now(), source=source, wording=wording, purpose=purpose,
+                        expires_at=expires_at)
         s.add(event)
         s.flush()
-        audit.record(s, ws.actor, f"consent.{state}", "person", person_id, consent_id=event.id)
+        audit.record(s, ws.actor, f"consent.{state}", "person", person_id, consent_id=event.id,
+                     purpose=purpose)
         return event.id
+
+
+def expiry_after(years: float, start: datetime | None = None) -> datetime:
+    """When a consent given now (or at `start`) should be asked again after `years`."""
+    if not 0 < years <= 10:
+        raise BadInput("ask again after between a month and 10 years")
+    return (start or clock.now()) + timedelta(days=round(365.25 * years))
+
+
+@dataclass(frozen=True)
+class ConsentRenewal:
+    person_id: int
+    display_name: str
+    purpose: str | None  # None: everything asked
+    given_at: datetime
+    expires_at: datetime
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= clock.now()
+
+
+def consents_to_renew(ws: Workspace, within_days: int = RENEWAL_DAYS,
+                      person_ids: set[int] | None = None) -> list[ConsentRenewal]:
+    """Consents (per person and purpose) whose latest event is `given` with an expiry that
+    has passed or falls within `within_days`: the people to ask again, soonest first."""
+    horizon = clock.now() + timedelta(days=within_days)
+    latest: dict[tuple[int, str | None], Consent] = {}
+    with ws.session() as s:
+        rows = s.execute(select(Consent, Person.display_name)
+                         .join(Person, Person.id == Consent.person_id)
+                         .where(Person.erased_at.is_(None))
+                         .order_by(Consent.at, Consent.id)).all()
+        names = {}
+        for event, name in rows:
+            latest[(event.person_id, event.purpose)] = event
+            names[event.person_id] = name
+        due = [
+            ConsentRenewal(pid, names[pid], purpose, e.at, e.expires_at)
+            for (pid, purpose), e in latest.items()
+            if e.state == "given" and e.expires_at is not None and e.expires_at <= horizon
+            and (person_ids is None or pid in person_ids)
+        ]
+    return sorted(due, key=lambda r: (r.expires_at, r.person_id, r.purpose or ""))
 
 
 @dataclass(frozen=True)

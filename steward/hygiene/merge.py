@@ -34,6 +34,9 @@ from steward.store.models import (
 from steward.workspace import Workspace
 
 MERGEABLE_FIELDS = ("display_name", "programme", "is_staff")
+# How a field is chosen when nobody picked it: the kept person's own value, the newest
+# person's (the most recent record), or the most complete (the longest value anyone has).
+POLICIES = ("kept", "newest", "most_complete")
 PERSON_COLUMNS = ("id", "display_name", "is_staff", "is_bot", "programme", "created_at",
                   "erased_at")
 # Rows that point at a person through a plain `person_id` column and simply move.
@@ -74,13 +77,17 @@ def merge(
     person_ids: list[int] | tuple[int, ...] = (),
     identity_ids: list[int] | tuple[int, ...] = (),
     choices: dict[str, int] | None = None,
+    policy: str = "kept",
 ) -> int:
     """Merge whole people and/or single identities into `into_person_id`; returns the merge id.
 
     `choices` picks, per field (display_name, programme, is_staff), which person's value the
-    merged person keeps; by default the kept person's own.
+    merged person keeps; fields not picked follow `policy` (see POLICIES): the kept
+    person's own value, the newest person's, or the most complete.
     """
     choices = dict(choices or {})
+    if policy not in POLICIES:
+        raise BadInput(f"merge policy must be one of {', '.join(POLICIES)}, not {policy!r}")
     person_ids = list(dict.fromkeys(person_ids))
     identity_ids = list(dict.fromkeys(identity_ids))
     if into_person_id in person_ids:
@@ -112,6 +119,11 @@ def merge(
                 absorbed.append(s.get(Person, pid))
         chosen_from = {}
         allowed = {into.id, *(p.id for p in absorbed), *moved_identities.values()}
+        if policy != "kept":
+            everyone = [into, *absorbed]
+            for name in MERGEABLE_FIELDS:
+                if name not in choices:
+                    choices[name] = _by_policy(everyone, name, policy).id
         for name, pid in choices.items():
             if pid not in allowed:
                 raise BadInput(f"field {name}: person {pid} is not part of this merge")
@@ -175,6 +187,22 @@ def merge(
         audit.record(s, ws.actor, "person.merge", "person", into.id, merge_id=record.id,
                      absorbed=absorbed_ids, identities=len(moved_identities))
         return record.id
+
+
+def _by_policy(people: list[Person], name: str, policy: str) -> Person:
+    """The person whose value of `name` the policy keeps (ties go to the kept person)."""
+    if policy == "newest":
+        return max(people, key=lambda p: (p.created_at, p.id))
+    def completeness(p: Person) -> tuple:
+        value = getattr(p, name)
+        if isinstance(value, str):
+            return (len(value.split()), len(value.strip()))
+        return (int(bool(value)), 0)
+    best = people[0]
+    for p in people[1:]:
+        if completeness(p) > completeness(best):
+            best = p
+    return best
 
 
 def _live_person(s: Session, pid: int) -> Person:

@@ -170,3 +170,63 @@ def test_no_people_yet_points_to_sources(workspace, qtbot):
     assert window.current_page_key() == "sources"
     window.shutdown()
     workers.wait_for_all(20_000)
+
+
+def test_duplicates_show_reasons_and_batch_review_with_undo(page, qtbot, demo_ws):
+    truth = {frozenset(p) for p in demo_ws.get_setting("demo.truth")["duplicates"]}
+    page.tabs.setCurrentIndex(1)
+    assert not page.accept_all_button.isEnabled()  # nothing found yet
+    page.find_duplicates()
+    wait_for_workers(qtbot)
+    assert page.candidates and page.accept_all_button.isEnabled()
+    first = page.candidates[0]
+    assert page.duplicate_model.row_values(0)[1] == first.probability
+    page.duplicate_table.selectRow(0)
+    wait_for_workers(qtbot)
+    shown = page.merge_panel.reasons.text()
+    assert "chance they are one person" in shown and "Agree:" in shown
+    assert first.reasons[0] in shown
+    before = page.model.total
+    above = min(c.score for c in page.candidates if frozenset((c.person_a, c.person_b))
+                in truth)
+    page.batch_above.setValue(max(above, page.batch_above.minimum()))
+    expected = [c for c in page.candidates if c.score >= page.batch_above.value()]
+    page.batch_policy.setCurrentIndex(page.batch_policy.findData("most_complete"))
+    qtbot.mouseClick(page.accept_all_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+    qtbot.waitUntil(lambda: "merges from" in page.batch_result.text(), timeout=5000)
+    merged = before - page.model.total
+    assert merged > 0 and f"{len(expected)} pairs" in page.batch_result.text()
+    assert not {frozenset((c.person_a, c.person_b)) for c in page.candidates} & truth
+    qtbot.mouseClick(page.undo_batch_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+    qtbot.waitUntil(lambda: "undone" in page.batch_result.text(), timeout=5000)
+    assert page.model.total == before
+    qtbot.waitUntil(lambda: len(page.candidates) >= len(expected), timeout=5000)
+    page.batch_above.setValue(page.batch_above.maximum())
+    qtbot.mouseClick(page.reject_all_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+    qtbot.waitUntil(lambda: "no candidate scores" in page.batch_result.text(), timeout=5000)
+
+
+def test_sources_preview_shows_the_guessed_columns(main_window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QPushButton
+
+    main_window.open_page("sources")
+    wait_for_workers(qtbot)
+    sources = main_window.page("sources")
+    next(b for b in sources.findChildren(QPushButton) if b.text() == "Add source…").click()
+    dialog = sources.add_source_dialog
+    register = tmp_path / "register.csv"
+    register.write_text("Surname;Forename;Mobile;Post code;DOB\n"
+                        "Patel;Asha;07700 900123;LS6 1AA;03/04/1985\n", encoding="utf-8")
+    dialog.set_files([register], "members-csv")
+    dialog.run_preview()
+    wait_for_workers(qtbot)
+    text = dialog.summary.text()
+    assert "Read as: sign-up sheet or register" in text
+    for line in ("last name ← Surname", "first name ← Forename", "phone ← Mobile",
+                 "postcode ← Post code", "date of birth ← DOB"):
+        assert line in text
+    assert "from 1 people" in text and dialog.import_button.isEnabled()
+    dialog.close()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward.hygiene import consent, export, matching, merge, people
+from steward.hygiene import consent, export, matching, merge, people, review
 from steward.hygiene.activity import lapsed_members
 from steward.ui.registry import (
     AppContext,
@@ -71,6 +72,7 @@ PEOPLE_COLUMNS = [
 ]  # each row tuple ends with the person's id, after the columns
 DUPLICATE_COLUMNS = [
     Column("score", "Score", format=lambda v: f"{v:g}"),
+    Column("chance", "Chance", format=lambda v: "—" if v is None else f"{v:.0%}"),
     Column("name_a", "Person"),
     Column("name_b", "Possible duplicate"),
     Column("reasons", "Why"),
@@ -232,6 +234,19 @@ class PersonPanel(QScrollArea):
                   "Personal data erased; counts kept.")
 
 
+def describe_candidate(c: matching.DuplicateCandidate) -> str:
+    """A candidate in words: score, chance, and each field that agreed or disagreed."""
+    head = f"Score {c.score:g}"
+    if c.probability is not None:
+        head += f" (chance they are one person: {c.probability:.0%})"
+    text = head + ": " + ", ".join(c.reasons)
+    if c.agreeing or c.disagreeing:
+        label = matching.linkage.LABELS
+        text += ("\nAgree: " + (", ".join(label[f] for f in c.agreeing) or "—")
+                 + "\nDiffer: " + (", ".join(label[f] for f in c.disagreeing) or "—"))
+    return text
+
+
 class MergePanel(QWidget):
     """Two people side by side; choose per field which value the merged person keeps."""
 
@@ -291,7 +306,7 @@ class MergePanel(QWidget):
         if c is None:
             self.reasons.setText("Choose a pair to compare them side by side.")
             return
-        self.reasons.setText(f"Score {c.score:g}: {', '.join(c.reasons)}")
+        self.reasons.setText(describe_candidate(c))
         ws = self.page.ctx.ws
         self.page.ctx.run_query(
             lambda: (people.person_detail(ws, c.person_a), people.person_detail(ws, c.person_b)),
@@ -636,9 +651,36 @@ class MembersPage(QWidget):
         row.addWidget(self.rules)
         row.addWidget(self.duplicates_label, 1)
         layout.addLayout(row)
+        batch = QHBoxLayout()
+        batch.addWidget(QLabel("Every pair scoring at least"))
+        self.batch_above = QDoubleSpinBox()
+        self.batch_above.setAccessibleName("Batch score")
+        self.batch_above.setRange(-100.0, 200.0)
+        self.batch_above.setDecimals(1)
+        self.batch_above.setValue(10.0)
+        batch.addWidget(self.batch_above)
+        self.batch_policy = QComboBox()
+        self.batch_policy.setAccessibleName("Merged fields")
+        for label, key in (("keep the most complete fields", "most_complete"),
+                           ("keep the newest fields", "newest"),
+                           ("keep person A's fields", "kept")):
+            self.batch_policy.addItem(label, key)
+        batch.addWidget(self.batch_policy)
+        self.accept_all_button = QPushButton("Merge them all")
+        self.reject_all_button = QPushButton("Not the same: all")
+        self.undo_batch_button = QPushButton("Undo last batch")
+        self.accept_all_button.clicked.connect(lambda: self.review_batch("accept"))
+        self.reject_all_button.clicked.connect(lambda: self.review_batch("reject"))
+        self.undo_batch_button.clicked.connect(self.undo_batch)
+        for b in (self.accept_all_button, self.reject_all_button, self.undo_batch_button):
+            batch.addWidget(b)
+        self.batch_result = result_label()
+        batch.addWidget(self.batch_result, 1)
+        layout.addLayout(batch)
+        self._batch_buttons(False)
         self.duplicate_model = PagedTableModel(DUPLICATE_COLUMNS, *list_source([], []))
         self.duplicate_table = table_view(self.duplicate_model, "Duplicate candidates")
-        fit_columns(self.duplicate_table, stretch=3, widths={1: 200, 2: 200})
+        fit_columns(self.duplicate_table, stretch=4, widths={2: 200, 3: 200})
         self.duplicate_table.selectionModel().currentRowChanged.connect(self._pair_chosen)
         self.merge_panel = MergePanel(self)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -660,11 +702,41 @@ class MembersPage(QWidget):
         self._show_candidates()
 
     def _show_candidates(self) -> None:
-        rows = [(c.score, f"{c.name_a} ({c.person_a})", f"{c.name_b} ({c.person_b})",
-                 ", ".join(c.reasons), i) for i, c in enumerate(self.candidates)]
+        rows = [(c.score, c.probability, f"{c.name_a} ({c.person_a})",
+                 f"{c.name_b} ({c.person_b})", ", ".join(c.reasons), i)
+                for i, c in enumerate(self.candidates)]
         self.duplicate_model.set_source(*list_source(rows, DUPLICATE_COLUMNS))
         self.duplicates_label.setText(f"{len(self.candidates):,} possible duplicates")
         self.merge_panel.set_candidate(None)
+        self._batch_buttons(True)
+
+    def _batch_buttons(self, searched: bool) -> None:
+        for b in (self.accept_all_button, self.reject_all_button):
+            b.setEnabled(searched and bool(self.candidates))
+
+    def review_batch(self, action: str) -> None:
+        """Accept or reject every candidate scoring at least the chosen score, in one step."""
+        ws, found = self.ctx.ws, list(self.candidates)
+        above, policy = self.batch_above.value(), self.batch_policy.currentData()
+        self._batch_buttons(False)
+        self.ctx.run_query(lambda: review.review_batch(ws, found, action, above, policy),
+                           self._batch_done,
+                           on_failed=lambda message: self._batch_failed(message))
+
+    def undo_batch(self) -> None:
+        ws = self.ctx.ws
+        self.ctx.run_query(lambda: review.undo_batch(ws), self._batch_done,
+                           on_failed=lambda message: self._batch_failed(message))
+
+    def _batch_done(self, batch: review.ReviewBatch) -> None:
+        show_result(self.batch_result, batch.describe())
+        self.undo_batch_button.setEnabled(batch.undone_at is None)
+        self.reload_people()
+        self.find_duplicates()
+
+    def _batch_failed(self, message: str) -> None:
+        show_result(self.batch_result, message, error=True)
+        self._batch_buttons(True)
 
     def _pair_chosen(self, current, _previous) -> None:
         if current.isValid():
