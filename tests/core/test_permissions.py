@@ -22,6 +22,8 @@ ARGS: dict[str, list[str]] = {
     "profile remove": ["nobody"],
     "profile passwd": [],
     "flags show": ["999"],
+    "review": ["list"],
+    "subject-access": ["1", "--out", "{tmp}/subject-access.md"],
     "flags triage": ["999"],
     "flags status": ["999", "referred"],
     "flags close": ["999", "--outcome", "no further action"],
