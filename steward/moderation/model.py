@@ -28,6 +28,7 @@ LAYER_VERSION = 2
 LEARNING_RATE = 1.0
 EPOCHS = 3
 L2 = 1e-4
+BIAS_RATE = 0.0  # decided items are a selected sample: their share of spam says little
 
 _seed_cache: dict[str, tuple] = {}
 
@@ -87,7 +88,7 @@ class SpamModel:
                 z = float(np.dot(base[fi] + self.layer[fi], vi)) + self.bias
                 g = float(_sigmoid(np.array([z]))[0]) - y[i]
                 np.add.at(self.layer, fi, (-LEARNING_RATE * g * vi).astype(np.float32))
-                self.layer_bias -= LEARNING_RATE * 0.1 * g
+                self.layer_bias -= LEARNING_RATE * BIAS_RATE * g
             self.layer *= np.float32(1.0 - L2)
         self._weights = None
         self.learned += len(texts)

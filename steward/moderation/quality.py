@@ -41,3 +41,34 @@ def figures(rows: Sequence[tuple[int, str]], model: SpamModel | None = None,
                if not y and s.priority >= h.PRIORITY_HIGH)
     spam = sum(1 for y, _ in rows if y)
     return Figures(tp / max(1, tp + fp), tp / max(1, spam), spam, len(rows) - spam, fp, high)
+
+
+@dataclass(frozen=True)
+class LearningPoint:
+    decisions: int
+    precision: float
+    recall: float
+
+
+def learning_curve(rows: Sequence[tuple[int, str]], steps: Sequence[int] = (0, 20, 50, 100),
+                   model: SpamModel | None = None,
+                   queue_at: float = h.QUEUE_AT) -> list[LearningPoint]:
+    """Moderators decide the first messages of a time-ordered labelled stream, one by one;
+    after the first n decisions (for each n in `steps`) the model that learnt from them is
+    scored on the messages after the last step, so every point is measured on the same
+    messages, none of them decided."""
+    last = max(steps)
+    rest = list(rows[last:])
+    out = []
+    for n in steps:
+        learner = seed_model() if model is None else _copy(model)
+        for label, text in rows[:n]:
+            learner.learn([text], [label])
+        f = figures(rest, learner, queue_at)
+        out.append(LearningPoint(n, f.precision, f.recall))
+    return out
+
+
+def _copy(model: SpamModel) -> SpamModel:
+    return SpamModel(model.coef, model.intercept, model.a, model.b, model.layer.copy(),
+                     model.layer_bias, model.learned)

@@ -247,3 +247,60 @@ def test_an_empty_queue_says_to_scan_after_an_import(workspace, qtbot):
     assert "press Scan now" in page.empty.next_step.text()
     window.shutdown()
     workers.wait_for_all(20_000)
+
+
+def test_not_spam_decision_in_the_page_lowers_the_score_of_look_alikes_at_rescan(
+        page, qtbot, demo_ws):
+    """Decide in the page (approve = not spam), scan again from the page, and a new copy of
+    the same text scores lower than the item did: the workspace learnt from the decision."""
+    from steward.moderation.model import seed_model, workspace_model
+    from steward.store.models import Message
+
+    page.kind_choice.setCurrentIndex(page.kind_choice.findData("spam"))
+    wait_for_workers(qtbot)
+    item_id = page.current_item_id()
+    with demo_ws.session() as s:
+        item = s.get(QueueItem, item_id)
+        before, message = item.score, s.get(Message, item.message_id)
+        text, author, space, source = (message.text, message.identity_id, message.space_id,
+                                       message.source_id)
+        newest = s.scalar(select(Message).order_by(Message.id.desc()).limit(1))
+    _key(qtbot, page, Qt.Key.Key_A)
+    qtbot.keyClick(page.reason_bar.edit, "3")  # "Fine as it is"
+    wait_for_workers(qtbot)
+    assert _status(demo_ws, item_id) == "approved"
+
+    with demo_ws.transaction() as s:  # the same text posted again, after the decision
+        s.add(Message(id=newest.id + 1, source_id=source, space_id=space, identity_id=author,
+                      platform_id="look-alike-1", created_at=newest.created_at, text=text))
+    qtbot.mouseClick(page.scan_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+
+    model = workspace_model(demo_ws)
+    assert model.learned >= 1
+    assert model.probabilities([text])[0] < seed_model().probabilities([text])[0]
+    with demo_ws.session() as s:
+        again = s.scalar(select(QueueItem).where(QueueItem.message_id == newest.id + 1,
+                                                 QueueItem.kind == "spam"))
+    assert again is None or again.score < before
+
+
+def test_sensitivity_counts_each_setting_on_history_and_is_kept(page, qtbot, demo_ws):
+    from steward.moderation.scan import SENSITIVITY_SETTING
+
+    dialog = page.open_sensitivity()
+    wait_for_workers(qtbot)
+    assert dialog.choice.currentData() == "balanced"
+    qtbot.mouseClick(dialog.count_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+    counts = {name: n for name, (_at, n) in dialog.preview["settings"].items()}
+    assert dialog.preview["scanned"] > 5000
+    assert counts["strict"] >= counts["balanced"] >= counts["relaxed"]
+    assert counts["balanced"] > 0
+    assert "Balanced</b> (in use)" in dialog.counts.toHtml().replace("\n", "") or \
+        "(in use)" in dialog.counts.toPlainText()
+    dialog.choice.setCurrentIndex(dialog.choice.findData("strict"))
+    qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+    assert demo_ws.get_setting(SENSITIVITY_SETTING) == "strict"
+    assert _audit(demo_ws, "moderation.sensitivity")

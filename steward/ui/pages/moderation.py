@@ -235,6 +235,91 @@ class RulesDialog(QDialog):
             show_result(self.result, f"{value} — the previous rules stay in force.", error=True)
 
 
+SENSITIVITY_WORDS = {
+    "relaxed": "Relaxed: only what is clearly spam",
+    "balanced": "Balanced (the default, chosen on figures from five kinds of text)",
+    "strict": "Strict: also what only might be spam",
+}
+
+
+class SensitivityDialog(QDialog):
+    """How readily the scan queues possible spam, with what each setting would have queued on
+    the stored history (scored with this workspace's model, decisions learnt included)."""
+
+    def __init__(self, page: ModerationPage):
+        super().__init__(page)
+        self.page = page
+        self.setWindowTitle("Spam sensitivity")
+        self.resize(620, 360)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            "A message is queued as possible spam when its score reaches the setting's "
+            "threshold. Count first to see what each setting would queue on your history."))
+        self.choice = QComboBox()
+        self.choice.setAccessibleName("Sensitivity")
+        from steward.moderation.heuristics import SENSITIVITIES
+
+        for name, at in SENSITIVITIES.items():
+            self.choice.addItem(f"{SENSITIVITY_WORDS.get(name, name)} — score {at:.2f}", name)
+        layout.addWidget(self.choice)
+        self.counts = QTextBrowser()
+        self.counts.setAccessibleName("What each setting would queue")
+        layout.addWidget(self.counts, 1)
+        buttons = QHBoxLayout()
+        self.count_button = QPushButton("Count on stored history")
+        self.use_button = QPushButton("Use this setting")
+        buttons.addWidget(self.count_button)
+        buttons.addWidget(self.use_button)
+        layout.addLayout(buttons)
+        self.result = result_label()
+        layout.addWidget(self.result)
+        self.preview: dict | None = None
+        self.count_button.clicked.connect(self.count)
+        self.use_button.clicked.connect(self.use)
+        page.ctx.run_query(lambda: current_sensitivity(page.ctx.ws), self._show_current)
+
+    def _show_current(self, name: str) -> None:
+        index = self.choice.findData(name)
+        if index >= 0:
+            self.choice.setCurrentIndex(index)
+
+    def count(self) -> None:
+        from steward.moderation.scan import sensitivity_preview_job
+
+        self.page.ctx.run_job(lambda token: sensitivity_preview_job(self.page.ctx.ws, token),
+                              self._show_counts, "Counting what each setting would queue")
+
+    def _show_counts(self, result: dict) -> None:
+        self.preview = result
+        rows = [f"<p>Over {result['scanned']:,} stored messages, possible spam queued:</p>"]
+        for name, (at, n) in result["settings"].items():
+            mark = " (in use)" if name == result["current"] else ""
+            rows.append(f"<p><b>{escape(name.capitalize())}</b>{mark} (score ≥ {at:.2f}): "
+                        f"{n:,} items</p>")
+        self.counts.setHtml("".join(rows))
+
+    def use(self) -> None:
+        from steward.moderation.scan import set_sensitivity
+
+        name = self.choice.currentData()
+        self.page.ctx.run_query(lambda: _try(lambda: set_sensitivity(self.page.ctx.ws, name)),
+                                lambda outcome: self._used(name, outcome))
+
+    def _used(self, name: str, outcome) -> None:
+        ok, value = outcome
+        if ok:
+            show_result(self.result, f"{name.capitalize()} from the next scan.")
+        else:
+            show_result(self.result, str(value), error=True)
+
+
+def current_sensitivity(ws) -> str:
+    from steward.moderation.heuristics import DEFAULT_SENSITIVITY
+    from steward.moderation.scan import SENSITIVITY_SETTING
+
+    return ws.get_setting(SENSITIVITY_SETTING) or DEFAULT_SENSITIVITY
+
+
 def rules_text(ws) -> str:
     from steward.moderation.rules import rules_text as text
 
@@ -266,8 +351,10 @@ class ModerationPage(QWidget):
             "· E escalate · S snooze · U undo · X mark for bulk · V read hidden text")
         self.scan_button = self.header.add_action(QPushButton("Scan now"))
         self.rules_button = self.header.add_action(QPushButton("Rules…"))
+        self.sensitivity_button = self.header.add_action(QPushButton("Sensitivity…"))
         self.scan_button.clicked.connect(self.scan)
         self.rules_button.clicked.connect(self.open_rules)
+        self.sensitivity_button.clicked.connect(self.open_sensitivity)
         layout.addWidget(self.header)
 
         bar = QHBoxLayout()
@@ -352,6 +439,7 @@ class ModerationPage(QWidget):
         self.result = result_label()
         layout.addWidget(self.result)
         self.rules_dialog: RulesDialog | None = None
+        self.sensitivity_dialog: SensitivityDialog | None = None
         self._update_count(self.model.total)
         self.model.total_changed.connect(self._update_count)
         ctx.run_query(lambda: (queue.platforms(ctx.ws), queue.spaces(ctx.ws)),
@@ -658,6 +746,12 @@ class ModerationPage(QWidget):
             self.rules_dialog = RulesDialog(self)
         self.rules_dialog.show()
         return self.rules_dialog
+
+    def open_sensitivity(self) -> SensitivityDialog:
+        if self.sensitivity_dialog is None:
+            self.sensitivity_dialog = SensitivityDialog(self)
+        self.sensitivity_dialog.show()
+        return self.sensitivity_dialog
 
     def show_item(self, item_id: int | None = None, **_kw) -> None:
         """Open the page on one item (e.g. from an Overview tile)."""
