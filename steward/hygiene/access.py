@@ -4,11 +4,11 @@ The report covers the person and every identity linked to them (platform, accoun
 name, email, phone, when they joined), what member lists said (address, postcode, date of
 birth, notes), group memberships, the consent ledger with purposes and expiry, mailing-list
 status, tags and cohorts, notes, 1:1s and follow-ups, merges, moderation items about them,
-and every message they wrote (date, space, text). Safeguarding records are encrypted for the
-safeguarding leads and are counted, not opened: a lead reviews them for exemptions before any
-disclosure. The file is UTF-8 text (Markdown), or JSON when the name ends in `.json`. It is
-written beside its target and renamed when complete, and the request is in the audit chain
-with ids and counts only.
+and every message they wrote (date, space, text). Safeguarding records are sealed for the
+safeguarding leads (even which person they concern) and are not opened here: the report says
+so, and a lead checks them and weighs exemptions before any disclosure. The file is UTF-8
+text (Markdown), or JSON when the name ends in `.json`. It is written beside its target and
+renamed when complete, and the request is in the audit chain with ids and counts only.
 """
 
 from __future__ import annotations
@@ -100,12 +100,12 @@ def gather(ws: Workspace, person_id: int) -> dict:
                    "messages m JOIN spaces sp ON sp.id = m.space_id WHERE m.identity_id IN "
                    f"({ids}) ORDER BY m.created_at, m.id", p=person_id),
         }
-        flags = s.execute(text("SELECT count(*) FROM flags WHERE person_id = :p OR message_id "
-                               f"IN (SELECT id FROM messages WHERE identity_id IN ({ids}))"),
-                          {"p": person_id}).scalar()
-    data["safeguarding"] = [{"records": flags, "note": (
-        "held encrypted for the safeguarding leads; a lead reviews them for exemptions "
-        "before disclosure") if flags else "none"}]
+    # Which person a safeguarding flag is about is sealed under the safeguarding key, which
+    # this report does not use: the lead looks, and weighs exemptions, before disclosure.
+    data["safeguarding"] = [{"note": (
+        "safeguarding records are sealed for the safeguarding leads and are not in this "
+        "file; a lead checks them (steward safeguarding chronology PERSON) and reviews "
+        "exemptions before anything is disclosed")}]
     return {k: [{c: _plain(v) for c, v in row.items()} for row in rows]
             for k, rows in data.items()}
 
