@@ -130,6 +130,7 @@ class _Builder:
     space_members: dict[str, list[int]] = field(default_factory=dict)  # space -> member indexes
     next_identity: int = 1
     next_person: int = 1
+    spam_posts: int = 0
     used_emails: set[str] = field(default_factory=set)
     written_identities: list[tuple] = field(default_factory=list)  # list identities, for extras
     truth: dict = field(default_factory=dict)
@@ -331,7 +332,10 @@ def _memberships(b: _Builder) -> None:
         requests.append(next_id)
         next_id += 1
     b.truth["membership_requests"] = requests
-    b.truth["top_contributors"] = [b.members[k].person_id for k in ranked[3:13]]
+    # The busiest members who are still active at the end (not lapsed, not drifting away).
+    active_to_end = [k for k in ranked if k > 2 and b.members[k].end >= b.days - 1
+                     and not b.members[k].drifting]
+    b.truth["top_contributors"] = [b.members[k].person_id for k in active_to_end[:10]]
     b.truth["lapsed"] = [m.person_id for m in b.members if m.end < b.days - 60]
 
 
@@ -354,11 +358,11 @@ def _daily_counts(b: _Builder, total: int) -> list[int]:
     return counts
 
 
-def _render(template: str, rng: random.Random, topic: str, name: str) -> str:
+def _render(template: str, rng: random.Random, topic: str, name: str, spam: bool = False) -> str:
     w = words()
     return template.format(
         opener=rng.choice(w["openers"]), topic=topic, name=name.split(" ")[0],
-        day=rng.choice(w["days"]), link=rng.choice(w["useful_links"]),
+        day=rng.choice(w["days"]), link=rng.choice(w["spam_links" if spam else "useful_links"]),
         town=rng.choice(w["towns"]), link2=rng.choice(w["spam_links"]),
     ).strip()
 
@@ -427,7 +431,7 @@ def _activity(ws: Workspace, b: _Builder, total: int, token: CancelToken | None)
             run += b.members[k].weight
             acc.append(run)
         cum[key] = acc
-    spam_authors: list[tuple[int, int]] = []
+    spam_authors: list[tuple[int, str, datetime]] = []
     spam_ids: list[int] = []
     quiet_from = b.days - QUIET_DAYS
     for day, n in enumerate(counts):
@@ -482,17 +486,20 @@ def _activity(ws: Workspace, b: _Builder, total: int, token: CancelToken | None)
 def _spam(b: _Builder, out: _MessageWriter, at: datetime, authors: list) -> list[int]:
     rng = b.rng
     w = words()
-    if not authors or rng.random() < 0.6:
+    # A spam account posts in a burst and is gone: one older than two days is not used again.
+    if not authors or rng.random() < 0.6 or at - authors[-1][2] > timedelta(days=2):
         pid = _next_person(b)
         src = rng.choice(("forum", "discord", "slack"))
         name = f"{rng.choice(w['first_names'])}{rng.randrange(100, 999)}"
         b.persons.append((pid, name, 0, 0, "spam", sql_time(at)))
         iid = _new_identity(b, None, pid, src, name, f"{name.lower()}@example.biz", None,
                             at - timedelta(hours=rng.randrange(1, 48)))
-        authors.append((iid, src))
+        authors.append((iid, src, at))
         b.truth.setdefault("spam_persons", []).append(pid)
-    iid, src = authors[-1]
-    text = _render(rng.choice(w["spam"]), rng, "", "")
+    iid, src, _first = authors[-1]
+    # Each kind of spam in turn, so even a small demo holds every kind.
+    text = _render(w["spam"][b.spam_posts % len(w["spam"])], rng, "", "", spam=True)
+    b.spam_posts += 1
     spaces = [s.key for s in SPACES if s.source == src and s.key != "forum-leaders"]
     targets = spaces if rng.random() < 0.35 else [rng.choice(spaces)]
     return [out.add(key, iid, at + timedelta(seconds=7 * j), text) for j, key in enumerate(targets)]
@@ -526,8 +533,13 @@ def _planted(b: _Builder, out: _MessageWriter) -> None:
         benign.append(out.add(key, m.identities[src], b.now - timedelta(days=rng.randrange(1, 30)),
                               text))
     b.truth["safeguarding_messages"] = found
-    # The events channel's last word, six days ago; nothing since.
+    # The events channel's last word, six days ago; nothing since. Every other space has heard
+    # from staff in the last day, so only the planted silence shows, whatever the date.
     quiet = b.members[0]
+    for n, spec in enumerate(SPACES):
+        if spec.key != QUIET_SPACE and spec.source in quiet.identities:
+            out.add(spec.key, quiet.identities[spec.source],
+                    b.now - timedelta(hours=20, minutes=7 * n), w["staff_checkin"])
     out.add(QUIET_SPACE, quiet.identities["slack"], b.now - timedelta(days=QUIET_DAYS, hours=2),
             "Photos from the bake sale are in the shared drive. Thanks all!")
     b.truth["benign_lookalikes"] = benign
@@ -537,7 +549,7 @@ def _planted(b: _Builder, out: _MessageWriter) -> None:
         pid = _next_person(b)
         first, last = rng.choice(w["first_names"]), rng.choice(w["surnames"])
         name = f"{first} {last}"
-        joined = b.now - timedelta(days=3 + 2 * j)
+        joined = b.now - timedelta(days=3 + j)  # all within a week of "now", all day long
         b.persons.append((pid, name, 0, 0, "youth", sql_time(joined)))
         iid = _new_identity(b, None, pid, "forum", name, _email(b, first, last), None,
                             joined)
