@@ -27,6 +27,8 @@ WITHOUT_PROFILE = frozenset({
     "safeguarding lexicon check",
     "rules example",
     "rules check",  # checks a rules file, touches no workspace
+    "backup --verify",  # unlocks the backup's own copy with its profile's passphrase
+    "restore",  # the backup's own admin passphrase or recovery key is checked by the restore
 })
 
 # Command (as typed after `steward`) → the roles that may run it.
@@ -94,6 +96,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     # Admins.
     "profile add": ADMINS,
     "profile remove": ADMINS,
+    "backup": ADMINS,
     "demo (existing)": ADMINS,  # `steward demo` on a workspace that already exists
 }
 
@@ -119,6 +122,7 @@ TILES: dict[str, frozenset[str]] = {
     "engagement.newcomers": STAFF,
     "engagement.leaders": STAFF,
     "engagement.follow_ups": STAFF,
+    "backup": ADMINS,
 }
 
 # How a refusal is reported at the command line: AccessDenied, one line, exit code 1.

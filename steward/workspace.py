@@ -33,6 +33,7 @@ from steward.errors import (
     WrongPassphrase,
 )
 from steward.store import audit, migrate
+from steward.store import engine as engine_mod
 from steward.store.engine import make_engine
 from steward.store.models import Setting
 
@@ -360,6 +361,10 @@ class Workspace:
         try:
             with ws.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+            if ws.db_path.stat().st_size <= engine_mod.QUICK_CHECK_AT_UNLOCK_BYTES:
+                problems = engine_mod.integrity_problems(ws.engine)
+                if problems:
+                    raise StewardError(engine_mod.damaged(ws.db_path, problems))
             if migrate.upgrade(ws.engine, ws.db_path):
                 log.info("workspace schema migrated")
             ws._restore_triggers()
@@ -373,9 +378,8 @@ class Workspace:
         except (exc.DatabaseError, sqlite3.DatabaseError) as err:
             ws.lock()
             if "not a database" in str(err) or "malformed" in str(err):
-                raise StewardError(
-                    f"{ws.db_path} is damaged or is not this workspace's database"
-                ) from None
+                raise StewardError(engine_mod.damaged(
+                    ws.db_path, "or it is not this workspace's database")) from None
             raise
         except Exception:
             ws.lock()

@@ -44,3 +44,24 @@ def make_engine(db_path: Path, key: bytes) -> Engine:
         pool_size=4,
         max_overflow=12,
     )
+
+
+# Above this size the unlock does not wait for a quick check; the app runs it in the background.
+QUICK_CHECK_AT_UNLOCK_BYTES = 256 * 2**20
+
+
+def integrity_problems(engine: Engine, full: bool = False) -> str | None:
+    """None when SQLite finds the database sound, else its first complaints (one line).
+
+    `full` runs `integrity_check` (every index against its table); otherwise `quick_check`.
+    """
+    pragma = "integrity_check" if full else "quick_check"
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"PRAGMA {pragma}(5)").scalars().all()
+    return None if rows == ["ok"] else "; ".join(str(r) for r in rows)[:300]
+
+
+def damaged(db_path: Path, what: str) -> str:
+    """The one line that names a damaged database and the next step."""
+    return (f"{db_path} is damaged ({what}); restore it from your last backup with "
+            f"`steward restore BACKUP --workspace {db_path.parent}` (the damaged one is kept)")

@@ -153,3 +153,50 @@ def test_self_test_renders_every_page_for_every_profile(qtbot, capsys):
 
     assert selftest._run(None, members=40, messages=600, profiles=selftest.DEMO_PROFILES) == 0
     assert "self-test passed" in capsys.readouterr().out
+
+
+def test_backup_and_restore_from_settings_while_the_app_is_open(main_window, qtbot, tmp_path):
+    """An admin backs up the open workspace, checks the file and restores it into a new folder,
+    all from Settings, while the app keeps the workspace open; a damaged file is refused."""
+    page = main_window.page("settings")
+    wait_for_workers(qtbot)
+    assert "Never backed up" in page.backup_status.text()
+    out = tmp_path / "backup.zip"
+    page.backup_file.setText(str(out))
+    page.backup_button.click()
+    wait_for_workers(qtbot, timeout=30_000)
+    wait_for_workers(qtbot)
+    assert out.exists(), page.backup_result.text()
+    assert "Backup written" in page.backup_result.text()
+    assert page.backup_status.text().startswith("Today")
+
+    page.restore_file.setText(str(out))
+    page.restore_passphrase.setText(PASSPHRASE)
+    page.verify_button.click()
+    wait_for_workers(qtbot, timeout=30_000)
+    assert "The backup is sound" in page.backup_result.text()
+
+    page.restore_folder.setText(str(main_window.ws.path))  # the open one: refused
+    page.restore_button.click()
+    assert "This workspace is open" in page.backup_result.text()
+
+    target = tmp_path / "new laptop"
+    page.restore_folder.setText(str(target))
+    page.restore_button.click()
+    wait_for_workers(qtbot, timeout=30_000)
+    assert "Restored into" in page.backup_result.text(), page.backup_result.text()
+    restored = Workspace.unlock(target, "admin", PASSPHRASE)
+    try:
+        assert restored.id == main_window.ws.id
+    finally:
+        restored.lock()
+
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(out.read_bytes()[:4000])
+    page.restore_file.setText(str(damaged))
+    page.restore_folder.setText(str(tmp_path / "other"))
+    page.restore_passphrase.setText(PASSPHRASE)
+    page.restore_button.click()
+    wait_for_workers(qtbot, timeout=30_000)
+    assert "damaged.zip" in page.backup_result.text()
+    assert not (tmp_path / "other").exists()

@@ -1,11 +1,13 @@
 """Settings: your own passphrase and "remember on this computer", auto-lock and lock now, and —
-for admins — the workspace's profiles. Key derivation runs off the UI thread."""
+for admins — the workspace's profiles and its backups. Key derivation, backups and restores run
+off the UI thread."""
 
 from __future__ import annotations
 
 import shiboken6
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,10 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward import keychain
+from steward import backup, keychain
 from steward.ui import widgets
 from steward.ui.main_window import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, LOCK_SHORTCUT
-from steward.ui.registry import AppContext, PageSpec, register_page
+from steward.ui.registry import (
+    AppContext,
+    PageSpec,
+    TileData,
+    TileSpec,
+    register_page,
+    register_tile,
+)
 from steward.ui.table_model import Column, PagedTableModel, list_source
 from steward.ui.widgets import PageHeader, result_label, show_result, table_view
 from steward.workspace import MIN_PASSPHRASE, ROLES
@@ -72,6 +81,8 @@ class SettingsPage(QWidget):
         self.column.addWidget(self._own_profile_box())
         self.column.addWidget(self._security_box())
         self.column.addWidget(self._profiles_box())
+        if self.is_admin:
+            self.column.addWidget(self._backup_box())
         self.column.addStretch(1)
         scroll.setWidget(content)
         outer.addWidget(scroll, 1)
@@ -263,6 +274,158 @@ class SettingsPage(QWidget):
         self._run(lambda: ws.remove_profile(name), self.profiles_result,
                   f"Profile {name} removed.", after=self.refresh)
 
+    # --- backups (admin) ---------------------------------------------------------------------
+
+    def _backup_box(self) -> QGroupBox:
+        box = QGroupBox("Backups")
+        form = QFormLayout(box)
+        self.backup_status = QLabel()
+        self.backup_status.setWordWrap(True)
+        form.addRow("Last backup", self.backup_status)
+        self.remind_days = QSpinBox()
+        self.remind_days.setAccessibleName("Remind me to back up after days")
+        self.remind_days.setRange(0, 365)
+        self.remind_days.setSuffix(" days")
+        self.remind_days.setSpecialValueText("Never")
+        self.remind_days.setValue(backup.DEFAULT_REMIND_DAYS)  # the saved value comes async
+        form.addRow("Remind me after", _left(self.remind_days))
+
+        row = QHBoxLayout()
+        self.backup_file = QLineEdit()
+        self.backup_file.setAccessibleName("Backup file")
+        self.backup_file.setPlaceholderText("A file on another disk, e.g. E:/steward-backup.zip")
+        choose = _button("Choose…", "Choose backup file")
+        choose.clicked.connect(self._choose_backup_file)
+        self.backup_button = _button("Back up now")
+        self.backup_button.clicked.connect(self.back_up)
+        row.addWidget(self.backup_file, 1)
+        row.addWidget(choose)
+        row.addWidget(self.backup_button)
+        form.addRow("Back up to", row)
+
+        row = QHBoxLayout()
+        self.restore_file = QLineEdit()
+        self.restore_file.setAccessibleName("Backup to restore or check")
+        self.restore_file.setPlaceholderText("A backup file")
+        self.restore_folder = QLineEdit()
+        self.restore_folder.setAccessibleName("Folder to restore into")
+        self.restore_folder.setPlaceholderText("A new, empty folder")
+        row.addWidget(self.restore_file, 1)
+        row.addWidget(self.restore_folder, 1)
+        form.addRow("Restore", row)
+        row = QHBoxLayout()
+        self.restore_passphrase = _password("Your passphrase, to open the backup")
+        self.restore_passphrase.setPlaceholderText("Your passphrase, to open the backup")
+        self.verify_button = _button("Check backup")
+        self.verify_button.clicked.connect(self.verify)
+        self.restore_button = _button("Restore into folder")
+        self.restore_button.clicked.connect(self.restore)
+        row.addWidget(self.restore_passphrase, 1)
+        row.addWidget(self.verify_button)
+        row.addWidget(self.restore_button)
+        form.addRow("", row)
+        self.backup_result = result_label()
+        form.addRow("", self.backup_result)
+        form.addRow("", QLabel(
+            "Keep the workspace folder out of Dropbox, OneDrive or a network drive; keep "
+            "backups there instead. To move to a new laptop, restore a backup there."))
+        self._remind_days_loaded = False
+        self._show_backup_age()
+        return box
+
+    def _show_backup_age(self) -> None:
+        ws = self.ctx.ws
+
+        def shown(state) -> None:
+            age, overdue, days = state
+            if not shiboken6.isValid(self.backup_status):
+                return
+            if not self._remind_days_loaded:
+                self.remind_days.setValue(days)
+                self.remind_days.valueChanged.connect(self.set_remind_days)
+                self._remind_days_loaded = True
+            text = ("Never backed up." if age is None else
+                    "Today." if age == 0 else f"{age} day{'s' if age != 1 else ''} ago.")
+            if overdue:
+                text += " Time for a backup."
+            self.backup_status.setText(text)
+
+        self.ctx.run_query(lambda: (backup.backup_age_days(ws), backup.backup_overdue(ws), int(
+            ws.get_setting(backup.REMIND_DAYS_SETTING, backup.DEFAULT_REMIND_DAYS))), shown)
+
+    def set_remind_days(self, days: int) -> None:
+        ws = self.ctx.ws
+        self.ctx.run_query(lambda: ws.set_setting(backup.REMIND_DAYS_SETTING, days),
+                           lambda _: self._show_backup_age())
+
+    def _choose_backup_file(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Back up to", "steward-backup.zip",
+                                              "Steward backups (*.zip)")
+        if name:
+            self.backup_file.setText(name)
+
+    def back_up(self) -> None:
+        from pathlib import Path
+
+        from steward.ui import workers
+
+        target = self.backup_file.text().strip()
+        if not target:
+            show_result(self.backup_result, "Choose where the backup file goes first.", True)
+            return
+        ws = self.ctx.ws
+        self.backup_button.setEnabled(False)
+        worker = workers.start_job(lambda token: backup.write_backup(ws, Path(target), token))
+
+        def progress(done: int, total: int, text: str) -> None:
+            if shiboken6.isValid(self.backup_result):
+                show_result(self.backup_result, f"{text}… {done * 100 // max(1, total)}%")
+
+        def finished(out) -> None:
+            if shiboken6.isValid(self.backup_result):
+                self.backup_button.setEnabled(True)
+                show_result(self.backup_result, f"Backup written to {out}.")
+                self._show_backup_age()
+
+        def failed(message: str) -> None:
+            if shiboken6.isValid(self.backup_result):
+                self.backup_button.setEnabled(True)
+                show_result(self.backup_result, message[:1].upper() + message[1:], True)
+
+        worker.progress.connect(progress)
+        worker.finished.connect(finished)
+        worker.failed.connect(failed)
+
+    def verify(self) -> None:
+        from pathlib import Path
+
+        source, passphrase = self.restore_file.text().strip(), self.restore_passphrase.text()
+        if not source:
+            show_result(self.backup_result, "Give the backup file to check first.", True)
+            return
+        name = self.ctx.ws.profile.name
+        self._run(lambda: backup.verify_backup(Path(source), name, passphrase),
+                  self.backup_result, "The backup is sound: it opens, SQLite finds no damage "
+                  "and every link of its audit chain holds.")
+
+    def restore(self) -> None:
+        from pathlib import Path
+
+        source, folder = self.restore_file.text().strip(), self.restore_folder.text().strip()
+        passphrase = self.restore_passphrase.text()
+        if not source or not folder:
+            show_result(self.backup_result, "Give the backup file and a folder to restore "
+                        "into first.", True)
+            return
+        if Path(folder).expanduser().resolve() == self.ctx.ws.path.resolve():
+            show_result(self.backup_result, "This workspace is open: restore into another "
+                        "folder, or lock it and use `steward restore` instead.", True)
+            return
+        name = self.ctx.ws.profile.name
+        self._run(lambda: backup.restore_backup(Path(source), Path(folder), name, passphrase),
+                  self.backup_result, f"Restored into {folder}. Open that folder to use it.",
+                  after=self.restore_passphrase.clear)
+
     # --- shared ------------------------------------------------------------------------------
 
     def _run(self, fn, label: QLabel, success: str, after=None) -> None:
@@ -311,3 +474,14 @@ class SettingsPage(QWidget):
 
 
 register_page(PageSpec("settings", "Settings", SettingsPage, order=100))
+
+
+def backup_tile(ws) -> TileData:
+    """Overview tile for admins: how old the last backup is."""
+    age = backup.backup_age_days(ws)
+    text = "never" if age is None else "today" if age == 0 else f"{age} d ago"
+    return TileData(text, "back up in Settings" if backup.backup_overdue(ws) else "up to date",
+                    "warn" if backup.backup_overdue(ws) else "good")
+
+
+register_tile(TileSpec("backup", "Last backup", backup_tile, page="settings", order=95))
