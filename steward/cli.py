@@ -48,7 +48,10 @@ class Context:
     def workspace(self):
         """Unlock the workspace as `--profile`, with STEWARD_PASSPHRASE, the keyring or a prompt."""
         if self._ws is None:
+            from steward.placement import warn_once
+
             self._ws = unlock(self.workspace_path, self.args.profile)
+            warn_once(self.workspace_path)
         return self._ws
 
     def close(self) -> None:
@@ -116,6 +119,9 @@ def cmd_init(ctx: Context) -> int:
     ws, recovery = Workspace.create(path, ctx.args.name or path.name, passphrase, profile)
     ws.lock()
     print(f"Workspace created at {path} with admin profile {profile}.")
+    from steward.placement import warn_once
+
+    warn_once(path)
     print("Recovery key (shown once: print it or store it somewhere safe, away from this laptop):")
     print(f"    {recovery}")
     return 0

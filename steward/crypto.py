@@ -20,6 +20,10 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 # Argon2id costs measured here: ~130 ms on 2 cores with 64 MiB, well under the 300 ms unlock target.
 DEFAULT_KDF = {"alg": "argon2id", "iterations": 3, "lanes": 4, "memory_kib": 65536}
+# What a workspace.json may ask for: below the floor (OWASP's Argon2id minimum) someone weakened
+# it; above the ceiling it would exhaust the laptop. Tests lower the floor for speed.
+KDF_FLOOR = {"memory_kib": 19 * 1024, "iterations": 2}
+KDF_CEILING = {"memory_kib": 4 * 2**20, "iterations": 64, "lanes": 64}
 RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed back
 
 
@@ -37,6 +41,25 @@ def b64(data: bytes) -> str:
 
 def unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def check_kdf(params: object) -> str | None:
+    """None when `params` are key-derivation settings Steward accepts, else what is wrong."""
+    if not isinstance(params, dict):
+        return "no key-derivation settings"
+    if params.get("alg") != "argon2id":
+        return f"unknown key derivation {params.get('alg')!r}"
+    try:
+        values = {k: int(params[k]) for k in ("iterations", "lanes", "memory_kib")}
+    except (KeyError, TypeError, ValueError):
+        return "incomplete key-derivation settings"
+    if values["memory_kib"] < KDF_FLOOR["memory_kib"] or values["iterations"] < KDF_FLOOR[
+            "iterations"]:
+        return (f"key derivation weaker than Steward allows (Argon2id needs at least "
+                f"{KDF_FLOOR['memory_kib'] // 1024} MiB and {KDF_FLOOR['iterations']} passes)")
+    if any(values[k] > KDF_CEILING[k] for k in KDF_CEILING) or values["lanes"] < 1:
+        return "key-derivation settings out of range"
+    return None
 
 
 def derive_kek(passphrase: str, salt: bytes, params: dict | None = None) -> bytes:

@@ -111,6 +111,16 @@ def read_meta(path: Path) -> dict[str, Any]:
         raise StewardError(
             f"{meta_path} was written by a newer version of Steward; update Steward to open it"
         )
+    problem = crypto.check_kdf(meta.get("kdf"))
+    if problem:
+        raise StewardError(f"{meta_path} is damaged or was altered: {problem}")
+    for entry in meta["profiles"]:
+        try:
+            if len(crypto.unb64(entry["salt"])) < 16:
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            raise StewardError(f"{meta_path} is damaged or was altered: the salt of profile "
+                               f"{entry.get('name', '?')!r} is not valid") from None
     if not (path / DB_FILE).exists():
         raise StewardError(f"{DB_FILE} is missing from {path}")
     return meta

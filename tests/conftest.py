@@ -29,6 +29,10 @@ DEMO_NOW = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
 FAST_KDF = {"alg": "argon2id", "iterations": 1, "lanes": 1, "memory_kib": 8192}
 
 
+TEST_KDF_FLOOR = {"memory_kib": 8192, "iterations": 1}
+crypto.KDF_FLOOR = TEST_KDF_FLOOR  # the real floor is checked in tests/core/test_bad_meta.py
+
+
 @pytest.fixture(autouse=True)
 def _fast_kdf(monkeypatch):
     monkeypatch.setattr(crypto, "DEFAULT_KDF", FAST_KDF)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from steward.placement import placement_warning
 from steward.ui import registry, workers
 from steward.ui.pages import load_pages
 
@@ -181,6 +182,9 @@ class MainWindow(QMainWindow):
 
         if self.specs:
             self.open_page(self.specs[0].key)
+        placement = placement_warning(ws.path)
+        if placement:
+            self.notify(placement[:1].upper() + placement[1:] + ".", error=True)
 
     # --- building ----------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # rows are being written (the moment a constant_memory XlsxWriter has its temp files open).
 SLOW_EXPORT = """
 import sys, time
+from steward import crypto
+crypto.KDF_FLOOR = {"memory_kib": 8192, "iterations": 1}  # the test workspaces' fast KDF
 import steward.hygiene.export as ex
 real = ex.neutralise
 def slow(value):
