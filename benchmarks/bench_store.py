@@ -123,3 +123,37 @@ def run(scale: float):
                  cli.seconds < 1.0)
     yield Figure("  of which counting (in process)", inproc, "s", "whole command", cli.seconds,
                  "s", "", None)
+    yield from bench_checks_and_backup(path, messages)
+
+
+def bench_checks_and_backup(path: Path, messages: int):
+    """quick_check (at unlock, or in the background above 256 MB), the full integrity_check of
+    `audit verify`, and a backup, each beside reading the whole file once."""
+
+    from steward import backup
+    from steward.jobs import run_to_end
+    from steward.store.engine import integrity_problems
+
+    db = path / "steward.db"
+    size = db.stat().st_size
+
+    def read_file():
+        with open(db, "rb") as f:
+            while f.read(1 << 22):
+                pass
+
+    read = best_of(read_file, 1)
+    ws = unlock(path)
+    quick = best_of(lambda: integrity_problems(ws.engine), 1)
+    full = best_of(lambda: integrity_problems(ws.engine, full=True), 1)
+    yield Figure(f"quick_check on {messages:,} messages ({size / 2**20:,.0f} MiB)", quick, "s",
+                 "reading the file once", read, "s",
+                 "inline at unlock only below 256 MiB; background above", None, quick / read)
+    yield Figure("integrity_check (audit verify)", full, "s", "reading the file once", read, "s",
+                 "(no target)", None, full / read)
+    with tempfile.TemporaryDirectory() as tmp:
+        with Timer() as made:
+            run_to_end(backup.write_backup(ws, Path(tmp) / "b.zip"))
+        yield Figure("backup (online copy + zip)", made.seconds, "s", "reading the file once",
+                     read, "s", "(no target)", None, made.seconds / read)
+    ws.lock()
