@@ -56,6 +56,8 @@ ARGS: dict[str, list[str]] = {
     "rules check": ["{tmp}/missing.yaml"],
     "rules set": ["{tmp}/missing.yaml"],
     "rules test": ["{tmp}/missing.yaml"],
+    "backup": ["--out", "{tmp}/backup.zip"],
+    "restore": ["{tmp}/missing.zip", "--workspace", "{tmp}/restored"],
 }
 
 
