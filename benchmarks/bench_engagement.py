@@ -32,19 +32,34 @@ def _overview_and_engagement(ws) -> None:
     newcomers.unwelcomed_newcomers(ws, now=report.as_of)
 
 
+def _drop_snapshot(ws) -> None:
+    with ws.transaction() as s:
+        s.connection().exec_driver_sql("DELETE FROM activity_snapshot")
+
+
 def bench_compute(scale: float):
     members, messages = int(100_000 * scale), int(2_000_000 * scale)
     path, _, _ = demo_workspace(members, messages, days=5 * 365)
     ws = unlock(path)
     try:
         floor = _read_floor(ws)
+        # First open after an import that changed old messages: a full scan, then the columns
+        # are stored. Every later open (a restart, another page) reads them back.
+        _overview_and_engagement(ws)  # imports pandas & co. once, as the app has by then
+        _drop_snapshot(ws)
+        with Timer() as first:
+            _overview_and_engagement(ws)
         ours = best_of(lambda: _overview_and_engagement(ws), 3)
         ratio = ours / floor
         # The 3 s target is for the full 2,000,000 messages; smaller runs are judged by ratio.
         fast = ours < 3.0 if scale >= 1 else True
-        yield Figure(f"Overview + Engagement compute, {messages:,} messages over 5 years",
-                     ours, "s", "read the needed columns row by row", floor, "s",
-                     "<= 2x the read (and < 3 s at full scale)", fast and ratio <= 2.0, ratio)
+        yield Figure(f"Overview + Engagement compute, {messages:,} messages over 5 years "
+                     "(columns kept in the store)", ours, "s",
+                     "read the needed columns row by row", floor, "s",
+                     "<= 1.3x the read (and < 3 s at full scale)", fast and ratio <= 1.3, ratio)
+        yield Figure("  the same, first open with no stored columns (scan, then store them)",
+                     first.seconds, "s", "read the needed columns row by row", floor, "s",
+                     "(no target)", None, first.seconds / floor)
 
         from steward.engagement import metrics
 

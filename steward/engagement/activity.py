@@ -2,9 +2,14 @@
 
 One scan of the messages table reads only the columns the metrics need, as integer codes, into
 numpy arrays (pandas and numpy are imported lazily, so the app starts fast). The scan's result
-is kept per workspace until a message is added or removed; who is a bot or staff, and which
-identity belongs to which person, is re-read each time (a small table), so merges and role
-changes show at once.
+is kept per workspace until a message is added, changed or removed; who is a bot or staff, and
+which identity belongs to which person, is re-read each time (a small table), so merges and
+role changes show at once.
+
+The columns are also kept in the store (`activity_snapshot`, one blob), so the first page
+opened after a restart does not scan every message again: it reads the blob and only the
+messages added since. Triggers bump `activity_generation` whenever a message already there
+changes or goes, and a snapshot of another generation is never used.
 """
 
 from __future__ import annotations
@@ -84,6 +89,9 @@ class ActivityTable:
             raise AttributeError(name) from None
 
 
+SNAPSHOT_REWRITE_ROWS = 5_000  # messages read past the stored snapshot before it is rewritten
+SNAPSHOT_MIN_ROWS = 50_000  # below this a scan is quick: nothing is stored
+
 _cache: dict[str, tuple[tuple, dict]] = {}
 _conv_cache: dict[str, tuple[tuple, Any]] = {}
 _cache_lock = threading.Lock()
@@ -129,14 +137,19 @@ def load_activity(ws: Workspace) -> ActivityTable:
     with ws.session() as s:
         conn = s.connection().connection.driver_connection
         key = tuple(conn.execute(
-            "SELECT (SELECT max(id) FROM messages), (SELECT count(*) FROM messages)").fetchone())
+            "SELECT (SELECT max(id) FROM messages), (SELECT count(*) FROM messages), "
+            "(SELECT generation FROM activity_generation WHERE id = 1)").fetchone())
+        store = False
         with _scan_lock:
             with _cache_lock:
                 cached = _cache.get(str(ws.path))
             if cached and cached[0] == key:
                 raw = cached[1]
             else:
-                raw = read_message_columns(conn)
+                raw, store = _from_snapshot(conn, key)
+                if raw is None:
+                    raw = read_message_columns(conn)
+                    store = len(raw["msg"]) >= SNAPSHOT_MIN_ROWS
                 with _cache_lock:
                     _cache[str(ws.path)] = (key, raw)
         ident = read_int_columns(conn, (("id", "id"), ("person", "person_id"),
@@ -176,14 +189,111 @@ def load_activity(ws: Workspace) -> ActivityTable:
     for sp in spaces:
         if sp.model == "conversations":
             gaps[sp.id] = sp.conversation_gap_minutes * 60
-    # Conversations depend on who is a bot and on the gaps: cached on both besides the scan.
-    conv_key = (key, gaps.tobytes(), columns["is_bot"].sum(), hash(columns["is_bot"].tobytes()))
+    # Conversations depend on who is a bot and on the gaps: cached on both besides the scan
+    # (in memory, and in the stored snapshot).
+    import hashlib
+
+    signature = hashlib.blake2b(gaps.tobytes() + np.packbits(columns["is_bot"]).tobytes(),
+                                digest_size=16).hexdigest()
+    conv_key = (key, signature)
     with _cache_lock:
         cached_conv = _conv_cache.get(str(ws.path))
     if cached_conv and cached_conv[0] == conv_key:
         columns["conv"] = cached_conv[1]
+    elif raw.get("conv_signature") == signature:
+        columns["conv"] = raw["conv"]
     else:
         columns["conv"] = assign_conversations(columns, person, columns["is_bot"], gaps)
-        with _cache_lock:
-            _conv_cache[str(ws.path)] = (conv_key, columns["conv"])
+        store = store or len(raw["msg"]) >= SNAPSHOT_MIN_ROWS
+    with _cache_lock:
+        _conv_cache[str(ws.path)] = (conv_key, columns["conv"])
+    if store:
+        _store_snapshot(ws, key, raw, columns["conv"], signature)
     return ActivityTable(columns, spaces, person_is_bot, person_is_staff)
+
+
+def _from_snapshot(conn, key: tuple) -> tuple[dict | None, bool]:
+    """The columns from the stored snapshot plus the messages added since, and whether the
+    snapshot is worth rewriting; (None, _) when there is none or it no longer holds."""
+    import numpy as np
+
+    max_id, count, generation = key
+    if max_id is None or generation is None:
+        return None, False
+    row = conn.execute("SELECT max_message_id, message_rows, generation, columns "
+                       "FROM activity_snapshot WHERE id = 1").fetchone()
+    if row is None or row[2] != generation or row[0] > max_id:
+        return None, False
+    added = conn.execute("SELECT count(*) FROM messages WHERE id > ?", (row[0],)).fetchone()[0]
+    if row[1] + added != count:  # rows went missing without the trigger seeing it
+        return None, False
+    raw = _decode(row[3])
+    if raw is None:
+        return None, False
+    if added:  # the conversations are worked out again for the longer table
+        new = read_int_columns(conn, COLUMNS, f"messages WHERE {WHERE} AND id > {int(row[0])}")
+        raw = {name: np.concatenate([raw[name], new[name]]) for name, _ in COLUMNS}
+    return raw, added >= SNAPSHOT_REWRITE_ROWS
+
+
+def _store_snapshot(ws: Workspace, key: tuple, raw: dict, conv, signature: str) -> None:
+    """Keep the columns (and the conversations) in the store, if no message changed since they
+    were read."""
+    blob = _encode(raw, conv, signature)
+    with ws.transaction() as s:
+        conn = s.connection().connection.driver_connection
+        now = tuple(conn.execute(
+            "SELECT (SELECT max(id) FROM messages), (SELECT count(*) FROM messages), "
+            "(SELECT generation FROM activity_generation WHERE id = 1)").fetchone())
+        if now != key:
+            return  # an import or an edit came in meanwhile: the next load stores it
+        conn.execute("DELETE FROM activity_snapshot")
+        conn.execute("INSERT INTO activity_snapshot (id, max_message_id, message_rows, "
+                     "generation, columns) VALUES (1, ?, ?, ?, ?)", (*key, blob))
+
+
+_DTYPES = {"ts": "<i8"}  # everything else fits 32 bits
+
+
+def _encode(raw: dict, conv=None, signature: str | None = None) -> bytes:
+    import json
+
+    import numpy as np
+
+    names = [name for name, _ in COLUMNS]
+    parts, header = [], {"n": int(len(raw["msg"])), "columns": [],
+                         "conv_signature": signature}
+    if conv is not None:
+        raw = {**raw, "conv": conv}
+        names.append("conv")
+    for name in names:
+        dtype = _DTYPES.get(name, "<i4")
+        values = np.asarray(raw[name])
+        if dtype == "<i4" and len(values) and (values.max() >= 2**31 or values.min() < -2**31):
+            dtype = "<i8"
+        header["columns"].append([name, dtype])
+        parts.append(values.astype(dtype).tobytes())
+    head = json.dumps(header).encode()
+    return len(head).to_bytes(4, "little") + head + b"".join(parts)
+
+
+def _decode(blob: bytes) -> dict | None:
+    import json
+
+    import numpy as np
+
+    try:
+        size = int.from_bytes(blob[:4], "little")
+        header = json.loads(blob[4:4 + size])
+        n, offset, out = header["n"], 4 + size, {}
+        for name, dtype in header["columns"]:
+            width = np.dtype(dtype).itemsize * n
+            out[name] = np.frombuffer(blob, dtype=dtype, count=n, offset=offset).astype(np.int64)
+            offset += width
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not {name for name, _ in COLUMNS} <= set(out):
+        return None
+    if "conv" in out:
+        out["conv_signature"] = header.get("conv_signature")
+    return out

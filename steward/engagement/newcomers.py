@@ -45,59 +45,52 @@ def unwelcomed_newcomers(
     """
     if within_days < 1:
         raise ValueError("within_days must be at least 1")
+    import numpy as np
+
+    from steward.engagement.activity import load_activity
+    from steward.engagement.metrics import member_of
+
     now = now or clock.now()
     since = now - timedelta(days=within_days)
+    epoch = datetime(1970, 1, 1)
+    since_ts = int((since - epoch).total_seconds())
+    now_ts = int((now - epoch).total_seconds())
+    # From the activity table (kept in memory and in the store), not a scan of the messages.
+    t = load_activity(ws)
+    human = ~t.is_bot & ~t.is_staff
+    recent = np.flatnonzero(human & (t.ts >= since_ts) & (t.ts <= now_ts))
+    if len(recent) == 0:
+        return []
+    # Their first message: earliest, then in export order.
+    recent = recent[np.lexsort((t.msg[recent], t.ts[recent]))]
+    people, at = np.unique(t.person[recent], return_index=True)
+    firsts = recent[at]
+    # Anyone who posted before the window is not new.
+    earlier = t.person[member_of(t.person, people) & (t.ts < since_ts)]
+    keep = ~member_of(people, earlier)
+    first_row = {int(p): int(r) for p, r in zip(people[keep], firsts[keep], strict=True)}
+    if not first_row:
+        return []
     with ws.session() as s:
         space_names = dict(s.execute(select(Space.id, Space.name)).all())
-        # Recent messages through the (space_id, created_at) index, one range per space.
-        recent = s.execute(
-            select(Message.id, Message.identity_id, Identity.person_id, Message.created_at,
-                   Message.thread_id, Message.space_id)
-            .join(Identity, Identity.id == Message.identity_id)
-            .join(Person, Person.id == Identity.person_id)
-            .where(
-                Message.space_id.in_(list(space_names)),
-                Message.created_at >= since,
-                Message.created_at <= now,
-                Message.kind == "message",
-                Message.deleted.is_(False),
-                Identity.is_bot.is_(False),
-                Person.is_bot.is_(False),
-                Person.is_staff.is_(False),
-                Person.erased_at.is_(None),
-            )
-        ).all()
-        first: dict[int, tuple] = {}
-        for row in recent:
-            if row.person_id not in first or row.created_at < first[row.person_id].created_at:
-                first[row.person_id] = row
-        if not first:
-            return []
-        candidates = list(first)
+        candidates = list(first_row)
+        rows = s.execute(select(Person.id, Person.display_name, Person.erased_at)
+                         .where(Person.id.in_(candidates))).all()
+        names = {pid: name for pid, name, erased in rows if erased is None}
+        candidates = [p for p in candidates if p in names]
         identities = s.execute(
             select(Identity.id, Identity.person_id).where(Identity.person_id.in_(candidates))
         ).all()
         person_of = {iid: pid for iid, pid in identities}
-        earlier = {
-            person_of[iid]
-            for (iid,) in s.execute(
-                select(Message.identity_id)
-                .where(Message.identity_id.in_(list(person_of)), Message.created_at < since)
-                .distinct()
-            )
-        }
-        candidates = [p for p in candidates if p not in earlier]
         spam = _suspected_spam_persons(s, candidates, person_of)
         candidates = [p for p in candidates if p not in spam]
-        answered = _answered(ws, {p: first[p].id for p in candidates}, now)
-        names = dict(
-            s.execute(select(Person.id, Person.display_name).where(Person.id.in_(candidates)))
-            .all()
-        )
+    answered = _answered(t, {p: int(t.msg[first_row[p]]) for p in candidates}, now)
+    first = {p: _First(int(t.msg[first_row[p]]), int(t.space[first_row[p]]),
+                       epoch + timedelta(seconds=int(t.ts[first_row[p]]))) for p in candidates}
     waiting = [
         Newcomer(
             person_id=p,
-            display_name=names.get(p, ""),
+            display_name=names[p],
             space_id=first[p].space_id,
             space_name=space_names.get(first[p].space_id, ""),
             first_message_id=first[p].id,
@@ -110,16 +103,22 @@ def unwelcomed_newcomers(
     return sorted(waiting, key=lambda n: (n.first_message_at, n.person_id))
 
 
-def _answered(ws: Workspace, first_message: dict[int, int], now: datetime) -> set[int]:
+@dataclass(frozen=True)
+class _First:
+    id: int
+    space_id: int
+    created_at: datetime
+
+
+def _answered(t, first_message: dict[int, int], now: datetime) -> set[int]:
     """The people whose first message someone else (not a bot) followed in its conversation
     by `now`, or (chat) who were themselves answering someone in it."""
     import numpy as np
 
-    from steward.engagement.activity import load_activity
+    from steward.engagement.metrics import member_of
 
     if not first_message:
         return set()
-    t = load_activity(ws)
     people = np.fromiter(first_message, dtype=np.int64)
     firsts = np.fromiter(first_message.values(), dtype=np.int64)
     pos = np.minimum(np.searchsorted(t.msg, firsts), max(len(t.msg) - 1, 0))
@@ -133,7 +132,7 @@ def _answered(ws: Workspace, first_message: dict[int, int], now: datetime) -> se
     conv, people, firsts, pos = conv[order], people[order], firsts[order], pos[order]
     chat = {sp.id for sp in t.spaces if sp.model == "conversations"}
     in_chat = np.isin(t.space[pos], np.fromiter(chat, dtype=np.int64, count=len(chat)))
-    rows = np.flatnonzero(~t.is_bot & (t.ts <= now_ts) & np.isin(t.conv, conv))
+    rows = np.flatnonzero(member_of(t.conv, conv) & ~t.is_bot & (t.ts <= now_ts))
     answered: set[int] = set()
     if len(rows) == 0:
         return answered

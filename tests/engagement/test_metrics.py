@@ -214,3 +214,52 @@ def test_scope_by_cohort_and_platform(community):
     assert (r.conversations_started, r.first_response_median_hours) == (2, 2.0)  # Bob still answers
     assert engagement_report(ws, PERIOD, resolve_scope(ws, platforms=["discourse"]),
                              now=NOW).messages == 8
+
+
+def test_the_stored_activity_snapshot_follows_every_change(workspace, monkeypatch):
+    """The columns kept in the store equal a fresh scan after adds, edits and deletions."""
+    from steward.engagement import activity
+
+    monkeypatch.setattr(activity, "SNAPSHOT_MIN_ROWS", 1)
+    monkeypatch.setattr(activity, "SNAPSHOT_REWRITE_ROWS", 1)
+    a = Activity(workspace, platform="whatsapp")
+    group = a.space("group")
+    ann, ben = a.person("Ann"), a.person("Ben")
+    first = [a.post(group, ann, MARCH + timedelta(minutes=i)) for i in range(5)]
+
+    def fresh():
+        with workspace.session() as s:
+            return activity.read_message_columns(s.connection().connection.driver_connection)
+
+    def same(table, scan):
+        return all(list(table.columns[k]) == list(scan[k]) for k in scan if k != "identity")
+
+    def snapshot_rows():
+        with workspace.session() as s:
+            return s.connection().exec_driver_sql(
+                "SELECT max_message_id, message_rows FROM activity_snapshot").all()
+
+    assert same(activity.load_activity(workspace), fresh())
+    assert snapshot_rows() == [(first[-1], 5)]
+    added = a.post(group, ben, MARCH + timedelta(hours=1), reply_to=first[0])
+    activity.forget_cached_activity()
+    used = []
+    real = activity._from_snapshot
+    monkeypatch.setattr(activity, "_from_snapshot",
+                        lambda conn, key: used.append(real(conn, key)[0] is not None) or
+                        real(conn, key))
+    assert same(activity.load_activity(workspace), fresh())
+    assert used == [True]  # the stored columns, plus the one message added since
+    assert snapshot_rows() == [(added, 6)]
+    with workspace.transaction() as s:  # deleted on the platform; a reaction counted
+        s.connection().exec_driver_sql(f"UPDATE messages SET deleted = 1 WHERE id = {first[1]}")
+        s.connection().exec_driver_sql(
+            f"UPDATE messages SET reaction_count = 3 WHERE id = {first[2]}")
+    activity.forget_cached_activity()
+    table = activity.load_activity(workspace)
+    assert same(table, fresh()) and first[1] not in table.msg.tolist()
+    assert table.reactions[table.msg.tolist().index(first[2])] == 3
+    with workspace.transaction() as s:  # a message erased
+        s.connection().exec_driver_sql(f"DELETE FROM messages WHERE id = {first[3]}")
+    activity.forget_cached_activity()
+    assert same(activity.load_activity(workspace), fresh())
