@@ -280,3 +280,14 @@ def restore_backup(path: Path, target: Path, profile: str | None, passphrase: st
         shutil.rmtree(staging, ignore_errors=True)
     return BackupCheck(check.workspace_id, check.name, manifest.get("created_at", ""),
                        check.db_bytes, check.audit_events), aside
+
+
+def health_problem(ws) -> str | None:
+    """For a workspace too big for the quick check at unlock: run it now (call it off the UI
+    thread). None when sound or already checked at unlock, else the line naming the damage."""
+    from steward.store.engine import QUICK_CHECK_AT_UNLOCK_BYTES, damaged, integrity_problems
+
+    if ws.db_path.stat().st_size <= QUICK_CHECK_AT_UNLOCK_BYTES:
+        return None
+    problems = integrity_problems(ws.engine)
+    return damaged(ws.db_path, problems) if problems else None

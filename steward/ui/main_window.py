@@ -185,6 +185,15 @@ class MainWindow(QMainWindow):
         placement = placement_warning(ws.path)
         if placement:
             self.notify(placement[:1].upper() + placement[1:] + ".", error=True)
+        self._check_health_in_background()
+
+    def _check_health_in_background(self) -> None:
+        """A big workspace skipped the quick check at unlock: run it now, off the UI thread."""
+        from steward.backup import health_problem
+
+        ws = self.ws
+        worker = workers.start_query(lambda: health_problem(ws))
+        worker.finished.connect(lambda problem: problem and self.notify(problem, error=True))
 
     # --- building ----------------------------------------------------------------------------
 

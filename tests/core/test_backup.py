@@ -161,3 +161,24 @@ def test_manifest_of_another_format_is_refused(demo_ws, tmp_path):
             dst.writestr(name, body)
     with pytest.raises(BadInput, match="format"):
         backup.verify_backup(odd, "admin", PASSPHRASE)
+
+
+def test_a_big_workspace_is_checked_after_unlock(demo_path, monkeypatch):
+    """Above the size checked at unlock, the app runs the same quick check in the background."""
+    from steward.store import engine
+    from steward.workspace import Workspace
+
+    ws = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    monkeypatch.setattr(engine, "QUICK_CHECK_AT_UNLOCK_BYTES", 0)
+    assert backup.health_problem(ws) is None
+    ws.lock()
+    db = demo_path / "steward.db"
+    data = bytearray(db.read_bytes())
+    for at in range(len(data) - 12 * 4096, len(data) - 8 * 4096):  # pages near the end
+        data[at] ^= 0x5A
+    db.write_bytes(bytes(data))
+    ws = Workspace.unlock(demo_path, "admin", PASSPHRASE)  # not checked at unlock: too big
+    try:
+        assert "restore it from your last backup" in backup.health_problem(ws)
+    finally:
+        ws.lock()
