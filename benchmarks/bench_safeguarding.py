@@ -1,7 +1,11 @@
 """Safeguarding scan: messages per second over the demo workspace, against a naive scan
 (each lexicon term as a precompiled `re.search` per message) measured on a sample in the
 same run. The naive figure counts matching only; ours includes reading the encrypted store
-and writing the flags, so the ratio is conservative."""
+and writing the flags, so the ratio is conservative.
+
+The demo repeats its texts (a batch holds about a sixth distinct ones), and the text model
+scores each distinct text once; so the scan is also run on a copy where every message's text
+is made distinct (two tokens derived from its id appended), and both figures are reported."""
 
 from __future__ import annotations
 
@@ -27,6 +31,35 @@ def _naive_rate(texts: list[str]) -> float:
             for pattern in patterns:
                 pattern.search(text)
     return len(texts) / t.seconds, len(texts) / (time.process_time() - cpu)
+
+
+def _make_distinct(ws) -> int:
+    """Every message's text made distinct: a word and a number derived from its id."""
+    with ws.transaction() as s:
+        s.connection().exec_driver_sql(
+            "UPDATE messages SET text = coalesce(text, '') || ' ref' || "
+            "printf('%x', (id * 2654435761) % 4294967291) || ' ' || id")
+        return s.connection().exec_driver_sql(
+            "SELECT count(DISTINCT text) FROM messages").scalar()
+
+
+def _scan_distinct(source: Path) -> tuple[dict, float, float, int]:
+    from steward.jobs import run_to_end
+    from steward.safeguarding.scan import scan_job
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ws"
+        shutil.copytree(source, path, ignore=shutil.ignore_patterns("*.before-*"))
+        ws = unlock(path)
+        try:
+            distinct = _make_distinct(ws)
+            cpu = time.process_time()
+            with Timer() as t:
+                counts = run_to_end(scan_job(ws))
+            cpu = time.process_time() - cpu
+        finally:
+            ws.lock()
+    return counts, t.seconds, cpu, distinct
 
 
 def run(scale: float):
@@ -66,6 +99,20 @@ def run(scale: float):
     cpu_rate = counts["messages"] / cpu
     yield Figure(
         "the same scan per CPU-second of this process", cpu_rate, "msg/s",
+        "naive scan per CPU-second", naive_cpu, "msg/s",
+        ">= 50x the anchor and >= 100,000 msg/s",
+        cpu_rate / naive_cpu >= 50 and cpu_rate >= 100_000, cpu_rate / naive_cpu,
+    )
+    counts, seconds, cpu, distinct = _scan_distinct(source)
+    rate, cpu_rate = counts["messages"] / seconds, counts["messages"] / cpu
+    yield Figure(
+        f"safeguarding scan, every text distinct ({distinct:,} distinct of "
+        f"{counts['messages']:,}; {counts['flags']:,} flags)", rate, "msg/s",
+        "naive scan (as above)", naive, "msg/s", ">= 50x the anchor and >= 100,000 msg/s",
+        rate / naive >= 50 and rate >= 100_000, rate / naive,
+    )
+    yield Figure(
+        "the distinct-text scan per CPU-second of this process", cpu_rate, "msg/s",
         "naive scan per CPU-second", naive_cpu, "msg/s",
         ">= 50x the anchor and >= 100,000 msg/s",
         cpu_rate / naive_cpu >= 50 and cpu_rate >= 100_000, cpu_rate / naive_cpu,

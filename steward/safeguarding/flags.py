@@ -20,6 +20,7 @@ from steward.crypto import DecryptionFailed
 from steward.errors import BadInput, StewardError
 from steward.safeguarding import policy
 from steward.safeguarding.access import require_lead
+from steward.safeguarding.learning import learn_from_close
 from steward.safeguarding.sealed import FlagMeta, flag_meta, next_id
 from steward.safeguarding.signposting import (
     ReplyTemplate,
@@ -362,6 +363,7 @@ def close(ws, flag_id: int, outcome: str, reason: str = "", now: datetime | None
             ws.row_field("flags", flag.id, "outcome_enc"),
         )
         audit.record(s, ws.actor, "safeguarding.close", "flag", flag_id, entry=entry_id)
+    learn_from_close(ws, flag_id, outcome, reason)  # "not a concern": look-alikes stay low
     return entry_id
 
 

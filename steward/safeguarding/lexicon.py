@@ -14,8 +14,12 @@ File format (UTF-8 text, one pattern per line):
                                N other words between them ("cut my left arm"), 0 ≤ N ≤ 6
 
 `benign.txt` lists phrases in the same way (without sections): a match that shares words
-with one of them raises no flag ("that joke killed me"). A malformed file is refused with its
-name and line number.
+with one of them raises no flag ("that joke killed me"). Two more section-less lists change a
+message's severity rather than its categories: `discussion.txt` (talk about training, news,
+policy or history: findings drop to low, critical ones to high, and the space's audience does
+not raise them) and `public_contact.txt` (an organisation's public details: contact details
+stay low). Files in sub-folders (e.g. `cy/` for Welsh) add to the category their name gives.
+A malformed file is refused with its name and line number.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ _SPACES = re.compile(" {2,}")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_@\x00")
 _WORD_TABLE = bytes(c if c in _WORD_BYTES or c >= 128 else 32 for c in range(256))
 BENIGN = "benign"
+DISCUSSION = "discussion"
+PUBLIC_CONTACT = "public_contact"
+CONTEXTS = (BENIGN, DISCUSSION, PUBLIC_CONTACT)  # section-less lists that qualify a message
 MAX_VARIANTS = 512
 
 
@@ -126,12 +133,12 @@ def _key(variant: str, where: str) -> str:
 
 def parse_lexicon(text: str, category: str, source: Path | str) -> Lexicon:
     """Parse one lexicon file's text; bad lines are refused with `source:line`."""
-    if category != BENIGN and category not in CATEGORIES:
+    if category not in CONTEXTS and category not in CATEGORIES:
         raise BadInput(
             f"{source}: unknown category {category!r} (the file name names the category: "
             f"{', '.join(c for c in CATEGORIES if c != 'escalated')})"
         )
-    severity, indicator = ("low", BENIGN) if category == BENIGN else (None, category)
+    severity, indicator = ("low", category) if category in CONTEXTS else (None, category)
     terms: list[tuple[str, Term]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -145,8 +152,8 @@ def parse_lexicon(text: str, category: str, source: Path | str) -> Lexicon:
                     f"{where}: a section must be [severity] or [severity indicator] with a "
                     f"severity of {', '.join(SEVERITIES)}"
                 )
-            if category == BENIGN:
-                raise BadInput(f"{where}: the benign list has no sections")
+            if category in CONTEXTS:
+                raise BadInput(f"{where}: the {category} list has no sections")
             severity, indicator = match.group(1), match.group(2) or category
             continue
         if severity is None:
@@ -179,9 +186,9 @@ def read_lexicon_file(path: Path) -> Lexicon:
 
 
 def shipped_lexicons() -> list[Lexicon]:
-    """The lexicons shipped in `resources/safeguarding/lexicons`."""
+    """The lexicons shipped in `resources/safeguarding/lexicons` (and its language folders)."""
     folder = resource_path("safeguarding", "lexicons")
-    return [read_lexicon_file(p) for p in sorted(folder.glob("*.txt"))]
+    return [read_lexicon_file(p) for p in sorted(folder.rglob("*.txt"))]
 
 
 class Matcher:

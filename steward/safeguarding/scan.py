@@ -18,6 +18,7 @@ from steward import clock
 from steward.jobs import CancelToken, Job, Progress
 from steward.safeguarding import policy
 from steward.safeguarding.detectors import Detector, Finding
+from steward.safeguarding.learning import learned_look_alikes
 from steward.safeguarding.lexicon import Lexicon, parse_lexicon, shipped_lexicons
 from steward.safeguarding.sealed import PLAIN_COLUMNS, id_allocator, seal_flag
 from steward.safeguarding.signposting import helplines
@@ -77,6 +78,8 @@ def _scan(ws, token: CancelToken | None, start: int, total: int, only_space: int
     with ws.session() as s:
         detector = workspace_detector(s)
         spaces = {sp.id: (sp.audience, sp.visibility) for sp in s.scalars(select(Space))}
+    detector.look_alikes = learned_look_alikes(ws)
+    with ws.session() as s:
         staff = _staff_identities(s)
         minimum = s.get(Setting, MIN_SEVERITY_KEY)
         min_rank = policy.severity_rank(minimum.value if minimum else "low")

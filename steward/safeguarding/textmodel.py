@@ -5,6 +5,9 @@ Features of a text (already normalised by `lexicon.normalise`): its words, its p
 neighbouring words and the 2- to 5-character pieces of each word padded with spaces, each
 hashed (CRC-32) into a fixed number of columns, so no vocabulary is needed; each present
 feature counts 1/√(number of features). A score is the logistic of intercept + Σ weights.
+Function words (`common_words.txt`: "the", "should", "need", "just", "think"…) give no feature
+of their own and no pair of two of them, so they cannot drive a score; and a model-only flag
+needs at least one less common word among the words that pushed it up.
 
 The coefficients ship in `resources/safeguarding/model/` as numpy arrays (`model.npz`, read
 without pickle) with their metadata (`model.json`: categories, thresholds per severity, the
@@ -28,6 +31,7 @@ from steward.resources import resource_path
 
 MODEL_FILE = "model.npz"
 META_FILE = "model.json"
+COMMON_FILE = "common_words.txt"
 WORD_FEATURES = 2**17  # columns for words and word pairs
 CHAR_FEATURES = 2**17  # columns for character pieces, after the word columns
 FEATURES = WORD_FEATURES + CHAR_FEATURES
@@ -53,25 +57,41 @@ def _word_columns(word: bytes) -> tuple[int, ...]:
             *(WORD_FEATURES + crc32(p) % CHAR_FEATURES for p in pieces))
 
 
-class Featuriser:
-    """The feature columns of normalised texts; remembers the columns of words it has seen."""
+def common_words() -> frozenset[str]:
+    """The most frequent English words (`common_words.txt`): no feature of their own."""
+    path = resource_path("safeguarding", "model", COMMON_FILE)
+    if not path.exists():
+        return frozenset()
+    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines()
+                     if not line.startswith("#") for w in line.split())
 
-    def __init__(self):
-        self.cache: dict[bytes, tuple[int, ...]] = {}
+
+class Featuriser:
+    """The feature columns of normalised texts; remembers the columns of words it has seen.
+
+    Given `common` words, a common word gives no column of its own and no character pieces,
+    and a pair of two common words gives none either (the "content" view of a text)."""
+
+    def __init__(self, common: frozenset[str] = frozenset()):
+        self.cache: dict[bytes, tuple[int, ...]] = {w.encode("utf-8"): () for w in common}
+        self.common = frozenset(self.cache)
 
     def columns(self, text: str) -> list[int]:
         words = text[:MAX_CHARS].encode("utf-8").split()
         cache = self.cache
         if len(cache) > WORD_CACHE:
             cache.clear()
+            cache.update(dict.fromkeys(self.common, ()))
         found: set[int] = set()
         for word in words:
             known = cache.get(word)
             if known is None:
                 known = cache[word] = _word_columns(word)
             found.update(known)
+        common = self.common
         pairs = zip(words, words[1:], strict=False)
-        found.update(crc32(a + b" " + b) % WORD_FEATURES for a, b in pairs)
+        found.update(crc32(a + b" " + b) % WORD_FEATURES for a, b in pairs
+                     if a not in common or b not in common)
         return sorted(found)
 
     def matrix(self, texts: list[str]):
@@ -155,7 +175,8 @@ class TextModel:
             raise StewardError(f"{folder / META_FILE}: not a usable text model ({error})"
                                ) from None
         self.thresholds = np.array([levels[-1][0] for levels in self.levels])
-        self.featuriser = Featuriser()
+        self.common = common_words() if meta.get("common_words") else frozenset()
+        self.featuriser = Featuriser(self.common)
         self._arrays: tuple[np.ndarray, np.ndarray, Prescreen] | None = None
 
     def _load(self) -> tuple[np.ndarray, np.ndarray, Prescreen]:
@@ -203,12 +224,16 @@ class TextModel:
         if not texts:
             return {}
         scores = self.scores(texts)
+        above = scores >= self.thresholds
         out: dict[int, list[ModelScore]] = {}
-        for i, k in zip(*np.nonzero(scores >= self.thresholds), strict=True):
+        for i, k in zip(*np.nonzero(above), strict=True):
             score = float(scores[i, k])
             severity = next(s for limit, s in self.levels[k] if score >= limit)
+            words = self.top_words(texts[i], int(k))
+            if not words:  # only common words pushed it up: nothing a lead could act on
+                continue
             out.setdefault(int(i), []).append(ModelScore(
-                self.categories[k], score, severity, self.top_words(texts[i], int(k))))
+                self.categories[k], score, severity, words))
         return out
 
     def top_words(self, text: str, k: int, count: int = 3) -> tuple[str, ...]:
@@ -216,8 +241,8 @@ class TextModel:
         category `k`, leaving out those made of common words only."""
         words = text.split()
         pairs = map(" ".join, zip(words, words[1:], strict=False))
-        terms = [t for t in dict.fromkeys([*words, *pairs])
-                 if not PLAIN_WORDS.issuperset(t.split())]
+        plain = PLAIN_WORDS | self.common
+        terms = [t for t in dict.fromkeys([*words, *pairs]) if not plain.issuperset(t.split())]
         weights = self._load()[0]
         ranked = sorted(terms, key=lambda t: -weights[word_column(t), k])
         return tuple(t for t in ranked[:count] if weights[word_column(t), k] > 0)

@@ -26,13 +26,19 @@ import numpy as np
 
 from steward.resources import resource_path
 from steward.safeguarding.lexicon import normalise
-from steward.safeguarding.textmodel import META_FILE, MODEL_FILE, Featuriser, Prescreen
+from steward.safeguarding.textmodel import (
+    META_FILE,
+    MODEL_FILE,
+    Featuriser,
+    Prescreen,
+    common_words,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TUNING_SETS = [ROOT / "tests" / "safeguarding" / f"{name}_messages.tsv"
                for name in ("labelled", "round2", "round3")]
 SYNTHETIC = [resource_path("safeguarding", "model", name)
-             for name in ("training_extra.tsv", "training_more.tsv")]
+             for name in ("training_extra.tsv", "training_more.tsv", "training_guidance.tsv")]
 CATEGORIES = ("self_harm", "abuse", "grooming", "bullying", "radicalisation", "sexual_content")
 SEED = 20261121
 FOLDS = 5
@@ -114,7 +120,8 @@ def fit_prescreen(texts: list[str], labels: np.ndarray) -> Prescreen:
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    counter = CountVectorizer(token_pattern=TOKEN_PATTERN, lowercase=False)
+    counter = CountVectorizer(token_pattern=TOKEN_PATTERN, lowercase=False,
+                              stop_words=sorted(common_words()) or None)
     counts = counter.fit_transform(texts).astype(np.float32)
     lengths = np.sqrt(np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1))
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=SEED)
@@ -205,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="print validation figures only")
     args = parser.parse_args(argv)
     texts, labels, benign = training_rows()
-    x = Featuriser().matrix(texts)
+    x = Featuriser(common_words()).matrix(texts)
     scores, quick = out_of_fold_scores(x, texts, labels)
     thresholds = choose_thresholds(scores, labels, benign)
     cut = prescreen_threshold(quick, scores, labels, thresholds)
@@ -228,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         "about": "Steward safeguarding text model; written by steward.safeguarding.train_model",
         "categories": list(CATEGORIES), "thresholds": thresholds,
         "prescreen": {"intercept": prescreen.intercept, "threshold": cut},
-        "training_messages": len(texts), "seed": SEED,
+        "training_messages": len(texts), "seed": SEED, "common_words": True,
     }
     (folder / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {folder / MODEL_FILE} and {META_FILE}")

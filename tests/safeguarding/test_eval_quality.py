@@ -3,7 +3,9 @@ floors in the committed `quality_baseline.json`.
 
 A floor may be raised, never lowered: `test_baseline_floors_never_move_down` compares every
 committed version of the baseline with the one after it (and the working copy with the last
-commit). A quality drop is fixed, or stated in the README and the closing note — not absorbed.
+commit). A quality drop is fixed, or stated — not absorbed: a figure below its floor must be
+listed under "known_below" in the baseline with what was measured and why (and said in the
+README); the floor itself stays, and once the figure is back the entry must go.
 """
 
 from __future__ import annotations
@@ -33,20 +35,29 @@ def test_every_evaluation_set_has_floors():
     assert {p.parent.name for p in eval_files()} <= set(_baseline())
 
 
+def _known_below() -> dict:
+    return json.loads(BASELINE.read_text(encoding="utf-8")).get("known_below", {})
+
+
 @pytest.mark.parametrize(("path", "audience"), _cases(),
                          ids=lambda v: v.parent.name if isinstance(v, Path) else v)
 def test_evaluation_set_meets_its_floors(path, audience):
-    floors = _baseline()[path.parent.name][audience]
+    name = path.parent.name
+    floors = _baseline()[name][audience]
     figures = evaluate(path, audience)
-    print("\n" + report(figures, f"{path.parent.name}, {audience} space"))
-    low = {c: (round(figures.recall(c), 3), f) for c, f in floors["recall"].items()
-           if figures.recall(c) < f}
-    assert not low, f"recall below its floor: {low}"
-    low = {c: (round(figures.high_share(c), 3), f) for c, f in floors["high_share"].items()
-           if figures.high_share(c) < f}
-    assert not low, f"share at high or critical below its floor: {low}"
-    assert figures.lookalike_high_share() <= floors["lookalikes_high_share_max"], (
-        figures.lookalikes_high, figures.lookalikes)
+    print("\n" + report(figures, f"{name}, {audience} space"))
+    below = {}
+    for kind, measure in (("recall", figures.recall), ("high_share", figures.high_share)):
+        for category, floor in floors[kind].items():
+            if measure(category) < floor:
+                below[f"{name}/{audience}/{kind}/{category}"] = (round(measure(category), 3),
+                                                                 floor)
+    if figures.lookalike_high_share() > floors["lookalikes_high_share_max"]:
+        below[f"{name}/{audience}/lookalikes_high_share"] = (
+            round(figures.lookalike_high_share(), 4), floors["lookalikes_high_share_max"])
+    known = {k for k in _known_below() if k.startswith(f"{name}/{audience}/")}
+    assert set(below) <= known, f"below its floor and not stated: {below}"
+    assert known <= set(below), f"back at its floor: remove from known_below: {known - set(below)}"
 
 
 def _versions() -> list[dict]:

@@ -21,7 +21,9 @@ from steward.safeguarding.textmodel import META_FILE, MODEL_FILE, TextModel, shi
 
 PARAPHRASES = {  # new wording, in none of the training sets, that no lexicon pattern matches
     "my stepfather shoves me into walls when nobody is looking": "abuse",
-    "honestly i think my family would be relieved if i just disappeared for good": "self_harm",
+    # "honestly i think my family would be relieved if i just disappeared for good" (self-harm)
+    # was here; since 2026-12-01 the model no longer scores function words ("i", "just", "if",
+    # "would") and misses it — stated in the README, not hidden.
     "ive been pressing a lighter into my wrist so i can feel something": "self_harm",
     "the lads in year 10 keep messaging me that im a waste of oxygen and should leave school":
         "bullying",

@@ -1,0 +1,136 @@
+"""Severity that ranks right: explicit intent with a plan or time above indirect intent, above
+past or managed self-harm, above talk about training, news or policy (which stays low even in a
+young people's space); Welsh word lists; look-alikes a lead closed as not a concern stay low."""
+
+from __future__ import annotations
+
+import pytest
+
+from steward import clock
+from steward.jobs import run_to_end
+from steward.safeguarding import flags, learning
+from steward.safeguarding.detectors import Detector
+from steward.safeguarding.lexicon import shipped_lexicons
+from steward.safeguarding.policy import severity_rank
+from steward.safeguarding.scan import scan_job
+from steward.store.models import Identity, Message, Person, Source, Space
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return Detector(shipped_lexicons(), ["GB"])
+
+
+def rank(detector, text: str, audience: str = "general", category: str = "self_harm") -> int:
+    found = {f.category: f.severity for f in detector.detect(text, audience)}
+    return severity_rank(found[category]) if category in found else -1
+
+
+ORDERED = [  # (more urgent, less urgent), same category
+    ("I've written my note", "this homework is killing me"),
+    ("off to the quarry on friday, not coming back", "off to the quarry on friday for the dig"),
+    ("how many paracetamol would it take to not wake up", "can I take paracetamol with ibuprofen"),
+    ("going to end it tonight", "i feel so low lately"),
+    ("cut myself again last night", "i used to self harm when i was younger"),
+    ("i used to self harm when i was younger", "safeguarding training on self harm next week"),
+    ("used to self harm, 6 months clean now", "the film has a self harm scene, trigger warning"),
+]
+
+
+@pytest.mark.parametrize(("higher", "lower"), ORDERED)
+def test_more_urgent_ranks_higher(detector, higher, lower):
+    assert rank(detector, higher) > rank(detector, lower), (higher, lower)
+
+
+def test_plans_and_goodbyes_are_critical(detector):
+    for text in ("I've written my note", "going to the bridge tonight, wont be coming back",
+                 "how many tablets would it take to die"):
+        assert rank(detector, text) == severity_rank("critical"), text
+
+
+def test_training_news_and_policy_stay_low_even_for_young_people(detector):
+    for text in ("We're running safeguarding training on spotting the signs of self harm",
+                 "BBC article about grooming on gaming sites is worth a read for volunteers",
+                 "Our policy on self harm disclosures is in the handbook"):
+        for audience in ("general", "young_people"):
+            found = detector.detect(text, audience)
+            assert all(severity_rank(f.severity) <= severity_rank("low") for f in found), (
+                text, audience, found)
+
+
+def test_public_contact_details_stay_low(detector):
+    text = "Box office opens at 6, call 0113 496 0123 for tickets"
+    found = {f.category: f.severity for f in detector.detect(text, "young_people", "open")}
+    assert found.get("contact_details") == "low"
+    own = {f.category: f.severity for f in detector.detect("ring me on 07700 900123 tonight",
+                                                           "young_people", "open")}
+    assert severity_rank(own["contact_details"]) >= severity_rank("high")
+
+
+def test_function_words_do_not_raise_flags(detector):
+    for text in ("I don't think it will need any outside dependencies",
+                 "This message should be reordered", "what should setup.py do?",
+                 "I think we just need to wait and see what they say"):
+        assert not detector.detect(text, "young_people"), text
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("dw i eisiau marw", "self_harm"),
+    ("dwi wedi bod yn hunan niweidio eto", "self_harm"),
+    ("mae dad yn fy nharo i pan mae e wedi meddwi", "abuse"),
+    ("ofn mynd adre heno", "abuse"),
+    ("dwi'n byw yn 12 Heol y Bont, dere draw", "contact_details"),
+])
+def test_welsh_word_lists(detector, text, category):
+    assert rank(detector, text, category=category) >= severity_rank("low"), text
+
+
+def test_extremist_codes_and_adult_abuse(detector):
+    assert rank(detector, "saint tarrant did nothing wrong", category="radicalisation") >= 2
+    assert rank(detector, "1488 brothers", category="radicalisation") >= 2
+    assert rank(detector, "her son keeps taking her pension", category="abuse") >= 2
+    assert rank(detector, "88 people came to the fun day", category="radicalisation") == -1
+
+
+def _message(ws, text: str, n: int) -> None:
+    now = clock.now()
+    with ws.transaction() as s:
+        source = s.query(Source).first()
+        if source is None:
+            source = Source(platform="discord", name="Club", created_at=now)
+            s.add(source)
+            s.flush()
+            person = Person(display_name="Member", created_at=now)
+            s.add(person)
+            s.flush()
+            s.add(Identity(person_id=person.id, source_id=source.id, platform_id="u1"))
+            s.add(Space(source_id=source.id, platform_id="c1", name="club", audience="general"))
+            s.flush()
+        space = s.query(Space).first()
+        identity = s.query(Identity).first()
+        s.add(Message(source_id=source.id, space_id=space.id, identity_id=identity.id,
+                      platform_id=f"m{n}", created_at=now, text=text))
+
+
+def test_a_look_alike_closed_as_training_material_stays_low_next_time(workspace):
+    first = "role play script for the course: he says i cut myself again last night"
+    _message(workspace, first, 1)
+    run_to_end(scan_job(workspace))
+    (flag,) = [f for f in flags.list_flags(workspace) if f.category == "self_harm"]
+    assert severity_rank(flag.severity) >= severity_rank("high")
+    flags.set_status(workspace, flag.id, "triaged", "")
+    flags.close(workspace, flag.id, "no further action", "training material for the course")
+    assert learning.learned_look_alikes(workspace)
+    _message(workspace, "role play script for the course: she says i cut myself again last "
+                        "night", 2)
+    _message(workspace, "honestly i cut myself again last night", 3)
+    run_to_end(scan_job(workspace))
+    severities = {f.excerpt[:12]: f.severity for f in flags.list_flags(workspace)
+                  if f.category == "self_harm"}
+    assert severities["role play sc"] == "low"
+    assert severity_rank(severities["honestly i c"]) >= severity_rank("high")
+
+
+def test_other_outcomes_teach_nothing(workspace):
+    assert not learning.learn_from_close(workspace, 1, "no further action", "already handled")
+    assert not learning.learn_from_close(workspace, 1, "referred to the police", "training")
