@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from steward import clock
@@ -106,6 +106,10 @@ def record(
     """Append an event in the caller's transaction. `details`: ids and counts, never names.
 
     The link is keyed when the session's workspace holds the audit key (`session.info`)."""
+    # Take SQLite's write lock before reading the last link, so that two transactions appending
+    # at once (a lead paging quickly through flags) queue behind each other instead of both
+    # reading the same tail. A write that touches no row is enough, and fires no trigger.
+    session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
     last = session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
