@@ -30,6 +30,8 @@ def cmd_duplicates(ctx) -> int:
             print(f"{c.score:5.1f}  person {c.person_a} ({c.name_a}) ~ person {c.person_b} "
                   f"({c.name_b}): {', '.join(c.reasons)}")
         print(f"{len(result.candidates)} candidate pairs among {result.records} people")
+        if result.weights:
+            print(matching.describe_weights(result.weights))
     return 0
 
 

@@ -613,6 +613,17 @@ def _household(levels, names) -> bool:
             and dob < 2)
 
 
+def describe_weights(weights: dict) -> str:
+    """The learned weights as CiviCRM-style rules, one line: each field that the workspace
+    holds with its weight when it agrees and when it differs, and the threshold."""
+    if not weights:
+        return ""
+    parts = [f"{linkage.LABELS[f]} {w['agrees']:+.1f}/{w['differs']:+.1f}"
+             for f, w in weights["fields"].items() if f in weights.get("seen", weights["fields"])]
+    return (f"Weights learned on this workspace (agrees/differs): {', '.join(parts)}; "
+            f"a pair is proposed at a chance of {weights['threshold']:.0%} or more.")
+
+
 def link_records(
     records: list[MatchRecord],
     rules: MatchRules,
@@ -660,9 +671,10 @@ def link_records(
             tuple(a.identity_ids), tuple(b.identity_ids), round(linkage.probability(total), 4),
             tuple(agree), tuple(differ), tuple(a.platform_ids), tuple(b.platform_ids)))
     candidates.sort(key=lambda c: (-c.score, c.person_a, c.person_b))
+    seen = [f for k, f in enumerate(linkage.FIELDS) if len(levels) and (levels[:, k] >= 0).any()]
     return MatchResult(candidates, len(pairs), skipped, len(records),
                        {"threshold": rules.threshold, "fields": model.summary(),
-                        "prior": model.prior})
+                        "prior": model.prior, "seen": seen})
 
 
 # --- the workspace --------------------------------------------------------------------------

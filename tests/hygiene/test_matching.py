@@ -194,5 +194,8 @@ def test_duplicates_command_json(demo_path, capsys, monkeypatch):
     assert rows == sorted(rows, key=lambda r: -r["score"])
     for side in ("identities_a", "identities_b"):
         assert all(set(i) == {"identity", "source", "id"} and i["id"] for i in rows[0][side])
+    assert main(["duplicates", "--limit", "3", "--workspace", str(demo_path)]) == 0
+    said = capsys.readouterr().out
+    assert "Weights learned on this workspace (agrees/differs): " in said and "phone +" in said
     assert main(["duplicates", "--preset", "nope", "--workspace", str(demo_path)]) == 2
     assert "no matching preset" in capsys.readouterr().err

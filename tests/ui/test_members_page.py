@@ -179,6 +179,8 @@ def test_duplicates_show_reasons_and_batch_review_with_undo(page, qtbot, demo_ws
     page.find_duplicates()
     wait_for_workers(qtbot)
     assert page.candidates and page.accept_all_button.isEnabled()
+    assert "Weights learned on this workspace" in page.weights_label.text()
+    assert "phone" in page.weights_label.text()
     first = page.candidates[0]
     assert page.duplicate_model.row_values(0)[1] == first.probability
     page.duplicate_table.selectRow(0)

@@ -677,6 +677,10 @@ class MembersPage(QWidget):
         self.batch_result = result_label()
         batch.addWidget(self.batch_result, 1)
         layout.addLayout(batch)
+        self.weights_label = QLabel()  # the learned weights, read as CiviCRM-style rules
+        self.weights_label.setWordWrap(True)
+        self.weights_label.setObjectName("pageSubtitle")
+        layout.addWidget(self.weights_label)
         self._batch_buttons(False)
         self.duplicate_model = PagedTableModel(DUPLICATE_COLUMNS, *list_source([], []))
         self.duplicate_table = table_view(self.duplicate_model, "Duplicate candidates")
@@ -698,6 +702,7 @@ class MembersPage(QWidget):
 
     def _show_duplicates(self, result: matching.MatchResult) -> None:
         self.find_button.setEnabled(True)
+        self.weights_label.setText(matching.describe_weights(result.weights))
         self.candidates = list(result.candidates)
         self._show_candidates()
 
