@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from steward import keychain
 from steward.errors import StewardError, WrongPassphrase
 from steward.ui import workers
+from steward.ui.widgets import install_keyboard_rules
 from steward.workspace import (
     MIN_PASSPHRASE,
     PassphraseNeeded,
@@ -167,6 +168,7 @@ class CreateScreen(QWidget):
         self.name = QLineEdit()
         self.name.setAccessibleName("Workspace name")
         self.name.setPlaceholderText("e.g. Riverside Young Carers")
+        self.first_field = self.name  # typing the charity's name must not overwrite the folder
         form.addRow("Name", self.name)
         folder_row = QHBoxLayout()
         self.folder = QLineEdit(str(default_folder))
@@ -252,6 +254,13 @@ class CreateScreen(QWidget):
         _show_error(self.error, message)
 
 
+def key_lines(key: str, per_line: int = 4) -> str:
+    """The recovery key on lines of `per_line` groups: a key has no spaces, so the label cannot
+    wrap it and a narrow window would cut the last groups off. Typing it back ignores breaks."""
+    groups = key.split("-")
+    return "\n".join("-".join(groups[i:i + per_line]) for i in range(0, len(groups), per_line))
+
+
 class RecoveryKeyScreen(QWidget):
     """Shows the recovery key once; the person confirms they stored it before going on."""
 
@@ -297,7 +306,7 @@ class RecoveryKeyScreen(QWidget):
         self.workspace_name = ""
 
     def show_key(self, key: str, workspace_name: str) -> None:
-        self.key.setText(key)
+        self.key.setText(key_lines(key))
         self.workspace_name = workspace_name
         self.stored.setChecked(False)
         self.status.clear()
@@ -510,6 +519,7 @@ class Gate(QStackedWidget):
 
     def __init__(self, default_folder: Path, parent: QWidget | None = None):
         super().__init__(parent)
+        install_keyboard_rules()
         self.setWindowTitle("Steward")
         self.setAccessibleName("Steward")
         self.resize(1200, 780)
@@ -525,4 +535,8 @@ class Gate(QStackedWidget):
 
     def show_screen(self, screen: QWidget) -> None:
         self.setCurrentWidget(screen)
-        screen.focusNextChild()
+        first = getattr(screen, "first_field", None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            screen.focusNextChild()

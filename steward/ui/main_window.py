@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from steward.placement import placement_warning
 from steward.ui import registry, workers
 from steward.ui.pages import load_pages
+from steward.ui.widgets import install_keyboard_rules
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ws, parent: QWidget | None = None):
         super().__init__(parent)
+        install_keyboard_rules()
         self.ws = ws
         self.is_locked = False
         self.page_errors: dict[str, str] = {}

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTableView,
+    QTextEdit,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
+
+SORT_SHORTCUT = "Ctrl+Shift+S"  # in a table: sort by the current cell's column (again: reverse)
 
 PLATFORM_TITLES = {
     "discourse": "Discourse", "slack": "Slack", "discord": "Discord", "whatsapp": "WhatsApp",
@@ -105,7 +113,27 @@ def table_view(model: QAbstractItemModel, name: str, parent: QWidget | None = No
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setSortIndicatorShown(True)
+    # Tab leaves the table (arrows move inside it); otherwise Tab walks cell by cell forever,
+    # and on a page that opens the current row (Safeguarding) each press opens another item.
+    view.setTabKeyNavigation(False)
+    sort = QShortcut(QKeySequence(SORT_SHORTCUT), view)
+    sort.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    sort.activated.connect(lambda: sort_by_current_column(view))
     return view
+
+
+def sort_by_current_column(view: QTableView) -> None:
+    """The keyboard's header click: sort by the column of the current cell (Left/Right choose
+    it; the first column if none), ascending, or reversed if it is already the sort column."""
+    header = view.horizontalHeader()
+    current = view.currentIndex()
+    column = current.column() if current.isValid() else 0
+    if header.sortIndicatorSection() == column:
+        ascending = header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+        order = Qt.SortOrder.DescendingOrder if ascending else Qt.SortOrder.AscendingOrder
+    else:
+        order = Qt.SortOrder.AscendingOrder
+    view.sortByColumn(column, order)
 
 
 def fit_columns(view: QTableView, stretch: int, widths: dict[int, int] | None = None) -> None:
@@ -159,3 +187,49 @@ def show_result(label: QLabel, text: str, error: bool = False) -> None:
     label.setVisible(bool(text))
     label.style().unpolish(label)
     label.style().polish(label)
+
+
+_TEXT_BOXES = (QPlainTextEdit, QTextEdit)
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class _KeyboardHelper(QObject):
+    """App-wide keyboard rules: Tab leaves multi-line text boxes (Ctrl+Tab types a tab), and
+    Enter/Return presses the focused push button as Space does."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if kind == QEvent.Type.Polish:
+            if isinstance(watched, _TEXT_BOXES):
+                watched.setTabChangesFocus(True)
+        elif kind == QEvent.Type.KeyPress:
+            key = event.key()
+            if key in _ENTER_KEYS:
+                return self._press(watched, event)
+            if (key == Qt.Key.Key_Tab and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+                    and isinstance(watched, _TEXT_BOXES) and not watched.isReadOnly()):
+                watched.insertPlainText("\t")
+                return True
+        return False
+
+    @staticmethod
+    def _press(watched: QObject, event) -> bool:
+        if not isinstance(watched, (QPushButton, QToolButton)) or event.isAutoRepeat():
+            return False
+        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if plain != Qt.KeyboardModifier.NoModifier or not watched.isEnabled():
+            return False
+        watched.click()
+        return True
+
+
+_keyboard_helper: _KeyboardHelper | None = None
+
+
+def install_keyboard_rules() -> None:
+    """Install the app-wide keyboard rules once (before the windows are built)."""
+    global _keyboard_helper
+    app = QApplication.instance()
+    if _keyboard_helper is None and app is not None:
+        _keyboard_helper = _KeyboardHelper(app)
+        app.installEventFilter(_keyboard_helper)
