@@ -7,7 +7,8 @@ hashed (CRC-32) into a fixed number of columns, so no vocabulary is needed; each
 feature counts 1/√(number of features). A score is the logistic of intercept + Σ weights.
 Function words (`common_words.txt`: "the", "should", "need", "just", "think"…) give no feature
 of their own and no pair of two of them, so they cannot drive a score; and a model-only flag
-needs at least one less common word among the words that pushed it up.
+needs two or more other words in the text ("+1, I'd come to that" is too little to go on) and
+at least one of them among the words that pushed it up.
 
 The coefficients ship in `resources/safeguarding/model/` as numpy arrays (`model.npz`, read
 without pickle) with their metadata (`model.json`: categories, thresholds per severity, the
@@ -37,6 +38,7 @@ CHAR_FEATURES = 2**17  # columns for character pieces, after the word columns
 FEATURES = WORD_FEATURES + CHAR_FEATURES
 WORD_CACHE = 200_000  # words whose feature columns are remembered (words repeat a lot)
 MAX_CHARS = 4_000  # a longer text is scored on its beginning (the lexicons read it all)
+MIN_CONTENT_WORDS = 2  # a model-only flag needs this many words outside `common_words.txt`
 MAX_WORD = 40  # a longer "word" (a link, a key mash) gives character pieces of its start
 # Common words left out of a flag's explanation (they carry weight, but explain nothing).
 _PLAIN = """a an and are as at be been but by do for from had has have he her him his i if im
@@ -225,6 +227,10 @@ class TextModel:
             return {}
         scores = self.scores(texts)
         above = scores >= self.thresholds
+        if self.common:  # one word besides function words is too little to go on
+            thin = [i for i in np.flatnonzero(above.any(axis=1))
+                    if len(set(texts[i].split()) - self.common) < MIN_CONTENT_WORDS]
+            above[thin] = False
         out: dict[int, list[ModelScore]] = {}
         for i, k in zip(*np.nonzero(above), strict=True):
             score = float(scores[i, k])

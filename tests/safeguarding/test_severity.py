@@ -70,7 +70,8 @@ def test_public_contact_details_stay_low(detector):
 def test_function_words_do_not_raise_flags(detector):
     for text in ("I don't think it will need any outside dependencies",
                  "This message should be reordered", "what should setup.py do?",
-                 "I think we just need to wait and see what they say"):
+                 "I think we just need to wait and see what they say",
+                 "+1, I'd come to that."):
         assert not detector.detect(text, "young_people"), text
 
 
