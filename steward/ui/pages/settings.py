@@ -326,9 +326,11 @@ class SettingsPage(QWidget):
         form.addRow("", row)
         self.backup_result = result_label()
         form.addRow("", self.backup_result)
-        form.addRow("", QLabel(
-            "Keep the workspace folder out of Dropbox, OneDrive or a network drive; keep "
-            "backups there instead. To move to a new laptop, restore a backup there."))
+        hint = QLabel("Keep the workspace folder out of Dropbox, OneDrive or a network drive; "
+                      "keep backups there instead. To move to a new laptop, restore a backup "
+                      "there.")
+        hint.setWordWrap(True)
+        form.addRow("", hint)
         self._remind_days_loaded = False
         self._show_backup_age()
         return box
