@@ -13,6 +13,7 @@ from steward.store.models import (
     Message,
     Person,
     QueueItem,
+    Setting,
     Source,
     Space,
 )
@@ -26,19 +27,26 @@ def workspace_stats(ws: Workspace) -> dict[str, int]:
     each count walks the smallest index of its table."""
     with ws.session() as s:
         count = lambda model: s.scalar(select(func.count()).select_from(model))  # noqa: E731
-        return {
-            "persons": count(Person),
-            "identities": count(Identity),
-            "messages": count(Message),
-            "spaces": count(Space),
-            "sources": count(Source),
-            "queue_open": s.scalar(
-                select(func.count()).select_from(QueueItem).where(QueueItem.status == "open")
-            ),
-            "flags_open": s.scalar(
-                select(func.count()).select_from(Flag).where(Flag.status.in_(OPEN_FLAG_STATUSES))
-            ),
-        }
+        if getattr(ws, "tier", "staff") == "volunteer":  # the volunteer store: counts kept
+            kept = s.get(Setting, "projection.counts")
+            return _counts(s, count) | (kept.value if kept else {})
+        return _counts(s, count)
+
+
+def _counts(s, count) -> dict[str, int]:
+    return {
+        "persons": count(Person),
+        "identities": count(Identity),
+        "messages": count(Message),
+        "spaces": count(Space),
+        "sources": count(Source),
+        "queue_open": s.scalar(
+            select(func.count()).select_from(QueueItem).where(QueueItem.status == "open")
+        ),
+        "flags_open": s.scalar(
+            select(func.count()).select_from(Flag).where(Flag.status.in_(OPEN_FLAG_STATUSES))
+        ),
+    }
 
 
 @dataclass(frozen=True)

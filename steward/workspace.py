@@ -40,8 +40,9 @@ from steward.store.models import Setting
 log = logging.getLogger(__name__)
 
 # 2: roles bound into the key wraps, profile table MACed by admins;
-# 3: safeguarding ciphertexts bound to their row (workspace, table, row id, column).
-FORMAT_VERSION = 3
+# 3: safeguarding ciphertexts bound to their row (workspace, table, row id, column);
+# 4: volunteers hold only the volunteer store's key (steward.volunteer_store).
+FORMAT_VERSION = 4
 META_FILE = "workspace.json"
 DB_FILE = "steward.db"
 ROLES = ("volunteer", "steward", "safeguarding-lead", "admin")
@@ -146,10 +147,10 @@ def _entry_aad(ws_id: str, name: str, role: str, which: str) -> bytes:
 
 # The keys each role must hold: a role is believed only when its keys come with it.
 TIER_KEYS = {
-    "volunteer": ("wk",),
-    "steward": ("wk", "ak"),
-    "safeguarding-lead": ("wk", "ak", "sk"),
-    "admin": ("wk", "ak", "sk", "adk"),
+    "volunteer": ("vk",),  # the volunteer store only: never the workspace key
+    "steward": ("wk", "ak", "vk"),
+    "safeguarding-lead": ("wk", "ak", "sk", "vk"),
+    "admin": ("wk", "ak", "sk", "adk", "vk"),
 }
 
 
@@ -157,11 +158,12 @@ TIER_KEYS = {
 class _Keys:
     """The keys an unlocked profile holds (None: not this profile's tier)."""
 
-    wk: bytes
+    wk: bytes | None
     ak: bytes | None = None
     sk: bytes | None = None
     adk: bytes | None = None
     dropbox_public: bytes | None = None
+    vk: bytes | None = None
 
     def for_role(self, role: str) -> dict[str, str]:
         out = {k: crypto.b64(getattr(self, k)) for k in TIER_KEYS[role]}
@@ -175,10 +177,10 @@ class _Keys:
             return crypto.unb64(blob[k]) if blob.get(k) else None
 
         return cls(wk=get("wk"), ak=get("ak"), sk=get("sk"), adk=get("adk"),
-                   dropbox_public=get("dropbox_public"))
+                   dropbox_public=get("dropbox_public"), vk=get("vk"))
 
     def wipe(self) -> None:
-        self.wk = self.ak = self.sk = self.adk = None  # type: ignore[assignment]
+        self.wk = self.ak = self.sk = self.adk = self.vk = None
 
 
 def _seal_entry(ws_id: str, name: str, role: str, kek: bytes, keys: _Keys,
@@ -231,7 +233,10 @@ class Workspace:
         self._meta = meta
         self.profile = profile
         self._keys_held: _Keys | None = keys
-        self._engine: Engine | None = make_engine(self.db_path, keys.wk)
+        # A volunteer's keys open only the volunteer store (steward.volunteer_store).
+        self.tier = "volunteer" if keys.wk is None else "staff"
+        store = self.db_path if keys.wk is not None else self.path / "volunteer.db"
+        self._engine: Engine | None = make_engine(store, keys.wk or keys.vk)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False, info={
             "audit_key": keys.ak,
             "audit_head": self._audit_head,
@@ -280,7 +285,7 @@ class Workspace:
         path.mkdir(parents=True, exist_ok=True)
         ws_id = str(uuid.uuid4())
         keys = _Keys(wk=crypto.new_key(), ak=crypto.new_key(), sk=crypto.new_key(),
-                     adk=crypto.new_key())
+                     adk=crypto.new_key(), vk=crypto.new_key())
         meta: dict[str, Any] = {"format": FORMAT_VERSION, "id": ws_id, "name": name,
                                 "kdf": crypto.DEFAULT_KDF}
         meta = _with_dropbox(meta, keys)
@@ -367,6 +372,8 @@ class Workspace:
     @classmethod
     def _open(cls, path: Path, meta: dict, profile: Profile, keys: _Keys):
         _check_keys(path, meta, profile, keys)
+        if keys.wk is None:
+            return cls._open_volunteer(path, meta, profile, keys)
         ws = cls(path, meta, profile, keys)
         try:
             with ws.engine.connect() as conn:
@@ -385,6 +392,8 @@ class Workspace:
             if keys.ak is not None and "audit_head" not in meta:
                 with ws.transaction() as s:  # from here on every link is keyed
                     audit.record(s, profile.name, "audit.keyed")
+            if keys.vk is not None and not (path / "volunteer.db").exists():
+                ws.refresh_volunteer_store()
         except (exc.DatabaseError, sqlite3.DatabaseError) as err:
             ws.lock()
             if "not a database" in str(err) or "malformed" in str(err):
@@ -395,6 +404,23 @@ class Workspace:
             ws.lock()
             raise
         log.info("workspace unlocked (role %s)", profile.role)
+        return ws
+
+    @classmethod
+    def _open_volunteer(cls, path: Path, meta: dict, profile: Profile, keys: _Keys):
+        """A volunteer opens the volunteer store only; staff keep it up to date."""
+        if not (path / "volunteer.db").exists():
+            raise StewardError("the volunteer lists are not ready yet: a steward or an admin "
+                               "needs to open this workspace once")
+        ws = cls(path, meta, profile, keys)
+        try:
+            with ws.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        except (exc.DatabaseError, sqlite3.DatabaseError):
+            ws.lock()
+            raise StewardError("the volunteer lists of this workspace are damaged: a steward "
+                               "or an admin can rebuild them by opening the workspace") from None
+        log.info("workspace unlocked (role %s, volunteer store)", profile.role)
         return ws
 
     # --- using -------------------------------------------------------------------------------
@@ -598,8 +624,47 @@ class Workspace:
         with self.transaction() as s:
             s.merge(Setting(key=key, value=value))
 
+    def refresh_volunteer_store(self, force: bool = True) -> bool:
+        """Rebuild the volunteer store from this workspace (staff only), first carrying the
+        volunteers' own audit events into the keyed chain. With `force` False, only when the
+        workspace changed since the last rebuild. Returns whether it was rebuilt."""
+        from steward import volunteer_store
+
+        keys = self._held()
+        if keys.wk is None or keys.vk is None:
+            return False
+        with self.engine.connect() as conn:
+            stamp = list(conn.exec_driver_sql(
+                "SELECT (SELECT max(id) FROM audit_events), (SELECT max(id) FROM persons), "
+                "(SELECT max(id) FROM identities), (SELECT max(id) FROM messages), "
+                "(SELECT max(id) FROM consents), (SELECT max(id) FROM flags), "
+                "(SELECT count(*) FROM flags WHERE status <> 'closed'), "
+                "(SELECT count(*) FROM persons WHERE erased_at IS NOT NULL), "
+                "(SELECT max(id) FROM memberships), (SELECT max(id) FROM spaces)").one())
+        events = volunteer_store.volunteer_events(self.path, keys.vk)
+        current = events[0]["stamp"] if events else volunteer_store.current_stamp(
+            self.path, keys.vk)
+        if not force and not events and current == stamp:
+            return False
+        if events:
+            with self.transaction() as s:
+                for e in events:
+                    audit.record(s, e["actor"], e["action"], e["subject_type"], e["subject_id"],
+                                 **e["details"], recorded_at=str(e["at"]),
+                                 via="volunteer store")
+            with self.engine.connect() as conn:
+                stamp[0] = conn.exec_driver_sql("SELECT max(id) FROM audit_events").scalar()
+        volunteer_store.rebuild(self.path, keys.wk, keys.vk, stamp)
+        return True
+
     def lock(self) -> None:
-        """Drop the keys and close every connection. The object is unusable afterwards."""
+        """Drop the keys and close every connection. The object is unusable afterwards.
+        A staff profile first brings the volunteer store up to date."""
+        if self._engine is not None and self.tier == "staff":
+            try:
+                self.refresh_volunteer_store(force=False)
+            except Exception as err:  # never block locking; the next staff unlock retries
+                log.warning("volunteer store not refreshed (%s)", type(err).__name__)
         if self._engine is not None:
             self._engine.dispose()
         self._engine = None
@@ -638,6 +703,8 @@ class Workspace:
         entry |= _seal_entry(self.id, name, role, kek, keys)
         self._save_profiles([*self._meta["profiles"], entry])
         self._audit("profile.add", role=role)
+        if role == "volunteer":  # their lists are ready at once
+            self.refresh_volunteer_store(force=False)
         return Profile(name, role)
 
     def remove_profile(self, name: str, progress=None) -> None:
@@ -695,7 +762,7 @@ class Workspace:
             for statement in audit.TRIGGERS:
                 conn.exec_driver_sql(statement)
             rotated = _Keys(wk=keys.wk, ak=keys.ak, sk=new_sk, adk=keys.adk,
-                            dropbox_public=public)
+                            dropbox_public=public, vk=keys.vk)
             profiles = [self._rewrapped(p, keys.adk, rotated) for p in self._meta["profiles"]]
             recovery = self._meta["recovery"]
             if "uk_admin" in recovery:
@@ -715,14 +782,7 @@ class Workspace:
         yield Progress(total, total, "Safeguarding key rotated")
 
     def _rewrapped(self, entry: dict, adk: bytes, rotated: _Keys) -> dict:
-        if entry.get("needs_reset"):
-            return entry
-        name, role = entry["name"], entry["role"]
-        uk = crypto.open_sealed(adk, crypto.unb64(entry["uk_admin"]),
-                                _entry_aad(self.id, name, role, "uk-admin"))
-        blob = json.dumps({"role": role, **rotated.for_role(role)}, sort_keys=True).encode()
-        return dict(entry, keys=crypto.b64(crypto.seal(uk, blob,
-                                                       _entry_aad(self.id, name, role, "keys"))))
+        return _rewrap(self.id, entry, adk, rotated)
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Change this profile's own passphrase: rewrap the profile key, re-encrypt nothing.
@@ -906,7 +966,8 @@ def _upgrade_meta(path: Path, meta: dict, entry: dict, keys: _Keys,
             "to upgrade it"
         )
     ws_id = meta["id"]
-    keys = _Keys(wk=keys.wk, sk=keys.sk, ak=crypto.new_key(), adk=crypto.new_key())
+    keys = _Keys(wk=keys.wk, sk=keys.sk, ak=crypto.new_key(), adk=crypto.new_key(),
+                 vk=crypto.new_key())
     out = dict(meta, format=FORMAT_VERSION, legacy_rows=True)
     old_box = meta.get("dropbox")
     if old_box:
@@ -941,7 +1002,7 @@ def _upgrade_meta(path: Path, meta: dict, entry: dict, keys: _Keys,
     # sealed under SK beside them until the recovery key is next used.
     rec = dict(meta["recovery"])
     extra = {"ak": crypto.b64(keys.ak), "adk": crypto.b64(keys.adk),
-             "dropbox_public": crypto.b64(keys.dropbox_public)}
+             "dropbox_public": crypto.b64(keys.dropbox_public), "vk": crypto.b64(keys.vk)}
     rec["legacy"] = crypto.b64(crypto.seal(keys.sk, json.dumps(extra).encode(),
                                            _aad(ws_id, "recovery", "legacy")))
     out["recovery"] = rec
@@ -964,10 +1025,36 @@ def _upgrade(path: Path, meta: dict, entry: dict, keys: _Keys,
             )
         if meta["format"] < FORMAT_VERSION:
             _check_keys(path, meta, Profile(entry["name"], "admin"), keys)
-            meta = dict(meta, format=FORMAT_VERSION, legacy_rows=True)
-            meta["table_mac"] = _table_mac(meta, keys.adk)
-            _write_meta(path, meta)
+            out = dict(meta, format=FORMAT_VERSION)
+            if meta["format"] < 3:
+                out["legacy_rows"] = True  # ciphertexts to bind to their rows at open
+            if keys.vk is None:  # format 4: a volunteer store key; volunteers lose WK
+                keys.vk = crypto.new_key()
+                out["profiles"] = [_rewrap(meta["id"], p, keys.adk, keys)
+                                   for p in meta["profiles"]]
+                rec = meta["recovery"]
+                if "uk_admin" in rec:
+                    rec = _rewrap(meta["id"], dict(rec, name="recovery", role="admin"),
+                                  keys.adk, keys)
+                    rec = {k: v for k, v in rec.items() if k not in ("name", "role")}
+                out["recovery"] = rec
+            out["table_mac"] = _table_mac(out, keys.adk)
+            _write_meta(path, out)
+            meta = out
     return meta, keys
+
+
+def _rewrap(ws_id: str, entry: dict, adk: bytes, keys: _Keys) -> dict:
+    """The same entry with its sealed keys replaced by `keys` (as its role holds them),
+    through the admin's copy of its profile key."""
+    if entry.get("needs_reset"):
+        return entry
+    name, role = entry["name"], entry["role"]
+    uk = crypto.open_sealed(adk, crypto.unb64(entry["uk_admin"]),
+                            _entry_aad(ws_id, name, role, "uk-admin"))
+    blob = json.dumps({"role": role, **keys.for_role(role)}, sort_keys=True).encode()
+    return dict(entry, keys=crypto.b64(crypto.seal(uk, blob,
+                                                   _entry_aad(ws_id, name, role, "keys"))))
 
 
 def _check_keys(path: Path, meta: dict, profile: Profile, keys: _Keys) -> None:

@@ -75,7 +75,7 @@ def test_sealed_keys_claiming_a_role_without_its_keys_are_refused(workspace):
     keys = wsmod._open_entry(meta, entry, kek)
     forged = dict(entry, role="steward")
     uk = crypto.new_key()
-    blob = json.dumps({"role": "steward", "wk": crypto.b64(keys.wk),
+    blob = json.dumps({"role": "steward", "vk": crypto.b64(keys.vk),
                        "dropbox_public": crypto.b64(keys.dropbox_public)}).encode()
     aad = wsmod._entry_aad
     forged["uk"] = crypto.b64(crypto.seal(kek, uk, aad(meta["id"], "vol", "steward", "uk")))
@@ -161,7 +161,7 @@ def test_format_1_is_upgraded_by_the_first_admin_unlock(workspace):
     with pytest.raises(StewardError, match="an admin must unlock it once"):
         Workspace.unlock(path, "dsl", "lead passphrase 1")
     admin = Workspace.unlock(path, "admin", PASSPHRASE)
-    assert json.loads((path / "workspace.json").read_text())["format"] == 3
+    assert json.loads((path / "workspace.json").read_text())["format"] == 4
     assert admin.field_cipher().decrypt(sealed, "case_entries.body") == "old note"
     with pytest.raises(StewardError, match="needs a new passphrase from an admin"):
         Workspace.unlock(path, "dsl", "lead passphrase 1")
@@ -179,7 +179,7 @@ def test_the_committed_format_1_fixture_opens_and_upgrades(tmp_path):
     ws = Workspace.unlock(path, "admin", "fixture passphrase")
     assert ws.holds_safeguarding_key and ws.profile.role == "admin"
     ws.lock()
-    assert json.loads((path / "workspace.json").read_text())["format"] == 3
+    assert json.loads((path / "workspace.json").read_text())["format"] == 4
     Workspace.unlock(path, "admin", "fixture passphrase").lock()
 
 
@@ -210,7 +210,7 @@ def test_upgrade_binds_old_ciphertexts_to_their_rows(workspace):
     (path / "workspace.json").write_text(json.dumps(meta))
     workspace.lock()
     ws = Workspace.unlock(path, "admin", PASSPHRASE)
-    assert json.loads((path / "workspace.json").read_text())["format"] == 3
+    assert json.loads((path / "workspace.json").read_text())["format"] == 4
     detail = flags.flag_detail(ws, flag_id)
     assert detail.reasons == ["old reason"] and detail.entries[0].body["text"] == "old note"
     ws.lock()

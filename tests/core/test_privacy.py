@@ -139,8 +139,12 @@ def test_no_personal_data_in_the_workspace_file(demo_path):
     finally:
         ws.lock()
     assert personal and not [v for v in personal if v in meta]
-    assert all(name == "workspace.json" or name.startswith("steward.db")
+    assert all(name == "workspace.json" or name.startswith(("steward.db", "volunteer.db"))
                for name in os.listdir(demo_path))
+    # the volunteer store is SQLCipher too: no plaintext SQLite header, no names
+    store = (demo_path / "volunteer.db").read_bytes()
+    assert not store.startswith(b"SQLite format 3")
+    assert not [v for v in personal if v.encode() in store]
 
 
 def test_a_damaged_database_is_one_line_on_stderr(demo_path, capfd, monkeypatch):

@@ -45,7 +45,11 @@ def test_raw_sql_with_a_profiles_own_keys_reads_no_flag_metadata(flagged, name):
     path, excerpt = flagged
     keys = _keys_of(path, name)
     assert keys.sk is None  # and without SK the drop box's private key stays sealed
-    conn = connect_raw(path / "steward.db", keys.wk)
+    if name == "volunteer":  # the volunteer store is all a volunteer's key opens
+        assert keys.wk is None
+        conn = connect_raw(path / "volunteer.db", keys.vk)
+    else:
+        conn = connect_raw(path / "steward.db", keys.wk)
     rows = conn.execute("SELECT category, severity, message_id, person_id, space_id, due_at "
                         "FROM flags").fetchall()
     assert rows and set(rows) == {("", "", None, None, None, None)}
@@ -57,10 +61,10 @@ def test_raw_sql_with_a_profiles_own_keys_reads_no_flag_metadata(flagged, name):
     assert conn.execute("SELECT count(*) FROM case_entries WHERE person_id IS NOT NULL"
                         ).fetchone()[0] == 0
     for (sealed,) in conn.execute("SELECT details_enc FROM flags"):
-        assert excerpt[:20].encode() not in sealed
+        assert sealed is None or excerpt[:20].encode() not in sealed
     box = json.loads((path / "workspace.json").read_text())["dropbox"]
     with pytest.raises(crypto.DecryptionFailed):
-        crypto.open_sealed(keys.wk, crypto.unb64(box["private"]),
+        crypto.open_sealed(keys.wk or keys.vk, crypto.unb64(box["private"]),
                            f"steward/{json.loads((path / 'workspace.json').read_text())['id']}"
                            "/dropbox/private".encode())
     conn.close()
@@ -99,3 +103,55 @@ def test_rows_written_with_plain_metadata_are_sealed_at_the_next_lead_unlock(dem
     assert conn.execute("SELECT category, message_id, person_id FROM flags WHERE id = ?",
                         (fid,)).fetchone() == ("", None, None)
     conn.close()
+
+
+def test_a_volunteers_key_opens_no_messages_at_all(flagged):
+    """Issue 12, volunteer tier: what the volunteer presets export, and nothing else."""
+    import sqlcipher3.dbapi2 as sqlcipher
+
+    path, excerpt = flagged
+    keys = _keys_of(path, "volunteer")
+    assert keys.wk is None and keys.ak is None and keys.vk is not None
+    with pytest.raises(sqlcipher.DatabaseError, match="not a database"):
+        connect_raw(path / "steward.db", keys.vk).execute("SELECT count(*) FROM messages")
+    conn = connect_raw(path / "volunteer.db", keys.vk)
+    assert conn.execute("SELECT count(*) FROM messages WHERE text IS NOT NULL").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM identities WHERE phone IS NOT NULL "
+                        "OR phone_e164 IS NOT NULL OR email_normalised IS NOT NULL"
+                        ).fetchone() == (0,)
+    emails = [e for (e,) in conn.execute("SELECT email FROM identities WHERE email IS NOT NULL")]
+    assert emails and all("*" in e for e in emails if e)
+    for table in ("case_entries", "notes", "queue_items", "decisions", "one_to_ones",
+                  "platform_reports"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+    assert conn.execute("SELECT count(*) FROM flags WHERE details_enc IS NOT NULL "
+                        "OR outcome_enc IS NOT NULL").fetchone() == (0,)
+    conn.close()
+
+
+def test_volunteers_export_from_their_store_and_their_events_reach_the_chain(
+        flagged, tmp_path, monkeypatch, capsys):
+    from steward.cli import main
+    from steward.store import audit
+
+    path, _ = flagged
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    out = tmp_path / "ping.csv"
+    assert main(["export", "members", "--preset", "volunteer", "--format", "csv", "--purpose",
+                 "welcome calls", "--out", str(out), "--workspace", str(path),
+                 "--profile", "volunteer"]) == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.count("\n") > 100 and "@" in text and "*" in text
+    code = main(["stats", "--json", "--workspace", str(path), "--profile", "volunteer"])
+    stats = json.loads(capsys.readouterr().out.split("Exported", 1)[-1].split("\n", 1)[-1])
+    assert code == 0 and stats["messages"] > 5000 and stats["flags_open"] >= 11
+    steward = Workspace.unlock(path, "steward", PASSPHRASE)
+    steward.lock()  # a steward's session carries the volunteer's export into the chain
+    admin = Workspace.unlock(path, "admin", PASSPHRASE)
+    with admin.session() as s:
+        check = audit.verify(s)
+        exports = s.execute(audit.select(audit.AuditEvent).where(
+            audit.AuditEvent.action == "members.export")).scalars().all()
+    assert check.ok and [e.actor for e in exports] == ["volunteer"]
+    assert exports[0].details["via"] == "volunteer store"
+    admin.lock()
