@@ -634,12 +634,17 @@ class Workspace:
         if keys.wk is None or keys.vk is None:
             return False
         with self.engine.connect() as conn:
+            # What the projection depends on (not the audit chain: an export or a view
+            # changes nothing a volunteer sees, so it costs no rebuild).
             stamp = list(conn.exec_driver_sql(
-                "SELECT (SELECT max(id) FROM audit_events), (SELECT max(id) FROM persons), "
-                "(SELECT max(id) FROM identities), (SELECT max(id) FROM messages), "
-                "(SELECT max(id) FROM consents), (SELECT max(id) FROM flags), "
+                "SELECT (SELECT max(id) FROM persons), (SELECT max(id) FROM identities), "
+                "(SELECT max(id) FROM messages), (SELECT max(id) FROM consents), "
+                "(SELECT max(id) FROM flags), "
                 "(SELECT count(*) FROM flags WHERE status <> 'closed'), "
                 "(SELECT count(*) FROM persons WHERE erased_at IS NOT NULL), "
+                "(SELECT total(length(display_name)) FROM persons), "
+                "(SELECT total(person_id) FROM identities), "
+                "(SELECT count(*) FROM memberships WHERE status = 'active'), "
                 "(SELECT max(id) FROM memberships), (SELECT max(id) FROM spaces)").one())
         events = volunteer_store.volunteer_events(self.path, keys.vk)
         current = events[0]["stamp"] if events else volunteer_store.current_stamp(
@@ -652,14 +657,24 @@ class Workspace:
                     audit.record(s, e["actor"], e["action"], e["subject_type"], e["subject_id"],
                                  **e["details"], recorded_at=str(e["at"]),
                                  via="volunteer store")
-            with self.engine.connect() as conn:
-                stamp[0] = conn.exec_driver_sql("SELECT max(id) FROM audit_events").scalar()
         volunteer_store.rebuild(self.path, keys.wk, keys.vk, stamp)
         return True
 
-    def lock(self) -> None:
+    def lock(self, wait: bool = True) -> None:
         """Drop the keys and close every connection. The object is unusable afterwards.
-        A staff profile first brings the volunteer store up to date."""
+
+        A staff profile first brings the volunteer store up to date; with `wait` False (the
+        desktop app) that happens on a background thread that then disposes of the engine,
+        while this object is locked at once."""
+        if self._engine is not None and self.tier == "staff" and not wait:
+            twin = Workspace.__new__(Workspace)
+            twin.__dict__.update(self.__dict__)
+            twin.sealed_cache = {}
+            self._engine, self._keys_held = None, None
+            self.sealed_cache.clear()
+            threading.Thread(target=twin.lock, name="volunteer-store", daemon=False).start()
+            log.info("workspace locked")
+            return
         if self._engine is not None and self.tier == "staff":
             try:
                 self.refresh_volunteer_store(force=False)

@@ -419,7 +419,7 @@ class MainWindow(QMainWindow):
         self.is_locked = True
         self.hide()
         self._teardown()
-        self.ws.lock()
+        self.ws.lock(wait=False)  # the volunteer store is rebuilt off the UI thread
         log.info("locked")
         self.locked.emit(page)
 

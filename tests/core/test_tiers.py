@@ -155,3 +155,23 @@ def test_volunteers_export_from_their_store_and_their_events_reach_the_chain(
     assert check.ok and [e.actor for e in exports] == ["volunteer"]
     assert exports[0].details["via"] == "volunteer store"
     admin.lock()
+
+
+def test_the_app_locks_at_once_and_refreshes_the_store_behind(demo_path):
+    import threading
+
+    from steward.store.models import Person
+
+    admin = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    with admin.transaction() as s:
+        s.add(Person(display_name="Newly Joined", created_at=clock.now()))
+    admin.lock(wait=False)
+    assert admin.is_locked
+    for t in threading.enumerate():
+        if t.name == "volunteer-store":
+            t.join(60)
+    vol = Workspace.unlock(demo_path, "volunteer", PASSPHRASE)
+    with vol.engine.connect() as conn:
+        names = {n for (n,) in conn.exec_driver_sql("SELECT display_name FROM persons")}
+    vol.lock()
+    assert "Newly Joined" in names
