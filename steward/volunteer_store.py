@@ -190,3 +190,23 @@ def current_stamp(workspace_path: Path, vk: bytes) -> list | None:
     finally:
         conn.close()
     return json.loads(row[0]) if row else None
+
+
+def sync_flags(workspace_path: Path, wk: bytes, vk: bytes) -> None:
+    """Bring only the flags' statuses up to date (after a scan, a hand-over or a status
+    change), so the volunteer's "N concerns" line is live without a full rebuild."""
+    path = store_path(workspace_path)
+    if not path.exists():
+        return
+    conn = connect_raw(path, vk)
+    try:
+        conn.execute(f"ATTACH DATABASE ? AS m KEY \"x'{wk.hex()}'\"",
+                     (str(Path(workspace_path) / "steward.db"),))
+        table, keep, exprs, source = next(p for p in _PROJECTION if p[0] is Flag.__table__)
+        names, values = _select_list(table, keep, exprs)
+        conn.execute("DELETE FROM main.flags")
+        conn.execute(f"INSERT INTO main.flags ({names}) SELECT {values} {source}")
+        conn.commit()
+        conn.execute("DETACH DATABASE m")
+    finally:
+        conn.close()

@@ -246,6 +246,7 @@ class Workspace:
         self._head_lock = threading.Lock()
         self.sealed_cache: dict = {}  # decrypted safeguarding metadata, dropped at lock()
         event.listen(self._sessions, "after_commit", self._after_commit)
+        event.listen(self._sessions, "after_flush", self._after_flush)
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -597,7 +598,22 @@ class Workspace:
                                "outside Steward") from None
         return audit.Head(int(head["count"]), str(head["hash"]))
 
+    def _after_flush(self, session: Session, _context) -> None:
+        from steward.store.models import Flag
+
+        if any(isinstance(o, Flag) for o in (*session.new, *session.dirty, *session.deleted)):
+            session.info["flags_changed"] = True
+
     def _after_commit(self, session: Session) -> None:
+        if session.info.pop("flags_changed", False) and self.tier == "staff":
+            keys = self._keys_held
+            if keys is not None and keys.vk is not None:
+                from steward import volunteer_store
+
+                try:  # "N concerns are with your lead" stays live for volunteers
+                    volunteer_store.sync_flags(self.path, keys.wk, keys.vk)
+                except Exception as err:
+                    log.warning("volunteer store flags not synced (%s)", type(err).__name__)
         head = session.info.pop("audit_new_head", None)
         keys = self._keys_held
         if head is None or keys is None or keys.ak is None:
