@@ -154,7 +154,10 @@ def volunteer_events(workspace_path: Path, vk: bytes) -> list[dict]:
     path = store_path(workspace_path)
     if not path.exists():
         return []
-    conn = connect_raw(path, vk)
+    try:
+        conn = connect_raw(path, vk)
+    except Exception:  # under another key (just rotated) or damaged: nothing to carry
+        return []
     try:
         rows = conn.execute(
             f"SELECT at, actor, action, subject_type, subject_id, details FROM "
@@ -181,7 +184,10 @@ def current_stamp(workspace_path: Path, vk: bytes) -> list | None:
     path = store_path(workspace_path)
     if not path.exists():
         return None
-    conn = connect_raw(path, vk)
+    try:
+        conn = connect_raw(path, vk)
+    except Exception:
+        return None
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = 'projection.stamp'"
                            ).fetchone()
@@ -198,7 +204,10 @@ def sync_flags(workspace_path: Path, wk: bytes, vk: bytes) -> None:
     path = store_path(workspace_path)
     if not path.exists():
         return
-    conn = connect_raw(path, vk)
+    try:
+        conn = connect_raw(path, vk)
+    except Exception:  # under another key or damaged: the next rebuild replaces it
+        return
     try:
         conn.execute(f"ATTACH DATABASE ? AS m KEY \"x'{wk.hex()}'\"",
                      (str(Path(workspace_path) / "steward.db"),))

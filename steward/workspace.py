@@ -753,6 +753,30 @@ class Workspace:
             from steward.jobs import run_to_end
 
             run_to_end(self.rotate_safeguarding_key(), progress)
+        self.rotate_volunteer_key()  # everyone held it
+
+    def rotate_volunteer_key(self) -> None:
+        """A new volunteer store key: every remaining profile's keys rewrapped through the
+        admin key and the store rebuilt under it, so a removed profile's copy opens nothing."""
+        keys = self._require_admin()
+        if keys.wk is None:
+            return
+        rotated = _Keys(wk=keys.wk, ak=keys.ak, sk=keys.sk, adk=keys.adk,
+                        dropbox_public=keys.dropbox_public, vk=crypto.new_key())
+        self.refresh_volunteer_store(force=False)  # carry volunteers' events first
+        with self._head_lock:
+            meta = dict(self._meta, profiles=[_rewrap(self.id, p, keys.adk, rotated)
+                                              for p in self._meta["profiles"]])
+            rec = meta["recovery"]
+            if "uk_admin" in rec:
+                rec = _rewrap(self.id, dict(rec, name="recovery", role="admin"), keys.adk,
+                              rotated)
+                meta["recovery"] = {k: v for k, v in rec.items() if k not in ("name", "role")}
+            meta["table_mac"] = _table_mac(meta, keys.adk)
+            _write_meta(self.path, meta)
+            self._meta = meta
+        self._keys_held = rotated
+        self.refresh_volunteer_store(force=True)
 
     def rotate_safeguarding_key(self):
         """Job: a new safeguarding key and drop-box pair; every flag's sealed fields and every

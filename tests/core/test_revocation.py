@@ -68,3 +68,20 @@ def test_lock_disposes_the_engine(workspace):
     with pytest.raises(WorkspaceLocked):
         workspace.engine  # noqa: B018
     assert engine.pool.checkedout() == 0
+
+
+def test_a_removed_volunteers_key_opens_no_store(demo_path):
+    from steward.store.engine import connect_raw as raw
+    from tests.core.test_tiers import _keys_of
+
+    old = _keys_of(demo_path, "volunteer").vk
+    admin = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    admin.remove_profile("volunteer")
+    admin.add_profile("volunteer2", "volunteer", PASSPHRASE)
+    admin.lock()
+    with pytest.raises(Exception, match="not a database"):
+        raw(demo_path / "volunteer.db", old).execute("SELECT count(*) FROM persons")
+    vol = Workspace.unlock(demo_path, "volunteer2", PASSPHRASE)
+    with vol.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM persons").scalar() > 0
+    vol.lock()
