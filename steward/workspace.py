@@ -410,8 +410,8 @@ class Workspace:
     @classmethod
     def _open_volunteer(cls, path: Path, meta: dict, profile: Profile, keys: _Keys):
         """A volunteer opens the volunteer store only; staff keep it up to date."""
-        if not (path / "volunteer.db").exists():
-            raise StewardError("the volunteer lists are not ready yet: a steward or an admin "
+        if not (path / "volunteer.db").exists():  # a volunteer is refused until staff build it
+            raise AccessDenied("the volunteer lists are not ready yet: a steward or an admin "
                                "needs to open this workspace once")
         ws = cls(path, meta, profile, keys)
         try:
