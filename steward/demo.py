@@ -489,7 +489,8 @@ def _spam(b: _Builder, out: _MessageWriter, at: datetime, authors: list) -> list
     # A spam account posts in a burst and is gone: one older than two days is not used again.
     if not authors or rng.random() < 0.6 or at - authors[-1][2] > timedelta(days=2):
         pid = _next_person(b)
-        src = rng.choice(("forum", "discord", "slack"))
+        rng.random()  # the draw that used to pick the platform: the rest stays as it was
+        src = ("forum", "discord", "slack")[len(authors) % 3]  # every platform gets its spammer
         name = f"{rng.choice(w['first_names'])}{rng.randrange(100, 999)}"
         b.persons.append((pid, name, 0, 0, "spam", sql_time(at)))
         iid = _new_identity(b, None, pid, src, name, f"{name.lower()}@example.biz", None,

@@ -39,9 +39,12 @@ TRIGGERS = [
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS case_entries_no_update BEFORE UPDATE ON case_entries
        BEGIN SELECT RAISE(ABORT, 'case entries are append-only; add a correction'); END""",
-    """CREATE TRIGGER IF NOT EXISTS case_entries_no_delete BEFORE DELETE ON case_entries
+    # Retention is judged by Steward's one clock (`steward_now()`, registered on every
+    # connection), not SQLite's own: the two must agree on when a retention period ends.
+    "DROP TRIGGER IF EXISTS case_entries_no_delete",
+    """CREATE TRIGGER IF NOT EXISTS case_entries_kept_until_retention BEFORE DELETE ON case_entries
        WHEN NOT EXISTS (SELECT 1 FROM flags f WHERE f.id = OLD.flag_id
-                        AND f.retain_until IS NOT NULL AND f.retain_until < CURRENT_TIMESTAMP)
+                        AND f.retain_until IS NOT NULL AND f.retain_until < steward_now())
        BEGIN SELECT RAISE(ABORT, 'case entries are kept until their retention period ends'); END""",
 ]
 

@@ -8,6 +8,8 @@ import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import QueuePool
 
+from steward import clock
+
 
 def connect_raw(db_path: Path, key: bytes) -> sqlcipher.Connection:
     """A plain DB-API connection to the encrypted file (tests, migrations, bulk work)."""
@@ -17,6 +19,8 @@ def connect_raw(db_path: Path, key: bytes) -> sqlcipher.Connection:
 
 
 def _apply_pragmas(dbapi_conn, key: bytes) -> None:
+    # Triggers that judge time ask Steward's one clock, as the store writes it.
+    dbapi_conn.create_function("steward_now", 0, lambda: clock.now().isoformat(sep=" "))
     cur = dbapi_conn.cursor()
     # SQLCipher's own log goes to stderr: a damaged file gets our one clear line instead.
     cur.execute("PRAGMA cipher_log_level = NONE")
