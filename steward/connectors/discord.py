@@ -65,12 +65,12 @@ class DiscordExport:
                 yield unit
                 if unit.fingerprint in skip:
                     continue
-                for _ in stream.items():
-                    m = stream.value()
+                for n, _ in enumerate(stream.items(), 1):
+                    m = stream.message(f"message {n}")
                     if not isinstance(m, dict) or "id" not in m or "timestamp" not in m:
                         continue
                     author = m.get("author")
-                    if author and author.get("id"):
+                    if isinstance(author, dict) and author.get("id") is not None:
                         aid = str(author["id"])
                         if aid not in seen:
                             seen.add(aid)

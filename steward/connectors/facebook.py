@@ -26,6 +26,7 @@ from steward.connectors.files import (
     is_zip,
     json_items,
     open_zip,
+    too_deep,
     zip_member,
 )
 from steward.errors import BadInput
@@ -113,8 +114,12 @@ class FacebookGroups:
                     if fingerprint in skip:
                         continue
                     key = _FILES[name]
-                    for item in json_items(f, f"{key}.item", label):
-                        yield from _item(key, _fix(item), label, state)
+                    for n, item in enumerate(json_items(f, f"{key}.item", label, "entry"), 1):
+                        try:
+                            item = _fix(item)
+                        except RecursionError:
+                            raise too_deep(label, f", entry {n}") from None
+                        yield from _item(key, item, label, state)
 
 
 def _space(group: str, state: dict) -> Iterator:

@@ -18,8 +18,6 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import ijson
-
 from steward import clock
 from steward.errors import BadInput
 
@@ -28,6 +26,11 @@ MAX_ZIP_TOTAL = 16 << 30  # uncompressed bytes in one export ZIP
 MAX_ZIP_RATIO = 200  # real exports compress 5-20 times; bombs compress thousands of times
 MAX_SMALL_JSON = 256 << 20
 MAX_WHOLE_JSON = 4 << 20  # an array file this small is decoded in one go
+# One message of a JSON export (text, reactions, embeds, attachment details): real ones are a few
+# kilobytes. Like the line limit of the text formats, it keeps one hostile item from taking
+# gigabytes of memory and minutes (mbox messages, which carry their attachments, have their own).
+MAX_MESSAGE_BYTES = 16 << 20
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def check_file(path: Path) -> Path:
@@ -68,14 +71,40 @@ def open_zip(path: Path) -> zipfile.ZipFile:
     return archive
 
 
+def _damaged(label: str, err: BaseException) -> BadInput:
+    return BadInput(f"{label} is damaged inside the ZIP ({err}); download the export again")
+
+
+class _CheckedMember(io.RawIOBase):
+    """A ZIP entry whose damage (a bad CRC, a size that lies, broken compressed data) becomes a
+    BadInput naming it wherever it is read: importers hand the stream on to generators and
+    parsers, out of reach of any handler around the place it was opened."""
+
+    def __init__(self, inner: IO[bytes], label: str):
+        super().__init__()
+        self.inner, self.label = inner, label
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self.inner.read(len(buffer))
+        except _DAMAGED as err:
+            raise _damaged(self.label, err) from None
+        buffer[:len(data)] = data
+        return len(data)
+
+
 @contextmanager
 def zip_member(archive: zipfile.ZipFile, name: str, label: str) -> Iterator[IO[bytes]]:
     """Open one ZIP entry; damage found while reading becomes a BadInput naming it."""
     try:
-        with archive.open(name) as f:
-            yield f
-    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
-        raise BadInput(f"{label} is damaged inside the ZIP ({err})") from None
+        inner = archive.open(name)
+    except _DAMAGED as err:
+        raise _damaged(label, err) from None
+    with inner, io.BufferedReader(_CheckedMember(inner, label), 1 << 16) as f:
+        yield f
 
 
 def fingerprint_file(path: Path) -> str:
@@ -117,24 +146,41 @@ def text_lines(raw: IO[bytes], label: str, what: str,
         if len(line) > max_chars and not line.endswith(("\n", "\r")):
             raise BadInput(f"{label}, line {number}: a line longer than {max_chars:,} characters;"
                            f" this is not {what}")
+        if "\x00" in line:  # a NUL is never text (and cuts names short in the app): dropped
+            line = line.replace("\x00", "")
         yield number, line.rstrip("\r\n")
 
 
-def json_items(raw: IO[bytes], prefix: str, label: str) -> Iterator[Any]:
-    """Stream the items at `prefix` (ijson syntax, e.g. `messages.item`) of a JSON file."""
-    try:
-        yield from ijson.items(raw, prefix, use_float=True)
-    except ijson.JSONError as err:
-        raise BadInput(f"{label} is not valid JSON ({err})") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{label} is not UTF-8 JSON") from None
+def json_items(raw: IO[bytes], prefix: str, label: str, what: str = "item") -> Iterator[Any]:
+    """Stream the items at `prefix` (dotted keys, `item` for an array's elements, e.g.
+    `group_posts_v2.item`) of a JSON file, each at most `MAX_MESSAGE_BYTES` (an event parser
+    such as ijson takes memory growing with the square of the depth on hostile nesting)."""
+    stream = JsonStream(raw, label)
+    counter = iter(range(1, 1 << 62))
 
+    def walk(parts: list[str]) -> Iterator[Any]:
+        if not parts:
+            yield stream.value(MAX_MESSAGE_BYTES, f"{what} {next(counter)}")
+        elif parts[0] == "item":
+            if stream.peek() != "[":
+                stream.value()
+                return
+            for _ in stream.items():
+                yield from walk(parts[1:])
+        elif stream.peek() != "{":
+            stream.value()
+        else:
+            for key in stream.members():
+                if key == parts[0]:
+                    yield from walk(parts[1:])
+                else:
+                    stream.value()
+
+    yield from walk(prefix.split("."))
 
 
 def small_json(raw: IO[bytes], label: str) -> Any:
     """Load a small JSON file (a user or channel list) whole, with a size limit."""
-    import json
-
     data = raw.read(MAX_SMALL_JSON + 1)
     if len(data) > MAX_SMALL_JSON:
         raise BadInput(f"{label} is too large for a list of users or channels")
@@ -144,6 +190,13 @@ def small_json(raw: IO[bytes], label: str) -> Any:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as err:
         raise BadInput(f"{label} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise too_deep(label) from None
+
+
+def too_deep(label: str, what: str = "") -> BadInput:
+    """JSON nested thousands deep: no export does that; Python's decoder would overflow."""
+    return BadInput(f"{label}{what}: JSON nested too deeply to be an export; refusing it")
 
 
 def local_timezone() -> tzinfo:
@@ -233,6 +286,11 @@ def byte_lines(raw: IO[bytes], label: str, what: str,
 
 
 _BLANK = re.compile(r"[ \t\r\n]*")
+_ID_NEAR_START = re.compile(r'"(?:id|ts)"\s*:\s*"?([\w.:-]{1,40})')
+
+
+def _size(limit: int) -> str:
+    return f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit >> 10} KB"
 
 
 class JsonStream:
@@ -277,8 +335,10 @@ class JsonStream:
             self._bad(f"expected {char!r}")
         self.pos += 1
 
-    def value(self) -> Any:
-        """The next value, whole."""
+    def value(self, limit: int | None = None, what: str = "one item") -> Any:
+        """The next value, whole; at most `limit` characters (default: the stream's), else a
+        BadInput naming `what` (e.g. "message 12")."""
+        limit = self.max_value if limit is None else limit
         self.peek()
         while True:
             try:
@@ -286,16 +346,27 @@ class JsonStream:
             except json.JSONDecodeError as err:
                 if self.eof:
                     self._bad(err.msg)
-                if len(self.buf) - self.pos > self.max_value:
-                    raise BadInput(f"{self.label}: one item is larger than "
-                                   f"{self.max_value >> 20} MB; this is not an export") from None
+                if len(self.buf) - self.pos > limit:
+                    raise BadInput(f"{self.label}: {what}{self._id_hint()} is larger than "
+                                   f"{_size(limit)}; this is not an export") from None
                 self._more()
                 continue
+            except RecursionError:
+                raise too_deep(self.label, f", {what}{self._id_hint()}") from None
             if end + 2 >= len(self.buf) and not self.eof:  # "1." or "2e" may go on next chunk
                 self._more()
                 continue
             self.pos = end
             return value
+
+    def message(self, what: str) -> Any:
+        """The next value, which is one message: at most `MAX_MESSAGE_BYTES`."""
+        return self.value(MAX_MESSAGE_BYTES, what)
+
+    def _id_hint(self) -> str:
+        """The id written near the start of the value being read, when there is one."""
+        m = _ID_NEAR_START.search(self.buf, self.pos, self.pos + 2000)
+        return f" (id {m.group(1)})" if m else ""
 
     def items(self) -> Iterator[None]:
         """Steps through an array: after each step the caller reads one element."""
@@ -333,13 +404,14 @@ class JsonStream:
                 self._bad("expected ',' or '}' in an object")
 
 
-def json_array(raw: IO[bytes], label: str, size: int) -> Iterator[Any]:
+def json_array(raw: IO[bytes], label: str, size: int, what: str = "message") -> Iterator[Any]:
     """The elements of a JSON array file: a small file (`size` bytes) is decoded whole, which
-    saves the walking for the many small files of an export; a big one is streamed."""
-    if size > MAX_WHOLE_JSON:
+    saves the walking for the many small files of an export; a big one is streamed, each
+    element (`what`, e.g. "message") at most `MAX_MESSAGE_BYTES`."""
+    if size > min(MAX_WHOLE_JSON, MAX_MESSAGE_BYTES):
         stream = JsonStream(raw, label)
-        for _ in stream.items():
-            yield stream.value()
+        for n, _ in enumerate(stream.items(), 1):
+            yield stream.value(MAX_MESSAGE_BYTES, f"{what} {n}")
         return
     data = raw.read(MAX_WHOLE_JSON + 1)
     try:
@@ -348,6 +420,8 @@ def json_array(raw: IO[bytes], label: str, size: int) -> Iterator[Any]:
         raise BadInput(f"{label} is not UTF-8 JSON") from None
     except ValueError as err:
         raise BadInput(f"{label} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise too_deep(label) from None
     if not isinstance(items, list):
         raise BadInput(f"{label} is not valid JSON (expected '[')")
     yield from items

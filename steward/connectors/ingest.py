@@ -8,9 +8,11 @@ and the map from platform ids to message ids is a bounded cache backed by the un
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -83,6 +85,10 @@ class ImportSummary:
             text += (f"; {_count(self.consents, 'consent record')}, "
                      f"{_count(self.email_statuses, 'email status', 'email statuses')}")
         return text + "."
+
+
+def _no_nul(text: str | None) -> str | None:
+    return text.replace("\x00", "") if text else text
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -171,6 +177,8 @@ class _Writer:
         iid, pid = self.next_identity, self.next_person
         self.next_identity += 1
         self.next_person += 1
+        if "\x00" in f"{rec.display_name}{rec.handle}":
+            rec = replace(rec, display_name=_no_nul(rec.display_name), handle=_no_nul(rec.handle))
         name = (rec.display_name or rec.handle or rec.platform_id)[:300]
         self.persons.append((pid, name, 0, int(rec.is_bot), None, self.now))
         self.new_identities.append((
@@ -244,6 +252,8 @@ class _Writer:
                 continue
             mid += 1
             parent_id, thread_id = None, mid
+            if text and "\x00" in text:  # NUL is never text; any format may carry one
+                text = text.replace("\x00", "")
             if parent is not None and parent != platform_id:
                 found = cache.get(parent) or self._lookup(parent)
                 if found is not None:
@@ -416,6 +426,19 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
             summary.last = at if summary.last is None else max(summary.last, at)
 
 
+def _named_damage(records: Iterable, paths: Sequence[Path]) -> Iterator:
+    """The records, with damage no importer caught (a ZIP entry read somewhere unexpected,
+    nesting beyond Python's stack) turned into bad input naming the files."""
+    try:
+        yield from records
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+        raise BadInput(f"{', '.join(map(str, paths))} is damaged ({err}); download the export "
+                       "again") from None
+    except RecursionError:
+        raise BadInput(f"{', '.join(map(str, paths))}: nested too deeply to be an export; "
+                       "refusing it") from None
+
+
 def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | None = None,
                  source_name: str | None = None, token: CancelToken | None = None,
                  expected_messages: int | None = None) -> Job[ImportSummary]:
@@ -434,7 +457,7 @@ def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | 
         source_id, cursor = _source(s, name, importer.platform, kind)
         imported = set(cursor.get("imported", []))
         already = set(imported)
-        records = importer.records(paths, options, already)
+        records = _named_damage(importer.records(paths, options, already), paths)
         for done in write_records(s, source_id, name, records, summary, token, imported):
             yield Progress(done, expected_messages, f"Importing {paths[0].name}")
         if token is not None:
@@ -468,7 +491,7 @@ def preview_files(kind: str, paths: Sequence[Path], options: ImportOptions | Non
     spaces: dict[str, str] = {}
     people: set[str] = set()
     first = last = None
-    for n, rec in enumerate(importer.records(paths, options, set())):
+    for n, rec in enumerate(_named_damage(importer.records(paths, options, set()), paths)):
         if isinstance(rec, SpaceRecord):
             spaces.setdefault(rec.platform_id, rec.name)
         elif isinstance(rec, AuthorRecord):

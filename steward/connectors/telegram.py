@@ -96,8 +96,8 @@ def _chat(stream: JsonStream, options: ImportOptions, authors: set[str], seen: d
     chat: dict = {}
     for key in stream.members():
         if key == "messages" and stream.peek() == "[":
-            for _ in stream.items():
-                m = stream.value()
+            for n, _ in enumerate(stream.items(), 1):
+                m = stream.message(f"message {n}")
                 if not isinstance(m, dict):
                     continue
                 chat_id = str(chat.get("id", "chat"))
@@ -149,14 +149,15 @@ def _message(chat: str, m: dict, options: ImportOptions, authors: set[str],
     service = m.get("type") == "service"
     author = m.get("actor_id") if service else m.get("from_id")
     name = m.get("actor") if service else m.get("from")
-    if author and author not in authors:
+    # Ids are tested with `is None`: a real export has `from_id: 0`, a person like any other.
+    if author is not None and author not in authors:
         authors.add(author)
         yield AuthorRecord(str(author), name or str(author))
     reply = m.get("reply_to_message_id")
     yield MessageRecord(
         space=chat, platform_id=f"{chat}:{m['id']}", created_at=at,
-        author=str(author) if author else None, text=_text(m.get("text")) or None,
-        parent=f"{chat}:{reply}" if reply else None,
+        author=str(author) if author is not None else None, text=_text(m.get("text")) or None,
+        parent=f"{chat}:{reply}" if reply is not None else None,
         kind=("join" if m.get("action") in _JOIN_ACTIONS else "system") if service else "message",
         edited_at=unix_db_time(m["edited_unixtime"]) if m.get("edited_unixtime") else None,
         reactions=sum(int(r.get("count") or 0) for r in m.get("reactions") or []),

@@ -1,0 +1,259 @@
+"""Faults found when the importers met real and hostile files (issue 11): each file is made here,
+written to disk and imported for real; a refusal is one BadInput naming the file (and the member
+or message), exit 2 from the command line, and the workspace unchanged."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from steward.cli import main
+from steward.connectors import files
+from steward.errors import BadInput
+from tests.conftest import PASSPHRASE
+from tests.connectors.helpers import run_import, snapshot
+
+DEEP = 100_000
+
+
+def _refused(ws, kind, path: Path, *needles: str) -> str:
+    before = snapshot(ws)
+    with pytest.raises(BadInput) as err:
+        run_import(ws, kind, [path])
+    text = str(err.value)
+    for needle in (path.name, *needles):
+        assert needle in text, (needle, text)
+    assert snapshot(ws) == before
+    return text
+
+
+def _zip(path: Path, members: dict[str, str | bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def _lie(path: Path, member: str, how: str) -> Path:
+    """Alter one entry's header, in the local header and the central directory alike: a wrong
+    CRC, or an uncompressed size smaller than the truth."""
+    data = bytearray(path.read_bytes())
+    name = member.encode()
+    for signature, crc_at, size_at in ((b"PK\x03\x04", 14, 22), (b"PK\x01\x02", 16, 24)):
+        start = 0
+        while True:
+            i = data.find(signature, start)
+            assert i >= 0, "entry not found"
+            if data.find(name, i, i + 46 + len(name) + 4) > 0:
+                break
+            start = i + 4
+        if how == "crc":
+            data[i + crc_at:i + crc_at + 4] = b"\x01\x02\x03\x04"
+        else:
+            real = struct.unpack("<I", data[i + size_at:i + size_at + 4])[0]
+            data[i + size_at:i + size_at + 4] = struct.pack("<I", real - 100)
+    path.write_bytes(bytes(data))
+    return path
+
+
+# --- a damaged entry inside a ZIP ---------------------------------------------------------
+
+MEMBERS_CSV = "subscribed_members_export_x.csv"
+FB_POSTS = "your_facebook_activity/groups/your_posts_and_comments_in_groups.json"
+SLACK_DAY = "general/2026-01-01.json"
+
+
+def _damaged_exports(tmp_path: Path) -> list[tuple[str, Path, str]]:
+    rows = "Email Address,First Name\n" + "".join(f"p{i}@example.org,P{i}\n" for i in range(300))
+    posts = json.dumps({"group_posts_v2": [{"timestamp": 1763700000 + i, "title": "Sam posted "
+                        "in Carers Café.", "data": [{"post": f"post {i}"}]} for i in range(200)]})
+    day = json.dumps([{"type": "message", "user": "U1", "ts": f"1767225{i:03d}.000100",
+                       "text": f"hello {i}"} for i in range(200)])
+    chat = "".join(f"21/11/2026, 10:{i % 60:02d} - Sam: line {i}\n" for i in range(300))
+    box = "".join(f"From sam@example.org Sat Nov 21 10:00:00 2026\nFrom: Sam <sam@example.org>\n"
+                  f"Date: Sat, 21 Nov 2026 10:00:{i % 60:02d} +0000\nMessage-ID: <m{i}@x>\n"
+                  f"Subject: s{i}\n\nbody {i}\n\n" for i in range(100))
+    made = [
+        ("members-csv", _zip(tmp_path / "members_export_x.zip", {MEMBERS_CSV: rows}), MEMBERS_CSV),
+        ("facebook-group", _zip(tmp_path / "facebook-sam.zip", {FB_POSTS: posts}), FB_POSTS),
+        ("slack-export", _zip(tmp_path / "Crc Slack export.zip", {
+            "users.json": json.dumps([{"id": "U1", "name": "sam"}]),
+            "channels.json": json.dumps([{"id": "C1", "name": "general"}]), SLACK_DAY: day}),
+         SLACK_DAY),
+        ("whatsapp", _zip(tmp_path / "WhatsApp Chat with Crc.zip", {"_chat.txt": chat}),
+         "_chat.txt"),
+        ("mbox", _zip(tmp_path / "list-archive.zip", {"messages.mbox": box}), "messages.mbox"),
+    ]
+    return made
+
+
+@pytest.mark.parametrize("how", ["crc", "size"])
+def test_a_damaged_zip_entry_is_bad_input_naming_file_and_member(workspace, tmp_path, how):
+    for kind, path, member in _damaged_exports(tmp_path):
+        _lie(path, member, how)
+        options = {"timezone": files.parse_timezone("UTC")} if kind == "whatsapp" else {}
+        before = snapshot(workspace)
+        with pytest.raises(BadInput) as err:
+            run_import(workspace, kind, [path], **options)
+        assert path.name in str(err.value) and member in str(err.value), (kind, err.value)
+        assert "damaged" in str(err.value)
+        assert snapshot(workspace) == before
+
+
+def test_a_damaged_zip_entry_exits_2_from_the_command_line(demo_path, tmp_path, monkeypatch,
+                                                           capsys):
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    for kind, path, member in _damaged_exports(tmp_path)[:2]:  # the two reported
+        _lie(path, member, "crc")
+        code = main(["import", kind, str(path), "--workspace", str(demo_path)])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert path.name in err and member in err and "unexpected" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+# --- JSON nested far too deep -------------------------------------------------------------
+
+def _deep() -> str:
+    return "[" * DEEP + "]" * DEEP
+
+
+def _discord(path: Path, messages: list) -> Path:
+    path.write_text(json.dumps({
+        "guild": {"id": "1", "name": "Hostile"}, "channel": {"id": "2", "name": "general"},
+        "dateRange": {"after": None, "before": None},
+        "messages": messages, "messageCount": len(messages)}), encoding="utf-8")
+    return path
+
+
+def _discord_message(i: int, **extra) -> dict:
+    return {"id": str(1000 + i), "type": "Default", "timestamp": "2026-11-21T10:00:00+00:00",
+            "content": f"hello {i}", "author": {"id": "42", "name": "sam"}, **extra}
+
+
+def _telegram(path: Path, messages: list) -> Path:
+    path.write_text(json.dumps({"name": "Carers", "type": "private_group", "id": 77,
+                                "messages": messages}), encoding="utf-8")
+    return path
+
+
+def _telegram_message(i: int, **extra) -> dict:
+    return {"id": i, "type": "message", "date": "2026-11-21T10:00:00",
+            "date_unixtime": str(1763719200 + i), "from": "Sam", "from_id": "user1",
+            "text": f"hello {i}", **extra}
+
+
+def _slack(path: Path, day: str) -> Path:
+    return _zip(path, {"users.json": json.dumps([{"id": "U1", "name": "sam"}]),
+                       "channels.json": json.dumps([{"id": "C1", "name": "general"}]),
+                       SLACK_DAY: day})
+
+
+def _slack_day(messages: list) -> str:
+    return json.dumps(messages)
+
+
+def _slack_message(i: int, **extra) -> dict:
+    return {"type": "message", "user": "U1", "ts": f"1767225{i:03d}.000100", "text": f"hi {i}",
+            **extra}
+
+
+def _with_raw(doc: str, marker: str, raw: str) -> str:
+    """The JSON text with the quoted string `marker` replaced by raw JSON text."""
+    assert f'"{marker}"' in doc
+    return doc.replace(f'"{marker}"', raw)
+
+
+def test_json_nested_100000_deep_in_a_message_is_refused(workspace, tmp_path):
+    discord = _discord(tmp_path / "deep discord.json",
+                       [_discord_message(1), _discord_message(2, embeds="DEEP")])
+    discord.write_text(_with_raw(discord.read_text(), "DEEP", _deep()))
+    text = _refused(workspace, "discord-export", discord, "nested too deeply", "message 2")
+    assert "1002" in text  # the message's id, read from the start of its text
+
+    telegram = _telegram(tmp_path / "result.json", [_telegram_message(1, text="DEEP")])
+    telegram.write_text(_with_raw(telegram.read_text(), "DEEP", _deep()))
+    _refused(workspace, "telegram", telegram, "nested too deeply", "message 1")
+
+    for big_file in (False, True):  # a day file decoded whole, and one streamed
+        day = _slack_day([_slack_message(1, blocks="DEEP")])
+        if big_file:
+            day = _slack_day([_slack_message(i, text="x" * 1000) for i in range(100)] +
+                             [_slack_message(999, blocks="DEEP")])
+        slack = _slack(tmp_path / f"Deep{big_file} Slack export.zip",
+                       _with_raw(day, "DEEP", _deep()))
+        _refused(workspace, "slack-export", slack, "nested too deeply", SLACK_DAY)
+
+    fb = tmp_path / "your_posts_and_comments_in_groups.json"
+    fb.write_text(json.dumps({"group_posts_v2": [{"timestamp": 1, "data": "DEEP"}]}))
+    fb.write_text(_with_raw(fb.read_text(), "DEEP", _deep()))
+    _refused(workspace, "facebook-group", fb, "nested too deeply")
+
+
+def test_deep_but_plausible_nesting_still_imports(workspace, tmp_path):
+    nested = json.loads("[" * 50 + "]" * 50)
+    path = _discord(tmp_path / "nested.json", [_discord_message(1, embeds=nested)])
+    assert run_import(workspace, "discord-export", [path]).messages == 1
+
+
+# --- one enormous message ----------------------------------------------------------------
+
+def test_one_message_over_the_cap_is_refused_naming_it(workspace, tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "MAX_MESSAGE_BYTES", 64 << 10)
+    monkeypatch.setattr(files.JsonStream, "CHUNK", 16 << 10)
+    big = "x" * (200 << 10)
+    path = _discord(tmp_path / "big discord.json",
+                    [_discord_message(1), _discord_message(2), _discord_message(3, content=big)])
+    _refused(workspace, "discord-export", path, "message 3", "1003", "64 KB")
+
+    path = _telegram(tmp_path / "result.json", [_telegram_message(1), _telegram_message(7,
+                                                                                    text=big)])
+    _refused(workspace, "telegram", path, "message 2", "(id 7)", "64 KB")
+
+    # a small day file is read whole: one larger than a message can be is streamed
+    slack = _slack(tmp_path / "Big Slack export.zip",
+                   _slack_day([_slack_message(1), _slack_message(2, text=big)]))
+    _refused(workspace, "slack-export", slack, SLACK_DAY, "message 2", "1767225002.000100")
+
+    # under the cap, the same files import
+    monkeypatch.setattr(files, "MAX_MESSAGE_BYTES", 1 << 20)
+    assert run_import(workspace, "slack-export", [slack]).messages == 2
+
+
+# --- ids that are falsy but real ----------------------------------------------------------
+
+def test_telegram_author_zero_is_a_person(workspace, tmp_path):
+    path = _telegram(tmp_path / "result.json", [
+        _telegram_message(1, from_id=0, **{"from": "Zero"}),
+        _telegram_message(2, from_id="user5", **{"from": "Five"}),
+        _telegram_message(3, from_id=0, reply_to_message_id=1),
+        _telegram_message(4, from_id=None, **{"from": None}),
+    ])
+    summary = run_import(workspace, "telegram", [path])
+    assert summary.people == 2 and summary.messages == 4
+    with workspace.session() as s:
+        rows = s.connection().exec_driver_sql(
+            "SELECT m.platform_id, i.platform_id, i.display_name, m.parent_id IS NOT NULL "
+            "FROM messages m LEFT JOIN identities i ON i.id = m.identity_id "
+            "ORDER BY m.id").all()
+    assert rows == [("77:1", "0", "Zero", 0), ("77:2", "user5", "Five", 0),
+                    ("77:3", "0", "Zero", 1), ("77:4", None, None, 0)]
+
+
+# --- NUL characters -----------------------------------------------------------------------
+
+def test_nul_characters_never_reach_the_workspace(workspace, tmp_path):
+    path = _discord(tmp_path / "nul.json", [_discord_message(1, content="a\u0000b")])
+    run_import(workspace, "discord-export", [path])
+    chat = tmp_path / "WhatsApp Chat with Nul.txt"
+    chat.write_bytes(b"21/11/2026, 10:00 - Sam\x00: c\x00d\n")
+    run_import(workspace, "whatsapp", [chat], timezone=files.parse_timezone("UTC"))
+    with workspace.session() as s:
+        db = s.connection()
+        texts = [r[0] for r in db.exec_driver_sql("SELECT text FROM messages ORDER BY id")]
+        names = [r[0] for r in db.exec_driver_sql("SELECT display_name FROM persons")]
+    assert texts == ["ab", "cd"] and "Sam" in names
