@@ -64,8 +64,13 @@ def cmd_source_add(ctx) -> int:
     ws = ctx.workspace()
     secret = _api_key(args.name)
     discourse.add_source(ws, args.name, args.url, args.api_username, secret)
-    print(f"Source {args.name} added; its API key is kept in this computer's keyring. "
-          f"Run `steward sync {args.name}`.")
+    if discourse.key_is_kept(ws, args.name):
+        print(f"Source {args.name} added; its API key is kept in this computer's keyring. "
+              f"Run `steward sync {args.name}`.")
+    else:
+        print(f"Source {args.name} added. This computer has no usable keyring, so the API key "
+              "is not kept: it will be asked for at each sync (or set "
+              f"STEWARD_DISCOURSE_API_KEY). Run `steward sync {args.name}`.")
     return 0
 
 
@@ -96,13 +101,16 @@ def cmd_source_test(ctx) -> int:
 
 
 def cmd_sync(ctx) -> int:
+    from steward import keychain
     from steward.cli import _progress_printer, print_json
     from steward.connectors import discourse
     from steward.jobs import run_to_end
 
     ws = ctx.workspace()
-    result = run_to_end(discourse.sync(ws, ctx.args.name,
-                                       os.environ.get("STEWARD_DISCOURSE_API_KEY")),
+    discourse._load_source(ws, ctx.args.name)  # an unknown name fails before any prompt
+    secret = os.environ.get("STEWARD_DISCOURSE_API_KEY") or keychain.load_token(
+        discourse.secret_name(ws, ctx.args.name)) or _api_key(ctx.args.name)
+    result = run_to_end(discourse.sync(ws, ctx.args.name, secret),
                         _progress_printer(ctx.args.json))
     if ctx.args.json:
         print_json(result)

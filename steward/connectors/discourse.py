@@ -1,10 +1,13 @@
 """Live Discourse forums: categories, users (with emails, from the admin list), posts since the
 stored cursor, the review queue as platform reports; and outbox actions pushed back.
 
-Posts are fetched in ascending windows of ids (`/posts.json?before=L+51` returns every post in
-(L, L+50]), each window written with the new cursor in one transaction: an interrupted sync
-resumes at the next window, with no gap and no duplicate. The API key lives only in the OS
-keyring (or is given for one sync); never in the workspace.
+Posts are paged as Discourse pages them: `/posts.json` gives the newest 50, `?before=ID` the 50
+before that id. The sync walks down from the newest post to its cursor, noting where each page
+starts (and keeping the pages' posts while they are few), then writes the pages oldest first, each
+with the new cursor in one transaction: a reply finds its parent already there, requests grow
+with the posts there are (not with the highest id), and an interrupted sync resumes at the next
+page with no gap and no duplicate. The API key lives only in the OS keyring (or is given for one
+sync); never in the workspace.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from steward.store import audit
 from steward.store.bulk import sql_time
 
 WINDOW = 50  # Discourse's page size for /posts.json
+KEEP_POSTS = 5000  # posts kept from the walk down; beyond that, pages are fetched again to write
 _TAGS = re.compile(r"<[^>]+>")
 _REVIEW_STATUS = {0: "pending", 1: "approved", 2: "rejected", 3: "ignored", 4: "deleted"}
 _PERFORM = {"approve_reviewable": "approve_post", "reject_reviewable": "reject_post"}
@@ -87,7 +91,8 @@ class DiscourseForum:
 
 
 def add_source(ws, name: str, url: str, api_username: str, secret: str | None) -> int:
-    """Create a Discourse source; the key goes to the keyring only."""
+    """Create a Discourse source; the key goes to the keyring only (when there is a usable
+    one: see `key_is_kept`)."""
     from steward.store.models import Source
 
     url = check_url(url)
@@ -102,10 +107,14 @@ def add_source(ws, name: str, url: str, api_username: str, secret: str | None) -
         s.flush()
         audit.record(s, ws.actor, "source.add", "source", source.id, platform="discourse")
         source_id = source.id
-    if secret and not keychain.store_token(secret_name(ws, name), secret):
-        raise StewardError("the source was added, but this computer has no usable keyring to "
-                           "keep the API key; give it at each sync (STEWARD_DISCOURSE_API_KEY)")
+    if secret:  # no usable keyring is no failure: the key is then asked for at each sync
+        keychain.store_token(secret_name(ws, name), secret)
     return source_id
+
+
+def key_is_kept(ws, name: str) -> bool:
+    """Whether this computer's keyring holds the source's API key."""
+    return bool(keychain.load_token(secret_name(ws, name)))
 
 
 def _load_source(ws, name: str) -> tuple[int, dict, dict]:
@@ -225,6 +234,39 @@ def _write_window(s, source_id: int, name: str, posts: list[dict],
                     for p in posts if str(p["id"]) in ids])
 
 
+def _pages(api: ApiClient, low: int, name: str,
+           token: CancelToken | None) -> Job[list[list]]:
+    """Walk down from the newest post to the cursor `low`: [before, posts, new] for each page,
+    newest first, where `before` is the `before=` that gives the page (None: the newest),
+    `posts` its posts (None once more than `KEEP_POSTS` are kept: fetched again to write) and
+    `new` how many are above the cursor."""
+    pages: list[list] = []
+    kept, found, before = 0, 0, None
+    while True:
+        if token is not None:
+            token.check()
+        answer = api.get_json("/posts.json", before=before) if before else \
+            api.get_json("/posts.json")
+        posts = answer.get("latest_posts") or []
+        ids = [int(p["id"]) for p in posts if before is None or int(p["id"]) < before]
+        new = sum(i > low for i in ids)
+        if not new:
+            break
+        pages.append([before, posts, new])
+        kept, found = kept + len(posts), found + new
+        for page in pages:  # the newest pages are written last: theirs go first
+            if kept <= KEEP_POSTS:
+                break
+            if page[1] is not None:
+                kept -= len(page[1])
+                page[1] = None
+        yield Progress(0, None, f"Finding new posts on {name}: {found:,} so far")
+        if min(ids) <= low + 1 or len(posts) < WINDOW:
+            break  # down to the cursor, or to the forum's first post
+        before = min(ids)
+    return pages
+
+
 def sync(ws, name: str, secret: str | None = None, token: CancelToken | None = None,
          client_factory: Callable[..., ApiClient] | None = None) -> Job[dict]:
     """Push pending outbox actions, then pull categories, new users, new posts and the review
@@ -256,24 +298,27 @@ def sync(ws, name: str, secret: str | None = None, token: CancelToken | None = N
             records += _users(api, known)
             list(write_records(s, source_id, name, records, summary))
 
-        latest = api.get_json("/posts.json").get("latest_posts") or []
-        high = max((int(p["id"]) for p in latest), default=0)
-        low = start = int(cursor.get("last_post_id", 0))
-        while low < high:
+        low = int(cursor.get("last_post_id", 0))
+        pages = yield from _pages(api, low, name, token)
+        total, written = sum(p[2] for p in pages), 0
+        for before, cached, _new in reversed(pages):  # oldest first: a reply finds its parent
             if token is not None:
                 token.check()
-            before = min(low + WINDOW, high) + 1
-            page = api.get_json("/posts.json", before=before).get("latest_posts") or []
-            posts = sorted((p for p in page if low < int(p["id"]) < before),
+            page = cached
+            if page is None:
+                page = api.get_json("/posts.json", **({"before": before} if before else {})) \
+                    .get("latest_posts") or []
+            posts = sorted((p for p in page if low < int(p["id"]) < (before or 1 << 62)),
                            key=lambda p: int(p["id"]))
             with ws.transaction() as s:
                 if posts:
                     _write_window(s, source_id, name, posts, summary)
-                cursor["last_post_id"] = low = before - 1
+                low = (before - 1) if before else max((int(p["id"]) for p in posts), default=low)
+                cursor["last_post_id"] = low
                 _save_cursor(s, source_id, cursor)
-            yield Progress(low - start, high - start, f"Fetching posts from {name}")
-
-        yield Progress(high - start, high - start, f"Fetching the review queue of {name}")
+            written += len(posts)
+            yield Progress(written, total, f"Fetching posts from {name}")
+        yield Progress(written, total, f"Fetching the review queue of {name}")
         reports, offset = [], 0
         while True:
             body = api.get_json("/review.json", status="all", offset=offset)

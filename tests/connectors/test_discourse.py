@@ -16,7 +16,7 @@ from steward.errors import StewardError
 from steward.jobs import Cancelled, CancelToken, run_to_end
 from steward.store.models import OutboxAction
 from tests.conftest import PASSPHRASE
-from tests.connectors.forum_server import API_KEY, API_USER
+from tests.connectors.forum_server import API_KEY, API_USER, ForumServer
 
 
 def _client_factory(**kwargs):
@@ -89,14 +89,21 @@ def test_incremental_sync_with_429s_and_dropped_connections(workspace, forum):
     assert _sync(workspace)["posts"] == 20
 
 
-def test_interrupted_sync_resumes_with_no_gap_and_no_duplicate(workspace, forum):
+def test_interrupted_sync_resumes_with_no_gap_and_no_duplicate(workspace, forum, monkeypatch):
     _add(workspace, forum)
-    forum.forum.fail_posts_after = 3
+    # keep only the oldest pages from the walk down, so the rest are fetched again to write:
+    # the walk down asks for every page but the newest with before=…, then 3 pages are fetched
+    # again and written, then the forum fails
+    monkeypatch.setattr(discourse, "KEEP_POSTS", 100)
+    every = sorted(forum.forum.posts)
+    walk = len(every) // 50
+    forum.forum.fail_posts_after = walk + 3
     with pytest.raises(StewardError, match="could not be reached"):
         _sync(workspace, retries=1)
     with workspace.session() as s:
         cursor = json.loads(s.connection().exec_driver_sql("SELECT cursor FROM sources").scalar())
-    assert cursor["last_post_id"] == 150 and len(_posts(workspace)) == 150
+    done = [str(i) for i in every if i <= cursor["last_post_id"]]
+    assert 150 < len(done) < 300 and _posts(workspace) == done
     forum.forum.fail_posts_after = None
     token = CancelToken()
     job = discourse.sync(workspace, "Forum", token=token, client_factory=_client_factory())
@@ -108,7 +115,46 @@ def test_interrupted_sync_resumes_with_no_gap_and_no_duplicate(workspace, forum)
     result = _sync(workspace)
     ids = _posts(workspace)
     assert ids == [str(i) for i in sorted(forum.forum.posts)]
-    assert result["posts"] < len(forum.forum.posts) - 150
+    assert result["posts"] < len(forum.forum.posts) - len(done)
+
+
+def _sparse_forum(count: int, step: int) -> dict:
+    """`count` posts whose ids climb by `step` (a forum whose other posts are private messages,
+    deleted or in hidden categories): the highest id is far above the number of posts."""
+    users = [{"id": 10 + i, "username": f"user{i}", "name": f"User {i}",
+              "email": f"user{i}@example.org", "created_at": "2024-01-01T00:00:00Z"}
+             for i in range(5)]
+    posts, numbers = [], {}
+    for n in range(count):
+        topic = 500 + n // 6
+        numbers[topic] = numbers.get(topic, 0) + 1
+        user = users[n % len(users)]
+        posts.append({"id": 1_000 + n * step, "topic_id": topic, "post_number": numbers[topic],
+                      "reply_to_post_number": 1 if numbers[topic] > 2 else None,
+                      "user_id": user["id"], "username": user["username"], "name": user["name"],
+                      "category_id": 1, "created_at": f"2026-11-{1 + n % 28:02d}T10:00:00Z",
+                      "raw": f"post {n}", "like_count": 0})
+    return {"categories": [{"id": 1, "name": "General"}], "users": users, "posts": posts}
+
+
+@pytest.mark.parametrize("count, step", [(24, 83_000), (130, 15_000)])
+def test_first_sync_requests_grow_with_the_posts_not_the_highest_id(workspace, count, step):
+    with ForumServer(_sparse_forum(count, step)) as server:
+        _add(workspace, server)
+        result = _sync(workspace)
+        post_requests = [path for method, path in server.forum.requests
+                         if path.startswith("/posts.json")]
+        assert result["posts"] == count and len(_posts(workspace)) == count
+        assert len(post_requests) == count // 50 + 1  # one per page of 50, nothing more
+        with workspace.session() as s:
+            replies = s.connection().exec_driver_sql(
+                "SELECT count(parent_id) FROM messages").scalar()
+        assert replies == sum(1 for p in server.forum.posts.values() if p["post_number"] > 1)
+        server.forum.add_posts(3)
+        server.forum.requests.clear()
+        again = _sync(workspace)
+        assert again["posts"] == 3
+        assert sum(p.startswith("/posts.json") for _m, p in server.forum.requests) == 1
 
 
 def test_cancel_raises_between_windows(workspace, forum):
@@ -198,3 +244,24 @@ def test_cli_source_add_sync_and_outbox(demo_path, forum, monkeypatch, capsys):
     assert main(["source", "add", "discourse", "Plain", "--url", "http://forum.example.org",
                  "--api-username", "x", *ws_args]) == 2
     assert main(["sync", "Nope", *ws_args]) == 2
+
+
+def test_cli_source_add_without_a_keyring_says_the_key_is_asked_at_each_sync(
+        demo_path, forum, monkeypatch, capsys):
+    import keyring
+
+    from tests.memory_keyring import RaisingKeyring
+
+    keyring.set_keyring(RaisingKeyring())  # the conftest fixture puts the memory one back
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("STEWARD_DISCOURSE_API_KEY", API_KEY)
+    ws_args = ["--workspace", str(demo_path)]
+    assert main(["source", "add", "discourse", "No keyring", "--url", forum.url,
+                 "--api-username", API_USER, *ws_args]) == 0
+    out = capsys.readouterr()
+    assert "asked for at each sync" in out.out and out.err == ""
+    assert main(["sync", "No keyring", "--json", *ws_args]) == 0  # the key from the environment
+    assert json.loads(capsys.readouterr().out)["posts"] == len(forum.forum.posts)
+    monkeypatch.delenv("STEWARD_DISCOURSE_API_KEY")
+    assert main(["sync", "No keyring", *ws_args]) == 2  # no terminal to ask on: says so
+    assert "API key" in capsys.readouterr().err
