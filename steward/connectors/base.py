@@ -120,8 +120,17 @@ class MemberDetailsRecord:
     notes: str | None = None
 
 
+@dataclass
+class CutShort:
+    """The file ends in the middle of its last record (a download cut short): what was read is
+    imported, and the summary says so."""
+
+    label: str
+    where: str  # e.g. "line 412: the last message ends without a line break"
+
+
 Record = (SpaceRecord | AuthorRecord | MessageRecord | MembershipRecord | ReportRecord
-          | ConsentRecord | EmailStatusRecord | MemberDetailsRecord)
+          | ConsentRecord | EmailStatusRecord | MemberDetailsRecord | CutShort)
 
 
 @dataclass

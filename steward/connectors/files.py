@@ -125,24 +125,33 @@ def _encoding(head: bytes) -> str:
     return "utf-8-sig"
 
 
-def text_lines(raw: IO[bytes], label: str, what: str,
-               max_chars: int = MAX_LINE_CHARS) -> Iterator[tuple[int, str]]:
+def text_lines(raw: IO[bytes], label: str, what: str, max_chars: int = MAX_LINE_CHARS,
+               ending: dict | None = None) -> Iterator[tuple[int, str]]:
     """(line number, line without its newline), never holding more than one bounded line.
 
-    UTF-8 (with or without BOM) and UTF-16 with BOM are read; anything else is refused.
+    UTF-8 (with or without BOM) and UTF-16 with BOM are read; anything else is refused. When
+    `ending` is given, `ending["cut"]` tells how the text ends mid-way, if it does: without a
+    final line break, or in the middle of a character (a download cut short).
     """
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     text = io.TextIOWrapper(buffered, encoding=_encoding(buffered.peek(4)[:4]), errors="strict")
     number = 0
+    if ending is not None:
+        ending["cut"] = None
     while True:
         number += 1
         try:
             line = text.readline(max_chars + 1)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as err:
+            if ending is not None and err.reason == "unexpected end of data":
+                ending["cut"] = f"line {number}: the file ends in the middle of a character"
+                return
             raise BadInput(f"{label}, line {number}: not UTF-8 text; export it again, or save it "
                            "as UTF-8") from None
         if not line:
             return
+        if ending is not None and not line.endswith(("\n", "\r")) and line.strip("\x00"):
+            ending["cut"] = f"line {number}: the last line ends without a line break"
         if len(line) > max_chars and not line.endswith(("\n", "\r")):
             raise BadInput(f"{label}, line {number}: a line longer than {max_chars:,} characters;"
                            f" this is not {what}")

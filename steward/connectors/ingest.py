@@ -23,6 +23,7 @@ from steward.connectors import registry
 from steward.connectors.base import (
     AuthorRecord,
     ConsentRecord,
+    CutShort,
     EmailStatusRecord,
     FileUnit,
     ImportOptions,
@@ -66,11 +67,14 @@ class ImportSummary:
     consents: int = 0
     email_statuses: int = 0
     parts_skipped: int = 0
+    # files whose last record was cut mid-way (a download cut short): "file: where"
+    cut_short: list[str] = field(default_factory=list)
     first: datetime | None = None
     last: datetime | None = None
 
     def as_dict(self) -> dict:
-        return {k: (sql_time(v)[:19] if isinstance(v, datetime) else v)
+        return {k: (sql_time(v)[:19] if isinstance(v, datetime) else
+                    list(v) if isinstance(v, list) else v)
                 for k, v in self.__dict__.items()}
 
     def describe(self) -> str:
@@ -84,7 +88,11 @@ class ImportSummary:
         if self.consents or self.email_statuses:
             text += (f"; {_count(self.consents, 'consent record')}, "
                      f"{_count(self.email_statuses, 'email status', 'email statuses')}")
-        return text + "."
+        text += "."
+        for cut in self.cut_short:
+            text += (f" {cut}: the file looks cut short (an interrupted download?); what was "
+                     "complete is imported, download it again for the rest.")
+        return text
 
 
 def _no_nul(text: str | None) -> str | None:
@@ -415,6 +423,8 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
             w.email_status(rec, summary)
         elif isinstance(rec, MemberDetailsRecord):
             w.member_details(rec, summary)
+        elif isinstance(rec, CutShort):
+            summary.cut_short.append(f"{rec.label}, {rec.where}")
     w.flush_messages(summary)
     w.flush_memberships(summary)
     w.flush_details()

@@ -6,9 +6,13 @@ declared charset are decoded.
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import hashlib
+import io
 import quopri
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -21,6 +25,7 @@ from typing import IO
 
 from steward.connectors.base import (
     AuthorRecord,
+    CutShort,
     FileUnit,
     ImportOptions,
     MessageRecord,
@@ -52,6 +57,7 @@ _PLAIN_TYPE = re.compile(r'\s*text/plain\s*(?:;\s*charset=(?:"([\w.:-]+)"|([\w.:
 _SIMPLE_SENDER = re.compile(r"([A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*)*) "
                             r"<([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+"
                             r"(?:\.[A-Za-z0-9-]+)+)>")
+_PIPERMAIL_AT = re.compile(r"(?<![^\s<(])([\w.+-]+) at ([\w-]+(?:\.[\w-]+)+)(?![^\s>)])")
 _PLAIN_ENCODINGS = {"7bit", "8bit", "quoted-printable"}
 _DATE = re.compile(r"(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) "
                    r"([+-])(\d{2})(\d{2})")
@@ -59,12 +65,52 @@ _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun",
                                        "sep", "oct", "nov", "dec"), 1)}
 
 
+class _MboxBytes(io.RawIOBase):
+    """An archive's bytes as the splitter reads them: a leading byte-order mark dropped, CR-only
+    line ends (old Mac mail programs) read as LF, and a gzip stream (Mailman 2's `.txt.gz`)
+    that stops before its end noted as cut short rather than refused."""
+
+    def __init__(self, inner: IO[bytes], label: str, gz: bool):
+        super().__init__()
+        self.inner, self.label, self.gz = inner, label, gz
+        self.first, self.cr_only, self.cut = True, False, False
+        self.read1 = getattr(inner, "read1", inner.read)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:  # read1: what is there now, so a cut gzip stream gives all it can before it stops
+            data = self.read1(len(buffer))
+        except EOFError:  # gzip's end marker never came: the download stopped part-way
+            self.cut, data = True, b""
+        except (OSError, zlib.error) as err:
+            if not self.gz:
+                raise
+            raise BadInput(f"{self.label} is not a readable gzip file ({err})") from None
+        if self.first and data:
+            self.first = False
+            if data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8):]
+            self.cr_only = b"\r" in data and b"\n" not in data
+        if self.cr_only:
+            data = data.replace(b"\r", b"\n")
+        buffer[:len(data)] = data
+        return len(data)
+
+
 @contextmanager
-def _open(path: Path) -> Iterator[tuple[IO[bytes], str, str]]:
+def _open(path: Path) -> Iterator[tuple[_MboxBytes, IO[bytes], str, str, bool]]:
+    """(the archive's bytes, a line reader over them, label, fingerprint, whether the reading
+    can tell a cut-short file: not inside a ZIP, whose CRC proves each file whole)."""
     check_file(path)
     if not is_zip(path):
         with open(path, "rb") as f:
-            yield f, str(path), fingerprint_file(path)
+            gz = f.read(2) == b"\x1f\x8b"
+        fingerprint = fingerprint_file(path)
+        with gzip.open(path, "rb") if gz else open(path, "rb") as f:
+            raw = _MboxBytes(f, str(path), gz)
+            yield raw, io.BufferedReader(raw, 1 << 16), str(path), fingerprint, True
         return
     with open_zip(path) as archive:
         boxes = [i for i in archive.infolist() if i.filename.lower().endswith((".mbox", ".mbx"))]
@@ -72,13 +118,16 @@ def _open(path: Path) -> Iterator[tuple[IO[bytes], str, str]]:
             raise BadInput(f"{path} holds no .mbox file; is it a mailing-list archive?")
         label = f"{path}: {boxes[0].filename}"
         with zip_member(archive, boxes[0].filename, label) as f:
-            yield f, label, fingerprint_member(boxes[0])
+            raw = _MboxBytes(f, label, False)
+            yield raw, io.BufferedReader(raw, 1 << 16), label, fingerprint_member(boxes[0]), False
 
 
-def _split(f: IO[bytes], label: str) -> Iterator[tuple[int, bytes]]:
-    """Each message's bytes (and its first line number), without the `From ` separator."""
+def _split(f: IO[bytes], label: str, ending: dict | None = None) -> Iterator[tuple[int, bytes]]:
+    """Each message's bytes (and its first line number), without the `From ` separator. When
+    `ending` is given, `ending["cut"]` tells where the last message stops mid-way, if it does."""
     chunks: list[bytes] = []
     size, start, any_separator = 0, 0, False
+    line = b""
     for number, line in byte_lines(f, label, "a mailbox (mbox) file"):
         if line.startswith(b"From "):
             if chunks:
@@ -97,6 +146,12 @@ def _split(f: IO[bytes], label: str) -> Iterator[tuple[int, bytes]]:
             raise BadInput(f"{label}, line {number}: one message is larger than "
                            f"{MAX_MESSAGE_BYTES >> 20} MB")
         chunks.append(line)
+    if ending is not None and any_separator:
+        last = b"".join(chunks)
+        if line and not line.endswith(b"\n"):
+            ending["cut"] = f"line {start}: the last message ends without a line break"
+        elif b"\n\n" not in last and b"\r\n\r\n" not in last:
+            ending["cut"] = f"line {start}: the last message stops in its headers"
     if chunks:
         yield start, b"".join(chunks)
     if not any_separator:
@@ -183,6 +238,7 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
 def _sender(value: str) -> tuple[str, str, str | None] | None:
     """The From header's (decoded name, address, normalised address); senders repeat, so each
     is read once."""
+    value = _PIPERMAIL_AT.sub(r"\1@\2", value)  # Mailman 2 archives: "alice at example.org"
     simple = _SIMPLE_SENDER.fullmatch(value)
     senders = [simple.groups()] if simple else getaddresses([value])
     if not senders or not senders[0][1]:
@@ -202,33 +258,53 @@ def _date(value: str) -> datetime:
     return at - timedelta(minutes=offset) if m.group(7) == "+" else at + timedelta(minutes=offset)
 
 
+_MAILMAN_MONTH = re.compile(r"^\d{4}-(?:January|February|March|April|May|June|July|August|"
+                            r"September|October|November|December|Q[1-4]|Week-of-.*)$|^\d{8}$")
+
+
+def _list_name(path: Path) -> str:
+    """The file's name without .gz/.txt/.mbox; Mailman 2 names each month's archive after the
+    month ("2024-March.txt.gz"), which is no list's name: those are one "Mailing list"."""
+    name = path.name
+    for suffix in (".gz", ".txt", ".mbox", ".mbx"):
+        if name.lower().endswith(suffix):
+            name = name[:-len(suffix)]
+    return "Mailing list" if _MAILMAN_MONTH.match(name) else name or path.name
+
+
 class MailingListArchive:
     kind = "mbox"
     platform = "mbox"
     title = "Mailing-list archive (mbox)"
-    file_patterns = ("*.mbox", "*.mbx", "*.zip")
+    file_patterns = ("*.mbox", "*.mbx", "*.zip", "*.gz", "*.txt")
     how_to_export = (
-        "Mailman 3: the list's archive page → Download (.mbox.gz; unzip it first).\n"
+        "Mailman 3: the list's archive page → Download (.mbox.gz).\n"
+        "Mailman 2: the list's archive page → each month's 'Gzip'd Text' (.txt.gz).\n"
         "Groups.io: Settings → Export Group → tick Messages; choose the ZIP it emails you.\n"
         "Google Groups: Takeout → Groups; choose the .mbox file.")
 
     def source_name(self, paths: Sequence[Path], options: ImportOptions) -> str:
-        return f"Mailing list: {options.space_name or Path(paths[0]).stem}"
+        return f"Mailing list: {options.space_name or _list_name(Path(paths[0]))}"
 
     def records(self, paths: Sequence[Path], options: ImportOptions,
                 skip: set[str]) -> Iterator:
         authors: set[str] = set()
         for path in map(Path, paths):
-            default_space = options.space_name or path.stem
+            default_space = options.space_name or _list_name(path)
             spaces: set[str] = set()
-            with _open(path) as (f, label, fingerprint):
+            with _open(path) as (raw, f, label, fingerprint, can_tell):
                 unit = FileUnit(label, fingerprint)
                 yield unit
                 if fingerprint in skip:
                     continue
-                for line, data in _split(f, label):
+                ending: dict = {}
+                for line, data in _split(f, label, ending if can_tell else None):
                     yield from self._message(data, line, label, default_space, spaces, authors,
                                              options)
+                if raw.cut:
+                    yield CutShort(label, "the gzip file stops before its end")
+                elif ending.get("cut"):
+                    yield CutShort(label, ending["cut"])
 
     def _message(self, data: bytes, line: int, label: str, default_space: str,
                  spaces: set[str], authors: set[str], options: ImportOptions) -> Iterator:

@@ -17,6 +17,7 @@ from typing import IO
 
 from steward.connectors.base import (
     AuthorRecord,
+    CutShort,
     FileUnit,
     ImportOptions,
     MessageRecord,
@@ -137,10 +138,12 @@ class WhatsAppChat:
                 yield unit
                 if unit.fingerprint in skip:
                     continue
-                yield from _parse(f, label, space, order, zone)
+                # inside a ZIP the CRC proves the text whole; a bare .txt may be cut short
+                yield from _parse(f, label, space, order, zone, None if is_zip(path) else {})
 
 
-def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
+def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
+           ending: dict | None = None) -> Iterator:
     authors: set[str] = set()
     counts: dict[str, int] = {}  # occurrences within the current minute only: bounded memory
     counted_minute = None
@@ -162,7 +165,7 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
         return MessageRecord(space, f"{stamp}|{digest}|{n}", at, author, text, None, kind,
                              None, 0, 0, attachments)
 
-    for number, raw in text_lines(f, label, "a WhatsApp chat"):
+    for number, raw in text_lines(f, label, "a WhatsApp chat", ending=ending):
         line = raw if raw.isascii() else raw.translate(_CLEAN)
         m = _HEADER.match(line)
         if not m:
@@ -200,6 +203,8 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone) -> Iterator:
         current = [known[0], known[1], author, kind, [text]]
     if current is not None:
         yield finish(*current)
+    if ending and ending.get("cut"):
+        yield CutShort(label, ending["cut"])
 
 
 def _when(m: re.Match, order: str, label: str, number: int) -> datetime:

@@ -257,3 +257,105 @@ def test_nul_characters_never_reach_the_workspace(workspace, tmp_path):
         texts = [r[0] for r in db.exec_driver_sql("SELECT text FROM messages ORDER BY id")]
         names = [r[0] for r in db.exec_driver_sql("SELECT display_name FROM persons")]
     assert texts == ["ab", "cd"] and "Sam" in names
+
+
+# --- Mailman 2 archives, byte-order marks, old Mac line ends -------------------------------
+
+def _mailman2_month(n: int = 3) -> bytes:
+    """A month of a Mailman 2 (pipermail) "Gzip'd Text" archive, as it serves them: addresses
+    written "name at domain", few headers."""
+    out = []
+    for i in range(n):
+        out.append(
+            f"From sam.jones at example.org  Tue Mar  4 10:0{i}:00 2025\n"
+            f"From: sam.jones at example.org (Sam Jones)\n"
+            f"Date: Tue, 04 Mar 2025 10:0{i}:00 +0000\n"
+            f"Subject: [carers] Thursday drop-in {i}\n"
+            + ("In-Reply-To: <m0@example.org>\nReferences: <m0@example.org>\n" if i else "")
+            + f"Message-ID: <m{i}@example.org>\n\nSee you on Thursday ({i}).\n\n")
+    return "".join(out).encode()
+
+
+def test_mailman2_gzip_bom_and_cr_only_archives_import(workspace, tmp_path):
+    import gzip
+
+    month = tmp_path / "2025-March.txt.gz"
+    month.write_bytes(gzip.compress(_mailman2_month()))
+    summary = run_import(workspace, "mbox", [month])
+    assert summary.messages == 3 and summary.people == 1 and not summary.cut_short
+    assert summary.source == "Mailing list: Mailing list"
+    with workspace.session() as s:
+        rows = s.connection().exec_driver_sql(
+            "SELECT i.email_normalised, i.display_name, count(m.parent_id) FROM messages m "
+            "JOIN identities i ON i.id = m.identity_id GROUP BY i.id").all()
+    assert rows == [("sam.jones@example.org", "Sam Jones", 2)]
+
+    bom = tmp_path / "bom.mbox"
+    bom.write_bytes(b"\xef\xbb\xbf" + _mailman2_month().replace(b"<m", b"<bom"))
+    assert run_import(workspace, "mbox", [bom]).messages == 3
+    mac = tmp_path / "mac.mbox"
+    mac.write_bytes(_mailman2_month().replace(b"<m", b"<mac").replace(b"\n", b"\r"))
+    summary = run_import(workspace, "mbox", [mac])
+    assert summary.messages == 3 and not summary.cut_short
+    with workspace.session() as s:
+        texts = [r[0] for r in s.connection().exec_driver_sql(
+            "SELECT text FROM messages WHERE platform_id LIKE 'mac%' ORDER BY id")]
+    assert texts[0] == "[carers] Thursday drop-in 0\n\nSee you on Thursday (0)."
+
+    broken = tmp_path / "broken.txt.gz"
+    broken.write_bytes(b"\x1f\x8b" + b"\x00" * 40)
+    _refused(workspace, "mbox", broken, "not a readable gzip file")
+
+
+# --- downloads cut short ------------------------------------------------------------------
+
+def test_a_download_cut_short_is_said_in_the_summary(workspace, tmp_path):
+    import gzip
+
+    whole = _mailman2_month(4)
+    cut = tmp_path / "cut.mbox"
+    cut.write_bytes(whole[:-30])
+    summary = run_import(workspace, "mbox", [cut])
+    assert summary.messages == 4 and len(summary.cut_short) == 1
+    assert "cut.mbox" in summary.describe() and "cut short" in summary.describe()
+    headers_only = tmp_path / "headers.mbox"
+    headers_only.write_bytes(whole[:whole.rindex(b"Subject:")].replace(b"<m", b"<h"))
+    assert "stops in its headers" in run_import(workspace, "mbox", [headers_only]).cut_short[0]
+    gz = tmp_path / "2025-April.txt.gz"
+    packed = gzip.compress(_mailman2_month(60).replace(b"<m", b"<g"))
+    gz.write_bytes(packed[:len(packed) * 2 // 3])
+    summary = run_import(workspace, "mbox", [gz])
+    assert summary.cut_short == [f"{gz}, the gzip file stops before its end"]
+    assert 0 < summary.messages < 60
+    intact = tmp_path / "intact.mbox"
+    intact.write_bytes(whole.replace(b"<m", b"<i"))
+    assert run_import(workspace, "mbox", [intact]).cut_short == []
+
+    utc = files.parse_timezone("UTC")
+    chat = "".join(f"21/11/2026, 10:{i:02d} - Sam: message {i} café\n" for i in range(20))
+    complete = tmp_path / "WhatsApp Chat with Whole.txt"
+    complete.write_text(chat, encoding="utf-8")
+    assert run_import(workspace, "whatsapp", [complete], timezone=utc).cut_short == []
+    data = chat.encode()
+    for name, body in (("Mid line", data[:-9]), ("Mid char", data[:data.rindex("é".encode()) + 1]),
+                       ("Nul padded", data[:-9] + b"\x00" * 4096)):
+        path = tmp_path / f"WhatsApp Chat with {name}.txt"
+        path.write_bytes(body)
+        summary = run_import(workspace, "whatsapp", [path], timezone=utc)
+        # a line cut inside a character cannot be read: the messages before it are imported
+        assert summary.messages == (19 if name == "Mid char" else 20), name
+        assert len(summary.cut_short) == 1, name
+        assert "line 20" in summary.cut_short[0] and path.name in summary.describe()
+    # inside a ZIP the CRC proves the file whole: a chat that ends without a line break is fine
+    zipped = _zip(tmp_path / "WhatsApp Chat with Zipped.zip", {"_chat.txt": chat.rstrip("\n")})
+    assert run_import(workspace, "whatsapp", [zipped], timezone=utc).cut_short == []
+
+
+def test_cut_short_reaches_the_command_line_summary(demo_path, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    path = tmp_path / "cut.mbox"
+    path.write_bytes(_mailman2_month(2)[:-25])
+    assert main(["import", "mbox", str(path), "--workspace", str(demo_path)]) == 0
+    assert "looks cut short" in capsys.readouterr().out
+    assert main(["import", "mbox", str(path), "--workspace", str(demo_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cut_short"] == []  # nothing read: unchanged
