@@ -127,6 +127,35 @@ def cmd_init(ctx: Context) -> int:
     return 0
 
 
+# Written beside a workspace the demo command creates, removed when the demo is complete: a demo
+# killed part-way (even with SIGKILL) leaves it, and the next run starts that workspace afresh.
+DEMO_UNFINISHED = ".demo-unfinished"
+
+
+def _unfinished_demo(path: Path) -> bool:
+    return (path / DEMO_UNFINISHED).exists()
+
+
+def _remove_unfinished_demo(path: Path) -> None:
+    """Remove what a demo run that never finished left: everything it made in the folder (the
+    marker lists what was there before, which stays)."""
+    import shutil
+
+    marker = path / DEMO_UNFINISHED
+    try:
+        kept = set(json.loads(marker.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        kept = set()
+    for entry in path.iterdir():
+        if entry.name in kept or entry == marker:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink(missing_ok=True)
+    marker.unlink(missing_ok=True)
+
+
 def cmd_demo(ctx: Context) -> int:
     from steward import demo
     from steward.jobs import run_to_end
@@ -134,12 +163,19 @@ def cmd_demo(ctx: Context) -> int:
 
     path = ctx.workspace_path
     passphrase = os.environ.get("STEWARD_PASSPHRASE") or demo.DEMO_PASSPHRASE
-    if (path / META_FILE).exists():
+    if _unfinished_demo(path):
+        _remove_unfinished_demo(path)
+    created = not (path / META_FILE).exists()
+    if not created:
         ws = ctx.workspace()
     else:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / DEMO_UNFINISHED).write_text(json.dumps(sorted(p.name for p in path.iterdir())),
+                                            encoding="utf-8")
         ws, _recovery = Workspace.create(path, "Riverside Young Carers Network", passphrase)
         for name, role in demo.DEMO_PROFILES:
             ws.add_profile(name, role, passphrase)
+    finished = False
     try:
         job = demo.generate(
             ws, members=ctx.args.members, messages=ctx.args.messages, seed=ctx.args.seed,
@@ -151,8 +187,12 @@ def cmd_demo(ctx: Context) -> int:
             raise BadInput(str(err)) from None
         if ctx.args.exports:
             _write_demo_exports(ws, Path(ctx.args.exports))
+        finished = True
     finally:
         ws.lock()
+        if created and not finished:  # Ctrl-C, SIGTERM or a failure: nothing half-made stays
+            _remove_unfinished_demo(path)
+    (path / DEMO_UNFINISHED).unlink(missing_ok=True)
     if ctx.args.json:
         print_json(result)
     else:
@@ -441,7 +481,8 @@ def check_permission(ctx: Context) -> None:
     command = getattr(ctx.args, "steward_command", None)
     if command is None:
         return  # the desktop app: its pages read the same table
-    if command == "demo" and (ctx.workspace_path / META_FILE).exists():
+    if command == "demo" and (ctx.workspace_path / META_FILE).exists() \
+            and not _unfinished_demo(ctx.workspace_path):
         command = "demo (existing)"
     if command == "backup" and ctx.args.verify:
         command = "backup --verify"
@@ -449,6 +490,19 @@ def check_permission(ctx: Context) -> None:
         return
     ws = ctx.workspace()
     permissions.check_command(ws.profile.name, ws.profile.role, command)
+
+
+WORKSPACE_BUSY = ("another Steward window or command is writing to this workspace; try again "
+                  "when it has finished")
+
+
+def _database_locked(err: BaseException) -> bool:
+    """SQLite's "database is locked" after the busy timeout (raw, or wrapped by SQLAlchemy)."""
+    while err is not None:
+        if type(err).__name__ == "OperationalError" and "database is locked" in str(err):
+            return True
+        err = err.__cause__ or err.__context__ or getattr(err, "orig", None)
+    return False
 
 
 @contextlib.contextmanager
@@ -503,6 +557,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # an unexpected failure: one line, details with --debug
         if args.debug:
             raise
+        if _database_locked(err):
+            print(f"steward: {WORKSPACE_BUSY}", file=sys.stderr)
+            return 1
         first_line = (str(err).splitlines() or [""])[0][:200]
         print(f"steward: unexpected error ({type(err).__name__}: {first_line}); run again "
               "with --debug for details", file=sys.stderr)
