@@ -129,8 +129,20 @@ class CutShort:
     where: str  # e.g. "line 412: the last message ends without a line break"
 
 
+@dataclass
+class ExportCoverage:
+    """A whole export of one space that provably holds every message the platform still has
+    between `first` and `last` (db_time text): one the workspace holds in that span and this
+    export lacks was deleted on the platform since."""
+
+    space: str
+    first: str
+    last: str
+    present: set[str]
+
+
 Record = (SpaceRecord | AuthorRecord | MessageRecord | MembershipRecord | ReportRecord
-          | ConsentRecord | EmailStatusRecord | MemberDetailsRecord | CutShort)
+          | ConsentRecord | EmailStatusRecord | MemberDetailsRecord | CutShort | ExportCoverage)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from steward.connectors.base import (
     AuthorRecord,
+    ExportCoverage,
     FileUnit,
     ImportOptions,
     MessageRecord,
@@ -65,6 +66,8 @@ class DiscordExport:
                 yield unit
                 if unit.fingerprint in skip:
                     continue
+                present: set[str] = set()
+                first = last = None
                 for n, _ in enumerate(stream.items(), 1):
                     m = stream.message(f"message {n}")
                     if not isinstance(m, dict) or "id" not in m or "timestamp" not in m:
@@ -79,7 +82,44 @@ class DiscordExport:
                                                is_bot=bool(author.get("isBot")))
                     else:
                         aid = None
-                    yield _message(cid, m, aid, path)
+                    rec = _message(cid, m, aid, path)
+                    present.add(rec.platform_id)
+                    first = rec.created_at if first is None else min(first, rec.created_at)
+                    last = rec.created_at if last is None else max(last, rec.created_at)
+                    yield rec
+                coverage = _coverage(stream, cid, first, last, present, n if present else 0)
+                if coverage is not None:
+                    yield coverage
+
+
+def _coverage(stream: JsonStream, channel: str, first: str | None, last: str | None,
+              present: set[str], read: int) -> ExportCoverage | None:
+    """What this file provably covers: DiscordChatExporter writes `messageCount` after the
+    messages of a whole export, and a channel's messages between its first and last one are all
+    there (a partition is a contiguous part) but for those deleted on Discord. The only exports
+    that lack others are filtered ones, which the file does not record: the writer refuses to
+    mark when most of a span is missing."""
+    count = None
+    if stream.peek() == ",":
+        stream.pos += 1
+        for key in _rest_of_object(stream):
+            value = stream.value()
+            if key == "messageCount" and isinstance(value, int):
+                count = value
+    if first is None or count is None or count != read:
+        return None
+    return ExportCoverage(channel, first, last, present)
+
+
+def _rest_of_object(stream: JsonStream) -> Iterator[str]:
+    """The keys after the messages array, in the top object the stream stands in."""
+    while stream.peek() == '"':
+        key = stream.value()
+        stream._take(":")
+        yield key
+        if stream.peek() != ",":
+            break
+        stream.pos += 1
 
 
 def _message(channel: str, m: dict, author: str | None, path: Path) -> MessageRecord:

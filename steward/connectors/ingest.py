@@ -25,6 +25,7 @@ from steward.connectors.base import (
     ConsentRecord,
     CutShort,
     EmailStatusRecord,
+    ExportCoverage,
     FileUnit,
     ImportOptions,
     MemberDetailsRecord,
@@ -69,6 +70,8 @@ class ImportSummary:
     parts_skipped: int = 0
     # files whose last record was cut mid-way (a download cut short): "file: where"
     cut_short: list[str] = field(default_factory=list)
+    # messages a newer whole export of their space lacks: deleted on the platform since
+    marked_deleted: int = 0
     first: datetime | None = None
     last: datetime | None = None
 
@@ -88,6 +91,9 @@ class ImportSummary:
         if self.consents or self.email_statuses:
             text += (f"; {_count(self.consents, 'consent record')}, "
                      f"{_count(self.email_statuses, 'email status', 'email statuses')}")
+        if self.marked_deleted:
+            text += (f"; {_count(self.marked_deleted, 'message')} deleted on the platform since "
+                     "the last export marked deleted")
         text += "."
         for cut in self.cut_short:
             text += (f" {cut}: the file looks cut short (an interrupted download?); what was "
@@ -288,6 +294,24 @@ class _Writer:
         self.flush_people()
         summary.messages += insert_rows(self.s, "messages", MESSAGE_COLUMNS, rows)
 
+    def mark_deleted(self, rec: ExportCoverage, summary: ImportSummary) -> None:
+        """Messages of the space within the export's span that it lacks: deleted on the
+        platform. Conservative: when most of the span is missing, the export was filtered (the
+        file cannot say), and nothing is marked."""
+        space_id = self.spaces.get(rec.space)
+        if space_id is None or not self.had_messages:
+            return
+        held = self.db.execute(
+            "SELECT id, platform_id FROM messages WHERE source_id = ? AND space_id = ? AND "
+            "created_at BETWEEN ? AND ? AND deleted = 0",
+            (self.source_id, space_id, rec.first, rec.last)).fetchall()
+        gone = [mid for mid, pid in held if pid not in rec.present]
+        if not gone or len(gone) * 2 > len(held):
+            return
+        self.db.executemany("UPDATE messages SET deleted = 1 WHERE id = ?",
+                            [(mid,) for mid in gone])
+        summary.marked_deleted += len(gone)
+
     def finish_threads(self) -> None:
         if self.replies:
             self.db.executemany("UPDATE messages SET reply_count = reply_count + ? WHERE id = ?",
@@ -425,6 +449,9 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
             w.member_details(rec, summary)
         elif isinstance(rec, CutShort):
             summary.cut_short.append(f"{rec.label}, {rec.where}")
+        elif isinstance(rec, ExportCoverage):
+            w.flush_messages(summary)
+            w.mark_deleted(rec, summary)
     w.flush_messages(summary)
     w.flush_memberships(summary)
     w.flush_details()

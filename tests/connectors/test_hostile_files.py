@@ -359,3 +359,49 @@ def test_cut_short_reaches_the_command_line_summary(demo_path, tmp_path, monkeyp
     assert "looks cut short" in capsys.readouterr().out
     assert main(["import", "mbox", str(path), "--workspace", str(demo_path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["cut_short"] == []  # nothing read: unchanged
+
+
+# --- messages deleted on the platform ------------------------------------------------------
+
+def _channel(path: Path, ids: list[int], count: bool = True) -> Path:
+    """A DiscordChatExporter channel file as it writes one: guild, channel, dateRange,
+    exportedAt, the messages, then messageCount (only once the export is whole)."""
+    doc = {"guild": {"id": "1", "name": "Youth"}, "channel": {"id": "2", "name": "general"},
+           "dateRange": {"after": None, "before": None},
+           "exportedAt": "2026-11-30T10:00:00+00:00",
+           "messages": [{"id": str(i), "type": "Default",
+                         "timestamp": f"2026-11-21T10:{i // 60:02d}:{i % 60:02d}+00:00",
+                         "content": f"message {i}", "author": {"id": "42", "name": "sam"}}
+                        for i in ids]}
+    if count:
+        doc["messageCount"] = len(ids)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _deleted(ws) -> list[str]:
+    with ws.session() as s:
+        return [r[0] for r in s.connection().exec_driver_sql(
+            "SELECT platform_id FROM messages WHERE deleted = 1 ORDER BY id")]
+
+
+def test_messages_a_newer_whole_export_lacks_are_marked_deleted(workspace, tmp_path):
+    first = list(range(101, 121))
+    run_import(workspace, "discord-export", [_channel(tmp_path / "v1.json", first)])
+    # no messageCount (an older DiscordChatExporter, or a file cut short): nothing is proved
+    without = [i for i in first if i != 105]
+    assert run_import(workspace, "discord-export",
+                      [_channel(tmp_path / "v2.json", without, count=False)]).marked_deleted == 0
+    # a later part of the channel (a partition) says nothing about the messages before it
+    run_import(workspace, "discord-export", [_channel(tmp_path / "part.json",
+                                                      list(range(115, 122)))])
+    assert _deleted(workspace) == []
+    # a filtered export (most of the span missing) is not taken as deletions either
+    filtered = _channel(tmp_path / "filtered.json", [101, 120])
+    assert run_import(workspace, "discord-export", [filtered]).marked_deleted == 0
+    # the whole channel again, two messages deleted on Discord since, one new
+    newer = [i for i in first if i not in (105, 110)] + [121, 122]
+    summary = run_import(workspace, "discord-export", [_channel(tmp_path / "v3.json", newer)])
+    assert summary.marked_deleted == 2 and summary.messages == 1
+    assert "2 messages deleted on the platform" in summary.describe()
+    assert _deleted(workspace) == ["105", "110"]
