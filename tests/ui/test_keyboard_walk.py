@@ -1,0 +1,98 @@
+"""A keyboard walk: for each role of the demo workspace, open every page and press Tab from the
+sidebar until focus comes back to it. Every press must move focus (no widget keeps it), and every
+visible control of the page must be reached going forward."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDateTimeEdit, QWidget
+
+from steward.jobs import run_to_end
+from steward.safeguarding.scan import scan_job
+from steward.ui.main_window import MainWindow
+from steward.workspace import Workspace
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import wait_for_workers
+
+MAX_PRESSES = 400
+
+
+def _takes_tab(widget: QWidget) -> bool:
+    return (widget.isVisible() and widget.isEnabled()
+            and bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+            and widget.focusProxy() is None)
+
+
+def _controls(page: QWidget) -> list[QWidget]:
+    """The visible controls on `page` that Tab should reach."""
+    return [w for w in page.findChildren(QWidget) if _takes_tab(w)]
+
+
+def _own_stops(widget: QWidget) -> int:
+    """How many presses of Tab a widget may keep: a date box steps through its own sections."""
+    return widget.sectionCount() - 1 if isinstance(widget, QDateTimeEdit) else 0
+
+
+def _describe(widget: QWidget | None) -> str:
+    if widget is None:
+        return "nothing"
+    return f"{type(widget).__name__}({widget.accessibleName() or widget.objectName()!r})"
+
+
+def _walk(window: MainWindow, qtbot) -> list[QWidget]:
+    """Press Tab from the sidebar until focus returns there; every press must move focus."""
+    window.activateWindow()
+    window.sidebar.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.sidebar, timeout=3000)
+    seen: list[QWidget] = []
+    current = window.sidebar
+    stays = 0
+    for _ in range(MAX_PRESSES):
+        qtbot.keyClick(current, Qt.Key.Key_Tab)
+        wait_for_workers(qtbot)  # e.g. focusing the flags opens the first: its panel fills in
+        QApplication.processEvents()
+        after = QApplication.focusWidget()
+        assert after is not None, f"focus lost after {_describe(current)}"
+        if after is current:
+            stays += 1
+            assert stays <= _own_stops(current), f"Tab stayed in {_describe(current)}"
+            continue
+        stays = 0
+        if after is window.sidebar:
+            return seen
+        assert after not in seen, (
+            f"focus went round without coming back to the sidebar at {_describe(after)}")
+        seen.append(after)
+        current = after
+    raise AssertionError(f"{MAX_PRESSES} presses of Tab never came back to the sidebar; "
+                         f"stuck around {_describe(current)}")
+
+
+@pytest.mark.parametrize("profile", ["admin", "steward", "volunteer", "lead"])
+def test_tab_walks_every_page_for_every_role(demo_path, qtbot, profile):
+    scanner = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    run_to_end(scan_job(scanner))
+    scanner.lock()
+    ws = Workspace.unlock(demo_path, profile, PASSPHRASE)
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    qtbot.waitExposed(window)
+    problems = []
+    try:
+        for key in window.page_keys():
+            window.open_page(key)
+            wait_for_workers(qtbot)
+            page = window.page(key)
+            reached = set(_walk(window, qtbot))
+            missed = [w for w in _controls(page) if w not in reached]
+            if missed:
+                problems.append(f"{key}: Tab never reaches "
+                                + ", ".join(_describe(w) for w in missed))
+    finally:
+        window.shutdown()
+        wait_for_workers(qtbot)
+        ws.lock()
+    assert not problems, "\n".join(problems)
