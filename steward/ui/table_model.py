@@ -45,8 +45,13 @@ def format_value(value: Any) -> str:
     return text if len(text) <= 300 else text[:299] + "…"
 
 
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """'1 source', '2 sources', '1,204 messages': a count with its word in the right number."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
 def format_ago(value: datetime | None, now: datetime | None = None) -> str:
-    """'today', '3 days ago', '5 weeks ago' for a naive UTC time."""
+    """'today', '3 days ago', '5 weeks ago', '4 months ago', '1 year ago' for a naive UTC time."""
     if value is None:
         return "never"
     now = now or clock.now()
@@ -59,7 +64,9 @@ def format_ago(value: datetime | None, now: datetime | None = None) -> str:
         return f"{days} days ago"
     if days < 120:
         return f"{days // 7} weeks ago"
-    return f"{days // 30} months ago"
+    if days < 365:
+        return f"{days // 30} months ago"
+    return f"{counted(days // 365, 'year')} ago"
 
 
 def format_day(value: date | datetime | None) -> str:

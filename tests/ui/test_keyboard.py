@@ -165,3 +165,17 @@ def test_recovery_key_fits_its_label(gate, qtbot, size):
     assert label.height() >= metrics.height() * len(lines)
     # Every group is on screen, and what is shown types back to the same key.
     assert crypto.normalise_recovery_key(label.text()) == key
+
+
+def test_counts_and_ages_read_as_people_write_them():
+    from datetime import datetime, timedelta
+
+    from steward.ui.table_model import counted, format_ago
+
+    assert counted(1, "source") == "1 source" and counted(2, "source") == "2 sources"
+    assert counted(1204, "message") == "1,204 messages" and counted(0, "space") == "0 spaces"
+    now = datetime(2026, 11, 10, 12)
+    assert format_ago(now - timedelta(days=3), now) == "3 days ago"
+    assert format_ago(now - timedelta(days=200), now) == "6 months ago"
+    assert format_ago(now - timedelta(days=400), now) == "1 year ago"
+    assert format_ago(now - timedelta(days=129 * 30), now) == "10 years ago"

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from steward import overview
 from steward.safeguarding import spaces
 from steward.ui.registry import AppContext, PageSpec, register_page
-from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
+from steward.ui.table_model import Column, PagedTableModel, counted, format_ago, list_source
 from steward.ui.widgets import (
     EmptyState,
     PageHeader,
@@ -132,8 +132,8 @@ class SourcesPage(QWidget):
         self.body.setCurrentWidget(self.table if rows else self.empty)
         sources = len({s.source for s in spaces})
         messages = sum(s.messages for s in spaces)
-        self.summary.setText(f"{sources} sources · {len(spaces)} spaces · {messages:,} messages"
-                             if rows else "")
+        self.summary.setText(f"{counted(sources, 'source')} · {counted(len(spaces), 'space')} · "
+                             f"{counted(messages, 'message')}" if rows else "")
         header = self.table.horizontalHeader()
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 2
