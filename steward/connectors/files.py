@@ -75,23 +75,39 @@ def _damaged(label: str, err: BaseException) -> BadInput:
     return BadInput(f"{label} is damaged inside the ZIP ({err}); download the export again")
 
 
-class _CheckedMember(io.RawIOBase):
+class _CheckedMember(io.BufferedIOBase):
     """A ZIP entry whose damage (a bad CRC, a size that lies, broken compressed data) becomes a
     BadInput naming it wherever it is read: importers hand the stream on to generators and
-    parsers, out of reach of any handler around the place it was opened."""
+    parsers, out of reach of any handler around the place it was opened. It hands each call
+    to the entry's own (buffered) reader, without copying."""
 
-    def __init__(self, inner: IO[bytes], label: str):
+    def __init__(self, inner: zipfile.ZipExtFile, label: str):
         super().__init__()
         self.inner, self.label = inner, label
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def _call(self, method, *args):
         try:
-            data = self.inner.read(len(buffer))
+            return method(*args)
         except _DAMAGED as err:
             raise _damaged(self.label, err) from None
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._call(self.inner.read, size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._call(self.inner.read1, size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._call(self.inner.readline, size)
+
+    def peek(self, size: int = 0) -> bytes:
+        return self._call(self.inner.peek, size)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
 
@@ -103,8 +119,8 @@ def zip_member(archive: zipfile.ZipFile, name: str, label: str) -> Iterator[IO[b
         inner = archive.open(name)
     except _DAMAGED as err:
         raise _damaged(label, err) from None
-    with inner, io.BufferedReader(_CheckedMember(inner, label), 1 << 16) as f:
-        yield f
+    with inner:
+        yield _CheckedMember(inner, label)
 
 
 def fingerprint_file(path: Path) -> str:
