@@ -27,6 +27,7 @@ from steward import clock
 from steward.connectors.base import (
     AuthorRecord,
     ConsentRecord,
+    CutShort,
     EmailStatusRecord,
     FileUnit,
     ImportOptions,
@@ -204,21 +205,33 @@ def _delimiter(text: str) -> str:
     return best
 
 
-def _rows(data: bytes, label: str) -> Iterator[tuple[int, list[str], dict[str, str]]]:
-    """(line number, header, row by heading) for each non-blank row."""
+def _rows(data: bytes, label: str, ending: dict | None = None,
+          ) -> Iterator[tuple[int, list[str], dict[str, str]]]:
+    """(line number, header, row by heading) for each non-blank row.
+
+    `ending["cut"]` says where, when the file stops in the middle of its last row (a download
+    cut short): no line break at the end, and the row is short of columns or inside quotes."""
     text = decode_table(data, label)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    last: list[str] | None = None
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
             raise BadInput(f"{label} has no header row")
         header = [h.strip() for h in header]
         for row in reader:
+            last = row
             if not any(cell.strip() for cell in row):
                 continue
             yield reader.line_num, header, dict(zip(header, row, strict=False))
     except csv.Error as err:
         raise BadInput(f"{label}, line {reader.line_num}: not a readable CSV row ({err})") from None
+    if ending is not None and last is not None and not text.endswith(("\n", "\r")):
+        if text.count('"') % 2:
+            ending["cut"] = f"line {reader.line_num}: the file ends inside a quoted cell"
+        elif len(last) < len(header):
+            ending["cut"] = (f"line {reader.line_num}: the last row stops after {len(last)} of "
+                             f"{len(header)} columns")
 
 
 def _read_all(f, label: str) -> bytes:
@@ -421,7 +434,8 @@ def _table(status: str | None, data: bytes, label: str, default_group: str, spac
            options: ImportOptions) -> Iterator:
     mapping: ColumnMapping | None = None
     members = 0
-    for _line, header, row in _rows(data, label):
+    ending: dict[str, str] = {}
+    for _line, header, row in _rows(data, label, ending):
         if mapping is None:
             mapping = column_mapping(header, options, label)
         values = {}
@@ -470,3 +484,5 @@ def _table(status: str | None, data: bytes, label: str, default_group: str, spac
     # it is the wrong file.
     if members == 0 and status is None:
         raise BadInput(f"{label} has no member rows with a name, email, phone or member number")
+    if "cut" in ending:
+        yield CutShort(label, ending["cut"])

@@ -405,3 +405,23 @@ def test_messages_a_newer_whole_export_lacks_are_marked_deleted(workspace, tmp_p
     assert summary.marked_deleted == 2 and summary.messages == 1
     assert "2 messages deleted on the platform" in summary.describe()
     assert _deleted(workspace) == ["105", "110"]
+
+
+def test_a_member_list_cut_short_is_said_and_a_whole_one_is_not(workspace, tmp_path):
+    rows = "".join(f"Sam{n},Carer{n},0770090{n:04d},ZZ99 {n}AB\n" for n in range(5))
+    whole = "First Name,Surname,Mobile,Post code\n" + rows
+    cases = {
+        "short.csv": (whole + "Alex,Par", "stops after 2 of 4 columns"),
+        "quoted.csv": (whole + 'Alex,Parent,07700900777,"ZZ99', "ends inside a quoted cell"),
+    }
+    for name, (text, words) in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        summary = run_import(workspace, "members-csv", [path])
+        assert len(summary.cut_short) == 1 and words in summary.cut_short[0], summary.cut_short
+        assert name in summary.describe() and "cut short" in summary.describe()
+    for name, text in (("whole.csv", whole.replace("Sam", "Kim")),
+                       ("no-final-newline.csv", whole.replace("Sam", "Lee").rstrip("\n"))):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        assert run_import(workspace, "members-csv", [path]).cut_short == []
