@@ -238,20 +238,8 @@ class MessageScanner:
     def _same_text(self, fingerprint: str, iid: int, mid: int, at: float,
                    copies: dict[int, int]) -> int:
         """How many members posted this text within a day; marks the earlier copies too."""
-        seen = self.same_text.get(fingerprint)
-        if seen is None or at - seen[0] > CROSS_POST_WINDOW:
-            if len(self.same_text) >= 50_000:  # forget what is more than a day old
-                for key in [k for k, v in self.same_text.items()
-                            if at - v[0] > CROSS_POST_WINDOW]:
-                    del self.same_text[key]
-            self.same_text[fingerprint] = (at, {iid: mid})
-            return 1
-        authors = seen[1]
-        authors.setdefault(iid, mid)
-        if len(authors) >= h.SAME_TEXT_AUTHORS:
-            for other in authors.values():
-                copies[other] = len(authors)
-        return len(authors)
+        return _within_a_day(self.same_text, 50_000, fingerprint, iid, mid, at,
+                             h.SAME_TEXT_AUTHORS, copies)
 
     @staticmethod
     def _cross_post(fingerprint: str | None, author: _Author | None, sid: int, mid: int,
@@ -260,20 +248,8 @@ class MessageScanner:
         copies too. (Many people answering "Great news, well done!" is not spam.)"""
         if fingerprint is None or author is None:
             return 1
-        texts = author.texts
-        seen = texts.get(fingerprint)
-        if seen is None or at - seen[0] > CROSS_POST_WINDOW:
-            if len(texts) >= 64:  # forget what is more than a day old
-                for key in [k for k, v in texts.items() if at - v[0] > CROSS_POST_WINDOW]:
-                    del texts[key]
-            texts[fingerprint] = (at, {sid: mid})
-            return 1
-        spaces = seen[1]
-        spaces.setdefault(sid, mid)
-        if len(spaces) >= h.CROSS_POST_SPACES:
-            for other in spaces.values():
-                cross[other] = len(spaces)
-        return len(spaces)
+        return _within_a_day(author.texts, 64, fingerprint, sid, mid, at,
+                             h.CROSS_POST_SPACES, cross)
 
     def _queue_rows(self, scored: dict, rule_hits: dict) -> list[tuple]:
         now = sql_time(clock.now())
@@ -667,3 +643,22 @@ def unscanned_count(ws) -> int:
         return s.scalar(
             select(func.count()).select_from(Message).where(Message.id > _watermark(s))) or 0
 
+
+def _within_a_day(texts: dict[str, tuple[float, dict[int, int]]], keep: int, fingerprint: str,
+                  who: int, mid: int, at: float, enough: int, marks: dict[int, int]) -> int:
+    """How many different `who` (members, spaces) sent this text within a day. Once there are
+    `enough`, every copy's message id is marked in `marks`; past `keep` texts, day-old ones are
+    forgotten."""
+    seen = texts.get(fingerprint)
+    if seen is None or at - seen[0] > CROSS_POST_WINDOW:
+        if len(texts) >= keep:
+            for key in [k for k, v in texts.items() if at - v[0] > CROSS_POST_WINDOW]:
+                del texts[key]
+        texts[fingerprint] = (at, {who: mid})
+        return 1
+    senders = seen[1]
+    senders.setdefault(who, mid)
+    if len(senders) >= enough:
+        for other in senders.values():
+            marks[other] = len(senders)
+    return len(senders)
