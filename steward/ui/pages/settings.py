@@ -480,10 +480,10 @@ register_page(PageSpec("settings", "Settings", SettingsPage, order=100))
 
 def backup_tile(ws) -> TileData:
     """Overview tile for admins: how old the last backup is."""
-    age = backup.backup_age_days(ws)
+    age, overdue = backup.backup_age_days(ws), backup.backup_overdue(ws)
     text = "never" if age is None else "today" if age == 0 else f"{age} d ago"
-    return TileData(text, "back up in Settings" if backup.backup_overdue(ws) else "up to date",
-                    "warn" if backup.backup_overdue(ws) else "good")
+    return TileData(text, "back up in Settings" if overdue else "up to date",
+                    "warn" if overdue else "good")
 
 
 register_tile(TileSpec("backup", "Last backup", backup_tile, page="settings", order=95))
