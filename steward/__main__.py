@@ -1,3 +1,3 @@
-from steward.cli import main
+from steward.launcher import main
 
 raise SystemExit(main())

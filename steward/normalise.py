@@ -26,3 +26,11 @@ def normalise_phone(phone: str | None, region: str = DEFAULT_REGION) -> str | No
     if not phonenumbers.is_possible_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_email(email: str | None) -> str:
+    """`jo.bloggs@example.org` → `j***@example.org`."""
+    if not email or "@" not in email:
+        return ""
+    local, _, domain = email.rpartition("@")
+    return f"{local[:1]}***@{domain}"

@@ -11,6 +11,18 @@ import os
 import sys
 from pathlib import Path
 
+
+def workspace_location(explicit: str | None) -> Path:
+    """The workspace folder: `--workspace`, else STEWARD_WORKSPACE, else the user data folder."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get("STEWARD_WORKSPACE"):
+        return Path(os.environ["STEWARD_WORKSPACE"]).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("Steward", appauthor=False) / "workspace"
+
+
 SYNCED_FOLDER_NAMES = (
     "dropbox", "onedrive", "google drive", "googledrive", "my drive", "icloud drive",
     "mobile documents", "icloud~", "box", "box sync", "pcloud drive", "nextcloud", "owncloud",

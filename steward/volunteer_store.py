@@ -99,7 +99,7 @@ def _select_list(table: Table, keep: set[str], exprs: dict[str, str]) -> tuple[s
 def rebuild(workspace_path: Path, wk: bytes, vk: bytes, stamp: dict) -> int:
     """Write a fresh volunteer store from the workspace's database; returns how many
     volunteer audit events it carried (the caller appends them to the keyed chain first)."""
-    from steward.hygiene.export import mask_email
+    from steward.normalise import mask_email
 
     target = store_path(workspace_path)
     tmp = target.with_name(f"{STORE_FILE}.{os.getpid()}.tmp")

@@ -22,15 +22,30 @@ not everyone.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from steward.engagement.activity import ActivityTable
+from steward.engagement.activity import ActivityTable, local_day_numbers
 
 MIN_POSTS = 5
 MIN_SCORE = 60.0
 TOP = 10
 SHARE = 0.1  # of the period's active members
 WEIGHTS = {"replies": 0.3, "reactions": 0.25, "answers": 0.25, "consistency": 0.2}
+
+
+@dataclass(frozen=True)
+class LeaderCandidate:
+    person_id: int
+    name: str
+    score: float
+    reasons: list[str]
+    posts: int
+    replies_received: int
+    reactions: int
+    answers: int
+    weeks_active: int
+    weeks: int
 
 
 def leader_candidates(
@@ -42,7 +57,6 @@ def leader_candidates(
     import numpy as np
     import pandas as pd
 
-    from steward.engagement.metrics import LeaderCandidate, local_day_numbers
 
     idx = np.flatnonzero(usable)
     day = local_day_numbers(table.ts[idx], tz)

@@ -44,7 +44,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from steward import clock
-from steward.engagement.activity import ActivityTable, SpaceInfo, load_activity
+from steward.engagement.activity import ActivityTable, SpaceInfo, load_activity, local_day_numbers
+from steward.engagement.leaders import LeaderCandidate, leader_candidates
 from steward.errors import BadInput
 from steward.workspace import Workspace
 
@@ -125,20 +126,6 @@ class CohortRow:
     retention: list[float | None]  # share active in month 0, 1, 2, …; None: month not over
 
 
-@dataclass(frozen=True)
-class LeaderCandidate:
-    person_id: int
-    name: str
-    score: float
-    reasons: list[str]
-    posts: int
-    replies_received: int
-    reactions: int
-    answers: int
-    weeks_active: int
-    weeks: int
-
-
 @dataclass
 class EngagementReport:
     period: Period
@@ -187,26 +174,6 @@ def set_workspace_timezone(ws: Workspace, name: str) -> None:
 def today_in(tz: str, now: datetime | None = None) -> date:
     now = now or clock.now()
     return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(check_timezone(tz)).date()
-
-
-def local_day_numbers(ts, tz: str):
-    """Unix seconds (UTC) to local calendar day numbers (days since 1970-01-01).
-
-    Offsets change only on quarter hours, so each quarter hour of the span is converted once
-    and looked up: fast on millions of messages, exact on daylight-saving days.
-    """
-    import numpy as np
-    import pandas as pd
-
-    ts = np.asarray(ts, dtype=np.int64)
-    if tz == "UTC" or len(ts) == 0:
-        return ts // 86400
-    quarter = ts // 900
-    lo = int(quarter.min())
-    grid = np.arange(lo, int(quarter.max()) + 1, dtype=np.int64) * 900
-    local = pd.to_datetime(grid, unit="s", utc=True).tz_convert(tz).tz_localize(None)
-    days = local.values.astype("datetime64[D]").astype(np.int64)
-    return days[quarter - lo]
 
 
 def local_day_bounds_utc(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -269,8 +236,6 @@ def compute_report(
 ) -> EngagementReport:
     """The report from an activity table (pure computation; `names(ids)` gives display names)."""
     import numpy as np
-
-    from steward.engagement.leaders import leader_candidates
 
     spaces = [sp for sp in table.spaces if _in_scope(sp, scope)]
     space_ids = np.array([sp.id for sp in spaces], dtype=np.int64)

@@ -33,6 +33,7 @@ from steward import clock
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.hygiene.people import CONSENT_SQL, PeopleFilter, _parse_time, _where
 from steward.jobs import CancelToken, Job, Progress, run_to_end
+from steward.normalise import mask_email
 from steward.store import audit
 from steward.workspace import Workspace
 
@@ -79,14 +80,6 @@ class ExportResult:
 def neutralise(value: str) -> str:
     """Text a spreadsheet would run as a formula, made inert with a leading apostrophe."""
     return "'" + value if value.startswith(RISKY_STARTS) else value
-
-
-def mask_email(email: str | None) -> str:
-    """`jo.bloggs@example.org` → `j***@example.org`."""
-    if not email or "@" not in email:
-        return ""
-    local, _, domain = email.rpartition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def allowed_columns(role: str) -> tuple[str, ...]:

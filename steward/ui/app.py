@@ -220,15 +220,12 @@ class StewardApp(QObject):
 
 
 def run(args) -> int:
-    """Entry point for `steward [--workspace DIR] [--demo] [--self-test]`."""
-    if getattr(args, "self_test", False):
-        from steward.ui.selftest import self_test
-
-        return self_test()
-    from steward.cli import workspace_path
+    """Entry point for `steward [--workspace DIR] [--demo]`."""
+    from steward.placement import workspace_location
 
     app = qt_app()
-    steward = StewardApp(workspace_path(args), getattr(args, "profile", None))
+    folder = workspace_location(getattr(args, "workspace", None))
+    steward = StewardApp(folder, getattr(args, "profile", None))
     app.aboutToQuit.connect(steward.shutdown)
     _quit_on_signals(app)
     steward.start(demo_mode=bool(getattr(args, "demo", False)))

@@ -29,13 +29,11 @@ from PySide6.QtWidgets import (
 from steward.placement import placement_warning
 from steward.ui import registry, workers
 from steward.ui.pages import load_pages
+from steward.ui.registry import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, LOCK_SHORTCUT
 from steward.ui.widgets import install_keyboard_rules
 
 log = logging.getLogger(__name__)
 
-AUTO_LOCK_SETTING = "ui.auto_lock_minutes"
-DEFAULT_AUTO_LOCK_MINUTES = 10
-LOCK_SHORTCUT = "Ctrl+Shift+L"
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 _INPUT_EVENTS = frozenset({
     QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,

@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from steward import permissions
 
+# Locking, shared by the main window and the Settings page.
+AUTO_LOCK_SETTING = "ui.auto_lock_minutes"
+DEFAULT_AUTO_LOCK_MINUTES = 10
+LOCK_SHORTCUT = "Ctrl+Shift+L"
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
@@ -111,3 +116,8 @@ def tiles_for(profile: Profile) -> list[TileSpec]:
          if permissions.may_see_tile(profile.role, t.key) and t.visible(profile)),
         key=lambda t: t.order,
     )
+
+
+def for_stewards(profile) -> bool:
+    """Engagement names members and holds 1:1 notes: not for volunteer profiles."""
+    return profile.role != "volunteer"

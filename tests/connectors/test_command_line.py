@@ -30,7 +30,7 @@ def test_registering_the_connector_commands_loads_no_connector_nor_sqlalchemy():
     help_text, loaded = result.stdout.rsplit("LOADED", 1)
     assert "one of: discord-export facebook-group mbox members-csv slack-export telegram " \
            "whatsapp" in " ".join(help_text.split())
-    assert json.loads(loaded) == ["steward.connectors.commands", "steward.connectors.registry"]
+    assert json.loads(loaded) == ["steward.connectors.registry"]
 
 
 def test_names_come_from_the_entry_points_alone():

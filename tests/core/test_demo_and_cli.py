@@ -182,3 +182,12 @@ def test_building_the_command_line_loads_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert out.strip() == "[]"
+
+
+def test_the_command_line_alone_opens_no_window(capsys):
+    """With no command, `steward.cli` asks for one; only the launcher opens the desktop app."""
+    assert main([]) == 2
+    assert "no command given" in capsys.readouterr().err
+    opened = []
+    assert main([], open_window=lambda args: opened.append(args.demo) or 0) == 0
+    assert opened == [False]

@@ -96,10 +96,12 @@ def test_a_failed_export_leaves_no_file_behind(tmp_path):
     assert target.read_text() == "the new one" and list(tmp_path.iterdir()) == [target]
 
 
-def test_a_case_record_that_fails_midway_leaves_nothing(demo_ws, tmp_path):
+def test_a_case_record_that_fails_midway_leaves_nothing(demo_ws, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
-    before = set(Path(tempfile.gettempdir()).iterdir())
+    private_tmp = tmp_path / "tmp"  # not the shared /tmp, where other programs come and go
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     with demo_ws.session() as s:
         flag_id = s.connection().exec_driver_sql("SELECT min(id) FROM flags").scalar()
     if flag_id is None:
@@ -115,7 +117,7 @@ def test_a_case_record_that_fails_midway_leaves_nothing(demo_ws, tmp_path):
         record.export_case_record(demo_ws, out / "case.pdf", flag_id=flag_id,
                                   writer=broken_writer)
     assert list(out.iterdir()) == []
-    assert set(Path(tempfile.gettempdir()).iterdir()) <= before
+    assert list(private_tmp.iterdir()) == []
     record.export_case_record(demo_ws, out / "case.pdf", flag_id=flag_id)
     assert (out / "case.pdf").read_bytes().startswith(b"%PDF")
     assert [p.name for p in out.iterdir()] == ["case.pdf"]

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from steward.jobs import run_to_end
-from steward.moderation import rules
+from steward.moderation import rulebook, rules
 from steward.moderation.rules import MessageFacts, RuleError, RuleSet, parse_rules
 from steward.moderation.scan import test_rules_job as rules_over_history
 
@@ -83,18 +83,18 @@ def test_catastrophic_pattern_runs_in_linear_time():
 
 
 def test_bad_rules_leave_previous_rules_in_force(workspace):
-    rules.save_rules(workspace, "rules:\n  - name: keep me\n    text_includes: [casino]\n")
+    rulebook.save_rules(workspace, "rules:\n  - name: keep me\n    text_includes: [casino]\n")
     for bad in ("rules: [", "rules:\n  - name: x\n    colour: red\n",
                 "rules:\n  - name: x\n    text_regex: '(x)\\1'\n"):
         with pytest.raises(RuleError):
-            rules.save_rules(workspace, bad)
+            rulebook.save_rules(workspace, bad)
     assert [r.name for r in rules.load_rules(workspace).rules] == ["keep me"]
 
 
 def test_rule_matching_the_whole_history_is_refused(demo_ws):
     everything = "rules:\n  - name: vowels\n    text_regex: '[aeiou]'\n"
     with pytest.raises(RuleError, match="would match every message"):
-        rules.save_rules(demo_ws, everything)
+        rulebook.save_rules(demo_ws, everything)
     assert rules.load_rules(demo_ws).rules == []
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from steward.cli import main
 from steward.jobs import run_to_end
-from steward.moderation import queue, rules, scan
+from steward.moderation import queue, rulebook, scan
 from steward.moderation.model import workspace_model
 from steward.store.models import Identity, Message, QueueItem, ScanState
 from tests.conftest import PASSPHRASE
@@ -22,7 +22,7 @@ def _items(ws, kinds=("spam", "rule", "report", "membership", "welcome")):
 
 def test_scan_queues_demo_spam_rule_hits_and_newcomers_with_reasons(demo_ws):
     truth = demo_ws.get_setting("demo.truth")
-    rules.save_rules(demo_ws, """
+    rulebook.save_rules(demo_ws, """
 rules:
   - name: Phone numbers
     text_regex: '07\\d{3}\\s?\\d{3}\\s?\\d{3}'

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from steward.jobs import run_to_end
-from steward.moderation import queue, rules, scan
+from steward.moderation import queue, rulebook, rules, scan
 from steward.store.models import AuditEvent, Decision, Flag, QueueItem
 from steward.ui.pages.moderation import KIND_AT
 from tests.ui.conftest import wait_for_workers
@@ -179,7 +179,7 @@ def test_notes_and_claim(page, qtbot, demo_ws):
 
 
 def test_rules_editor_names_the_problem_and_keeps_previous_rules(page, qtbot, demo_ws):
-    rules.save_rules(demo_ws, "rules:\n  - name: casino\n    text_includes: [casino]\n")
+    rulebook.save_rules(demo_ws, "rules:\n  - name: casino\n    text_includes: [casino]\n")
     dialog = page.open_rules()
     wait_for_workers(qtbot)
     assert "casino" in dialog.editor.toPlainText()

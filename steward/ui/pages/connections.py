@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from steward.engagement import connections as core
-from steward.ui.pages.engagement import for_stewards
 from steward.ui.registry import (
     AppContext,
     PageSpec,
     TileData,
     TileSpec,
+    for_stewards,
     register_page,
     register_tile,
 )

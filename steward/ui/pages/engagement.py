@@ -40,6 +40,7 @@ from steward.ui.registry import (
     PageSpec,
     TileData,
     TileSpec,
+    for_stewards,
     register_page,
     register_tile,
 )
@@ -469,11 +470,6 @@ class EngagementPage(QWidget):
             self.tabs.setCurrentIndex(names[tab])
         if day is not None:
             self.show_day(day)
-
-
-def for_stewards(profile) -> bool:
-    """Engagement names members and holds 1:1 notes: not for volunteer profiles."""
-    return profile.role != "volunteer"
 
 
 def _reading(model: str, gap: int | None) -> str:

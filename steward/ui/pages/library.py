@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from steward.engagement import library
-from steward.ui.pages.engagement import for_stewards
-from steward.ui.registry import AppContext, PageSpec, register_page
+from steward.ui.registry import AppContext, PageSpec, for_stewards, register_page
 from steward.ui.table_model import Column, PagedTableModel, list_source
 from steward.ui.widgets import EmptyState, PageHeader, result_label, show_result, table_view
 

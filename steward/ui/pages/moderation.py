@@ -219,7 +219,7 @@ class RulesDialog(QDialog):
         self.findings.setHtml("".join(parts))
 
     def save(self) -> None:
-        from steward.moderation.rules import save_rules
+        from steward.moderation.rulebook import save_rules
 
         if not self.check():
             return

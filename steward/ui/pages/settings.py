@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
 
 from steward import backup, keychain
 from steward.ui import widgets
-from steward.ui.main_window import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, LOCK_SHORTCUT
 from steward.ui.registry import (
+    AUTO_LOCK_SETTING,
+    DEFAULT_AUTO_LOCK_MINUTES,
+    LOCK_SHORTCUT,
     AppContext,
     PageSpec,
     TileData,

@@ -18,27 +18,26 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from platformdirs import user_data_path
-
 from steward.errors import BadInput, StewardError
 
 log = logging.getLogger("steward")
 
 # Each area adds its subcommands from its own module: `register(subparsers, common)`.
 COMMAND_MODULES: list[str] = [
-    "steward.safeguarding.commands",
-    "steward.engagement.commands",
-    "steward.hygiene.commands",
-    "steward.connectors.commands",
-    "steward.moderation.commands",
+    "steward.cli.safeguarding",
+    "steward.cli.engagement",
+    "steward.cli.hygiene",
+    "steward.cli.connectors",
+    "steward.cli.moderation",
 ]
 
 
 class Context:
     """What a command needs: its arguments and a way to the unlocked workspace."""
 
-    def __init__(self, args: argparse.Namespace):
+    def __init__(self, args: argparse.Namespace, open_window: Callable | None = None):
         self.args = args
+        self.open_window = open_window
         self._ws = None
 
     @property
@@ -61,14 +60,12 @@ class Context:
 
 
 def workspace_path(args: argparse.Namespace) -> Path:
-    if args.workspace:
-        return Path(args.workspace).expanduser()
-    if os.environ.get("STEWARD_WORKSPACE"):
-        return Path(os.environ["STEWARD_WORKSPACE"]).expanduser()
-    return user_data_path("Steward", appauthor=False) / "workspace"
+    from steward.placement import workspace_location
+
+    return workspace_location(args.workspace)
 
 
-def _prompt(label: str) -> str:
+def prompt(label: str) -> str:
     if not sys.stdin.isatty():
         raise BadInput(f"{label} needed: set it in the environment or run in a terminal")
     return getpass.getpass(f"{label}: ")
@@ -78,15 +75,15 @@ def passphrase_from_env_or_prompt(profile: str) -> str:
     env = os.environ.get("STEWARD_PASSPHRASE")
     if env:
         return env
-    return _prompt(f"passphrase for profile {profile} (or set STEWARD_PASSPHRASE)")
+    return prompt(f"passphrase for profile {profile} (or set STEWARD_PASSPHRASE)")
 
 
 def new_passphrase(label: str = "new passphrase") -> str:
     env = os.environ.get("STEWARD_NEW_PASSPHRASE")
     if env:
         return env
-    first = _prompt(f"{label} (or set STEWARD_NEW_PASSPHRASE)")
-    if _prompt("the same again") != first:
+    first = prompt(f"{label} (or set STEWARD_NEW_PASSPHRASE)")
+    if prompt("the same again") != first:
         raise BadInput("the two passphrases differ")
     return first
 
@@ -182,7 +179,7 @@ def cmd_demo(ctx: Context) -> int:
             days=ctx.args.days,
         )
         try:
-            result = run_to_end(job, _progress_printer(ctx.args.json))
+            result = run_to_end(job, progress_printer(ctx.args.json))
         except ValueError as err:
             raise BadInput(str(err)) from None
         if ctx.args.exports:
@@ -211,7 +208,7 @@ def _write_demo_exports(ws, folder: Path) -> None:
     exports.write_all(ws, folder)
 
 
-def _progress_printer(quiet: bool) -> Callable:
+def progress_printer(quiet: bool) -> Callable:
     last = {"text": None, "pct": -10}
 
     def show(p) -> None:
@@ -310,7 +307,7 @@ def cmd_profile_remember(ctx: Context) -> int:
 def cmd_recover(ctx: Context) -> int:
     from steward.workspace import Workspace
 
-    key = os.environ.get("STEWARD_RECOVERY_KEY") or _prompt("recovery key")
+    key = os.environ.get("STEWARD_RECOVERY_KEY") or prompt("recovery key")
     ws = Workspace.unlock_with_recovery(ctx.workspace_path, key)
     try:
         ws.reset_passphrase(ws.profile.name, new_passphrase("new admin passphrase"))
@@ -336,7 +333,7 @@ def cmd_backup(ctx: Context) -> int:
               "events, every link intact.")
         return 0
     out = run_to_end(backup.write_backup(ctx.workspace(), Path(ctx.args.out)),
-                     _progress_printer(False))
+                     progress_printer(False))
     print(f"Backup written to {out}. Keep it on another disk; check it with "
           f"`steward backup --verify {out}`.")
     return 0
@@ -358,13 +355,10 @@ def cmd_restore(ctx: Context) -> int:
 
 
 def cmd_app(ctx: Context) -> int:
-    try:
-        app = importlib.import_module("steward.ui.app")
-    except ModuleNotFoundError as err:
-        if err.name and err.name.startswith("steward.ui"):
-            raise StewardError("this build of Steward has no desktop app yet") from None
-        raise
-    return app.run(ctx.args)
+    """No command given: the launcher opens the desktop app; the command line alone cannot."""
+    if ctx.open_window is None:
+        raise BadInput("no command given: see `steward --help`")
+    return ctx.open_window(ctx.args)
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -526,7 +520,9 @@ def _terminate_cleanly(wanted: bool = True):
         signal.signal(signal.SIGTERM, previous)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, open_window: Callable | None = None) -> int:
+    """Run one command. `open_window(args)` is how the launcher opens the desktop app when no
+    command is given; the command line itself never imports the UI."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -538,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for chatty in ("httpx", "httpcore"):  # they log request URLs, which can carry usernames
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    ctx = Context(args)
+    ctx = Context(args, open_window)
     try:
         with _terminate_cleanly(args.func is not cmd_app):
             check_permission(ctx)
@@ -566,7 +562,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -8,11 +8,11 @@ from steward.errors import BadInput
 
 
 def cmd_scan(ctx) -> int:
-    from steward.cli import _progress_printer, print_json
+    from steward.cli import print_json, progress_printer
     from steward.jobs import run_to_end
     from steward.moderation.scan import scan_job
 
-    result = run_to_end(scan_job(ctx.workspace()), _progress_printer(ctx.args.json))
+    result = run_to_end(scan_job(ctx.workspace()), progress_printer(ctx.args.json))
     if ctx.args.json:
         print_json(result)
         return 0
@@ -157,9 +157,9 @@ def _read(path: str) -> str:
 
 
 def cmd_rules(ctx) -> int:
-    from steward.cli import _progress_printer, print_json
+    from steward.cli import print_json, progress_printer
     from steward.jobs import run_to_end
-    from steward.moderation import rules, scan
+    from steward.moderation import rulebook, rules, scan
 
     a = ctx.args
     if a.rules_command == "example":
@@ -173,12 +173,12 @@ def cmd_rules(ctx) -> int:
         ruleset = rules.parse_rules(source, a.file)
         print(f"{a.file}: {len(ruleset.rules)} rules, all fine.")
     elif a.rules_command == "set":
-        ruleset = rules.save_rules(ctx.workspace(), source, a.file)
+        ruleset = rulebook.save_rules(ctx.workspace(), source, a.file)
         print(f"{len(ruleset.rules)} rules in force from the next scan.")
     else:  # test
         rules.parse_rules(source, a.file)
         result = run_to_end(scan.test_rules_job(ctx.workspace(), source, a.samples),
-                            _progress_printer(a.json))
+                            progress_printer(a.json))
         if a.json:
             print_json({"scanned": result["scanned"],
                         "rules": [t.__dict__ for t in result["rules"]]})

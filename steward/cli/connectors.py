@@ -26,7 +26,7 @@ def _options(args):
 
 
 def cmd_import(ctx) -> int:
-    from steward.cli import _progress_printer, print_json
+    from steward.cli import print_json, progress_printer
     from steward.connectors import registry
     from steward.connectors.ingest import import_files
     from steward.jobs import run_to_end
@@ -38,7 +38,7 @@ def cmd_import(ctx) -> int:
     try:
         summary = run_to_end(import_files(ws, args.kind, [Path(p) for p in args.paths], options,
                                           source_name=args.source),
-                             _progress_printer(args.json))
+                             progress_printer(args.json))
     except OSError as err:
         raise BadInput(f"{err.filename or args.paths[0]}: {err.strerror or err}") from None
     if args.json:
@@ -49,9 +49,9 @@ def cmd_import(ctx) -> int:
 
 
 def _api_key(name: str) -> str:
-    from steward.cli import _prompt
+    from steward.cli import prompt
 
-    return os.environ.get("STEWARD_DISCOURSE_API_KEY") or _prompt(f"API key for {name}")
+    return os.environ.get("STEWARD_DISCOURSE_API_KEY") or prompt(f"API key for {name}")
 
 
 def cmd_source_add(ctx) -> int:
@@ -102,7 +102,7 @@ def cmd_source_test(ctx) -> int:
 
 def cmd_sync(ctx) -> int:
     from steward import keychain
-    from steward.cli import _progress_printer, print_json
+    from steward.cli import print_json, progress_printer
     from steward.connectors import discourse
     from steward.jobs import run_to_end
 
@@ -111,7 +111,7 @@ def cmd_sync(ctx) -> int:
     secret = os.environ.get("STEWARD_DISCOURSE_API_KEY") or keychain.load_token(
         discourse.secret_name(ws, ctx.args.name)) or _api_key(ctx.args.name)
     result = run_to_end(discourse.sync(ws, ctx.args.name, secret),
-                        _progress_printer(ctx.args.json))
+                        progress_printer(ctx.args.json))
     if ctx.args.json:
         print_json(result)
     else:

@@ -166,11 +166,11 @@ def cmd_chronology(ctx) -> int:
 
 
 def cmd_scan(ctx) -> int:
-    from steward.cli import _progress_printer, print_json
+    from steward.cli import print_json, progress_printer
     from steward.jobs import run_to_end
     from steward.safeguarding.scan import scan_job
 
-    counts = run_to_end(scan_job(ctx.workspace()), _progress_printer(ctx.args.json))
+    counts = run_to_end(scan_job(ctx.workspace()), progress_printer(ctx.args.json))
     if ctx.args.json:
         print_json(counts)
     else:
@@ -338,13 +338,13 @@ def cmd_space_set(ctx) -> int:
 
 
 def cmd_space_rescan(ctx) -> int:
-    from steward.cli import _progress_printer, print_json
+    from steward.cli import print_json, progress_printer
     from steward.jobs import run_to_end
     from steward.safeguarding.spaces import find_space, rescan_job
 
     ws = ctx.workspace()
     space = find_space(ws, ctx.args.space)
-    counts = run_to_end(rescan_job(ws, space.id), _progress_printer(ctx.args.json))
+    counts = run_to_end(rescan_job(ws, space.id), progress_printer(ctx.args.json))
     if ctx.args.json:
         print_json(counts)
     else:
