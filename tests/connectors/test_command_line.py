@@ -11,7 +11,7 @@ from steward.connectors import registry
 
 BUILD_AND_HELP = """
 import argparse, contextlib, io, json, sys
-from steward.connectors import commands
+from steward.cli import connectors as commands
 parser = argparse.ArgumentParser(prog="steward")
 commands.register(parser.add_subparsers(), argparse.ArgumentParser(add_help=False))
 out = io.StringIO()
