@@ -272,12 +272,15 @@ class Workspace:
 
     @classmethod
     def create(
-        cls, path: Path, name: str, passphrase: str, profile: str = "admin"
+        cls, path: Path, name: str, passphrase: str, profile: str = "admin",
+        role: str = "admin",
     ) -> tuple[Workspace, str]:
-        """Create a new workspace with one admin profile. Returns it and the recovery key,
-        which is shown once and never stored."""
+        """Create a new workspace with one profile (an admin unless `role` says otherwise: a
+        laptop joining a team gets the invited role). Returns it, unlocked with every key,
+        and the recovery key, which is shown once and never stored."""
         path = Path(path)
         check_profile_name(profile)
+        check_role(role)
         check_passphrase(passphrase)
         if (path / META_FILE).exists() or (path / DB_FILE).exists():
             raise BadInput(f"{path} already holds a workspace")
@@ -296,8 +299,8 @@ class Workspace:
         rsalt = os.urandom(16)
         rkek = crypto.recovery_kek(recovery_key, rsalt)
         meta["profiles"] = [
-            {"name": profile, "role": "admin", "salt": crypto.b64(salt)}
-            | _seal_entry(ws_id, profile, "admin", kek, keys)
+            {"name": profile, "role": role, "salt": crypto.b64(salt)}
+            | _seal_entry(ws_id, profile, role, kek, keys)
         ]
         meta["recovery"] = {"salt": crypto.b64(rsalt)} | _seal_entry(
             ws_id, "recovery", "admin", rkek, keys)
@@ -914,6 +917,46 @@ class Workspace:
     def _audit(self, action: str, **details: object) -> None:
         with self.transaction() as s:
             audit.record(s, self.actor, action, "profile", None, **details)
+
+    # --- team workspace (steward.team): its block in workspace.json --------------------------
+
+    def team_block(self) -> dict | None:
+        """The team this laptop belongs to (ids, server URL, sealed team keys), or None."""
+        return self._meta.get("team")
+
+    def save_team_block(self, block: dict | None) -> None:
+        with self._head_lock:
+            try:
+                on_disk = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                on_disk = self._meta
+            meta = {k: v for k, v in on_disk.items() if k != "team"}
+            if block is not None:
+                meta["team"] = block
+            _write_meta(self.path, meta)
+            self._meta = meta
+
+    def seal_team_secret(self, which: str, secret: bytes, label: str) -> str | None:
+        """Seal a team key under this profile's local key `which` ("wk", "sk", "vk"); None
+        when this profile does not hold it."""
+        key = getattr(self._held(), which)
+        if key is None:
+            return None
+        return crypto.b64(crypto.seal(key, secret, _aad(self.id, "team", label)))
+
+    def open_team_secret(self, which: str, sealed: str, label: str) -> bytes | None:
+        """The team key sealed by `seal_team_secret`; None when this profile cannot open it."""
+        key = getattr(self._held(), which)
+        if key is None:
+            return None
+        try:
+            return crypto.open_sealed(key, crypto.unb64(sealed), _aad(self.id, "team", label))
+        except (ValueError, crypto.DecryptionFailed):
+            return None
+
+    def volunteer_store_key(self) -> bytes | None:
+        """The volunteer store's key, for the team sync's volunteer tier."""
+        return self._held().vk
 
 
 def _with_dropbox(meta: dict, keys: _Keys) -> dict:

@@ -1,0 +1,498 @@
+"""Creating, joining and syncing a team workspace (the core behind `steward team …`).
+
+A sync captures this laptop's new changes into its outbox (sealed envelopes, in one local
+transaction), pushes the outbox (the server skips an operation id it already holds), then pulls
+what is new in server order and applies each batch together with the cursor in one local
+transaction. A sync killed at any point resumes from what was committed: nothing is lost and
+nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import uuid
+import zlib
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from steward import clock
+from steward.errors import AccessDenied, BadInput, StewardError
+from steward.jobs import CancelToken, Progress
+from steward.team import keys as team_keys
+from steward.team import ops, state
+from steward.team.keys import EnvelopeRefused, TeamKeys
+from steward.team.server import Envelope, Server, check_url
+
+log = logging.getLogger(__name__)
+PULL_BATCH = 200
+PUSH_BATCH = 200
+VOLUNTEER_PART = 256 * 1024
+# The volunteer lists as a volunteer laptop receives them: no flags, no message text.
+VOLUNTEER_TABLES = ("sources", "spaces", "persons", "identities", "memberships", "consents",
+                    "messages")
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    pulled: int = 0
+    applied: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    cursor: int = 0
+    at: str = ""
+
+    def as_dict(self) -> dict:
+        return {"pushed": self.pushed, "pulled": self.pulled, "applied": self.applied,
+                "conflicts": self.conflicts, "cursor": self.cursor, "at": self.at}
+
+
+def team_of(ws) -> dict:
+    block = ws.team_block()
+    if not block:
+        raise StewardError("this workspace is not part of a team: an admin runs "
+                           "`steward team create --server URL`, others `steward team join`")
+    return block
+
+
+def _keys(ws, block: dict) -> TeamKeys:
+    keys = team_keys.load_keys(ws, block)
+    if not keys.keys:
+        raise AccessDenied(f"profile {ws.profile.name} holds none of this team's keys")
+    return keys
+
+
+def _ids(conn, block: dict) -> state.Ids:
+    return state.Ids(conn, block["device"], block["origin"])
+
+
+def _enqueue(conn, block: dict, keys: TeamKeys, tier: str, op: dict) -> None:
+    seqs = state.get(conn, "device_seq", {})
+    n = int(seqs.get(tier, 0)) + 1
+    seqs[tier] = n
+    state.put(conn, "device_seq", seqs)
+    op_id = str(uuid.uuid4())
+    op = dict(op, actor=op.get("actor", block.get("name", "")))
+    aad = team_keys.envelope_aad(block["id"], tier, keys.epoch, block["device"], n, op_id)
+    conn.exec_driver_sql(
+        "INSERT INTO team_outbox (op_id, tier, device_seq, epoch, body) VALUES (?, ?, ?, ?, ?)",
+        (op_id, tier, n, keys.epoch, team_keys.seal_op(keys.key(tier), op, aad)))
+
+
+def _label(keys: TeamKeys, team_id: str, device: str, name: str) -> bytes:
+    from steward import crypto
+
+    return crypto.seal(keys.key("volunteer"), name.encode(),
+                       f"steward-team/1/{team_id}/device/{device}".encode())
+
+
+def _read_label(keys: TeamKeys, team_id: str, device: str, label: bytes) -> str:
+    from steward import crypto
+
+    try:
+        return crypto.open_sealed(keys.key("volunteer"), label,
+                                  f"steward-team/1/{team_id}/device/{device}".encode()).decode()
+    except (crypto.DecryptionFailed, TypeError, ValueError):
+        return "(unreadable name)"
+
+
+def _with_conn(ws):
+    """A transaction on this laptop's store, with the team tables in place."""
+    return ws.transaction()
+
+
+# --- create, invite, join, remove --------------------------------------------------------------
+
+def create_team(ws, server_url: str, password: str | None) -> Generator[Progress, None, dict]:
+    """Job: make this workspace the first laptop of a new team on `server_url` and push a
+    snapshot of it (staff tier; flags' contents under the safeguarding tier)."""
+    url = check_url(server_url)
+    if ws.profile.role != "admin":
+        raise AccessDenied("only an admin can create a team")
+    if ws.team_block():
+        raise BadInput("this workspace is already part of a team")
+    keys = team_keys.new_team_keys()
+    team_id, device = str(uuid.uuid4()), str(uuid.uuid4())
+    yield Progress(0, 3, "Preparing the team server")
+    with Server(url, password) as server:
+        server.create_team(team_id)
+        server.add_device(team_id, device, ws.profile.role,
+                          _label(keys, team_id, device, ws.profile.name))
+    block = {"id": team_id, "server": url, "device": device, "origin": device,
+             "name": ws.profile.name, "role": ws.profile.role,
+             "keys": team_keys.store_keys(ws, keys), "created_at": str(clock.now())}
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        state.ensure(conn)
+        ops.mark_all_captured(conn)
+        ids = _ids(conn, block)
+        for op in ops.snapshot_ops(conn):
+            _enqueue(conn, block, keys, "staff", op)
+        cipher = ws.field_cipher()
+        _enqueue(conn, block, keys, "safeguarding",
+                 ops.safeguarding_snapshot(conn, ids, cipher, ws.row_field))
+        from steward.store import audit
+
+        audit.record(s, ws.actor, "team.create", "team", None)
+    ws.save_team_block(block)
+    yield Progress(1, 3, "Pushing the workspace")
+    result = yield from sync(ws, password)
+    yield Progress(3, 3, "Team created")
+    return {"team": team_id, "device": device, "pushed": result.pushed}
+
+
+def invite(ws, name: str, role: str, password: str | None) -> tuple[dict, str]:
+    """An invitation for `name` as `role` (what that role may hold, sealed under a one-time
+    code) and the code, which is given to the person separately."""
+    from steward.workspace import check_profile_name, check_role
+
+    check_profile_name(name)
+    check_role(role)
+    block = team_of(ws)
+    keys = _keys(ws, block)
+    invite_id = str(uuid.uuid4())
+    code = team_keys.new_code()
+    invitation = team_keys.make_invitation(block | {"origin": block["origin"]}, keys, role,
+                                           name, invite_id, code)
+    with Server(block["server"], password) as server:
+        server.add_invitation(block["id"], invite_id, role)
+    with _with_conn(ws) as s:
+        from steward.store import audit
+
+        audit.record(s, ws.actor, "team.invite", "team", None, role=role)
+    return invitation, code
+
+
+def join(invitation_path: Path, code: str, workspace: Path, passphrase: str,
+         password: str | None) -> Generator[Progress, None, dict]:
+    """Job: a new workspace on this laptop, joined to the team of the invitation, filled by
+    a first sync."""
+    from steward.workspace import META_FILE, Workspace
+
+    invitation = team_keys.read_invitation(invitation_path)
+    keys, origin = team_keys.open_invitation(invitation, code, str(invitation_path))
+    workspace = Path(workspace)
+    if (workspace / META_FILE).exists():
+        raise BadInput(f"{workspace} already holds a workspace: join into a new folder")
+    name, role = invitation["name"], invitation["role"]
+    device = str(uuid.uuid4())
+    yield Progress(0, 2, "Creating the workspace on this laptop")
+    ws, _recovery = Workspace.create(workspace, f"team {invitation['team'][:8]}", passphrase,
+                                     profile=name, role=role)
+    try:
+        with Server(invitation["server"], password) as server:
+            server.use_invitation(invitation["team"], invitation["invite"], device, role,
+                                  _label(keys, invitation["team"], device, name))
+        block = {"id": invitation["team"], "server": invitation["server"], "device": device,
+                 "origin": origin, "name": name, "role": role,
+                 "keys": team_keys.store_keys(ws, keys), "created_at": str(clock.now())}
+        ws.refresh_volunteer_store()
+        ws.save_team_block(block)
+    except BaseException:
+        ws.lock()
+        for made in workspace.iterdir():
+            if made.is_file():
+                made.unlink()
+        raise
+    ws.lock()
+    ws = Workspace.unlock(workspace, name, passphrase)
+    try:
+        with _with_conn(ws) as s:
+            state.ensure(s.connection())
+        yield Progress(1, 2, "First sync")
+        result = yield from sync(ws, password)
+    finally:
+        ws.lock()
+    return {"team": invitation["team"], "device": device, "role": role, "name": name,
+            "pulled": result.pulled}
+
+
+def devices(ws, password: str | None) -> list[dict]:
+    """The team's laptops: name, role, how far each has synced."""
+    block = team_of(ws)
+    keys = _keys(ws, block)
+    with Server(block["server"], password) as server:
+        rows = server.devices(block["id"])
+        head = server.head(block["id"], team_keys.TIERS)
+    return [{"device": r.device_id, "name": _read_label(keys, block["id"], r.device_id, r.label),
+             "role": r.role, "cursor": r.cursor, "behind": max(0, head - r.cursor),
+             "last_sync": str(r.last_sync_at) if r.last_sync_at else None,
+             "removed": r.removed, "this_laptop": r.device_id == block["device"]}
+            for r in rows]
+
+
+def remove(ws, name: str, password: str | None) -> str:
+    """Take a laptop out of the team: the server refuses its syncs from now on."""
+    block = team_of(ws)
+    keys = _keys(ws, block)
+    with Server(block["server"], password) as server:
+        rows = [r for r in server.devices(block["id"]) if not r.removed and
+                _read_label(keys, block["id"], r.device_id, r.label) == name]
+        if not rows:
+            raise BadInput(f"no laptop called {name} in this team")
+        if any(r.device_id == block["device"] for r in rows):
+            raise BadInput("this laptop cannot remove itself")
+        for r in rows:
+            server.remove_device(block["id"], r.device_id)
+    with _with_conn(ws) as s:
+        from steward.store import audit
+
+        audit.record(s, ws.actor, "team.remove", "team", None, devices=len(rows))
+    return rows[0].device_id
+
+
+def local_status(ws) -> dict:
+    """What this laptop knows without the server: team, role, last sync, open conflicts."""
+    block = ws.team_block()
+    if not block:
+        return {"team": None}
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        state.ensure(conn)
+        conflicts = [{"subject": subj, "local_id": lid, "standing": json.loads(st),
+                      "overruled": json.loads(ov)} for subj, lid, st, ov in conn.exec_driver_sql(
+            "SELECT subject, local_id, standing, overruled FROM team_conflicts ORDER BY id")]
+        return {"team": block["id"], "server": block["server"], "role": block["role"],
+                "name": block["name"], "device": block["device"],
+                "last_sync": state.get(conn, "last_sync"), "cursor": state.get(conn, "cursor", 0),
+                "unpushed": conn.exec_driver_sql(
+                    "SELECT count(*) FROM team_outbox WHERE pushed = 0").scalar(),
+                "conflicts": conflicts}
+
+
+# --- sync --------------------------------------------------------------------------------------
+
+def sync(ws, password: str | None, token: CancelToken | None = None,
+         pull_batch: int = PULL_BATCH) -> Generator[Progress, None, SyncResult]:
+    """Job: push this laptop's changes, pull and apply everyone else's. Yields Progress."""
+    block = team_of(ws)
+    keys = _keys(ws, block)
+    tiers = [t for t in team_keys.TIERS if keys.key(t) is not None]
+    staff = keys.key("staff") is not None and ws.tier == "staff"
+    result = SyncResult()
+    yield Progress(0, 0, "Recording this laptop's changes")
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        state.ensure(conn)
+        if staff:
+            _capture(ws, conn, block, keys)
+    with Server(block["server"], password) as server:
+        result.pushed += _push(ws, server, block)
+        yield Progress(0, 0, "Receiving the team's changes")
+        head = server.head(block["id"], tiers)
+        while True:
+            if token is not None:
+                token.check()
+            with _with_conn(ws) as s:
+                cursor = state.get(s.connection(), "cursor", 0)
+            batch = server.pull(block["id"], block["device"], cursor, tiers, pull_batch)
+            if not batch:
+                break
+            _apply_batch(ws, block, keys, batch, result)
+            result.pulled += len(batch)
+            yield Progress(batch[-1].seq, max(head, batch[-1].seq), "Receiving the team's changes")
+        if staff and keys.key("volunteer") is not None:
+            with _with_conn(ws) as s:
+                published = _publish_volunteer(ws, s.connection(), block, keys)
+            if published:
+                result.pushed += _push(ws, server, block)
+        with _with_conn(ws) as s:
+            conn = s.connection()
+            result.cursor = state.get(conn, "cursor", 0)
+            result.at = str(clock.now())
+            state.put(conn, "last_sync", result.at)
+            if ws.tier == "staff" and (result.pushed or result.applied or result.conflicts):
+                from steward.store import audit
+
+                audit.record(s, ws.actor, "team.sync", "team", None, pushed=result.pushed,
+                             applied=result.applied, conflicts=len(result.conflicts))
+        server.set_cursor(block["id"], block["device"], result.cursor)
+    yield Progress(1, 1, "Synced")
+    return result
+
+
+def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
+    ids = _ids(conn, block)
+    seen = state.get(conn, "cursor", 0)
+    made = 0
+    if keys.key("safeguarding") is not None and ws.holds_safeguarding_key:
+        for tier, op in ops.capture_safeguarding(conn, ids, ws.field_cipher(), ws.row_field,
+                                                 seen):
+            _enqueue(conn, block, keys, tier, op)
+            made += 1
+    for op in ops.capture_staff(conn, ids, seen):
+        _enqueue(conn, block, keys, "staff", op)
+        made += 1
+    return made
+
+
+def _push(ws, server: Server, block: dict) -> int:
+    pushed = 0
+    while True:
+        with _with_conn(ws) as s:
+            rows = s.connection().exec_driver_sql(
+                "SELECT op_id, tier, device_seq, epoch, body FROM team_outbox WHERE pushed = 0 "
+                "ORDER BY rowid LIMIT ?", (PUSH_BATCH,)).all()
+        if not rows:
+            return pushed
+        server.push(block["id"], block["device"],
+                    [Envelope(None, r[0], block["device"], r[1], r[2], r[3], bytes(r[4]))
+                     for r in rows])
+        with _with_conn(ws) as s:
+            s.connection().exec_driver_sql(
+                f"UPDATE team_outbox SET pushed = 1 WHERE op_id IN "
+                f"({', '.join('?' for _ in rows)})", tuple(r[0] for r in rows))
+        pushed += len(rows)
+
+
+def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
+                 result: SyncResult) -> None:
+    """Open and apply a batch with the cursor, in one local transaction. An envelope that does
+    not open stops the sync at it, named; what came before it is kept."""
+    refused: EnvelopeRefused | None = None
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        ids = _ids(conn, block)
+        applier = ops.Applier(conn, ids, ws, result,
+                              s if ws.tier == "staff" else None)
+        last = state.get(conn, "last_device_seq", {})
+        for e in batch:
+            named = (f"envelope #{e.seq} (device {e.device_id[:8]}, {e.tier} change "
+                     f"{e.device_seq})")
+            slot = f"{e.device_id}/{e.tier}"
+            if e.device_seq != int(last.get(slot, 0)) + 1:
+                refused = EnvelopeRefused(
+                    f"{named}: the device's change {int(last.get(slot, 0)) + 1} is missing on "
+                    "the server: refused; nothing after it was applied")
+                break
+            key = keys.key(e.tier)
+            if key is None or e.epoch != keys.epoch:
+                refused = EnvelopeRefused(f"{named} is under a key this laptop does not hold")
+                break
+            aad = team_keys.envelope_aad(block["id"], e.tier, e.epoch, e.device_id,
+                                         e.device_seq, e.op_id)
+            try:
+                op = team_keys.open_op(key, e.body, aad, named)
+            except EnvelopeRefused as err:
+                refused = err
+                break
+            done = conn.exec_driver_sql("SELECT 1 FROM team_applied WHERE op_id = ?",
+                                        (e.op_id,)).first()
+            if done is None:
+                if op["type"] == "volunteer.part":
+                    _volunteer_part(ws, conn, e.device_id == block["device"], op)
+                else:
+                    applier.apply(e.seq, e.device_id, op)
+                conn.exec_driver_sql("INSERT INTO team_applied (op_id, seq) VALUES (?, ?)",
+                                     (e.op_id, e.seq))
+            last[slot] = e.device_seq
+            state.put(conn, "last_device_seq", last)
+            state.put(conn, "cursor", e.seq)
+    if refused is not None:
+        raise refused
+
+
+# --- the volunteer tier ------------------------------------------------------------------------
+
+def volunteer_rows(conn_raw) -> dict[str, dict]:
+    out = {}
+    for table in VOLUNTEER_TABLES:
+        cur = conn_raw.execute(f'SELECT * FROM "{table}"')
+        cols = [d[0] for d in cur.description]
+        out[table] = {"columns": cols,
+                      "rows": [[ops._jsonable(v) for v in r] for r in cur.fetchall()]}
+    return out
+
+
+def volunteer_digest(projection: dict[str, dict]) -> str:
+    """Independent of local row ids where laptops number rows differently (consent records)."""
+    import hashlib
+
+    rows = []
+    for table, data in projection.items():
+        cols = data["columns"]
+        for r in data["rows"]:
+            rec = dict(zip(cols, r, strict=True))
+            if table in ("consents", "messages"):
+                rec.pop("id", None)
+            rows.append([table, rec])
+    rows.sort(key=lambda x: json.dumps(x, sort_keys=True, default=str))
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _staff_projection(ws) -> dict[str, dict]:
+    from steward import volunteer_store
+    from steward.store.engine import connect_raw
+
+    ws.refresh_volunteer_store(force=False)
+    raw = connect_raw(volunteer_store.store_path(ws.path), ws.volunteer_store_key())
+    try:
+        return volunteer_rows(raw)
+    finally:
+        raw.close()
+
+
+def _publish_volunteer(ws, conn, block: dict, keys: TeamKeys) -> bool:
+    """Send the volunteer lists when they differ from the last ones the team holds."""
+    projection = _staff_projection(ws)
+    digest = volunteer_digest(projection)
+    if digest == state.get(conn, "volunteer_digest"):
+        return False
+    data = zlib.compress(json.dumps(projection, default=str).encode(), 6)
+    parts = [data[i:i + VOLUNTEER_PART] for i in range(0, len(data), VOLUNTEER_PART)] or [b""]
+    snap = str(uuid.uuid4())
+    for i, part in enumerate(parts):
+        _enqueue(conn, block, keys, "volunteer",
+                 {"type": "volunteer.part", "snap": snap, "part": i, "parts": len(parts),
+                  "digest": digest, "data": base64.b64encode(part).decode()})
+    state.put(conn, "volunteer_digest", digest)
+    return True
+
+
+def _volunteer_part(ws, conn, own: bool, op: dict) -> None:
+    state.put(conn, "volunteer_digest", op["digest"])
+    if ws.tier == "staff" or own:
+        return  # staff laptops build their own volunteer lists from their store
+    conn.exec_driver_sql("INSERT OR REPLACE INTO team_parts (snap, part, parts, data) "
+                         "VALUES (?, ?, ?, ?)",
+                         (op["snap"], op["part"], op["parts"], base64.b64decode(op["data"])))
+    have = conn.exec_driver_sql("SELECT count(*) FROM team_parts WHERE snap = ?",
+                                (op["snap"],)).scalar()
+    if have < op["parts"]:
+        return
+    data = b"".join(r[0] for r in conn.exec_driver_sql(
+        "SELECT data FROM team_parts WHERE snap = ? ORDER BY part", (op["snap"],)).all())
+    projection = json.loads(zlib.decompress(data))
+    for table in reversed(VOLUNTEER_TABLES):
+        conn.exec_driver_sql(f'DELETE FROM "{table}"')
+    for table in VOLUNTEER_TABLES:
+        ops.apply_snapshot_rows(conn, {"table": table, **projection[table]})
+    conn.exec_driver_sql("DELETE FROM team_parts")
+
+
+# --- digests -----------------------------------------------------------------------------------
+
+def digests(ws) -> dict[str, str]:
+    """The state digest of each tier this profile holds: equal on every converged laptop."""
+    block = team_of(ws)
+    keys = _keys(ws, block)
+    out = {}
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        state.ensure(conn)
+        ids = _ids(conn, block)
+        if ws.tier == "staff" and keys.key("staff") is not None:
+            out["staff"] = ops.staff_digest(conn, ids)
+            if keys.key("safeguarding") is not None and ws.holds_safeguarding_key:
+                out["safeguarding"] = ops.safeguarding_digest(conn, ids, ws.field_cipher(),
+                                                              ws.row_field)
+    if keys.key("volunteer") is not None:
+        if ws.tier == "staff":
+            out["volunteer"] = volunteer_digest(_staff_projection(ws))
+        else:
+            with ws.engine.connect() as c:
+                raw = c.connection.dbapi_connection
+                out["volunteer"] = volunteer_digest(volunteer_rows(raw))
+    return out
