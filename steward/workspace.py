@@ -235,16 +235,22 @@ class Workspace:
         self._keys_held: _Keys | None = keys
         # A volunteer's keys open only the volunteer store (steward.volunteer_store).
         self.tier = "volunteer" if keys.wk is None else "staff"
-        store = self.db_path if keys.wk is not None else self.path / "volunteer.db"
-        self._engine: Engine | None = make_engine(store, keys.wk or keys.vk)
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False, info={
-            "audit_key": keys.ak,
-            "audit_head": self._audit_head,
-            "keyholders": frozenset(p["name"] for p in meta["profiles"]
-                                    if p["role"] != "volunteer"),
-        })
+        self._engine: Engine | None = None
+        self._connect(keys)
         self._head_lock = threading.Lock()
         self.sealed_cache: dict = {}  # decrypted safeguarding metadata, dropped at lock()
+
+    def _connect(self, keys: _Keys) -> None:
+        """The engine and session factory for these keys (again after a key rotation)."""
+        store = self.db_path if keys.wk is not None else self.path / "volunteer.db"
+        self._engine = make_engine(store, keys.wk or keys.vk)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False, info={
+            "audit_key": keys.ak,
+            "audit_past_keys": self._past_audit_keys,
+            "audit_head": self._audit_head,
+            "keyholders": frozenset(p["name"] for p in self._meta["profiles"]
+                                    if p["role"] != "volunteer"),
+        })
         event.listen(self._sessions, "after_commit", self._after_commit)
         event.listen(self._sessions, "after_flush", self._after_flush)
 
@@ -378,6 +384,8 @@ class Workspace:
         _check_keys(path, meta, profile, keys)
         if keys.wk is None:
             return cls._open_volunteer(path, meta, profile, keys)
+        if engine_mod.swap_in_rekeyed(path / DB_FILE, keys.wk):
+            log.info("an interrupted workspace key rotation was finished")
         ws = cls(path, meta, profile, keys)
         try:
             with ws.engine.connect() as conn:
@@ -393,6 +401,9 @@ class Workspace:
                 ws._bind_rows()
             if keys.sk is not None:
                 ws._seal_plain_metadata()
+                from steward.safeguarding.sealed import tag_untagged_flags
+
+                tag_untagged_flags(ws)
             if keys.ak is not None and "audit_head" not in meta:
                 with ws.transaction() as s:  # from here on every link is keyed
                     audit.record(s, profile.name, "audit.keyed")
@@ -742,21 +753,109 @@ class Workspace:
         return Profile(name, role)
 
     def remove_profile(self, name: str, progress=None) -> None:
-        """Remove a profile. Removing a lead or an admin also rotates the safeguarding key and
-        the drop box (`rotate_safeguarding_key`), so their old entry opens nothing."""
+        """Remove a profile and rotate what it held (`remove_profile_job`), to the end."""
+        from steward.jobs import run_to_end
+
+        run_to_end(self.remove_profile_job(name), progress)
+
+    def remove_profile_job(self, name: str, token=None):
+        """Job: remove a profile and rotate every key it could unwrap, so its old entry (kept
+        in an old copy of workspace.json) opens nothing written from now on: the volunteer
+        store key for anyone; the workspace and audit keys for staff
+        (`rotate_workspace_keys`); the safeguarding key and drop box for a lead or admin
+        (`rotate_safeguarding_key`). Yields Progress; the desktop runs it on a worker."""
+        from steward.jobs import Progress
+
         self._require_admin()
         entry = _find_profile(self._meta, name)
         admins = [p for p in self._meta["profiles"] if p["role"] == "admin"]
         if entry["role"] == "admin" and len(admins) == 1:
             raise BadInput("the last admin profile cannot be removed")
+        yield Progress(0, 0, f"Removing profile {entry['name']}")
         self._save_profiles([p for p in self._meta["profiles"] if p["name"] != entry["name"]])
         keychain.forget(self.id, entry["name"])
         self._audit("profile.remove", role=entry["role"])
-        if entry["role"] in SAFEGUARDING_ROLES:
-            from steward.jobs import run_to_end
+        steps = self._rotate_after_removal(entry["role"])
+        for step in steps:
+            try:
+                yield step
+            except GeneratorExit:  # cancelled: a removal is never left half done
+                for _ in steps:
+                    pass
+                raise
+        yield Progress(1, 1, f"Profile {entry['name']} removed")
 
-            run_to_end(self.rotate_safeguarding_key(), progress)
+    def _rotate_after_removal(self, role: str):
+        from steward.jobs import Progress
+
+        if role in SAFEGUARDING_ROLES:
+            yield from self.rotate_safeguarding_key()
+        if role != "volunteer":
+            yield from self.rotate_workspace_keys()
+        yield Progress(0, 0, "Rebuilding the volunteer lists under a new key")
         self.rotate_volunteer_key()  # everyone held it
+
+    def rotate_workspace_keys(self):
+        """Job: a new workspace key and audit key. The database is copied whole under the new
+        key beside itself, every remaining profile's keys (and the recovery key's) rewrapped
+        through the admin key, then the copy swapped in; an unlock finishes a rotation cut
+        short. The old audit keys are kept sealed under the new one, so older links still
+        verify; the sealed head is sealed again. Other windows on this workspace must be
+        closed meanwhile (their connections keep the old file). Yields Progress."""
+        from steward.jobs import Progress
+
+        keys = self._require_admin()
+        text = "Re-encrypting the workspace under a new key"
+        yield Progress(0, 2, text)
+        rotated = _Keys(wk=crypto.new_key(), ak=crypto.new_key(), sk=keys.sk, adk=keys.adk,
+                        dropbox_public=keys.dropbox_public, vk=keys.vk)
+        past = [*self._past_audit_keys(), keys.ak]
+        head = self._audit_head()
+        with self._head_lock:
+            engine, self._engine = self._engine, None  # new sessions wait for the new key
+            engine.dispose()
+            try:
+                engine_mod.export_rekeyed(self.db_path, keys.wk, rotated.wk)
+            except Exception:
+                self._connect(keys)
+                raise
+            meta = dict(self._meta, profiles=[_rewrap(self.id, p, keys.adk, rotated)
+                                              for p in self._meta["profiles"]])
+            rec = meta["recovery"]
+            if "uk_admin" in rec:
+                rec = _rewrap(self.id, dict(rec, name="recovery", role="admin"), keys.adk,
+                              rotated)
+                meta["recovery"] = {k: v for k, v in rec.items() if k not in ("name", "role")}
+            meta["audit_keys_past"] = crypto.b64(crypto.seal(
+                rotated.ak, json.dumps([crypto.b64(k) for k in past]).encode(),
+                _aad(self.id, "audit", "past")))
+            if head is not None:
+                meta["audit_head"] = crypto.b64(crypto.seal(rotated.ak, json.dumps(
+                    {"count": head.count, "hash": head.hash}).encode(),
+                    _aad(self.id, "audit", "head")))
+            meta["table_mac"] = _table_mac(meta, keys.adk)
+            _write_meta(self.path, meta)  # from here on the new key is the key
+            self._meta = meta
+            engine_mod.swap_in_rekeyed(self.db_path, rotated.wk)
+            self._keys_held = rotated
+            self._connect(rotated)
+        keys.wipe()
+        yield Progress(1, 2, text)
+        self._audit("workspace.key_rotated")
+        yield Progress(2, 2, "Workspace key rotated")
+
+    def _past_audit_keys(self) -> list[bytes]:
+        """Audit keys from before rotations, oldest first (sealed under the current one)."""
+        keys = self._keys_held
+        sealed = self._meta.get("audit_keys_past")
+        if not sealed or keys is None or keys.ak is None:
+            return []
+        try:
+            return [crypto.unb64(k) for k in json.loads(crypto.open_sealed(
+                keys.ak, crypto.unb64(sealed), _aad(self.id, "audit", "past")))]
+        except (ValueError, crypto.DecryptionFailed):
+            raise StewardError("the audit chain's earlier keys in workspace.json were changed "
+                               "outside Steward") from None
 
     def rotate_volunteer_key(self) -> None:
         """A new volunteer store key: every remaining profile's keys rewrapped through the

@@ -51,6 +51,8 @@ SORTS = {
     "assignee": (QueueItem.assignee, QueueItem.id),
 }
 assert tuple(SORTS) == SORT_KEYS
+# What an escalation leaves in plain view (queue, decisions, audit chain): a kept message.
+ESCALATION_SHOWS_AS = ("approve", "Fine as it is")
 _DONE_STATUS = {"approve": "approved", "remove": "removed", "escalate": "escalated",
                 "snooze": "snoozed"}
 _DISTRESS = ("suicid", "kill myself", "self harm", "self-harm", "hurt myself", "cutting",
@@ -405,7 +407,9 @@ def decide(ws, item_ids: list[int], action: str, reason: str,
     """Record one decision (with its reason) on each item; returns the decision ids.
 
     approve / remove / snooze / escalate. Escalating hands the item to the safeguarding leads
-    (a flag they alone can read) and hides it from the queue.
+    (a flag they alone can read) and takes it out of the queue; in the queue, the decisions
+    and the audit chain it reads as approved ("Fine as it is"), so no colleague can tell
+    which message went to the leads (docs/security.md).
     """
     require_moderator(ws)
     if action not in ACTIONS:
@@ -424,21 +428,26 @@ def decide(ws, item_ids: list[int], action: str, reason: str,
             item = s.get(QueueItem, item_id)
             if item is None or item.status == "escalated":
                 raise BadInput(f"no queue item {item_id} to decide on")
-            decision = Decision(queue_item_id=item.id, action=action, reason=reason,
-                                actor=ws.actor, at=now)
+            recorded, recorded_reason = action, reason
+            if action == "escalate":
+                # The flag is sealed for the leads; what stays in plain view reads exactly
+                # as keeping the message, so other staff cannot tell it went to the leads.
+                _escalate(ws, s, item, reason)
+                recorded, recorded_reason = ESCALATION_SHOWS_AS
+            decision = Decision(queue_item_id=item.id, action=recorded,
+                                reason=recorded_reason, actor=ws.actor, at=now)
             s.add(decision)
             s.flush()
-            details = {"decision_id": decision.id, "decision": action,
-                       "common_reason": reason in COMMON_REASONS}
-            if action == "escalate":
-                details["flag_id"] = _escalate(ws, s, item, reason)
+            details = {"decision_id": decision.id, "decision": recorded,
+                       "common_reason": recorded_reason in COMMON_REASONS}
             outbox = _outbox(s, item, action, reason, decision.id, now)
             if outbox:
                 details["outbox_ids"] = outbox
-            item.status = _DONE_STATUS[action]
+            item.status = _DONE_STATUS[recorded]
             item.snoozed_until = now + timedelta(days=snooze_days) if action == "snooze" else None
             item.updated_at = now
-            audit.record(s, ws.actor, f"moderation.{action}", "queue_item", item.id, **details)
+            audit.record(s, ws.actor, f"moderation.{recorded}", "queue_item", item.id,
+                         **details)
             made.append(decision.id)
     return made
 
@@ -453,7 +462,7 @@ def _escalate(ws, s, item: QueueItem, reason: str) -> int:
     if item.message_id is None and item.identity_id is not None:
         person_id = s.scalar(select(Identity.person_id).where(Identity.id == item.identity_id))
     return hand_over(ws, s, message_id=item.message_id, person_id=person_id, note=reason,
-                     actor=ws.actor)
+                     actor=ws.actor, quietly=True)
 
 
 def _outbox(s, item: QueueItem, action: str, reason: str, decision_id: int,
@@ -501,7 +510,8 @@ def _outbox(s, item: QueueItem, action: str, reason: str, decision_id: int,
 def undo_last(ws, count: int = 1) -> list[int]:
     """Undo this profile's last `count` decisions still standing; returns the items reopened.
 
-    Escalations are not undone here (the flag belongs to the safeguarding leads now).
+    Undoing an escalation (it reads as an approval) reopens the item; the flag stays with
+    the safeguarding leads.
     Outbox actions not yet sent are cancelled; ones already carried out stay as they are and a
     checklist item asks to reverse them on the platform.
     """

@@ -20,7 +20,7 @@ from steward.crypto import FieldCipher
 from steward.errors import BadInput
 from steward.safeguarding.access import require_lead
 from steward.safeguarding.policy import CATEGORY_TITLES
-from steward.safeguarding.sealed import flag_meta, next_id
+from steward.safeguarding.sealed import PersonResolver, flag_meta, next_id, resolve_people
 from steward.store import audit
 from steward.store.models import (
     CaseEntry,
@@ -188,8 +188,9 @@ def chronology(ws, person_id: int, *, audit_view: bool = True) -> Chronology:
             .where(Identity.person_id == person_id)
         ).all()
         identity_ids = [i.id for i in identities]
-        metas = [(f, flag_meta(ws, cipher, f)) for f in s.scalars(select(Flag))]
+        metas = resolve_people(s, [(f, flag_meta(ws, cipher, f)) for f in s.scalars(select(Flag))])
         flags = [(f, m) for f, m in metas if m.person_id == person_id]
+        resolver = PersonResolver(s)
         flag_ids = [f.id for f, _ in flags]
         entries = [
             e for e in s.scalars(
@@ -197,7 +198,7 @@ def chronology(ws, person_id: int, *, audit_view: bool = True) -> Chronology:
                 .where(or_(CaseEntry.flag_id.in_(flag_ids), CaseEntry.flag_id.is_(None)))
                 .order_by(CaseEntry.id))
             if e.flag_id is not None or e.person_id == person_id
-            or _body(ws, cipher, e).get("person_id") == person_id
+            or resolver.person(_body(ws, cipher, e).get("person_id")) == person_id
         ]
         flagged = {m.message_id for _, m in flags if m.message_id is not None}
         threads = set()
@@ -220,7 +221,7 @@ def chronology(ws, person_id: int, *, audit_view: bool = True) -> Chronology:
             audit.record(s, ws.actor, "safeguarding.chronology_view", "person", person_id)
     items = [
         ChronologyItem(
-            at=f.created_at, kind="flag",
+            at=m.raised_at or f.created_at, kind="flag",
             title=f"Flag {f.id} raised: {CATEGORY_TITLES.get(m.category, m.category)} "
                   f"({m.severity})",
             text=f"Status now {f.status}" + (f", assigned to {f.assigned_to}"

@@ -21,7 +21,7 @@ from steward.errors import BadInput, StewardError
 from steward.safeguarding import policy
 from steward.safeguarding.access import require_lead
 from steward.safeguarding.learning import learn_from_close
-from steward.safeguarding.sealed import FlagMeta, flag_meta, next_id
+from steward.safeguarding.sealed import FlagMeta, flag_meta, next_id, resolve_people
 from steward.safeguarding.signposting import (
     ReplyTemplate,
     helplines_for,
@@ -128,7 +128,8 @@ def _decrypted(ws, s: Session, statuses, flag_ids=None) -> list[tuple[Flag, Flag
         q = q.where(Flag.status.in_(statuses))
     if flag_ids is not None:
         q = q.where(Flag.id.in_(flag_ids))
-    return [(f, flag_meta(ws, cipher, f)) for f in s.scalars(q.order_by(Flag.id))]
+    return resolve_people(s, [(f, flag_meta(ws, cipher, f))
+                              for f in s.scalars(q.order_by(Flag.id))])
 
 
 def _matching(pairs, category, severity, person_id):
@@ -158,7 +159,7 @@ def _rows(s: Session, pairs, now: datetime) -> list[FlagRow]:
         message_pid, excerpt = messages.get(m.message_id, (None, None))
         out.append(FlagRow(
             id=f.id, category=m.category, severity=m.severity, status=f.status,
-            assigned_to=f.assigned_to, created_at=f.created_at, due_at=m.due_at,
+            assigned_to=f.assigned_to, created_at=m.raised_at or f.created_at, due_at=m.due_at,
             overdue=_overdue(f.status, m.due_at, now),
             space=space, platform=platform, message_platform_id=message_pid,
             excerpt=" ".join((excerpt or "").split()), person_id=m.person_id,

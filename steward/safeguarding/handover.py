@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from steward import clock
 from steward.errors import BadInput
 from steward.safeguarding import policy
-from steward.safeguarding.sealed import PLAIN_COLUMNS, next_id, seal_flag
+from steward.safeguarding.sealed import PLAIN_COLUMNS, next_id, random_tag, seal_flag
 from steward.store import audit
 from steward.store.models import Flag, Identity, Message
 
@@ -24,8 +24,14 @@ def hand_over(
     actor: str,
     category: str = "escalated",
     severity: str = "high",
+    quietly: bool = False,
 ) -> int:
-    """Raise a new flag for the leads inside the caller's transaction; returns its id."""
+    """Raise a new flag for the leads inside the caller's transaction; returns its id.
+
+    The flag's plain creation time is the day only (the exact time is sealed), so it cannot be
+    matched to the moment of a queue decision. `quietly` (a moderator's escalation) writes no
+    audit event of its own: the decision's event is the plain record, and who handed it over
+    and when is sealed in the flag."""
     policy.check_category(category)
     policy.check_severity(severity)
     space_id = None
@@ -37,11 +43,14 @@ def hand_over(
         if person_id is None and message.identity_id is not None:
             person_id = session.get(Identity, message.identity_id).person_id
     now = clock.now()
-    details = {"source": "handover", "by": actor, "note": note, "reasons": []}
+    details = {"source": "handover", "by": actor, "note": note, "reasons": [],
+               "at": now.isoformat()}
     flag_id = next_id(session, Flag)
     # Who and what the flag is about is sealed with its details (steward.safeguarding.sealed).
     flag = Flag(
-        id=flag_id, status="new", created_at=now, **PLAIN_COLUMNS,
+        id=flag_id, status="new",
+        created_at=now.replace(hour=0, minute=0, second=0, microsecond=0),
+        scan_tag=random_tag(), **PLAIN_COLUMNS,
         details_enc=seal_flag(
             ws, flag_id, message_id=message_id, person_id=person_id, space_id=space_id,
             category=category, severity=severity,
@@ -49,5 +58,6 @@ def hand_over(
     )
     session.add(flag)
     session.flush()
-    audit.record(session, actor, "safeguarding.handover", "flag", flag.id)
+    if not quietly:
+        audit.record(session, actor, "safeguarding.handover", "flag", flag.id)
     return flag.id

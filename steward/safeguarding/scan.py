@@ -20,7 +20,13 @@ from steward.safeguarding import policy
 from steward.safeguarding.detectors import Detector, Finding
 from steward.safeguarding.learning import learned_look_alikes
 from steward.safeguarding.lexicon import Lexicon, parse_lexicon, shipped_lexicons
-from steward.safeguarding.sealed import PLAIN_COLUMNS, id_allocator, seal_flag
+from steward.safeguarding.sealed import (
+    PLAIN_COLUMNS,
+    id_allocator,
+    scan_tag,
+    seal_flag,
+    tag_key,
+)
 from steward.safeguarding.signposting import helplines
 from steward.store import audit
 from steward.store.models import Flag, Identity, Message, Person, ScanState, Setting, Space
@@ -176,11 +182,14 @@ def _staff_identities(s: Session) -> set[int]:
 
 
 def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
-    """Write one flag per (message, category) not flagged before; returns their severities."""
+    """Write one flag per (message, category) not flagged before; returns their severities.
+    "Before" is told by the flags' tags (steward.safeguarding.sealed), so a steward's rescan,
+    which cannot read a flag, raises nothing twice either."""
     if not found:
         return []
-    ids = {f[0] for f in found}
-    existing = _already_flagged(ws, s, ids)
+    key = tag_key(s)
+    tags = {(f[0], f[4].category): scan_tag(key, f[0], f[4].category) for f in found}
+    existing = set(s.scalars(select(Flag.scan_tag).where(Flag.scan_tag.in_(set(tags.values())))))
     people = dict(
         s.execute(
             select(Identity.id, Identity.person_id).where(
@@ -192,12 +201,13 @@ def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
     raised = []
     flag_ids = id_allocator(s, Flag)  # sealed details name their row (steward.safeguarding.sealed)
     for message_id, space_id, identity_id, text, finding in found:
-        if (message_id, finding.category) in existing:
+        tag = tags[(message_id, finding.category)]
+        if tag in existing:
             continue
-        existing.add((message_id, finding.category))
+        existing.add(tag)
         flag_id = next(flag_ids)
         flag = Flag(
-            id=flag_id, status="new", created_at=now, **PLAIN_COLUMNS,
+            id=flag_id, status="new", created_at=now, **PLAIN_COLUMNS, scan_tag=tag,
             details_enc=seal_flag(
                 ws, flag_id, message_id=message_id, person_id=people.get(identity_id),
                 space_id=space_id, category=finding.category, severity=finding.severity,
@@ -208,20 +218,6 @@ def _raise_flags(ws, s: Session, found: list[tuple]) -> list[str]:
         raised.append(finding.severity)
     s.flush()
     return raised
-
-
-def _already_flagged(ws, s: Session, message_ids: set[int]) -> set[tuple[int, str]]:
-    """(message, category) pairs the leads already hold. Only a safeguarding-key holder can
-    tell (the link is sealed); a steward's scan relies on the watermark instead, and a repeat
-    from a steward's rescan is folded into the first flag when a lead lists them."""
-    if not ws.holds_safeguarding_key:
-        return set()
-    from steward.safeguarding.sealed import flag_meta
-
-    cipher = ws.field_cipher()
-    return {(m.message_id, m.category) for m in (flag_meta(ws, cipher, f)
-                                                  for f in s.scalars(select(Flag)))
-            if m.message_id in message_ids}
 
 
 def _details(finding: Finding, text: str | None) -> str:

@@ -51,6 +51,7 @@ class FlagMeta:
     severity: str
     due_at: datetime | None
     details: dict  # reasons, excerpt, note, by, source
+    raised_at: datetime | None = None  # a hand-over's exact time (its plain one is the day)
 
 
 def seal_flag(ws, flag_id: int, *, message_id: int | None, person_id: int | None,
@@ -90,6 +91,118 @@ def flag_meta(ws, cipher, flag) -> FlagMeta:
         severity=raw.get("severity") or flag.severity,
         due_at=datetime.fromisoformat(due) if due else flag.due_at,
         details={k: v for k, v in raw.items() if k not in META_KEYS},
+        raised_at=datetime.fromisoformat(raw["at"]) if raw.get("at") else None,
     )
     cache[("flag", flag.id)] = (flag.details_enc, meta)
     return meta
+
+
+# --- whom a sealed person id means today -----------------------------------------------------
+# A steward who merges two people cannot rewrite the person id sealed inside a flag or a case
+# note (nor should they learn that one exists). The sealed id is resolved when a lead reads it:
+# a flag about a message follows the message's author; any other id follows every merge not
+# undone. An unmerge therefore restores the flag to its first person with nothing rewritten.
+
+
+class PersonResolver:
+    """Maps a sealed (person id, message id) to the person it is about now."""
+
+    def __init__(self, s: Session, message_ids=()):
+        from steward.store.models import Identity, Merge, Message
+
+        self._into: dict[int, int] = {}
+        for into, before in s.execute(select(Merge.into_person_id, Merge.before)
+                                      .where(Merge.undone_at.is_(None)).order_by(Merge.id)):
+            for row in (before or {}).get("absorbed", []):
+                self._into[int(row["id"])] = into
+        wanted = {m for m in message_ids if m is not None}
+        self._authors: dict[int, int] = {}
+        if wanted:
+            self._authors = dict(s.execute(
+                select(Message.id, Identity.person_id)
+                .join(Identity, Identity.id == Message.identity_id)
+                .where(Message.id.in_(wanted))).all())
+
+    def person(self, person_id: int | None, message_id: int | None = None) -> int | None:
+        author = self._authors.get(message_id) if message_id is not None else None
+        if author is not None:
+            return author
+        seen = set()
+        while person_id in self._into and person_id not in seen:
+            seen.add(person_id)
+            person_id = self._into[person_id]
+        return person_id
+
+
+def resolve_people(s: Session, pairs: list) -> list:
+    """(flag, FlagMeta) pairs with each person id as it stands after merges and unmerges."""
+    from dataclasses import replace
+
+    resolver = PersonResolver(s, (m.message_id for _, m in pairs))
+    out = []
+    for f, m in pairs:
+        now = resolver.person(m.person_id, m.message_id)
+        out.append((f, m if now == m.person_id else replace(m, person_id=now)))
+    return out
+
+
+# --- a rescan raises nothing twice ----------------------------------------------------------
+# A steward's scan cannot read which message and category a flag is about. Each flag carries a
+# tag instead: for a flag the scanner raised, HMAC(tag key, message id / category), the tag key
+# being a random key in `settings` (inside steward.db, so held by staff); for any other flag
+# (a hand-over) a random value of the same shape. A rescan computes the tag of each finding and
+# skips those already there (a unique index makes it hold under races too). A steward learns
+# from the tags only what running the detectors on a message tells them anyway; a hand-over's
+# tag is random, so it names no message or category.
+
+TAG_KEY = "safeguarding.scan_tag_key"
+
+
+def tag_key(s: Session) -> bytes:
+    """The workspace's tag key, made on first use."""
+    from steward import crypto
+    from steward.store.models import Setting
+
+    row = s.get(Setting, TAG_KEY)
+    if row is None:
+        row = Setting(key=TAG_KEY, value=crypto.b64(crypto.new_key()))
+        s.add(row)
+        s.flush()
+    return crypto.unb64(row.value)
+
+
+def scan_tag(key: bytes, message_id: int, category: str) -> str:
+    from steward import crypto
+
+    return crypto.b64(crypto.mac(key, f"{message_id}/{category}".encode()))
+
+
+def random_tag() -> str:
+    from steward import crypto
+
+    return crypto.b64(crypto.new_key())
+
+
+def tag_untagged_flags(ws) -> int:
+    """Give every flag from before tags its tag (a safeguarding-key holder's unlock; cheap when
+    there is nothing to do). A repeat already raised keeps a random tag: both stay."""
+    from steward.store.models import Flag
+
+    with ws.transaction() as s:
+        untagged = list(s.scalars(select(Flag).where(Flag.scan_tag.is_(None))
+                                  .order_by(Flag.id)))
+        if not untagged:
+            return 0
+        key = tag_key(s)
+        taken = set(s.scalars(select(Flag.scan_tag).where(Flag.scan_tag.is_not(None))))
+        cipher = ws.field_cipher()
+        for flag in untagged:
+            meta = flag_meta(ws, cipher, flag)
+            tag = None
+            if meta.details.get("source") == "scan" and meta.message_id is not None:
+                tag = scan_tag(key, meta.message_id, meta.category)
+            if tag is None or tag in taken:
+                tag = random_tag()
+            taken.add(tag)
+            flag.scan_tag = tag
+    return len(untagged)

@@ -9,6 +9,8 @@ and volunteers do not ("k1:" hashes). A volunteer's events are linked with plain
 ("u1:"); every later keyed event covers them. Events from before the chain was keyed are plain
 hex SHA-256. The head (last event id and hash) is also kept outside the database, sealed under
 the audit key in workspace.json, so deleting the tail or recomputing the chain is named.
+Removing a staff profile rotates the audit key; the earlier keys are kept sealed under the new
+one (`audit_past_keys`) so that older links still verify.
 """
 
 from __future__ import annotations
@@ -174,6 +176,11 @@ def verify(session: Session) -> ChainCheck:
         raise AccessDenied("checking the audit chain needs the audit key: ask a steward, a "
                            "safeguarding lead or an admin")
     read_head: Callable[[], Head | None] = session.info.get("audit_head") or (lambda: None)
+    # Links made before a rotation are under an older key; once a key is used, no older
+    # one may be (a removed profile's old key cannot extend the chain).
+    past = session.info.get("audit_past_keys") or (lambda: [])
+    keys = [*past(), key]
+    epoch = 0
     keyholders = session.info.get("keyholders") or frozenset()
     prev_hash = GENESIS
     expected_id = 1
@@ -195,11 +202,15 @@ def verify(session: Session) -> ChainCheck:
             return ChainCheck(False, count, ev.id, "an unkeyed link by a profile that holds "
                                                    "the audit key (the chain was recomputed)")
         seen_new = seen_new or kind != "legacy"
-        digest = _digest(
-            ev.id, ev.at, ev.actor, ev.action, ev.subject_type, ev.subject_id, ev.details,
-            prev_hash, key, kind,
-        )
-        if not hmac.compare_digest(digest, ev.hash):
+        for i in range(epoch, len(keys) if kind == KEYED else epoch + 1):
+            digest = _digest(
+                ev.id, ev.at, ev.actor, ev.action, ev.subject_type, ev.subject_id, ev.details,
+                prev_hash, keys[i], kind,
+            )
+            if hmac.compare_digest(digest, ev.hash):
+                epoch = i if kind == KEYED else epoch
+                break
+        else:
             return ChainCheck(False, count, ev.id, "its content was changed after it was written")
         prev_hash = ev.hash
         if head is not None and ev.id == head.count:

@@ -69,3 +69,61 @@ def damaged(db_path: Path, what: str) -> str:
     """The one line that names a damaged database and the next step."""
     return (f"{db_path} is damaged ({what}); restore it from your last backup with "
             f"`steward restore BACKUP --workspace {db_path.parent}` (the damaged one is kept)")
+
+
+REKEY_SUFFIX = ".rekey"
+
+
+def export_rekeyed(db_path: Path, old_key: bytes, new_key: bytes) -> Path:
+    """A whole copy of the database under `new_key`, written beside it (`steward.db.rekey`) and
+    flushed to disk; the caller swaps it in (`swap_in_rekeyed`) once the new key is saved."""
+    import os
+
+    target = db_path.with_name(db_path.name + REKEY_SUFFIX)
+    for leftover in (target, *_sidecars(target)):
+        leftover.unlink(missing_ok=True)
+    conn = connect_raw(db_path, old_key)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{new_key.hex()}'\"", (str(target),))
+        conn.execute("SELECT sqlcipher_export('rekeyed')")
+        conn.execute("DETACH DATABASE rekeyed")
+    finally:
+        conn.close()
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return target
+
+
+def swap_in_rekeyed(db_path: Path, key: bytes) -> bool:
+    """Finish or undo a rotation cut short: a copy beside the database that opens with `key`
+    (the key workspace.json now holds) replaces it; one that does not is removed. True when
+    the database was replaced."""
+    import os
+
+    pending = db_path.with_name(db_path.name + REKEY_SUFFIX)
+    if not pending.exists():
+        return False
+    try:
+        conn = connect_raw(pending, key)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlcipher.DatabaseError:
+        for leftover in (pending, *_sidecars(pending)):
+            leftover.unlink(missing_ok=True)
+        return False
+    for leftover in _sidecars(db_path):
+        leftover.unlink(missing_ok=True)
+    os.replace(pending, db_path)
+    for leftover in _sidecars(pending):
+        leftover.unlink(missing_ok=True)
+    return True
+
+
+def _sidecars(db_path: Path) -> list[Path]:
+    return [db_path.with_name(db_path.name + s) for s in ("-wal", "-shm", "-journal")]

@@ -266,7 +266,8 @@ class Flag(Base):
     """A safeguarding concern for the leads. Details live only in `details_enc`."""
 
     __tablename__ = "flags"
-    __table_args__ = (Index("ix_flags_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_flags_status_due", "status", "due_at"),
+                      Index("ux_flags_scan_tag", "scan_tag", unique=True))  # security_0001
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -281,6 +282,9 @@ class Flag(Base):
     retain_until: Mapped[datetime | None] = mapped_column(DateTime)
     details_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     outcome_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # HMAC of (message, category) as the scanner raised it, under a key in `settings`; random
+    # for other flags (steward.safeguarding.sealed.scan_tag).
+    scan_tag: Mapped[str | None] = mapped_column(String(64))
 
 
 class CaseEntry(Base):

@@ -31,7 +31,7 @@ def test_a_removed_leads_old_entry_opens_nothing(demo_path):
     admin.remove_profile("lead", progress=seen.append)
     assert seen and seen[-1].done == seen[-1].total > 0  # progress reported
     assert flags.flag_detail(admin, flag_id).entries[-1].body["text"] == "a note the lead wrote"
-    recovery_keys = admin._sk
+    recovery_keys, wk = admin._sk, admin._wk  # the workspace key was rotated too
     admin.lock()
     # The old entry put back by hand: refused, and its key opens no case entry or flag.
     meta = json.loads((demo_path / "workspace.json").read_text())

@@ -95,21 +95,23 @@ def test_discourse_becomes_api_actions_others_a_checklist(scanned):
     assert [a.action for a in _outbox(scanned, member.id)] == ["approve_member"]
 
 
-def test_escalation_hands_over_and_hides_the_item(scanned):
+def test_escalation_hands_over_and_reads_as_kept(scanned):
     row = _first(scanned, kind="spam")
+    open_before = queue.count_items(scanned)
     queue.decide(scanned, [row.id], "escalate", "Needs a safeguarding lead")
     with scanned.session() as s:
         # the newest flag; which message it is about is sealed from the steward who raised it
         flag = s.scalars(select(Flag).order_by(Flag.id.desc())).first()
         assert flag is not None and flag.status == "new" and flag.message_id is None
-        assert s.get(QueueItem, row.id).status == "escalated"
-    assert row.id not in {r.id for r in queue.list_items(
-        scanned, QueueFilters(status="all"), limit=5000)}
-    with pytest.raises(AccessDenied):
-        queue.item_detail(scanned, row.id)
-    with pytest.raises(BadInput):
-        queue.decide(scanned, [row.id], "approve", "changed my mind")
-    assert [e.details["flag_id"] for e in _audit(scanned, "moderation.escalate")] == [flag.id]
+        # in plain view the item was kept: nothing tells it went to the leads
+        assert s.get(QueueItem, row.id).status == "approved"
+        decision = s.scalars(select(Decision).where(Decision.queue_item_id == row.id)).one()
+        assert (decision.action, decision.reason) == ("approve", "Fine as it is")
+    assert queue.count_items(scanned) == open_before - 1
+    assert _audit(scanned, "moderation.escalate") == []
+    assert _audit(scanned, "safeguarding.handover") == []
+    event = _audit(scanned, "moderation.approve")[-1]
+    assert event.subject_id == row.id and "flag_id" not in event.details
     # The steward cannot read the flag's sealed details back.
     with pytest.raises(AccessDenied):
         scanned.field_cipher()

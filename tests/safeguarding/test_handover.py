@@ -26,7 +26,9 @@ def test_steward_hands_over_and_cannot_read_back(demo_ws, open_as):
         meta = flags_metadata(demo_ws)[flag_id]
         assert (meta.category, meta.severity) == ("escalated", "high")
         assert meta.person_id is not None and meta.space_id is not None
-        assert (meta.due_at - flag.created_at).total_seconds() == 4 * 3600
+        assert (meta.due_at - meta.raised_at).total_seconds() == 4 * 3600
+        assert flag.created_at == meta.raised_at.replace(hour=0, minute=0, second=0,
+                                                         microsecond=0)
         event = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert (event.action, event.subject_id, event.details) == (
             "safeguarding.handover", flag_id, {})

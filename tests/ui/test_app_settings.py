@@ -114,8 +114,12 @@ def test_admin_adds_resets_and_removes_profiles(main_window, qtbot, demo_path, m
     assert page.profiles.total == 5
     monkeypatch.setattr(widgets, "confirm", lambda *a: True)
     page.remove_selected()
+    # Removing rotates keys: a job on the pool with progress, never on the UI thread.
+    assert "Removing profile sam" in [w.label for w in main_window._jobs]
+    assert not page.remove_button.isEnabled()
     wait_for_workers(qtbot)
-    assert page.profiles.total == 4
+    assert page.profiles.total == 4 and page.remove_button.isEnabled()
+    assert "keys they held were replaced" in page.profiles_result.text()
     assert "sam" not in [p.name for p in list_profiles(demo_path)]
 
 

@@ -120,13 +120,14 @@ def test_escalation_hands_over_and_the_item_disappears(page, qtbot, demo_ws):
     _key(qtbot, page, Qt.Key.Key_E)
     qtbot.keyClick(page.reason_bar.edit, "6")  # Needs a safeguarding lead
     wait_for_workers(qtbot)
-    assert _status(demo_ws, item) == "escalated"
+    assert _status(demo_ws, item) == "approved"  # reads as kept (docs/security.md)
     with demo_ws.session() as s:
         flags = s.scalars(select(Flag)).all()
     assert len(flags) == 1
     assert page.model.total == total - 1
     assert item not in {page.model.row_values(r)[-2] for r in range(page.model.rowCount())}
-    assert [e.details["flag_id"] for e in _audit(demo_ws, "moderation.escalate")] == [flags[0].id]
+    assert _audit(demo_ws, "moderation.escalate") == []
+    assert all("flag_id" not in e.details for e in _audit(demo_ws, "moderation.approve"))
 
 
 def test_distressing_text_is_blurred_until_read(page, qtbot, demo_ws):

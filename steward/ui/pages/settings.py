@@ -273,8 +273,24 @@ class SettingsPage(QWidget):
                                f"Remove the profile {name}? They will no longer be able to "
                                "unlock this workspace. Their past actions stay in the audit."):
             return
-        self._run(lambda: ws.remove_profile(name), self.profiles_result,
-                  f"Profile {name} removed.", after=self.refresh)
+        # Removing re-encrypts what the profile held (keys rotated): a job with progress.
+        self.remove_button.setEnabled(False)
+        worker = self.ctx.run_job(lambda token: ws.remove_profile_job(name, token),
+                                  lambda _result: self._profile_removed(name),
+                                  f"Removing profile {name}")
+        if worker is not None:
+            worker.failed.connect(self._profile_not_removed)
+
+    def _profile_removed(self, name: str) -> None:
+        self.remove_button.setEnabled(True)
+        show_result(self.profiles_result, f"Profile {name} removed; the keys they held were "
+                                          "replaced.")
+        self.refresh()
+
+    def _profile_not_removed(self, message: str) -> None:
+        if shiboken6.isValid(self.profiles_result):
+            self.remove_button.setEnabled(True)
+            show_result(self.profiles_result, message[:1].upper() + message[1:], True)
 
     # --- backups (admin) ---------------------------------------------------------------------
 
