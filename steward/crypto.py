@@ -210,3 +210,8 @@ def mac_matches(key: bytes, data: bytes, expected: bytes) -> bool:
     import hmac
 
     return hmac.compare_digest(mac(key, data), expected)
+
+
+def scan_tag(key: bytes, message_id: int, category: str) -> str:
+    """A flag's blind index: HMAC of the message and category the scanner raised it for."""
+    return b64(mac(key, f"{message_id}/{category}".encode()))

@@ -49,6 +49,8 @@ ROLES = ("volunteer", "steward", "safeguarding-lead", "admin")
 SAFEGUARDING_ROLES = frozenset({"safeguarding-lead", "admin"})
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$")
 MIN_PASSPHRASE = 8
+# The settings row holding the key of the flags' scan tags (steward.safeguarding.sealed).
+SCAN_TAG_SETTING = "safeguarding.scan_tag_key"
 
 
 class PassphraseNeeded(StewardError):
@@ -401,9 +403,7 @@ class Workspace:
                 ws._bind_rows()
             if keys.sk is not None:
                 ws._seal_plain_metadata()
-                from steward.safeguarding.sealed import tag_untagged_flags
-
-                tag_untagged_flags(ws)
+                ws._tag_untagged_flags()
             if keys.ak is not None and "audit_head" not in meta:
                 with ws.transaction() as s:  # from here on every link is keyed
                     audit.record(s, profile.name, "audit.keyed")
@@ -593,6 +593,37 @@ class Workspace:
                 for statement in audit.TRIGGERS:
                     conn.exec_driver_sql(statement)
         log.info("flag metadata sealed (%d flags, %d case notes)", len(flags), len(notes))
+
+    def _tag_untagged_flags(self) -> None:
+        """Give every flag from before scan tags its tag (steward.safeguarding.sealed), at a
+        safeguarding-key holder's unlock; one query when there is nothing to do. A repeat
+        the scanner already raised keeps a random tag: both stay."""
+        with self.engine.begin() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id, details_enc FROM flags WHERE scan_tag IS NULL ORDER BY id").all()
+            if not rows:
+                return
+            value = conn.exec_driver_sql("SELECT value FROM settings WHERE key = ?",
+                                         (SCAN_TAG_SETTING,)).scalar()
+            if value is None:
+                value = json.dumps(crypto.b64(crypto.new_key()))
+                conn.exec_driver_sql("INSERT INTO settings (key, value) VALUES (?, ?)",
+                                     (SCAN_TAG_SETTING, value))
+            key = crypto.unb64(json.loads(value))
+            taken = set(conn.exec_driver_sql(
+                "SELECT scan_tag FROM flags WHERE scan_tag IS NOT NULL").scalars())
+            cipher = self.field_cipher()
+            for fid, sealed in rows:
+                body = json.loads(cipher.open_dropbox(
+                    sealed, self.row_field("flags", fid, "details_enc")) or "{}") if sealed else {}
+                tag = None
+                if body.get("source") == "scan" and body.get("message_id") is not None:
+                    tag = crypto.scan_tag(key, body["message_id"], body.get("category") or "")
+                if tag is None or tag in taken:
+                    tag = crypto.b64(crypto.new_key())
+                taken.add(tag)
+                conn.exec_driver_sql("UPDATE flags SET scan_tag = ? WHERE id = ?", (tag, fid))
+        log.info("scan tags given to %d flags", len(rows))
 
     def _audit_head(self) -> audit.Head | None:
         """The head as sealed in workspace.json (read from disk: another process may write)."""

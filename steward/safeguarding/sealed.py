@@ -155,17 +155,15 @@ def resolve_people(s: Session, pairs: list) -> list:
 # from the tags only what running the detectors on a message tells them anyway; a hand-over's
 # tag is random, so it names no message or category.
 
-TAG_KEY = "safeguarding.scan_tag_key"
-
-
 def tag_key(s: Session) -> bytes:
     """The workspace's tag key, made on first use."""
     from steward import crypto
     from steward.store.models import Setting
+    from steward.workspace import SCAN_TAG_SETTING
 
-    row = s.get(Setting, TAG_KEY)
+    row = s.get(Setting, SCAN_TAG_SETTING)
     if row is None:
-        row = Setting(key=TAG_KEY, value=crypto.b64(crypto.new_key()))
+        row = Setting(key=SCAN_TAG_SETTING, value=crypto.b64(crypto.new_key()))
         s.add(row)
         s.flush()
     return crypto.unb64(row.value)
@@ -174,39 +172,10 @@ def tag_key(s: Session) -> bytes:
 def scan_tag(key: bytes, message_id: int, category: str) -> str:
     from steward import crypto
 
-    return crypto.b64(crypto.mac(key, f"{message_id}/{category}".encode()))
+    return crypto.scan_tag(key, message_id, category)
 
 
 def random_tag() -> str:
     from steward import crypto
 
     return crypto.b64(crypto.new_key())
-
-
-def tag_untagged_flags(ws) -> int:
-    """Give every flag from before tags its tag (a safeguarding-key holder's unlock; cheap when
-    there is nothing to do). A repeat already raised keeps a random tag: both stay."""
-    from steward.store.models import Flag
-
-    with ws.engine.connect() as conn:  # the usual answer, without the ORM (unlock stays fast)
-        if conn.exec_driver_sql("SELECT 1 FROM flags WHERE scan_tag IS NULL LIMIT 1").first() \
-                is None:
-            return 0
-    with ws.transaction() as s:
-        untagged = list(s.scalars(select(Flag).where(Flag.scan_tag.is_(None))
-                                  .order_by(Flag.id)))
-        if not untagged:
-            return 0
-        key = tag_key(s)
-        taken = set(s.scalars(select(Flag.scan_tag).where(Flag.scan_tag.is_not(None))))
-        cipher = ws.field_cipher()
-        for flag in untagged:
-            meta = flag_meta(ws, cipher, flag)
-            tag = None
-            if meta.details.get("source") == "scan" and meta.message_id is not None:
-                tag = scan_tag(key, meta.message_id, meta.category)
-            if tag is None or tag in taken:
-                tag = random_tag()
-            taken.add(tag)
-            flag.scan_tag = tag
-    return len(untagged)
