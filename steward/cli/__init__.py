@@ -269,8 +269,9 @@ def cmd_profile_add(ctx: Context) -> int:
 
 
 def cmd_profile_remove(ctx: Context) -> int:
-    ctx.workspace().remove_profile(ctx.args.name)
-    print(f"Profile {ctx.args.name} removed.")
+    # Removing rotates the keys they held (re-encrypting the workspace): show its progress.
+    ctx.workspace().remove_profile(ctx.args.name, progress=progress_printer(False))
+    print(f"Profile {ctx.args.name} removed; the keys they held were replaced.")
     return 0
 
 
