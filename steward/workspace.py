@@ -857,6 +857,7 @@ class Workspace:
                 rec = _rewrap(self.id, dict(rec, name="recovery", role="admin"), keys.adk,
                               rotated)
                 meta["recovery"] = {k: v for k, v in rec.items() if k not in ("name", "role")}
+            meta = _reseal_team(meta, keys, rotated)
             meta["audit_keys_past"] = crypto.b64(crypto.seal(
                 rotated.ak, json.dumps([crypto.b64(k) for k in past]).encode(),
                 _aad(self.id, "audit", "past")))
@@ -905,6 +906,7 @@ class Workspace:
                 rec = _rewrap(self.id, dict(rec, name="recovery", role="admin"), keys.adk,
                               rotated)
                 meta["recovery"] = {k: v for k, v in rec.items() if k not in ("name", "role")}
+            meta = _reseal_team(meta, keys, rotated)
             meta["table_mac"] = _table_mac(meta, keys.adk)
             _write_meta(self.path, meta)
             self._meta = meta
@@ -961,6 +963,7 @@ class Workspace:
                 "public": crypto.b64(public),
                 "private": crypto.b64(crypto.seal(new_sk, private,
                                                   _aad(self.id, "dropbox", "private")))})
+            meta = _reseal_team(meta, keys, rotated)
             meta["table_mac"] = _table_mac(meta, keys.adk)
             with self._head_lock:  # written before the commit: a failed write rolls back
                 _write_meta(self.path, meta)
@@ -1270,6 +1273,31 @@ def _upgrade(path: Path, meta: dict, entry: dict, keys: _Keys,
             _write_meta(path, out)
             meta = out
     return meta, keys
+
+
+def _reseal_team(meta: dict, old: _Keys, new: _Keys) -> dict:
+    """`meta` with the team keys this laptop keeps (steward.team, sealed under a local key of
+    their tier) sealed again under the rotated local keys, so a rotation leaves team sync
+    working. The team keys themselves are the team's to rotate."""
+    team = meta.get("team")
+    stored = (team or {}).get("keys")
+    if not stored or not stored.get("sealed"):
+        return meta
+    sealed = {}
+    for tier, wrapped in stored["sealed"].items():
+        aad = _aad(meta["id"], "team", f"{tier}/{stored['epoch']}")
+        sealed[tier] = wrapped
+        for which in ("wk", "sk", "vk"):
+            before, after = getattr(old, which), getattr(new, which)
+            if before is None or after is None or before == after:
+                continue
+            try:
+                secret = crypto.open_sealed(before, crypto.unb64(wrapped), aad)
+            except (ValueError, crypto.DecryptionFailed):
+                continue
+            sealed[tier] = crypto.b64(crypto.seal(after, secret, aad))
+            break
+    return dict(meta, team=dict(team, keys=dict(stored, sealed=sealed)))
 
 
 def _rewrap(ws_id: str, entry: dict, adk: bytes, keys: _Keys) -> dict:

@@ -266,3 +266,21 @@ def test_a_rotation_cut_short_loses_nothing(demo_path, monkeypatch, cut):
         assert audit.verify(s).ok
     again.lock()
     assert not (demo_path / "steward.db.rekey").exists()
+
+
+def test_a_cancelled_removal_still_rotates_the_keys(demo_path):
+    """The desktop's Cancel closes the job at its next yield: the removal is finished anyway."""
+    from steward.store.engine import connect_raw
+
+    old = _keys_of(demo_path, "steward")
+    admin = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    job = admin.remove_profile_job("steward")
+    next(job), next(job)  # the profile is gone; the rotation has begun
+    job.close()
+    with admin.session() as s:
+        assert s.scalar(select(Person.id).limit(1)) is not None
+    admin.lock()
+    assert "steward" not in {p["name"] for p in json.loads(
+        (demo_path / "workspace.json").read_text())["profiles"]}
+    with pytest.raises(Exception, match="not a database"):
+        connect_raw(demo_path / "steward.db", old.wk).execute("SELECT count(*) FROM persons")
