@@ -284,3 +284,19 @@ def test_a_cancelled_removal_still_rotates_the_keys(demo_path):
         (demo_path / "workspace.json").read_text())["profiles"]}
     with pytest.raises(Exception, match="not a database"):
         connect_raw(demo_path / "steward.db", old.wk).execute("SELECT count(*) FROM persons")
+
+
+def test_rotations_keep_the_team_keys_this_laptop_holds(demo_path):
+    """Team keys are sealed under the local key of their tier: removing a lead (SK, WK, AK,
+    VK rotated) must leave every one of them readable to the admin."""
+    from steward.team.keys import load_keys, new_team_keys, store_keys
+
+    admin = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    team = new_team_keys()
+    admin.save_team_block({"keys": store_keys(admin, team)})
+    admin.remove_profile("lead")
+    assert load_keys(admin, admin.team_block()).keys == team.keys
+    admin.lock()
+    admin = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    assert load_keys(admin, admin.team_block()).keys == team.keys
+    admin.lock()
