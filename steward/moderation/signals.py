@@ -91,9 +91,63 @@ SIGNALS = {
         r"|\blike\s+if\s+you(?:'re|\s+are)?\b|\bcan\s+i\s+get\s+\d+\s+likes\b"
         r"|\bif\s+this\s+(?:comment\s+)?gets\s+\d+\s+likes\b",
         re.I)),
+    "private_contact": ("Asks people to take it to a private chat or a number", re.compile(
+        r"\b(?:dm|pm|inbox|message|msg|text|contact|whats\s*app|telegram)\s+(?:me|us)\b"
+        r"[^.!?\n]{0,30}\bfor\s+(?:the\s+|my\s+|our\s+)?(?:price\s+list|prices?|pricing|"
+        r"packages?|rates|orders?|a\s+quote|the\s+link)\b"
+        r"|\b(?:message|contact|text|reach|dm|add|chat\s+with|talk\s+to)\s+(?:me|us|the\s+admin|"
+        r"the\s+manager|mr\.?\s+\w+|mrs\.?\s+\w+)\s+(?:\w+\s+)?(?:on|via|through|at)\s+"
+        r"(?:whats\s*app|telegram|signal|wickr|kik|viber)\b"
+        r"|\b(?:whats\s*app|telegram|wa\.me|t\.me)\s*(?:me\s*)?(?:at|on|:|-)?\s*\+\d[\d\s().-]{7,}"
+        r"|\bwrite\s+to\s+me\s+(?:privately|in\s+private|directly)\b"
+        r"|\bi\s+(?:saw|checked|viewed|came\s+across)\s+your\s+profile\b",
+        re.I)),
+    "hard_sell": ("Sales pitch for goods or services", re.compile(
+        r"\b(?:buy|order|get)\s+(?:\w+\s+){0,3}(?:online|now|today)\b[^.!?\n]{0,40}\b(?:cheap|"
+        r"discount|no\s+prescription|free\s+(?:shipping|delivery)|best\s+price)"
+        r"|\bno\s+prescription\b|\b(?:viagra|cialis|levitra|xanax|tramadol|oxycodone)\b"
+        r"|\b(?:cheap|best|professional|affordable)\s+(?:essay|assignment|homework|thesis|"
+        r"dissertation)\s+(?:writing|help|writers?|service)"
+        r"|\b(?:essay|assignment|dissertation)\s+writing\s+service"
+        r"|\b(?:loans?|credit)\s+(?:approved|approval|in\s+minutes)|\bbad\s+credit\s+(?:ok|"
+        r"accepted|welcome|no\s+problem)"
+        r"|\bweight\s+loss\s+(?:pills?|tea|supplement|secret)"
+        r"|\b(?:buy|sell\w*|get)\s+(?:\w+\s+)?(?:real\s+|active\s+|cheap\s+)?(?:followers|likes|"
+        r"views|subscribers|verified\s+accounts|aged\s+accounts|reviews)\b(?!\s+(?:on|of|to|"
+        r"from)\s+(?:our|the)\b)"
+        r"|\b(?:promote|promoting)\s+your\s+(?:music|channel|page|business|brand|videos?)\s+to\b"
+        r"|\b\d\d\s*%\s+off\b[^.!?\n]{0,30}\b(?:shop|order|buy)\s+now\b"
+        r"|\b(?:shop|order|buy)\s+now\b[^.!?\n]{0,30}\b\d\d\s*%\s+off\b"
+        r"|\bwatch\s+(?:full\s+)?(?:movies|films)\s+(?:online\s+)?(?:for\s+)?free\b"
+        r"|\b(?:seo|backlinks?|guest\s+posts?)\s+(?:services?|packages?|for\s+sale)\b"
+        r"|\b(?:rank|ranking)\s+(?:your\s+(?:site|website)\s+)?(?:on|in)\s+(?:the\s+)?first\s+"
+        r"page\b",
+        re.I)),
+    "dating": ("Dating or adult come-on", re.compile(
+        r"\b(?:hot|sexy|lonely|beautiful|horny|naughty)\s+(?:single\s+)?(?:girls|women|ladies|"
+        r"singles|milfs?|babes)\b[^.!?\n]{0,40}\b(?:near\s+you|in\s+your\s+area|waiting|tonight|"
+        r"chat|meet|want)"
+        r"|\bmeet\s+(?:sexy\s+|hot\s+|local\s+|real\s+)*singles\b|\bsingles\s+in\s+your\s+area\b"
+        r"|\b(?:dating|hook\s*-?up|adult)\s+(?:site|app|chat)\b[^.!?\n]{0,40}\b(?:free|join|"
+        r"sign\s*up|tonight|now|real)"
+        r"|\blonely\s*\?\s*(?:\w+\s+){0,4}(?:girls|women|singles|chat|meet)"
+        r"|\bsee\s+my\s+(?:private\s+|hot\s+|sexy\s+)?(?:pics|photos|videos)\b"
+        r"|\bi\s+want\s+(?:us\s+)?to\s+(?:be\s+friends|know\s+you\s+better)\b",
+        re.I)),
+    "phishing": ("Account or password scare", re.compile(
+        r"\byour\s+account\s+(?:will\s+be|has\s+been|is\s+(?:being|going\s+to\s+be))\s+"
+        r"(?:suspended|disabled|deleted|locked|terminated|banned|closed)\b"
+        r"|\b(?:confirm|verify|update|re-?enter)\s+your\s+(?:password|login|account|identity|"
+        r"card|payment|details|seed\s+phrase|wallet)\b[^.!?\n]{0,30}\b(?:here|now|below|link|"
+        r"within|immediately|to\s+avoid)"
+        r"|\b(?:enter|share|send|type|submit|import|validate|sync)\s+your\s+(?:seed|recovery)"
+        r"\s+phrase\b|\bconnect\s+your\s+wallet\b"
+        r"|\bfree\s+(?:discord\s+)?nitro\b|\bsteam\s+(?:gift|community)\b[^.!?\n]{0,30}\bfree\b",
+        re.I)),
 }
 WEIGHTS = {"promotion": 0.45, "call_to_action": 0.45, "giveaway": 0.4, "money": 0.45,
-           "bait": 0.4, "shortener": 0.35, "obfuscated_link": 0.5}
+           "bait": 0.4, "shortener": 0.35, "obfuscated_link": 0.5, "private_contact": 0.35,
+           "hard_sell": 0.45, "dating": 0.45, "phishing": 0.45}
 PROMOTION_SIGNALS = ("promotion", "call_to_action")
 
 _OBFUSCATED = re.compile(
@@ -147,6 +201,7 @@ def _signal_set():
 def text_signals(text: str, domains: tuple[str, ...] | list[str] = ()) -> TextSignals:
     """The promotion, bait and link signals a text fires."""
     names, reasons = [], []
+    text = textfacts.plain(text) if text else text  # "𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞" reads "subscribe"
     could = _signal_set().Match(text) if text else None
     for k in could or ():
         name = _NAMES[k]

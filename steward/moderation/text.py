@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # A link: a scheme, or "www.", or a bare domain followed by a path.
 _LINK = re.compile(
@@ -13,6 +14,25 @@ _HOST = re.compile(r"^(?:https?://)?([^/:?#\s]+)", re.IGNORECASE)
 # @handle, Slack <@U123>, Discord <@123> / <@!123>.
 _MENTION = re.compile(r"<@!?[A-Za-z0-9]+>|(?<![\w.])@[A-Za-z0-9_.-]{2,}")
 _SPACES = re.compile(r"\s+")
+_LOOKALIKES = str.maketrans({
+    # Cyrillic and Greek letters that look Latin, written to dodge word filters.
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+    "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ո": "n", "ν": "v", "ο": "o", "α": "a", "ε": "e",
+    "ι": "i", "κ": "k", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "А": "A", "В": "B", "Е": "E",
+    "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "І": "I",
+    "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Χ": "X", "Υ": "Y", "Ζ": "Z",
+})
+
+
+def plain(text: str) -> str:
+    """Styled, full-width, accented and look-alike letters folded to plain ones: "𝐜𝐡𝐞𝐜𝐤",
+    "ｃｈｅｃｋ", "chéck" and "сhесk" (with Cyrillic letters) all read "check". Plain ASCII text
+    comes back as it is."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
+    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def links(text: str) -> list[str]:

@@ -1,0 +1,59 @@
+"""Promotion, bait and contact signals: each fires on the spam it names, stays quiet on the
+everyday look-alike, and reads styled or look-alike letters as plain ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from steward.moderation import heuristics as h
+from steward.moderation import signals
+from steward.moderation.text import plain
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Loans approved in an hour, bad credit ok, apply with us", "hard_sell"),
+    ("Cheap assignment writing service, native writers, 24h delivery", "hard_sell"),
+    ("Get real followers and likes for your page, from £5", "hard_sell"),
+    ("Meet local singles tonight, no card needed", "dating"),
+    ("Hot girls near you want to chat right now", "dating"),
+    ("Your account will be disabled today, verify your login here to keep it", "phishing"),
+    ("Enter your seed phrase to sync the wallet", "phishing"),
+    ("Message me on WhatsApp for the full plan", "private_contact"),
+    ("DM me for prices, I do logos and flyers", "private_contact"),
+    ("Hi dear, I came across your profile and you seem kind", "private_contact"),
+])
+def test_signal_fires_with_a_reason(text, name):
+    found = signals.text_signals(text)
+    assert name in found.names
+    assert all(found.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "DM me if you can do a shift at the stall on Saturday",
+    "Message me for details of the walk, we meet at the church hall at ten",
+    "Can someone explain what a seed phrase is? My son keeps talking about crypto",
+    "The food bank's account has been moved to the new bank, details in the newsletter",
+    "Lovely to meet everyone at the singles badminton night, same time next week",
+    "Our shop has 20% off for volunteers this month, just show your badge",
+])
+def test_everyday_look_alikes_fire_no_new_signal(text):
+    new = {"hard_sell", "dating", "phishing", "private_contact"}
+    assert not new & set(signals.text_signals(text).names)
+
+
+def test_styled_and_look_alike_letters_read_plain():
+    assert plain("𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞 to my ｃｈａｎｎｅｌ") == "subscribe to my channel"
+    assert plain("ѕubѕсribe") == "subscribe"  # Cyrillic ѕ and с
+    assert plain("Caffi'r Cwm, ŵyn bach") == "Caffi'r Cwm, wyn bach"
+    assert plain("plain ascii") == "plain ascii"
+    styled = signals.text_signals("𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞 to my 𝐜𝐡𝐚𝐧𝐧𝐞𝐥 please")
+    assert "call_to_action" in styled.names
+
+
+def test_a_new_signal_alone_needs_the_model_to_queue():
+    """A signal is a reason, not a verdict: one signal on a text the model finds ordinary
+    stays under the queue threshold."""
+    post = h.PostFacts.of("DM me for prices, I do logos and flyers", None, 1)
+    assert "private_contact" in post.signals.names
+    assert h.combine(0.05, post, frozenset()).priority == 0
+    assert h.combine(0.6, post, frozenset()).priority > 0
