@@ -38,6 +38,8 @@ SOURCES = (
     Source("instagram", "comment", "ScamSpot Instagram comments, rated (MIT)"),
     Source("x", "social", "Janitr labelled X/Twitter posts and replies (MIT)"),
     Source("community", "community", "Community-style posts written for Steward"),
+    Source("community2", "community",
+           "Community chat and comment posts written for Steward, second set (2026-12-02)"),
 )
 COMMENT_KINDS = ("comment", "social", "community")  # the targets apply to these
 

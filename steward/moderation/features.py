@@ -1,7 +1,9 @@
 """Hashed word and character n-grams for the spam model, worked out for a whole batch in NumPy.
 
-A text becomes: its words and word pairs, and its character 3-, 4- and 5-grams (lower case,
-digits folded to 0, runs of white space folded to one, links dropped), each hashed into
+A text becomes its words and word pairs, and its character 3-, 4- and 5-grams (lower case,
+digits folded to 0, runs of white space folded to one, links dropped, and styled, accented and
+look-alike letters folded to plain ones, so "𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞", "ѕubѕсribe" written with Cyrillic
+letters and "subscribé" read alike), each hashed into
 `N_FEATURES` slots. Each of the two blocks (words, characters) is scaled by one over the square
 root of its n-gram count, so long and short texts weigh alike. Training
 (`python -m steward.moderation.train`) and scoring use these same functions, so what the model
@@ -15,6 +17,8 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+
+from steward.moderation.text import plain
 
 BITS = 20
 N_FEATURES = 1 << BITS
@@ -30,9 +34,12 @@ MAX_CHARS = 2000  # longer texts (whole e-mails) are read up to here
 
 
 def prepare(text: str) -> str:
-    """The text the model reads: links dropped (the heuristics and the block list judge links;
-    spam corpora are full of them, so the model would hold every shared link against its
-    poster), and cut to MAX_CHARS."""
+    """The text the model reads: styled and look-alike letters folded to plain ones, links
+    dropped (the heuristics and the block list judge links; spam corpora are full of them, so
+    the model would hold every shared link against its poster), and cut to MAX_CHARS."""
+    text = text[: MAX_CHARS + 200]
+    if not text.isascii():
+        text = plain(text)
     if "/" in text or "ww." in text or "WW." in text:  # every link has one of these
         text = _LINK.sub(" ", text)
     return text[:MAX_CHARS]

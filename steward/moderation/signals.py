@@ -59,7 +59,9 @@ SIGNALS = {
         r"|\byou(?:'ve|\s+have)\s+(?:been\s+(?:selected|chosen)|won)\b"
         r"|\bclaim\s+(?:your|it|now|yours|the)\b|\bwin\s+(?:a|an)\s+(?:free\s+|brand\s+new\s+)?"
         r"(?:iphone|ipad|ps5|xbox|gift\s*card|voucher|car|\$|£|€)"
-        r"|\bcongratulations?\b[^.!?]{0,40}\b(?:won|selected|winner|chosen)\b|\bairdrops?\b"
+        r"|\bcongratulations?\b[^.!?]{0,40}\b(?:won|selected|winner|chosen)\b"
+        r"|\b(?:claim|free|get|grab|receive|collect)\s+(?:your\s+|the\s+|an?\s+|my\s+)?(?:\$?\w+\s+)?"
+        r"airdrops?\b|\bairdrops?\s+(?:is\s+|are\s+)?(?:live|now|open|claim\w*)\b"
         r"|\bcomment\s+[\"'“]?(?:me|info|yes|job)[\"'”]?\s+(?:and|to|if|below)\b",
         re.I)),
     "money": ("Money, crypto or work-from-home offer", re.compile(

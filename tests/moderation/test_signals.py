@@ -57,3 +57,11 @@ def test_a_new_signal_alone_needs_the_model_to_queue():
     assert "private_contact" in post.signals.names
     assert h.combine(0.05, post, frozenset()).priority == 0
     assert h.combine(0.6, post, frozenset()).priority > 0
+
+
+def test_the_model_reads_styled_letters_as_plain_ones():
+    from steward.moderation.model import seed_model
+
+    p = seed_model().probabilities(["𝐒𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞 to my ｃｈａｎｎｅｌ for 𝐟𝐫𝐞𝐞 gift cards",
+                                    "Subscribe to my channel for free gift cards"])
+    assert abs(p[0] - p[1]) < 1e-6
