@@ -29,6 +29,7 @@ WITHOUT_PROFILE = frozenset({
     "rules check",  # checks a rules file, touches no workspace
     "backup --verify",  # unlocks the backup's own copy with its profile's passphrase
     "restore",  # the backup's own admin passphrase or recovery key is checked by the restore
+    "team join",  # makes a new workspace; the invitation's code opens what its role may hold
 })
 
 # Command (as typed after `steward`) → the roles that may run it.
@@ -98,6 +99,12 @@ COMMANDS: dict[str, frozenset[str]] = {
     "profile remove": ADMINS,
     "backup": ADMINS,
     "demo (existing)": ADMINS,  # `steward demo` on a workspace that already exists
+    # A team of laptops (steward.team): each laptop syncs the tiers its team keys open.
+    "team create": ADMINS,
+    "team invite": ADMINS,
+    "team remove": ADMINS,
+    "team sync": EVERYONE,  # a volunteer laptop receives only the volunteer lists
+    "team status": EVERYONE,
 }
 
 # Pages of the desktop app (PageSpec.key) and Overview tiles (TileSpec.key). A page or tile

@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "steward.cli.hygiene",
     "steward.cli.connectors",
     "steward.cli.moderation",
+    "steward.cli.team",
 ]
 
 

@@ -101,6 +101,10 @@ def cmd_source_test(ctx) -> int:
 
 
 def cmd_sync(ctx) -> int:
+    if ctx.args.name is None:
+        from steward.cli.team import cmd_team_sync
+
+        return cmd_team_sync(ctx)
     from steward import keychain
     from steward.cli import print_json, progress_printer
     from steward.connectors import discourse
@@ -170,8 +174,9 @@ def register(sub, common) -> None:
     a.set_defaults(func=cmd_source_test)
 
     p = sub.add_parser("sync", parents=[common],
-                       help="fetch what is new from a live source and send decisions back")
-    p.add_argument("name")
+                       help="fetch what is new from a live source and send decisions back "
+                            "(no NAME: sync with the team, as `steward team sync`)")
+    p.add_argument("name", nargs="?")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync)
 

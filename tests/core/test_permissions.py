@@ -58,6 +58,11 @@ ARGS: dict[str, list[str]] = {
     "rules test": ["{tmp}/missing.yaml"],
     "backup": ["--out", "{tmp}/backup.zip"],
     "restore": ["{tmp}/missing.zip", "--workspace", "{tmp}/restored"],
+    "team create": ["--server", "postgresql://nobody@127.0.0.1:9/none"],
+    "team invite": ["someone", "--role", "volunteer", "--out", "{tmp}/someone.invitation"],
+    "team join": ["{tmp}/missing.invitation"],
+    "team remove": ["someone"],
+    "team status": ["--offline"],
 }
 
 

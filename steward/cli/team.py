@@ -1,0 +1,186 @@
+"""`steward team …`: a workspace shared by several laptops through the charity's PostgreSQL
+server (steward.team). The server password comes from STEWARD_SERVER_PASSWORD, the OS keyring
+or a prompt (and is then kept in the keyring when one is usable); the invitation code from
+STEWARD_INVITATION_CODE or a prompt."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from steward.errors import BadInput
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("team", parents=[common],
+                       help="work as a team: several laptops through a PostgreSQL server")
+    tsub = p.add_subparsers(dest="team_command", metavar="TEAM_COMMAND", required=True)
+    a = tsub.add_parser("create", parents=[common],
+                        help="make this workspace the first laptop of a team (admin)")
+    a.add_argument("--server", required=True, metavar="URL",
+                   help="postgresql://user@host:port/database (no password in it)")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_team_create)
+    a = tsub.add_parser("invite", parents=[common],
+                        help="an invitation file for a new laptop, and its one-time code")
+    a.add_argument("name", help="the person's profile name on their laptop")
+    a.add_argument("--role", required=True,
+                   choices=["volunteer", "steward", "safeguarding-lead", "admin"])
+    a.add_argument("--out", metavar="FILE", help="where to write it (default NAME.invitation)")
+    a.set_defaults(func=cmd_team_invite)
+    a = tsub.add_parser("join", parents=[common],
+                        help="join a team with an invitation, into a new workspace "
+                             "(--workspace DIR)")
+    a.add_argument("invitation", metavar="INVITATION")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_team_join)
+    a = tsub.add_parser("sync", parents=[common],
+                        help="send this laptop's changes and receive the team's")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_team_sync)
+    a = tsub.add_parser("status", parents=[common],
+                        help="the team's laptops, the last sync and any conflicts")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--offline", action="store_true", help="what this laptop knows, no server")
+    a.set_defaults(func=cmd_team_status)
+    a = tsub.add_parser("remove", parents=[common],
+                        help="take a laptop out of the team (admin)")
+    a.add_argument("name")
+    a.set_defaults(func=cmd_team_remove)
+
+
+def server_password(url: str) -> str | None:
+    """STEWARD_SERVER_PASSWORD, else the OS keyring, else a prompt (kept in the keyring)."""
+    from steward import keychain
+    from steward.cli import prompt
+
+    env = os.environ.get("STEWARD_SERVER_PASSWORD")
+    if env:
+        return env
+    name = f"team-server:{url}"
+    kept = keychain.load_token(name)
+    if kept:
+        return kept
+    typed = prompt(f"password for the team server {url} (or set STEWARD_SERVER_PASSWORD)")
+    keychain.store_token(name, typed)
+    return typed
+
+
+def _invitation_code() -> str:
+    from steward.cli import prompt
+
+    return os.environ.get("STEWARD_INVITATION_CODE") or prompt(
+        "the invitation's code (or set STEWARD_INVITATION_CODE)")
+
+
+def cmd_team_create(ctx) -> int:
+    from steward.cli import print_json, progress_printer
+    from steward.jobs import run_to_end
+    from steward.team import sync as team
+    from steward.team.server import check_url
+
+    url = check_url(ctx.args.server)
+    ws = ctx.workspace()
+    result = run_to_end(team.create_team(ws, url, server_password(url)),
+                        progress_printer(ctx.args.json))
+    if ctx.args.json:
+        print_json(result)
+    else:
+        print(f"Team created on {url}: this laptop pushed {result['pushed']} sealed changes. "
+              "Invite others with `steward team invite NAME --role ROLE`.")
+    return 0
+
+
+def cmd_team_invite(ctx) -> int:
+    from steward.team import sync as team
+
+    ws = ctx.workspace()
+    block = team.team_of(ws)
+    out = Path(ctx.args.out or f"{ctx.args.name}.invitation")
+    if out.exists():
+        raise BadInput(f"{out} already exists: choose another --out")
+    invitation, code = team.invite(ws, ctx.args.name, ctx.args.role,
+                                   server_password(block["server"]))
+    out.write_text(json.dumps(invitation, indent=2), encoding="utf-8")
+    print(f"Invitation for {ctx.args.name} ({ctx.args.role}) written to {out}.")
+    print(f"Its one-time code (give it separately, not with the file): {code}")
+    return 0
+
+
+def cmd_team_join(ctx) -> int:
+    from steward.cli import new_passphrase, print_json, progress_printer
+    from steward.jobs import run_to_end
+    from steward.team import keys as team_keys
+    from steward.team import sync as team
+
+    invitation = team_keys.read_invitation(ctx.args.invitation)
+    code = _invitation_code()
+    passphrase = os.environ.get("STEWARD_NEW_PASSPHRASE") or os.environ.get(
+        "STEWARD_PASSPHRASE") or new_passphrase(f"passphrase for {invitation['name']}")
+    result = run_to_end(team.join(Path(ctx.args.invitation), code, ctx.workspace_path,
+                                  passphrase, server_password(invitation["server"])),
+                        progress_printer(ctx.args.json))
+    if ctx.args.json:
+        print_json(result)
+    else:
+        print(f"Joined the team as {result['name']} ({result['role']}) in "
+              f"{ctx.workspace_path}: {result['pulled']} changes received.")
+    return 0
+
+
+def cmd_team_sync(ctx) -> int:
+    from steward.cli import print_json, progress_printer
+    from steward.jobs import run_to_end
+    from steward.team import sync as team
+
+    ws = ctx.workspace()
+    block = team.team_of(ws)
+    result = run_to_end(team.sync(ws, server_password(block["server"])),
+                        progress_printer(ctx.args.json))
+    if ctx.args.json:
+        print_json(result.as_dict())
+        return 0
+    print(f"Synced: {result.pushed} sent, {result.pulled} received, "
+          f"{result.applied} applied.")
+    for line in result.conflicts:
+        print(f"Conflict: {line}")
+    return 0
+
+
+def cmd_team_status(ctx) -> int:
+    from steward.cli import print_json
+    from steward.team import sync as team
+
+    ws = ctx.workspace()
+    status = team.local_status(ws)
+    if status["team"] is None:
+        print("This workspace works on its own (no team).")
+        return 0
+    if not ctx.args.offline and ws.profile.role != "volunteer":
+        status["devices"] = team.devices(ws, server_password(status["server"]))
+    if ctx.args.json:
+        print_json(status)
+        return 0
+    print(f"Team {status['team'][:8]} on {status['server']}; this laptop: {status['name']} "
+          f"({status['role']}); last sync {status['last_sync'] or 'never'}; "
+          f"{status['unpushed']} changes not sent yet.")
+    for d in status.get("devices", []):
+        mark = " (this laptop)" if d["this_laptop"] else ""
+        gone = " — removed" if d["removed"] else ""
+        print(f"  {d['name']} ({d['role']}){mark}: last sync {d['last_sync'] or 'never'}, "
+              f"{d['behind']} changes behind{gone}")
+    for c in status["conflicts"]:
+        print(f"  conflict on {c['subject']}: {c['standing'].get('actor', '')} stands")
+    return 0
+
+
+def cmd_team_remove(ctx) -> int:
+    from steward.team import sync as team
+
+    ws = ctx.workspace()
+    block = team.team_of(ws)
+    team.remove(ws, ctx.args.name, server_password(block["server"]))
+    print(f"{ctx.args.name}'s laptop was removed: the server refuses its syncs from now on. "
+          "Team keys are not rotated yet, so what it already holds stays readable to it.")
+    return 0
