@@ -52,18 +52,14 @@ def register(sub, common) -> None:
 
 def server_password(url: str) -> str | None:
     """STEWARD_SERVER_PASSWORD, else the OS keyring, else a prompt (kept in the keyring)."""
-    from steward import keychain
     from steward.cli import prompt
+    from steward.team.sync import remember_password, remembered_password
 
-    env = os.environ.get("STEWARD_SERVER_PASSWORD")
-    if env:
-        return env
-    name = f"team-server:{url}"
-    kept = keychain.load_token(name)
-    if kept:
-        return kept
+    known = remembered_password(url)
+    if known:
+        return known
     typed = prompt(f"password for the team server {url} (or set STEWARD_SERVER_PASSWORD)")
-    keychain.store_token(name, typed)
+    remember_password(url, typed)
     return typed
 
 

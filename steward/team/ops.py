@@ -129,7 +129,7 @@ def _mark(conn, table: str) -> None:
 
 
 def mark_all_captured(conn) -> None:
-    for table in ("decisions", "notes", "consents", "case_entries"):
+    for table in ("decisions", "notes", "consents", "case_entries", "merges"):
         _mark(conn, table)
     state.put(conn, "settings_sent", _settings_hashes(conn))
 
@@ -176,6 +176,21 @@ def capture_staff(conn, ids: state.Ids, seen: int) -> list[dict]:
         values["person_id"] = ids.gid("persons", values["person_id"])
         ops.append({"type": "row.add", "table": "consents", "gid": gid, "values": values})
     _mark(conn, "consents")
+    for mid, into, before, actor, at in _since(conn, "merges",
+                                                "id, into_person_id, before, actor, at"):
+        if not ids.is_own("merges", mid):
+            continue
+        before = json.loads(before) if isinstance(before, str) else before
+        absorbed = [p["id"] for p in before.get("absorbed", [])]
+        moved = [int(i) for i, pid in before.get("identities", {}).items()
+                 if pid not in absorbed]
+        ops.append({"type": "person.merge", "gid": ids.gid("merges", mid),
+                    "into": ids.gid("persons", into),
+                    "persons": [ids.gid("persons", p) for p in absorbed],
+                    "identities": [ids.gid("identities", i) for i in moved],
+                    "values": _person_values(conn, into), "actor": actor, "at": str(at),
+                    "seen": seen})
+    _mark(conn, "merges")
     sent = state.get(conn, "settings_sent", {})
     now = _settings_hashes(conn)
     for key, digest in sorted(now.items()):
@@ -185,6 +200,15 @@ def capture_staff(conn, ids: state.Ids, seen: int) -> list[dict]:
             ops.append({"type": "setting.set", "key": key, "value": value, "seen": seen})
     state.put(conn, "settings_sent", now)
     return ops
+
+
+MERGED_FIELDS = ("display_name", "programme", "is_staff")
+
+
+def _person_values(conn, person_id: int) -> dict:
+    row = conn.exec_driver_sql(f"SELECT {', '.join(MERGED_FIELDS)} FROM persons WHERE id = ?",
+                               (person_id,)).first()
+    return dict(zip(MERGED_FIELDS, row, strict=True)) if row else {}
 
 
 def capture_safeguarding(conn, ids: state.Ids, cipher, row_field, seen: int) -> list[tuple]:
@@ -400,6 +424,31 @@ class Applier:
         sent[key] = hashlib.sha256((value or "null").encode()).hexdigest()
         state.put(self.conn, "settings_sent", sent)
 
+    # --- merges (applied by the merge service, outside this transaction: see sync)
+
+    def merge_standing(self, seq: int, device: str, op: dict) -> dict | None:
+        """The standing merge, by another laptop, that this one did not see: it wins."""
+        for gid in [op["into"], *op["persons"]]:
+            stands, standing = self._stands(f"person:{gid}", seq, device, op)
+            if not stands:
+                return standing
+        return None
+
+    def stand_merge(self, seq: int, device: str, op: dict, applied: bool) -> None:
+        for gid in [op["into"], *op["persons"]]:
+            self._stand(f"person:{gid}", seq, device, op["gid"], op["actor"],
+                        {"merge": True, "applied": applied, "op": op})
+        self.result.applied += 1
+
+    def merge_conflict(self, seq: int, device: str, op: dict, standing: dict,
+                       own: bool) -> None:
+        into = self.ids.local("persons", standing["op"]["into"])
+        line = (f"person {into}: already merged by {standing['actor']} on another laptop; "
+                f"the merge by {op['actor']} was undone and theirs applied")
+        self._conflict(seq, f"person:{op['into']}", into,
+                       {k: v for k, v in standing.items() if k != "op"},
+                       {"op": op["gid"], "actor": op["actor"]}, device, own, line)
+
     # --- safeguarding
 
     def _flag_status(self, seq: int, device: str, own: bool, op: dict) -> None:
@@ -503,6 +552,10 @@ def staff_digest(conn, ids: state.Ids) -> str:
         rows.append(["c", ids.gid("consents", cid), ids.gid("persons", pid), st, basis])
     for fid, status in conn.exec_driver_sql("SELECT id, status FROM flags").all():
         rows.append(["f", ids.gid("flags", fid), status])
+    for iid, pid in conn.exec_driver_sql("SELECT id, person_id FROM identities").all():
+        rows.append(["i", ids.gid("identities", iid), ids.gid("persons", pid)])
+    for pid, name in conn.exec_driver_sql("SELECT id, display_name FROM persons").all():
+        rows.append(["p", ids.gid("persons", pid), name])
     for key, value in conn.exec_driver_sql("SELECT key, value FROM settings").all():
         if not key.startswith(LOCAL_SETTINGS):
             rows.append(["s", key, value])

@@ -262,6 +262,39 @@ def local_status(ws) -> dict:
                 "conflicts": conflicts}
 
 
+def remembered_password(url: str) -> str | None:
+    """The server password from STEWARD_SERVER_PASSWORD or the OS keyring; None: ask for it."""
+    import os
+
+    from steward import keychain
+
+    return os.environ.get("STEWARD_SERVER_PASSWORD") or keychain.load_token(
+        f"team-server:{url}")
+
+
+def remember_password(url: str, password: str) -> bool:
+    """Keep the server password in the OS keyring (False when no keyring is usable)."""
+    from steward import keychain
+
+    return keychain.store_token(f"team-server:{url}", password)
+
+
+def overview(ws, password: str | None = None) -> dict:
+    """For the Settings page: this laptop's team status and, when the server password is known
+    (given, or remembered) and the server answers, its laptops. Never asks for anything."""
+    status = local_status(ws)
+    if status["team"] is None:
+        return status
+    password = password or remembered_password(status["server"])
+    status["devices"] = None
+    if password is not None and ws.profile.role != "volunteer":
+        try:
+            status["devices"] = devices(ws, password)
+        except StewardError as err:
+            status["server_problem"] = str(err)
+    return status
+
+
 # --- sync --------------------------------------------------------------------------------------
 
 def sync(ws, password: str | None, token: CancelToken | None = None,
@@ -349,49 +382,175 @@ def _push(ws, server: Server, block: dict) -> int:
 
 def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
                  result: SyncResult) -> None:
-    """Open and apply a batch with the cursor, in one local transaction. An envelope that does
-    not open stops the sync at it, named; what came before it is kept."""
+    """Open a batch, then apply it with the cursor in local transactions (one per run of
+    plain changes; a merge goes through the merge service in its own). An
+    envelope that does not open stops the sync at it, named; what came before it is kept."""
     refused: EnvelopeRefused | None = None
     with _with_conn(ws) as s:
+        last = dict(state.get(s.connection(), "last_device_seq", {}))
+    opened: list[tuple[Envelope, dict]] = []
+    for e in batch:
+        named = f"envelope #{e.seq} (device {e.device_id[:8]}, {e.tier} change {e.device_seq})"
+        slot = f"{e.device_id}/{e.tier}"
+        if e.device_seq != int(last.get(slot, 0)) + 1:
+            refused = EnvelopeRefused(
+                f"{named}: the device's change {int(last.get(slot, 0)) + 1} is missing on "
+                "the server: refused; nothing after it was applied")
+            break
+        key = keys.key(e.tier)
+        if key is None or e.epoch != keys.epoch:
+            refused = EnvelopeRefused(f"{named} is under a key this laptop does not hold")
+            break
+        aad = team_keys.envelope_aad(block["id"], e.tier, e.epoch, e.device_id,
+                                     e.device_seq, e.op_id)
+        try:
+            opened.append((e, team_keys.open_op(key, e.body, aad, named)))
+        except EnvelopeRefused as err:
+            refused = err
+            break
+        last[slot] = e.device_seq
+    i = 0
+    while i < len(opened):
+        e, op = opened[i]
+        if op["type"] == "person.merge":
+            _apply_merge(ws, block, e, op, result)
+            i += 1
+            continue
+        j = i
+        while j < len(opened) and opened[j][1]["type"] != "person.merge":
+            j += 1
+        _apply_plain(ws, block, opened[i:j], result)
+        i = j
+    if refused is not None:
+        raise refused
+
+
+def _done(conn, e: Envelope) -> None:
+    """This envelope is applied: its op id, the device's number and the cursor."""
+    conn.exec_driver_sql("INSERT OR IGNORE INTO team_applied (op_id, seq) VALUES (?, ?)",
+                         (e.op_id, e.seq))
+    last = state.get(conn, "last_device_seq", {})
+    last[f"{e.device_id}/{e.tier}"] = e.device_seq
+    state.put(conn, "last_device_seq", last)
+    state.put(conn, "cursor", e.seq)
+
+
+def _applied(conn, e: Envelope) -> bool:
+    return conn.exec_driver_sql("SELECT 1 FROM team_applied WHERE op_id = ?",
+                                (e.op_id,)).first() is not None
+
+
+def _apply_plain(ws, block: dict, run: list[tuple[Envelope, dict]],
+                 result: SyncResult) -> None:
+    with _with_conn(ws) as s:
         conn = s.connection()
-        ids = _ids(conn, block)
-        applier = ops.Applier(conn, ids, ws, result,
+        applier = ops.Applier(conn, _ids(conn, block), ws, result,
                               s if ws.tier == "staff" else None)
-        last = state.get(conn, "last_device_seq", {})
-        for e in batch:
-            named = (f"envelope #{e.seq} (device {e.device_id[:8]}, {e.tier} change "
-                     f"{e.device_seq})")
-            slot = f"{e.device_id}/{e.tier}"
-            if e.device_seq != int(last.get(slot, 0)) + 1:
-                refused = EnvelopeRefused(
-                    f"{named}: the device's change {int(last.get(slot, 0)) + 1} is missing on "
-                    "the server: refused; nothing after it was applied")
-                break
-            key = keys.key(e.tier)
-            if key is None or e.epoch != keys.epoch:
-                refused = EnvelopeRefused(f"{named} is under a key this laptop does not hold")
-                break
-            aad = team_keys.envelope_aad(block["id"], e.tier, e.epoch, e.device_id,
-                                         e.device_seq, e.op_id)
-            try:
-                op = team_keys.open_op(key, e.body, aad, named)
-            except EnvelopeRefused as err:
-                refused = err
-                break
-            done = conn.exec_driver_sql("SELECT 1 FROM team_applied WHERE op_id = ?",
-                                        (e.op_id,)).first()
-            if done is None:
+        for e, op in run:
+            if not _applied(conn, e):
                 if op["type"] == "volunteer.part":
                     _volunteer_part(ws, conn, e.device_id == block["device"], op)
                 else:
                     applier.apply(e.seq, e.device_id, op)
-                conn.exec_driver_sql("INSERT INTO team_applied (op_id, seq) VALUES (?, ?)",
-                                     (e.op_id, e.seq))
-            last[slot] = e.device_seq
-            state.put(conn, "last_device_seq", last)
-            state.put(conn, "cursor", e.seq)
-    if refused is not None:
-        raise refused
+            _done(conn, e)
+
+
+def _apply_merge(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> None:
+    """A merge, through the merge service (its own transactions and audit events).
+
+    The first merge of a person in server order stands. Another laptop's merge of someone
+    already merged differently is a conflict, not applied; this laptop's own merge that lost
+    is undone (unmerge) and the merge that stands is applied instead, and its author told. A
+    marker committed before each step lets a sync killed mid-way find what was done."""
+    own = e.device_id == block["device"]
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        if _applied(conn, e):
+            _done(conn, e)
+            return
+        ids = _ids(conn, block)
+        applier = ops.Applier(conn, ids, ws, result, s)
+        beaten_by = applier.merge_standing(e.seq, e.device_id, op)
+        if beaten_by is None and (own or ids.local("persons", op["into"]) is None):
+            applier.stand_merge(e.seq, e.device_id, op, applied=own)
+            _done(conn, e)
+            return
+        if beaten_by is not None and not own:
+            applier.merge_conflict(e.seq, e.device_id, op, beaten_by, own=False)
+            _done(conn, e)
+            return
+        marker = state.get(conn, "merge_marker") or {}
+        if marker.get("op") != e.op_id:
+            marker = {"op": e.op_id, "before": int(conn.exec_driver_sql(
+                "SELECT coalesce(max(id), 0) FROM merges").scalar())}
+            state.put(conn, "merge_marker", marker)
+    if beaten_by is None:  # another laptop's merge, first for these people: apply it
+        applied = _merge_once(ws, block, op, marker["before"])
+        with _with_conn(ws) as s:
+            conn = s.connection()
+            ops.Applier(conn, _ids(conn, block), ws, result, s).stand_merge(
+                e.seq, e.device_id, op, applied=applied)
+            state.put(conn, "merge_marker", None)
+            _done(conn, e)
+        return
+    # This laptop's own merge lost: undo it, then apply the merge that stands.
+    from steward.hygiene.merge import unmerge
+
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        local = _ids(conn, block).local("merges", op["gid"])
+        undone = local is None or conn.exec_driver_sql(
+            "SELECT undone_at IS NOT NULL FROM merges WHERE id = ?", (local,)).scalar()
+    if not undone:
+        try:
+            unmerge(ws, local)
+        except StewardError as err:
+            log.warning("a merge that lost could not be undone (%s)", type(err).__name__)
+    standing_op = beaten_by["op"]
+    applied = beaten_by.get("applied") or _merge_once(ws, block, standing_op, marker["before"])
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        applier = ops.Applier(conn, _ids(conn, block), ws, result, s)
+        applier.stand_merge(beaten_by["seq"], beaten_by["device"], standing_op, applied=applied)
+        applier.merge_conflict(e.seq, e.device_id, op, beaten_by, own=True)
+        state.put(conn, "merge_marker", None)
+        _done(conn, e)
+
+
+def _merge_once(ws, block: dict, op: dict, merges_before: int) -> bool:
+    """Apply a merge unless a merge into the same person was made since the marker."""
+    from steward.hygiene.merge import merge
+
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        ids = _ids(conn, block)
+        into = ids.local("persons", op["into"])
+        people = [p for p in (ids.local("persons", g) for g in op["persons"]) if p is not None]
+        moving = [i for i in (ids.local("identities", g) for g in op["identities"])
+                  if i is not None]
+        if into is None:
+            return False
+        if conn.exec_driver_sql("SELECT 1 FROM merges WHERE id > ? AND into_person_id = ?",
+                                (merges_before, into)).first():
+            return True  # done before a crash
+        moving = [i for i in moving if conn.exec_driver_sql(
+            "SELECT person_id FROM identities WHERE id = ?", (i,)).scalar() not in
+            (into, *people)]
+    if not people and not moving:
+        return False
+    try:
+        merge(ws, into, person_ids=people, identity_ids=moving)
+    except BadInput as err:
+        log.warning("a merge from another laptop could not be applied (%s)", err)
+        return False
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        values = {k: v for k, v in op.get("values", {}).items() if k in ops.MERGED_FIELDS}
+        if values:
+            conn.exec_driver_sql(
+                f"UPDATE persons SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                (*values.values(), into))
+    return True
 
 
 # --- the volunteer tier ------------------------------------------------------------------------

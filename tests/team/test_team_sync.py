@@ -15,8 +15,7 @@ from steward.team import sync as team
 from steward.team.keys import EnvelopeRefused
 from steward.team.server import ServerUnreachable
 from steward.workspace import Workspace
-
-from .conftest import PASSWORD
+from tests.team.pgcluster import PASSWORD
 
 PASS = "correct-horse-1"
 
@@ -304,3 +303,62 @@ def test_sync_killed_mid_way_resumes_with_nothing_lost_or_applied_twice(laptops)
     finally:
         lead.lock()
     assert _digests(laptops, "lead")["staff"] == _digests(laptops, "admin")["staff"]
+
+
+def _two_people(ws):
+    with ws.engine.connect() as conn:
+        return [r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM persons WHERE erased_at IS NULL ORDER BY id LIMIT 3").all()]
+
+
+def _owner(ws, person):
+    with ws.engine.connect() as conn:
+        return sorted(r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM identities WHERE person_id = ?", (person,)).all())
+
+
+def test_a_merge_travels_and_two_merges_of_one_person_keep_the_first(laptops):
+    from steward.hygiene.merge import merge
+
+    admin = _open(laptops, "admin")
+    p1, p2, p3 = _two_people(admin)
+    moved = _owner(admin, p2)
+    assert moved
+    merge(admin, p1, person_ids=[p2])
+    admin.lock()
+    lead = _open(laptops, "lead")
+    merge(lead, p3, person_ids=[p2])  # the same person, merged elsewhere, offline
+    lead.lock()
+
+    assert _sync(laptops, "admin").conflicts == []
+    lost = _sync(laptops, "lead")
+    assert len(lost.conflicts) == 1 and "already merged by admin" in lost.conflicts[0]
+    _sync(laptops, "admin")
+    for who in ("admin", "lead"):
+        ws = _open(laptops, who)
+        try:
+            with ws.engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT count(*) FROM persons WHERE id = ?",
+                                            (p2,)).scalar() == 0
+                assert conn.exec_driver_sql("SELECT count(*) FROM persons WHERE id = ?",
+                                            (p3,)).scalar() == 1
+            assert set(moved) <= set(_owner(ws, p1))
+            assert not set(moved) & set(_owner(ws, p3))
+        finally:
+            ws.lock()
+    assert _digests(laptops, "admin")["staff"] == _digests(laptops, "lead")["staff"]
+
+
+def test_local_key_rotations_keep_the_team_keys(laptops):
+    from steward.team import keys as team_keys
+
+    admin = _open(laptops, "admin")
+    admin.add_profile("helper", "safeguarding-lead", PASS)
+    admin.remove_profile("helper")  # rotates the local safeguarding and volunteer keys
+    held = team_keys.load_keys(admin, admin.team_block())
+    assert set(held.keys) == {"staff", "safeguarding", "volunteer"}
+    queue.add_note(admin, "queue_item", _open_items(admin)[0], "After the rotation")
+    admin.lock()
+    assert _sync(laptops, "admin").pushed >= 1
+    assert _sync(laptops, "lead").applied >= 1
+    assert _digests(laptops, "admin")["safeguarding"] == _digests(laptops, "lead")["safeguarding"]

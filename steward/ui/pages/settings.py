@@ -1,6 +1,6 @@
 """Settings: your own passphrase and "remember on this computer", auto-lock and lock now, and —
-for admins — the workspace's profiles and its backups. Key derivation, backups and restores run
-off the UI thread."""
+for admins — the workspace's profiles and its backups; the team of laptops, if any. Key
+derivation, backups, restores and team syncs run off the UI thread."""
 
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ from steward.ui.table_model import Column, PagedTableModel, list_source
 from steward.ui.widgets import PageHeader, result_label, show_result, table_view
 from steward.workspace import MIN_PASSPHRASE, ROLES
 
+TEAM_COLUMNS = [
+    Column("name", "Laptop"),
+    Column("role", "Role"),
+    Column("last_sync", "Last sync"),
+    Column("behind", "Changes behind"),
+    Column("removed", ""),
+]
 PROFILE_COLUMNS = [
     Column("name", "Profile"),
     Column("role", "Role"),
@@ -85,6 +92,7 @@ class SettingsPage(QWidget):
         self.column.addWidget(self._profiles_box())
         if self.is_admin:
             self.column.addWidget(self._backup_box())
+        self.column.addWidget(self._team_box())
         self.column.addStretch(1)
         scroll.setWidget(content)
         outer.addWidget(scroll, 1)
@@ -471,9 +479,106 @@ class SettingsPage(QWidget):
         worker.finished.connect(finished)
         worker.failed.connect(failed)
 
+    # --- team (several laptops through the charity's server) --------------------------------
+
+    def _team_box(self) -> QGroupBox:
+        box = QGroupBox("Team")
+        layout = QVBoxLayout(box)
+        self.team_status = QLabel("…")
+        self.team_status.setWordWrap(True)
+        self.team_status.setAccessibleName("Team status")
+        layout.addWidget(self.team_status)
+        fetch, count = list_source([], TEAM_COLUMNS)
+        self.team_devices = PagedTableModel(TEAM_COLUMNS, fetch, count)
+        self.team_table = table_view(self.team_devices, "Team laptops")
+        self.team_table.setMinimumHeight(120)
+        layout.addWidget(self.team_table)
+        row = QHBoxLayout()
+        self.team_password = _password("Team server password")
+        self.team_password.setPlaceholderText("Server password (kept in the OS keyring)")
+        self.team_sync_button = _button("Sync now", "Sync with the team now")
+        self.team_sync_button.clicked.connect(self.sync_team)
+        row.addWidget(self.team_password, 1)
+        row.addWidget(self.team_sync_button)
+        layout.addLayout(row)
+        self.team_result = result_label()
+        layout.addWidget(self.team_result)
+        for widget in (self.team_table, self.team_password, self.team_sync_button):
+            widget.setVisible(False)
+        return box
+
+    def show_team(self, status: dict) -> None:
+        if not shiboken6.isValid(self.team_status):
+            return
+        self._team = status
+        if status.get("team") is None:
+            self.team_status.setText("This workspace works on its own. An admin can share it "
+                                     "with other laptops: `steward team create --server URL`.")
+            return
+        conflicts = len(status["conflicts"])
+        text = (f"This laptop is {status['name']} ({status['role']}) in a team on "
+                f"{status['server']}. Last sync: {status['last_sync'] or 'never'}; "
+                f"{status['unpushed']} changes not sent yet")
+        text += f"; {conflicts} conflicts kept in the record." if conflicts else "."
+        if status.get("server_problem"):
+            text += f" The server did not answer: {status['server_problem']}"
+        self.team_status.setText(text)
+        rows = [(d["name"] + (" (this laptop)" if d["this_laptop"] else ""), d["role"],
+                 d["last_sync"] or "never", d["behind"], "removed" if d["removed"] else "")
+                for d in status.get("devices") or []]
+        self.team_devices.set_source(*list_source(rows, TEAM_COLUMNS))
+        self.team_table.setVisible(bool(rows))
+        self.team_password.setVisible(status.get("devices") is None)
+        self.team_sync_button.setVisible(True)
+
+    def sync_team(self) -> None:
+        from steward.team import sync as team
+        from steward.ui import workers
+
+        ws = self.ctx.ws
+        server = self._team["server"]
+        typed = self.team_password.text() or None
+        password = typed or team.remembered_password(server)
+        if password is None:
+            show_result(self.team_result, "Type the team server's password first.", True)
+            return
+        self.team_sync_button.setEnabled(False)
+        worker = workers.start_job(lambda token: team.sync(ws, password, token))
+
+        def progress(done: int, total: int, text: str) -> None:
+            if shiboken6.isValid(self.team_result):
+                show_result(self.team_result, f"{text}…")
+
+        def finished(result) -> None:
+            if not shiboken6.isValid(self.team_result):
+                return
+            self.team_sync_button.setEnabled(True)
+            if typed:
+                team.remember_password(server, typed)
+                self.team_password.clear()
+            line = (f"Synced: {result.pushed} sent, {result.pulled} received, "
+                    f"{result.applied} applied.")
+            for conflict in result.conflicts:
+                line += f" Conflict: {conflict}."
+            show_result(self.team_result, line)
+            self.ctx.run_query(lambda: team.overview(ws, password), self.show_team)
+
+        def failed(message: str) -> None:
+            if shiboken6.isValid(self.team_result):
+                self.team_sync_button.setEnabled(True)
+                show_result(self.team_result, message[:1].upper() + message[1:], True)
+
+        worker.progress.connect(progress)
+        worker.finished.connect(finished)
+        worker.failed.connect(failed)
+
     def refresh(self) -> None:
+        from steward.team import sync as team
+
         ws = self.ctx.ws
         self.ctx.run_query(ws.profiles, self._show_profiles)
+        self._team: dict = {}
+        self.ctx.run_query(lambda: team.overview(ws), self.show_team)
 
     def _show_profiles(self, profiles) -> None:
         rows = [(p.name, p.role, p.remembered) for p in profiles]
