@@ -1,10 +1,17 @@
-"""Connectors: import of the demo exports per format (messages/s beside stdlib sqlite3 inserting
-the same rows pre-parsed, peak memory), re-import, and incremental Discourse sync."""
+"""Connectors: import of the demo exports per format, re-import, and incremental Discourse sync.
+
+Each format's import rate (CPU seconds, best of two, interleaved) is printed beside the honest
+floor measured in the same run: `orjson` parsing the same messages from JSON lines, building the
+rows (ids, space and author lookups, threads) and inserting them into a fresh SQLCipher file with
+the same tables and indexes, in batches as the import does. The older anchor, stdlib sqlite3
+inserting the rows pre-parsed into an unencrypted file, stays as a secondary line."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.common import CACHE, PASSPHRASE, Figure, Timer, demo_workspace, run_steward, unlock
@@ -66,6 +73,99 @@ def _sqlite_rate(ws, tmp: Path) -> tuple[float, int]:
     return len(rows) / t.seconds, len(rows)
 
 
+def _floor_input(ws, tmp: Path) -> tuple[Path, list[str], list[tuple], int]:
+    """The messages the import wrote, as the JSON lines a perfect export would be, plus the
+    schema (tables and indexes, no triggers) and the rows of the tables messages refer to."""
+    import orjson
+
+    with ws.session() as s:
+        db = s.connection().connection.driver_connection
+        rows = db.execute(
+            "SELECT sp.platform_id, m.platform_id, m.created_at, i.platform_id, m.text, "
+            "p.platform_id, m.kind, m.edited_at, m.deleted, m.reaction_count, "
+            "m.attachment_count FROM messages m JOIN spaces sp ON sp.id = m.space_id "
+            "LEFT JOIN identities i ON i.id = m.identity_id "
+            "LEFT JOIN messages p ON p.id = m.parent_id ORDER BY m.id").fetchall()
+        ddl = [r[0] for r in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY type DESC")]
+        parents = []
+        for table in ("sources", "persons", "identities", "spaces"):
+            parents.append((table, db.execute(f"SELECT * FROM {table}").fetchall()))
+        source_id = db.execute("SELECT max(id) FROM sources").fetchone()[0]
+    keys = ("space", "id", "ts", "user", "text", "parent", "kind", "edited", "deleted",
+            "reactions", "attachments")
+    path = tmp / "floor.jsonl"
+    with open(path, "wb") as f:
+        for r in rows:
+            f.write(orjson.dumps(dict(zip(keys, r, strict=True))) + b"\n")
+    return path, ddl, parents, source_id
+
+
+def _floor_seconds(tmp: Path, data: tuple, run: int) -> tuple[float, int]:
+    """CPU seconds of the honest floor: orjson parse + build rows + SQLCipher insert."""
+    import orjson
+
+    from steward.store.engine import connect_raw
+
+    path, ddl, parents, source_id = data
+    db_path = tmp / f"floor-{run}.db"
+    conn = connect_raw(db_path, os.urandom(32))
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for statement in ddl:
+        conn.execute(statement)
+    for table, rows in parents:
+        if rows:
+            conn.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})",
+                             rows)
+    conn.commit()
+    conn.execute("PRAGMA foreign_keys = ON")
+    spaces = dict(conn.execute("SELECT platform_id, id FROM spaces WHERE source_id = ?",
+                               (source_id,)).fetchall())
+    authors = dict(conn.execute("SELECT platform_id, id FROM identities WHERE source_id = ?",
+                                (source_id,)).fetchall())
+    sql = (f"INSERT INTO messages ({', '.join(COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(COLUMNS))})")
+    start = time.process_time()
+    threads: dict[str, tuple[int, int]] = {}
+    batch: list[tuple] = []
+    mid = 0
+    with open(path, "rb") as f:
+        conn.execute("BEGIN")
+        for line in f:
+            m = orjson.loads(line)
+            mid += 1
+            parent_id, thread_id = None, mid
+            if m["parent"] is not None:
+                parent_id, thread_id = threads.get(m["parent"], (None, mid))
+            threads[m["id"]] = (mid, thread_id)
+            user = m["user"]
+            batch.append((mid, source_id, spaces[m["space"]],
+                          authors[user] if user is not None else None, m["id"], thread_id,
+                          parent_id, m["kind"], m["ts"], m["edited"], m["deleted"], m["text"],
+                          m["reactions"], 0, m["attachments"]))
+            if len(batch) >= 5000:
+                conn.executemany(sql, batch)
+                batch.clear()
+        conn.executemany(sql, batch)
+        conn.commit()
+    seconds = time.process_time() - start
+    conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    return seconds, mid
+
+
+def _steward_seconds(tmp: Path, name: str, kind: str, paths: list[Path], opts):
+    from steward.connectors.ingest import import_files
+    from steward.jobs import run_to_end
+
+    ws = _fresh(tmp, name)
+    start, wall = time.process_time(), time.perf_counter()
+    summary = run_to_end(import_files(ws, kind, paths, opts))
+    return ws, summary, time.process_time() - start, time.perf_counter() - wall
+
+
 def bench_format(kind: str, paths: list[Path], options: list[str]) -> list[Figure]:
     from steward.connectors.base import ImportOptions
     from steward.connectors.files import parse_timezone
@@ -76,28 +176,37 @@ def bench_format(kind: str, paths: list[Path], options: list[str]) -> list[Figur
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        ws = _fresh(tmp, "a")
-        with Timer() as first:
-            summary = run_to_end(import_files(ws, kind, paths, opts))
+        ws, summary, cpu, wall = _steward_seconds(tmp, "a", kind, paths, opts)
         with Timer() as second:
             again = run_to_end(import_files(ws, kind, paths, opts))
         anchor_rate, rows = _sqlite_rate(ws, tmp)
+        floor_data = _floor_input(ws, tmp) if rows else None
         ws.lock()
-        records = summary.messages or summary.people
-        rate = records / first.seconds
         if rows:
-            ratio = rate / anchor_rate
+            floor, _ = _floor_seconds(tmp, floor_data, 0)
+            again_ws, _, cpu2, _ = _steward_seconds(tmp, "c", kind, paths, opts)
+            again_ws.lock()
+            floor = min(floor, _floor_seconds(tmp, floor_data, 1)[0])
+            cpu = min(cpu, cpu2)
+            rate, floor_rate = summary.messages / cpu, rows / floor
+            ratio = rate / floor_rate
             figures.append(Figure(
-                f"import {kind}: {summary.messages:,} messages", rate, "messages/s",
-                "stdlib sqlite3 inserting the same rows pre-parsed", anchor_rate, "rows/s",
-                ">= 0.4 of the anchor", ratio >= 0.4, ratio))
+                f"import {kind}: {summary.messages:,} messages (CPU s, best of 2)", rate,
+                "messages/s", "orjson parse + build rows + SQLCipher insert, same indexes",
+                floor_rate, "rows/s", ">= 0.8 of the floor", ratio >= 0.8, ratio))
+            figures.append(Figure(
+                f"  import {kind} (wall, first run)", summary.messages / wall, "messages/s",
+                "stdlib sqlite3 inserting the same rows pre-parsed (secondary)", anchor_rate,
+                "rows/s", ">= 0.4 of the anchor", summary.messages / wall / anchor_rate >= 0.4,
+                summary.messages / wall / anchor_rate))
         else:
+            rate = summary.people / cpu
             figures.append(Figure(f"import {kind}: {summary.people:,} people", rate, "people/s",
-                                  "first import time", first.seconds, "s", "(no target)", None))
-        speedup = first.seconds / max(second.seconds, 1e-6)
+                                  "first import time (CPU)", cpu, "s", "(no target)", None))
+        speedup = wall / max(second.seconds, 1e-6)
         nothing = again.messages == again.people == again.spaces == 0
         figures.append(Figure(f"  re-import {kind} adds nothing", second.seconds, "s",
-                              "first import", first.seconds, "s", ">= 3x faster, adds nothing",
+                              "first import", wall, "s", ">= 3x faster, adds nothing",
                               nothing and speedup >= 3, speedup))
         fresh = _fresh(tmp, "b")
         fresh.lock()

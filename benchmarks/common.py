@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CACHE = Path(__file__).parent / ".cache"
+# Big workloads are generated once; STEWARD_BENCH_CACHE keeps them outside the repository.
+CACHE = Path(os.environ.get("STEWARD_BENCH_CACHE") or Path(__file__).parent / ".cache")
 PASSPHRASE = "steward-demo"
 
 

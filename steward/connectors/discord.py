@@ -68,8 +68,9 @@ class DiscordExport:
                     continue
                 present: set[str] = set()
                 first = last = None
-                for n, _ in enumerate(stream.items(), 1):
-                    m = stream.message(f"message {n}")
+                read = 0
+                for m in stream.array():
+                    read += 1
                     if not isinstance(m, dict) or "id" not in m or "timestamp" not in m:
                         continue
                     author = m.get("author")
@@ -87,7 +88,7 @@ class DiscordExport:
                     first = rec.created_at if first is None else min(first, rec.created_at)
                     last = rec.created_at if last is None else max(last, rec.created_at)
                     yield rec
-                coverage = _coverage(stream, cid, first, last, present, n if present else 0)
+                coverage = _coverage(stream, cid, first, last, present, read if present else 0)
                 if coverage is not None:
                     yield coverage
 

@@ -16,11 +16,14 @@ from steward.connectors.base import (
     SpaceRecord,
 )
 from steward.connectors.files import (
+    MemberBytes,
     check_file,
     fingerprint_member,
     from_unix,
     json_array,
+    json_array_bytes,
     open_zip,
+    read_whole,
     small_json,
     unix_db_time,
     zip_member,
@@ -95,21 +98,25 @@ class SlackExport:
                 if _DAY_FILE.match(n.rsplit("/", 1)[-1]) and n.startswith(prefix)
                 and n[len(prefix):].count("/") == 1
             )
-            for name in day_files:
-                folder = name[len(prefix):].split("/")[0]
-                channel = folders.get(folder)
-                if channel is None:
-                    continue  # a folder no conversation list mentions
-                info = archive.getinfo(names[name])
-                unit = FileUnit(f"{path}: {name}", fingerprint_member(info))
-                yield unit
-                if unit.fingerprint in skip:
-                    continue
-                with zip_member(archive, names[name], unit.label) as f:
-                    for m in json_array(f, unit.label, info.file_size):
-                        rec = _message(channel, m, unit.label)
-                        if rec is not None:
-                            yield rec
+            with MemberBytes(path) as bulk:
+                for name in day_files:
+                    folder = name[len(prefix):].split("/")[0]
+                    channel = folders.get(folder)
+                    if channel is None:
+                        continue  # a folder no conversation list mentions
+                    info = archive.getinfo(names[name])
+                    unit = FileUnit(f"{path}: {name}", fingerprint_member(info))
+                    yield unit
+                    if unit.fingerprint in skip:
+                        continue
+                    data = bulk.read(info) if read_whole(info.file_size) else None
+                    if data is not None:
+                        yield from _messages(channel, json_array_bytes(data, unit.label),
+                                             unit.label)
+                        continue
+                    with zip_member(archive, names[name], unit.label) as f:
+                        yield from _messages(channel, json_array(f, unit.label, info.file_size),
+                                             unit.label)
             if "content_flags.json" in top:
                 label = f"{path}: content_flags.json"
                 with zip_member(archive, top["content_flags.json"], label) as f:
@@ -128,6 +135,13 @@ def _author(u: dict) -> AuthorRecord:
         phone=profile.get("phone") or None,
         is_bot=bool(u.get("is_bot") or u.get("is_app_user")),
     )
+
+
+def _messages(channel: str, items, label: str) -> Iterator[MessageRecord]:
+    for m in items:
+        rec = _message(channel, m, label)
+        if rec is not None:
+            yield rec
 
 
 def _message(channel: str, m: dict, label: str) -> MessageRecord | None:

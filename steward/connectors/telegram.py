@@ -96,8 +96,7 @@ def _chat(stream: JsonStream, options: ImportOptions, authors: set[str], seen: d
     chat: dict = {}
     for key in stream.members():
         if key == "messages" and stream.peek() == "[":
-            for n, _ in enumerate(stream.items(), 1):
-                m = stream.message(f"message {n}")
+            for m in stream.array():
                 if not isinstance(m, dict):
                     continue
                 chat_id = str(chat.get("id", "chat"))

@@ -141,3 +141,88 @@ def test_simple_senders_read_as_the_address_parser_reads_them():
                   "J. Smith <j@example.net>", "Odd  Spacing <o@example.net>"):
         (name, address), = getaddresses([value])
         assert mbox._sender(value)[:2] == (name or address, address), value
+
+
+def _db_time_slowly(moment: datetime) -> str:
+    return moment.isoformat(" ", "microseconds")
+
+
+def test_database_times_from_text_match_datetime():
+    """The day-cached conversions give what datetime gives, and refuse what it refuses."""
+    import random
+
+    rng = random.Random(7)
+    unix = ["1637589841.000200", "1637589841", "1637589841.5", "0", "0.000001", "1637589841.",
+            "99999999999.999999", "1637589841.1234567", "1.2.3", "-5", "12e3", " 12"]
+    unix += [f"{rng.randrange(4_000_000_000)}.{rng.randrange(10**6):06d}"[:rng.randrange(10, 18)]
+             for _ in range(3000)]
+    for text in unix:
+        try:
+            expected = _db_time_slowly(files.from_unix(text))
+        except ValueError as err:
+            expected = type(err)
+        try:
+            got = files.unix_db_time(text)
+        except ValueError as err:
+            got = type(err)
+        assert got == expected, text
+    iso = ["2021-12-03T14:49:18.000+00:00", "2021-12-03T14:49:18Z", "2021-12-03T14:49:18",
+           "2021-12-03T00:09:18.5-05:30", "2021-12-03T23:49:18.1234+03:00",
+           "2021-02-30T14:49:18+00:00", "2021-12-03T24:00:00+00:00", "2021-12-03T14:49:60Z",
+           "2021-12-03T14:49:18.1234567+00:00", "2020-02-29T23:59:00-01:00",
+           "9999-12-31T23:59:18-01:00", "0001-01-01T00:59:18+01:00", "2021-12-03 14:49:18Z"]
+    for _ in range(3000):
+        moment = datetime(1990, 1, 1) + (datetime(2040, 1, 1) - datetime(1990, 1, 1)) \
+            * rng.random()
+        offset = rng.choice(["Z", "+00:00", "+01:00", "-05:00", "+14:00", "-12:00", ""])
+        iso.append(moment.isoformat(timespec=rng.choice(["seconds", "milliseconds",
+                                                         "microseconds"])) + offset)
+    for text in iso:
+        try:
+            expected = files._iso_db_time(text)
+        except (ValueError, OverflowError) as err:
+            expected = type(err)
+        try:
+            got = files.iso_db_time(text)
+        except (ValueError, OverflowError) as err:
+            got = type(err)
+        assert got == expected, text
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+def test_json_arrays_of_objects_read_in_one_go_give_what_the_decoder_gives(monkeypatch, chunk):
+    """Objects read a chunk at a time by orjson: a "}, {" inside a string or a nested list, a
+    number or list between objects, and big numbers orjson refuses all come out as the C
+    decoder reads them one by one."""
+    import json
+
+    monkeypatch.setattr(files.JsonStream, "CHUNK", chunk)
+    items = [{"id": n, "text": "tricky }, { and } ]" if n % 3 else "plain",
+              "reactions": [{"emoji": {"name": "\U0001f44d"}, "count": 2}, {"count": 1}]}
+             for n in range(200)]
+    items[50] = 7
+    items[51] = ["a", {"b": 1}]
+    items[120]["big"] = 2 ** 80
+    doc = json.dumps({"messages": items}, indent=2 if chunk == 64 else None, ensure_ascii=False)
+    stream = files.JsonStream(io.BytesIO(doc.encode()), "doc.json")
+    got = None
+    for key in stream.members():
+        assert key == "messages"
+        got = list(stream.array())
+    assert got == items
+    assert list(files.json_items(io.BytesIO(doc.encode()), "messages.item", "doc.json")) == items
+
+
+def test_zip_entries_read_whole_give_the_entry_or_leave_it_to_the_reader(tmp_path):
+    import zipfile
+
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a/2021-01-01.json", b'[{"ts": "1.5"}]', zipfile.ZIP_DEFLATED)
+        z.writestr("a/2021-01-02.json", b"[]", zipfile.ZIP_STORED)
+    with zipfile.ZipFile(path) as z, files.MemberBytes(path) as bulk:
+        for info in z.infolist():
+            assert bulk.read(info) == z.read(info)
+        info = z.getinfo("a/2021-01-01.json")
+        info.CRC ^= 1  # damage: the ordinary reader names it
+        assert bulk.read(info) is None
