@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 import logging
 
-import keyring
-from keyring.errors import KeyringError
+# keyring is imported on first use: finding its backends costs a command that has the
+# passphrase (STEWARD_PASSPHRASE) a noticeable part of its start-up for nothing.
 
 log = logging.getLogger(__name__)
 SERVICE = "steward"
@@ -19,6 +19,8 @@ _UNUSABLE_BACKENDS = {"keyring.backends.fail", "keyring.backends.null"}
 
 def status() -> tuple[bool, str]:
     """Whether remembering can work here, and if not, a short reason a person can read."""
+    import keyring
+
     try:
         backend = keyring.get_keyring()
     except Exception as exc:  # a broken keyring configuration
@@ -35,6 +37,9 @@ def _account(workspace_id: str, profile: str) -> str:
 
 def remember(workspace_id: str, profile: str, secret: str) -> bool:
     """Store a secret; False (never an exception) when the keyring says no or drops it."""
+    import keyring
+    from keyring.errors import KeyringError
+
     if not status()[0]:
         return False
     try:
@@ -46,6 +51,9 @@ def remember(workspace_id: str, profile: str, secret: str) -> bool:
 
 
 def recall(workspace_id: str, profile: str) -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         return keyring.get_password(SERVICE, _account(workspace_id, profile))
     except (KeyringError, RuntimeError, OSError) as exc:
@@ -54,6 +62,9 @@ def recall(workspace_id: str, profile: str) -> str | None:
 
 
 def forget(workspace_id: str, profile: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
     with contextlib.suppress(KeyringError, RuntimeError, OSError):
         keyring.delete_password(SERVICE, _account(workspace_id, profile))
 

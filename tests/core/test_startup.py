@@ -1,0 +1,72 @@
+"""Start-up budgets: what `steward --help`, `steward stats` and the unlock screen load, read
+from `python -X importtime` in a fresh process (which modules, never how long: timings on a
+shared machine measure the neighbours), and the passphrase's key derivation paid once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import PASSPHRASE
+
+HEAVY_FOR_EVERY_COMMAND = {"PySide6", "pyqtgraph", "numpy", "pandas", "sklearn", "fpdf",
+                           "xlsxwriter", "httpx", "alembic", "rapidfuzz", "jellyfish"}
+
+
+def _imported(args: list[str], env: dict | None = None) -> set[str]:
+    """Top-level packages a fresh `python -X importtime …` process imported."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *args], capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, **(env or {})))
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":
+                names.add(name.split(".")[0])
+    assert "steward" in names  # the probe really ran
+    return names
+
+
+def test_help_loads_no_database_layer_qt_keyring_or_crypto():
+    loaded = _imported(["-m", "steward", "--help"])
+    assert not loaded & (HEAVY_FOR_EVERY_COMMAND | {"sqlalchemy", "keyring", "cryptography",
+                                                    "sqlcipher3", "yaml"})
+
+
+def test_stats_loads_only_the_store(tmp_path, monkeypatch):
+    from steward import crypto
+    from steward.workspace import Workspace
+
+    # a fresh process holds the real floor: the weakest derivation it accepts
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", {"alg": "argon2id", "iterations": 2, "lanes": 1,
+                                                "memory_kib": 19 * 1024})
+    ws, _ = Workspace.create(tmp_path / "ws", "Start-up", PASSPHRASE)
+    path = str(ws.path)
+    ws.lock()
+    loaded = _imported(["-m", "steward", "stats", "--json", "--workspace", path],
+                       env={"STEWARD_PASSPHRASE": PASSPHRASE})
+    # the passphrase came from the environment: the OS keyring is never consulted
+    assert not loaded & (HEAVY_FOR_EVERY_COMMAND | {"keyring"})
+    assert {"sqlalchemy", "sqlcipher3", "cryptography"} <= loaded
+
+
+def test_unlock_screen_loads_no_page_library():
+    loaded = _imported(["-c", "import steward.ui.gate"])
+    assert not loaded & (HEAVY_FOR_EVERY_COMMAND - {"PySide6"})
+
+
+def test_key_derivation_runs_once_per_command(workspace, monkeypatch, capsys):
+    from steward import crypto
+    from steward.cli import main
+
+    path = str(workspace.path)
+    workspace.lock()
+    calls = []
+    derive = crypto.derive_kek
+    monkeypatch.setattr(crypto, "derive_kek", lambda *a, **k: calls.append(1) or derive(*a, **k))
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    assert main(["stats", "--json", "--workspace", path]) == 0
+    assert '"messages": 0' in capsys.readouterr().out
+    assert len(calls) == 1
