@@ -3,6 +3,7 @@
     python -m benchmarks.run                 # everything, at full scale
     python -m benchmarks.run --scale small   # a quick pass at a tenth of the size
     python -m benchmarks.run --only store    # modules whose name contains "store"
+    python -m benchmarks.run --growth        # scan and duplicates at three sizes (growth.py)
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", choices=["full", "small"], default="full")
     parser.add_argument("--only", default="")
+    parser.add_argument("--growth", action="store_true",
+                        help="only the growth table: scan and duplicates at three sizes")
     args = parser.parse_args()
+    if args.growth:
+        from benchmarks.growth import table
+
+        table()
+        return 0
     scale = 1.0 if args.scale == "full" else 0.1
     names = sorted(
         m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])

@@ -8,16 +8,17 @@ items elsewhere. Steward itself never removes, bans or messages anyone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from steward import clock
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.moderation import text as textfacts
 from steward.moderation.vocabulary import ACTIONS, KINDS, QUEUE_KINDS, SORT_KEYS, STATUSES
+from steward.safeguarding.flags import flagged_message_ids
 from steward.store import audit
 from steward.store.models import (
     Decision,
@@ -230,21 +231,41 @@ def list_items(ws, filters: QueueFilters = QueueFilters(), offset: int = 0, limi
     columns = SORTS.get(sort or "priority")
     if columns is None:
         raise BadInput(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
-    order = [c.desc() if descending else c.asc() for c in columns]
-    page = _filtered(select(QueueItem.id), filters, clock.now())
+    page = _page(filters, clock.now(), columns, descending, offset, limit)
     with ws.session() as s:
-        ids = list(s.scalars(page.order_by(*order).offset(offset).limit(limit)))
+        ids = list(s.scalars(page))
         rows = {r[0].id: r for r in s.execute(_columns_query().where(QueueItem.id.in_(ids)))}
         flagged = _flagged_messages(ws, [r[0].message_id for r in rows.values()
                                         if r[0].message_id])
         return [_row(rows[i], flagged) for i in ids]
 
 
+def _page(filters: QueueFilters, now: datetime, columns: tuple, descending: bool, offset: int,
+          limit: int):
+    """The ids of one page of the queue, in order."""
+    order = [c.desc() if descending else c.asc() for c in columns]
+    if filters.status != "open":
+        return (_filtered(select(QueueItem.id), filters, now).order_by(*order)
+                .offset(offset).limit(limit))
+    # Open items are two ranges of the status index (open; snoozed and due again): each is read
+    # in order only as far as the page ends, and the two merged. Sorting every open item for
+    # one page was most of the time the queue took to open (50,000 items: 13 ms of SQL, now 1).
+    shown = replace(filters, status="all")
+    wanted = tuple(dict.fromkeys((QueueItem.id, *columns)))
+    parts = [
+        select(_filtered(select(*wanted), shown, now).where(due).order_by(*order)
+               .limit(offset + limit).subquery())
+        for due in (QueueItem.status == "open",
+                    and_(QueueItem.status == "snoozed", QueueItem.snoozed_until <= now))
+    ]
+    both = union_all(*parts).subquery()
+    merged = [both.c[c.key].desc() if descending else both.c[c.key].asc() for c in columns]
+    return select(both.c.id).order_by(*merged).offset(offset).limit(limit)
+
+
 def _flagged_messages(ws, message_ids: list[int]) -> set[int]:
     """Messages the leads hold a flag about: known only to safeguarding-key holders (the link
     is sealed); anyone else sees `sensitive` from the text alone."""
-    from steward.safeguarding.flags import flagged_message_ids
-
     return flagged_message_ids(ws, message_ids)
 
 
