@@ -104,7 +104,9 @@ class _Author:
     posts: int  # posts seen so far (before the one being scored)
     held: int  # posts held as possible spam so far
     recent: deque = field(default_factory=deque)  # times of their posts in the flood window
-    texts: dict = field(default_factory=dict)  # text -> (first seen, {space: message id})
+    # hash of a text -> (first seen, space, message id), or (first seen, {space: message id})
+    # once it is in a second space: a scan of millions keeps this for every author
+    texts: dict = field(default_factory=dict)
 
 
 class MessageScanner:
@@ -248,8 +250,8 @@ class MessageScanner:
         copies too. (Many people answering "Great news, well done!" is not spam.)"""
         if fingerprint is None or author is None:
             return 1
-        return _within_a_day(author.texts, 64, fingerprint, sid, mid, at,
-                             h.CROSS_POST_SPACES, cross)
+        return _spaces_within_a_day(author.texts, 64, hash(fingerprint), sid, mid, at,
+                                    h.CROSS_POST_SPACES, cross)
 
     def _queue_rows(self, scored: dict, rule_hits: dict) -> list[tuple]:
         now = sql_time(clock.now())
@@ -658,6 +660,34 @@ def _within_a_day(texts: dict[str, tuple[float, dict[int, int]]], keep: int, fin
         return 1
     senders = seen[1]
     senders.setdefault(who, mid)
+    if len(senders) >= enough:
+        for other in senders.values():
+            marks[other] = len(senders)
+    return len(senders)
+
+
+def _spaces_within_a_day(texts: dict[int, tuple], keep: int, key: int, space: int, mid: int,
+                         at: float, enough: int, marks: dict[int, int]) -> int:
+    """`_within_a_day` for one author's texts, each counted in spaces, held small: every
+    author keeps up to `keep` texts, so a text is its hash (not its copy) and, while it is in
+    one space, one tuple (not a dictionary). Counts and marks are the same."""
+    seen = texts.get(key)
+    if seen is None or at - seen[0] > CROSS_POST_WINDOW:
+        if len(texts) >= keep:
+            for stale in [k for k, v in texts.items() if at - v[0] > CROSS_POST_WINDOW]:
+                del texts[stale]
+        texts[key] = (at, space, mid)
+        return 1
+    if len(seen) == 3:  # in one space so far
+        if seen[1] == space:
+            if enough <= 1:
+                marks[seen[2]] = 1
+            return 1
+        senders = {seen[1]: seen[2], space: mid}
+        texts[key] = (seen[0], senders)
+    else:
+        senders = seen[1]
+        senders.setdefault(space, mid)
     if len(senders) >= enough:
         for other in senders.values():
             marks[other] = len(senders)

@@ -121,3 +121,24 @@ def test_cli_rules_bad_file_is_one_clear_line(workspace, tmp_path, monkeypatch, 
     assert err == f"steward: {bad}, line 3: unknown field 'colour'"
     assert main(["rules", "check", str(tmp_path / "missing.yaml"),
                  "--workspace", str(workspace.path)]) == 2
+
+
+def test_cross_posts_counted_in_the_small_form_as_in_the_general_one():
+    """An author's texts are kept as hashes and one tuple per single-space text (a scan of
+    millions holds them for every author): counts and marks are those of `_within_a_day`,
+    with times out of order and texts forgotten at the cap."""
+    import random
+
+    from steward.moderation.scan import _spaces_within_a_day, _within_a_day
+
+    rng = random.Random(5)
+    for _ in range(200):
+        general, small, marked, marked_small = {}, {}, {}, {}
+        enough, keep, at = rng.choice([1, 2, 3]), rng.choice([3, 8, 64]), 0.0
+        for mid in range(300):
+            at += rng.choice([10, 1000, 40_000, -30_000, 90_000])
+            text, space = f"text {rng.randrange(12)}", rng.randrange(4)
+            assert _within_a_day(general, keep, text, space, mid, at, enough, marked) == \
+                _spaces_within_a_day(small, keep, hash(text), space, mid, at, enough,
+                                     marked_small)
+            assert marked == marked_small and len(general) == len(small)
