@@ -275,6 +275,27 @@ class DuplicateCandidate:
         }
 
 
+# How sure a match is, in words a person can act on: the chance the two are one person
+# (record linkage), or for weighted rules how far past the threshold the total went.
+STRENGTHS = (("strong", 0.95), ("likely", 0.80), ("possible", 0.0))
+STRENGTH_LEGEND = ("Match: strong = at least 95% chance the two are one person, likely = "
+                   "80–95%, possible = below 80%. The evidence score adds up what agreed and "
+                   "what differed: each point doubles (or halves) the odds.")
+WEIGHTS_LEGEND = ("Match: strong = the rules' total is at least twice the threshold, likely = "
+                  "one and a half times, possible = just over it.")
+
+
+def match_strength(c: DuplicateCandidate, threshold: float | None = None) -> str:
+    """'strong', 'likely' or 'possible': from the chance they are one person when the
+    linkage gave one, else from the weighted total against the rules' `threshold`."""
+    if c.probability is not None:
+        return next(name for name, least in STRENGTHS if c.probability >= least)
+    if threshold and threshold > 0:
+        ratio = c.score / threshold
+        return "strong" if ratio >= 2 else "likely" if ratio >= 1.5 else "possible"
+    return "possible"
+
+
 def _first_match(a: str, b: str, similarity: float) -> str | None:
     if a == b:
         return "same first name"

@@ -199,3 +199,15 @@ def test_duplicates_command_json(demo_path, capsys, monkeypatch):
     assert "Weights learned on this workspace (agrees/differs): " in said and "phone +" in said
     assert main(["duplicates", "--preset", "nope", "--workspace", str(demo_path)]) == 2
     assert "no matching preset" in capsys.readouterr().err
+
+
+def test_match_strength_reads_the_chance_or_the_rules_total():
+    from steward.hygiene.matching import DuplicateCandidate, match_strength
+
+    def pair(score, chance=None):
+        return DuplicateCandidate(1, 2, score, (), probability=chance)
+
+    assert [match_strength(pair(9, c)) for c in (0.99, 0.95, 0.9, 0.8, 0.5)] == [
+        "strong", "strong", "likely", "likely", "possible"]
+    assert [match_strength(pair(s), threshold=10) for s in (25, 20, 15, 12)] == [
+        "strong", "strong", "likely", "possible"]

@@ -3,6 +3,7 @@
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from steward.hygiene import people
 from tests.conftest import PASSPHRASE
@@ -74,7 +75,7 @@ def test_duplicates_merge_side_by_side_and_undo(page, qtbot, demo_ws):
     assert panel.candidate is chosen and panel.merge_button.isEnabled()
     panel.radios["display_name"][1].setChecked(True)
     before = page.model.total
-    panel.merge()
+    answer(qtbot, panel.merge(), yes=True)
     assert page.model.total == before - 1
     assert chosen not in page.candidates
     detail = people.person_detail(demo_ws, chosen.person_a)
@@ -82,6 +83,59 @@ def test_duplicates_merge_side_by_side_and_undo(page, qtbot, demo_ws):
     panel.undo()
     assert page.model.total == before
     assert "back" in panel.result.text()
+
+
+def answer(qtbot, box, yes: bool) -> None:
+    """Click Yes (or Cancel) in a confirmation box the page opened."""
+    assert box is not None and box.isVisible()
+    which = QMessageBox.StandardButton.Yes if yes else QMessageBox.StandardButton.Cancel
+    qtbot.mouseClick(box.button(which), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=3000)
+
+
+def test_duplicates_say_how_strong_ask_before_merging_and_undo_brings_the_pair_back(
+        page, qtbot, demo_ws):
+    truth = {frozenset(p) for p in demo_ws.get_setting("demo.truth")["duplicates"]}
+    page.tabs.setCurrentIndex(1)
+    page.find_duplicates()
+    wait_for_workers(qtbot)
+    model = page.duplicate_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[0] == "Match"
+    shown = {model.data(model.index(r, 0)) for r in range(model.rowCount())}
+    assert shown and shown <= {"Strong", "Likely", "Possible"}
+    assert "95%" in page.legend.text() and page.legend.isVisibleTo(page)
+    row = next(i for i, c in enumerate(page.candidates)
+               if frozenset((c.person_a, c.person_b)) in truth)
+    chosen = page.candidates[row]
+    page.duplicate_table.selectRow(row)
+    wait_for_workers(qtbot)
+    panel = page.merge_panel
+    assert panel.reasons.text().split()[0] in ("Strong", "Likely", "Possible")
+    before = page.model.total
+    # one press of Merge only asks; Cancel (the default) leaves both people alone
+    qtbot.mouseClick(panel.merge_button, Qt.MouseButton.LeftButton)
+    box = panel.confirm_box
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    assert chosen.name_b in box.text()
+    answer(qtbot, box, yes=False)
+    assert page.model.total == before and chosen in page.candidates
+    qtbot.mouseClick(panel.merge_button, Qt.MouseButton.LeftButton)
+    answer(qtbot, panel.confirm_box, yes=True)
+    wait_for_workers(qtbot)
+    assert chosen not in page.candidates and page.model.total == before - 1
+    assert f"id {chosen.person_b}" not in " ".join(h.text() for h in panel.headers)
+    qtbot.mouseClick(panel.undo_button, Qt.MouseButton.LeftButton)
+    wait_for_workers(qtbot)
+    assert page.model.total == before
+    assert chosen in page.candidates  # the pair is back in the list ...
+    current = page.duplicate_table.currentIndex()
+    assert page.candidates[model.row_values(current.row())[-1]] is chosen  # ... chosen
+    assert panel.candidate is chosen  # ... and compared, not the old pair
+    qtbot.waitUntil(lambda: panel.headers[1].text() == f"Person B (id {chosen.person_b})",
+                    timeout=5000)
+    assert panel.headers[0].text() == f"Person A (id {chosen.person_a})"
+    assert panel.merge_button.isEnabled()
 
 
 def test_export_dialog_needs_a_purpose_and_writes_the_file(page, qtbot, tmp_path):
@@ -195,6 +249,7 @@ def test_duplicates_show_reasons_and_batch_review_with_undo(page, qtbot, demo_ws
     expected = [c for c in page.candidates if c.score >= page.batch_above.value()]
     page.batch_policy.setCurrentIndex(page.batch_policy.findData("most_complete"))
     qtbot.mouseClick(page.accept_all_button, Qt.MouseButton.LeftButton)
+    answer(qtbot, page.batch_confirm_box, yes=True)
     wait_for_workers(qtbot)
     qtbot.waitUntil(lambda: "merges from" in page.batch_result.text(), timeout=5000)
     merged = before - page.model.total

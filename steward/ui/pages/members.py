@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -60,8 +61,11 @@ PEOPLE_COLUMNS = [
     Column("consent", "Consent", format=lambda c: {"none": "not recorded"}.get(c, c)),
 ]  # each row tuple ends with the person's id, after the columns
 DUPLICATE_COLUMNS = [
-    Column("score", "Score", format=lambda v: f"{v:g}"),
+    Column("match", "Match", format=lambda v: v.capitalize(),
+           tooltip="How sure: strong, likely or possible (see the legend above)"),
     Column("chance", "Chance", format=lambda v: "—" if v is None else f"{v:.0%}"),
+    Column("score", "Evidence", format=lambda v: f"{v:+g}",
+           tooltip="Evidence score: each point doubles (or halves) the odds"),
     Column("name_a", "Person"),
     Column("name_b", "Possible duplicate"),
     Column("reasons", "Why"),
@@ -75,6 +79,8 @@ class MembersPage(QWidget):
         self.people_filter = people.PeopleFilter()
         self.last_export: export.ExportResult | None = None
         self.candidates: list[matching.DuplicateCandidate] = []
+        self.match_rules: matching.MatchRules | None = None
+        self.batch_confirm_box: QMessageBox | None = None
         self._filling = True  # no filter queries while the widgets are being built
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -255,7 +261,7 @@ class MembersPage(QWidget):
         row.addWidget(self.duplicates_label, 1)
         layout.addLayout(row)
         batch = QHBoxLayout()
-        batch.addWidget(QLabel("Every pair scoring at least"))
+        batch.addWidget(QLabel("Every pair with evidence of at least"))
         self.batch_above = QDoubleSpinBox()
         self.batch_above.setAccessibleName("Batch score")
         self.batch_above.setRange(-100.0, 200.0)
@@ -280,6 +286,10 @@ class MembersPage(QWidget):
         self.batch_result = result_label()
         batch.addWidget(self.batch_result, 1)
         layout.addLayout(batch)
+        self.legend = QLabel(matching.STRENGTH_LEGEND)
+        self.legend.setWordWrap(True)
+        self.legend.setObjectName("pageSubtitle")
+        layout.addWidget(self.legend)
         self.weights_label = QLabel()  # the learned weights, read as CiviCRM-style rules
         self.weights_label.setWordWrap(True)
         self.weights_label.setObjectName("pageSubtitle")
@@ -298,7 +308,7 @@ class MembersPage(QWidget):
 
     def find_duplicates(self) -> None:
         ws = self.ctx.ws
-        rules = matching.preset(self.rules.currentData())
+        rules = self.match_rules = matching.preset(self.rules.currentData())
         self.find_button.setEnabled(False)
         self.ctx.run_job(lambda token: matching.find_duplicates(ws, rules, token),
                          self._show_duplicates, "Finding duplicates")
@@ -310,22 +320,57 @@ class MembersPage(QWidget):
         self._show_candidates()
 
     def _show_candidates(self) -> None:
-        rows = [(c.score, c.probability, f"{c.name_a} ({c.person_a})",
-                 f"{c.name_b} ({c.person_b})", ", ".join(c.reasons), i)
+        threshold = self.match_rules.threshold if self.match_rules else None
+        self.legend.setText(matching.STRENGTH_LEGEND if self.match_rules is None
+                            or self.match_rules.method == "linkage"
+                            else matching.WEIGHTS_LEGEND)
+        rows = [(matching.match_strength(c, threshold), c.probability, c.score,
+                 f"{c.name_a} ({c.person_a})", f"{c.name_b} ({c.person_b})",
+                 ", ".join(c.reasons), i)
                 for i, c in enumerate(self.candidates)]
         self.duplicate_model.set_source(*list_source(rows, DUPLICATE_COLUMNS))
         self.duplicates_label.setText(f"{len(self.candidates):,} possible duplicates")
         self.merge_panel.set_candidate(None)
         self._batch_buttons(True)
 
+    def select_candidate(self, c: matching.DuplicateCandidate) -> None:
+        """Choose `c` in the list (the compare panel follows)."""
+        if c not in self.candidates:
+            return
+        index = self.candidates.index(c)
+        row = next(r for r in range(self.duplicate_model.rowCount())
+                   if self.duplicate_model.row_values(r)[-1] == index)
+        self.duplicate_table.setCurrentIndex(self.duplicate_model.index(row, 0))
+        if self.merge_panel.candidate is not c:
+            self.merge_panel.set_candidate(c)
+
     def _batch_buttons(self, searched: bool) -> None:
         for b in (self.accept_all_button, self.reject_all_button):
             b.setEnabled(searched and bool(self.candidates))
 
-    def review_batch(self, action: str) -> None:
+    def review_batch(self, action: str, confirmed: bool = False) -> None:
         """Accept or reject every candidate scoring at least the chosen score, in one step."""
         ws, found = self.ctx.ws, list(self.candidates)
         above, policy = self.batch_above.value(), self.batch_policy.currentData()
+        if action == "accept" and not confirmed:
+            count = sum(1 for c in found if c.score >= above)
+            box = self.batch_confirm_box = QMessageBox(
+                QMessageBox.Icon.Question, "Merge every pair",
+                f"Merge all {count:,} pairs with an evidence score of {above:g} or more? "
+                "'Undo last batch' takes the whole batch back.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            box.button(QMessageBox.StandardButton.Yes).setText("Merge them all")
+
+            def answered(_result: int) -> None:
+                self.batch_confirm_box = None
+                box.deleteLater()
+                if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+                    self.review_batch(action, confirmed=True)
+
+            box.finished.connect(answered)
+            box.open()
+            return
         self._batch_buttons(False)
         self.ctx.run_query(lambda: review.review_batch(ws, found, action, above, policy),
                            self._batch_done,
@@ -351,12 +396,26 @@ class MembersPage(QWidget):
             index = self.duplicate_model.row_values(current.row())[-1]
             self.merge_panel.set_candidate(self.candidates[index])
 
-    def candidate_resolved(self, c: matching.DuplicateCandidate, merged: bool) -> None:
+    def candidate_resolved(self, c: matching.DuplicateCandidate, merged: bool
+                           ) -> list[matching.DuplicateCandidate]:
         """Drop the pair from the list (and, after a merge, every pair with the merged-away
-        person, who no longer exists)."""
-        self.candidates = [x for x in self.candidates if x is not c and not (
+        person, who no longer exists); returns what was dropped, so an undo can put it back."""
+        dropped = [x for x in self.candidates if x is c or (
             merged and c.person_b in (x.person_a, x.person_b))]
+        self.candidates = [x for x in self.candidates if x not in dropped]
         self._show_candidates()
+        self.reload_people()
+        return dropped
+
+    def candidates_restored(self, restored: list[matching.DuplicateCandidate],
+                            chosen: matching.DuplicateCandidate | None) -> None:
+        """After an undone merge: the pairs come back in the list and `chosen` is compared."""
+        back = [x for x in restored if x not in self.candidates]
+        self.candidates = sorted([*self.candidates, *back],
+                                 key=lambda x: (-x.score, x.person_a, x.person_b))
+        self._show_candidates()
+        if chosen is not None:
+            self.select_candidate(chosen)
         self.reload_people()
 
     # --- export --------------------------------------------------------------------------

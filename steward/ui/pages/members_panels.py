@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -197,11 +198,15 @@ class PersonPanel(QScrollArea):
                   "Personal data erased; counts kept.")
 
 
-def describe_candidate(c: matching.DuplicateCandidate) -> str:
-    """A candidate in words: score, chance, and each field that agreed or disagreed."""
-    head = f"Score {c.score:g}"
+def describe_candidate(c: matching.DuplicateCandidate, threshold: float | None = None) -> str:
+    """A candidate in words: how strong a match, the chance, the evidence score, and each
+    field that agreed or disagreed."""
+    head = f"{matching.match_strength(c, threshold).capitalize()} match"
     if c.probability is not None:
-        head += f" (chance they are one person: {c.probability:.0%})"
+        head += f" (chance they are one person: {c.probability:.0%}; evidence {c.score:+g})"
+    else:
+        head += f" (rules' total {c.score:g}" + (f" of {threshold:g} needed)" if threshold
+                                                  else ")")
     text = head + ": " + ", ".join(c.reasons)
     if c.agreeing or c.disagreeing:
         label = matching.linkage.LABELS
@@ -259,6 +264,9 @@ class MergePanel(QWidget):
         self.result = result_label()
         layout.addWidget(self.result)
         self.last_merge: int | None = None
+        self.merged_pairs: list[matching.DuplicateCandidate] = []  # what the merge removed
+        self.merged_pair: matching.DuplicateCandidate | None = None
+        self.confirm_box: QMessageBox | None = None
         self.undo_button.setEnabled(False)
         self.set_candidate(None)
 
@@ -266,10 +274,16 @@ class MergePanel(QWidget):
         self.candidate = c
         for b in (self.merge_button, self.not_same_button):
             b.setEnabled(c is not None)
-        if c is None:
+        if c is None:  # nothing chosen: no trace of the previous pair stays on show
             self.reasons.setText("Choose a pair to compare them side by side.")
+            for col, header in enumerate(self.headers):
+                header.setText(f"Person {'AB'[col]}")
+                self.identities[col].setText("")
+                for pair in self.radios.values():
+                    pair[col].setText("")
             return
-        self.reasons.setText(describe_candidate(c))
+        rules = self.page.match_rules
+        self.reasons.setText(describe_candidate(c, rules.threshold if rules else None))
         ws = self.page.ctx.ws
         self.page.ctx.run_query(
             lambda: (people.person_detail(ws, c.person_a), people.person_detail(ws, c.person_b)),
@@ -287,9 +301,31 @@ class MergePanel(QWidget):
                 + (f" · {i.email}" if i.email else "") + (f" · {i.phone}" if i.phone else "")
                 for i in d.identities))
 
-    def merge(self) -> None:
+    def merge(self) -> QMessageBox | None:
+        """Ask first (the safe answer is the default); the merge happens on Yes."""
         c = self.candidate
         if c is None:
+            return None
+        box = self.confirm_box = QMessageBox(
+            QMessageBox.Icon.Question, "Merge these two people",
+            f"Merge {c.name_b} (person {c.person_b}) into {c.name_a} (person {c.person_a})? "
+            "Their accounts, consent, notes and tags become one person. You can undo this "
+            "with 'Undo last merge'.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText("Merge")
+        box.finished.connect(partial(self._merge_answered, c, box))
+        box.open()
+        return box
+
+    def _merge_answered(self, c: matching.DuplicateCandidate, box: QMessageBox,
+                        _result: int) -> None:
+        self.confirm_box = None
+        box.deleteLater()
+        if box.clickedButton() is not box.button(QMessageBox.StandardButton.Yes):
+            show_result(self.result, "Not merged.")
+            return
+        if c is not self.candidate:
             return
         choices = {key: (c.person_a, c.person_b)[group.checkedId()]
                    for key, group in self.choices.items()}
@@ -299,9 +335,10 @@ class MergePanel(QWidget):
         except Exception as exc:
             show_result(self.result, str(exc), error=True)
             return
-        show_result(self.result, f"Merged person {c.person_b} into person {c.person_a}.")
         self.undo_button.setEnabled(True)
-        self.page.candidate_resolved(c, merged=True)
+        self.merged_pair = c
+        self.merged_pairs = self.page.candidate_resolved(c, merged=True)
+        show_result(self.result, f"Merged person {c.person_b} into person {c.person_a}.")
 
     def not_same(self) -> None:
         c = self.candidate
@@ -325,9 +362,12 @@ class MergePanel(QWidget):
             return
         self.last_merge = None
         self.undo_button.setEnabled(False)
+        restored, pair = self.merged_pairs, self.merged_pair
+        self.merged_pairs, self.merged_pair = [], None
+        self.page.candidates_restored(restored, pair)
         show_result(self.result, f"Merge undone: person "
-                                 f"{', '.join(map(str, summary.absorbed_person_ids))} is back.")
-        self.page.reload_people()
+                                 f"{', '.join(map(str, summary.absorbed_person_ids))} is back"
+                                 + (" and the pair is chosen again." if pair else "."))
 
 
 class ExportDialog(QDialog):
