@@ -66,7 +66,8 @@ def nice_ticks(top: float, count: int = 5) -> list[float]:
 class Document:
     """An A4 document: headings, paragraphs, tables, charts; saved in one call."""
 
-    def __init__(self, title: str, footer: str = "", author: str = "Steward"):
+    def __init__(self, title: str, footer: str = "", author: str = "Steward",
+                 header: str = ""):
         from fpdf import FPDF
 
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
@@ -92,6 +93,15 @@ class Document:
                      align="C")
 
         pdf.footer = draw_footer
+        if header:  # on every page, above the text (e.g. a confidentiality marking)
+            def draw_header() -> None:
+                pdf.set_y(8)
+                pdf.set_font(FONT, "B", 8)
+                pdf.set_text_color(*INK)
+                pdf.cell(0, 5, header, align="C", new_x="LMARGIN", new_y="NEXT")
+                pdf.set_y(max(pdf.get_y(), pdf.t_margin))
+
+            pdf.header = draw_header
         pdf.add_page()
         self.pdf = pdf
         self.width = pdf.w - pdf.l_margin - pdf.r_margin
@@ -368,9 +378,10 @@ class Section:
 
 
 def write_document(title: str, subtitle: str, sections: Sequence[Section], path: Path,
-                   footer: str = "") -> None:
-    """A plain record: a title, then headed sections of paragraphs (every word kept)."""
-    doc = Document(title, footer=footer)
+                   footer: str = "", header: str = "") -> None:
+    """A plain record: a title, then headed sections of paragraphs (every word kept); `header`
+    is printed at the top of every page."""
+    doc = Document(title, footer=footer, header=header)
     doc.title(title, subtitle)
     for section in sections:
         doc.heading(section.heading)

@@ -35,7 +35,7 @@ from steward.workspace import SAFEGUARDING_ROLES
 EXCERPT_CHARS = 80
 # Which status may follow which.
 TRANSITIONS = {
-    "new": ("triaged",),
+    "new": ("triaged", "closed"),  # closed straight away, with an outcome (and a reason)
     "triaged": ("referred", "monitoring", "closed"),
     "referred": ("monitoring", "closed"),
     "monitoring": ("referred", "closed"),

@@ -115,6 +115,10 @@ def _chronology_sections(ws, person_id: int) -> list[Section]:
     return [Section("Person", who), Section("Chronology across all platforms", lines or ["—"])]
 
 
+CONFIDENTIAL_HEADER = ("CONFIDENTIAL — safeguarding case record. Share only with those who "
+                       "need to know.")
+
+
 def write_pdf(record: CaseRecord, path: Path) -> None:
     """The record as an A4 PDF with embedded fonts: every character quoted as posted."""
     from steward import pdf
@@ -123,7 +127,7 @@ def write_pdf(record: CaseRecord, path: Path) -> None:
                 f"workspace {record.workspace}. CONFIDENTIAL: safeguarding record.")
     pdf.write_document(record.title, subtitle,
                        [pdf.Section(s.heading, s.lines) for s in record.sections], path,
-                       footer="Confidential safeguarding record")
+                       footer="Confidential safeguarding record", header=CONFIDENTIAL_HEADER)
 
 
 def export_case_record(

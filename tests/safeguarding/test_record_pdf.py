@@ -83,3 +83,22 @@ def test_a_long_record_flows_onto_more_pages(tmp_path):
     got = _lines(out)
     assert all(got.count(quoted) == 40 for quoted in QUOTED)  # none lost at a page break
     assert "Page 1 of" in " ".join(got)
+
+
+def test_every_page_of_a_long_record_carries_the_confidentiality_header(demo_ws, tmp_path):
+    from steward.jobs import run_to_end
+    from steward.safeguarding import flags, record
+    from steward.safeguarding.scan import scan_job
+
+    run_to_end(scan_job(demo_ws))
+    fid = flags.list_flags(demo_ws)[0].id
+    for n in range(90):
+        flags.add_note(demo_ws, fid, f"Follow-up call {n}: spoke with the family about support "
+                                     "at school and the next steps agreed with the lead.")
+    out = tmp_path / "long.pdf"
+    record.write_pdf(record.flag_record(demo_ws, fid), out)
+    pages = PdfReader(str(out)).pages
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        first = page.extract_text().strip().splitlines()[0]
+        assert first.startswith("CONFIDENTIAL — safeguarding case record"), (number, first)

@@ -95,8 +95,8 @@ def test_blurred_until_opened_with_signposting(page, qtbot):
     assert panel.is_blurred and not panel.signposting.isVisibleTo(panel)
 
 
-def test_lifecycle_notes_and_corrections_from_the_page(page, qtbot, demo_ws, monkeypatch):
-    fid = _select(page, qtbot, "abuse")
+def test_lifecycle_notes_and_corrections_from_the_page(page, qtbot):
+    _select(page, qtbot, "abuse")
     panel = page.panel
     assert not panel.status_buttons["referred"].isEnabled()
     panel.status_buttons["triaged"].click()
@@ -121,20 +121,30 @@ def test_lifecycle_notes_and_corrections_from_the_page(page, qtbot, demo_ws, mon
     panel.add_note()
     assert panel.result.objectName() == "inlineError"
 
-    from steward.ui.pages import safeguarding as ui
 
-    class NoReason:
-        def __init__(self, _parent):
-            self.outcome = type("O", (), {"currentText": lambda _s: "no further action"})()
-            self.reason = type("R", (), {"text": lambda _s: ""})()
-
-        def exec(self):
-            return ui.QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(ui, "CloseDialog", NoReason)
-    panel.close_flag()
-    assert "needs a reason" in panel.result.text()
-    assert flags.flag_detail(demo_ws, fid).row.status == "triaged"
+def test_no_further_action_without_a_reason_is_refused_inside_the_dialog_even_from_new(
+        page, qtbot, demo_ws):
+    fid = _select(page, qtbot, "abuse")
+    panel = page.panel
+    assert panel.detail.row.status == "new" and panel.close_button.isEnabled()
+    qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    dialog = panel.close_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.outcome.setCurrentText("no further action")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()  # refused where the lead is looking, the dialog stays open
+    assert dialog.result.isVisible() and "reason" in dialog.result.text()
+    assert dialog.result.objectName() == "inlineError"
+    assert flags.flag_detail(demo_ws, fid).row.status == "new"
+    qtbot.keyClicks(dialog.reason, "Already supported by the school's DSL")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+    wait_for_workers(qtbot)
+    detail = flags.flag_detail(demo_ws, fid)
+    assert detail.row.status == "closed"
+    assert detail.outcome == {"outcome": "no further action",
+                              "reason": "Already supported by the school's DSL"}
+    assert f"Flag {fid} closed." in panel.result.text()
 
 
 def test_pdf_export_is_written_and_logged(page, qtbot, demo_ws, tmp_path):

@@ -138,6 +138,7 @@ class FlagPanel(QScrollArea):
         self.page = page
         self.detail: flags.FlagDetail | None = None
         self.flag_id: int | None = None
+        self.close_dialog: CloseDialog | None = None
         self.setWidgetResizable(True)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -362,13 +363,23 @@ class FlagPanel(QScrollArea):
         ws, fid = self.page.ctx.ws, self.flag_id
         self._run(lambda: flags.set_status(ws, fid, status), f"Flag {fid} is now {status}.")
 
-    def close_flag(self) -> None:
-        dialog = CloseDialog(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        ws, fid = self.page.ctx.ws, self.flag_id
-        outcome, reason = dialog.outcome.currentText(), dialog.reason.text()
-        self._run(lambda: flags.close(ws, fid, outcome, reason), f"Flag {fid} closed.")
+    def close_flag(self) -> CloseDialog | None:
+        """Ask for the outcome (and reason) in a dialog that checks them itself: a refusal
+        is said inside the dialog, which stays open."""
+        if self.flag_id is None:
+            return None
+        fid = self.flag_id
+        dialog = self.close_dialog = CloseDialog(self, self.page.ctx.ws, fid)
+        dialog.accepted.connect(partial(self._closed, fid))
+        dialog.open()
+        return dialog
+
+    def _closed(self, fid: int) -> None:
+        self.close_dialog = None
+        show_result(self.result, f"Flag {fid} closed.")
+        if self.flag_id is not None:
+            self.show_flag(self.flag_id)
+        self.page.reload_flags()
 
     def assign(self) -> None:
         ws, fid, lead = self.page.ctx.ws, self.flag_id, self.lead.currentText()
@@ -441,9 +452,13 @@ class FlagPanel(QScrollArea):
 
 
 class CloseDialog(QDialog):
-    def __init__(self, parent: QWidget):
+    """Close a flag with an outcome. The dialog closes the flag itself and closes only when
+    that worked; otherwise it says why, beside the field to fix."""
+
+    def __init__(self, parent: QWidget, ws, flag_id: int):
         super().__init__(parent)
-        self.setWindowTitle("Close the flag")
+        self.ws, self.flag_id = ws, flag_id
+        self.setWindowTitle(f"Close flag {flag_id}")
         form = QFormLayout(self)
         self.outcome = QComboBox()
         self.outcome.setEditable(True)
@@ -454,11 +469,29 @@ class CloseDialog(QDialog):
         self.reason.setPlaceholderText("Needed for 'no further action'")
         form.addRow("Outcome", self.outcome)
         form.addRow("Reason", self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.result = result_label()
+        form.addRow(self.result)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Close the flag")
+        self.buttons.accepted.connect(self.close_flag)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def close_flag(self) -> None:
+        outcome, reason = self.outcome.currentText().strip(), self.reason.text().strip()
+        if outcome.lower() == flags.NO_FURTHER_ACTION and not reason:
+            show_result(self.result, "Say why no further action is needed: the reason goes "
+                                     "into the case record.", error=True)
+            self.reason.setFocus()
+            return
+        try:
+            flags.close(self.ws, self.flag_id, outcome, reason)
+        except Exception as exc:  # a refusal or bad input: said here, the dialog stays
+            show_result(self.result, str(exc), error=True)
+            return
+        self.accept()
 
 
 class SafeguardingPage(QWidget):
