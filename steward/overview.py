@@ -22,6 +22,35 @@ from steward.workspace import Workspace
 OPEN_FLAG_STATUSES = ("new", "triaged", "referred", "monitoring")
 
 
+def unscanned_messages(ws: Workspace) -> dict[str, int]:
+    """How many messages each scan has not read yet: {"moderation": n, "safeguarding": n}
+    (nothing to scan in a volunteer's store, which holds no messages)."""
+    if getattr(ws, "tier", "staff") == "volunteer":
+        return {"moderation": 0, "safeguarding": 0}
+    from steward.moderation.scan import unscanned_count as moderation_unscanned
+    from steward.safeguarding.scan import unscanned_count as safeguarding_unscanned
+
+    return {"moderation": moderation_unscanned(ws), "safeguarding": safeguarding_unscanned(ws)}
+
+
+def describe_unscanned(counts: dict[str, int]) -> str:
+    """The unscanned counts in one sentence ('' when every message has been checked)."""
+    moderation, safeguarding = counts.get("moderation", 0), counts.get("safeguarding", 0)
+    if not moderation and not safeguarding:
+        return ""
+
+    def n(count: int) -> str:
+        return f"{count:,} message{'' if count == 1 else 's'}"
+
+    if moderation == safeguarding:
+        return (f"{n(moderation)} not yet checked by the moderation and safeguarding scans: "
+                "the counts below do not include them yet.")
+    parts = [f"{n(c)} by the {name} scan" for name, c in
+             (("moderation", moderation), ("safeguarding", safeguarding)) if c]
+    return (f"Not yet checked: {' and '.join(parts)}. The counts below do not include them "
+            "yet.")
+
+
 def workspace_stats(ws: Workspace) -> dict[str, int]:
     """Counts for `steward stats --json` and the Overview. Cheap on millions of messages:
     each count walks the smallest index of its table."""

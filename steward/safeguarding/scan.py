@@ -69,6 +69,15 @@ def scan_job(ws, token: CancelToken | None = None) -> Job[dict]:
     return counts
 
 
+def unscanned_count(ws) -> int:
+    """Messages waiting for the safeguarding scan (past its watermark)."""
+    with ws.session() as s:
+        state = s.get(ScanState, SCANNER)
+        start = state.last_message_id if state else 0
+        return s.scalar(select(func.count()).select_from(Message)
+                        .where(Message.id > start)) or 0
+
+
 def rescan_messages(ws, space_id: int, token: CancelToken | None = None) -> Job[dict]:
     """Read one space's whole history again with its current setting (the watermark stays);
     flags already raised for a message and category are not raised again."""

@@ -184,7 +184,7 @@ class StewardApp(QObject):
 
     def open_main(self, ws: Workspace) -> None:
         self.profile = ws.profile.name
-        self.window = MainWindow(ws)
+        self.window = MainWindow(ws, scan_on_open=True)
         self.window.locked.connect(self._locked)
         if self.resume_page in self.window.page_keys():
             self.window.open_page(self.resume_page)

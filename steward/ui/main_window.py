@@ -141,10 +141,13 @@ class MainWindow(QMainWindow):
 
     locked = Signal(str)
 
-    def __init__(self, ws, parent: QWidget | None = None):
+    def __init__(self, ws, parent: QWidget | None = None, scan_on_open: bool = False):
         super().__init__(parent)
         install_keyboard_rules()
         self.ws = ws
+        # The app passes True: messages no scan has read yet (a workspace made or imported
+        # from the command line) are checked in the background when the window opens.
+        self.scan_on_open = scan_on_open
         self.is_locked = False
         self.page_errors: dict[str, str] = {}
         self._pages: dict[str, QWidget] = {}

@@ -31,6 +31,8 @@ class AppContext(Protocol):
     @property
     def ws(self) -> Workspace: ...
 
+    scan_on_open: bool  # check unscanned messages in the background when the window opens
+
     def run_job(
         self,
         job_factory: Callable[[Any], Job],

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward import overview
+from steward import overview, permissions
+from steward.moderation.scan import scan_job
 from steward.ui.registry import AppContext, PageSpec, TileData, TileSpec, register_page, tiles_for
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
 from steward.ui.widgets import EmptyState, PageHeader, platform_title, table_view
@@ -116,6 +117,16 @@ class OverviewPage(QWidget):
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
+        # Said before any count: how many messages no scan has read yet (no "No open
+        # concerns" over messages nobody has checked).
+        self.unscanned = QLabel()
+        self.unscanned.setObjectName("unscannedNotice")
+        self.unscanned.setWordWrap(True)
+        self.unscanned.setAccessibleName("Messages not yet checked")
+        self.unscanned.hide()
+        self.unscanned_counts: dict[str, int] = {}
+        self.auto_scan = ""  # the scan on open: "" not started, "running", "done"
+        column.addWidget(self.unscanned)
         counts = QHBoxLayout()
         self.counts = {key: StatBox(title) for key, title in COUNTS}
         for box in self.counts.values():
@@ -150,6 +161,7 @@ class OverviewPage(QWidget):
     def refresh(self) -> None:
         ws = self.ctx.ws
         self.ctx.run_query(lambda: overview.workspace_stats(ws), self._show_counts)
+        self.ctx.run_query(lambda: overview.unscanned_messages(ws), self._show_unscanned)
         self.ctx.run_query(lambda: overview.space_activity(ws), self._show_spaces)
         for tile in self.tiles:
             self.ctx.run_query(lambda spec=tile.spec: _compute(spec, ws), tile_result(tile))
@@ -159,6 +171,29 @@ class OverviewPage(QWidget):
             box.set_value(stats.get(key, 0))
         nothing = not stats.get("sources") and not stats.get("persons")
         self.body.setCurrentIndex(0 if nothing else 1)
+
+    def _show_unscanned(self, counts: dict[str, int]) -> None:
+        self.unscanned_counts = counts
+        text = overview.describe_unscanned(counts)
+        if text and self.auto_scan == "" and getattr(self.ctx, "scan_on_open", False) \
+                and permissions.may_run(self.ctx.ws.profile.role, "scan"):
+            ws = self.ctx.ws
+            worker = self.ctx.run_job(lambda token: scan_job(ws, token),
+                                      lambda _counts: self.ctx.refresh_all(),
+                                      "Checking new messages")
+            self.auto_scan = "running"
+            if worker is not None:
+                worker.done.connect(self._auto_scan_ended)
+        if text and self.auto_scan == "running":
+            text += " Checking them now in the background…"
+        self.unscanned.setText(text)
+        self.unscanned.setVisible(bool(text))
+
+    def _auto_scan_ended(self) -> None:
+        """Once per window (finished, failed or cancelled): say what is still unchecked."""
+        self.auto_scan = "done"
+        ws = self.ctx.ws
+        self.ctx.run_query(lambda: overview.unscanned_messages(ws), self._show_unscanned)
 
     def _show_spaces(self, spaces: list[overview.SpaceActivity]) -> None:
         # Quietest first: the spaces that may need a nudge come to the top.

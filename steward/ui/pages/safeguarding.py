@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from steward import clock
 from steward.safe_write import replaced_when_done
 from steward.safeguarding import cases, flags, policy, record, retention, signposting
-from steward.safeguarding.scan import scan_job
+from steward.safeguarding.scan import scan_job, unscanned_count
 from steward.ui.registry import (
     AppContext,
     PageSpec,
@@ -736,6 +736,10 @@ class RetentionDialog(QDialog):
 def _leads_tile(ws) -> TileData:
     s = flags.lead_summary(ws)
     if not s["open"]:
+        waiting = unscanned_count(ws)
+        if waiting:  # never "no concerns" over messages nobody has checked
+            return TileData("0", f"None so far; {waiting:,} message"
+                            f"{'' if waiting == 1 else 's'} not yet checked", "warn")
         return TileData("0", "No open concerns", "good")
     return TileData(f"{s['open']:,}", f"{s['overdue']:,} overdue · {s['critical']:,} critical",
                     "alert" if s["overdue"] else "warn")
