@@ -38,6 +38,114 @@ def settle(timeout: float = 60.0) -> bool:
     return False
 
 
+LAYOUT_SIZES = ((1280, 720), (1920, 1080))
+_BUTTON_MARGIN = 4  # the style draws a button's text this far inside each edge
+
+
+def _plain(text: str) -> str:
+    """A widget's text as drawn: mnemonic ampersands dropped."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def _widest(widget, text: str) -> int:
+    metrics = widget.fontMetrics()
+    return max((metrics.horizontalAdvance(line) for line in _plain(text).splitlines()),
+               default=0)
+
+
+def _where(widget) -> str:
+    names = []
+    w = widget
+    while w is not None and len(names) < 3:
+        name = w.accessibleName() or w.objectName()
+        if name:
+            names.append(name)
+        w = w.parentWidget()
+    return " < ".join(names) or type(widget).__name__
+
+
+def clipped_texts(root) -> list[str]:
+    """Text wider than the widget that shows it, among the visible labels (without word
+    wrap), buttons (tiles included) and tabs under `root`: one line each, naming the text and
+    both widths."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import Qt as GuiQt  # mightBeRichText lives in QtGui's namespace
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QTabBar, QWidget
+
+    problems = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.isVisible():
+            continue
+        if isinstance(widget, QScrollArea) and widget.widgetResizable():
+            hidden = widget.horizontalScrollBar().maximum()
+            if hidden > 0:  # its content is wider than it: the right-hand part is cut off
+                problems.append(f"{_where(widget)} scrolls sideways: {hidden} px out of view")
+            continue
+        if isinstance(widget, QLabel):
+            text = widget.text()
+            rich = widget.textFormat() == Qt.TextFormat.RichText or (
+                widget.textFormat() == Qt.TextFormat.AutoText and GuiQt.mightBeRichText(text))
+            if not text or widget.wordWrap() or rich or widget.pixmap() is not None \
+                    and not widget.pixmap().isNull():
+                continue
+            room = widget.contentsRect().width() - 2 * max(widget.margin(), 0)
+            need = _widest(widget, text)
+        elif isinstance(widget, QAbstractButton):
+            text = widget.text()
+            if not text:
+                continue
+            need = _widest(widget, text)
+            if not widget.icon().isNull():
+                need += widget.iconSize().width() + 4
+            room = widget.width() - 2 * _BUTTON_MARGIN
+            if type(widget).__name__ in ("QCheckBox", "QRadioButton"):
+                room = widget.width() - (widget.sizeHint().width() - need)
+        elif isinstance(widget, QTabBar):
+            for i in range(widget.count()):
+                text, rect = widget.tabText(i), widget.tabRect(i)
+                need = _widest(widget, text)
+                if rect.width() - 2 * _BUTTON_MARGIN < need:
+                    problems.append(f"tab {_plain(text)!r} in {_where(widget)}: needs "
+                                    f"{need} px, has {rect.width() - 2 * _BUTTON_MARGIN}")
+            continue
+        else:
+            continue
+        if need > room:
+            problems.append(f"{type(widget).__name__} {_plain(text)!r} in {_where(widget)}: "
+                            f"needs {need} px, has {room}")
+    return problems
+
+
+def check_layout(ws, sizes=LAYOUT_SIZES, out_dir: Path | None = None) -> list[str]:
+    """Every page this profile may see, at each window size: clipped texts, and a window that
+    will not shrink to the size. Screenshots go to `out_dir` as `<page>-<w>x<h>.png`."""
+    from steward.ui.main_window import MainWindow
+
+    problems: list[str] = []
+    window = MainWindow(ws)
+    window.show()
+    try:
+        for width, height in sizes:
+            window.resize(width, height)
+            settle()
+            if (window.width(), window.height()) != (width, height):
+                problems.append(f"{ws.profile.name}: the window will not fit {width}×{height} "
+                                f"(it stays {window.width()}×{window.height()})")
+            for key in window.page_keys():
+                window.open_page(key)
+                settle()
+                problems += [f"{ws.profile.name}/{key} at {width}×{height}: {p}"
+                             for p in clipped_texts(window)]
+                if out_dir is not None:
+                    window.grab().save(str(out_dir / f"{key}-{width}x{height}.png"))
+    finally:
+        window.shutdown()
+        window.close()
+        window.deleteLater()
+        settle(5)
+    return problems
+
+
 def render_pages(ws, out_dir: Path | None = None, prefix: str = "") -> list[str]:
     """Open every page this profile may see, wait for its data, render it; return problems."""
     from steward.ui.main_window import MainWindow
@@ -121,7 +229,8 @@ def bundle_problems() -> list[str]:
     return problems
 
 
-def _run(out_dir: Path | None, members: int, messages: int, profiles: tuple[str, ...]) -> int:
+def _run(out_dir: Path | None, members: int, messages: int, profiles: tuple[str, ...],
+         sizes: tuple[tuple[int, int], ...] = ()) -> int:
     from steward import demo
     from steward.jobs import CancelToken, run_to_end
     from steward.ui import workers
@@ -143,6 +252,8 @@ def _run(out_dir: Path | None, members: int, messages: int, profiles: tuple[str,
             try:
                 before = len(problems)
                 problems += render_pages(ws, out_dir if profile == "admin" else None)
+                if sizes:  # every page at each size: clipped text, and a screenshot of each
+                    problems += check_layout(ws, sizes, out_dir if profile == "admin" else None)
                 from steward.ui import registry
 
                 pages += len(registry.pages_for(ws.profile))
@@ -176,11 +287,15 @@ def main() -> int:
     parser.add_argument("--screenshots", type=Path, required=True, help="folder for the PNGs")
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument("--sizes", default="1280x720,1920x1080",
+                        help="window sizes for the layout check and the <page>-WxH.png files "
+                             "('' for none)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    for old in args.screenshots.glob("*.png"):
-        old.unlink()
-    return _run(args.screenshots, args.members, args.messages, ("admin",))
+    sizes = tuple(tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")
+                  if size)
+    # Files are overwritten, never swept: other screenshots (reports, dialogs) live here too.
+    return _run(args.screenshots, args.members, args.messages, ("admin",), sizes)
 
 
 if __name__ == "__main__":
