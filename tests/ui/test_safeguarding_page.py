@@ -221,3 +221,28 @@ def test_an_empty_workspace_has_no_open_concerns(workspace, qtbot):
     assert "press Scan new messages" in page.empty.next_step.text()
     window.shutdown()
     wait_for_workers(qtbot)
+
+
+def test_why_it_was_flagged_reads_as_plain_english_with_the_pattern_on_demand(page, qtbot,
+                                                                            demo_ws):
+    panel = page.panel
+    for row in range(page.model.loaded):
+        page.table.selectRow(row)
+        wait_for_workers(qtbot)
+        raw = [r for r in panel.detail.reasons if "(pattern “" in r]
+        if raw:
+            break
+    else:
+        raise AssertionError("no flag raised by a lexicon pattern")
+    words, pattern = raw[0][1:].split("” (pattern “")
+    pattern = pattern[:-2]
+    concern = panel.title.text().split(": ", 1)[1].lower()
+    shown = panel.reasons.text()
+    assert f"The words “{words}”: a sign of {concern}" in shown
+    assert "pattern" not in shown and pattern not in shown
+    assert panel.show_patterns.isVisibleTo(panel) and panel.is_blurred
+    qtbot.mouseClick(panel.show_patterns, Qt.MouseButton.LeftButton)
+    assert f"(pattern: {pattern})" in panel.reasons.text()
+    assert panel.is_blurred  # asking for the patterns does not reveal the message
+    qtbot.mouseClick(panel.show_patterns, Qt.MouseButton.LeftButton)
+    assert pattern not in panel.reasons.text()

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from steward import clock
 from steward.safe_write import replaced_when_done
-from steward.safeguarding import cases, flags, policy, record, retention, signposting
+from steward.safeguarding import cases, explain, flags, policy, record, retention, signposting
 from steward.safeguarding.scan import scan_job, unscanned_count
 from steward.ui.registry import (
     AppContext,
@@ -160,6 +160,10 @@ class FlagPanel(QScrollArea):
         self.reasons = QLabel()
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.PlainText)
+        self.show_patterns = QPushButton("Show the patterns")
+        self.show_patterns.setCheckable(True)
+        self.show_patterns.setAccessibleName("Show the lexicon patterns that matched")
+        self.show_patterns.toggled.connect(self._patterns_toggled)
 
         self.signposting = QGroupBox("Helplines and replies (nothing is sent)")
         sign = QVBoxLayout(self.signposting)
@@ -249,7 +253,7 @@ class FlagPanel(QScrollArea):
         inner = QVBoxLayout(self.details)
         inner.setContentsMargins(0, 0, 0, 0)
         for w in (self.reveal, self.message, _section("Why it was flagged"), self.reasons,
-                  self.signposting, _section("Case record"), self.entries):
+                  self.show_patterns, self.signposting, _section("Case record"), self.entries):
             inner.addWidget(w)
         for row in (actions, assign_row, note_row, amend_row, record_row):
             inner.addLayout(row)
@@ -288,13 +292,7 @@ class FlagPanel(QScrollArea):
         self.message.setText(text)
         self.reveal.setChecked(False)
         self._set_revealed(False)
-        reasons = list(d.reasons)
-        if d.handover_note:
-            reasons.append(f"Handed over by {d.handed_over_by}: {d.handover_note}")
-        if d.outcome:
-            reasons.append(f"Outcome: {d.outcome.get('outcome')}"
-                           + (f" ({d.outcome['reason']})" if d.outcome.get("reason") else ""))
-        self.reasons.setText("\n".join(f"• {x}" for x in reasons) or "—")
+        self._show_reasons(d)
         self._fill_signposting(d)
         self.entries.setPlainText("\n".join(
             f"[{format_day(e.at)} {e.at:%H:%M}] #{e.id} {e.author}: {e.summary}"
@@ -313,6 +311,26 @@ class FlagPanel(QScrollArea):
             button.setEnabled(status in allowed)
         self.close_button.setEnabled("closed" in allowed)
         self.chronology_button.setEnabled(r.person_id is not None)
+
+    def _show_reasons(self, d: flags.FlagDetail) -> None:
+        """The matched words and the concern in plain English; the patterns on demand."""
+        plain = explain.explain(d.row.category, d.reasons)
+        reasons = [x.text for x in plain]
+        if self.show_patterns.isChecked():
+            reasons = [x.text + (f" (pattern: {x.pattern})" if x.pattern else "")
+                       for x in plain]
+        self.show_patterns.setVisible(any(x.pattern for x in plain))
+        if d.handover_note:
+            reasons.append(f"Handed over by {d.handed_over_by}: {d.handover_note}")
+        if d.outcome:
+            reasons.append(f"Outcome: {d.outcome.get('outcome')}"
+                           + (f" ({d.outcome['reason']})" if d.outcome.get("reason") else ""))
+        self.reasons.setText("\n".join(f"• {x}" for x in reasons) or "—")
+
+    def _patterns_toggled(self, shown: bool) -> None:
+        self.show_patterns.setText("Hide the patterns" if shown else "Show the patterns")
+        if self.detail is not None:
+            self._show_reasons(self.detail)
 
     def _fill_signposting(self, d: flags.FlagDetail) -> None:
         self.signposting.setVisible(d.signposting)
