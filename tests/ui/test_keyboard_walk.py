@@ -96,3 +96,100 @@ def test_tab_walks_every_page_for_every_role(demo_path, qtbot, profile):
         wait_for_workers(qtbot)
         ws.lock()
     assert not problems, "\n".join(problems)
+
+
+def _walk_dialog(dialog: QWidget, qtbot) -> list[QWidget]:
+    """Press Tab from the dialog's first control until focus comes back to it."""
+    first = next(w for w in [dialog.focusWidget(), *_controls(dialog)] if w is not None
+                 and _takes_tab(w))
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first, timeout=3000)
+    seen, current, stays = [first], first, 0
+    for _ in range(MAX_PRESSES):
+        qtbot.keyClick(current, Qt.Key.Key_Tab)
+        QApplication.processEvents()
+        after = QApplication.focusWidget()
+        assert after is not None and dialog.isAncestorOf(after) or after is dialog, (
+            f"Tab left the dialog from {_describe(current)} to {_describe(after)}")
+        if after is current:
+            stays += 1
+            assert stays <= _own_stops(current), f"Tab stayed in {_describe(current)}"
+            continue
+        stays = 0
+        if after is first:
+            return seen
+        assert after not in seen, f"focus went round without reaching {_describe(first)}"
+        seen.append(after)
+        current = after
+    raise AssertionError(f"Tab never came back to {_describe(first)} in {MAX_PRESSES} presses")
+
+
+def _dialogs(window: MainWindow) -> list[tuple[str, QWidget]]:
+    """Every dialog a lead or admin meets, built on real pages (shown, not run modally)."""
+    from steward.hygiene.people import PeopleFilter
+    from steward.ui.pages.members_panels import ExportDialog
+    from steward.ui.pages.moderation import RulesDialog, SensitivityDialog
+    from steward.ui.pages.safeguarding import (
+        CloseDialog,
+        HelplinesDialog,
+        RetentionDialog,
+        TextDialog,
+    )
+    from steward.ui.pages.sources import SpaceSettingsDialog
+    from steward.ui.pages.sources_import import AddSourceDialog, LiveSourcesDialog
+
+    ctx, ws = window, window.ws
+    members, guard = window.page("members"), window.page("safeguarding")
+    sources, moderation = window.page("sources"), window.page("moderation")
+    return [
+        ("export members", ExportDialog(members, PeopleFilter())),
+        ("close a flag", CloseDialog(guard, ws, 1)),
+        ("helplines", HelplinesDialog(guard, "Samaritans: 116 123")),
+        ("retention review", RetentionDialog(guard)),
+        ("chronology", TextDialog(guard, "Chronology", "2026-11-30 a message")),
+        ("space settings", SpaceSettingsDialog(ctx, None, sources)),
+        ("add a source", AddSourceDialog(ctx, sources)),
+        ("live sources", LiveSourcesDialog(ctx, sources)),
+        ("moderation rules", RulesDialog(moderation)),
+        ("sensitivity", SensitivityDialog(moderation)),
+    ]
+
+
+def test_tab_walks_every_dialog(demo_path, qtbot):
+    scanner = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    run_to_end(scan_job(scanner))
+    scanner.lock()
+    ws = Workspace.unlock(demo_path, "admin", PASSPHRASE)
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    wait_for_workers(qtbot)
+    for key in window.page_keys():
+        window.open_page(key)  # pages are built when first opened
+        wait_for_workers(qtbot)
+    problems = []
+    try:
+        for name, dialog in _dialogs(window):
+            dialog.show()
+            qtbot.waitExposed(dialog)
+            dialog.activateWindow()
+            wait_for_workers(qtbot)
+            try:
+                reached = set(_walk_dialog(dialog, qtbot))
+            except AssertionError as exc:
+                problems.append(f"{name}: {exc}")
+            else:
+                missed = [w for w in _controls(dialog) if w not in reached]
+                if len(reached) < 2:
+                    problems.append(f"{name}: Tab reached only {len(reached)} control")
+                if missed:
+                    problems.append(f"{name}: Tab never reaches "
+                                    + ", ".join(_describe(w) for w in missed))
+            dialog.close()
+            dialog.deleteLater()
+    finally:
+        window.shutdown()
+        wait_for_workers(qtbot)
+        ws.lock()
+    assert not problems, "\n".join(problems)
