@@ -323,17 +323,35 @@ def cmd_space_set(ctx) -> int:
     from steward.safeguarding.spaces import find_space, rescan_hint, set_space
 
     a = ctx.args
-    if a.audience is None and a.visibility is None and a.dormant is None:
-        raise BadInput("give --audience, --visibility or --dormant/--no-dormant")
+    gap = getattr(a, "conversation_gap", None)
+    risk = not (a.audience is None and a.visibility is None and a.dormant is None)
+    if not risk and gap is None:
+        raise BadInput("give --audience, --visibility, --dormant/--no-dormant or "
+                       "--conversation-gap")
     ws = ctx.workspace()
-    space = set_space(ws, find_space(ws, a.space).id, a.audience, a.visibility, a.dormant)
+    space = find_space(ws, a.space)
+    if gap is not None:
+        from steward.engagement.silence import parse_gap, set_conversation_gap
+
+        set_conversation_gap(ws, space.id, parse_gap(gap))
+    if risk:
+        space = set_space(ws, space.id, a.audience, a.visibility, a.dormant)
+    reading = None
+    if gap is not None:
+        from steward.engagement.silence import conversation_reading
+
+        reading = conversation_reading(ws, space.id)
     if a.json:
-        print_json(space.as_dict())
+        print_json({**space.as_dict(), **(reading or {})})
         return 0
-    print(f"Space {space.name} ({space.source}): audience {space.audience.replace('_', '-')}, "
-          f"{space.visibility}{', dormant' if space.dormant else ''}. The next scan uses it.")
-    if space.messages:
-        print(rescan_hint(space))
+    if risk:
+        print(f"Space {space.name} ({space.source}): audience "
+              f"{space.audience.replace('_', '-')}, {space.visibility}"
+              f"{', dormant' if space.dormant else ''}. The next scan uses it.")
+        if space.messages:
+            print(rescan_hint(space))
+    if reading is not None:
+        print(f"Space {space.name} ({space.source}): {reading['description']}")
     return 0
 
 
@@ -363,12 +381,16 @@ def _register_space(sub, common) -> None:
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_space_list)
     a = ssub.add_parser("set", parents=[common],
-                        help="change a space's audience, visibility or dormancy (admins, leads)")
+                        help="change a space's audience, visibility, dormancy or conversation "
+                             "gap (admins, leads)")
     a.add_argument("space", help="the space's name or number (see `steward space list`)")
     a.add_argument("--audience", choices=["general", "young-people", "vulnerable-adults"])
     a.add_argument("--visibility", choices=["open", "closed"])
     a.add_argument("--dormant", action=argparse.BooleanOptionalAction, default=None,
                    help="mark the group as ended on purpose (or not)")
+    a.add_argument("--conversation-gap", metavar="MINUTES",
+                   help="chat: quiet minutes after which a message starts a new conversation "
+                        "(engagement; 'default' for the default)")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_space_set)
     a = ssub.add_parser("rescan", parents=[common],

@@ -131,3 +131,54 @@ def test_a_published_whatsapp_export_has_response_times(workspace, monkeypatch, 
     (space,) = data["spaces"]
     assert (space["conversation_model"], space["conversation_gap_minutes"]) == (
         "conversations", 60)
+
+
+def test_the_gap_is_set_from_the_command_line(chat, monkeypatch, capsys):
+    """`steward space set SPACE --conversation-gap MINUTES`, then back to the default: the JSON
+    and the figures follow (150 quiet minutes join Dan's question and Ann's 16:30 message)."""
+    import json
+
+    from steward.cli import main
+    from tests.conftest import PASSPHRASE
+
+    workspace, _, _ = chat
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    path = str(workspace.path)
+
+    def engagement():
+        capsys.readouterr()
+        assert main(["engagement", "--json", "--since", "2026-03-01", "--until", "2026-03-10",
+                     "--workspace", path]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    before = engagement()
+    assert [(s["conversation_model"], s["conversation_gap_minutes"])
+            for s in before["spaces"]] == [("conversations", 60)]
+    assert main(["space", "set", "Parents", "--conversation-gap", "180", "--json",
+                 "--workspace", path]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["conversation_model"], out["conversation_gap_minutes"],
+            out["conversation_gap_is_default"]) == ("conversations", 180, False)
+    after = engagement()
+    assert after["spaces"][0]["conversation_gap_minutes"] == 180
+    assert after["per_space"][0]["conversation_gap_minutes"] == 180
+    # 09:00-16:30 is one exchange now, answered by Ben (as in the test above).
+    assert (before["conversations_started"], before["conversations_without_response"]) == (4, 2)
+    assert (after["conversations_started"], after["conversations_without_response"]) == (1, 0)
+    assert main(["space", "set", "Parents", "--conversation-gap", "default",
+                 "--workspace", path]) == 0
+    assert "after 60 quiet minutes (the default)" in capsys.readouterr().out
+    assert engagement()["spaces"][0]["conversation_gap_minutes"] == 60
+    for bad in ("0", "soon", str(8 * 24 * 60)):
+        assert main(["space", "set", "Parents", "--conversation-gap", bad,
+                     "--workspace", path]) == 2
+        err = capsys.readouterr().err
+        assert "conversation" in err and "gap" in err and len(err.strip().splitlines()) == 1
+    # Stewards look after engagement (the page lets them set the gap), but `space set` is for
+    # admins and leads.
+    monkeypatch.setenv("STEWARD_NEW_PASSPHRASE", PASSPHRASE + "-s")
+    assert main(["profile", "add", "sam", "--role", "steward", "--workspace", path]) == 0
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE + "-s")
+    assert main(["space", "set", "Parents", "--conversation-gap", "30", "--profile", "sam",
+                 "--workspace", path]) == 1
+    assert "may not run `steward space set`" in capsys.readouterr().err
