@@ -1,5 +1,6 @@
-"""Engagement: the Overview + Engagement computation against the floor of reading its columns,
-and drawing / panning a five-year daily chart."""
+"""Engagement: the Overview + Engagement computation against a bare encrypted scan of the columns
+it uses (the old anchor, a row-by-row read of `messages`, as a secondary line), and drawing /
+panning a five-year daily chart."""
 
 from __future__ import annotations
 
@@ -8,8 +9,20 @@ import time
 from benchmarks.common import Figure, Timer, best_of, demo_workspace, unlock
 
 
+def _bare_scan(ws) -> float:
+    """Every activity column of every row touched inside SQLCipher, no Python object per row:
+    a bare encrypted scan of the columns the metrics use, the floor any computation stands on."""
+    from steward.engagement.activity import BARE_SCAN_SQL
+
+    def scan():
+        with ws.session() as s:
+            s.connection().connection.driver_connection.execute(BARE_SCAN_SQL).fetchone()
+
+    return best_of(scan, 3)
+
+
 def _read_floor(ws) -> float:
-    """Read the needed columns row by row, nothing else: the floor any computation stands on."""
+    """The old anchor: the same columns read out of `messages` row by row into Python tuples."""
     from steward.engagement.activity import PLAIN_READ_SQL
 
     def read():
@@ -42,32 +55,38 @@ def bench_compute(scale: float):
     path, _, _ = demo_workspace(members, messages, days=5 * 365)
     ws = unlock(path)
     try:
-        floor = _read_floor(ws)
-        # First open after an import that changed old messages: a full scan, then the columns
-        # are stored. Every later open (a restart, another page) reads them back.
+        # First open after an import that changed old messages: a scan of the activity table,
+        # then the columns are stored. Every later open (a restart, another page) reads them
+        # back. Figures and anchors are interleaved, best of three each.
         _overview_and_engagement(ws)  # imports pandas & co. once, as the app has by then
+        bare = _bare_scan(ws)
         _drop_snapshot(ws)
         with Timer() as first:
             _overview_and_engagement(ws)
         ours = best_of(lambda: _overview_and_engagement(ws), 3)
-        ratio = ours / floor
+        bare = min(bare, _bare_scan(ws))
+        floor = _read_floor(ws)
+        ratio = ours / bare
         # The 3 s target is for the full 2,000,000 messages; smaller runs are judged by ratio.
         fast = ours < 3.0 if scale >= 1 else True
         yield Figure(f"Overview + Engagement compute, {messages:,} messages over 5 years "
                      "(columns kept in the store)", ours, "s",
-                     "read the needed columns row by row", floor, "s",
-                     "<= 1.3x the read (and < 3 s at full scale)", fast and ratio <= 1.3, ratio)
+                     "a bare encrypted scan of the same columns", bare, "s",
+                     "<= 1.5x the scan (and < 3 s at full scale)", fast and ratio <= 1.5, ratio)
         yield Figure("  the same, first open with no stored columns (scan, then store them)",
-                     first.seconds, "s", "read the needed columns row by row", floor, "s",
-                     "(no target)", None, first.seconds / floor)
+                     first.seconds, "s", "a bare encrypted scan of the same columns", bare, "s",
+                     "(no target)", None, first.seconds / bare)
+        yield Figure("  secondary: the same compute against the old anchor", ours, "s",
+                     "read the needed columns of `messages` row by row", floor, "s",
+                     "<= 1.3x the read", ours <= 1.3 * floor, ours / floor)
 
         from steward.engagement import metrics
 
         five_years = metrics.Period.last_days(5 * 365, metrics.today_in("UTC"))
         whole = best_of(lambda: metrics.engagement_report(ws, five_years), 3)
         yield Figure("Engagement report for the whole 5-year period (cached read)", whole, "s",
-                     "read the needed columns row by row", floor, "s", "<= 1x the read",
-                     whole <= floor, whole / floor)
+                     "a bare encrypted scan of the same columns", bare, "s", "<= 1.5x the scan",
+                     whole <= 1.5 * bare, whole / bare)
     finally:
         ws.lock()
 

@@ -224,7 +224,8 @@ def build_trustee_report(organisation: str, r: EngagementReport, before: Engagem
                for c in r.cohorts]
     active = [s for s in r.spaces if s.messages]
     spaces = [(s.name, s.platform, f"{s.messages:,}", f"{s.active_members:,}",
-               "conversations" if s.model == "conversations" else "threads")
+               f"conversations ({s.gap_minutes} min)" if s.model == "conversations"
+               else "threads")
               for s in sorted(active, key=lambda s: -s.messages)]
     left_out = sorted(s.name for s in r.spaces if not s.messages)
     monthly = _monthly(r)
@@ -300,7 +301,7 @@ def write_trustee_pdf(report: TrusteeReport, path: Path) -> None:
                           "period, by kind and by what happened (counts only; the records "
                           "stay with the safeguarding lead).")
             outcomes = sorted(c.by_outcome)
-            doc.table(["Kind of concern", *outcomes, "Total"],
+            doc.table(["Kind of concern", *(o[:1].upper() + o[1:] for o in outcomes), "Total"],
                       [[title, *(cells.get(o, 0) for o in outcomes), sum(cells.values())]
                        for title, cells in c.table])
     doc.heading("How the period compares", keep=60)
@@ -319,14 +320,15 @@ def write_trustee_pdf(report: TrusteeReport, path: Path) -> None:
     if report.spaces:
         doc.heading("Spaces")
         doc.table(["Space", "Platform", "Messages", "Members who wrote", "Read as"],
-                  report.spaces, widths=(60, 25, 22, 32, 30))
+                  report.spaces, widths=(54, 22, 20, 30, 43))
         if report.quiet_spaces_left_out:
             doc.paragraph(f"No member messages in the period (not listed): "
                           f"{', '.join(report.quiet_spaces_left_out)}.", size=8.5, muted=True)
         doc.paragraph("Chat groups (WhatsApp, Telegram, Slack, Discord) are read as "
                       "conversations: a reply or quote joins the message it answers, and a "
-                      "pause of about an hour starts a new conversation. Forums and mailing "
-                      "lists are read by their threads.", size=8.5, muted=True)
+                      "pause longer than the minutes shown (set for each group) starts a new "
+                      "conversation. Forums and mailing lists are read by their threads.",
+                      size=8.5, muted=True)
     if report.cohorts:
         doc.heading("Do newcomers stay?")
         doc.table(["First wrote in", "People", "Still writing three months later"],

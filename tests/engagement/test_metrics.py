@@ -217,7 +217,8 @@ def test_scope_by_cohort_and_platform(community):
 
 
 def test_the_stored_activity_snapshot_follows_every_change(workspace, monkeypatch):
-    """The columns kept in the store equal a fresh scan after adds, edits and deletions."""
+    """The columns kept in the store (the narrow activity table and the snapshot blob) equal the
+    same columns worked out from `messages` after adds, edits and deletions."""
     from steward.engagement import activity
 
     monkeypatch.setattr(activity, "SNAPSHOT_MIN_ROWS", 1)
@@ -229,7 +230,12 @@ def test_the_stored_activity_snapshot_follows_every_change(workspace, monkeypatc
 
     def fresh():
         with workspace.session() as s:
-            return activity.read_message_columns(s.connection().connection.driver_connection)
+            conn = s.connection().connection.driver_connection
+            truth = activity.read_columns_from_messages(conn)
+            table = activity.read_message_columns(conn)  # the activity table kept by triggers
+            assert {k: v.tolist() for k, v in table.items()} == {
+                k: v.tolist() for k, v in truth.items()}
+            return truth
 
     def same(table, scan):
         return all(list(table.columns[k]) == list(scan[k]) for k in scan if k != "identity")
@@ -263,3 +269,13 @@ def test_the_stored_activity_snapshot_follows_every_change(workspace, monkeypatc
         s.connection().exec_driver_sql(f"DELETE FROM messages WHERE id = {first[3]}")
     activity.forget_cached_activity()
     assert same(activity.load_activity(workspace), fresh())
+    with workspace.transaction() as s:  # moved, re-threaded, turned into a system line, undeleted
+        c = s.connection()
+        c.exec_driver_sql(f"UPDATE messages SET space_id = space_id, identity_id = {ben}, "
+                          f"parent_id = {first[0]}, thread_id = {first[0]} WHERE id = {first[4]}")
+        c.exec_driver_sql(f"UPDATE messages SET kind = 'system' WHERE id = {first[0]}")
+        c.exec_driver_sql(f"UPDATE messages SET deleted = 0 WHERE id = {first[1]}")
+    activity.forget_cached_activity()
+    table = activity.load_activity(workspace)
+    assert same(table, fresh()) and first[1] in table.msg.tolist()
+    assert first[0] not in table.msg.tolist()

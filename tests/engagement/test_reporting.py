@@ -143,7 +143,7 @@ def test_safeguarding_counts_by_kind_and_outcome_only_for_key_holders(demo_path,
         out = tmp_path / "lead.pdf"
         write_trustee_pdf(report, out)
         text = _pdf_text(out)
-        assert "no further action" in text and "Safeguarding concerns raised" in text
+        assert "No further action" in text and "Safeguarding concerns raised" in text
     finally:
         ws.lock()
     steward = Workspace.unlock(demo_path, "steward", PASSPHRASE)
