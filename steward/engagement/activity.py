@@ -62,8 +62,12 @@ PLAIN_READ_SQL = (f"SELECT {', '.join(expr for _, expr in MESSAGE_COLUMNS)} FROM
 # row: the floor under any computation from these columns (the benchmark's anchor).
 BARE_SCAN_SQL = (f"SELECT count(*), max({' + '.join(expr for _, expr in COLUMNS)}) "
                  f"FROM {SOURCE}")
-CACHE_KEY_SQL = ("SELECT (SELECT max(message_id) FROM activity), (SELECT count(*) FROM activity), "
-                 "(SELECT generation FROM activity_generation WHERE id = 1)")
+# What the cached columns depend on: the last counted message, and two generations bumped by
+# triggers: 1 when a message already there changes or goes, 2 when an identity or person is
+# added, merged, removed or marked bot or staff (engagement_0003, engagement_0004).
+CACHE_KEY_SQL = ("SELECT (SELECT max(message_id) FROM activity), "
+                 "(SELECT generation FROM activity_generation WHERE id = 1), "
+                 "(SELECT generation FROM activity_generation WHERE id = 2)")
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ SNAPSHOT_MIN_ROWS = 50_000  # below this a scan is quick: nothing is stored
 
 _cache: dict[str, tuple[tuple, dict]] = {}
 _conv_cache: dict[str, tuple[tuple, Any]] = {}
+_table_cache: dict[str, tuple[tuple, ActivityTable]] = {}
 _cache_lock = threading.Lock()
 _scan_lock = threading.Lock()  # one scan at a time: tiles computed together share it
 
@@ -124,6 +129,7 @@ def forget_cached_activity() -> None:
     with _cache_lock:
         _cache.clear()
         _conv_cache.clear()
+        _table_cache.clear()
 
 
 def read_message_columns(conn, after: int = 0) -> dict[str, np.ndarray]:
@@ -164,7 +170,14 @@ def load_activity(ws: Workspace) -> ActivityTable:
 
     with ws.session() as s:
         conn = s.connection().connection.driver_connection
-        key = tuple(conn.execute(CACHE_KEY_SQL).fetchone())
+        full_key = tuple(conn.execute(CACHE_KEY_SQL).fetchone())
+        key = full_key[:2]  # what the message columns depend on
+        spaces = _read_spaces(s)
+        table_key = (full_key, tuple(spaces))
+        with _cache_lock:
+            whole = _table_cache.get(str(ws.path))
+        if whole and whole[0] == table_key:  # nothing changed: the table as assembled before
+            return whole[1]
         store = False
         with _scan_lock:
             with _cache_lock:
@@ -182,16 +195,6 @@ def load_activity(ws: Workspace) -> ActivityTable:
                                         ("bot", "is_bot")), "identities")
         people = read_int_columns(conn, (("id", "id"), ("bot", "is_bot"),
                                          ("staff", "is_staff")), "persons")
-        spaces = [
-            SpaceInfo(sp.id, sp.name, src_name, platform, sp.silence_amber_days,
-                      sp.silence_red_days, sp.created_at, bool(sp.archived), bool(sp.dormant),
-                      gap_minutes(sp.conversation_gap_minutes), conversation_model(platform))
-            for sp, src_name, platform in s.execute(
-                select(Space, Source.name, Source.platform)
-                .join(Source, Source.id == Space.source_id)
-                .order_by(Source.name, Space.name)
-            )
-        ]
     max_identity = int(ident["id"].max()) if len(ident["id"]) else 0
     max_person = int(people["id"].max()) if len(people["id"]) else 0
     person_of = np.zeros(max_identity + 1, dtype=np.int64)
@@ -235,7 +238,23 @@ def load_activity(ws: Workspace) -> ActivityTable:
         _conv_cache[str(ws.path)] = (conv_key, columns["conv"])
     if store:
         _store_snapshot(ws, key, raw, columns["conv"], signature)
-    return ActivityTable(columns, spaces, person_is_bot, person_is_staff)
+    table = ActivityTable(columns, spaces, person_is_bot, person_is_staff)
+    with _cache_lock:
+        _table_cache[str(ws.path)] = (table_key, table)
+    return table
+
+
+def _read_spaces(s) -> list[SpaceInfo]:
+    return [
+        SpaceInfo(sp.id, sp.name, src_name, platform, sp.silence_amber_days,
+                  sp.silence_red_days, sp.created_at, bool(sp.archived), bool(sp.dormant),
+                  gap_minutes(sp.conversation_gap_minutes), conversation_model(platform))
+        for sp, src_name, platform in s.execute(
+            select(Space, Source.name, Source.platform)
+            .join(Source, Source.id == Space.source_id)
+            .order_by(Source.name, Space.name)
+        )
+    ]
 
 
 def _from_snapshot(conn, key: tuple) -> tuple[dict | None, bool]:
@@ -243,22 +262,20 @@ def _from_snapshot(conn, key: tuple) -> tuple[dict | None, bool]:
     snapshot is worth rewriting; (None, _) when there is none or it no longer holds."""
     import numpy as np
 
-    max_id, count, generation = key
+    max_id, generation = key
     if max_id is None or generation is None:
         return None, False
     row = conn.execute("SELECT max_message_id, message_rows, generation, columns "
                        "FROM activity_snapshot WHERE id = 1").fetchone()
     if row is None or row[2] != generation or row[0] > max_id:
         return None, False
-    added = conn.execute("SELECT count(*) FROM activity WHERE message_id > ?",
-                         (row[0],)).fetchone()[0]
-    if row[1] + added != count:  # rows went missing without the trigger seeing it
-        return None, False
     raw = _decode(row[3])
-    if raw is None:
+    if raw is None or len(raw["msg"]) != row[1]:
         return None, False
-    if added:  # the conversations are worked out again for the longer table
+    added = 0
+    if row[0] < max_id:  # the conversations are worked out again for the longer table
         new = read_message_columns(conn, after=int(row[0]))
+        added = len(new["msg"])
         raw = {name: np.concatenate([raw[name], new[name]]) for name, _ in COLUMNS}
     return raw, added >= SNAPSHOT_REWRITE_ROWS
 
@@ -269,12 +286,13 @@ def _store_snapshot(ws: Workspace, key: tuple, raw: dict, conv, signature: str) 
     blob = _encode(raw, conv, signature)
     with ws.transaction() as s:
         conn = s.connection().connection.driver_connection
-        now = tuple(conn.execute(CACHE_KEY_SQL).fetchone())
+        now = tuple(conn.execute(CACHE_KEY_SQL).fetchone())[:2]
         if now != key:
             return  # an import or an edit came in meanwhile: the next load stores it
         conn.execute("DELETE FROM activity_snapshot")
         conn.execute("INSERT INTO activity_snapshot (id, max_message_id, message_rows, "
-                     "generation, columns) VALUES (1, ?, ?, ?, ?)", (*key, blob))
+                     "generation, columns) VALUES (1, ?, ?, ?, ?)",
+                     (key[0], len(raw["msg"]), key[1], blob))
 
 
 _DTYPES = {"ts": "<i8"}  # everything else fits 32 bits

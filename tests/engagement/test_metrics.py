@@ -279,3 +279,30 @@ def test_the_stored_activity_snapshot_follows_every_change(workspace, monkeypatc
     table = activity.load_activity(workspace)
     assert same(table, fresh()) and first[1] in table.msg.tolist()
     assert first[0] not in table.msg.tolist()
+
+
+def test_the_cached_table_follows_people_changes(workspace):
+    """Kept in memory between calls, the table still shows a merge, a bot or a staff member at
+    once (triggers bump a generation the cache is keyed on), and a new message."""
+    from steward.engagement import activity
+
+    a = Activity(workspace, platform="slack")
+    group = a.space("general")
+    ann, ben = a.person("Ann"), a.person("Ben")
+    a.post(group, ann, MARCH)
+    a.post(group, ben, MARCH + timedelta(minutes=5))
+    first = activity.load_activity(workspace)
+    assert activity.load_activity(workspace) is first  # nothing changed: the same table
+    with workspace.transaction() as s:
+        s.connection().exec_driver_sql(f"UPDATE identities SET person_id = {ann} "
+                                       f"WHERE id = {ben}")  # Ben's account is Ann's
+    merged = activity.load_activity(workspace)
+    assert merged is not first and merged.person.tolist() == [ann, ann]
+    with workspace.transaction() as s:
+        s.connection().exec_driver_sql(f"UPDATE persons SET is_staff = 1 WHERE id = {ann}")
+    assert activity.load_activity(workspace).is_staff.tolist() == [True, True]
+    with workspace.transaction() as s:
+        s.connection().exec_driver_sql(f"UPDATE identities SET is_bot = 1 WHERE id = {ben}")
+    assert activity.load_activity(workspace).is_bot.tolist() == [False, True]
+    a.post(group, ann, MARCH + timedelta(minutes=9))
+    assert len(activity.load_activity(workspace)) == 3

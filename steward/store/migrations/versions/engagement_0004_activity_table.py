@@ -1,6 +1,7 @@
 """engagement: a narrow `activity` table, one row of integers per message the metrics count, so
 the engagement figures never read (or decrypt) the pages that hold message text. Triggers keep
-it in step with `messages` as rows are imported, edited, merged away, deleted or erased.
+it in step with `messages` as rows are imported, edited, deleted or erased; a second generation
+counter says when identities or persons changed (merges, bots, staff).
 
 Revision ID: engagement_0004
 Revises: engagement_0003
@@ -37,6 +38,17 @@ TRIGGERS = [
     """CREATE TRIGGER activity_delete AFTER DELETE ON messages
     BEGIN DELETE FROM activity WHERE message_id = OLD.id; END""",
 ]
+# Generation 2: who the messages' authors are (an identity's person, bots, staff). Bumped when
+# identities or persons are added, merged, removed or marked, so the engagement cache knows.
+BUMP = "BEGIN UPDATE activity_generation SET generation = generation + 1 WHERE id = 2; END"
+PEOPLE_TRIGGERS = {
+    "people_changed_identity_insert": f"AFTER INSERT ON identities {BUMP}",
+    "people_changed_identity_update": f"AFTER UPDATE OF id, person_id, is_bot ON identities {BUMP}",
+    "people_changed_identity_delete": f"AFTER DELETE ON identities {BUMP}",
+    "people_changed_person_insert": f"AFTER INSERT ON persons {BUMP}",
+    "people_changed_person_update": f"AFTER UPDATE OF id, is_bot, is_staff ON persons {BUMP}",
+    "people_changed_person_delete": f"AFTER DELETE ON persons {BUMP}",
+}
 
 
 def upgrade() -> None:
@@ -54,9 +66,13 @@ def upgrade() -> None:
                f"WHERE {COUNTED.format(row='messages')} ORDER BY id")
     for statement in TRIGGERS:
         op.execute(statement)
+    op.execute("INSERT INTO activity_generation (id, generation) VALUES (2, 0)")
+    for name, body in PEOPLE_TRIGGERS.items():
+        op.execute(f"CREATE TRIGGER {name} {body}")
 
 
 def downgrade() -> None:
-    for name in ("activity_insert", "activity_update", "activity_delete"):
+    for name in ("activity_insert", "activity_update", "activity_delete", *PEOPLE_TRIGGERS):
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.execute("DELETE FROM activity_generation WHERE id = 2")
     op.execute("DROP TABLE activity")
