@@ -6,7 +6,18 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.common import Figure, Timer, best_of, demo_workspace, unlock
+from benchmarks.common import Figure, Timer, demo_workspace, unlock
+
+
+def cpu_best_of(fn, repeat: int = 3) -> float:
+    """The least CPU time (this process, all threads) of `repeat` runs: on a shared machine a
+    wall clock measures the neighbours; SQLCipher's decryption runs in this process too."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return min(times)
 
 
 def _bare_scan(ws) -> float:
@@ -18,7 +29,7 @@ def _bare_scan(ws) -> float:
         with ws.session() as s:
             s.connection().connection.driver_connection.execute(BARE_SCAN_SQL).fetchone()
 
-    return best_of(scan, 3)
+    return cpu_best_of(scan, 3)
 
 
 def _read_floor(ws) -> float:
@@ -30,7 +41,7 @@ def _read_floor(ws) -> float:
             conn = s.connection().connection.driver_connection
             conn.execute(PLAIN_READ_SQL).fetchall()
 
-    return best_of(read, 3)
+    return cpu_best_of(read, 3)
 
 
 def _overview_and_engagement(ws) -> None:
@@ -61,31 +72,39 @@ def bench_compute(scale: float):
         _overview_and_engagement(ws)  # imports pandas & co. once, as the app has by then
         bare = _bare_scan(ws)
         _drop_snapshot(ws)
-        with Timer() as first:
+        started = time.process_time()
+        _overview_and_engagement(ws)
+        first = time.process_time() - started
+        with Timer() as wall:  # one wall-clock run, for the record
             _overview_and_engagement(ws)
-        ours = best_of(lambda: _overview_and_engagement(ws), 3)
+        ours = cpu_best_of(lambda: _overview_and_engagement(ws), 3)
         bare = min(bare, _bare_scan(ws))
         floor = _read_floor(ws)
         ratio = ours / bare
         # The 3 s target is for the full 2,000,000 messages; smaller runs are judged by ratio.
         fast = ours < 3.0 if scale >= 1 else True
         yield Figure(f"Overview + Engagement compute, {messages:,} messages over 5 years "
-                     "(columns kept in the store)", ours, "s",
-                     "a bare encrypted scan of the same columns", bare, "s",
+                     "(columns kept in the store)", ours, "CPU-s",
+                     "a bare encrypted scan of the same columns", bare, "CPU-s",
                      "<= 1.5x the scan (and < 3 s at full scale)", fast and ratio <= 1.5, ratio)
+        yield Figure("  the same, one run by the wall clock", wall.seconds, "s",
+                     "its CPU time (more means the machine was busy)", ours, "CPU-s",
+                     "< 3 s at full scale", wall.seconds < 3.0 if scale >= 1 else None,
+                     wall.seconds / ours)
         yield Figure("  the same, first open with no stored columns (scan, then store them)",
-                     first.seconds, "s", "a bare encrypted scan of the same columns", bare, "s",
-                     "(no target)", None, first.seconds / bare)
-        yield Figure("  secondary: the same compute against the old anchor", ours, "s",
-                     "read the needed columns of `messages` row by row", floor, "s",
+                     first, "CPU-s", "a bare encrypted scan of the same columns", bare, "CPU-s",
+                     "(no target)", None, first / bare)
+        yield Figure("  secondary: the same compute against the old anchor", ours, "CPU-s",
+                     "read the needed columns of `messages` row by row", floor, "CPU-s",
                      "<= 1.3x the read", ours <= 1.3 * floor, ours / floor)
 
         from steward.engagement import metrics
 
         five_years = metrics.Period.last_days(5 * 365, metrics.today_in("UTC"))
-        whole = best_of(lambda: metrics.engagement_report(ws, five_years), 3)
-        yield Figure("Engagement report for the whole 5-year period (cached read)", whole, "s",
-                     "a bare encrypted scan of the same columns", bare, "s", "<= 1.5x the scan",
+        whole = cpu_best_of(lambda: metrics.engagement_report(ws, five_years), 3)
+        yield Figure("Engagement report for the whole 5-year period (cached read)", whole,
+                     "CPU-s", "a bare encrypted scan of the same columns", bare, "CPU-s",
+                     "<= 1.5x the scan",
                      whole <= 1.5 * bare, whole / bare)
     finally:
         ws.lock()

@@ -182,3 +182,38 @@ def test_the_gap_is_set_from_the_command_line(chat, monkeypatch, capsys):
     assert main(["space", "set", "Parents", "--conversation-gap", "30", "--profile", "sam",
                  "--workspace", path]) == 1
     assert "may not run `steward space set`" in capsys.readouterr().err
+
+
+def test_a_parents_group_export_gives_a_believable_welcome_list(workspace, monkeypatch,
+                                                                   capsys):
+    """A WhatsApp group in the Android export format (tests/fixtures/whatsapp/SOURCE.md),
+    through the command line. Worked out by hand, with a 60-minute gap: Amira (answered by Jo
+    after 13 minutes), Kasia and Lena (talking to each other), Ola (Tom, 45 minutes later) and
+    Marek (welcomed after his photo) were answered; Dafydd's question at 22:40 and Ben's at
+    23:50 had nobody after them; Sam was added but never wrote. Answered conversations waited
+    15, 12, 15, 13, 4, 4, 45 and 20 minutes: a median of 14 minutes."""
+    import json
+    from pathlib import Path
+
+    from steward.cli import main
+    from tests.conftest import PASSPHRASE
+
+    export = Path(__file__).parent.parent / "fixtures" / "whatsapp" / "parents_group_android.txt"
+    monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    path = workspace.path
+    workspace.lock()
+    assert main(["import", "whatsapp", str(export), "--space", "Parent carers Cardiff",
+                 "--timezone", "Europe/London", "--workspace", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["engagement", "--json", "--since", "2025-11-16", "--until", "2025-11-29",
+                 "--timezone", "Europe/London", "--workspace", str(path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    waiting = {(n["name"], n["days_waiting"]) for n in data["newcomers_to_welcome"]}
+    assert waiting == {("Dafydd Llŷr", 4), ("Ben Carter", 1)}
+    assert data["time_to_first_response_hours"]["median"] == round(14 / 60, 2)
+    started, unanswered = data["conversations_started"], data["conversations_without_response"]
+    # Unanswered: Jo's form link on the 18th, Dafydd's and Ben's questions, and Tom's "This
+    # message was deleted" on the 21st (the WhatsApp reader keeps it as a message).
+    assert (started, unanswered) == (12, 4)
+    assert data["spaces"][0]["conversation_model"] == "conversations"
+    assert data["new_contributors"] >= 7
