@@ -1,12 +1,14 @@
 """The activity table every engagement metric is computed from.
 
 The store keeps a narrow `activity` table: one row of integers per message the metrics count
-(message, space, identity, time, thread, parent, reactions), kept in step with `messages` by
-triggers at import, edit, deletion and erasure (migration engagement_0004). One scan of it reads
-the columns into numpy arrays (pandas and numpy are imported lazily, so the app starts fast),
-and never touches the pages that hold message text. The scan's result is kept per workspace
-until a message is added, changed or removed; who is a bot or staff, and which identity belongs
-to which person, is re-read each time (a small table), so merges and role changes show at once.
+(message, space, identity, time, thread, parent, reactions; migration engagement_0004). Messages
+imported since the last look are added on the next read (`catch_up`: one range read of the new
+rows); triggers keep the rows already there in step as messages are edited, deleted or erased.
+One scan of it reads the columns into numpy arrays (pandas and numpy are imported lazily, so
+the app starts fast), and never touches the pages that hold message text. The table as put
+together (with each message's person, bot and staff marks, and its conversation) is kept in
+memory until a message, identity, person or space changes: merges and role changes show at
+once.
 
 The columns are also kept in the store (`activity_snapshot`, one blob, with the conversations
 worked out), so the first page opened after a restart reads the blob and only the rows added
@@ -67,7 +69,31 @@ BARE_SCAN_SQL = (f"SELECT count(*), max({' + '.join(expr for _, expr in COLUMNS)
 # added, merged, removed or marked bot or staff (engagement_0003, engagement_0004).
 CACHE_KEY_SQL = ("SELECT (SELECT max(message_id) FROM activity), "
                  "(SELECT generation FROM activity_generation WHERE id = 1), "
-                 "(SELECT generation FROM activity_generation WHERE id = 2)")
+                 "(SELECT generation FROM activity_generation WHERE id = 2), "
+                 "(SELECT max(id) FROM identities), (SELECT max(id) FROM persons)")
+CAUGHT_UP_SQL = ("SELECT (SELECT last_message_id FROM activity_progress WHERE id = 1), "
+                 "(SELECT max(id) FROM messages)")
+CATCH_UP_SQL = (f"INSERT OR REPLACE INTO activity SELECT "
+                f"{', '.join(expr for _, expr in MESSAGE_COLUMNS)} FROM messages "
+                f"WHERE id > ? AND {WHERE} ORDER BY id")
+
+
+def catch_up(ws: Workspace) -> int:
+    """Add the messages imported since the last look to the activity table (one range read of
+    the new rows); returns how many were read. Cheap when there are none."""
+    with ws.session() as s:
+        done, top = s.connection().connection.driver_connection.execute(
+            CAUGHT_UP_SQL).fetchone()
+    if top is None or (done is not None and top <= done):
+        return 0
+    with ws.transaction() as s:
+        conn = s.connection().connection.driver_connection
+        done, top = conn.execute(CAUGHT_UP_SQL).fetchone()
+        if top is None or top <= (done or 0):
+            return 0
+        conn.execute(CATCH_UP_SQL, (done or 0,))
+        conn.execute("UPDATE activity_progress SET last_message_id = ? WHERE id = 1", (top,))
+        return int(top) - int(done or 0)
 
 
 @dataclass(frozen=True)
@@ -168,6 +194,7 @@ def load_activity(ws: Workspace) -> ActivityTable:
     """The activity table of this workspace, from the cache when no message changed."""
     import numpy as np
 
+    catch_up(ws)
     with ws.session() as s:
         conn = s.connection().connection.driver_connection
         full_key = tuple(conn.execute(CACHE_KEY_SQL).fetchone())

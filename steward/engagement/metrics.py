@@ -563,13 +563,7 @@ def _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
     all_space = table.space[idx][is_member]
     all_person = table.person[idx][is_member]
     all_day = day[is_member]
-    # Sorted (space, person, day) composites: the first of each (space, person) is its first day.
-    composite = np.sort((all_space.astype(np.int64) * 10_000_000 + all_person) * 100_000
-                        + all_day)
-    key = composite // 100_000
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    fday, fspace = composite[first] % 100_000, key[first] // 10_000_000
+    fspace, fday = _first_day_per_space_person(all_space, all_person, all_day)
     new = np.bincount(fspace[(fday >= since_n) & (fday <= until_n)], minlength=len(msgs))
     root_space = table.space[np.searchsorted(table.msg, threads["thread"])] if len(
         threads["thread"]) else np.zeros(0, dtype=np.int64)
@@ -586,6 +580,30 @@ def _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
                                 else None,
                                 int(len(all_waits)), int(len(all_waits) - len(waits))))
     return out
+
+
+def _first_day_per_space_person(space, person, day):
+    """(space, first day) for every (space, person) pair that has a message."""
+    import numpy as np
+
+    if len(space) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    width = int(person.max()) + 1
+    key = space.astype(np.int64) * width + person
+    cells = int(key.max()) + 1
+    if cells <= 4 * len(key) + 1_000_000:
+        # The least day over a dense (space, person) grid: no sort of every message.
+        none = np.iinfo(np.int64).max
+        first_day = np.full(cells, none, dtype=np.int64)
+        np.minimum.at(first_day, key, day)
+        seen = np.flatnonzero(first_day != none)
+        return seen // width, first_day[seen]
+    # Many spaces and people: sorted (pair, day) composites, the first of each pair.
+    composite = np.sort(key * 100_000 + day)
+    pair = composite // 100_000
+    first = np.ones(len(pair), dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    return pair[first] // width, composite[first] % 100_000
 
 
 def report_as_json(report: EngagementReport) -> dict[str, Any]:

@@ -138,13 +138,16 @@ def _answered(t, first_message: dict[int, int], now: datetime) -> set[int]:
         return answered
     lo = np.searchsorted(conv, t.conv[rows], side="left")
     hi = np.searchsorted(conv, t.conv[rows], side="right")
-    for row, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist(), strict=True):
-        ts, msg, who = int(t.ts[row]), int(t.msg[row]), int(t.person[row])
-        for k in range(a, b):
-            first_ts = int(t.ts[pos[k]])
-            after = ts > first_ts or (ts == first_ts and msg > firsts[k])
-            if who != people[k] and (after or in_chat[k]):
-                answered.add(int(people[k]))
+    # Every (message, newcomer) pair sharing a conversation, without a Python loop: each row
+    # repeated once per newcomer whose first message is in its conversation.
+    counts = hi - lo
+    row = np.repeat(rows, counts)
+    k = np.repeat(lo, counts) + (np.arange(int(counts.sum())) - np.repeat(
+        np.cumsum(counts) - counts, counts))
+    ts, first_ts = t.ts[row], t.ts[pos[k]]
+    after = (ts > first_ts) | ((ts == first_ts) & (t.msg[row] > firsts[k]))
+    hit = (t.person[row] != people[k]) & (after | in_chat[k])
+    answered.update(people[k[hit]].tolist())
     return answered
 
 

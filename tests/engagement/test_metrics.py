@@ -229,6 +229,7 @@ def test_the_stored_activity_snapshot_follows_every_change(workspace, monkeypatc
     first = [a.post(group, ann, MARCH + timedelta(minutes=i)) for i in range(5)]
 
     def fresh():
+        activity.catch_up(workspace)
         with workspace.session() as s:
             conn = s.connection().connection.driver_connection
             truth = activity.read_columns_from_messages(conn)
