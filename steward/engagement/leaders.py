@@ -50,17 +50,28 @@ class LeaderCandidate:
 
 def leader_candidates(
     table: ActivityTable, usable, threads: dict[str, Any], since_n: int, until_n: int, tz: str,
-    names, top: int = TOP,
+    names, top: int = TOP, rows=None, days=None, first_days=None,
 ) -> list:
     """The leader candidates, best first: at most `top`, and only those who stand out (see the
-    module docstring)."""
+    module docstring).
+
+    `rows` (the usable rows), their local `days` and `first_days` (each person's first day, as
+    arrays of people and days) may be given when the caller has them already.
+    """
     import numpy as np
     import pandas as pd
 
-
-    idx = np.flatnonzero(usable)
-    day = local_day_numbers(table.ts[idx], tz)
-    first_day = pd.Series(day).groupby(table.person[idx]).min()
+    if rows is None:
+        idx = np.flatnonzero(usable)
+        day = local_day_numbers(table.ts[idx], tz)
+    else:
+        idx, day = rows, days
+    if first_days is None:
+        first = pd.Series(day).groupby(table.person[idx]).min()
+        first_days = (first.index.to_numpy(), first.to_numpy())
+    first_of = np.zeros(int(first_days[0].max()) + 1 if len(first_days[0]) else 1,
+                        dtype=np.int64)
+    first_of[first_days[0]] = first_days[1]
     in_period = (day >= since_n) & (day <= until_n)
     idx, day = idx[in_period], day[in_period]
     if len(idx) == 0:
@@ -84,7 +95,7 @@ def leader_candidates(
     answers = pd.Series(1, index=answered).groupby(level=0).sum()
 
     # Weeks counted from each person's own start, so weeks active can never exceed weeks.
-    start_of = np.maximum(first_day.reindex(person).to_numpy(), since_n)
+    start_of = np.maximum(first_of[person], since_n)
     weeks_active = pd.Series((day - start_of) // 7, index=person).groupby(level=0).nunique()
 
     frame = pd.DataFrame({"posts": posts})
@@ -92,7 +103,7 @@ def leader_candidates(
     frame["replies"] = replies.reindex(frame.index, fill_value=0)
     frame["answers"] = answers.reindex(frame.index, fill_value=0)
     frame["weeks_active"] = weeks_active
-    start = np.maximum(first_day.reindex(frame.index).to_numpy(), since_n)
+    start = np.maximum(first_of[frame.index.to_numpy()], since_n)
     frame["weeks"] = np.ceil((until_n - start + 1) / 7).astype(int).clip(min=1)
     active_members = len(frame)
     frame = frame[(frame.posts >= MIN_POSTS) & (frame.weeks_active >= 2)]

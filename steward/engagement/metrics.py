@@ -297,7 +297,8 @@ def compute_report(
     silence = _silence(table, spaces, human & upto, as_of, as_of_ts)
     per_space = _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
                            since_n, until_n, threads)
-    leaders = leader_candidates(table, member & upto, threads, since_n, until_n, tz, names)
+    leaders = leader_candidates(table, member & upto, threads, since_n, until_n, tz, names,
+                                rows=idx[is_member], days=mday, first_days=first_day)
 
     return EngagementReport(
         period=period,
