@@ -125,8 +125,8 @@ def change_words(now: float | None, before: float | None, against: str, *,
         return f"{abs(ratio):.0%} {word} than in {against}"
     if ratio >= 1:  # "up 2096%" reads as noise: say how many times
         times = now / before
-        return (f"more than ten times {against}'s" if times > 10 else
-                f"{times:.1f} times {against}'s").replace(".0 times", " times")
+        return (f"more than ten times as many as in {against}" if times > 10 else
+                f"{times:.1f} times as many as in {against}").replace(".0 times", " times")
     return f"{'up' if ratio > 0 else 'down'} {abs(ratio):.0%} on {against}" + unit
 
 
@@ -153,19 +153,43 @@ def trustee_report(ws: Workspace, period: Period, scope: Scope | None = None,
         tz = workspace_timezone(ws)
         concerns = concerns_raised(ws, local_day_bounds_utc(period.since, tz)[0],
                                    local_day_bounds_utc(period.until, tz)[1])
+    first = _first_record_day(ws, tz=r.timezone)
     return build_trustee_report(ws.name or "Our community", r, before, year, len(waiting),
-                                concerns)
+                                concerns, first_record_day=first)
+
+
+def _first_record_day(ws: Workspace, tz: str):
+    """The local day of the earliest message by a person (None: no messages)."""
+    from steward.engagement.activity import load_activity
+    from steward.engagement.metrics import EPOCH, local_day_numbers
+
+    table = load_activity(ws)
+    ts = table.ts[~table.is_bot]
+    if len(ts) == 0:
+        return None
+    return EPOCH + timedelta(days=int(local_day_numbers(ts[[ts.argmin()]], tz)[0]))
 
 
 def build_trustee_report(organisation: str, r: EngagementReport, before: EngagementReport,
                          year: EngagementReport, newcomers_waiting: int,
-                         concerns=None) -> TrusteeReport:
+                         concerns=None, first_record_day=None) -> TrusteeReport:
+    """The report's words and figures. A comparison period that starts before the first
+    record (`first_record_day`) has no figure: the records do not cover it, and "ten times
+    as many as last year" would only say when the history begins."""
     prev_words = _days_words(before.period)
     year_words = "the same days last year"
 
+    def covered(p: Period) -> bool:
+        return first_record_day is None or p.since >= first_record_day
+
+    def side(now, then, period, words, **kw) -> str:
+        if not covered(period):
+            return f"no figure for {words} (the records start later)"
+        return change_words(now, then, words, **kw)
+
     def moved(now, then_prev, then_year, **kw) -> list[str]:
-        return [change_words(now, then_prev, prev_words, **kw),
-                change_words(now, then_year, year_words, **kw)]
+        return [side(now, then_prev, before.period, prev_words, **kw),
+                side(now, then_year, year.period, year_words, **kw)]
 
     share = _reply_share(r)
     headlines = [
@@ -229,9 +253,9 @@ def build_trustee_report(organisation: str, r: EngagementReport, before: Engagem
               for s in sorted(active, key=lambda s: -s.messages)]
     left_out = sorted(s.name for s in r.spaces if not s.messages)
     monthly = _monthly(r)
-    comparison = [("Same days last year", year.messages), (f"Previous {r.period.days} days",
-                                                             before.messages),
-                  ("This period", r.messages)]
+    comparison = [(label, p.messages) for label, p in (
+        ("Same days last year", year), (f"Previous {r.period.days} days", before))
+        if covered(p.period)] + [("This period", r.messages)]
     charts = [
         ChartData("activity", "Messages from members, per day", r.days,
                   {"Messages": r.messages_per_day}, "Messages"),
@@ -305,8 +329,14 @@ def write_trustee_pdf(report: TrusteeReport, path: Path) -> None:
                       [[title, *(cells.get(o, 0) for o in outcomes), sum(cells.values())]
                        for title, cells in c.table])
     doc.heading("How the period compares", keep=60)
-    doc.bar_chart("Messages from members: this period, the one before, and last year",
-                  [label for label, _ in report.comparison],
+    labels = [label for label, _ in report.comparison]
+    against = [w for w, label in (("the one before", "Previous"),
+                                  ("last year", "Same days last year"))
+               if any(x.startswith(label) for x in labels)]
+    doc.bar_chart("Messages from members: this period"
+                  + (f", {', and '.join(against)}" if len(against) == 2 else
+                     f" and {against[0]}" if against else ""),
+                  labels,
                   [float(v) for _, v in report.comparison], "Messages", "Period")
     if report.monthly:
         doc.bar_chart("Messages from members, per month",

@@ -65,6 +65,15 @@ def test_trustee_report_on_demo(demo_ws, tmp_path):
     assert report.previous == Period(period.since - timedelta(days=81),
                                      period.since - timedelta(days=1))
     assert "Stickiness" not in str(report.headlines)  # no jargon
+    # The demo's history is shorter than a year: last year's days are not in the records, so
+    # no comparison with them (not "ten times as many as last year").
+    from steward.engagement.activity import load_activity
+
+    first = datetime(1970, 1, 1) + timedelta(seconds=int(load_activity(demo_ws).ts.min()))
+    assert first.date() > report.last_year.since
+    assert all(h.changes[1] == "no figure for the same days last year (the records start "
+               "later)" for h in report.headlines)
+    assert [label for label, _ in report.comparison] == ["Previous 81 days", "This period"]
     out = tmp_path / "trustees.pdf"
     write_trustee_pdf(report, out)
     text = _pdf_text(out)
