@@ -378,6 +378,9 @@ def _rolling_distinct(p_person, p_day, width: int, since_n: int, n_days: int):
     """
     import numpy as np
 
+    # Days that end before the window opens cannot count; a pair's next day looks forward only.
+    recent = p_day >= since_n - width
+    p_person, p_day = p_person[recent], p_day[recent]
     if len(p_day) == 0:
         return np.zeros(n_days, dtype=np.int64)
     nxt = np.empty_like(p_day)
@@ -389,9 +392,8 @@ def _rolling_distinct(p_person, p_day, width: int, since_n: int, n_days: int):
     start = np.clip(start, lo, hi)
     stop = np.clip(stop, lo, hi)
     keep = stop > start
-    diff = np.zeros(n_days + 1, dtype=np.int64)
-    np.add.at(diff, start[keep] - lo, 1)
-    np.add.at(diff, stop[keep] - lo, -1)
+    diff = (np.bincount(start[keep] - lo, minlength=n_days + 1)
+            - np.bincount(stop[keep] - lo, minlength=n_days + 1))
     return np.cumsum(diff[:-1])
 
 
