@@ -5,7 +5,9 @@ and writing the flags, so the ratio is conservative.
 
 The demo repeats its texts (a batch holds about a sixth distinct ones), and the text model
 scores each distinct text once; so the scan is also run on a copy where every message's text
-is made distinct (two tokens derived from its id appended), and both figures are reported."""
+is made distinct (a made-up word derived from its id appended), and both figures are
+reported. On that copy the scan is set beside its real floor in the same run: reading the
+same texts from the workspace plus one Aho-Corasick pass over the same lexicon."""
 
 from __future__ import annotations
 
@@ -33,14 +35,54 @@ def _naive_rate(texts: list[str]) -> float:
     return len(texts) / t.seconds, len(texts) / (time.process_time() - cpu)
 
 
+def _distinct_word(n: int) -> str:
+    """A made-up word (letters only) for message id `n`, different for every id."""
+    n = n * 2654435761 % 4294967291
+    letters = []
+    while n:
+        n, r = divmod(n, 26)
+        letters.append(chr(97 + r))
+    return "".join(letters)
+
+
 def _make_distinct(ws) -> int:
-    """Every message's text made distinct: a word and a number derived from its id."""
+    """Every message's text made distinct by a made-up word derived from its id. Letters
+    only: a run of digits after every message would look like a phone number to the contact
+    detail check, which real messages seldom do."""
     with ws.transaction() as s:
-        s.connection().exec_driver_sql(
-            "UPDATE messages SET text = coalesce(text, '') || ' ref' || "
-            "printf('%x', (id * 2654435761) % 4294967291) || ' ' || id")
+        connection = s.connection().connection.driver_connection
+        ids = [r[0] for r in connection.execute("SELECT id FROM messages")]
+        connection.executemany(
+            "UPDATE messages SET text = coalesce(text, '') || ' ' || ? WHERE id = ?",
+            [(_distinct_word(i), i) for i in ids])
         return s.connection().exec_driver_sql(
             "SELECT count(DISTINCT text) FROM messages").scalar()
+
+
+def _floor(ws) -> tuple[int, float]:
+    """The real floor of a scan: read every message's text from the workspace (the scan's
+    own query, in its batches) and make one Aho-Corasick pass over the lower-cased texts
+    with the same lexicon automaton. Returns (messages, CPU seconds)."""
+    from steward.safeguarding.lexicon import Matcher, shipped_lexicons
+    from steward.safeguarding.scan import BATCH
+
+    automaton = Matcher(shipped_lexicons()).automaton
+    cpu = time.process_time()
+    messages, after, hits = 0, 0, 0
+    with ws.session() as s:
+        cursor = s.connection().connection.driver_connection.cursor()
+        while True:
+            cursor.execute("SELECT id, space_id, identity_id, text FROM messages WHERE id > ? "
+                           "ORDER BY id LIMIT ?", (after, BATCH))
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            joined = "\x00".join(r[3] or "" for r in rows).lower()
+            hits += sum(1 for _ in automaton.iter(joined))
+            messages += len(rows)
+            after = rows[-1][0]
+        cursor.close()
+    return messages, time.process_time() - cpu
 
 
 def _scan_distinct(source: Path) -> tuple[dict, float, float, int]:
@@ -53,13 +95,14 @@ def _scan_distinct(source: Path) -> tuple[dict, float, float, int]:
         ws = unlock(path)
         try:
             distinct = _make_distinct(ws)
+            floor = _floor(ws)
             cpu = time.process_time()
             with Timer() as t:
                 counts = run_to_end(scan_job(ws))
             cpu = time.process_time() - cpu
         finally:
             ws.lock()
-    return counts, t.seconds, cpu, distinct
+    return counts, t.seconds, cpu, distinct, floor
 
 
 def run(scale: float):
@@ -103,8 +146,18 @@ def run(scale: float):
         ">= 50x the anchor and >= 100,000 msg/s",
         cpu_rate / naive_cpu >= 50 and cpu_rate >= 100_000, cpu_rate / naive_cpu,
     )
-    counts, seconds, cpu, distinct = _scan_distinct(source)
+    counts, seconds, cpu, distinct, (floor_messages, floor_cpu) = _scan_distinct(source)
     rate, cpu_rate = counts["messages"] / seconds, counts["messages"] / cpu
+    floor_rate = floor_messages / floor_cpu
+    # The headline: Steward's scan beside the real floor (read + one Aho-Corasick pass) over
+    # the same distinct texts, both per CPU-second of this process, in the same run.
+    yield Figure(
+        f"safeguarding scan per CPU-second, every text distinct ({distinct:,} distinct of "
+        f"{counts['messages']:,})", cpu_rate, "msg/s",
+        "floor: read the texts + one Aho-Corasick pass over the same lexicon, per CPU-second",
+        floor_rate, "msg/s", ">= 100,000 msg/s and within 2x of the floor (ratio >= 0.5)",
+        cpu_rate >= 100_000 and cpu_rate / floor_rate >= 0.5, cpu_rate / floor_rate,
+    )
     yield Figure(
         f"safeguarding scan, every text distinct ({distinct:,} distinct of "
         f"{counts['messages']:,}; {counts['flags']:,} flags)", rate, "msg/s",

@@ -77,6 +77,35 @@ _MY_PLATFORM = re.compile(
     r"(?:is |its |name |username |handle |)[a-z]*[0-9_]"
 )
 
+# What a text needs (normalised: lower case, punctuation as single spaces) before the contact
+# detail patterns above can find anything in it; a quick pass over the whole batch that lets
+# most messages skip them. Each alternative is looser than the pattern it stands for.
+_STREET_WORDS = (
+    _STREETS.lower() + "|heol|stryd|ffordd|lôn|lon|cilgant|rhodfa|clos|teras|maes|rhes|ystad|"
+    "llwyn|bryn|sgwâr|sgwar|tan|pen|cae"
+)
+_CONTACT_HINT = re.compile(
+    r"\d(?: ?\d){6}"  # a phone number: seven digits or more, with separators
+    r"|[a-z]{1,2}\d[a-z\d]? ?\d[a-z]{2}"  # a postcode
+    rf"|\d{{1,4}}[a-z]? (?:[^ \x00]+ ){{0,3}}(?:{_STREET_WORDS})s? "  # a street address
+    rf"| {_PLATFORMS}s? "  # a handle after a platform's name
+)
+
+
+def _contact_candidates(words: str, starts: list[int]) -> set[int]:
+    """The positions of the texts (in `normalise_many` form) that may share a contact
+    detail: those with an "@", those with a digit and a hint of a number, postcode, address
+    or handle, and "my snap is …"."""
+    ends = [*starts[1:], len(words)]
+    out = {bisect_right(starts, m.start()) - 1 for m in _MY_PLATFORM.finditer(words)}
+    hint = _CONTACT_HINT.search
+    for m in _DIGIT_OR_AT.finditer(words):
+        i = bisect_right(starts, m.start()) - 1
+        if "@" in m.group() or hint(words, starts[i], ends[i]):
+            out.add(i)
+    return out
+
+
 # Base severity of each kind of contact detail; two or more kinds together raise it.
 CONTACT_KINDS = {
     "phone number": "medium",
@@ -137,12 +166,8 @@ class Detector:
         for `texts[i]`; it is asked only for texts that may raise something."""
         setting = settings if callable(settings) else settings.__getitem__
         words, starts = normalise_many([t or "" for t in texts])
-        per_text: dict[int, list] = {}
-        for hit in self.matcher.find(words):
-            i = bisect_right(starts, hit[0]) - 1
-            per_text.setdefault(i, []).append(hit)
-        candidates = {bisect_right(starts, m.start()) - 1
-                      for pattern in (_DIGIT_OR_AT, _MY_PLATFORM) for m in pattern.finditer(words)}
+        per_text = self.matcher.find_per_text(words, starts)
+        candidates = _contact_candidates(words, starts)
         matches = {i: whole_matches(words, hits) for i, hits in per_text.items()}
         model_flags = self._model_flags(words, starts, matches)
         out: dict[int, list[Finding]] = {}

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
+import numpy as np
 
 from steward.errors import BadInput
 from steward.resources import resource_path
@@ -203,17 +204,47 @@ class Matcher:
                 table.setdefault(key, []).append((term, part))
         if not table:
             raise BadInput("no lexicon patterns to match")
+        self.terms: list[tuple[int, tuple[tuple[Term, int], ...]]] = []
+        opens = []
         for key, terms in table.items():
-            self.automaton.add_word(key, (len(key), tuple(terms)))
+            self.automaton.add_word(key, len(self.terms))
+            self.terms.append((len(key), tuple(terms)))
+            # a key that only continues a "~N" pattern cannot make a match on its own
+            opens.append(any(part == 0 for _term, part in terms))
+        self.opens = np.array(opens, dtype=bool)
         self.automaton.make_automaton()
         self.size = len(table)
 
     def find(self, normalised: str) -> list[tuple[int, int, Term, int]]:
         hits = []
-        for end, (length, terms) in self.automaton.iter(normalised):
+        table = self.terms
+        for end, index in self.automaton.iter(normalised):
+            length, terms = table[index]
             start = end - length + 1
             hits.extend((start, end, term, part) for term, part in terms)
         return hits
+
+    def find_per_text(self, normalised: str, starts: list[int]
+                      ) -> dict[int, list[tuple[int, int, Term, int]]]:
+        """`find` over many texts (as `normalise_many` joins them), by text position, for
+        the texts where some pattern may match whole: a text whose only hits continue a
+        "~N" pattern (" me ", " online ") is left out, since none of them can start one."""
+        found = list(self.automaton.iter(normalised))
+        if not found:
+            return {}
+        ends, keys = zip(*found, strict=True)
+        which = np.searchsorted(np.asarray(starts, dtype=np.int64),
+                                np.array(ends, dtype=np.int64), side="right") - 1
+        opened = set(which[self.opens[np.array(keys)]].tolist())
+        per_text: dict[int, list] = {}
+        table = self.terms
+        for i, end, index in zip(which.tolist(), ends, keys, strict=True):
+            if i in opened:
+                length, terms = table[index]
+                start = end - length + 1
+                per_text.setdefault(i, []).extend(
+                    (start, end, term, part) for term, part in terms)
+        return per_text
 
 
 def whole_matches(normalised: str, hits) -> list[tuple[int, int, Term]]:

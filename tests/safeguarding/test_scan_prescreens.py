@@ -1,0 +1,69 @@
+"""The quick passes that let most messages skip the slower checks never skip one those
+checks would flag: the contact-detail hint and the lexicon hits that cannot start a match."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+import pytest
+
+from steward.safeguarding.detectors import (
+    _DIGIT_OR_AT,
+    _MY_PLATFORM,
+    Detector,
+    _contact_candidates,
+)
+from steward.safeguarding.lexicon import normalise_many, shipped_lexicons, whole_matches
+from tests.safeguarding.eval_sets import training_lines
+
+TRICKY = [
+    "ring me on 07700 900123 after school", "my number is (0113) 496-0123 x", "+44 20 7946 0018",
+    "post it to ZZ99 9ZZ please", "zz9 9zz", "we live at 12 O'Neil Road's end",
+    "14b, Church St. is the house", "4 heol y bont", "7 Stryd Fawr", "2 tan y bryn",
+    "snap's jess_x22", "insta - lily.r 4", "x is fun. 3", "my sc is tomtom", "snap: jess_x",
+    "email jo@example.org", "follow me on tiktok @lily.rose", "dm me @ tom_1",
+    "TikTok: rosie.b 2", "Call 0800 1111 (Childline)", "it's 1 2 3 4 5 6 7", "10 a.m. at 5",
+    "my insta is lily.rose", "add me on kik 12 sam_99", "my ig name is jess22",
+    "we're at 3 The Green", "flat 9 12 high st", "ffordd 1", "x 1234567",
+]
+
+
+def _texts() -> list[str]:
+    texts = [t for _p, _n, lines in training_lines() for t in lines]
+    return TRICKY + texts + [t.upper() for t in TRICKY] + [t + " 7" for t in texts[:2000]]
+
+
+def test_the_contact_hint_keeps_every_message_with_contact_details():
+    detector = Detector(shipped_lexicons(), text_model=None)
+    texts = _texts()
+    words, starts = normalise_many(texts)
+    alone = [normalise_many([t])[0] for t in texts]
+    everything_before = {i for i, w in enumerate(alone)
+                         if _DIGIT_OR_AT.search(w) or _MY_PLATFORM.search(w)}
+    picked = _contact_candidates(words, starts)
+    missed = [texts[i] for i in everything_before - picked if detector.contact_kinds(texts[i])]
+    assert not missed
+    assert len(picked) < len(everything_before)  # it does let some through unchecked
+
+
+@pytest.mark.parametrize("extra", ["", " 12", " me online here"])
+def test_lexicon_hits_left_out_could_never_match(extra):
+    matcher = Detector(shipped_lexicons(), text_model=None).matcher
+    texts = [t + extra for t in _texts()]
+    words, starts = normalise_many(texts)
+    kept = matcher.find_per_text(words, starts)
+    per_text: dict[int, list] = {}
+    for hit in matcher.find(words):
+        per_text.setdefault(bisect_right(starts, hit[0]) - 1, []).append(hit)
+    for i, hits in per_text.items():
+        if i not in kept:
+            assert not whole_matches(words, hits), texts[i]
+        else:
+            assert kept[i] == hits
+
+
+def test_the_contact_hint_is_a_single_pattern():
+    from steward.safeguarding import detectors
+
+    assert isinstance(detectors._CONTACT_HINT, re.Pattern)
