@@ -175,6 +175,8 @@ class Detector:
             audience, visibility, contact_details = setting(i)
             found = matches.get(i, ())
             raw = _lexicon_findings(words, found)
+            if not contact_details:  # staff and bots: their contact details are no concern
+                raw.pop("contact_details", None)
             contexts = {term.category for _s, _e, term in found
                         if term.category in (DISCUSSION, PUBLIC_CONTACT)}
             for score in model_flags.get(i, ()):
