@@ -211,9 +211,10 @@ class Matcher:
             self.terms.append((len(key), tuple(terms)))
             # a key that only continues a "~N" pattern cannot make a match on its own
             opens.append(any(part == 0 for _term, part in terms))
-        self.opens = np.array(opens, dtype=bool)
+        self.opens = opens
         self.automaton.make_automaton()
         self.size = len(table)
+        self.anchors = _anchor_automaton(table)
 
     def find(self, normalised: str) -> list[tuple[int, int, Term, int]]:
         hits = []
@@ -227,24 +228,62 @@ class Matcher:
     def find_per_text(self, normalised: str, starts: list[int]
                       ) -> dict[int, list[tuple[int, int, Term, int]]]:
         """`find` over many texts (as `normalise_many` joins them), by text position, for
-        the texts where some pattern may match whole: a text whose only hits continue a
-        "~N" pattern (" me ", " online ") is left out, since none of them can start one."""
-        found = list(self.automaton.iter(normalised))
+        the texts where some pattern may match whole.
+
+        A quick pass with one part of every pattern (its least common one, `anchors`) picks
+        the texts worth reading: a pattern matches only where all its parts do. Those texts
+        are then read with the whole automaton, and a text whose only hits continue a "~N"
+        pattern (" me ", " online ") is left out, since none of them can start one."""
+        found = [end for end, _value in self.anchors.iter(normalised)]
         if not found:
             return {}
-        ends, keys = zip(*found, strict=True)
-        which = np.searchsorted(np.asarray(starts, dtype=np.int64),
-                                np.array(ends, dtype=np.int64), side="right") - 1
-        opened = set(which[self.opens[np.array(keys)]].tolist())
+        where = np.asarray(starts, dtype=np.int64)
+        picked = np.unique(np.searchsorted(where, np.array(found, dtype=np.int64),
+                                           side="right") - 1).tolist()
+        bounds = [*(s - 1 for s in starts[1:]), len(normalised)]
+        table, opens, read = self.terms, self.opens, self.automaton.iter
         per_text: dict[int, list] = {}
-        table = self.terms
-        for i, end, index in zip(which.tolist(), ends, keys, strict=True):
-            if i in opened:
+        for i in picked:
+            hits: list = []
+            opened = False
+            offset = starts[i]
+            for end, index in read(normalised[offset:bounds[i]]):
                 length, terms = table[index]
+                end += offset
                 start = end - length + 1
-                per_text.setdefault(i, []).extend(
-                    (start, end, term, part) for term, part in terms)
+                opened = opened or opens[index]
+                hits.extend((start, end, term, part) for term, part in terms)
+            if opened:
+                per_text[i] = hits
         return per_text
+
+
+_PLAIN_KEYS = """a an and are as at be been but by can do dont for from get go
+going gonna got had has have he her him his i id if ill im in is it its ive just like me my no
+not now of on one or our out she so that the them they this to u up ur us was we were what when
+who will with you your"""
+_PLAIN_KEY_WORDS = frozenset(_PLAIN_KEYS.split())
+
+
+def _anchor_automaton(table: dict[str, list[tuple[Term, int]]]) -> ahocorasick.Automaton:
+    """An automaton of one part of every pattern: the part least likely to turn up in an
+    ordinary message (fewest keys made only of plain words like "me", "you", "he"; then the
+    fewest keys; then the longest shortest key)."""
+    parts: dict[Term, dict[int, list[str]]] = {}
+    for key, terms in table.items():
+        for term, part in terms:
+            parts.setdefault(term, {}).setdefault(part, []).append(key)
+
+    def cost(keys: list[str]) -> tuple[int, int, int]:
+        plain = sum(1 for k in keys if _PLAIN_KEY_WORDS.issuperset(k.split()))
+        return plain, len(keys), -min(len(k) for k in keys)
+
+    automaton = ahocorasick.Automaton()
+    for by_part in parts.values():
+        for key in min(by_part.values(), key=cost):
+            automaton.add_word(key, 0)
+    automaton.make_automaton()
+    return automaton
 
 
 def whole_matches(normalised: str, hits) -> list[tuple[int, int, Term]]:

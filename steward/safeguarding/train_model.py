@@ -3,8 +3,10 @@
     .venv/bin/python -m steward.safeguarding.train_model [--check]
 
 Training data: the labelled tuning sets in `tests/safeguarding/` (labelled, round 2, round 3),
-the synthetic `resources/safeguarding/model/training_extra.tsv` and `training_more.tsv`, and
-the demo community's ordinary message templates as negatives — all written for Steward (MIT).
+the synthetic `resources/safeguarding/model/training_extra.tsv`, `training_more.tsv` and
+`training_guidance.tsv` (written for Steward, MIT), the public `training_public.tsv` (second-
+person insults from Davidson et al. 2017's hate speech and offensive language tweets, MIT; see
+its header) and the demo community's ordinary message templates as negatives.
 The held-out sets in `tests/eval/` are never read here (`tests/safeguarding/test_contamination.py`).
 
 Thresholds are chosen per category on out-of-fold scores (5 folds, fixed seed): for each
@@ -39,6 +41,9 @@ TUNING_SETS = [ROOT / "tests" / "safeguarding" / f"{name}_messages.tsv"
                for name in ("labelled", "round2", "round3")]
 SYNTHETIC = [resource_path("safeguarding", "model", name)
              for name in ("training_extra.tsv", "training_more.tsv", "training_guidance.tsv")]
+# Public data from outside the project (sources and licences in the file's header). Not
+# counted among the hand-written benign messages the thresholds are chosen on.
+PUBLIC = [resource_path("safeguarding", "model", "training_public.tsv")]
 CATEGORIES = ("self_harm", "abuse", "grooming", "bullying", "radicalisation", "sexual_content")
 SEED = 20261121
 FOLDS = 5
@@ -76,39 +81,49 @@ def demo_negatives() -> list[str]:
     return texts + world["benign_lookalikes"] + world["unanswered_newcomer"]
 
 
-def training_rows() -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Normalised texts, their label matrix, and which rows are hand-written benign ones."""
+def training_rows() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Normalised texts, their label matrix, which rows are hand-written benign ones, and
+    which labels are known (rows × categories): a public row speaks only for the categories
+    it is labelled with (an insult from a hate-speech corpus is no evidence that sexual words
+    are harmless), every other row for all of them."""
     rows = [row for path in [*TUNING_SETS, *SYNTHETIC] for row in read_tsv(path)]
     handwritten = len(rows)
+    public = [row for path in PUBLIC for row in read_tsv(path)]
+    rows += public
     rows += [(set(), text) for text in demo_negatives()]
     texts = [normalise(text).strip() for _labels, text in rows]
     labels = np.array([[c in row[0] for c in CATEGORIES] for row in rows], dtype=bool)
     benign = np.array([not row[0] and i < handwritten for i, row in enumerate(rows)])
-    return texts, labels, benign
+    known = np.ones(labels.shape, dtype=bool)
+    known[handwritten:handwritten + len(public)] = labels[handwritten:handwritten + len(public)]
+    return texts, labels, benign, known
 
 
-def fit(x, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One logistic regression per category; returns (coefficients, intercepts)."""
+def fit(x, labels: np.ndarray, known: np.ndarray | None = None
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per category, each on the rows whose label for it is known;
+    returns (coefficients, intercepts)."""
     from sklearn.linear_model import LogisticRegression
 
     coef, intercept = [], []
     for k in range(labels.shape[1]):
         model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000,
                                    random_state=SEED)
-        model.fit(x, labels[:, k])
+        rows = slice(None) if known is None else known[:, k]
+        model.fit(x[rows], labels[rows, k])
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
     return np.array(coef, dtype=np.float32), np.array(intercept, dtype=np.float32)
 
 
-def out_of_fold_scores(x, texts: list[str], labels: np.ndarray):
+def out_of_fold_scores(x, texts: list[str], labels: np.ndarray, known: np.ndarray):
     """Scores of each message by a model not trained on it: (model, prescreen) scores."""
     from sklearn.model_selection import KFold
 
     scores = np.zeros(labels.shape)
     quick = np.zeros(len(texts))
     for train, test in KFold(FOLDS, shuffle=True, random_state=SEED).split(labels):
-        coef, intercept = fit(x[train], labels[train])
+        coef, intercept = fit(x[train], labels[train], known[train])
         scores[test] = 1 / (1 + np.exp(-(x[test] @ coef.T + intercept)))
         prescreen = fit_prescreen([texts[i] for i in train], labels[train])
         quick[test] = prescreen.logits(" " + " \x00 ".join(texts[i] for i in test) + " ")
@@ -211,9 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="print validation figures only")
     args = parser.parse_args(argv)
-    texts, labels, benign = training_rows()
+    texts, labels, benign, known = training_rows()
     x = Featuriser(common_words()).matrix(texts)
-    scores, quick = out_of_fold_scores(x, texts, labels)
+    scores, quick = out_of_fold_scores(x, texts, labels, known)
     thresholds = choose_thresholds(scores, labels, benign)
     cut = prescreen_threshold(quick, scores, labels, thresholds)
     report(scores, quick, labels, benign, thresholds, cut, texts)
@@ -224,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         start = end
     if args.check:
         return 0
-    coef, intercept = fit(x, labels)
+    coef, intercept = fit(x, labels, known)
     prescreen = fit_prescreen(texts, labels)
     folder = resource_path("safeguarding", "model")
     columns = np.flatnonzero((coef != 0).any(axis=0))  # features never seen weigh nothing

@@ -47,9 +47,9 @@ def test_the_check_would_catch_a_leak(tmp_path, monkeypatch):
 
 def test_training_reads_every_file_the_check_covers():
     checked = {p for p, _n, _t in training_lines() if p.suffix == ".tsv"}
-    assert set(train_model.TUNING_SETS) | set(train_model.SYNTHETIC) <= checked
-    assert not [p for p in [*train_model.TUNING_SETS, *train_model.SYNTHETIC]
-                if EVAL_ROOT in p.parents]
+    used = {*train_model.TUNING_SETS, *train_model.SYNTHETIC, *train_model.PUBLIC}
+    assert used <= checked
+    assert not [p for p in used if EVAL_ROOT in p.parents]
 
 
 @pytest.mark.parametrize("manifest", sorted(EVAL_ROOT.rglob("MANIFEST.sha256")),
