@@ -109,8 +109,12 @@ def blocked_domains(extra: list[str] | tuple[str, ...] = ()) -> frozenset[str]:
     return frozenset(listed)
 
 
-def behaviour_reasons(f: PostFacts, blocked: frozenset[str]) -> list[tuple[str, float]]:
-    """The heuristics that fire for this post, each with a readable reason and a weight."""
+def behaviour_reasons(f: PostFacts, blocked: frozenset[str],
+                      own_evidence: bool = True) -> list[tuple[str, float]]:
+    """The heuristics that fire for this post, each with a readable reason and a weight.
+    `own_evidence` false (the text reads as ordinary: no link, no signal, a low model score)
+    leaves out the author's earlier held posts, so one held post does not hold every later
+    "Great news, well done!" from the same member."""
     out = []
     n_links = len(f.links)
     if n_links:
@@ -131,7 +135,7 @@ def behaviour_reasons(f: PostFacts, blocked: frozenset[str]) -> list[tuple[str, 
     if f.recent_posts >= FLOOD_POSTS:
         out.append((f"Flooding: {f.recent_posts} posts within {FLOOD_SECONDS // 60} minutes",
                     WEIGHTS["flooding"]))
-    if f.earlier_held:
+    if f.earlier_held and own_evidence:
         out.append((f"{f.earlier_held} earlier posts by this author held as possible spam",
                     WEIGHTS["earlier_held"]))
     if f.mentions >= MENTION_LIMIT:
@@ -162,7 +166,8 @@ def combine(model_p: float, f: PostFacts, blocked: frozenset[str],
             queue_at: float = QUEUE_AT) -> SpamScore:
     """One score from the model's probability, the text signals and the heuristics, with its
     priority (0 when below `queue_at`)."""
-    found = behaviour_reasons(f, blocked)
+    own_evidence = bool(model_p >= min(0.5, queue_at) or f.signals.names or f.links)
+    found = behaviour_reasons(f, blocked, own_evidence)
     trust = 0.5 if f.is_established else (1.0 if f.is_new else 0.8)
     keep = 1.0 - model_p * trust
     for name in f.signals.names:

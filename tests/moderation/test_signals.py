@@ -65,3 +65,15 @@ def test_the_model_reads_styled_letters_as_plain_ones():
     p = seed_model().probabilities(["𝐒𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞 to my ｃｈａｎｎｅｌ for 𝐟𝐫𝐞𝐞 gift cards",
                                     "Subscribe to my channel for free gift cards"])
     assert abs(p[0] - p[1]) < 1e-6
+
+
+def test_earlier_held_posts_do_not_hold_an_ordinary_message():
+    """One held post must not hold every later "Great news, well done!" from the same member:
+    the author's earlier held posts count only when the text shows something of its own."""
+    ordinary = h.PostFacts.of("Great news, well done!", 400.0, 500, earlier_held=12)
+    assert h.combine(0.36, ordinary, frozenset()).priority == 0
+    pitch = h.PostFacts.of("Loans approved in minutes, bad credit ok", 400.0, 500,
+                           earlier_held=12)
+    held = h.combine(0.36, pitch, frozenset())
+    assert held.priority > 0
+    assert any("earlier posts by this author" in r for r in held.reasons)
