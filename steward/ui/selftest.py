@@ -38,7 +38,7 @@ def settle(timeout: float = 60.0) -> bool:
     return False
 
 
-LAYOUT_SIZES = ((1280, 720), (1920, 1080))
+LAYOUT_SIZES = ((1200, 780), (1280, 720), (1920, 1080))  # the window opens at 1200×780
 _BUTTON_MARGIN = 4  # the style draws a button's text this far inside each edge
 
 

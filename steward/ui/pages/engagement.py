@@ -218,6 +218,9 @@ class EngagementPage(QWidget):
         self.save_thresholds = QPushButton("Save thresholds")
         self.save_thresholds.clicked.connect(self._save_thresholds)
         row.addWidget(self.save_thresholds)
+        row.addStretch(1)
+        col.addLayout(row)
+        row = QHBoxLayout()  # a second row: both on one would not fit a 1280-pixel window
         self.gap_label = QLabel("Chat: a new conversation after")
         row.addWidget(self.gap_label)
         self.gap = QSpinBox(minimum=1, maximum=7 * 24 * 60, value=60, suffix=" quiet minutes")
@@ -477,7 +480,9 @@ def _reading(model: str, gap: int | None) -> str:
 
 
 def _h(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} h"
+    if value is None:
+        return "—"
+    return f"{value:.1f} h" if value < 10 else f"{value:,.0f} h"
 
 
 # --- Overview tiles ------------------------------------------------------------------------------
