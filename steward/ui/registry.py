@@ -118,8 +118,3 @@ def tiles_for(profile: Profile) -> list[TileSpec]:
          if permissions.may_see_tile(profile.role, t.key) and t.visible(profile)),
         key=lambda t: t.order,
     )
-
-
-def for_stewards(profile) -> bool:
-    """Engagement names members and holds 1:1 notes: not for volunteer profiles."""
-    return profile.role != "volunteer"

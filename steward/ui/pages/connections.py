@@ -28,7 +28,6 @@ from steward.ui.registry import (
     PageSpec,
     TileData,
     TileSpec,
-    for_stewards,
     register_page,
     register_tile,
 )
@@ -289,6 +288,6 @@ def follow_ups_tile(ws) -> TileData:
                     "warn" if overdue else "neutral")
 
 
-register_page(PageSpec("connections", "1:1s", ConnectionsPage, order=41, visible=for_stewards))
+register_page(PageSpec("connections", "1:1s", ConnectionsPage, order=41))
 register_tile(TileSpec("engagement.follow_ups", "1:1 follow-ups", follow_ups_tile,
-                       page="connections", order=23, visible=for_stewards))
+                       page="connections", order=23))

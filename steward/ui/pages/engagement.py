@@ -40,7 +40,6 @@ from steward.ui.registry import (
     PageSpec,
     TileData,
     TileSpec,
-    for_stewards,
     register_page,
     register_tile,
 )
@@ -520,10 +519,10 @@ def leaders_tile(ws) -> TileData:
                     "Top: " + ", ".join(c.name for c in top), "neutral")
 
 
-register_page(PageSpec("engagement", "Engagement", EngagementPage, order=40, visible=for_stewards))
+register_page(PageSpec("engagement", "Engagement", EngagementPage, order=40))
 register_tile(TileSpec("engagement.quiet", "Quiet spaces", quiet_spaces_tile,
-                       page="engagement", order=20, visible=for_stewards))
+                       page="engagement", order=20))
 register_tile(TileSpec("engagement.newcomers", "Newcomers to welcome", newcomers_tile,
-                       page="engagement", order=21, visible=for_stewards))
+                       page="engagement", order=21))
 register_tile(TileSpec("engagement.leaders", "Leader candidates", leaders_tile,
-                       page="engagement", order=22, visible=for_stewards))
+                       page="engagement", order=22))

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from steward import permissions
 from steward.hygiene import export, matching, people, review
 from steward.hygiene.activity import lapsed_members
-from steward.ui.pages.members_panels import MANAGERS, ExportDialog, MergePanel, PersonPanel
+from steward.ui.pages.members_panels import ExportDialog, MergePanel, PersonPanel
 from steward.ui.registry import (
     AppContext,
     PageSpec,
@@ -93,7 +94,7 @@ class MembersPage(QWidget):
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.tabs.addTab(self._people_tab(), "People")
-        if ctx.ws.profile.role in MANAGERS:
+        if permissions.may_run(ctx.ws.profile.role, "duplicates"):
             self.tabs.addTab(self._duplicates_tab(), "Duplicates")
         self._filling = False
         self.refresh()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from steward import permissions
 from steward.hygiene import consent, export, matching, merge, people
 from steward.ui.table_model import format_ago, format_day
 from steward.ui.widgets import (
@@ -41,7 +42,6 @@ from steward.ui.widgets import (
 if TYPE_CHECKING:
     from steward.ui.pages.members import MembersPage
 
-MANAGERS = ("steward", "safeguarding-lead", "admin")
 
 
 class Sparkline(QWidget):
@@ -120,7 +120,7 @@ class PersonPanel(QScrollArea):
         self.forget.clicked.connect(self.forget_person)
         for n, b in enumerate((self.given, self.withdrawn, self.forget)):
             buttons.addWidget(b, n // 2, n % 2)
-        manager = page.ctx.ws.profile.role in MANAGERS
+        manager = permissions.may_run(page.ctx.ws.profile.role, "consent")
         for b in (self.given, self.withdrawn, self.forget):
             b.setVisible(manager)
         self.result = result_label()

@@ -771,11 +771,6 @@ def _open_items(ws) -> TileData:
     return TileData(f"{waiting:,}", detail, "warn" if waiting else "good")
 
 
-def _can_moderate(profile) -> bool:
-    return profile.role != "volunteer"
-
-
-register_page(PageSpec("moderation", "Moderation", ModerationPage, order=20,
-                       visible=_can_moderate))
+register_page(PageSpec("moderation", "Moderation", ModerationPage, order=20))
 register_tile(TileSpec("moderation.open", "Open queue items", _open_items, page="moderation",
-                       order=20, visible=_can_moderate))
+                       order=20))

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward import backup, keychain
+from steward import backup, keychain, permissions
 from steward.ui import widgets
 from steward.ui.registry import (
     AUTO_LOCK_SETTING,
@@ -212,7 +212,7 @@ class SettingsPage(QWidget):
         self.profile_table = table_view(self.profiles, "Profiles")
         self.profile_table.setMinimumHeight(150)
         layout.addWidget(self.profile_table)
-        self.is_admin = self.ctx.ws.profile.role == "admin"
+        self.is_admin = permissions.may_run(self.ctx.ws.profile.role, "profile add")
         if not self.is_admin:
             layout.addWidget(QLabel(
                 "Only an admin can add or remove profiles or reset someone's passphrase."))
