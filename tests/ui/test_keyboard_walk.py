@@ -138,12 +138,12 @@ def _dialogs(window: MainWindow) -> list[tuple[str, QWidget]]:
     from steward.ui.pages.sources import SpaceSettingsDialog
     from steward.ui.pages.sources_import import AddSourceDialog, LiveSourcesDialog
 
-    ctx, ws = window, window.ws
+    ctx = window
     members, guard = window.page("members"), window.page("safeguarding")
     sources, moderation = window.page("sources"), window.page("moderation")
     return [
         ("export members", ExportDialog(members, PeopleFilter())),
-        ("close a flag", CloseDialog(guard, ws, 1)),
+        ("close a flag", CloseDialog(guard, ctx, 1)),
         ("helplines", HelplinesDialog(guard, "Samaritans: 116 123")),
         ("retention review", RetentionDialog(guard)),
         ("chronology", TextDialog(guard, "Chronology", "2026-11-30 a message")),

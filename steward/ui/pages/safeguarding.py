@@ -387,7 +387,7 @@ class FlagPanel(QScrollArea):
         if self.flag_id is None:
             return None
         fid = self.flag_id
-        dialog = self.close_dialog = CloseDialog(self, self.page.ctx.ws, fid)
+        dialog = self.close_dialog = CloseDialog(self, self.page.ctx, fid)
         dialog.accepted.connect(partial(self._closed, fid))
         dialog.open()
         return dialog
@@ -473,9 +473,9 @@ class CloseDialog(QDialog):
     """Close a flag with an outcome. The dialog closes the flag itself and closes only when
     that worked; otherwise it says why, beside the field to fix."""
 
-    def __init__(self, parent: QWidget, ws, flag_id: int):
+    def __init__(self, parent: QWidget, ctx: AppContext, flag_id: int):
         super().__init__(parent)
-        self.ws, self.flag_id = ws, flag_id
+        self.ctx, self.flag_id = ctx, flag_id
         self.setWindowTitle(f"Close flag {flag_id}")
         form = QFormLayout(self)
         self.outcome = QComboBox()
@@ -504,12 +504,15 @@ class CloseDialog(QDialog):
                                      "into the case record.", error=True)
             self.reason.setFocus()
             return
-        try:
-            flags.close(self.ws, self.flag_id, outcome, reason)
-        except Exception as exc:  # a refusal or bad input: said here, the dialog stays
-            show_result(self.result, str(exc), error=True)
-            return
-        self.accept()
+        ws, fid = self.ctx.ws, self.flag_id
+        self.ok_button.setEnabled(False)  # once: the closing is written off the UI thread
+
+        def refused(text: str) -> None:  # a refusal or bad input: said here, the dialog stays
+            self.ok_button.setEnabled(True)
+            show_result(self.result, text, error=True)
+
+        self.ctx.run_query(lambda: flags.close(ws, fid, outcome, reason),
+                           lambda _: self.accept(), refused)
 
 
 class SafeguardingPage(QWidget):
