@@ -128,13 +128,9 @@ def _dialogs(window: MainWindow) -> list[tuple[str, QWidget]]:
     """Every dialog a lead or admin meets, built on real pages (shown, not run modally)."""
     from steward.hygiene.people import PeopleFilter
     from steward.ui.pages.members_panels import ExportDialog
-    from steward.ui.pages.moderation import RulesDialog, SensitivityDialog
-    from steward.ui.pages.safeguarding import (
-        CloseDialog,
-        HelplinesDialog,
-        RetentionDialog,
-        TextDialog,
-    )
+    from steward.ui.pages.moderation_dialogs import RulesDialog, SensitivityDialog
+    from steward.ui.pages.safeguarding import HelplinesDialog, RetentionDialog
+    from steward.ui.pages.safeguarding_panel import CloseDialog, TextDialog
     from steward.ui.pages.sources import SpaceSettingsDialog
     from steward.ui.pages.sources_import import AddSourceDialog, LiveSourcesDialog
 
