@@ -21,7 +21,7 @@ def run(scale: float):
     import psycopg
 
     from steward.jobs import run_to_end
-    from steward.moderation import queue
+    from steward.moderation import queue, triage
     from steward.team import sync as team
     from tests.team.pgcluster import PASSWORD, Cluster, bin_dir
 
@@ -80,7 +80,7 @@ def run(scale: float):
         made = 0
         while items and made < 1000:
             chunk = items[:1000 - made]
-            queue.decide(ws, chunk, "approve", "Benchmark decision")
+            triage.decide(ws, chunk, "approve", "Benchmark decision")
             made += len(chunk)
         with Timer() as push:
             run_to_end(team.sync(ws, PASSWORD))

@@ -99,7 +99,7 @@ def cmd_queue_show(ctx) -> int:
 
 
 def _reason(a) -> str:
-    from steward.moderation.queue import common_reason
+    from steward.moderation.triage import common_reason
 
     if a.reason_key:
         return common_reason(a.reason_key)
@@ -107,7 +107,7 @@ def _reason(a) -> str:
 
 
 def cmd_queue_decide(ctx) -> int:
-    from steward.moderation.queue import decide
+    from steward.moderation.triage import decide
 
     made = decide(ctx.workspace(), ctx.args.ids, ctx.args.action, _reason(ctx.args),
                   snooze_days=ctx.args.snooze_days)
@@ -116,7 +116,7 @@ def cmd_queue_decide(ctx) -> int:
 
 
 def cmd_queue_undo(ctx) -> int:
-    from steward.moderation.queue import undo_last
+    from steward.moderation.triage import undo_last
 
     reopened = undo_last(ctx.workspace(), ctx.args.count)
     print(f"Undone; reopened item(s) {', '.join(map(str, reopened))}.")
@@ -124,7 +124,7 @@ def cmd_queue_undo(ctx) -> int:
 
 
 def cmd_queue_assign(ctx) -> int:
-    from steward.moderation.queue import assign, claim
+    from steward.moderation.triage import assign, claim
 
     ws = ctx.workspace()
     if ctx.args.command_name == "claim":
@@ -136,7 +136,7 @@ def cmd_queue_assign(ctx) -> int:
 
 
 def cmd_queue_note(ctx) -> int:
-    from steward.moderation.queue import add_note
+    from steward.moderation.triage import add_note
 
     subject = "person" if ctx.args.person else "queue_item"
     add_note(ctx.workspace(), subject, ctx.args.id, ctx.args.text)

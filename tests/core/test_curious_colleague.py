@@ -148,7 +148,7 @@ def test_a_hand_overs_tag_names_no_message_or_category(scanned):
 
 
 def test_raw_sql_cannot_tell_an_escalated_item_from_a_kept_one(scanned):
-    from steward.moderation import queue
+    from steward.moderation import queue, triage
     from steward.moderation import scan as moderation_scan
     from steward.moderation.queue import QueueFilters
     from steward.store.engine import connect_raw
@@ -159,8 +159,8 @@ def test_raw_sql_cannot_tell_an_escalated_item_from_a_kept_one(scanned):
     # request — is told apart by the missing request: docs/security.md says so)
     kept, escalated = [r.id for r in queue.list_items(steward, QueueFilters(kind="spam"),
                                                       limit=2)]
-    queue.decide(steward, [kept], "approve", "Fine as it is")
-    queue.decide(steward, [escalated], "escalate", "Needs a safeguarding lead")
+    triage.decide(steward, [kept], "approve", "Fine as it is")
+    triage.decide(steward, [escalated], "escalate", "Needs a safeguarding lead")
     steward.lock()
 
     keys = _keys_of(scanned, "steward")

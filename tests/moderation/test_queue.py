@@ -8,7 +8,7 @@ from sqlalchemy import select
 from steward import clock
 from steward.errors import AccessDenied, BadInput
 from steward.jobs import run_to_end
-from steward.moderation import queue, scan
+from steward.moderation import queue, scan, triage
 from steward.moderation.queue import QueueFilters
 from steward.store import audit
 from steward.store.models import AuditEvent, Decision, Flag, OutboxAction, QueueItem
@@ -59,8 +59,8 @@ def test_filters_and_order(scanned):
 def test_decision_needs_a_reason_and_is_audited_without_text(scanned):
     row = _first(scanned, kind="spam")
     with pytest.raises(BadInput, match="needs a reason"):
-        queue.decide(scanned, [row.id], "remove", "  ")
-    queue.decide(scanned, [row.id], "remove", queue.common_reason("1"))
+        triage.decide(scanned, [row.id], "remove", "  ")
+    triage.decide(scanned, [row.id], "remove", triage.common_reason("1"))
     events = _audit(scanned, "moderation.remove")
     assert [e.subject_id for e in events] == [row.id]
     assert events[0].actor == "steward"
@@ -72,7 +72,7 @@ def test_decision_needs_a_reason_and_is_audited_without_text(scanned):
 
 def test_discourse_becomes_api_actions_others_a_checklist(scanned):
     forum = _first(scanned, platform="discourse", kind="spam")
-    queue.decide(scanned, [forum.id], "remove", "Spam")
+    triage.decide(scanned, [forum.id], "remove", "Spam")
     actions = {(a.action, a.mode) for a in _outbox(scanned, forum.id)}
     assert ("hide_post", "api") in actions and ("silence_user", "api") in actions
     targets = {a.target for a in _outbox(scanned, forum.id) if a.action == "hide_post"}
@@ -80,25 +80,25 @@ def test_discourse_becomes_api_actions_others_a_checklist(scanned):
 
     other = next(r for r in queue.list_items(scanned, QueueFilters(kind="spam"), limit=500)
                  if r.platform != "discourse")
-    queue.decide(scanned, [other.id], "remove", "Breaks the group rules")
+    triage.decide(scanned, [other.id], "remove", "Breaks the group rules")
     assert [(a.action, a.mode, a.target) for a in _outbox(scanned, other.id)] == [
         ("delete_post", "checklist", other.message_platform_id)]
 
     report = _first(scanned, kind="report")
-    queue.decide(scanned, [report.id], "approve", "Fine as it is")
+    triage.decide(scanned, [report.id], "approve", "Fine as it is")
     assert [(a.action, a.mode) for a in _outbox(scanned, report.id)] == [
         ("approve_reviewable", "api")]
     assert any(r.startswith("Reported on Discourse") for r in report.reasons)
 
     member = _first(scanned, kind="membership")
-    queue.decide(scanned, [member.id], "approve", "Meets the entry requirements")
+    triage.decide(scanned, [member.id], "approve", "Meets the entry requirements")
     assert [a.action for a in _outbox(scanned, member.id)] == ["approve_member"]
 
 
 def test_escalation_hands_over_and_reads_as_kept(scanned):
     row = _first(scanned, kind="spam")
     open_before = queue.count_items(scanned)
-    queue.decide(scanned, [row.id], "escalate", "Needs a safeguarding lead")
+    triage.decide(scanned, [row.id], "escalate", "Needs a safeguarding lead")
     with scanned.session() as s:
         # the newest flag; which message it is about is sealed from the steward who raised it
         flag = s.scalars(select(Flag).order_by(Flag.id.desc())).first()
@@ -120,12 +120,12 @@ def test_escalation_hands_over_and_reads_as_kept(scanned):
 def test_bulk_decision_and_undo_of_the_last_decisions(scanned):
     rows = queue.list_items(scanned, QueueFilters(kind="spam"), limit=3)
     open_before = queue.count_items(scanned)
-    queue.decide(scanned, [r.id for r in rows], "remove", "Spam")
+    triage.decide(scanned, [r.id for r in rows], "remove", "Spam")
     assert queue.count_items(scanned) == open_before - 3
     pending = [a for r in rows for a in _outbox(scanned, r.id)]
     assert pending and all(a.status == "pending" for a in pending)
 
-    reopened = queue.undo_last(scanned, count=2)
+    reopened = triage.undo_last(scanned, count=2)
     assert sorted(reopened) == sorted(r.id for r in rows[1:])
     assert queue.count_items(scanned) == open_before - 1
     with scanned.session() as s:
@@ -135,14 +135,14 @@ def test_bulk_decision_and_undo_of_the_last_decisions(scanned):
     assert [statuses[a.id] for r in rows[1:] for a in _outbox(scanned, r.id)
             if a.decision_id not in {u.id for u in undos}].count("cancelled") >= 2
     assert len(_audit(scanned, "moderation.undo")) == 2
-    queue.undo_last(scanned)
+    triage.undo_last(scanned)
     with pytest.raises(BadInput, match="no decision of yours"):
-        queue.undo_last(scanned)
+        triage.undo_last(scanned)
 
 
 def test_snooze_hides_until_the_time_comes(scanned):
     row = _first(scanned)
-    queue.decide(scanned, [row.id], "snooze", "Waiting for more context", snooze_days=2)
+    triage.decide(scanned, [row.id], "snooze", "Waiting for more context", snooze_days=2)
     assert row.id not in {r.id for r in queue.list_items(scanned, limit=5000)}
     assert [r.id for r in queue.list_items(scanned, QueueFilters(status="snoozed"))] == [row.id]
     with scanned.transaction() as s:
@@ -153,29 +153,29 @@ def test_snooze_hides_until_the_time_comes(scanned):
 
 def test_claim_assign_and_notes(scanned):
     rows = queue.list_items(scanned, limit=2)
-    queue.claim(scanned, [rows[0].id])
+    triage.claim(scanned, [rows[0].id])
     mine = queue.list_items(scanned, QueueFilters(assignee="steward"))
     assert [r.id for r in mine] == [rows[0].id]
-    queue.assign(scanned, [rows[1].id], "lead")
+    triage.assign(scanned, [rows[1].id], "lead")
     with pytest.raises(BadInput, match="no profile"):
-        queue.assign(scanned, [rows[1].id], "nobody")
-    queue.add_note(scanned, "queue_item", rows[0].id, "Checked their other posts")
+        triage.assign(scanned, [rows[1].id], "nobody")
+    triage.add_note(scanned, "queue_item", rows[0].id, "Checked their other posts")
     detail = queue.item_detail(scanned, rows[0].id)
     assert [n.text for n in detail.notes] == ["Checked their other posts"]
     if detail.author is not None:
-        queue.add_note(scanned, "person", detail.author.person_id, "Known to the team")
+        triage.add_note(scanned, "person", detail.author.person_id, "Known to the team")
         assert [n.text for n in queue.item_detail(scanned, rows[0].id).author.notes] == [
             "Known to the team"]
     with pytest.raises(BadInput):
-        queue.add_note(scanned, "queue_item", rows[0].id, "")
+        triage.add_note(scanned, "queue_item", rows[0].id, "")
     assert _audit(scanned, "moderation.note")
     assert all(set(e.details) == {"note_id"} for e in _audit(scanned, "moderation.note"))
 
 
 def test_detail_shows_thread_author_history_and_reasons(scanned):
     row = _first(scanned, kind="spam")
-    queue.decide(scanned, [row.id], "remove", "Spam")
-    queue.undo_last(scanned)
+    triage.decide(scanned, [row.id], "remove", "Spam")
+    triage.undo_last(scanned)
     detail = queue.item_detail(scanned, row.id)
     assert detail.row.reasons
     assert any(m.is_item and m.id == row.message_id for m in detail.thread)
@@ -195,7 +195,7 @@ def test_volunteers_cannot_use_the_queue(demo_path):
         with pytest.raises(AccessDenied, match="volunteer"):
             queue.list_items(ws)
         with pytest.raises(AccessDenied):
-            queue.decide(ws, [1], "approve", "fine")
+            triage.decide(ws, [1], "approve", "fine")
     finally:
         ws.lock()
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from steward.cli import main
 from steward.jobs import run_to_end
-from steward.moderation import queue, rulebook, scan
+from steward.moderation import queue, rulebook, scan, triage
 from steward.moderation.model import workspace_model
 from steward.store.models import Identity, Message, QueueItem, ScanState
 from tests.conftest import PASSPHRASE
@@ -88,7 +88,7 @@ def test_the_model_learns_from_decisions(demo_ws):
             m.text = text
             s.add(QueueItem(kind="spam", message_id=m.id, status="open", created_at=m.created_at))
     ids = [i.id for i in _items(demo_ws, ("spam",))]
-    queue.decide(demo_ws, ids, "remove", "Spam")
+    triage.decide(demo_ws, ids, "remove", "Spam")
     assert scan.learn_from_decisions(demo_ws) == 5
     model = workspace_model(demo_ws)
     assert model.learned == 5

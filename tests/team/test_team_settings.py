@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from steward.moderation import queue
+from steward.moderation import triage
 from steward.ui import workers
 from tests.team.test_team_sync import (  # noqa: F401  (fixtures)
     _open,
@@ -30,7 +30,7 @@ def test_settings_shows_the_team_and_syncs_now(laptops, qtbot):  # noqa: F811
     from steward.ui.main_window import MainWindow
 
     lead = _open(laptops, "lead")
-    queue.add_note(lead, "queue_item", _open_items(lead)[0], "Seen by the lead")
+    triage.add_note(lead, "queue_item", _open_items(lead)[0], "Seen by the lead")
     lead.lock()
     _sync(laptops, "lead")
 

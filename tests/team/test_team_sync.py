@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from steward.jobs import run_to_end
-from steward.moderation import queue
+from steward.moderation import queue, triage
 from steward.safeguarding import flags as sg_flags
 from steward.team import sync as team
 from steward.team.keys import EnvelopeRefused
@@ -87,8 +87,8 @@ def test_offline_work_on_two_laptops_converges(laptops):
     admin = _open(laptops, "admin")
     items = _open_items(admin)
     assert len(items) >= 3
-    queue.decide(admin, [items[0]], "approve", "Looks fine to me")
-    queue.add_note(admin, "queue_item", items[1], "Asked the member to rephrase")
+    triage.decide(admin, [items[0]], "approve", "Looks fine to me")
+    triage.add_note(admin, "queue_item", items[1], "Asked the member to rephrase")
     flag_ids = [f.id for f in sg_flags.list_flags(admin)]
     admin.lock()
 
@@ -96,7 +96,7 @@ def test_offline_work_on_two_laptops_converges(laptops):
     assert sorted(_open_items(lead)) == sorted(items)
     lead_flags = [f.id for f in sg_flags.list_flags(lead)]
     assert sorted(lead_flags) == sorted(flag_ids)  # the lead reads every flag after joining
-    queue.decide(lead, [items[2]], "remove", "Spam link")
+    triage.decide(lead, [items[2]], "remove", "Spam link")
     sg_flags.set_status(lead, lead_flags[0], "triaged", "Spoke to the member's parent")
     lead.lock()
 
@@ -129,10 +129,10 @@ def test_offline_work_on_two_laptops_converges(laptops):
 def test_two_offline_decisions_on_one_item_first_in_server_order_stands(laptops):
     admin = _open(laptops, "admin")
     item = _open_items(admin)[0]
-    queue.decide(admin, [item], "approve", "Admin says fine")
+    triage.decide(admin, [item], "approve", "Admin says fine")
     admin.lock()
     lead = _open(laptops, "lead")
-    queue.decide(lead, [item], "remove", "Lead says spam")
+    triage.decide(lead, [item], "remove", "Lead says spam")
     lead.lock()
 
     first = _sync(laptops, "admin")
@@ -163,7 +163,7 @@ def test_two_offline_decisions_on_one_item_first_in_server_order_stands(laptops)
 
 def test_altered_envelope_is_refused_and_named(laptops, team_server, pg_cluster):
     admin = _open(laptops, "admin")
-    queue.add_note(admin, "queue_item", _open_items(admin)[0], "A note")
+    triage.add_note(admin, "queue_item", _open_items(admin)[0], "A note")
     admin.lock()
     _sync(laptops, "admin")
     import psycopg
@@ -187,7 +187,7 @@ def test_server_stopped_mid_sync_then_the_next_sync_completes(laptops, pg_cluste
                                                               monkeypatch):
     admin = _open(laptops, "admin")
     for item in _open_items(admin)[:3]:
-        queue.add_note(admin, "queue_item", item, f"Note {item}")
+        triage.add_note(admin, "queue_item", item, f"Note {item}")
     admin.lock()
     _sync(laptops, "admin")
     lead = _open(laptops, "lead")
@@ -278,8 +278,8 @@ def test_sync_killed_mid_way_resumes_with_nothing_lost_or_applied_twice(laptops)
     admin = _open(laptops, "admin")
     items = _open_items(admin)
     for item in items[:4]:
-        queue.add_note(admin, "queue_item", item, f"Checked item {item}")
-    queue.decide(admin, items[:2], "approve", "Fine")
+        triage.add_note(admin, "queue_item", item, f"Checked item {item}")
+    triage.decide(admin, items[:2], "approve", "Fine")
     admin.lock()
     _sync(laptops, "admin")
 
@@ -357,7 +357,7 @@ def test_local_key_rotations_keep_the_team_keys(laptops):
     admin.remove_profile("helper")  # rotates the local safeguarding and volunteer keys
     held = team_keys.load_keys(admin, admin.team_block())
     assert set(held.keys) == {"staff", "safeguarding", "volunteer"}
-    queue.add_note(admin, "queue_item", _open_items(admin)[0], "After the rotation")
+    triage.add_note(admin, "queue_item", _open_items(admin)[0], "After the rotation")
     admin.lock()
     assert _sync(laptops, "admin").pushed >= 1
     assert _sync(laptops, "lead").applied >= 1

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward.moderation import queue
+from steward.moderation import queue, triage
 from steward.moderation.queue import COMMON_REASONS, QueueFilters
 from steward.ui.pages.moderation_dialogs import (
     RulesDialog,
@@ -504,19 +504,19 @@ class ModerationPage(QWidget):
         targets = self.decision_targets()
         row = self._current_row()
         self.ctx.run_query(
-            lambda: attempt(lambda: queue.decide(self.ctx.ws, targets, action, reason)),
+            lambda: attempt(lambda: triage.decide(self.ctx.ws, targets, action, reason)),
             lambda outcome: self._after(outcome, row, f"{ACTION_WORDS[action]}: "
                                                       f"{len(targets)} item(s)."))
 
     def undo(self) -> None:
         row = self._current_row()
-        self.ctx.run_query(lambda: attempt(lambda: queue.undo_last(self.ctx.ws, 1)),
+        self.ctx.run_query(lambda: attempt(lambda: triage.undo_last(self.ctx.ws, 1)),
                            lambda outcome: self._after(outcome, row, "Undone."))
 
     def claim(self) -> None:
         targets = self.decision_targets()
         row = self._current_row()
-        self.ctx.run_query(lambda: attempt(lambda: queue.claim(self.ctx.ws, targets)),
+        self.ctx.run_query(lambda: attempt(lambda: triage.claim(self.ctx.ws, targets)),
                            lambda outcome: self._after(outcome, row, "Claimed."))
 
     def add_note(self, subject_type: str) -> None:
@@ -533,7 +533,7 @@ class ModerationPage(QWidget):
         row = self._current_row()
         self.note_edit.clear()
         self.ctx.run_query(
-            lambda: attempt(lambda: queue.add_note(self.ctx.ws, subject_type, subject_id, text)),
+            lambda: attempt(lambda: triage.add_note(self.ctx.ws, subject_type, subject_id, text)),
             lambda outcome: self._after(outcome, row, "Note added."))
 
     def _after(self, outcome, row: int, done: str) -> None:
