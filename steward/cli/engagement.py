@@ -40,11 +40,11 @@ def cmd_engagement(ctx) -> int:
         Period,
         check_timezone,
         engagement_report,
-        report_as_json,
         today_in,
         workspace_timezone,
     )
     from steward.engagement.newcomers import unwelcomed_newcomers
+    from steward.engagement.report import report_as_json
     from steward.engagement.scope import resolve_scope
 
     args = ctx.args

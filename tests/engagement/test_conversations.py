@@ -5,8 +5,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from steward.engagement.activity import forget_cached_activity
-from steward.engagement.metrics import Period, engagement_report, report_as_json
+from steward.engagement.metrics import Period, engagement_report
 from steward.engagement.newcomers import unwelcomed_newcomers
+from steward.engagement.report import report_as_json
 from steward.engagement.silence import set_conversation_gap
 from steward.errors import BadInput
 from tests.engagement.activity import Activity

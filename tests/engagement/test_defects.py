@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from steward.engagement.activity import forget_cached_activity
-from steward.engagement.metrics import Period, engagement_report, report_as_json
+from steward.engagement.metrics import Period, engagement_report
+from steward.engagement.report import report_as_json
 from steward.safeguarding.spaces import set_space
 from tests.engagement.activity import Activity
 
