@@ -850,14 +850,7 @@ class Workspace:
             except Exception:
                 self._connect(keys)
                 raise
-            meta = dict(self._meta, profiles=[_rewrap(self.id, p, keys.adk, rotated)
-                                              for p in self._meta["profiles"]])
-            rec = meta["recovery"]
-            if "uk_admin" in rec:
-                rec = _rewrap(self.id, dict(rec, name="recovery", role="admin"), keys.adk,
-                              rotated)
-                meta["recovery"] = {k: v for k, v in rec.items() if k not in ("name", "role")}
-            meta = _reseal_team(meta, keys, rotated)
+            meta = _reseal_team(_rewrap_all(self._meta, keys.adk, rotated), keys, rotated)
             meta["audit_keys_past"] = crypto.b64(crypto.seal(
                 rotated.ak, json.dumps([crypto.b64(k) for k in past]).encode(),
                 _aad(self.id, "audit", "past")))
@@ -899,14 +892,7 @@ class Workspace:
                         dropbox_public=keys.dropbox_public, vk=crypto.new_key())
         self.refresh_volunteer_store(force=False)  # carry volunteers' events first
         with self._head_lock:
-            meta = dict(self._meta, profiles=[_rewrap(self.id, p, keys.adk, rotated)
-                                              for p in self._meta["profiles"]])
-            rec = meta["recovery"]
-            if "uk_admin" in rec:
-                rec = _rewrap(self.id, dict(rec, name="recovery", role="admin"), keys.adk,
-                              rotated)
-                meta["recovery"] = {k: v for k, v in rec.items() if k not in ("name", "role")}
-            meta = _reseal_team(meta, keys, rotated)
+            meta = _reseal_team(_rewrap_all(self._meta, keys.adk, rotated), keys, rotated)
             meta["table_mac"] = _table_mac(meta, keys.adk)
             _write_meta(self.path, meta)
             self._meta = meta
@@ -953,13 +939,7 @@ class Workspace:
                 conn.exec_driver_sql(statement)
             rotated = _Keys(wk=keys.wk, ak=keys.ak, sk=new_sk, adk=keys.adk,
                             dropbox_public=public, vk=keys.vk)
-            profiles = [self._rewrapped(p, keys.adk, rotated) for p in self._meta["profiles"]]
-            recovery = self._meta["recovery"]
-            if "uk_admin" in recovery:
-                recovery = self._rewrapped(dict(recovery, name="recovery", role="admin"),
-                                           keys.adk, rotated)
-                recovery = {k: v for k, v in recovery.items() if k not in ("name", "role")}
-            meta = dict(self._meta, profiles=profiles, recovery=recovery, dropbox={
+            meta = dict(_rewrap_all(self._meta, keys.adk, rotated), dropbox={
                 "public": crypto.b64(public),
                 "private": crypto.b64(crypto.seal(new_sk, private,
                                                   _aad(self.id, "dropbox", "private")))})
@@ -971,9 +951,6 @@ class Workspace:
         self._keys_held = rotated
         self._audit("safeguarding.key_rotated", flags=len(flags), entries=len(entries))
         yield Progress(total, total, "Safeguarding key rotated")
-
-    def _rewrapped(self, entry: dict, adk: bytes, rotated: _Keys) -> dict:
-        return _rewrap(self.id, entry, adk, rotated)
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Change this profile's own passphrase: rewrap the profile key, re-encrypt nothing.
@@ -1261,14 +1238,7 @@ def _upgrade(path: Path, meta: dict, entry: dict, keys: _Keys,
                 out["legacy_rows"] = True  # ciphertexts to bind to their rows at open
             if keys.vk is None:  # format 4: a volunteer store key; volunteers lose WK
                 keys.vk = crypto.new_key()
-                out["profiles"] = [_rewrap(meta["id"], p, keys.adk, keys)
-                                   for p in meta["profiles"]]
-                rec = meta["recovery"]
-                if "uk_admin" in rec:
-                    rec = _rewrap(meta["id"], dict(rec, name="recovery", role="admin"),
-                                  keys.adk, keys)
-                    rec = {k: v for k, v in rec.items() if k not in ("name", "role")}
-                out["recovery"] = rec
+                out = _rewrap_all(out, keys.adk, keys)
             out["table_mac"] = _table_mac(out, keys.adk)
             _write_meta(path, out)
             meta = out
@@ -1311,6 +1281,16 @@ def _rewrap(ws_id: str, entry: dict, adk: bytes, keys: _Keys) -> dict:
     blob = json.dumps({"role": role, **keys.for_role(role)}, sort_keys=True).encode()
     return dict(entry, keys=crypto.b64(crypto.seal(uk, blob,
                                                    _entry_aad(ws_id, name, role, "keys"))))
+
+
+def _rewrap_all(meta: dict, adk: bytes, keys: _Keys) -> dict:
+    """`meta` with every profile's sealed keys, and the recovery key's, replaced by `keys`."""
+    recovery = meta["recovery"]
+    if "uk_admin" in recovery:
+        rec = _rewrap(meta["id"], dict(recovery, name="recovery", role="admin"), adk, keys)
+        recovery = {k: v for k, v in rec.items() if k not in ("name", "role")}
+    return dict(meta, profiles=[_rewrap(meta["id"], p, adk, keys) for p in meta["profiles"]],
+                recovery=recovery)
 
 
 def _check_keys(path: Path, meta: dict, profile: Profile, keys: _Keys) -> None:
