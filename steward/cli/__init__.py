@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from steward.errors import BadInput, StewardError
+from steward.permissions import ROLES
 
 log = logging.getLogger("steward")
 
@@ -420,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = psub.add_parser("add", parents=[common])
     a.add_argument("name")
     a.add_argument("--role", required=True,
-                   choices=["volunteer", "steward", "safeguarding-lead", "admin"])
+                   choices=ROLES)
     a.set_defaults(func=cmd_profile_add)
     a = psub.add_parser("remove", parents=[common])
     a.add_argument("name")

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from steward.errors import BadInput
+from steward.permissions import ROLES
 
 
 def register(sub, common) -> None:
@@ -26,7 +27,7 @@ def register(sub, common) -> None:
                         help="an invitation file for a new laptop, and its one-time code")
     a.add_argument("name", help="the person's profile name on their laptop")
     a.add_argument("--role", required=True,
-                   choices=["volunteer", "steward", "safeguarding-lead", "admin"])
+                   choices=ROLES)
     a.add_argument("--out", metavar="FILE", help="where to write it (default NAME.invitation)")
     a.set_defaults(func=cmd_team_invite)
     a = tsub.add_parser("join", parents=[common],
