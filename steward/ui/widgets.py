@@ -68,6 +68,14 @@ class PageHeader(QWidget):
         return widget
 
 
+def section_title(title: str) -> QLabel:
+    """A heading inside a panel (a person's accounts, a flag's case record)."""
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    label.setIndent(0)
+    return label
+
+
 class EmptyState(QFrame):
     """What a page shows when it has nothing yet: what this is, and what to do next."""
 

@@ -36,6 +36,7 @@ from steward.ui.table_model import format_ago, format_day
 from steward.ui.widgets import (
     platform_title,
     result_label,
+    section_title,
     show_result,
 )
 
@@ -74,13 +75,6 @@ class Sparkline(QWidget):
         painter.setPen(QPen(QColor("#2b7a78"), 2))
         painter.drawPolyline(line)
         painter.end()
-
-
-def _section(title: str) -> QLabel:
-    label = QLabel(title)
-    label.setObjectName("sectionTitle")
-    label.setIndent(0)
-    return label
 
 
 class PersonPanel(QScrollArea):
@@ -124,9 +118,9 @@ class PersonPanel(QScrollArea):
         for b in (self.given, self.withdrawn, self.forget):
             b.setVisible(manager)
         self.result = result_label()
-        for widget in (self.name, self.summary, self.sparkline, _section("Accounts"),
-                       self.identities, _section("Consent"), self.consent, _section("Notes"),
-                       self.notes, self.note_input):
+        for widget in (self.name, self.summary, self.sparkline, section_title("Accounts"),
+                       self.identities, section_title("Consent"), self.consent,
+                       section_title("Notes"), self.notes, self.note_input):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         layout.addWidget(self.result)

@@ -36,6 +36,7 @@ from steward.ui.table_model import format_day
 from steward.ui.widgets import (
     platform_title,
     result_label,
+    section_title,
     show_result,
 )
 
@@ -66,13 +67,6 @@ class TextDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.resize(720, 520)
-
-
-def _section(title: str) -> QLabel:
-    label = QLabel(title)
-    label.setObjectName("sectionTitle")
-    label.setIndent(0)
-    return label
 
 
 class FlagPanel(QScrollArea):
@@ -198,8 +192,8 @@ class FlagPanel(QScrollArea):
         self.details = QWidget()  # shown once a flag is chosen
         inner = QVBoxLayout(self.details)
         inner.setContentsMargins(0, 0, 0, 0)
-        for w in (self.reveal, self.message, _section("Why it was flagged"), self.reasons,
-                  self.show_patterns, self.signposting, _section("Case record"), self.entries):
+        for w in (self.reveal, self.message, section_title("Why it was flagged"), self.reasons,
+                  self.show_patterns, self.signposting, section_title("Case record"), self.entries):
             inner.addWidget(w)
         for row in (actions, assign_row, note_row, amend_row, record_row):
             inner.addLayout(row)
