@@ -1247,16 +1247,16 @@ def _upgrade(path: Path, meta: dict, entry: dict, keys: _Keys,
 
 def _reseal_team(meta: dict, old: _Keys, new: _Keys) -> dict:
     """`meta` with the team keys this laptop keeps (steward.team, sealed under a local key of
-    their tier) sealed again under the rotated local keys, so a rotation leaves team sync
-    working. The team keys themselves are the team's to rotate."""
+    their tier: the current epoch's, earlier epochs' and the device key) sealed again under the
+    rotated local keys, so a rotation leaves team sync working. The team keys themselves are
+    the team's to rotate."""
     team = meta.get("team")
     stored = (team or {}).get("keys")
     if not stored or not stored.get("sealed"):
         return meta
-    sealed = {}
-    for tier, wrapped in stored["sealed"].items():
-        aad = _aad(meta["id"], "team", f"{tier}/{stored['epoch']}")
-        sealed[tier] = wrapped
+
+    def again(wrapped: str, label: str) -> str:
+        aad = _aad(meta["id"], "team", label)
         for which in ("wk", "sk", "vk"):
             before, after = getattr(old, which), getattr(new, which)
             if before is None or after is None or before == after:
@@ -1265,9 +1265,18 @@ def _reseal_team(meta: dict, old: _Keys, new: _Keys) -> dict:
                 secret = crypto.open_sealed(before, crypto.unb64(wrapped), aad)
             except (ValueError, crypto.DecryptionFailed):
                 continue
-            sealed[tier] = crypto.b64(crypto.seal(after, secret, aad))
-            break
-    return dict(meta, team=dict(team, keys=dict(stored, sealed=sealed)))
+            return crypto.b64(crypto.seal(after, secret, aad))
+        return wrapped
+
+    out = dict(stored, sealed={tier: again(w, f"{tier}/{stored['epoch']}")
+                               for tier, w in stored["sealed"].items()})
+    if stored.get("older"):
+        out["older"] = {e: {tier: again(w, f"{tier}/{e}") for tier, w in held.items()}
+                        for e, held in stored["older"].items()}
+    if (stored.get("device") or {}).get("sealed"):
+        out["device"] = dict(stored["device"], sealed=again(stored["device"]["sealed"],
+                                                            "device"))
+    return dict(meta, team=dict(team, keys=out))
 
 
 def _rewrap(ws_id: str, entry: dict, adk: bytes, keys: _Keys) -> dict:

@@ -177,7 +177,12 @@ def cmd_team_remove(ctx) -> int:
 
     ws = ctx.workspace()
     block = team.team_of(ws)
-    team.remove(ws, ctx.args.name, server_password(block["server"]))
-    print(f"{ctx.args.name}'s laptop was removed: the server refuses its syncs from now on. "
-          "Team keys are not rotated yet, so what it already holds stays readable to it.")
+    done = team.remove(ws, ctx.args.name, server_password(block["server"]))
+    print(f"{ctx.args.name}'s laptop was removed: the server refuses its syncs from now on, "
+          f"and the team keys were rotated (epoch {done['epoch']}, given to "
+          f"{done['granted']} laptop(s)): what is written from now on is unreadable to it. "
+          "What it already holds stays on it.")
+    if done["without_keys"]:
+        print("These laptops have not synced since joining and did not get the new keys; "
+              f"invite them again: {', '.join(done['without_keys'])}")
     return 0

@@ -18,7 +18,7 @@ import json
 import os
 import secrets
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from steward import crypto
 from steward.errors import BadInput, StewardError
@@ -42,17 +42,63 @@ class EnvelopeRefused(StewardError):
 
 @dataclass
 class TeamKeys:
-    """The team keys this profile holds, by tier (absent: not this profile's tier)."""
+    """The team keys this profile holds, by tier (absent: not this profile's tier), for the
+    current epoch and the earlier ones (changes written before a rotation still open)."""
 
     epoch: int
     keys: dict[str, bytes]
+    older: dict[int, dict[str, bytes]] = field(default_factory=dict)
 
     def key(self, tier: str) -> bytes | None:
         return self.keys.get(tier)
 
+    def key_at(self, epoch: int, tier: str) -> bytes | None:
+        if epoch == self.epoch:
+            return self.keys.get(tier)
+        return self.older.get(epoch, {}).get(tier)
+
+    def rotated(self) -> TeamKeys:
+        """New keys for every tier, one epoch on; the current ones kept for reading."""
+        return TeamKeys(self.epoch + 1, {tier: crypto.new_key() for tier in TIERS},
+                        {**self.older, self.epoch: dict(self.keys)})
+
+    def take(self, epoch: int, keys: dict[str, bytes]) -> None:
+        """Keys of a new epoch granted to this laptop (a rotation elsewhere)."""
+        if epoch == self.epoch:
+            return
+        if epoch < self.epoch:
+            self.older.setdefault(epoch, dict(keys))
+            return
+        self.older[self.epoch] = dict(self.keys)
+        self.epoch, self.keys = epoch, dict(keys)
+
 
 def new_team_keys() -> TeamKeys:
     return TeamKeys(1, {tier: crypto.new_key() for tier in TIERS})
+
+
+def grant_aad(team_id: str, device_id: str, epoch: int) -> bytes:
+    return f"steward-team/1/{team_id}/grant/{device_id}/{epoch}".encode()
+
+
+def seal_grant(public: bytes, team_id: str, device_id: str, keys: TeamKeys,
+               tiers) -> bytes:
+    """A rotation's keys for one laptop (the tiers its role may hold), sealed to its device
+    key: a removed laptop, which has no grant, cannot open what is written after."""
+    body = json.dumps({"epoch": keys.epoch,
+                       "keys": {t: crypto.b64(keys.keys[t]) for t in tiers}}).encode()
+    return crypto.seal_to(public, body, grant_aad(team_id, device_id, keys.epoch))
+
+
+def open_grant(private: bytes, sealed: bytes, team_id: str, device_id: str, epoch: int,
+               named: str) -> tuple[int, dict[str, bytes]]:
+    try:
+        body = json.loads(crypto.open_from(private, sealed,
+                                           grant_aad(team_id, device_id, epoch)))
+    except (crypto.DecryptionFailed, ValueError):
+        raise EnvelopeRefused(f"{named} (new team keys for this laptop) does not open: "
+                              "refused; nothing after it was applied") from None
+    return int(body["epoch"]), {t: crypto.unb64(v) for t, v in body["keys"].items()}
 
 
 def envelope_aad(team_id: str, tier: str, epoch: int, device_id: str, device_seq: int,
@@ -78,25 +124,70 @@ def open_op(key: bytes, sealed: bytes, aad: bytes, named: str) -> dict:
 
 # --- on this laptop ----------------------------------------------------------------------------
 
-def store_keys(ws, keys: TeamKeys) -> dict:
-    """The sealed form kept in the team block: each key under the local key of its tier."""
-    sealed = {}
-    for tier, key in keys.keys.items():
-        wrapped = ws.seal_team_secret(LOCAL_KEY[tier], key, f"{tier}/{keys.epoch}")
+def _seal_epoch(ws, keys: dict[str, bytes], epoch: int, before: dict | None) -> dict:
+    sealed = dict(before or {})
+    for tier, key in keys.items():
+        wrapped = ws.seal_team_secret(LOCAL_KEY[tier], key, f"{tier}/{epoch}")
         if wrapped is not None:
             sealed[tier] = wrapped
-    return {"epoch": keys.epoch, "sealed": sealed}
+    return sealed
+
+
+def store_keys(ws, keys: TeamKeys, before: dict | None = None) -> dict:
+    """The sealed form kept in the team block: each key under the local key of its tier
+    (earlier epochs too, under `older`). Keys this profile cannot seal (not its tier) are
+    kept as `before` held them."""
+    before = before or {}
+    same = before.get("epoch") == keys.epoch
+    out = {"epoch": keys.epoch,
+           "sealed": _seal_epoch(ws, keys.keys, keys.epoch, before.get("sealed") if same
+                                 else None)}
+    older = dict(before.get("older", {}))
+    if before.get("sealed") and not same:
+        older[str(before["epoch"])] = before["sealed"]
+    for epoch, held in keys.older.items():
+        older[str(epoch)] = _seal_epoch(ws, held, epoch, older.get(str(epoch)))
+    if older:
+        out["older"] = older
+    if before.get("device"):
+        out["device"] = before["device"]
+    return out
+
+
+def _open_epoch(ws, sealed: dict, epoch: int) -> dict[str, bytes]:
+    out = {}
+    for tier, wrapped in sealed.items():
+        key = ws.open_team_secret(LOCAL_KEY[tier], wrapped, f"{tier}/{epoch}")
+        if key is not None:
+            out[tier] = key
+    return out
 
 
 def load_keys(ws, block: dict) -> TeamKeys:
     """The team keys this profile can open from the team block."""
     stored = block["keys"]
-    out = {}
-    for tier, wrapped in stored["sealed"].items():
-        key = ws.open_team_secret(LOCAL_KEY[tier], wrapped, f"{tier}/{stored['epoch']}")
-        if key is not None:
-            out[tier] = key
-    return TeamKeys(int(stored["epoch"]), out)
+    older = {int(e): _open_epoch(ws, sealed, int(e))
+             for e, sealed in stored.get("older", {}).items()}
+    return TeamKeys(int(stored["epoch"]), _open_epoch(ws, stored["sealed"],
+                                                      int(stored["epoch"])),
+                    {e: k for e, k in older.items() if k})
+
+
+# --- this laptop's device key (rotations are granted to it) ----------------------------------
+
+def new_device_key(ws) -> tuple[dict, bytes]:
+    """(what the team block keeps, the public key): the private key sealed under the volunteer
+    store key, which every profile on the laptop holds."""
+    public, private = crypto.new_dropbox_keypair()
+    return {"public": crypto.b64(public),
+            "sealed": ws.seal_team_secret("vk", private, "device")}, public
+
+
+def device_private(ws, block: dict) -> bytes | None:
+    held = block["keys"].get("device")
+    if not held or not held.get("sealed"):
+        return None
+    return ws.open_team_secret("vk", held["sealed"], "device")
 
 
 # --- invitations -------------------------------------------------------------------------------
@@ -120,7 +211,9 @@ def make_invitation(team: dict, keys: TeamKeys, role: str, name: str, invite_id:
                            f"so it cannot invite a {role}")
     salt = os.urandom(16)
     payload = {"keys": {t: crypto.b64(keys.key(t)) for t in ROLE_TIERS[role]},
-               "epoch": keys.epoch, "origin": team["origin"]}
+               "epoch": keys.epoch, "origin": team["origin"],
+               "older": {str(e): {t: crypto.b64(k[t]) for t in ROLE_TIERS[role] if t in k}
+                         for e, k in keys.older.items()}}
     aad = f"{INVITATION_FORMAT}/{team['id']}/{invite_id}/{role}/{name}".encode()
     return {"format": INVITATION_FORMAT, "team": team["id"], "server": team["server"],
             "name": name, "role": role, "invite": invite_id, "salt": crypto.b64(salt),
@@ -161,4 +254,6 @@ def open_invitation(invitation: dict, code: str, named: str) -> tuple[TeamKeys, 
     keys = {t: crypto.unb64(v) for t, v in payload["keys"].items()}
     if set(keys) != set(ROLE_TIERS[invitation["role"]]):
         raise StewardError(f"{named} does not hold the keys of a {invitation['role']}")
-    return TeamKeys(int(payload["epoch"]), keys), payload["origin"]
+    older = {int(e): {t: crypto.unb64(v) for t, v in held.items()}
+             for e, held in payload.get("older", {}).items()}
+    return TeamKeys(int(payload["epoch"]), keys, older), payload["origin"]

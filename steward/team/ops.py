@@ -52,20 +52,8 @@ def _cols(conn, table: str) -> list[str]:
     return [r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")').all()]
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, bytes | bytearray | memoryview):
-        import base64
-
-        return {"b64": base64.b64encode(bytes(v)).decode()}
-    return v
-
-
-def _unjson(v: Any) -> Any:
-    if isinstance(v, dict) and set(v) == {"b64"}:
-        import base64
-
-        return base64.b64decode(v["b64"])
-    return v
+_jsonable = state.jsonable
+_unjson = state.unjson
 
 
 # --- the workspace snapshot (what `team create` pushes) ----------------------------------------
@@ -129,15 +117,23 @@ def _mark(conn, table: str) -> None:
 
 
 def mark_all_captured(conn) -> None:
+    from steward.team import rows
+
+    rows.mark_all(conn)
     for table in ("decisions", "notes", "consents", "case_entries", "merges"):
         _mark(conn, table)
     state.put(conn, "settings_sent", _settings_hashes(conn))
 
 
 def _settings_hashes(conn) -> dict[str, str]:
-    return {k: hashlib.sha256((v or "null").encode()).hexdigest()
+    return {k: _setting_hash(v)
             for k, v in conn.exec_driver_sql("SELECT key, value FROM settings").all()
             if not k.startswith(LOCAL_SETTINGS)}
+
+
+def _setting_hash(value: Any) -> str:
+    """A setting's value as compared between syncs (SQLite may hand back a number)."""
+    return hashlib.sha256(("null" if value in (None, "") else str(value)).encode()).hexdigest()
 
 
 def capture_staff(conn, ids: state.Ids, seen: int) -> list[dict]:
@@ -242,12 +238,18 @@ def capture_safeguarding(conn, ids: state.Ids, cipher, row_field, seen: int) -> 
     return out
 
 
-def safeguarding_snapshot(conn, ids: state.Ids, cipher, row_field) -> dict:
+def safeguarding_snapshot(conn, ids: state.Ids, cipher, row_field,
+                          only_flags: list[int] | None = None) -> dict:
     """Every flag's sealed metadata and details, and every case entry, opened for the
-    safeguarding tier (sealed again under the team's safeguarding key)."""
+    safeguarding tier (sealed again under the team's safeguarding key). With `only_flags`:
+    those flags' contents, and no case entry (new flags raised by a scan)."""
     flags = []
-    for fid, details, outcome in conn.exec_driver_sql(
-            "SELECT id, details_enc, outcome_enc FROM flags ORDER BY id").all():
+    rows = conn.exec_driver_sql(
+        "SELECT id, details_enc, outcome_enc FROM flags ORDER BY id").all()
+    if only_flags is not None:
+        wanted = set(only_flags)
+        rows = [r for r in rows if r[0] in wanted]
+    for fid, details, outcome in rows:
         body = json.loads(cipher.open_dropbox(details, row_field("flags", fid, "details_enc"))
                           or "{}") if details is not None else {}
         for key, table in (("message_id", "messages"), ("person_id", "persons"),
@@ -258,9 +260,10 @@ def safeguarding_snapshot(conn, ids: state.Ids, cipher, row_field) -> dict:
             if outcome is not None else None
         flags.append({"flag": ids.gid("flags", fid), "details": body, "outcome": out})
     entries = []
-    for eid, flag_id, person_id, kind, author, at, amends, body_enc in conn.exec_driver_sql(
+    for eid, flag_id, person_id, kind, author, at, amends, body_enc in ([] if only_flags
+            is not None else conn.exec_driver_sql(
             "SELECT id, flag_id, person_id, kind, author, at, amends_id, body_enc "
-            "FROM case_entries ORDER BY id").all():
+            "FROM case_entries ORDER BY id").all()):
         body = json.loads(cipher.decrypt(body_enc, row_field("case_entries", eid, "body_enc")))
         if body.get("person_id") is not None:
             body["person_id"] = ids.gid("persons", body["person_id"])
@@ -291,6 +294,15 @@ class Applier:
         elif kind == "safeguarding.snapshot":
             if not own:
                 self._safeguarding_snapshot(op)
+        elif kind == "device.key":
+            known = state.get(self.conn, "device_keys", {})
+            known[op["device"]] = {"public": op["public"], "role": op["role"]}
+            state.put(self.conn, "device_keys", known)
+        elif kind == "rows.put":
+            if not own:
+                from steward.team import rows
+
+                rows.apply(self.conn, self.ids, op)
         elif kind == "queue.decide":
             self._decide(seq, device, own, op)
         elif kind == "note.add":
@@ -421,7 +433,7 @@ class Applier:
         self.conn.exec_driver_sql("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
                                   (key, value))
         sent = state.get(self.conn, "settings_sent", {})
-        sent[key] = hashlib.sha256((value or "null").encode()).hexdigest()
+        sent[key] = _setting_hash(value)
         state.put(self.conn, "settings_sent", sent)
 
     # --- merges (applied by the merge service, outside this transaction: see sync)
@@ -556,6 +568,19 @@ def staff_digest(conn, ids: state.Ids) -> str:
         rows.append(["i", ids.gid("identities", iid), ids.gid("persons", pid)])
     for pid, name in conn.exec_driver_sql("SELECT id, display_name FROM persons").all():
         rows.append(["p", ids.gid("persons", pid), name])
+    spaces = ids.all_gids("spaces")
+    identities = ids.all_gids("identities")
+    for sid, name, audience in conn.exec_driver_sql(
+            "SELECT id, name, audience FROM spaces").all():
+        rows.append(["sp", spaces[sid], name, audience])
+    for iid, sid, status in conn.exec_driver_sql(
+            "SELECT identity_id, space_id, status FROM memberships").all():
+        rows.append(["mb", identities.get(iid), spaces.get(sid), status])
+    messages = ids.all_gids("messages")
+    for mid, sid, iid, text, deleted in conn.exec_driver_sql(
+            "SELECT id, space_id, identity_id, text, deleted FROM messages").all():
+        rows.append(["m", messages[mid], spaces.get(sid), identities.get(iid),
+                     hashlib.sha256((text or "").encode()).hexdigest(), bool(deleted)])
     for key, value in conn.exec_driver_sql("SELECT key, value FROM settings").all():
         if not key.startswith(LOCAL_SETTINGS):
             rows.append(["s", key, value])

@@ -30,6 +30,23 @@ TABLES = [
 ]
 
 
+def jsonable(v: Any) -> Any:
+    """A column value as JSON can carry it (bytes as base64)."""
+    if isinstance(v, bytes | bytearray | memoryview):
+        import base64
+
+        return {"b64": base64.b64encode(bytes(v)).decode()}
+    return v
+
+
+def unjson(v: Any) -> Any:
+    if isinstance(v, dict) and set(v) == {"b64"}:
+        import base64
+
+        return base64.b64decode(v["b64"])
+    return v
+
+
 def ensure(conn) -> None:
     for statement in TABLES:
         conn.exec_driver_sql(statement)
@@ -43,6 +60,16 @@ def get(conn, key: str, default: Any = None) -> Any:
 def put(conn, key: str, value: Any) -> None:
     conn.exec_driver_sql("INSERT OR REPLACE INTO team_state (key, value) VALUES (?, ?)",
                          (key, json.dumps(value)))
+
+
+# A natural global id: `n` and a JSON list naming the row by what the platform calls it
+# (["messages", source name, platform id]), the same on every laptop that imports it.
+NATURAL = "n["
+BY_PLATFORM_ID = ("spaces", "identities", "messages", "platform_reports")
+
+
+def natural_gid(*key) -> str:
+    return "n" + json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
 
 
 class Ids:
@@ -72,6 +99,8 @@ class Ids:
             "SELECT local_id FROM team_ids WHERE gid = ?", (gid,)).first()
         if row:
             return int(row[0])
+        if gid.startswith(NATURAL):
+            return self.natural_local(tbl, gid)
         device, table, number = gid.rsplit(":", 2)
         if table != tbl:
             return None
@@ -81,6 +110,49 @@ class Ids:
                 f'SELECT 1 FROM "{tbl}" WHERE id = ?', (n,)).first()
             return n if exists else None
         return None
+
+    def natural_local(self, tbl: str, gid: str) -> int | None:
+        """The row a natural global id names here (platform ids), mapped or not."""
+        try:
+            key = json.loads(gid[len(NATURAL) - 1:])
+        except ValueError:
+            return None
+        if not isinstance(key, list) or not key or key[0] != tbl:
+            return None
+        q = self.conn.exec_driver_sql
+        if tbl == "sources" and len(key) == 2:
+            row = q("SELECT id FROM sources WHERE name = ?", (key[1],)).first()
+        elif tbl in BY_PLATFORM_ID and len(key) == 3:
+            row = q(f'SELECT t.id FROM "{tbl}" t JOIN sources s ON s.id = t.source_id '
+                    "WHERE s.name = ? AND t.platform_id = ?", (key[1], key[2])).first()
+        elif tbl == "memberships" and len(key) == 3:
+            identity = self.local("identities", key[1])
+            space = self.local("spaces", key[2])
+            row = None if identity is None or space is None else q(
+                "SELECT id FROM memberships WHERE identity_id = ? AND space_id = ?",
+                (identity, space)).first()
+        elif tbl == "persons" and len(key) == 2:
+            identity = self.local("identities", key[1])
+            row = None if identity is None else q(
+                "SELECT person_id FROM identities WHERE id = ?", (identity,)).first()
+        else:
+            row = None
+        return int(row[0]) if row and row[0] is not None else None
+
+    def all_gids(self, tbl: str) -> dict[int, str]:
+        """Every row of `tbl` with its global id (for digests: one query, not one a row)."""
+        mapped = dict(self.conn.exec_driver_sql(
+            "SELECT local_id, gid FROM team_ids WHERE tbl = ?", (tbl,)).all())
+        top = self.snapshot.get(tbl, 0)
+        out = {}
+        for (local_id,) in self.conn.exec_driver_sql(f'SELECT id FROM "{tbl}"').all():
+            if local_id in mapped:
+                out[local_id] = mapped[local_id]
+            elif self.origin != self.device and local_id <= top:
+                out[local_id] = f"{self.origin}:{tbl}:{local_id}"
+            else:
+                out[local_id] = f"{self.device}:{tbl}:{local_id}"
+        return out
 
     def is_own(self, tbl: str, local_id: int) -> bool:
         return self.gid(tbl, local_id) == f"{self.device}:{tbl}:{local_id}"

@@ -22,7 +22,7 @@ from steward import clock
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.jobs import CancelToken, Progress
 from steward.team import keys as team_keys
-from steward.team import ops, state
+from steward.team import ops, rows, state
 from steward.team.keys import EnvelopeRefused, TeamKeys
 from steward.team.server import Envelope, Server, check_url
 
@@ -81,6 +81,34 @@ def _enqueue(conn, block: dict, keys: TeamKeys, tier: str, op: dict) -> None:
         (op_id, tier, n, keys.epoch, team_keys.seal_op(keys.key(tier), op, aad)))
 
 
+def _enqueue_sealed(conn, tier: str, epoch: int, body: bytes) -> None:
+    """An envelope sealed by the caller (a key grant, sealed to one laptop's device key)."""
+    seqs = state.get(conn, "device_seq", {})
+    n = int(seqs.get(tier, 0)) + 1
+    seqs[tier] = n
+    state.put(conn, "device_seq", seqs)
+    conn.exec_driver_sql(
+        "INSERT INTO team_outbox (op_id, tier, device_seq, epoch, body) VALUES (?, ?, ?, ?, ?)",
+        (str(uuid.uuid4()), tier, n, epoch, body))
+
+
+def _announce_device(ws, conn, block: dict, keys: TeamKeys) -> None:
+    """Give this laptop a device key (once) and tell the team its public half, so a rotation
+    can grant it the new keys."""
+    if (block["keys"].get("device") or {}).get("sealed"):
+        return
+    held, public = team_keys.new_device_key(ws)
+    if held["sealed"] is None:
+        return
+    block["keys"] = dict(block["keys"], device=held)
+    ws.save_team_block(block)
+    from steward import crypto
+
+    _enqueue(conn, block, keys, "volunteer",
+             {"type": "device.key", "device": block["device"], "role": block["role"],
+              "public": crypto.b64(public)})
+
+
 def _label(keys: TeamKeys, team_id: str, device: str, name: str) -> bytes:
     from steward import crypto
 
@@ -137,6 +165,8 @@ def create_team(ws, server_url: str, password: str | None) -> Generator[Progress
 
         audit.record(s, ws.actor, "team.create", "team", None)
     ws.save_team_block(block)
+    with _with_conn(ws) as s:
+        _announce_device(ws, s.connection(), block, keys)
     yield Progress(1, 3, "Pushing the workspace")
     result = yield from sync(ws, password)
     yield Progress(3, 3, "Team created")
@@ -201,6 +231,7 @@ def join(invitation_path: Path, code: str, workspace: Path, passphrase: str,
     try:
         with _with_conn(ws) as s:
             state.ensure(s.connection())
+            _announce_device(ws, s.connection(), ws.team_block(), keys)
         yield Progress(1, 2, "First sync")
         result = yield from sync(ws, password)
     finally:
@@ -223,8 +254,19 @@ def devices(ws, password: str | None) -> list[dict]:
             for r in rows]
 
 
-def remove(ws, name: str, password: str | None) -> str:
-    """Take a laptop out of the team: the server refuses its syncs from now on."""
+def remove(ws, name: str, password: str | None) -> dict:
+    """Take a laptop out of the team: the server refuses its syncs from now on, and the team
+    keys are rotated (a new epoch, granted to each remaining laptop's device key), so what is
+    written after cannot be read with the keys the removed laptop holds."""
+    from steward import crypto
+    from steward.jobs import run_to_end
+
+    block = team_of(ws)
+    keys = _keys(ws, block)
+    if set(keys.keys) != set(team_keys.TIERS):
+        raise AccessDenied("only a profile holding every team key (an admin) can remove a "
+                           "laptop, since removing one rotates the keys")
+    run_to_end(sync(ws, password))  # every laptop's device key, and nothing left unpushed
     block = team_of(ws)
     keys = _keys(ws, block)
     with Server(block["server"], password) as server:
@@ -236,11 +278,31 @@ def remove(ws, name: str, password: str | None) -> str:
             raise BadInput("this laptop cannot remove itself")
         for r in rows:
             server.remove_device(block["id"], r.device_id)
-    with _with_conn(ws) as s:
-        from steward.store import audit
+        remaining = [r for r in server.devices(block["id"])
+                     if not r.removed and r.device_id != block["device"]]
+        new = keys.rotated()
+        without: list[str] = []
+        with _with_conn(ws) as s:
+            conn = s.connection()
+            known = state.get(conn, "device_keys", {})
+            for r in remaining:
+                held = known.get(r.device_id)
+                if held is None:
+                    without.append(_read_label(keys, block["id"], r.device_id, r.label))
+                    continue
+                tiers = [t for t in team_keys.ROLE_TIERS.get(r.role, ())
+                         if t in team_keys.ROLE_TIERS.get(held.get("role"), ())]
+                _enqueue_sealed(conn, f"grant:{r.device_id}", new.epoch, team_keys.seal_grant(
+                    crypto.unb64(held["public"]), block["id"], r.device_id, new, tiers))
+            from steward.store import audit
 
-        audit.record(s, ws.actor, "team.remove", "team", None, devices=len(rows))
-    return rows[0].device_id
+            audit.record(s, ws.actor, "team.remove", "team", None, devices=len(rows),
+                         epoch=new.epoch, granted=len(remaining) - len(without))
+        block["keys"] = team_keys.store_keys(ws, new, block["keys"])
+        ws.save_team_block(block)
+        _push(ws, server, block)
+    return {"device": rows[0].device_id, "epoch": new.epoch,
+            "granted": len(remaining) - len(without), "without_keys": without}
 
 
 def local_status(ws) -> dict:
@@ -303,12 +365,14 @@ def sync(ws, password: str | None, token: CancelToken | None = None,
     block = team_of(ws)
     keys = _keys(ws, block)
     tiers = [t for t in team_keys.TIERS if keys.key(t) is not None]
+    tiers.append(f"grant:{block['device']}")
     staff = keys.key("staff") is not None and ws.tier == "staff"
     result = SyncResult()
     yield Progress(0, 0, "Recording this laptop's changes")
     with _with_conn(ws) as s:
         conn = s.connection()
         state.ensure(conn)
+        _announce_device(ws, conn, block, keys)
         if staff:
             _capture(ws, conn, block, keys)
     with Server(block["server"], password) as server:
@@ -350,6 +414,15 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
     ids = _ids(conn, block)
     seen = state.get(conn, "cursor", 0)
     made = 0
+    added, flags = rows.capture(conn, ids)
+    for op in added:
+        _enqueue(conn, block, keys, "staff", op)
+        made += 1
+    if flags and keys.key("safeguarding") is not None and ws.holds_safeguarding_key:
+        _enqueue(conn, block, keys, "safeguarding",
+                 ops.safeguarding_snapshot(conn, ids, ws.field_cipher(), ws.row_field,
+                                           only_flags=flags))
+        made += 1
     if keys.key("safeguarding") is not None and ws.holds_safeguarding_key:
         for tier, op in ops.capture_safeguarding(conn, ids, ws.field_cipher(), ws.row_field,
                                                  seen):
@@ -397,9 +470,19 @@ def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
                 f"{named}: the device's change {int(last.get(slot, 0)) + 1} is missing on "
                 "the server: refused; nothing after it was applied")
             break
-        key = keys.key(e.tier)
-        if key is None or e.epoch != keys.epoch:
-            refused = EnvelopeRefused(f"{named} is under a key this laptop does not hold")
+        if e.tier.startswith("grant:"):
+            try:
+                _take_grant(ws, block, keys, e, named)
+            except EnvelopeRefused as err:
+                refused = err
+                break
+            opened.append((e, {"type": "grant"}))
+            last[slot] = e.device_seq
+            continue
+        key = keys.key_at(e.epoch, e.tier)
+        if key is None:
+            refused = EnvelopeRefused(f"{named} is under a key this laptop does not hold "
+                                      f"(epoch {e.epoch}; this laptop holds {keys.epoch})")
             break
         aad = team_keys.envelope_aad(block["id"], e.tier, e.epoch, e.device_id,
                                      e.device_seq, e.op_id)
@@ -423,6 +506,21 @@ def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
         i = j
     if refused is not None:
         raise refused
+
+
+def _take_grant(ws, block: dict, keys: TeamKeys, e: Envelope, named: str) -> None:
+    """New team keys from a rotation, sealed to this laptop's device key: kept (sealed under
+    the local keys) before anything written under them is opened."""
+    private = team_keys.device_private(ws, block)
+    if private is None or e.tier != f"grant:{block['device']}":
+        raise EnvelopeRefused(f"{named} grants keys this laptop cannot open")
+    epoch, granted = team_keys.open_grant(private, e.body, block["id"], block["device"],
+                                          e.epoch, named)
+    if epoch == keys.epoch or epoch in keys.older:
+        return
+    keys.take(epoch, granted)
+    block["keys"] = team_keys.store_keys(ws, keys, block["keys"])
+    ws.save_team_block(block)
 
 
 def _done(conn, e: Envelope) -> None:

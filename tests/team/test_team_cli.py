@@ -9,7 +9,7 @@ import shutil
 
 from steward.cli import main
 
-from .test_team_sync import PASS, demo_laptop  # noqa: F401  (the fixture)
+from .conftest import PASS
 
 
 def _run(capsys, *argv):

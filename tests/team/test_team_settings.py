@@ -8,13 +8,7 @@ import pytest
 
 from steward.moderation import triage
 from steward.ui import workers
-from tests.team.test_team_sync import (  # noqa: F401  (fixtures)
-    _open,
-    _open_items,
-    _sync,
-    demo_laptop,
-    laptops,
-)
+from tests.team.test_team_sync import _open, _open_items, _sync
 from tests.ui.conftest import wait_for_workers
 
 

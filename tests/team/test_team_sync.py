@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,48 +14,10 @@ from steward.team import sync as team
 from steward.team.keys import EnvelopeRefused
 from steward.team.server import ServerUnreachable
 from steward.workspace import Workspace
+from tests.team.conftest import PASS
 from tests.team.pgcluster import PASSWORD
 
-PASS = "correct-horse-1"
-
-
-@pytest.fixture(scope="session")
-def demo_laptop(tmp_path_factory):
-    """A small scanned demo workspace (queue items and flags), made once and copied."""
-    import os
-
-    from steward.cli import main
-
-    path = tmp_path_factory.mktemp("demo") / "admin"
-    os.environ["STEWARD_PASSPHRASE"] = PASS
-    try:
-        assert main(["demo", "--workspace", str(path), "--members", "30", "--messages",
-                     "300", "--json"]) == 0
-        assert main(["scan", "--workspace", str(path), "--json"]) == 0
-    finally:
-        os.environ.pop("STEWARD_PASSPHRASE", None)
-    return path
-
-
-@pytest.fixture()
-def laptops(demo_laptop, tmp_path, team_server):
-    """The admin laptop in a team, and invitations joined by a lead and a volunteer."""
-    admin_path = tmp_path / "admin"
-    shutil.copytree(demo_laptop, admin_path)
-    ws = Workspace.unlock(admin_path, "admin", PASS)
-    run_to_end(team.create_team(ws, team_server, PASSWORD))
-    made = {}
-    for name, role in (("lead", "safeguarding-lead"), ("vol", "volunteer")):
-        invitation, code = team.invite(ws, name, role, PASSWORD)
-        file = tmp_path / f"{name}.invitation"
-        file.write_text(json.dumps(invitation))
-        made[name] = (file, code)
-    ws.lock()
-    paths = {"admin": admin_path}
-    for name, (file, code) in made.items():
-        paths[name] = tmp_path / name
-        run_to_end(team.join(file, code, paths[name], PASS, PASSWORD))
-    return paths
+__all__ = ["PASS"]
 
 
 def _open(paths, who):
