@@ -500,6 +500,9 @@ def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | 
         if token is not None:
             token.check()
         cursor["imported"] = sorted(imported)
+        from steward.engagement.activity import catch_up_in  # engagement's narrow table
+
+        catch_up_in(db)
         db.execute(f"PRAGMA cache_size = {int(page_cache)}")
         db.execute("UPDATE sources SET cursor = ?, last_sync_at = ? WHERE id = ?",
                    (json.dumps(cursor), sql_time(clock.now()), source_id))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from steward.engagement.conversations import assign_conversations, conversation_model, gap_minutes
+from steward.engagement.deleted import placeholder_sql
 from steward.store.models import Source, Space
 from steward.workspace import Workspace
 
@@ -57,7 +58,10 @@ MESSAGE_COLUMNS = (
     ("parent", "COALESCE(parent_id, 0)"),
     ("reactions", "COALESCE(reaction_count, 0)"),
 )
-WHERE = "kind = 'message' AND deleted = 0 AND identity_id IS NOT NULL"
+# A deleted-message placeholder ("This message was deleted") is kept in `messages` but is not
+# activity (steward.engagement.deleted; engagement_0005).
+WHERE = ("kind = 'message' AND deleted = 0 AND identity_id IS NOT NULL AND NOT "
+         + placeholder_sql("text"))
 PLAIN_READ_SQL = (f"SELECT {', '.join(expr for _, expr in MESSAGE_COLUMNS)} FROM messages "
                   f"WHERE {WHERE}")
 # Every column of every activity row touched inside SQLite, with no Python object built per
@@ -87,13 +91,18 @@ def catch_up(ws: Workspace) -> int:
     if top is None or (done is not None and top <= done):
         return 0
     with ws.transaction() as s:
-        conn = s.connection().connection.driver_connection
-        done, top = conn.execute(CAUGHT_UP_SQL).fetchone()
-        if top is None or top <= (done or 0):
-            return 0
-        conn.execute(CATCH_UP_SQL, (done or 0,))
-        conn.execute("UPDATE activity_progress SET last_message_id = ? WHERE id = 1", (top,))
-        return int(top) - int(done or 0)
+        return catch_up_in(s.connection().connection.driver_connection)
+
+
+def catch_up_in(conn) -> int:
+    """`catch_up` inside a transaction already open on `conn` (a DB-API connection): an import
+    calls it before it commits, while the pages it wrote are still in the cache."""
+    done, top = conn.execute(CAUGHT_UP_SQL).fetchone()
+    if top is None or top <= (done or 0):
+        return 0
+    conn.execute(CATCH_UP_SQL, (done or 0,))
+    conn.execute("UPDATE activity_progress SET last_message_id = ? WHERE id = 1", (top,))
+    return int(top) - int(done or 0)
 
 
 @dataclass(frozen=True)
@@ -322,7 +331,47 @@ def _store_snapshot(ws: Workspace, key: tuple, raw: dict, conv, signature: str) 
                      (key[0], len(raw["msg"]), key[1], blob))
 
 
-_DTYPES = {"ts": "<i8"}  # everything else fits 32 bits
+# How each column is kept (the smallest integer type that holds it after the transform): ids
+# and times as steps from the previous row, threads and conversations as a distance back from
+# the message. Fewer bytes is fewer encrypted pages to read back.
+_TRANSFORMS = {"msg": "delta", "ts": "delta", "thread": "back", "conv": "back",
+               "parent": "back_or_zero"}
+_SIGNED = ("<i1", "<i2", "<i4", "<i8")
+
+
+def _transform(kind: str, values, msg):
+    import numpy as np
+
+    if kind == "delta":
+        return np.diff(values, prepend=0)
+    if kind == "back":
+        return msg - values
+    if kind == "back_or_zero":
+        return np.where(values == 0, 0, msg - values + 1)
+    return values
+
+
+def _untransform(kind: str, stored, msg):
+    import numpy as np
+
+    if kind == "delta":
+        return np.cumsum(stored)
+    if kind == "back":
+        return msg - stored
+    if kind == "back_or_zero":
+        return np.where(stored == 0, 0, msg - stored + 1)
+    return stored
+
+
+def _smallest(values) -> str:
+    if not len(values):
+        return "<i1"
+    lo, hi = int(values.min()), int(values.max())
+    for dtype in _SIGNED:
+        bits = int(dtype[2:]) * 8
+        if -(2 ** (bits - 1)) <= lo and hi < 2 ** (bits - 1):
+            return dtype
+    return "<i8"
 
 
 def _encode(raw: dict, conv=None, signature: str | None = None) -> bytes:
@@ -336,13 +385,16 @@ def _encode(raw: dict, conv=None, signature: str | None = None) -> bytes:
     if conv is not None:
         raw = {**raw, "conv": conv}
         names.append("conv")
+    msg = np.asarray(raw["msg"], dtype=np.int64)
     for name in names:
-        dtype = _DTYPES.get(name, "<i4")
-        values = np.asarray(raw[name])
-        if dtype == "<i4" and len(values) and (values.max() >= 2**31 or values.min() < -2**31):
-            dtype = "<i8"
-        header["columns"].append([name, dtype])
-        parts.append(values.astype(dtype).tobytes())
+        values = np.asarray(raw[name], dtype=np.int64)
+        kind = _TRANSFORMS.get(name, "raw")
+        stored = _transform(kind, values, msg)
+        if not np.array_equal(_untransform(kind, stored, msg), values):
+            kind, stored = "raw", values  # (a parent after its reply, say)
+        dtype = _smallest(stored)
+        header["columns"].append([name, dtype, kind])
+        parts.append(stored.astype(dtype).tobytes())
     head = json.dumps(header).encode()
     return len(head).to_bytes(4, "little") + head + b"".join(parts)
 
@@ -355,11 +407,15 @@ def _decode(blob: bytes) -> dict | None:
     try:
         size = int.from_bytes(blob[:4], "little")
         header = json.loads(blob[4:4 + size])
-        n, offset, out = header["n"], 4 + size, {}
-        for name, dtype in header["columns"]:
+        n, offset, stored = header["n"], 4 + size, {}
+        for name, dtype, *kind in header["columns"]:
             width = np.dtype(dtype).itemsize * n
-            out[name] = np.frombuffer(blob, dtype=dtype, count=n, offset=offset).astype(np.int64)
+            values = np.frombuffer(blob, dtype=dtype, count=n, offset=offset).astype(np.int64)
+            stored[name] = (values, kind[0] if kind else "raw")
             offset += width
+        out = {"msg": _untransform(stored["msg"][1], stored["msg"][0], None)}
+        out.update({name: _untransform(kind, values, out["msg"])
+                    for name, (values, kind) in stored.items() if name != "msg"})
     except (ValueError, KeyError, TypeError):
         return None
     if not {name for name, _ in COLUMNS} <= set(out):

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 
+from steward.engagement.deleted import placeholder_sql
 from steward.engagement.metrics import Scope, local_day_bounds_utc
 from steward.store.models import Identity, Message, Person, Source, Space
 from steward.workspace import Workspace
@@ -39,7 +41,8 @@ def _query(ws: Workspace, day: date, scope: Scope, tz: str, what):
         .where(Message.space_id.in_(spaces), Message.created_at >= start,
                Message.created_at < end, Message.kind == "message",
                Message.deleted.is_(False), Identity.is_bot.is_(False),
-               Person.is_bot.is_(False))
+               Person.is_bot.is_(False),
+               sql_text("NOT " + placeholder_sql("messages.text")))
     )
     if not scope.include_staff:
         query = query.where(Person.is_staff.is_(False))

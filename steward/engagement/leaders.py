@@ -77,8 +77,9 @@ def leader_candidates(
     if len(idx) == 0:
         return []
     person = table.person[idx]
-    posts = pd.Series(1, index=person).groupby(level=0).sum()
-    reactions = pd.Series(table.reactions[idx], index=person).groupby(level=0).sum()
+    size = int(table.person.max()) + 1 if len(table.person) else 1
+    posts_of = np.bincount(person, minlength=size)
+    reactions_of = np.bincount(person, weights=table.reactions[idx], minlength=size)
 
     # Replies received: any reply in the period by someone else to one of their messages.
     target = np.where(table.parent[idx] != 0, table.parent[idx], table.thread[idx])
@@ -89,20 +90,25 @@ def leader_candidates(
     target_author = table.person[pos[found]]
     replier = person[is_reply][found]
     to_other = target_author != replier
-    replies = pd.Series(1, index=target_author[to_other]).groupby(level=0).sum()
+    replies_of = np.bincount(target_author[to_other], minlength=size)
 
     answered = threads["responder"][threads["responder"] != 0]
-    answers = pd.Series(1, index=answered).groupby(level=0).sum()
+    answers_of = np.bincount(answered, minlength=size)
 
     # Weeks counted from each person's own start, so weeks active can never exceed weeks.
     start_of = np.maximum(first_of[person], since_n)
-    weeks_active = pd.Series((day - start_of) // 7, index=person).groupby(level=0).nunique()
+    week = (day - start_of) // 7
+    person_weeks = np.unique(person.astype(np.int64) * 100_000 + week)
+    weeks_active_of = np.bincount(person_weeks // 100_000, minlength=size)
 
-    frame = pd.DataFrame({"posts": posts})
-    frame["reactions"] = reactions
-    frame["replies"] = replies.reindex(frame.index, fill_value=0)
-    frame["answers"] = answers.reindex(frame.index, fill_value=0)
-    frame["weeks_active"] = weeks_active
+    people = np.flatnonzero(posts_of)
+    frame = pd.DataFrame({
+        "posts": posts_of[people],
+        "reactions": reactions_of[people].astype(np.int64),
+        "replies": replies_of[people],
+        "answers": answers_of[people],
+        "weeks_active": weeks_active_of[people],
+    }, index=people)
     start = np.maximum(first_of[frame.index.to_numpy()], since_n)
     frame["weeks"] = np.ceil((until_n - start + 1) / 7).astype(int).clip(min=1)
     active_members = len(frame)

@@ -99,10 +99,17 @@ def _day_number(d: date) -> int:
 
 
 def _month_number(day_numbers):
+    """Months since 1970-01 of day numbers (days since 1970-01-01), by a lookup over their
+    span: converting millions of dates one by one is slow."""
     import numpy as np
 
-    months = np.asarray(day_numbers, dtype="datetime64[D]").astype("datetime64[M]")
-    return months.astype(np.int64)
+    days = np.asarray(day_numbers, dtype=np.int64)
+    if len(days) < 1000:
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    lo, hi = int(days.min()), int(days.max())
+    span = np.arange(lo, hi + 1, dtype=np.int64)
+    months = span.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return months[days - lo]
 
 
 def engagement_report(
@@ -161,16 +168,34 @@ def compute_report(
     upto = table.ts < as_of_ts
 
     idx = np.flatnonzero(in_scope & upto)
-    day = local_day_numbers(table.ts[idx], tz)
-    person = table.person[idx]
     is_member = member[idx]
-    mday, mperson = day[is_member], person[is_member]
+    m_rows = idx[is_member]  # members' messages up to the report's time
+    m_person, m_space = table.person[m_rows], table.space[m_rows]
+    # First message per (space, person) and per person, over all time: the least timestamp
+    # (local days follow timestamps in order), so no day is worked out for old messages.
+    fs_space, fs_person, fs_ts = _first_per_space_person(m_space, m_person, table.ts[m_rows])
+    fp_person, fp_ts = _least_per_person(fs_person, fs_ts)
+    fp_day = local_day_numbers(fp_ts, tz)
+    fs_day = local_day_numbers(fs_ts, tz)
+
+    # Everything else looks at the period, the 30 days before it (rolling counts) and the
+    # cohort months: only those messages get a local day and are sorted into (person, day).
+    cohort_first_month = min(int(_month_number([since_n])[0]),
+                             int(_month_number([until_n])[0]) - COHORT_MONTHS + 1)
+    lo_day = min(since_n - 31, int(np.datetime64(cohort_first_month, "M")
+                                   .astype("datetime64[D]").astype(np.int64)))
+    lo_ts = lo_day * 86400 - 2 * 86400  # no zone is two days from UTC
+    recent = np.flatnonzero(table.ts[m_rows] >= lo_ts)
+    day = local_day_numbers(table.ts[m_rows[recent]], tz)
+    keep = day >= lo_day
+    recent, day = recent[keep], day[keep]
+    rows, mday, mperson = m_rows[recent], day, m_person[recent]
     in_period = (mday >= since_n) & (mday <= until_n)
 
     n_days = period.days
     messages_per_day = np.bincount(mday[in_period] - since_n, minlength=n_days)
 
-    # Distinct (person, day) pairs, sorted by person then day.
+    # Distinct (person, day) pairs, sorted by person then day (from `lo_day` on).
     pair = distinct(mperson.astype(np.int64) * 1_000_000 + mday)
     p_person, p_day = pair // 1_000_000, pair % 1_000_000
     window = (p_day >= since_n) & (p_day <= until_n)
@@ -178,8 +203,7 @@ def compute_report(
     active_week = _rolling_distinct(p_person, p_day, 7, since_n, n_days)
     active_month = _rolling_distinct(p_person, p_day, 30, since_n, n_days)
 
-    first_day = _first_day_per_person(p_person, p_day)  # dict-like arrays
-    fp_person, fp_day = first_day
+    first_day = (fp_person, fp_day)
     new_mask = (fp_day >= since_n) & (fp_day <= until_n)
     new_per_day = np.bincount(fp_day[new_mask] - since_n, minlength=n_days)
     active_people = distinct(p_person[window])
@@ -203,10 +227,10 @@ def compute_report(
 
     cohorts = _cohorts(fp_person, fp_day, p_person, p_day, period, as_of, tz)
     silence = _silence(table, spaces, human & upto, as_of, as_of_ts)
-    per_space = _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
-                           since_n, until_n, threads)
+    per_space = _per_space(table, spaces, rows[in_period], fs_space, fs_day, since_n, until_n,
+                           threads)
     leaders = leader_candidates(table, member & upto, threads, since_n, until_n, tz, names,
-                                rows=idx[is_member], days=mday, first_days=first_day)
+                                rows=rows, days=mday, first_days=first_day)
 
     return EngagementReport(
         period=period,
@@ -305,16 +329,6 @@ def _rolling_distinct(p_person, p_day, width: int, since_n: int, n_days: int):
     return np.cumsum(diff[:-1])
 
 
-def _first_day_per_person(p_person, p_day):
-    import numpy as np
-
-    if len(p_person) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    first = np.ones(len(p_person), dtype=bool)
-    first[1:] = p_person[1:] != p_person[:-1]
-    return p_person[first], p_day[first]
-
-
 def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, Any]:
     """Conversations started by members in the period, each with its first response by someone
     else.
@@ -389,7 +403,13 @@ def _cohorts(fp_person, fp_day, p_person, p_day, period: Period, as_of: datetime
     cohort_month = _month_number(fp_day)
     cohort_of = np.full(int(fp_person.max()) + 1, -1, dtype=np.int64)
     cohort_of[fp_person] = cohort_month
-    active = distinct(p_person * 100_000 + _month_number(p_day))  # distinct (person, month)
+    # Distinct (person, month): the pairs are sorted by person then day, so these are sorted.
+    active = p_person * 100_000 + _month_number(p_day)
+    if len(active) > 1:
+        step = np.empty(len(active), dtype=bool)
+        step[0] = True
+        np.not_equal(active[1:], active[:-1], out=step[1:])
+        active = active[step]
     a_person, a_month = active // 100_000, active % 100_000
     a_cohort = cohort_of[a_person]
     # A month is over when its last local day has ended by the report's time.
@@ -461,21 +481,19 @@ def silence_level(silent_days: int | None, amber: int, red: int) -> str:
     return "amber" if silent_days >= amber else "ok"
 
 
-def _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day, since_n,
-               until_n, threads) -> list[SpaceFigures]:
+def _per_space(table, spaces, rows, fs_space, fs_day, since_n, until_n,
+               threads) -> list[SpaceFigures]:
+    """Figures per space: `rows` are the members' messages in the period; (fs_space, fs_day)
+    each member's first day in each space."""
     import numpy as np
 
-    space = table.space[idx][is_member][in_period]
-    person = table.person[idx][is_member][in_period]
+    space = table.space[rows]
+    person = table.person[rows]
     msgs = np.bincount(space, minlength=max((s.id for s in spaces), default=0) + 1)
     pairs = distinct(space.astype(np.int64) * 10_000_000 + person)
     active = np.bincount(pairs // 10_000_000, minlength=len(msgs))
     # New to a space: first message in that space falls in the period.
-    all_space = table.space[idx][is_member]
-    all_person = table.person[idx][is_member]
-    all_day = day[is_member]
-    fspace, fday = _first_day_per_space_person(all_space, all_person, all_day)
-    new = np.bincount(fspace[(fday >= since_n) & (fday <= until_n)], minlength=len(msgs))
+    new = np.bincount(fs_space[(fs_day >= since_n) & (fs_day <= until_n)], minlength=len(msgs))
     root_space = table.space[np.searchsorted(table.msg, threads["thread"])] if len(
         threads["thread"]) else np.zeros(0, dtype=np.int64)
     out = []
@@ -493,27 +511,48 @@ def _per_space(table, spaces, idx, day, is_member, in_period, fp_person, fp_day,
     return out
 
 
-def _first_day_per_space_person(space, person, day):
-    """(space, first day) for every (space, person) pair that has a message."""
+def _first_per_space_person(space, person, ts):
+    """(space, person, least timestamp) for every (space, person) pair with a message."""
     import numpy as np
 
     if len(space) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
     width = int(person.max()) + 1
     key = space.astype(np.int64) * width + person
     cells = int(key.max()) + 1
     if cells <= 4 * len(key) + 1_000_000:
-        # The least day over a dense (space, person) grid: no sort of every message.
+        # The least timestamp over a dense (space, person) grid: no sort of every message.
         none = np.iinfo(np.int64).max
-        first_day = np.full(cells, none, dtype=np.int64)
-        np.minimum.at(first_day, key, day)
-        seen = np.flatnonzero(first_day != none)
-        return seen // width, first_day[seen]
-    # Many spaces and people: sorted (pair, day) composites, the first of each pair.
-    composite = np.sort(key * 100_000 + day)
-    pair = composite // 100_000
-    first = np.ones(len(pair), dtype=bool)
-    first[1:] = pair[1:] != pair[:-1]
-    return pair[first] // width, composite[first] % 100_000
+        first = np.full(cells, none, dtype=np.int64)
+        np.minimum.at(first, key, ts)
+        seen = np.flatnonzero(first != none)
+        return seen // width, seen % width, first[seen]
+    seen, least = _least_per_key(key, ts)
+    return seen // width, seen % width, least
 
 
+def _least_per_person(person, ts):
+    """Distinct people (sorted) and the least timestamp of each."""
+    import numpy as np
+
+    if len(person) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    none = np.iinfo(np.int64).max
+    least = np.full(int(person.max()) + 1, none, dtype=np.int64)
+    np.minimum.at(least, person, ts)
+    seen = np.flatnonzero(least != none)
+    return seen, least[seen]
+
+
+def _least_per_key(key, value):
+    """Distinct keys (sorted) and the least value of each."""
+    import numpy as np
+
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort((value, key))
+    key, value = key[order], value[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    return key[first], value[first]

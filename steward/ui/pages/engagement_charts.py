@@ -135,8 +135,7 @@ class TimeChart(ChartPanel):
         scene.sigMouseClicked.connect(self._clicked)
 
     def _axes(self, pg) -> dict:
-        return {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0),
-                "left": _count_axis(pg)}
+        return {"bottom": _date_axis(pg), "left": _count_axis(pg)}
 
     def set_series(self, days: list[date], series: dict[str, list[float]]) -> None:
         import numpy as np
@@ -276,6 +275,77 @@ def _count_axis(pg):
     axis = CountAxis(orientation="left")
     axis.enableAutoSIPrefix(False)
     return axis
+
+
+# Tick steps, finest first: days, then months (as negative numbers of months).
+DAY_STEPS = (1, 2, 7, 14)
+MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60)
+DAY = 86400
+
+
+def date_ticks(lo: float, hi: float, fits: int) -> tuple[float, list[float]]:
+    """Tick positions (Unix seconds, UTC midnights) between `lo` and `hi` at one level only,
+    at most `fits` of them: every day, every other day, Mondays, every other Monday, then the
+    first of every 1, 2, 3, 6, 12, 24 or 60 months. Returns (spacing in seconds, positions)."""
+    first, last = int(lo // DAY) + (lo % DAY > 0), int(hi // DAY)
+    if last < first or fits < 1:
+        return DAY, []
+    span = last - first + 1
+    for step in DAY_STEPS:
+        if span / step <= fits:
+            # Weeks start on Mondays (1970-01-01 was a Thursday).
+            offset = 4 if step >= 7 else 0
+            start = first + (-(first - offset)) % step
+            return step * DAY, [d * DAY for d in range(start, last + 1, step)]
+    first_month = _month_of(first)
+    last_month = _month_of(last)
+    for step in MONTH_STEPS:
+        if (last_month - first_month + 1) / step <= fits or step == MONTH_STEPS[-1]:
+            months = [m for m in range(first_month, last_month + 1) if m % step == 0]
+            days = [_first_day_of(m) for m in months]
+            return step * 30 * DAY, [d * DAY for d in days if first <= d <= last]
+    return DAY, []  # unreachable
+
+
+def date_labels(values: list[float], spacing: float) -> list[str]:
+    """'4 Sep' for ticks days or weeks apart, 'Sep 2026' for months, '2026' for years."""
+    days = [EPOCH.fromordinal(EPOCH.toordinal() + int(v // DAY)) for v in values]
+    if spacing < 28 * DAY:
+        return [f"{d.day} {d:%b}" for d in days]
+    if spacing < 360 * DAY:
+        return [f"{d:%b %Y}" for d in days]
+    return [f"{d.year}" for d in days]
+
+
+def _month_of(day: int) -> int:
+    d = EPOCH.fromordinal(EPOCH.toordinal() + day)
+    return (d.year - 1970) * 12 + d.month - 1
+
+
+def _first_day_of(month: int) -> int:
+    return (date(1970 + month // 12, month % 12 + 1, 1) - EPOCH).days
+
+
+def _date_axis(pg):
+    """A date axis with one level of ticks, spaced by the width of their labels, so dates
+    never run into one another (pyqtgraph's own mixes months and days, which overlap on a
+    narrow window)."""
+    from PySide6.QtGui import QFontMetrics
+
+    class DateAxis(pg.DateAxisItem):
+        def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 (pyqtgraph's names)
+            font = self.style.get("tickFont") or self.font()
+            metrics = QFontMetrics(font)
+            # The widest label of the finest level that could be chosen, and room around it.
+            widest = max(metrics.horizontalAdvance(t) for t in ("30 Sep", "Sep 2026"))
+            fits = max(1, int(size // (widest + 2 * metrics.averageCharWidth() + 12)))
+            spacing, values = date_ticks(minVal, maxVal, fits)
+            return [(spacing, values)]
+
+        def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+            return date_labels(values, spacing)
+
+    return DateAxis(orientation="bottom", utcOffset=0)
 
 
 def _fmt(value: float) -> str:
