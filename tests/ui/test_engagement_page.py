@@ -56,7 +56,7 @@ def test_charts_show_the_community_and_drill_down(main_window, qtbot, tmp_path, 
     plain, exported = chart.plot.grab().toImage(), QImage(str(png))
     assert _ink(exported, 0, 24) > _ink(plain, 0, 24) + 20
     item = chart.plot.getPlotItem()
-    assert item.getAxis("left").labelText == "Messages, members"
+    assert item.getAxis("left").labelText == "Per day"
     assert item.getAxis("bottom").labelText.startswith("Date (")
     assert f"{chart.days[0]:%b %Y}" in item.getAxis("bottom").labelText
     assert item.getAxis("left").tickStrings([0, 1500, 25000], 1, 500) == ["0", "1,500", "25k"]

@@ -172,7 +172,7 @@ class EngagementPage(QWidget):
     def _activity_tab(self) -> QWidget:
         split = QSplitter(Qt.Orientation.Vertical)
         self.activity_chart = TimeChart("Messages and active members per day",
-                                        y_label="Messages, members")
+                                        y_label="Per day")
         self.active_chart = TimeChart("Active members: day, week, month", y_label="Members")
         self.new_chart = TimeChart("New contributors per day", y_label="People")
         for chart in (self.activity_chart, self.active_chart, self.new_chart):

@@ -9,6 +9,7 @@ title, its axis labels and dated axis, so it still makes sense pasted into a rep
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -93,12 +94,21 @@ class ChartPanel(QWidget):
 
         item = self.plot.getPlotItem()
         item.setTitle(self.title, size="12pt", bold=True)
+        legend = self._picture_legend(item)
         try:
             item.layout.activate()
             QCoreApplication.processEvents()  # let the plot make room for the title
             return self.plot.grab().toImage()
         finally:
             item.setTitle(None)
+            if legend is not None:
+                if legend.scene() is not None:
+                    legend.scene().removeItem(legend)
+                item.legend = None
+
+    def _picture_legend(self, item):
+        """A key drawn into an exported picture (on screen it is in the heading)."""
+        return None
 
     def csv_header_rows(self) -> tuple[list[str], list[list]]:
         raise NotImplementedError
@@ -125,8 +135,11 @@ class TimeChart(ChartPanel):
         item.setLabel("bottom", "Date")
         item.setClipToView(True)  # pyqtgraph 0.14: plot(clipToView=True) raises
         item.setDownsampling(auto=True, mode="peak")
-        # No grid: on a five-year axis its lines cost more to paint than the data.
-        item.addLegend(offset=(10, 5))
+        # No grid: on a five-year axis its lines cost more to paint than the data. The key sits
+        # in the heading, not over the lines (an exported picture gets one drawn in).
+        self.key = QLabel("")
+        self.key.setAccessibleName(f"{title}: key")
+        self.layout().itemAt(0).layout().insertWidget(1, self.key)
         self.days: list[date] = []
         self.series: dict[str, list[float]] = {}
         self.curves = []
@@ -144,19 +157,29 @@ class TimeChart(ChartPanel):
         item = self.plot.getPlotItem()
         for curve in self.curves:
             item.removeItem(curve)
-        if item.legend is not None:
-            item.legend.clear()
         self.days, self.series, self.curves = list(days), dict(series), []
         x = np.array([_seconds(d) for d in self.days], dtype=float)
         for n, (name, values) in enumerate(self.series.items()):
             pen = pg.mkPen(COLOURS[n % len(COLOURS)], width=1.5)
             curve = item.plot(x, np.asarray(values, dtype=float), pen=pen, name=name)
             self.curves.append(curve)
+        self.key.setText("&nbsp;&nbsp;".join(
+            f"<span style='color:{COLOURS[n % len(COLOURS)]}'>&#9472;&#9472;</span> {escape(name)}"
+            for n, name in enumerate(self.series)))
         if len(x):
             item.setLabel("bottom", f"Date ({self.days[0].day} {self.days[0]:%b %Y} to "
                                     f"{self.days[-1].day} {self.days[-1]:%b %Y})")
             item.setXRange(x[0], x[-1] + 86400, padding=0.01)
             item.enableAutoRange(axis="y")
+
+    def _picture_legend(self, item):
+        if not self.curves:
+            return None
+        legend = item.addLegend(offset=(10, 5), colCount=len(self.curves))
+        legend.setBrush("#ffffffd0")
+        for curve, name in zip(self.curves, self.series, strict=False):
+            legend.addItem(curve, name)
+        return legend
 
     def index_at(self, scene_pos) -> int | None:
         """The day under a scene position, or None off the plot."""
