@@ -142,6 +142,28 @@ class ActivityTable:
     def __len__(self) -> int:
         return len(self.columns["msg"])
 
+    def derived(self, name: str, make):
+        """A value worked out from the table once and kept with it (a table is never changed
+        in place: a change makes a new one)."""
+        kept = self.__dict__.setdefault("_derived", {})
+        if name not in kept:
+            kept[name] = make()
+        return kept[name]
+
+    def first_ts_by_person(self):
+        """Each person's earliest message time (any message, bots' included), indexed by person
+        id; the largest int64 for people with none."""
+        import numpy as np
+
+        def make():
+            none = np.iinfo(np.int64).max
+            size = int(self.columns["person"].max()) + 1 if len(self) else 1
+            least = np.full(size, none, dtype=np.int64)
+            np.minimum.at(least, self.columns["person"], self.columns["ts"])
+            return least
+
+        return self.derived("first_ts_by_person", make)
+
     def __getattr__(self, name: str) -> np.ndarray:
         try:
             return self.__dict__["columns"][name]
@@ -227,10 +249,9 @@ def load_activity(ws: Workspace) -> ActivityTable:
                     store = len(raw["msg"]) >= SNAPSHOT_MIN_ROWS
                 with _cache_lock:
                     _cache[str(ws.path)] = (key, raw)
-        ident = read_int_columns(conn, (("id", "id"), ("person", "person_id"),
-                                        ("bot", "is_bot")), "identities")
-        people = read_int_columns(conn, (("id", "id"), ("bot", "is_bot"),
-                                         ("staff", "is_staff")), "persons")
+        ident, people, store_people = _people(conn, full_key[2:])
+    if store_people:
+        _store_people(ws, full_key[2:], ident, people)
     max_identity = int(ident["id"].max()) if len(ident["id"]) else 0
     max_person = int(people["id"].max()) if len(people["id"]) else 0
     person_of = np.zeros(max_identity + 1, dtype=np.int64)
@@ -293,6 +314,60 @@ def _read_spaces(s) -> list[SpaceInfo]:
     ]
 
 
+PEOPLE_ROW = 2  # the activity_snapshot row that keeps who is whom (see `_people`)
+PEOPLE_SNAPSHOT_MIN = 20_000  # identities; below this reading the tables is quick
+
+
+def _people(conn, key: tuple) -> tuple[dict, dict, bool]:
+    """Each identity's person and bot mark, and each person's bot and staff marks: from the
+    copy kept in the store while `key` (the people generation, the highest identity and person
+    ids) still holds, else from `identities` and `persons` (through their narrow indexes).
+    The flag says whether the copy is worth (re)writing."""
+    import io
+
+    import numpy as np
+
+    row = conn.execute("SELECT columns FROM activity_snapshot WHERE id = ?",
+                       (PEOPLE_ROW,)).fetchone()
+    if row is not None and None not in key:
+        try:
+            with np.load(io.BytesIO(row[0]), allow_pickle=False) as kept:
+                if kept["key"].tolist() == list(key):
+                    return ({name: kept[f"identity_{name}"].astype(np.int64)
+                             for name in ("id", "person", "bot")},
+                            {name: kept[f"person_{name}"].astype(np.int64)
+                             for name in ("id", "bot", "staff")}, False)
+        except (ValueError, KeyError, OSError):
+            pass
+    ident = read_int_columns(conn, (("id", "id"), ("person", "person_id"),
+                                    ("bot", "is_bot")), "identities")
+    people = read_int_columns(conn, (("id", "id"), ("bot", "is_bot"),
+                                     ("staff", "is_staff")), "persons")
+    return ident, people, None not in key and len(ident["id"]) >= PEOPLE_SNAPSHOT_MIN
+
+
+def _store_people(ws: Workspace, key: tuple, ident: dict, people: dict) -> None:
+    import io
+
+    import numpy as np
+
+    arrays = {"key": np.asarray(key, dtype=np.int64)}
+    for prefix, columns in (("identity", ident), ("person", people)):
+        for name, values in columns.items():
+            arrays[f"{prefix}_{name}"] = values.astype(np.int32 if name in ("id", "person")
+                                                       else np.int8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with ws.transaction() as s:
+        conn = s.connection().connection.driver_connection
+        if tuple(conn.execute(CACHE_KEY_SQL).fetchone())[2:] != tuple(key):
+            return  # people changed meanwhile: the next load stores them
+        conn.execute("DELETE FROM activity_snapshot WHERE id = ?", (PEOPLE_ROW,))
+        conn.execute("INSERT INTO activity_snapshot (id, max_message_id, message_rows, "
+                     "generation, columns) VALUES (?, 0, 0, ?, ?)",
+                     (PEOPLE_ROW, key[0], buffer.getvalue()))
+
+
 def _from_snapshot(conn, key: tuple) -> tuple[dict | None, bool]:
     """The columns from the stored snapshot plus the messages added since, and whether the
     snapshot is worth rewriting; (None, _) when there is none or it no longer holds."""
@@ -325,7 +400,7 @@ def _store_snapshot(ws: Workspace, key: tuple, raw: dict, conv, signature: str) 
         now = tuple(conn.execute(CACHE_KEY_SQL).fetchone())[:2]
         if now != key:
             return  # an import or an edit came in meanwhile: the next load stores it
-        conn.execute("DELETE FROM activity_snapshot")
+        conn.execute("DELETE FROM activity_snapshot WHERE id = 1")
         conn.execute("INSERT INTO activity_snapshot (id, max_message_id, message_rows, "
                      "generation, columns) VALUES (1, ?, ?, ?, ?)",
                      (key[0], len(raw["msg"]), key[1], blob))
@@ -359,7 +434,10 @@ def _untransform(kind: str, stored, msg):
     if kind == "back":
         return msg - stored
     if kind == "back_or_zero":
-        return np.where(stored == 0, 0, msg - stored + 1)
+        out = msg + 1
+        out -= stored
+        out[stored == 0] = 0
+        return out
     return stored
 
 

@@ -48,7 +48,6 @@ def unwelcomed_newcomers(
     import numpy as np
 
     from steward.engagement.activity import load_activity
-    from steward.engagement.metrics import member_of
 
     now = now or clock.now()
     since = now - timedelta(days=within_days)
@@ -57,7 +56,7 @@ def unwelcomed_newcomers(
     now_ts = int((now - epoch).total_seconds())
     # From the activity table (kept in memory and in the store), not a scan of the messages.
     t = load_activity(ws)
-    human = ~t.is_bot & ~t.is_staff
+    human = t.derived("human", lambda: ~t.is_bot & ~t.is_staff)
     recent = np.flatnonzero(human & (t.ts >= since_ts) & (t.ts <= now_ts))
     if len(recent) == 0:
         return []
@@ -66,8 +65,7 @@ def unwelcomed_newcomers(
     people, at = np.unique(t.person[recent], return_index=True)
     firsts = recent[at]
     # Anyone who posted before the window is not new.
-    earlier = t.person[member_of(t.person, people) & (t.ts < since_ts)]
-    keep = ~member_of(people, earlier)
+    keep = t.first_ts_by_person()[people] >= since_ts
     first_row = {int(p): int(r) for p, r in zip(people[keep], firsts[keep], strict=True)}
     if not first_row:
         return []

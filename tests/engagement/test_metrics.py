@@ -244,7 +244,7 @@ def test_the_stored_activity_snapshot_follows_every_change(workspace, monkeypatc
     def snapshot_rows():
         with workspace.session() as s:
             return s.connection().exec_driver_sql(
-                "SELECT max_message_id, message_rows FROM activity_snapshot").all()
+                "SELECT max_message_id, message_rows FROM activity_snapshot WHERE id = 1").all()
 
     assert same(activity.load_activity(workspace), fresh())
     assert snapshot_rows() == [(first[-1], 5)]
@@ -307,3 +307,49 @@ def test_the_cached_table_follows_people_changes(workspace):
     assert activity.load_activity(workspace).is_bot.tolist() == [False, True]
     a.post(group, ann, MARCH + timedelta(minutes=9))
     assert len(activity.load_activity(workspace)) == 3
+
+
+def test_the_stored_copy_of_who_is_whom_follows_marks_and_merges(workspace, monkeypatch):
+    """Who is a bot or staff and whose identity is whose, kept in the store between restarts,
+    is read again as soon as a mark, a merge or a new person makes it stale."""
+    from steward.engagement import activity
+
+    monkeypatch.setattr(activity, "PEOPLE_SNAPSHOT_MIN", 1)
+    a = Activity(workspace, platform="discourse")
+    forum = a.space("forum")
+    ann, ben = a.person("Ann"), a.person("Ben")
+    for i in range(3):
+        a.post(forum, ann, MARCH + timedelta(minutes=i))
+    a.post(forum, ben, MARCH + timedelta(hours=1))
+    read = []
+    real = activity.read_int_columns
+    monkeypatch.setattr(activity, "read_int_columns",
+                        lambda conn, cols, source: read.append(source) or real(conn, cols,
+                                                                             source))
+
+    def load():
+        forget_cached_activity()
+        read.clear()
+        return activity.load_activity(workspace)
+
+    def people_read():
+        return {"identities", "persons"} <= set(read)
+
+    t = load()
+    assert people_read() and not t.is_bot.any()
+    t = load()
+    assert not people_read()  # the stored copy
+    assert (t.person == [ann, ann, ann, ben]).all()
+    with workspace.transaction() as s:
+        s.connection().exec_driver_sql(f"UPDATE persons SET is_bot = 1 WHERE id = {ben}")
+    t = load()
+    assert people_read() and t.is_bot.tolist() == [False, False, False, True]
+    with workspace.transaction() as s:  # Ben's identity merged into Ann
+        s.connection().exec_driver_sql(f"UPDATE identities SET person_id = {ann} "
+                                       f"WHERE id = {ben}")
+    t = load()
+    assert people_read() and (t.person == [ann] * 4).all()
+    assert not load().is_bot.any() and not people_read()
+    a.person("Cat", staff=True)  # a new person: the highest id moves
+    load()
+    assert people_read()
