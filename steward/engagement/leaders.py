@@ -61,6 +61,8 @@ def leader_candidates(
     import numpy as np
     import pandas as pd
 
+    from steward.engagement.metrics import distinct
+
     if rows is None:
         idx = np.flatnonzero(usable)
         day = local_day_numbers(table.ts[idx], tz)
@@ -98,7 +100,7 @@ def leader_candidates(
     # Weeks counted from each person's own start, so weeks active can never exceed weeks.
     start_of = np.maximum(first_of[person], since_n)
     week = (day - start_of) // 7
-    person_weeks = np.unique(person.astype(np.int64) * 100_000 + week)
+    person_weeks = distinct(person.astype(np.int64) * 100_000 + week)
     weeks_active_of = np.bincount(person_weeks // 100_000, minlength=size)
 
     people = np.flatnonzero(posts_of)

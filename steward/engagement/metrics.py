@@ -337,7 +337,6 @@ def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, A
     still waiting) and responder (person id, 0 when none).
     """
     import numpy as np
-    import pandas as pd
 
     conv = table.conv
     is_root = usable & member & (table.msg == conv)
@@ -361,14 +360,21 @@ def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, A
     # Same second or minute (WhatsApp has minutes): the export's order decides.
     later = (reply_ts > root_ts) | ((reply_ts == root_ts) & (table.msg[reply_idx] > roots[pos]))
     reply_idx, pos = reply_idx[by_other & later], pos[by_other & later]
-    frame = pd.DataFrame({"pos": pos, "ts": table.ts[reply_idx],
-                          "person": table.person[reply_idx]})
-    first = frame.sort_values(["pos", "ts"], kind="stable").drop_duplicates("pos")
+    # The first response of each conversation: the least (time, message id) among its
+    # replies, packed into one integer so one pass finds them all (no sort).
     wait = np.full(len(roots), np.nan)
     responder = np.zeros(len(roots), dtype=np.int64)
-    fpos = first["pos"].to_numpy()
-    wait[fpos] = (first["ts"].to_numpy() - table.ts[root_idx][fpos]) / 3600.0
-    responder[fpos] = first["person"].to_numpy()
+    if len(reply_idx):
+        r_ts = table.ts[reply_idx]
+        bits = max(1, int(len(reply_idx)).bit_length())
+        packed = ((r_ts - int(r_ts.min())) << bits) | np.arange(len(reply_idx), dtype=np.int64)
+        none = np.iinfo(np.int64).max
+        best = np.full(len(roots), none, dtype=np.int64)
+        np.minimum.at(best, pos, packed)
+        fpos = np.flatnonzero(best != none)
+        first = reply_idx[best[fpos] & ((1 << bits) - 1)]
+        wait[fpos] = (table.ts[first] - table.ts[root_idx][fpos]) / 3600.0
+        responder[fpos] = table.person[first]
     empty.update(wait_hours=wait, responder=responder)
     return empty
 
