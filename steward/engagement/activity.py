@@ -10,10 +10,15 @@ together (with each message's person, bot and staff marks, and its conversation)
 memory until a message, identity, person or space changes: merges and role changes show at
 once.
 
-The columns are also kept in the store (`activity_snapshot`, one blob, with the conversations
-worked out), so the first page opened after a restart reads the blob and only the rows added
-since. Triggers bump `activity_generation` whenever a message already there changes or goes,
-and a snapshot of another generation is never used.
+The columns are also kept in the store (`activity_snapshot` row 1, one blob, with the
+conversations worked out; each column in the smallest integer type that holds it, ids and times
+as steps from the row before), so the first page opened after a restart reads the blob and only
+the rows added since. Triggers bump `activity_generation` whenever a message already there
+changes or goes, and a snapshot of another generation is never used. Row 2 keeps who is whom
+(each identity's person, the bot and staff marks) while the people generation and the highest
+identity and person ids hold. Imports call `catch_up_in` before they commit, so the first read
+after an import has nothing to add. Deleted-message placeholders are not activity
+(`steward.engagement.deleted`).
 """
 
 from __future__ import annotations

@@ -209,9 +209,12 @@ def test_a_parents_group_export_gives_a_believable_welcome_list(workspace, monke
     assert main(["engagement", "--json", "--since", "2025-11-16", "--until", "2025-11-29",
                  "--timezone", "Europe/London", "--workspace", str(path)]) == 0
     data = json.loads(capsys.readouterr().out)
-    waiting = {(n["name"], n["days_waiting"]) for n in data["newcomers_to_welcome"]}
-    assert waiting == {("Dafydd Llŷr", 4), ("Ben Carter", 1)}
+    # Longest waiting first; Sam (added, never wrote) and the welcomed newcomers are not listed.
+    waiting = [(n["name"], n["days_waiting"]) for n in data["newcomers_to_welcome"]]
+    assert waiting == [("Dafydd Llŷr", 4), ("Ben Carter", 1)]
     assert data["time_to_first_response_hours"]["median"] == round(14 / 60, 2)
+    # 90th percentile of 4, 4, 12, 13, 15, 15, 20, 45 minutes (linear): 20 + 0.3 × 25 = 27.5.
+    assert data["time_to_first_response_hours"]["p90"] == round(27.5 / 60, 2)
     started, unanswered = data["conversations_started"], data["conversations_without_response"]
     # Unanswered: Jo's form link on the 18th, Dafydd's and Ben's questions. Tom's "This
     # message was deleted" on the 21st is kept in the store but is no conversation
