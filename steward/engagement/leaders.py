@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from steward.engagement.activity import ActivityTable, local_day_numbers
+from steward.engagement.activity import ActivityTable, distinct, local_day_numbers
 
 MIN_POSTS = 5
 MIN_SCORE = 60.0
@@ -60,8 +60,6 @@ def leader_candidates(
     """
     import numpy as np
     import pandas as pd
-
-    from steward.engagement.metrics import distinct
 
     if rows is None:
         idx = np.flatnonzero(usable)

@@ -43,7 +43,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from steward import clock
-from steward.engagement.activity import ActivityTable, SpaceInfo, load_activity, local_day_numbers
+from steward.engagement.activity import (
+    ActivityTable,
+    SpaceInfo,
+    distinct,
+    load_activity,
+    local_day_numbers,
+)
 from steward.engagement.leaders import leader_candidates
 from steward.engagement.report import (
     CohortRow,
@@ -268,19 +274,6 @@ def _active_members(table, usable, as_of_ts: int) -> dict[str, int]:
         label: int(len(distinct(person[ts >= as_of_ts - days * 86400])))
         for label, days in (("day", 1), ("week", 7), ("month", 30))
     }
-
-
-def distinct(values):
-    """Sorted distinct values (np.unique's hash path is far slower on millions of keys)."""
-    import numpy as np
-
-    ordered = np.sort(values)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def member_of(values, candidates):
