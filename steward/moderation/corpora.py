@@ -41,6 +41,15 @@ SOURCES = (
     Source("community2", "community",
            "Community chat and comment posts written for Steward, second set (2026-12-02)"),
 )
+# Staged: prepared and checked against the evaluation set, not yet trained on (see
+# resources/moderation/README.md, "Staged"). Moving one into SOURCES (and its file into
+# corpora/) trains on it.
+STAGED = (
+    Source("instagram_reported", "comment",
+           "ScamSpot Instagram comments reported as scams, beyond the rated set (MIT)"),
+    Source("community3", "community",
+           "Video-comment and community posts written for Steward, third set (2026-12-02)"),
+)
 COMMENT_KINDS = ("comment", "social", "community")  # the targets apply to these
 
 
@@ -48,9 +57,14 @@ def corpora_dir() -> Path:
     return resource_path("moderation", "corpora")
 
 
+def staged_dir() -> Path:
+    return resource_path("moderation", "staged")
+
+
 def load(name: str, folder: Path | None = None) -> list[tuple[int, str]]:
     """(label, text) pairs of one source, label 1 for spam, in file order."""
-    path = Path(folder or corpora_dir()) / f"{name}.tsv"
+    staged = folder is None and name in {s.name for s in STAGED}
+    path = Path(folder or (staged_dir() if staged else corpora_dir())) / f"{name}.tsv"
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         label, _, text = line.partition("\t")
@@ -67,10 +81,11 @@ def split(rows: list[tuple[int, str]]) -> tuple[list, list]:
     return train, held
 
 
-def load_all(folder: Path | None = None) -> dict[str, tuple[list, list]]:
+def load_all(folder: Path | None = None,
+             sources: tuple[Source, ...] = SOURCES) -> dict[str, tuple[list, list]]:
     """{source: (training, held_out)}; a training row whose text equals any held-out text
     (in any source) is dropped, so a duplicate cannot carry a held-out line into training."""
-    parts = {s.name: split(load(s.name, folder)) for s in SOURCES}
+    parts = {s.name: split(load(s.name, folder)) for s in sources}
     held_texts = {_key(t) for _, held in parts.values() for _, t in held}
     return {name: ([r for r in train if _key(r[1]) not in held_texts], held)
             for name, (train, held) in parts.items()}
@@ -98,6 +113,14 @@ def prepare_sms(path: Path) -> list[tuple[str, str]]:
         if label in ("ham", "spam") and text.strip():
             out.append((label, text))
     return out
+
+
+def prepare_instagram_reported(rated: Path, plus_reported: Path) -> list[tuple[str, str]]:
+    """ScamSpot's comments-rated-plus-reported.csv less every text already in
+    comments-rated.csv: the comments reported as scams after the rating."""
+    seen = {_key(text) for _, text in prepare_instagram(rated)}
+    return [(label, text) for label, text in prepare_instagram(plus_reported)
+            if _key(text) not in seen]
 
 
 def _decode(payload, charset: str | None) -> str:

@@ -2,8 +2,10 @@
 
     python -m steward.moderation.train [--data DIR] [--out FILE]     train, print held-out figures
     python -m steward.moderation.train --cross [--data DIR]          cross-corpus table
+    python -m steward.moderation.train --cross --with-staged         … with the staged sources
     python -m steward.moderation.train prepare --sms FILE --spamassassin DIR \
-        --instagram CSV --x JSONL [--data DIR]                        rebuild the corpora files
+        --instagram CSV --x JSONL [--instagram-reported CSV] [--data DIR]
+                                                                      rebuild the corpora files
 
 The corpora (`resources/moderation/corpora/*.tsv`, sources and licences in
 resources/moderation/README.md) are read with every fifth line held out. The model is a
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from steward.moderation import corpora, features
+from steward.moderation import corpora, features, quality
 from steward.moderation.model import SEED_FILE, SpamModel
 from steward.resources import resource_path
 
@@ -47,7 +49,7 @@ def _weights(groups: list[tuple[str, int]]) -> np.ndarray:
     (probabilities are calibrated to a realistic share of spam, not to half)."""
     from collections import Counter
 
-    kind = {s.name: s.kind for s in corpora.SOURCES}
+    kind = {s.name: s.kind for s in (*corpora.SOURCES, *corpora.STAGED)}
     keys = [kind.get(g[0], g[0]) for g in groups]
     counts = Counter(keys)
     total = len(groups)
@@ -93,11 +95,15 @@ def held_out_figures(model: SpamModel, parts: dict) -> list[tuple]:
     return out
 
 
-def cross_corpus(folder: Path | None = None) -> list[tuple]:
-    """(left-out source, precision, recall, spam, ham, probabilities, labels) per source:
-    trained on the training parts of every other source, tested on all of the left-out one."""
-    parts = corpora.load_all(folder)
-    everything = {s.name: corpora.load(s.name, folder) for s in corpora.SOURCES}
+def cross_corpus(folder: Path | None = None, signals: bool = True,
+                 sources: tuple = corpora.SOURCES) -> list[tuple]:
+    """(left-out source, precision, recall, spam, ham, probabilities, labels, figures) per
+    source: trained on the training parts of every other source, tested on all of the
+    left-out one; `figures` (`quality.Figures`, or False without `signals`) scores each
+    left-out text as a new member's post (model, signals and link heuristics) at the default
+    sensitivity."""
+    parts = corpora.load_all(folder, sources)
+    everything = {s.name: corpora.load(s.name, folder) for s in sources}
     rows = [(name, "train", label, text) for name, (train, _) in parts.items()
             for label, text in train]
     rows += [(name, "test", label, text) for name, part in everything.items()
@@ -110,16 +116,22 @@ def cross_corpus(folder: Path | None = None) -> list[tuple]:
         test = np.array([r[0] == left and r[1] == "test" for r in rows])
         model = fit_matrix(x[pick], y[pick],
                            _weights([(r[0], r[2]) for r, k in zip(rows, pick, strict=True) if k]))
-        p = model.probabilities([r[3] for r, k in zip(rows, test, strict=True) if k])
+        texts = [r[3] for r, k in zip(rows, test, strict=True) if k]
+        p = model.probabilities(texts)
         truth = y[test]
-        out.append((left, *precision_recall(p >= QUEUE_PROBABILITY, truth), p, truth))
+        out.append((left, *precision_recall(p >= QUEUE_PROBABILITY, truth), p, truth,
+                    signals and quality.figures(list(zip(truth.tolist(), texts, strict=True)),
+                                                model)))
     return out
 
 
 def _table(rows, title: str) -> str:
-    lines = [title, f"{'source':<11}{'spam':>6}{'ham':>6}{'precision':>11}{'recall':>8}"]
-    for name, precision, recall, spam, ham, *_ in rows:
-        lines.append(f"{name:<11}{spam:>6}{ham:>6}{precision:>11.3f}{recall:>8.3f}")
+    lines = [title, f"{'source':<19}{'spam':>6}{'ham':>6}{'precision':>11}{'recall':>8}"
+                    f"{'with signals P / R':>21}"]
+    for name, precision, recall, spam, ham, *rest in rows:
+        f = rest[2] if len(rest) > 2 else None
+        both = f"{f.precision:>14.3f} / {f.recall:.3f}" if f else ""
+        lines.append(f"{name:<19}{spam:>6}{ham:>6}{precision:>11.3f}{recall:>8.3f}{both}")
     return "\n".join(lines)
 
 
@@ -154,6 +166,11 @@ def prepare(args) -> int:
                                    folder),
         "x": corpora.write("x", corpora.prepare_x(args.x), folder),
     }
+    if args.instagram_reported:  # staged: not trained on yet
+        written["instagram_reported"] = corpora.write(
+            "instagram_reported",
+            corpora.prepare_instagram_reported(args.instagram, args.instagram_reported),
+            corpora.staged_dir())
     for name, n in written.items():
         print(f"{name}: {n} texts written to {Path(folder) / (name + '.tsv')}")
     return 0
@@ -170,15 +187,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--instagram", type=Path, required=True,
                             help="ScamSpot's data/comments-rated.csv")
         parser.add_argument("--x", type=Path, required=True, help="Janitr's data/sample.jsonl")
+        parser.add_argument("--instagram-reported", type=Path,
+                            help="ScamSpot's data/comments-rated-plus-reported.csv")
         parser.add_argument("--data", type=Path, default=corpora.corpora_dir())
         return prepare(parser.parse_args(argv[1:]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=corpora.corpora_dir())
     parser.add_argument("--out", type=Path, default=resource_path(*SEED_FILE))
     parser.add_argument("--cross", action="store_true", help="print the cross-corpus table")
+    parser.add_argument("--with-staged", action="store_true",
+                        help="with --cross: add the staged sources (resources/moderation/staged)")
     args = parser.parse_args(argv)
     if args.cross:
-        print(_table(cross_corpus(args.data), "Trained on the other sources, tested on this one"))
+        sources = (*corpora.SOURCES, *corpora.STAGED) if args.with_staged else corpora.SOURCES
+        folder = None if args.with_staged else args.data
+        print(_table(cross_corpus(folder, sources=sources),
+                     "Trained on the other sources, tested on this one"))
         return 0
     parts = corpora.load_all(args.data)
     model = fit({name: train for name, (train, _) in parts.items()})

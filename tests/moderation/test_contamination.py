@@ -29,10 +29,15 @@ def _eval_texts() -> list[str]:
 
 
 def training_lines() -> list[tuple[str, int, str]]:
-    """(file, line number, text) for every corpus line and tuning-set post."""
+    """(file, line number, text) for every corpus line, staged corpus line and tuning-set
+    post."""
     out = []
     for source in corpora.SOURCES:
         path = corpora.corpora_dir() / f"{source.name}.tsv"
+        for number, (_label, text) in enumerate(corpora.load(source.name), 1):
+            out.append((path.name, number, text))
+    for source in corpora.STAGED:  # prepared for a later retrain: checked already
+        path = corpora.staged_dir() / f"{source.name}.tsv"
         for number, (_label, text) in enumerate(corpora.load(source.name), 1):
             out.append((path.name, number, text))
     with TUNING.open(encoding="utf-8") as f:

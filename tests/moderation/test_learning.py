@@ -64,3 +64,18 @@ def test_learning_curve_on_the_instagram_held_out_stream():
     last = curve[-1]
     assert last.decisions == 100
     assert last.precision >= floor["precision"] and last.recall >= floor["recall"]
+
+
+def test_learning_curve_on_x_posts_in_the_order_they_were_collected():
+    """A time-split stream: Janitr's X posts are kept in the order they were collected (its
+    file is appended to as posts are labelled; the dated posts run in time order). Moderators
+    decide the first 20, 50, 100 of the held-out posts; every point is measured on the posts
+    after the first 100, so decisions only ever teach from the past."""
+    _train, held = corpora.load_all()["x"]
+    curve = quality.learning_curve(held)
+    print("\nlearning curve (x held out, collection order): " + ", ".join(
+        f"{p.decisions}: {p.precision:.3f}/{p.recall:.3f}" for p in curve))
+    floor = _baseline()["learning"]["x_held_out_after_100"]
+    last = curve[-1]
+    assert [p.decisions for p in curve] == [0, 20, 50, 100]
+    assert last.precision >= floor["precision"] and last.recall >= floor["recall"]
