@@ -194,7 +194,7 @@ def _shared(mine: set, theirs: set) -> int:
     return 0 if mine.isdisjoint(theirs) else 1
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     """What linkage knows about one person, from all their identities."""
 

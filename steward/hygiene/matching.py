@@ -22,7 +22,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -176,7 +176,7 @@ def save_rules(ws: Workspace, rules: MatchRules | str) -> MatchRules:
 # --- comparing ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class MatchRecord:
     """What matching knows about one person: names and contact keys from all identities."""
 
@@ -213,8 +213,11 @@ class MatchRecord:
                 target.add(value)
 
     def linkage_person(self) -> linkage.Person:
-        names = self.name_parts + [(n.first, n.last or "") for n in self.names
-                                   if (n.first, n.last or "") not in self.name_parts]
+        if not self.name_parts and all(n.last is not None for n in self.names):
+            names = self.names  # already (first, last) pairs: shared, not copied
+        else:
+            names = self.name_parts + [(n.first, n.last or "") for n in self.names
+                                       if (n.first, n.last or "") not in self.name_parts]
         # A handle that only spells the name with a number (lily2, smithj) says no more than
         # the name: as evidence of its own it would count the name twice.
         handles = self.handles
@@ -223,7 +226,9 @@ class MatchRecord:
             for first, last in names:
                 spelt |= {first, last, first + last, last + first, first[:1] + last,
                           last + first[:1]}
-            handles = {h for h in handles if h.rstrip("0123456789_") not in spelt}
+            kept = {h for h in handles if h.rstrip("0123456789_") not in spelt}
+            if len(kept) < len(handles):
+                handles = kept
         return linkage.Person(self.key, names, self.dobs, self.postcodes, self.addresses,
                               self.towns, self.emails, self.phones, handles, self.sources,
                               self.joined)
@@ -498,11 +503,9 @@ def match_records(
 # --- record linkage ---------------------------------------------------------------------
 
 
-def _blocks(people: Sequence[linkage.Person]) -> tuple[dict, dict]:
-    """Blocking keys: (pairs-from-every-member blocks, name blocks by distinct name)."""
+def _contact_blocks(people: Sequence[linkage.Person]) -> dict[str, list[int]]:
+    """People by each email, phone and handle they hold."""
     whole: dict[str, list[int]] = defaultdict(list)
-    names: dict[str, dict[tuple[str, str], list[int]]] = defaultdict(lambda: defaultdict(list))
-    sound = linkage._sound
     for i, p in enumerate(people):
         for e in p.emails:
             whole["e:" + e].append(i)
@@ -510,6 +513,15 @@ def _blocks(people: Sequence[linkage.Person]) -> tuple[dict, dict]:
             whole["p:" + x].append(i)
         for h in p.handles:
             whole["h:" + h].append(i)
+    return whole
+
+
+def _detail_blocks(people: Sequence[linkage.Person]) -> dict[str, list[int]]:
+    """People by postcode and name sound, date of birth and initial, date of birth and
+    postcode, joining day and name."""
+    whole: dict[str, list[int]] = defaultdict(list)
+    sound = linkage._sound
+    for i, p in enumerate(people):
         keys: set[str] = set()
         for first, last in p.names:
             if p.postcodes or p.dobs:
@@ -524,6 +536,19 @@ def _blocks(people: Sequence[linkage.Person]) -> tuple[dict, dict]:
                 # a second sign-up the same day under a similar name
                 initial = first[:1]
                 keys.update(f"j:{day}:{sound_key(last)}:{initial}" for day in p.joined)
+        if not p.names:
+            for dob in p.dobs:
+                keys.update(f"dp:{dob}:{pc}" for pc in p.postcodes)
+        for key in keys:
+            whole[key].append(i)
+    return whole
+
+
+def _name_blocks(people: Sequence[linkage.Person]) -> dict[str, dict[tuple[str, str], list]]:
+    """Similar names: each block holds the people of each distinct name in it."""
+    names: dict[str, dict[tuple[str, str], list[int]]] = defaultdict(lambda: defaultdict(list))
+    for i, p in enumerate(people):
+        for first, last in p.names:
             name = (first, last)
             if first and last:
                 names[f"f:{first}:{last[0]}"][name].append(i)
@@ -533,12 +558,7 @@ def _blocks(people: Sequence[linkage.Person]) -> tuple[dict, dict]:
                     names[f"n:{sound_key(first)}:{initial}"][name].append(i)
             elif first or last:
                 names[f"o:{sound_key(first or last)}"][name].append(i)
-        if not p.names:
-            for dob in p.dobs:
-                keys.update(f"dp:{dob}:{pc}" for pc in p.postcodes)
-        for key in keys:
-            whole[key].append(i)
-    return whole, names
+    return names
 
 
 def _names_close(a: tuple[str, str], b: tuple[str, str]) -> bool:
@@ -553,24 +573,27 @@ def _names_close(a: tuple[str, str], b: tuple[str, str]) -> bool:
 def candidate_pairs(people: Sequence[linkage.Person], common_name_count: int = 8
                     ) -> tuple[set[tuple[int, int]], int]:
     """Pairs of positions worth comparing, and how many over-full blocks were skipped."""
-    whole, names = _blocks(people)
+    # One kind of block at a time, each let go before the next is built.
     pairs: set[tuple[int, int]] = set()
     skipped = 0
-    for key, members in whole.items():
-        limit = MAX_CONTACT_BLOCK if key[1] == ":" else MAX_DETAIL_BLOCK
-        if len(members) > limit:
-            skipped += 1
-            continue
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                if i != j:
-                    pairs.add((i, j) if i < j else (j, i))
+    for blocks in (_contact_blocks, _detail_blocks):
+        for key, members in blocks(people).items():
+            # a one-letter kind (email, phone, handle, date of birth, joining day) is held
+            # to the contact limit, postcodes to the detail limit
+            limit = MAX_CONTACT_BLOCK if key[1] == ":" else MAX_DETAIL_BLOCK
+            if len(members) > limit:
+                skipped += 1
+                continue
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    i, j = members[x], members[y]
+                    if i != j:
+                        pairs.add((i, j) if i < j else (j, i))
     holders = Counter()
     for p in people:
         for name in set(p.names):
             holders[name] += 1
-    for groups in names.values():
+    for groups in _name_blocks(people).values():
         distinct = [n for n in groups if holders[n] <= common_name_count]
         for x, na in enumerate(distinct):
             for nb in distinct[x:]:
@@ -660,12 +683,15 @@ def link_records(
     if token is not None:
         token.check()
     ordered = sorted(pairs)
-    compared = []
+    del pairs
+    # each pair's levels go straight into one array; only the names compared are kept
+    levels = np.empty((len(ordered), len(linkage.FIELDS)), dtype=np.int8)
+    compared_names = []
     for n, (i, j) in enumerate(ordered):
         if token is not None and n % 50_000 == 0:
             token.check()
-        compared.append(linkage.compare(people[i], people[j]))
-    levels = np.array([c[0] for c in compared], dtype=np.int8).reshape(-1, len(linkage.FIELDS))
+        levels[n], names = linkage.compare(people[i], people[j])
+        compared_names.append(names)
     frequencies = {"first_name": Counter(), "last_name": Counter()}
     for p in people:
         for first, last in set(p.names):
@@ -676,11 +702,12 @@ def link_records(
     model = linkage.estimate(people, levels, linkage.estimate_u(people), frequencies)
     if token is not None:
         token.check()
-    totals = model.match_weights(levels, [c[1] for c in compared])
+    totals = model.match_weights(levels, compared_names)
     least = math.log2(rules.threshold / (1 - rules.threshold))
     candidates = []
     for n in np.flatnonzero(totals >= least):
-        (i, j), (lv, names) = ordered[n], compared[n]
+        (i, j), names = ordered[n], compared_names[n]
+        lv = tuple(int(x) for x in levels[n])
         a, b = records[i], records[j]
         if frozenset((a.key, b.key)) in not_same or _household(lv, names):
             continue
@@ -693,7 +720,7 @@ def link_records(
             tuple(agree), tuple(differ), tuple(a.platform_ids), tuple(b.platform_ids)))
     candidates.sort(key=lambda c: (-c.score, c.person_a, c.person_b))
     seen = [f for k, f in enumerate(linkage.FIELDS) if len(levels) and (levels[:, k] >= 0).any()]
-    return MatchResult(candidates, len(pairs), skipped, len(records),
+    return MatchResult(candidates, len(ordered), skipped, len(records),
                        {"threshold": rules.threshold, "fields": model.summary(),
                         "prior": model.prior, "seen": seen})
 
@@ -701,60 +728,112 @@ def link_records(
 # --- the workspace --------------------------------------------------------------------------
 
 
-def load_records(ws: Workspace) -> list[MatchRecord]:
+_READ_CHUNK = 5_000  # rows fetched from the database at a time
+_NOTHING: frozenset = frozenset()
+
+
+def _settle(rec: MatchRecord, shared: dict[frozenset, frozenset]) -> None:
+    """Hold a loaded record small: an empty field is one shared empty set, and the sets many
+    people have alike (the sources, the joining days) are one shared copy each. (A record
+    of 100,000 held nine empty sets of its own, 216 bytes each.)"""
+    for name in ("emails", "phones", "handles", "dobs", "postcodes", "addresses", "towns"):
+        if not getattr(rec, name):
+            setattr(rec, name, _NOTHING)
+    for name in ("sources", "joined"):
+        value = frozenset(getattr(rec, name))
+        setattr(rec, name, shared.setdefault(value, value))
+
+
+def _rows(conn, sql: str):
+    """Rows of a query, read from the driver a chunk at a time (never all at once)."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        while chunk := cursor.fetchmany(_READ_CHUNK):
+            yield from chunk
+    finally:
+        cursor.close()
+
+
+def load_records(ws: Workspace, platform_ids: bool = True) -> list[MatchRecord]:
     """One match record per person still on file (not erased, not a bot), with every field
-    their identities hold (member lists add date of birth, postcode, address and town)."""
-    records: dict[int, MatchRecord] = {}
+    their identities hold (member lists add date of birth, postcode, address and town).
+    Without `platform_ids`, each record's platform ids are left out (see
+    `with_platform_ids`).
+
+    People and their identities are read side by side in person order, a chunk at a time,
+    and each record is finished (and held small) before the next is read."""
+    out: list[MatchRecord] = []
+    shared: dict[frozenset, frozenset] = {}
+    days: dict[str, int] = {}
     with ws.engine.connect() as conn:
-        for pid, display in conn.exec_driver_sql(
-            "SELECT id, display_name FROM persons WHERE erased_at IS NULL AND is_bot = 0 "
-            "ORDER BY id"
-        ):
-            records[pid] = MatchRecord(pid, display_name=display)
         sources = dict(conn.exec_driver_sql("SELECT id, name FROM sources").all())
-        days: dict[str, int] = {}
-        for (iid, pid, source, platform_id, handle, display, email, phone, first, last,
-             address, town, postcode, dob, joined) in conn.exec_driver_sql(
+        identities = _rows(
+            conn,
             "SELECT i.id, i.person_id, i.source_id, i.platform_id, i.handle, i.display_name, "
             "i.email_normalised, i.phone_e164, d.first_name, d.last_name, d.address, d.town, "
             "d.postcode, d.date_of_birth, i.joined_at FROM identities i "
             "LEFT JOIN member_details d ON d.identity_id = i.id "
-            "WHERE i.is_bot = 0 ORDER BY i.id"
+            "WHERE i.is_bot = 0 AND i.person_id IS NOT NULL ORDER BY i.person_id, i.id")
+        row = next(identities, None)
+        for pid, display in _rows(
+            conn, "SELECT id, display_name FROM persons WHERE erased_at IS NULL AND is_bot = 0 "
+            "ORDER BY id"
         ):
-            rec = records.get(pid)
-            if rec is None:
-                continue
-            rec.identity_ids.append(iid)
-            rec.platform_ids.append({"identity": iid, "source": sources.get(source),
-                                     "id": platform_id})
-            rec.sources.add(source)
-            if joined:
-                day = days.get(joined[:10])
-                if day is None:
-                    day = days[joined[:10]] = date.fromisoformat(joined[:10]).toordinal()
-                rec.joined.add(day)
-            if first or last:
-                rec.add_parts(first, last)
-            else:
-                rec.add_name(display)
-            if (key := email_key(email)) is not None:
-                rec.emails.add(key)
-            if phone:
-                rec.phones.add(phone)
-            rec.add_handle(handle)
-            if postcode or dob or address or town:
-                rec.add_details(postcode, dob, address, town)
-    for rec in records.values():
-        if not rec.names and not rec.name_parts:
-            rec.add_name(rec.display_name)
-    return list(records.values())
+            while row is not None and row[1] < pid:  # an erased person's or a bot's
+                row = next(identities, None)
+            rec = MatchRecord(pid, display_name=display)
+            while row is not None and row[1] == pid:
+                _add_identity(rec, row, sources if platform_ids else None, days)
+                row = next(identities, None)
+            if not rec.names and not rec.name_parts:
+                rec.add_name(rec.display_name)
+            _settle(rec, shared)
+            out.append(rec)
+        identities.close()
+    # Every display name and handle read is in these caches now: held on to, they would
+    # grow with the number of people (up to their caps) while the matching runs.
+    parse_name.cache_clear()
+    handle_key.cache_clear()
+    return out
+
+
+def _add_identity(rec: MatchRecord, row: tuple, sources: dict | None,
+                  days: dict[str, int]) -> None:
+    (iid, _pid, source, platform_id, handle, display, email, phone, first, last,
+     address, town, postcode, dob, joined) = row
+    rec.identity_ids.append(iid)
+    if sources is not None:
+        rec.platform_ids.append({"identity": iid, "source": sources.get(source),
+                                 "id": platform_id})
+    rec.sources.add(source)
+    if joined:
+        day = days.get(joined[:10])
+        if day is None:
+            day = days[joined[:10]] = date.fromisoformat(joined[:10]).toordinal()
+        rec.joined.add(day)
+    if first or last:
+        rec.add_parts(first, last)
+    else:
+        rec.add_name(display)
+    if (key := email_key(email)) is not None:
+        rec.emails.add(key)
+    if phone:
+        rec.phones.add(phone)
+    rec.add_handle(handle)
+    if postcode or dob or address or town:
+        rec.add_details(postcode, dob, address, town)
 
 
 def not_same_pairs(ws: Workspace) -> set[frozenset[int]]:
     """Pairs of people someone said are different, as they are linked today."""
     with ws.session() as s:
-        owner = dict(s.execute(select(Identity.id, Identity.person_id)).all())
         rows = s.execute(select(NotSamePerson.identity_a, NotSamePerson.identity_b)).all()
+        named = sorted({i for pair in rows for i in pair})
+        owner = {}
+        for start in range(0, len(named), 900):  # only the identities named, not everyone's
+            owner.update(s.execute(select(Identity.id, Identity.person_id).where(
+                Identity.id.in_(named[start:start + 900]))).all())
     return {
         frozenset((owner[a], owner[b])) for a, b in rows
         if a in owner and b in owner and owner[a] != owner[b]
@@ -767,9 +846,34 @@ def find_duplicates(
     """Job: candidate duplicates across the workspace with the given (or the stored) rules."""
     rules = rules or current_rules(ws)
     yield Progress(0, 3, "Reading people")
-    records = load_records(ws)
+    linkage_rules = rules.method == "linkage"
+    # every person's platform ids are read only for the candidates, at the end
+    records = load_records(ws, platform_ids=False)
     not_same = not_same_pairs(ws)
     yield Progress(1, 3, "Comparing people")
     result = match_records(records, rules, not_same, token)
+    del records
+    if linkage_rules:
+        result.candidates = with_platform_ids(ws, result.candidates)
     yield Progress(3, 3, "Duplicates found")
     return result
+
+
+def with_platform_ids(ws: Workspace, candidates: list[DuplicateCandidate]
+                      ) -> list[DuplicateCandidate]:
+    """The candidates with each side's platform ids ({"identity", "source", "id"} for each
+    of its identities, in the order of its identity ids)."""
+    wanted = sorted({i for c in candidates for i in (*c.identities_a, *c.identities_b)})
+    found: dict[int, dict] = {}
+    with ws.engine.connect() as conn:
+        sources = dict(conn.exec_driver_sql("SELECT id, name FROM sources").all())
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start:start + 900]
+            for iid, source, platform_id in conn.exec_driver_sql(
+                "SELECT id, source_id, platform_id FROM identities WHERE id IN "
+                f"({','.join('?' * len(chunk))})", tuple(chunk)
+            ):
+                found[iid] = {"identity": iid, "source": sources.get(source), "id": platform_id}
+    return [replace(c, platform_ids_a=tuple(found[i] for i in c.identities_a),
+                    platform_ids_b=tuple(found[i] for i in c.identities_b))
+            for c in candidates]
