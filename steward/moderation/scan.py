@@ -12,7 +12,8 @@ import gc
 import importlib
 import json
 import logging
-from collections import defaultdict, deque
+import struct
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -97,16 +98,54 @@ class _TextFacts:
         return out
 
 
-@dataclass
+_TEXT = struct.Struct("<qdqq")  # hash of a text, first seen, space, message id
+_HASH = struct.Struct("<q")
+
+
+class _AuthorTexts:
+    """One author's texts for `_spaces_within_a_day` (a scan of millions keeps them for every
+    author, so they are held small): each text in one space so far is a 32-byte record
+    (hash, first seen, space, message id) in one byte array; a text seen in a second space
+    moves to `spread` as hash -> (first seen, {space: message id})."""
+
+    __slots__ = ("packed", "spread")
+
+    def __init__(self) -> None:
+        self.packed = bytearray()
+        self.spread: dict[int, tuple[float, dict[int, int]]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.packed) // _TEXT.size + (len(self.spread) if self.spread else 0)
+
+    def find(self, key: int) -> int:
+        """The offset of this hash's record in `packed`, or -1."""
+        packed, wanted = self.packed, _HASH.pack(key)
+        at = packed.find(wanted)
+        while at > 0 and at % _TEXT.size:  # the bytes matched inside another record
+            at = packed.find(wanted, at + 1)
+        return at
+
+    def forget_older(self, at: float) -> None:
+        """Forget the texts first seen more than a day before `at`."""
+        packed = self.packed
+        kept = bytearray()
+        for start in range(0, len(packed), _TEXT.size):
+            if at - _TEXT.unpack_from(packed, start)[1] <= CROSS_POST_WINDOW:
+                kept += packed[start:start + _TEXT.size]
+        self.packed = kept
+        if self.spread:
+            for key in [k for k, v in self.spread.items() if at - v[0] > CROSS_POST_WINDOW]:
+                del self.spread[key]
+
+
+@dataclass(slots=True)
 class _Author:
     joined: float | None  # seconds since 1970 (naive UTC), like every time in a scan
     skip: bool  # staff or bot: never scored as spam
     posts: int  # posts seen so far (before the one being scored)
     held: int  # posts held as possible spam so far
-    recent: deque = field(default_factory=deque)  # times of their posts in the flood window
-    # hash of a text -> (first seen, space, message id), or (first seen, {space: message id})
-    # once it is in a second space: a scan of millions keeps this for every author
-    texts: dict = field(default_factory=dict)
+    recent: list = field(default_factory=list)  # times of their posts in the flood window
+    texts: _AuthorTexts = field(default_factory=_AuthorTexts)  # their recent texts
 
 
 class MessageScanner:
@@ -206,8 +245,11 @@ class MessageScanner:
             author.posts += 1
             recent = author.recent
             recent.append(at)
-            while at - recent[0] > flood_seconds:
-                recent.popleft()
+            if at - recent[0] > flood_seconds:
+                drop = 1
+                while at - recent[drop] > flood_seconds:
+                    drop += 1
+                del recent[:drop]
             if author.skip:
                 continue
             if (t.probability < queue_at and not t.links and not author.held
@@ -666,25 +708,41 @@ def _within_a_day(texts: dict[str, tuple[float, dict[int, int]]], keep: int, fin
     return len(senders)
 
 
-def _spaces_within_a_day(texts: dict[int, tuple], keep: int, key: int, space: int, mid: int,
+def _spaces_within_a_day(texts: _AuthorTexts, keep: int, key: int, space: int, mid: int,
                          at: float, enough: int, marks: dict[int, int]) -> int:
-    """`_within_a_day` for one author's texts, each counted in spaces, held small: every
-    author keeps up to `keep` texts, so a text is its hash (not its copy) and, while it is in
-    one space, one tuple (not a dictionary). Counts and marks are the same."""
-    seen = texts.get(key)
+    """`_within_a_day` for one author's texts, each counted in spaces, held small (see
+    `_AuthorTexts`): a text is its hash (not its copy) and, while it is in one space, one
+    packed record. Counts and marks are the same."""
+    spread = texts.spread
+    seen = spread.get(key) if spread else None
+    offset = -1
+    if seen is None:
+        offset = texts.find(key)
+        if offset >= 0:
+            _key, first, first_space, first_mid = _TEXT.unpack_from(texts.packed, offset)
+            seen = (first, first_space, first_mid)
     if seen is None or at - seen[0] > CROSS_POST_WINDOW:
-        if len(texts) >= keep:
-            for stale in [k for k, v in texts.items() if at - v[0] > CROSS_POST_WINDOW]:
-                del texts[stale]
-        texts[key] = (at, space, mid)
+        if seen is not None:  # a day old: this copy starts the day again
+            if offset >= 0:
+                del texts.packed[offset:offset + _TEXT.size]
+            else:
+                del spread[key]
+            if len(texts) + 1 >= keep:
+                texts.forget_older(at)
+        elif len(texts) >= keep:
+            texts.forget_older(at)
+        texts.packed += _TEXT.pack(key, at, space, mid)
         return 1
-    if len(seen) == 3:  # in one space so far
+    if offset >= 0:  # in one space so far
         if seen[1] == space:
             if enough <= 1:
                 marks[seen[2]] = 1
             return 1
+        del texts.packed[offset:offset + _TEXT.size]
         senders = {seen[1]: seen[2], space: mid}
-        texts[key] = (seen[0], senders)
+        if texts.spread is None:
+            texts.spread = {}
+        texts.spread[key] = (seen[0], senders)
     else:
         senders = seen[1]
         senders.setdefault(space, mid)

@@ -124,16 +124,16 @@ def test_cli_rules_bad_file_is_one_clear_line(workspace, tmp_path, monkeypatch, 
 
 
 def test_cross_posts_counted_in_the_small_form_as_in_the_general_one():
-    """An author's texts are kept as hashes and one tuple per single-space text (a scan of
-    millions holds them for every author): counts and marks are those of `_within_a_day`,
+    """An author's texts are kept as hashes and one packed record per single-space text (a
+    scan of millions holds them for every author): counts and marks are those of `_within_a_day`,
     with times out of order and texts forgotten at the cap."""
     import random
 
-    from steward.moderation.scan import _spaces_within_a_day, _within_a_day
+    from steward.moderation.scan import _AuthorTexts, _spaces_within_a_day, _within_a_day
 
     rng = random.Random(5)
     for _ in range(200):
-        general, small, marked, marked_small = {}, {}, {}, {}
+        general, small, marked, marked_small = {}, _AuthorTexts(), {}, {}
         enough, keep, at = rng.choice([1, 2, 3]), rng.choice([3, 8, 64]), 0.0
         for mid in range(300):
             at += rng.choice([10, 1000, 40_000, -30_000, 90_000])
