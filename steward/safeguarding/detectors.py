@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import phonenumbers
 
 from steward.errors import StewardError
@@ -92,16 +93,39 @@ _CONTACT_HINT = re.compile(
 )
 
 
+# Every match of _MY_PLATFORM holds one of these (found with str.find, much quicker than
+# running the pattern over the whole batch).
+_PLATFORM_KEYS = (" insta", " ig ", " snap", " sc ", " tik", " twitter", " kik ", " telegram",
+                  " discord", " my x ")
+_DIGIT_BYTES = np.zeros(256, dtype=bool)
+_DIGIT_BYTES[list(b"0123456789@")] = True
+
+
 def _contact_candidates(words: str, starts: list[int]) -> set[int]:
     """The positions of the texts (in `normalise_many` form) that may share a contact
     detail: those with an "@", those with a digit and a hint of a number, postcode, address
     or handle, and "my snap is …"."""
     ends = [*starts[1:], len(words)]
-    out = {bisect_right(starts, m.start()) - 1 for m in _MY_PLATFORM.finditer(words)}
+    out = set()
+    platform = set()
+    for key in _PLATFORM_KEYS:
+        at = words.find(key)
+        while at >= 0:
+            platform.add(bisect_right(starts, at) - 1)
+            at = words.find(key, at + 1)
+    for i in platform:
+        if _MY_PLATFORM.search(words, starts[i], ends[i]):
+            out.add(i)
+    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8)
+    marked = np.flatnonzero(_DIGIT_BYTES[raw])
+    if not marked.size:
+        return out
+    breaks = np.flatnonzero(raw == 0)
     hint = _CONTACT_HINT.search
-    for m in _DIGIT_OR_AT.finditer(words):
-        i = bisect_right(starts, m.start()) - 1
-        if "@" in m.group() or hint(words, starts[i], ends[i]):
+    for i in np.unique(np.searchsorted(breaks, marked)).tolist():
+        if i in out:
+            continue
+        if "@" in words[starts[i]:ends[i]] or hint(words, starts[i], ends[i]):
             out.add(i)
     return out
 
@@ -168,8 +192,11 @@ class Detector:
         words, starts = normalise_many([t or "" for t in texts])
         per_text = self.matcher.find_per_text(words, starts)
         candidates = _contact_candidates(words, starts)
-        matches = {i: whole_matches(words, hits) for i, hits in per_text.items()}
-        model_flags = self._model_flags(words, starts, matches)
+        woken = self._woken(words)
+        # the benign and context phrases of texts that raise something another way
+        per_text |= self.matcher.read(words, starts, (candidates | woken) - per_text.keys())
+        matches = {i: whole_matches(words, hits) for i, hits in per_text.items() if hits}
+        model_flags = self._model_flags(words, starts, matches, woken)
         out: dict[int, list[Finding]] = {}
         for i in sorted(per_text.keys() | candidates | model_flags.keys()):
             audience, visibility, contact_details = setting(i)
@@ -198,20 +225,27 @@ class Detector:
                     out[i] = self._lower_look_alikes(texts[i] or "", out[i])
         return out
 
-    def _model_flags(self, words: str, starts: list[int], matches: dict[int, list]
-                     ) -> dict[int, list[ModelScore]]:
-        """The text model's flags for the texts its prescreen picks that hold no benign
-        phrase, scored together (by position in the batch)."""
+    def _woken(self, words: str) -> set[int]:
+        """The texts the text model's prescreen picks (none without a model)."""
         if self.model is None:
-            return {}
+            return set()
         try:
             prescreen = self.model.prescreen()
         except StewardError:  # a broken model file: the lexicons carry on without it
             log.exception("safeguarding text model not loaded; using the lexicons only")
             self.model = None
+            return set()
+        return set(prescreen.woken(words).tolist())
+
+    def _model_flags(self, words: str, starts: list[int], matches: dict[int, list],
+                     woken: set[int]) -> dict[int, list[ModelScore]]:
+        """The text model's flags for the texts its prescreen picked (`woken`) that hold no
+        benign phrase, scored together (by position in the batch)."""
+        if self.model is None:
             return {}
-        woken = [int(i) for i in prescreen.woken(words)
-                 if not any(term.category == BENIGN for _s, _e, term in matches.get(i, ()))]
+        woken = sorted(i for i in woken
+                       if not any(term.category == BENIGN for _s, _e, term in
+                                  matches.get(i, ())))
         if not woken:
             return {}
         ends = [*starts[1:], len(words) + 1]

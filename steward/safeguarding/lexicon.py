@@ -43,7 +43,6 @@ _NEAR = re.compile(r"\s+~(\d+)\s+")
 MAX_GAP = 6
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^\w@]+")
-_SPACES = re.compile(" {2,}")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_@\x00")
 _WORD_TABLE = bytes(c if c in _WORD_BYTES or c >= 128 else 32 for c in range(256))
 BENIGN = "benign"
@@ -78,7 +77,9 @@ def normalise_many(texts: list[str]) -> tuple[str, list[int]]:
         low = "\x00".join(p if p.isascii() else _fold_non_ascii(p) for p in low.split("\x00"))
     # in UTF-8, bytes from 128 up belong to letters left by _fold_non_ascii: keep them
     words = low.encode("utf-8").translate(_WORD_TABLE, b"'`").decode("utf-8")
-    words = _SPACES.sub(" ", " " + words.replace("\x00", " \x00 ") + " ")
+    words = " " + words.replace("\x00", " \x00 ") + " "
+    while "  " in words:  # runs of spaces to one (quicker than a regex over the batch)
+        words = words.replace("    ", " ").replace("  ", " ")
     starts = [0]
     position = 0
     for part in words.split("\x00")[:-1]:
@@ -205,16 +206,55 @@ class Matcher:
         if not table:
             raise BadInput("no lexicon patterns to match")
         self.terms: list[tuple[int, tuple[tuple[Term, int], ...]]] = []
-        opens = []
         for key, terms in table.items():
             self.automaton.add_word(key, len(self.terms))
             self.terms.append((len(key), tuple(terms)))
-            # a key that only continues a "~N" pattern cannot make a match on its own
-            opens.append(any(part == 0 for _term, part in terms))
-        self.opens = opens
         self.automaton.make_automaton()
         self.size = len(table)
-        self.anchors = _anchor_automaton(table)
+        self._index_parts()
+
+    def _index_parts(self) -> None:
+        """The quick first pass of `find_per_text`: an automaton of the keys worth looking
+        for, and for each of them the (pattern, part) slots it stands for, as flat arrays.
+
+        Only patterns of a category count (the benign and context lists qualify a match of
+        another list and raise nothing alone). A part that may be made of common words only
+        (" me ", " on the ") is found in most messages and tells nothing: it is not looked
+        for, and a pattern is a candidate once its other parts are there; a pattern that would
+        keep fewer than two parts that way is looked for whole."""
+        plain = _PLAIN_KEY_WORDS
+        by_term: dict[Term, dict[int, list[int]]] = {}
+        for index, (_length, terms) in enumerate(self.terms):
+            for term, part in terms:
+                if term.category not in CONTEXTS:
+                    by_term.setdefault(term, {}).setdefault(part, []).append(index)
+        keys = [key for key, _index in sorted(self.automaton.items(), key=lambda kv: kv[1])]
+        slots: dict[int, list[tuple[int, int]]] = {}
+        self.parts = np.zeros(max(len(by_term), 1), dtype=np.int64)
+        for k, parts in enumerate(by_term.values()):
+            telling = {part: indexes for part, indexes in parts.items()
+                       if not any(plain.issuperset(keys[i].split()) for i in indexes)}
+            if len(telling) < min(2, len(parts)):
+                telling = parts
+            self.parts[k] = len(telling)
+            for part, indexes in telling.items():
+                for index in indexes:
+                    slots.setdefault(index, []).append((k, part))
+        self.width = 1 + max((len(t.gaps) for t in by_term), default=0)
+        self.screen = ahocorasick.Automaton()
+        starts, counts, flat = [], [], []
+        for index, pairs in slots.items():
+            self.screen.add_word(keys[index], len(starts))
+            starts.append(len(flat))
+            counts.append(len(pairs))
+            flat += [k * self.width + part for k, part in pairs]
+        if starts:
+            self.screen.make_automaton()
+        else:  # only benign and context lists: nothing can raise a flag
+            self.screen = None
+        self.slot_start = np.asarray(starts, dtype=np.int64)
+        self.slot_count = np.asarray(counts, dtype=np.int64)
+        self.slots = np.asarray(flat, dtype=np.int64)
 
     def find(self, normalised: str) -> list[tuple[int, int, Term, int]]:
         hits = []
@@ -228,36 +268,56 @@ class Matcher:
     def find_per_text(self, normalised: str, starts: list[int]
                       ) -> dict[int, list[tuple[int, int, Term, int]]]:
         """`find` over many texts (as `normalise_many` joins them), by text position, for
-        the texts where some pattern may match whole.
+        the texts where some pattern of a category may match whole.
 
-        A quick pass with one part of every pattern (its least common one, `anchors`) picks
-        the texts worth reading: a pattern matches only where all its parts do. Those texts
-        are then read with the whole automaton, and a text whose only hits continue a "~N"
-        pattern (" me ", " online ") is left out, since none of them can start one."""
-        found = [end for end, _value in self.anchors.iter(normalised)]
-        if not found:
+        One pass of a smaller automaton (`_index_parts`) over the whole batch; then, with
+        numpy, the texts that hold every telling part of some pattern (a pattern can match
+        only there; the order and gaps of its parts are checked by `whole_matches`). Only
+        those texts are read again with the whole automaton, so an ordinary message costs
+        its share of the one pass and no more."""
+        if self.screen is None:
             return {}
+        flat = np.fromiter(itertools.chain.from_iterable(self.screen.iter(normalised)),
+                           dtype=np.int64)
+        if not flat.size:
+            return {}
+        ends, keys = flat[0::2], flat[1::2]
+        counts = self.slot_count[keys]
+        total = int(counts.sum())
+        before = np.cumsum(counts) - counts
+        slots = self.slots[np.repeat(self.slot_start[keys] - before, counts)
+                           + np.arange(total)]
         where = np.asarray(starts, dtype=np.int64)
-        picked = np.unique(np.searchsorted(where, np.array(found, dtype=np.int64),
-                                           side="right") - 1).tolist()
+        texts = np.repeat(np.searchsorted(where, ends, side="right") - 1, counts)
+        width, patterns = self.width, len(self.parts)
+        seen = _distinct(texts * (patterns * width) + slots)  # (text, pattern, part) once
+        text_pattern = seen // width  # sorted, as `seen` is
+        firsts = np.flatnonzero(np.r_[True, text_pattern[1:] != text_pattern[:-1]])
+        found = np.diff(np.r_[firsts, len(text_pattern)])
+        text_pattern = text_pattern[firsts]
+        whole = text_pattern[found == self.parts[text_pattern % patterns]]
+        return self.read(normalised, starts, _distinct(whole // patterns).tolist())
+
+    def read(self, normalised: str, starts: list[int], picked: Iterable[int]
+             ) -> dict[int, list[tuple[int, int, Term, int]]]:
+        """Every hit (benign and context lists too) in the texts at positions `picked`."""
         bounds = [*(s - 1 for s in starts[1:]), len(normalised)]
-        table, opens, read = self.terms, self.opens, self.automaton.iter
+        table, read = self.terms, self.automaton.iter
         per_text: dict[int, list] = {}
         for i in picked:
             hits: list = []
-            opened = False
             offset = starts[i]
             for end, index in read(normalised[offset:bounds[i]]):
                 length, terms = table[index]
                 end += offset
                 start = end - length + 1
-                opened = opened or opens[index]
                 hits.extend((start, end, term, part) for term, part in terms)
-            if opened:
-                per_text[i] = hits
+            per_text[i] = hits
         return per_text
 
 
+# Words found in nearly every message: a pattern's part that may be made of these alone is not
+# looked for in the first pass (Matcher._index_parts).
 _PLAIN_KEYS = """a an and are as at be been but by can do dont for from get go
 going gonna got had has have he her him his i id if ill im in is it its ive just like me my no
 not now of on one or our out she so that the them they this to u up ur us was we were what when
@@ -265,25 +325,10 @@ who will with you your"""
 _PLAIN_KEY_WORDS = frozenset(_PLAIN_KEYS.split())
 
 
-def _anchor_automaton(table: dict[str, list[tuple[Term, int]]]) -> ahocorasick.Automaton:
-    """An automaton of one part of every pattern: the part least likely to turn up in an
-    ordinary message (fewest keys made only of plain words like "me", "you", "he"; then the
-    fewest keys; then the longest shortest key)."""
-    parts: dict[Term, dict[int, list[str]]] = {}
-    for key, terms in table.items():
-        for term, part in terms:
-            parts.setdefault(term, {}).setdefault(part, []).append(key)
-
-    def cost(keys: list[str]) -> tuple[int, int, int]:
-        plain = sum(1 for k in keys if _PLAIN_KEY_WORDS.issuperset(k.split()))
-        return plain, len(keys), -min(len(k) for k in keys)
-
-    automaton = ahocorasick.Automaton()
-    for by_part in parts.values():
-        for key in min(by_part.values(), key=cost):
-            automaton.add_word(key, 0)
-    automaton.make_automaton()
-    return automaton
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (a sort and a comparison: quicker here than np.unique)."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
 
 
 def whole_matches(normalised: str, hits) -> list[tuple[int, int, Term]]:

@@ -19,8 +19,7 @@ numpy: scikit-learn is for training. Everything is loaded on first use.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from zlib import crc32
@@ -107,44 +106,83 @@ class Featuriser:
         return csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(texts), FEATURES))
 
 
+_HASH_BASE = 0x9E3779B97F4A7C15  # odd, so it has an inverse modulo 2**64
+_POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """base**i and base**-i modulo 2**64 for i < n (kept, and grown when a longer batch
+    comes)."""
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]))
+        for k, base in enumerate((_HASH_BASE, pow(_HASH_BASE, -1, 2**64))):
+            steps = np.full(size, base, dtype=np.uint64)
+            steps[0] = 1
+            _POWERS[k] = np.cumprod(steps, dtype=np.uint64)  # wraps modulo 2**64
+    return _POWERS[0], _POWERS[1]
+
+
+def word_hashes(words: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """A 64-bit hash of every word of normalised texts joined by " \\x00 " (as
+    `lexicon.normalise_many` makes them), which text each word is in, and how many texts.
+
+    All in numpy, without a Python string per word: the hash of bytes b[s:e] is
+    Σ b[j]·base**(j−s) modulo 2**64, read off prefix sums."""
+    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8)
+    n = raw.size
+    separator = (raw == 32) | (raw == 0)
+    edges = np.flatnonzero(np.diff(separator.view(np.int8)))  # last byte before a change
+    if separator.size and not separator[0]:
+        edges = np.r_[-1, edges]
+    if separator.size and not separator[-1]:
+        edges = np.r_[edges, n - 1]
+    starts, ends = edges[0::2] + 1, edges[1::2] + 1
+    up, down = _powers(n + 1)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(raw.astype(np.uint64) * up[:n], dtype=np.uint64, out=prefix[1:])
+    hashes = (prefix[ends] - prefix[starts]) * down[starts]
+    breaks = np.flatnonzero(raw == 0)
+    return hashes, np.searchsorted(breaks, starts), len(breaks) + 1
+
+
 @dataclass(frozen=True)
 class Prescreen:
     """A quick linear model over whole words (count / √length) that says which messages are
     worth scoring with the full model: the scan reads every message, and the full model's
-    character pieces cost too much to compute for all of them."""
+    character pieces cost too much to compute for all of them. Words are looked up by their
+    hash (`word_hashes`), so a batch is scored in numpy."""
 
     words: np.ndarray  # vocabulary (str)
     weights: np.ndarray  # one weight per word
     intercept: float
     threshold: float  # the logit a message needs to be scored
-    # word -> position in weights + 2 (0: unknown, 1: between texts); unknown words met are
-    # added as 0 (a defaultdict looks up fastest), and dropped again now and then
-    index: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int),
-                                         compare=False, repr=False)
 
     def logits(self, words: str) -> np.ndarray:
         """The logit of each text in `words`: normalised texts joined by " \\x00 " (as
         `lexicon.normalise_many` makes them)."""
-        if len(self.index) <= 1 or len(self.index) > len(self.words) + WORD_CACHE:
-            self.index.clear()
-            self.index.update({str(w): i for i, w in enumerate(self.words, start=2)})
-            self.index["\x00"] = 1
-        ids = np.fromiter(map(self.index.__getitem__, words.split()), dtype=np.int64)
-        separator = ids == 1
-        which = np.cumsum(separator)
-        texts = int(separator.sum()) + 1
-        sums = np.bincount(which, weights=self.padded[ids], minlength=texts)
-        lengths = np.bincount(which, weights=~separator, minlength=texts)
+        known, weights = self.table
+        hashes, texts, count = word_hashes(words)
+        if known.size:
+            at = np.minimum(np.searchsorted(known, hashes), known.size - 1)
+            found = np.where(known[at] == hashes, weights[at], 0.0)
+        else:
+            found = np.zeros(hashes.size)
+        sums = np.bincount(texts, weights=found, minlength=count)
+        lengths = np.bincount(texts, minlength=count)
         return self.intercept + sums / np.sqrt(np.maximum(lengths, 1))
 
     @property
-    def padded(self) -> np.ndarray:
-        """The weights by index position (two zeros first)."""
-        padded = self.__dict__.get("_padded")
-        if padded is None:
-            padded = np.concatenate(([0.0, 0.0], self.weights))
-            object.__setattr__(self, "_padded", padded)
-        return padded
+    def table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary's hashes, sorted, and their weights in the same order."""
+        table = self.__dict__.get("_table")
+        if table is None:
+            hashes = word_hashes(" " + " ".join(map(str, self.words)) + " ")[0]
+            order = np.argsort(hashes)
+            table = (hashes[order], np.asarray(self.weights, dtype=np.float64)[order])
+            if np.any(table[0][1:] == table[0][:-1]):
+                raise StewardError("two prescreen words share a hash; retrain the model")
+            object.__setattr__(self, "_table", table)
+        return table
 
     def woken(self, words: str) -> np.ndarray:
         """The positions of the texts worth scoring."""
