@@ -7,6 +7,7 @@ reads in the flag. Nothing here touches the store.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from bisect import bisect_right
@@ -167,7 +168,7 @@ class Detector:
         text_model: TextModel | None = _SHIPPED,
     ):
         self.model = shipped_model() if text_model is _SHIPPED else text_model
-        self.matcher = Matcher(lexicons)
+        self.matcher = _matcher(tuple(lexicons))
         # (category, fingerprint) of messages a lead closed as not a concern (learning.py)
         self.look_alikes: list[tuple[str, frozenset[int]]] = []
         self.regions = check_phone_regions(list(phone_regions))
@@ -192,11 +193,14 @@ class Detector:
         words, starts = normalise_many([t or "" for t in texts])
         per_text = self.matcher.find_per_text(words, starts)
         candidates = _contact_candidates(words, starts)
-        woken = self._woken(words)
+        model_flags = self._model_flags(words, starts, self._woken(words))
         # the benign and context phrases of texts that raise something another way
-        per_text |= self.matcher.read(words, starts, (candidates | woken) - per_text.keys())
+        per_text |= self.matcher.read(words, starts,
+                                      (candidates | model_flags.keys()) - per_text.keys())
         matches = {i: whole_matches(words, hits) for i, hits in per_text.items() if hits}
-        model_flags = self._model_flags(words, starts, matches, woken)
+        for i in [i for i in model_flags if any(
+                term.category == BENIGN for _s, _e, term in matches.get(i, ()))]:
+            del model_flags[i]  # a benign phrase silences the model
         out: dict[int, list[Finding]] = {}
         for i in sorted(per_text.keys() | candidates | model_flags.keys()):
             audience, visibility, contact_details = setting(i)
@@ -237,17 +241,13 @@ class Detector:
             return set()
         return set(prescreen.woken(words).tolist())
 
-    def _model_flags(self, words: str, starts: list[int], matches: dict[int, list],
-                     woken: set[int]) -> dict[int, list[ModelScore]]:
-        """The text model's flags for the texts its prescreen picked (`woken`) that hold no
-        benign phrase, scored together (by position in the batch)."""
-        if self.model is None:
+    def _model_flags(self, words: str, starts: list[int], woken: set[int]
+                     ) -> dict[int, list[ModelScore]]:
+        """The text model's flags for the texts its prescreen picked (`woken`), scored
+        together (by position in the batch)."""
+        if self.model is None or not woken:
             return {}
-        woken = sorted(i for i in woken
-                       if not any(term.category == BENIGN for _s, _e, term in
-                                  matches.get(i, ())))
-        if not woken:
-            return {}
+        woken = sorted(woken)
         ends = [*starts[1:], len(words) + 1]
         flags = self.model.flags([words[starts[i]:ends[i] - 1].strip() for i in woken])
         return {woken[j]: scores for j, scores in flags.items()}
@@ -307,6 +307,13 @@ class Detector:
                 ):
                     return True
         return False
+
+
+@functools.lru_cache(maxsize=4)
+def _matcher(lexicons: tuple[Lexicon, ...]) -> Matcher:
+    """One automaton per set of lexicons (building one takes about a second; a scan, its
+    rescans and the next scan share it). A Matcher is not changed once built."""
+    return Matcher(lexicons)
 
 
 def _lexicon_findings(words: str, hits) -> dict[str, tuple[str, list[str], set[str]]]:

@@ -24,6 +24,7 @@ A malformed file is refused with its name and line number.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -57,7 +58,11 @@ def normalise(text: str) -> str:
 
     Apostrophes vanish ("don't" → "dont"), other punctuation becomes a word break, so that a
     pattern " kill myself " only matches whole words."""
-    return normalise_many([text])[0]
+    low = text.lower().replace("\x00", " ")
+    if not low.isascii():
+        low = _fold_non_ascii(low)
+    words = low.encode("utf-8").translate(_WORD_TABLE, b"'`").decode("utf-8").split()
+    return " " + " ".join(words) + " " if words else " "
 
 
 def _fold_non_ascii(text: str) -> str:
@@ -188,9 +193,16 @@ def read_lexicon_file(path: Path) -> Lexicon:
 
 
 def shipped_lexicons() -> list[Lexicon]:
-    """The lexicons shipped in `resources/safeguarding/lexicons` (and its language folders)."""
+    """The lexicons shipped in `resources/safeguarding/lexicons` (and its language folders);
+    each file is parsed again only when it changes."""
     folder = resource_path("safeguarding", "lexicons")
-    return [read_lexicon_file(p) for p in sorted(folder.rglob("*.txt"))]
+    return [_read_cached(p, p.stat().st_mtime_ns, p.stat().st_size)
+            for p in sorted(folder.rglob("*.txt"))]
+
+
+@functools.lru_cache(maxsize=64)
+def _read_cached(path: Path, _mtime: int, _size: int) -> Lexicon:
+    return read_lexicon_file(path)
 
 
 class Matcher:

@@ -7,8 +7,9 @@ hashed (CRC-32) into a fixed number of columns, so no vocabulary is needed; each
 feature counts 1/√(number of features). A score is the logistic of intercept + Σ weights.
 Function words (`common_words.txt`: "the", "should", "need", "just", "think"…) give no feature
 of their own and no pair of two of them, so they cannot drive a score; and a model-only flag
-needs two or more other words in the text ("+1, I'd come to that" is too little to go on) and
-at least one of them among the words that pushed it up.
+needs two or more other words in the text that the training messages hold, or one and two more
+("+1, I'd come to that" is too little to go on, and so is it with a name or a key mash added),
+and at least one of them among the words that pushed it up.
 
 The coefficients ship in `resources/safeguarding/model/` as numpy arrays (`model.npz`, read
 without pickle) with their metadata (`model.json`: categories, thresholds per severity, the
@@ -42,7 +43,7 @@ MAX_WORD = 40  # a longer "word" (a link, a key mash) gives character pieces of 
 # Common words left out of a flag's explanation (they carry weight, but explain nothing).
 _PLAIN = """a an and are as at be been but by do for from had has have he her him his i if im
 in is it its me my no not of on or our she so that the them they this to up us was we were
-what when will with you your"""
+what when will with you your see say said wait think need just know really thing things"""
 PLAIN_WORDS = frozenset(_PLAIN.split())
 
 
@@ -114,7 +115,7 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """base**i and base**-i modulo 2**64 for i < n (kept, and grown when a longer batch
     comes)."""
     if len(_POWERS[0]) < n:
-        size = max(n, 2 * len(_POWERS[0]))
+        size = max(n, 2 * len(_POWERS[0]), 1 << 22)
         for k, base in enumerate((_HASH_BASE, pow(_HASH_BASE, -1, 2**64))):
             steps = np.full(size, base, dtype=np.uint64)
             steps[0] = 1
@@ -160,6 +161,10 @@ class Prescreen:
     def logits(self, words: str) -> np.ndarray:
         """The logit of each text in `words`: normalised texts joined by " \\x00 " (as
         `lexicon.normalise_many` makes them)."""
+        return self._logits(words)[0]
+
+    def _logits(self, words: str) -> tuple[np.ndarray, np.ndarray]:
+        """The logits, and the sum of the weights of each text's known words."""
         known, weights = self.table
         hashes, texts, count = word_hashes(words)
         if known.size:
@@ -169,7 +174,7 @@ class Prescreen:
             found = np.zeros(hashes.size)
         sums = np.bincount(texts, weights=found, minlength=count)
         lengths = np.bincount(texts, minlength=count)
-        return self.intercept + sums / np.sqrt(np.maximum(lengths, 1))
+        return self.intercept + sums / np.sqrt(np.maximum(lengths, 1)), sums
 
     @property
     def table(self) -> tuple[np.ndarray, np.ndarray]:
@@ -185,8 +190,11 @@ class Prescreen:
         return table
 
     def woken(self, words: str) -> np.ndarray:
-        """The positions of the texts worth scoring."""
-        return np.flatnonzero(self.logits(words) >= self.threshold)
+        """The positions of the texts worth scoring: over the cut, with words seen in
+        training that lean towards a concern (a text of words the model never saw, such as
+        names, links or key mashes, would be scored on their character pieces alone)."""
+        logits, sums = self._logits(words)
+        return np.flatnonzero((logits >= self.threshold) & (sums > 0))
 
 
 @dataclass(frozen=True)
@@ -242,6 +250,14 @@ class TextModel:
     def prescreen(self) -> Prescreen:
         return self._load()[2]
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The words of the training messages (but common words)."""
+        vocabulary = self.__dict__.get("_vocabulary")
+        if vocabulary is None:
+            vocabulary = self._vocabulary = frozenset(map(str, self.prescreen().words))
+        return vocabulary
+
     def scores(self, texts: list[str]) -> np.ndarray:
         """Scores (texts × categories), each between 0 and 1; a text that comes up more
         than once ("count me in") is scored once."""
@@ -266,8 +282,9 @@ class TextModel:
         scores = self.scores(texts)
         above = scores >= self.thresholds
         if self.common:  # one word besides function words is too little to go on
+            # (and one word never seen in training, a name or a key mash, is no evidence)
             thin = [i for i in np.flatnonzero(above.any(axis=1))
-                    if len(set(texts[i].split()) - self.common) < MIN_CONTENT_WORDS]
+                    if not self._enough_words(texts[i])]
             above[thin] = False
         out: dict[int, list[ModelScore]] = {}
         for i, k in zip(*np.nonzero(above), strict=True):
@@ -280,13 +297,23 @@ class TextModel:
                 self.categories[k], score, severity, words))
         return out
 
+    def _enough_words(self, text: str) -> bool:
+        """Two words of the training messages besides common words, or one and two more
+        words never seen there (a single unseen word, a name or a key mash, adds nothing)."""
+        words = set(text.split()) - self.common
+        known = len(words & self.vocabulary)
+        return known >= MIN_CONTENT_WORDS or (known >= 1 and len(words) - known >= 2)
+
     def top_words(self, text: str, k: int, count: int = 3) -> tuple[str, ...]:
         """The words and word pairs of the text with the largest positive weights for
         category `k`, leaving out those made of common words only."""
         words = text.split()
         pairs = map(" ".join, zip(words, words[1:], strict=False))
         plain = PLAIN_WORDS | self.common
-        terms = [t for t in dict.fromkeys([*words, *pairs]) if not plain.issuperset(t.split())]
+        seen = self.vocabulary
+        # a word never seen in training explains nothing (its column may be another's)
+        terms = [t for t in dict.fromkeys([*words, *pairs])
+                 if not plain.issuperset(t.split()) and not seen.isdisjoint(t.split())]
         weights = self._load()[0]
         ranked = sorted(terms, key=lambda t: -weights[word_column(t), k])
         return tuple(t for t in ranked[:count] if weights[word_column(t), k] > 0)

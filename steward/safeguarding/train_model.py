@@ -3,10 +3,11 @@
     .venv/bin/python -m steward.safeguarding.train_model [--check]
 
 Training data: the labelled tuning sets in `tests/safeguarding/` (labelled, round 2, round 3),
-the synthetic `resources/safeguarding/model/training_extra.tsv`, `training_more.tsv` and
-`training_guidance.tsv` (written for Steward, MIT), the public `training_public.tsv` (second-
-person insults from Davidson et al. 2017's hate speech and offensive language tweets, MIT; see
-its header) and the demo community's ordinary message templates as negatives.
+the synthetic `resources/safeguarding/model/training_extra.tsv`, `training_more.tsv`,
+`training_guidance.tsv` and `training_voices.tsv` (written for Steward, MIT), the public
+`training_public.tsv` (second-person insults from Davidson et al. 2017's hate speech and
+offensive language tweets, MIT; see its header) and the demo community's ordinary message
+templates as negatives.
 The held-out sets in `tests/eval/` are never read here (`tests/safeguarding/test_contamination.py`).
 
 Thresholds are chosen per category on out-of-fold scores (5 folds, fixed seed): for each
@@ -40,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 TUNING_SETS = [ROOT / "tests" / "safeguarding" / f"{name}_messages.tsv"
                for name in ("labelled", "round2", "round3")]
 SYNTHETIC = [resource_path("safeguarding", "model", name)
-             for name in ("training_extra.tsv", "training_more.tsv", "training_guidance.tsv")]
+             for name in ("training_extra.tsv", "training_more.tsv", "training_guidance.tsv",
+                           "training_voices.tsv")]
 # Public data from outside the project (sources and licences in the file's header). Not
 # counted among the hand-written benign messages the thresholds are chosen on.
 PUBLIC = [resource_path("safeguarding", "model", "training_public.tsv")]
@@ -48,8 +50,11 @@ CATEGORIES = ("self_harm", "abuse", "grooming", "bullying", "radicalisation", "s
 SEED = 20261121
 FOLDS = 5
 C = 8.0
-# Per category and severity: the share of hand-written benign messages that may reach it.
-BENIGN_BUDGETS = {"low": 0.01, "medium": 0.005}
+# Per category and severity: the share of hand-written benign messages that may reach it. A
+# young people's space raises a model flag one step, so a low one reaches medium at most and
+# the look-alikes target (high or critical <= 3%) rests on the medium budget; low is looser
+# (2026-12-02: 1% -> 3%, chosen from that rule, not from any evaluation figure).
+BENIGN_BUDGETS = {"low": 0.03, "medium": 0.005}
 HIGH_MARGIN = 0.05  # a self-harm score this far above every benign one starts at high
 PRESCREEN_KEEP = 0.97  # see prescreen_threshold
 TOKEN_PATTERN = r"[^ ]+"  # texts are normalised: words between single spaces
