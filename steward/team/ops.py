@@ -69,17 +69,31 @@ def snapshot_tables(conn) -> list[str]:
     return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 
 
-def snapshot_ops(conn, batch: int = 2000):
-    """The staff snapshot as operations of at most `batch` rows, table by table."""
-    for table in snapshot_tables(conn):
+def snapshot_ops(conn, batch: int = 2000, start: tuple[str, int] | None = None):
+    """The staff snapshot as operations of at most `batch` rows, table by table, read a batch
+    at a time (by rowid, so memory stays bounded whatever the workspace's size). Yields
+    (op, (table, last rowid)); `start` resumes after such a position."""
+    tables = snapshot_tables(conn)
+    if start is not None and start[0] in tables:
+        tables = tables[tables.index(start[0]):]
+    for table in tables:
         cols = _cols(conn, table)
         blank = SNAPSHOT_BLANK.get(table, {})
-        rows = conn.exec_driver_sql(f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} '
-                                    f'FROM "{table}"').all()
-        for start in range(0, len(rows), batch):
+        names = ", ".join(chr(34) + c + chr(34) for c in cols)
+        after = start[1] if start is not None and start[0] == table else -(2**63)
+        while True:
+            rows = conn.exec_driver_sql(
+                f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid '
+                f"LIMIT {int(batch)}", (after,)).all()
+            if not rows:
+                break
+            after = rows[-1][0]
             part = [[_jsonable(blank.get(c, v)) if c in blank else _jsonable(v)
-                     for c, v in zip(cols, r, strict=True)] for r in rows[start:start + batch]]
-            yield {"type": "snapshot.rows", "table": table, "columns": cols, "rows": part}
+                     for c, v in zip(cols, r[1:], strict=True)] for r in rows]
+            yield ({"type": "snapshot.rows", "table": table, "columns": cols, "rows": part},
+                   (table, after))
+            if len(rows) < batch:
+                break
 
 
 def apply_snapshot_rows(conn, op: dict) -> int:

@@ -108,7 +108,8 @@ def capture(conn, ids: state.Ids) -> tuple[list[dict], list[int]]:
         mapped = mapped_here.setdefault(table, {r[0] for r in conn.exec_driver_sql(
             "SELECT local_id FROM team_ids WHERE tbl = ? AND local_id > ?",
             (table if table != "member_details" else "identities", start)).all()})
-        snapshot_top = ids.snapshot.get(table, 0) if ids.origin != ids.device else 0
+        snapshot_top = ids.snapshot.get(table if table != "member_details" else "identities",
+                                        0) if ids.origin != ids.device else 0
         cols = _cols(conn, table)
         blank = BLANK.get(table, ())
         refs = REFS.get(table, {})

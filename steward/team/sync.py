@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 import uuid
 import zlib
 from collections.abc import Generator
@@ -155,12 +156,7 @@ def create_team(ws, server_url: str, password: str | None) -> Generator[Progress
         conn = s.connection()
         state.ensure(conn)
         ops.mark_all_captured(conn)
-        ids = _ids(conn, block)
-        for op in ops.snapshot_ops(conn):
-            _enqueue(conn, block, keys, "staff", op)
-        cipher = ws.field_cipher()
-        _enqueue(conn, block, keys, "safeguarding",
-                 ops.safeguarding_snapshot(conn, ids, cipher, ws.row_field))
+        state.put(conn, "snapshot_pending", {"table": None, "after": None})
         from steward.store import audit
 
         audit.record(s, ws.actor, "team.create", "team", None)
@@ -168,9 +164,54 @@ def create_team(ws, server_url: str, password: str | None) -> Generator[Progress
     with _with_conn(ws) as s:
         _announce_device(ws, s.connection(), block, keys)
     yield Progress(1, 3, "Pushing the workspace")
+    with Server(url, password) as server:
+        yield from _stream_snapshot(ws, server, block, keys)
     result = yield from sync(ws, password)
     yield Progress(3, 3, "Team created")
     return {"team": team_id, "device": device, "pushed": result.pushed}
+
+
+SNAPSHOT_PUSH = 20  # envelopes of up to 2,000 rows each, sealed and pushed at a time
+
+
+def _stream_snapshot(ws, server: Server, block: dict, keys: TeamKeys
+                     ) -> Generator[Progress, None, None]:
+    """Push the workspace snapshot a few envelopes at a time: read a batch of rows, seal it
+    into the outbox with the position reached (one local transaction), push, drop the pushed
+    bodies. Memory stays bounded, and a `team create` killed mid-way is finished by the next
+    sync from where it stopped."""
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        pending = state.get(conn, "snapshot_pending")
+        total = sum(int(conn.exec_driver_sql(f'SELECT count(*) FROM "{t}"').scalar())
+                    for t in ops.snapshot_tables(conn)) if pending else 0
+    if not pending:
+        return
+    start = (pending["table"], pending["after"]) if pending.get("table") else None
+    done = 0
+    while True:
+        with _with_conn(ws) as s:
+            conn = s.connection()
+            made = 0
+            for op, reached in ops.snapshot_ops(conn, start=start):
+                _enqueue(conn, block, keys, "staff", op)
+                done += len(op["rows"])
+                made += 1
+                start = reached
+                if made >= SNAPSHOT_PUSH:
+                    break
+            finished = made < SNAPSHOT_PUSH
+            if finished:
+                _enqueue(conn, block, keys, "safeguarding",
+                         ops.safeguarding_snapshot(conn, _ids(conn, block), ws.field_cipher(),
+                                                   ws.row_field))
+                state.put(conn, "snapshot_pending", None)
+            else:
+                state.put(conn, "snapshot_pending", {"table": start[0], "after": start[1]})
+        _push(ws, server, block, drop_bodies=True)
+        yield Progress(min(done, total), max(total, 1), "Pushing the workspace")
+        if finished:
+            return
 
 
 def invite(ws, name: str, role: str, password: str | None) -> tuple[dict, str]:
@@ -359,9 +400,25 @@ def overview(ws, password: str | None = None) -> dict:
 
 # --- sync --------------------------------------------------------------------------------------
 
+_SYNCING: dict[str, threading.Lock] = {}
+_SYNCING_GUARD = threading.Lock()
+
+
+def _one_at_a_time(ws) -> threading.Lock:
+    with _SYNCING_GUARD:
+        return _SYNCING.setdefault(str(Path(ws.path).resolve()), threading.Lock())
+
+
 def sync(ws, password: str | None, token: CancelToken | None = None,
          pull_batch: int = PULL_BATCH) -> Generator[Progress, None, SyncResult]:
-    """Job: push this laptop's changes, pull and apply everyone else's. Yields Progress."""
+    """Job: push this laptop's changes, pull and apply everyone else's. Yields Progress.
+    Two syncs of one workspace (the background one and Sync now) run one after the other."""
+    with _one_at_a_time(ws):
+        return (yield from _sync(ws, password, token, pull_batch))
+
+
+def _sync(ws, password: str | None, token: CancelToken | None,
+          pull_batch: int) -> Generator[Progress, None, SyncResult]:
     block = team_of(ws)
     keys = _keys(ws, block)
     tiers = [t for t in team_keys.TIERS if keys.key(t) is not None]
@@ -373,9 +430,15 @@ def sync(ws, password: str | None, token: CancelToken | None = None,
         conn = s.connection()
         state.ensure(conn)
         _announce_device(ws, conn, block, keys)
-        if staff:
+        cut_short = state.get(conn, "snapshot_pending") is not None
+        if staff and not cut_short:
             _capture(ws, conn, block, keys)
     with Server(block["server"], password) as server:
+        if cut_short:  # a `team create` cut short: the snapshot first, then what came after
+            yield from _stream_snapshot(ws, server, block, keys)
+            if staff:
+                with _with_conn(ws) as s:
+                    _capture(ws, s.connection(), block, keys)
         result.pushed += _push(ws, server, block)
         yield Progress(0, 0, "Receiving the team's changes")
         head = server.head(block["id"], tiers)
@@ -434,7 +497,9 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
     return made
 
 
-def _push(ws, server: Server, block: dict) -> int:
+def _push(ws, server: Server, block: dict, drop_bodies: bool = False) -> int:
+    """Push the outbox in batches; `drop_bodies`: keep no copy of what was pushed (the
+    snapshot, which would otherwise double the workspace's size)."""
     pushed = 0
     while True:
         with _with_conn(ws) as s:
@@ -448,20 +513,27 @@ def _push(ws, server: Server, block: dict) -> int:
                      for r in rows])
         with _with_conn(ws) as s:
             s.connection().exec_driver_sql(
-                f"UPDATE team_outbox SET pushed = 1 WHERE op_id IN "
+                f"UPDATE team_outbox SET pushed = 1{', body = x' if drop_bodies else ''}"
+                f"{chr(39) * 2 if drop_bodies else ''} WHERE op_id IN "
                 f"({', '.join('?' for _ in rows)})", tuple(r[0] for r in rows))
         pushed += len(rows)
 
 
+RUN_ROWS = 20_000  # rows applied in one local transaction at most (snapshot envelopes)
+
+
 def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
                  result: SyncResult) -> None:
-    """Open a batch, then apply it with the cursor in local transactions (one per run of
-    plain changes; a merge goes through the merge service in its own). An
-    envelope that does not open stops the sync at it, named; what came before it is kept."""
+    """Open each envelope of a batch and apply them with the cursor in local transactions
+    (one per run of plain changes of at most RUN_ROWS rows, so a first sync of a big
+    workspace holds a few envelopes in memory at a time; a merge goes through the merge
+    service in its own). An envelope that does not open stops the sync at it, named; what
+    came before it is kept."""
     refused: EnvelopeRefused | None = None
     with _with_conn(ws) as s:
         last = dict(state.get(s.connection(), "last_device_seq", {}))
-    opened: list[tuple[Envelope, dict]] = []
+    run: list[tuple[Envelope, dict]] = []
+    weight = 0
     for e in batch:
         named = f"envelope #{e.seq} (device {e.device_id[:8]}, {e.tier} change {e.device_seq})"
         slot = f"{e.device_id}/{e.tier}"
@@ -476,34 +548,34 @@ def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
             except EnvelopeRefused as err:
                 refused = err
                 break
-            opened.append((e, {"type": "grant"}))
-            last[slot] = e.device_seq
-            continue
-        key = keys.key_at(e.epoch, e.tier)
-        if key is None:
-            refused = EnvelopeRefused(f"{named} is under a key this laptop does not hold "
-                                      f"(epoch {e.epoch}; this laptop holds {keys.epoch})")
-            break
-        aad = team_keys.envelope_aad(block["id"], e.tier, e.epoch, e.device_id,
-                                     e.device_seq, e.op_id)
-        try:
-            opened.append((e, team_keys.open_op(key, e.body, aad, named)))
-        except EnvelopeRefused as err:
-            refused = err
-            break
+            op: dict = {"type": "grant"}
+        else:
+            key = keys.key_at(e.epoch, e.tier)
+            if key is None:
+                refused = EnvelopeRefused(f"{named} is under a key this laptop does not hold "
+                                          f"(epoch {e.epoch}; this laptop holds {keys.epoch})")
+                break
+            aad = team_keys.envelope_aad(block["id"], e.tier, e.epoch, e.device_id,
+                                         e.device_seq, e.op_id)
+            try:
+                op = team_keys.open_op(key, e.body, aad, named)
+            except EnvelopeRefused as err:
+                refused = err
+                break
         last[slot] = e.device_seq
-    i = 0
-    while i < len(opened):
-        e, op = opened[i]
         if op["type"] == "person.merge":
+            if run:
+                _apply_plain(ws, block, run, result)
+                run, weight = [], 0
             _apply_merge(ws, block, e, op, result)
-            i += 1
             continue
-        j = i
-        while j < len(opened) and opened[j][1]["type"] != "person.merge":
-            j += 1
-        _apply_plain(ws, block, opened[i:j], result)
-        i = j
+        run.append((e, op))
+        weight += len(op.get("rows", ())) or 1
+        if weight >= RUN_ROWS:
+            _apply_plain(ws, block, run, result)
+            run, weight = [], 0
+    if run:
+        _apply_plain(ws, block, run, result)
     if refused is not None:
         raise refused
 

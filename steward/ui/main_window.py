@@ -175,6 +175,9 @@ class MainWindow(QMainWindow):
         outer.addWidget(right, 1)
         self.setCentralWidget(body)
         self._build_status_bar()
+        from steward.ui.team_sync import TeamSyncer
+
+        self.team_syncer = TeamSyncer(self)  # background team sync and its status-bar label
         self._build_shortcuts()
 
         self._idle = _IdleWatcher(self)
@@ -425,6 +428,7 @@ class MainWindow(QMainWindow):
         self.locked.emit(page)
 
     def _teardown(self) -> None:
+        self.team_syncer.stop()
         self._idle_timer.stop()
         self._idle.stop()
         self.cancel_jobs()

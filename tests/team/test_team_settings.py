@@ -20,8 +20,11 @@ def _no_dangling_threads(qapp):
     qapp.processEvents()
 
 
-def test_settings_shows_the_team_and_syncs_now(laptops, qtbot):  # noqa: F811
+def test_settings_shows_the_team_and_syncs_now(laptops, qtbot, monkeypatch):
+    from steward.ui import team_sync
     from steward.ui.main_window import MainWindow
+
+    monkeypatch.setattr(team_sync, "DEFAULT_SYNC_MINUTES", 0)  # Sync now, not the background
 
     lead = _open(laptops, "lead")
     triage.add_note(lead, "queue_item", _open_items(lead)[0], "Seen by the lead")
