@@ -763,10 +763,31 @@ def _staff_projection(ws) -> dict[str, dict]:
         raw.close()
 
 
+def _volunteer_fingerprint(ws) -> list | None:
+    """What the volunteer store was built from, and its file: unchanged, same projection."""
+    from steward import volunteer_store
+
+    ws.refresh_volunteer_store(force=False)
+    path = volunteer_store.store_path(ws.path)
+    stamp = volunteer_store.current_stamp(ws.path, ws.volunteer_store_key())
+    if stamp is None or not path.exists():
+        return None
+    stat = path.stat()
+    return [stamp, stat.st_mtime_ns, stat.st_size]
+
+
 def _publish_volunteer(ws, conn, block: dict, keys: TeamKeys) -> bool:
-    """Send the volunteer lists when they differ from the last ones the team holds."""
+    """Send the volunteer lists when they differ from the last ones the team holds. Read only
+    when the volunteer store was rebuilt since the last look (its stamp and file), so a sync of
+    a few decisions does not read every person and message again."""
+    seen = _volunteer_fingerprint(ws)
+    if seen is not None and seen == state.get(conn, "volunteer_seen") and \
+            state.get(conn, "volunteer_digest") == state.get(conn, "volunteer_digest_seen"):
+        return False
     projection = _staff_projection(ws)
     digest = volunteer_digest(projection)
+    state.put(conn, "volunteer_seen", seen)
+    state.put(conn, "volunteer_digest_seen", digest)
     if digest == state.get(conn, "volunteer_digest"):
         return False
     data = zlib.compress(json.dumps(projection, default=str).encode(), 6)
@@ -777,6 +798,7 @@ def _publish_volunteer(ws, conn, block: dict, keys: TeamKeys) -> bool:
                  {"type": "volunteer.part", "snap": snap, "part": i, "parts": len(parts),
                   "digest": digest, "data": base64.b64encode(part).decode()})
     state.put(conn, "volunteer_digest", digest)
+    state.put(conn, "volunteer_digest_seen", digest)
     return True
 
 
