@@ -47,6 +47,8 @@ class MessageRecord(NamedTuple):
 
     Times are already in the database's text form (`db_time`: naive UTC, "YYYY-MM-DD
     HH:MM:SS.ffffff"), converted once by the importer; the text sorts as the time does.
+    The built-in importers yield a bare tuple of these eleven fields, in this order (building
+    the named tuple costs more than the rest of a message's parse); the writer takes both.
     """
 
     space: str  # the space's platform id

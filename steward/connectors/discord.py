@@ -11,7 +11,6 @@ from steward.connectors.base import (
     ExportCoverage,
     FileUnit,
     ImportOptions,
-    MessageRecord,
     SpaceRecord,
 )
 from steward.connectors.files import JsonStream, check_file, fingerprint_file, iso_db_time
@@ -69,12 +68,13 @@ class DiscordExport:
                 present: set[str] = set()
                 first = last = None
                 read = 0
+                add = present.add
                 for m in stream.array():
                     read += 1
-                    if not isinstance(m, dict) or "id" not in m or "timestamp" not in m:
+                    if type(m) is not dict or "id" not in m or "timestamp" not in m:
                         continue
                     author = m.get("author")
-                    if isinstance(author, dict) and author.get("id") is not None:
+                    if type(author) is dict and author.get("id") is not None:
                         aid = str(author["id"])
                         if aid not in seen:
                             seen.add(aid)
@@ -84,9 +84,14 @@ class DiscordExport:
                     else:
                         aid = None
                     rec = _message(cid, m, aid, path)
-                    present.add(rec.platform_id)
-                    first = rec.created_at if first is None else min(first, rec.created_at)
-                    last = rec.created_at if last is None else max(last, rec.created_at)
+                    add(rec[1])
+                    at = rec[2]
+                    if first is None:
+                        first = last = at
+                    elif at < first:
+                        first = at
+                    elif at > last:
+                        last = at
                     yield rec
                 coverage = _coverage(stream, cid, first, last, present, read if present else 0)
                 if coverage is not None:
@@ -123,20 +128,22 @@ def _rest_of_object(stream: JsonStream) -> Iterator[str]:
         stream.pos += 1
 
 
-def _message(channel: str, m: dict, author: str | None, path: Path) -> MessageRecord:
+def _message(channel: str, m: dict, author: str | None, path: Path) -> tuple:
+    """The message as a bare `MessageRecord` tuple (see base.MessageRecord)."""
+    get = m.get
     try:
         at = iso_db_time(m["timestamp"])
-        edited = m.get("timestampEdited")
+        edited = get("timestampEdited")
         if edited:
             edited = iso_db_time(edited)
     except (TypeError, ValueError):
-        raise BadInput(f"{path}: message {m.get('id')} has an unreadable time") from None
-    kind = m.get("type") or "Default"
-    parent = (m.get("reference") or {}).get("messageId") if kind == "Reply" else None
-    reactions = m.get("reactions")
-    attachments = m.get("attachments")
-    return MessageRecord(
-        channel, str(m["id"]), at, author, m.get("content"), str(parent) if parent else None,
-        "join" if kind in _JOIN_TYPES else "message" if kind in _MESSAGE_TYPES else "system",
+        raise BadInput(f"{path}: message {get('id')} has an unreadable time") from None
+    kind = get("type") or "Default"
+    parent = (get("reference") or {}).get("messageId") if kind == "Reply" else None
+    reactions = get("reactions")
+    attachments = get("attachments")
+    return (
+        channel, str(m["id"]), at, author, get("content"), str(parent) if parent else None,
+        "message" if kind in _MESSAGE_TYPES else "join" if kind in _JOIN_TYPES else "system",
         edited or None, 0, sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
         len(attachments) if attachments else 0)

@@ -14,9 +14,7 @@ from steward.connectors.base import (
     FileUnit,
     ImportOptions,
     MembershipRecord,
-    MessageRecord,
     SpaceRecord,
-    db_time,
 )
 from steward.connectors.files import (
     check_file,
@@ -26,7 +24,7 @@ from steward.connectors.files import (
     is_zip,
     json_items,
     open_zip,
-    too_deep,
+    unix_db_time,
     zip_member,
 )
 from steward.errors import BadInput
@@ -53,13 +51,9 @@ def fix_mojibake(text: str) -> str:
 
 
 def _fix(value):
-    if isinstance(value, str):
-        return fix_mojibake(value)
-    if isinstance(value, list):
-        return [_fix(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _fix(v) for k, v in value.items()}
-    return value
+    """A text read from the download, mended (anything else as it is): only the few texts an
+    entry gives are mended, not every string of it."""
+    return fix_mojibake(value) if type(value) is str else value
 
 
 @contextmanager
@@ -114,11 +108,7 @@ class FacebookGroups:
                     if fingerprint in skip:
                         continue
                     key = _FILES[name]
-                    for n, item in enumerate(json_items(f, f"{key}.item", label, "entry"), 1):
-                        try:
-                            item = _fix(item)
-                        except RecursionError:
-                            raise too_deep(label, f", entry {n}") from None
+                    for item in json_items(f, f"{key}.item", label, "entry"):
                         yield from _item(key, item, label, state)
 
 
@@ -138,31 +128,30 @@ def _owner(name: str | None, state: dict) -> Iterator:
 def _item(key: str, item: dict, label: str, state: dict) -> Iterator:
     if not isinstance(item, dict) or "timestamp" not in item:
         raise BadInput(f"{label}: an entry without a timestamp; is this Facebook's JSON?")
-    at = from_unix(item["timestamp"])
-    title = str(item.get("title") or "")
+    title = str(_fix(item.get("title")) or "")
     data = item.get("data") or []
     if key == "groups_joined_v2":
         m = _MEMBER_OF.search(title)
-        group = (data[0].get("name") if data and isinstance(data[0], dict) else None) or \
+        group = (_fix(data[0].get("name")) if data and isinstance(data[0], dict) else None) or \
             (m.group("group") if m else None)
         if group:
             yield from _space(group, state)
             yield from _owner(None, state)
-            yield MembershipRecord(group, OWNER, joined_at=at)
+            yield MembershipRecord(group, OWNER, joined_at=from_unix(item["timestamp"]))
         return
+    at = unix_db_time(item["timestamp"])
     text, who, group = None, None, None
     for entry in data:
         if "post" in entry:
-            text = entry["post"]
+            text = _fix(entry["post"])
         elif "comment" in entry and isinstance(entry["comment"], dict):
             c = entry["comment"]
-            text, who, group = c.get("comment"), c.get("author"), c.get("group")
+            text, who, group = _fix(c.get("comment")), _fix(c.get("author")), _fix(c.get("group"))
     m = _POSTED_IN.match(title)
     who = who or (m.group("who") if m else None)
     group = group or (m.group("group") if m else None) or "Facebook group"
     yield from _owner(who, state)
     yield from _space(group, state)
     digest = hashlib.sha1(f"{who}\x00{text}".encode()).hexdigest()[:12]
-    yield MessageRecord(space=group, platform_id=f"{key[:-3]}:{item['timestamp']}:{digest}",
-                        created_at=db_time(at), author=OWNER, text=text,
-                        attachments=len(item.get("attachments") or []))
+    yield (group, f"{key[:-3]}:{item['timestamp']}:{digest}", at, OWNER, text, None,
+           "message", None, 0, 0, len(item.get("attachments") or []))

@@ -364,7 +364,11 @@ _ISO_COMMON = re.compile(r"(\d{4}-\d\d-\d\d)T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)
                          r"(?:\.(\d{1,6}))?(Z|[+-]\d\d:00)?")
 _ISO_DAYS: dict[str, list[str]] = {}  # "YYYY-MM-DD" + offset -> "YYYY-MM-DD HH:" (UTC) by hour
 _UNIX_DAYS: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DD"
+_UNIX_MINUTES: dict[int, str] = {}  # minutes since 1970 -> "YYYY-MM-DD HH:MM:"
+_ISO_HOURS: dict[str, str] = {}  # "YYYY-MM-DDTHH" + offset -> "YYYY-MM-DD HH:" (UTC)
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
+_SIXTY = frozenset(_TWO_DIGITS)
+_THOUSAND = frozenset(f"{n:03d}" for n in range(1000))
 _SIX_ZEROS = "000000"
 
 
@@ -385,15 +389,41 @@ def _day_hours(key: str, day: str, offset: str | None) -> list[str] | None:
 
 def iso_db_time(text: str) -> str:
     """ISO 8601 with offset (or Z) to the database's UTC text (see `base.db_time`)."""
+    if len(text) == 29:  # DiscordChatExporter's "2021-12-03T10:54:19.000+00:00": an hour (and
+        # its offset) read before through the pattern below gives its UTC hour at once
+        hour = _ISO_HOURS.get(text[:13] + text[23:])
+        if (hour is not None and text[13] == ":" and text[16] == ":" and text[19] == "."
+                and text[14:16] in _SIXTY and text[17:19] in _SIXTY
+                and text[20:23] in _THOUSAND):
+            return f"{hour}{text[14:16]}:{text[17:19]}.{text[20:23]}000"
     m = _ISO_COMMON.fullmatch(text)
     if m is not None:
         day, hour, minute, second, fraction, offset = m.groups()
         key = day + offset if offset else day
         hours = _ISO_DAYS.get(key) or _day_hours(key, day, offset)
         if hours is not None:
+            if len(text) == 29 and offset and len(offset) == 6:
+                if len(_ISO_HOURS) > 100_000:
+                    _ISO_HOURS.clear()
+                _ISO_HOURS[text[:13] + offset] = hours[int(hour)]
             return (f"{hours[int(hour)]}{minute}:{second}."
                     f"{fraction + _SIX_ZEROS[len(fraction):] if fraction else _SIX_ZEROS}")
     return _iso_db_time(text)
+
+
+def _unix_minute(minutes: int) -> str:
+    """"YYYY-MM-DD HH:MM:" of a minute since 1970, remembered (messages come minutes apart)."""
+    hours, minute = divmod(minutes, 60)
+    days, hour = divmod(hours, 24)
+    day = _UNIX_DAYS.get(days)
+    if day is None:
+        if len(_UNIX_DAYS) > 100_000:
+            _UNIX_DAYS.clear()
+        day = _UNIX_DAYS[days] = (_EPOCH + timedelta(days=days)).date().isoformat()
+    if len(_UNIX_MINUTES) > 200_000:
+        _UNIX_MINUTES.clear()
+    prefix = _UNIX_MINUTES[minutes] = f"{day} {_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}:"
+    return prefix
 
 
 def unix_db_time(seconds: float | str) -> str:
@@ -401,20 +431,23 @@ def unix_db_time(seconds: float | str) -> str:
 
     Text such as Slack's "1637589841.000200" is converted with integer arithmetic (the same
     text as going through `from_unix`); each day's date is formatted once and remembered."""
+    if type(seconds) is int and 0 <= seconds < 100_000_000_000:
+        minutes, second = divmod(seconds, 60)
+        prefix = _UNIX_MINUTES.get(minutes)
+        if prefix is None:
+            prefix = _unix_minute(minutes)
+        return f"{prefix}{_TWO_DIGITS[second]}.{_SIX_ZEROS}"
     if type(seconds) is str:
         whole, _, fraction = seconds.partition(".")
         if (whole.isdigit() and len(whole) <= 11 and len(fraction) <= 6
                 and (fraction.isdigit() or not fraction)):
             minutes, second = divmod(int(whole), 60)
-            hours, minute = divmod(minutes, 60)
-            days, hour = divmod(hours, 24)
-            day = _UNIX_DAYS.get(days)
-            if day is None:
-                if len(_UNIX_DAYS) > 100_000:
-                    _UNIX_DAYS.clear()
-                day = _UNIX_DAYS[days] = (_EPOCH + timedelta(days=days)).date().isoformat()
-            two = _TWO_DIGITS
-            return (f"{day} {two[hour]}:{two[minute]}:{two[second]}."
+            prefix = _UNIX_MINUTES.get(minutes)
+            if prefix is None:
+                prefix = _unix_minute(minutes)
+            if len(fraction) == 6:
+                return f"{prefix}{_TWO_DIGITS[second]}.{fraction}"
+            return (f"{prefix}{_TWO_DIGITS[second]}."
                     f"{fraction + _SIX_ZEROS[len(fraction):] if fraction else _SIX_ZEROS}")
     return from_unix(seconds).isoformat(" ", "microseconds")
 

@@ -152,7 +152,7 @@ class _Writer:
         self.now = sql_time(clock.now())
         self.persons: list[tuple] = []
         self.new_identities: list[tuple] = []
-        self.pending: list[MessageRecord] = []
+        self.pending: list[tuple] = []  # MessageRecords, or bare tuples of the same fields
         self.new_memberships: list[tuple] = []
         self.new_details: list[tuple] = []
         self.cache: dict[str, tuple[int, int]] = {}  # message platform id -> (id, thread id)
@@ -431,7 +431,8 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
     w = _Writer(s, source_id, source_name)
     pending = w.pending
     for rec in records:
-        if type(rec) is MessageRecord:
+        kind = type(rec)
+        if kind is tuple or kind is MessageRecord:  # built-in importers yield bare tuples
             pending.append(rec)
             if len(pending) >= BATCH:
                 w.flush_messages(summary)
@@ -566,14 +567,15 @@ def preview_files(kind: str, paths: Sequence[Path], options: ImportOptions | Non
             spaces.setdefault(rec.platform_id, rec.name)
         elif isinstance(rec, AuthorRecord):
             people.add(rec.platform_id)
-        elif isinstance(rec, MessageRecord):
+        elif isinstance(rec, tuple):  # a MessageRecord, or the bare tuple of one
             result.messages += 1
-            if rec.author:
-                people.add(rec.author)
-            if first is None or rec.created_at < first:
-                first = rec.created_at
-            if last is None or rec.created_at > last:
-                last = rec.created_at
+            created, author = rec[2], rec[3]
+            if author:
+                people.add(author)
+            if first is None or created < first:
+                first = created
+            if last is None or created > last:
+                last = created
         if n % BATCH == 0:
             if token is not None:
                 token.check()

@@ -11,7 +11,6 @@ from steward.connectors.base import (
     FileUnit,
     ImportOptions,
     MembershipRecord,
-    MessageRecord,
     ReportRecord,
     SpaceRecord,
 )
@@ -137,30 +136,35 @@ def _author(u: dict) -> AuthorRecord:
     )
 
 
-def _messages(channel: str, items, label: str) -> Iterator[MessageRecord]:
+def _messages(channel: str, items, label: str) -> Iterator[tuple]:
     for m in items:
         rec = _message(channel, m, label)
         if rec is not None:
             yield rec
 
 
-def _message(channel: str, m: dict, label: str) -> MessageRecord | None:
-    if not isinstance(m, dict) or m.get("type") != "message" or not m.get("ts"):
+def _message(channel: str, m: dict, label: str) -> tuple | None:
+    """The message as a bare `MessageRecord` tuple (see base.MessageRecord), or None."""
+    if type(m) is not dict:
+        return None
+    get = m.get
+    ts = get("ts")
+    if get("type") != "message" or not ts:
         return None
     try:
-        at = unix_db_time(m["ts"])
+        at = unix_db_time(ts)
     except (TypeError, ValueError):
-        raise BadInput(f"{label}: a message has an unreadable time {m.get('ts')!r}") from None
-    subtype = m.get("subtype")
-    author = m.get("user") or m.get("bot_id")
-    kind = "message" if subtype is None else "join" if subtype in _JOIN_SUBTYPES \
-        else "system" if subtype in _SYSTEM_SUBTYPES else "message"
-    ts, thread = m["ts"], m.get("thread_ts")
-    edited = m.get("edited")
-    reactions, files = m.get("reactions"), m.get("files")
-    return MessageRecord(
-        channel, f"{channel}:{ts}", at, str(author) if author else None, m.get("text"),
-        f"{channel}:{thread}" if thread and thread != ts else None, kind,
+        raise BadInput(f"{label}: a message has an unreadable time {ts!r}") from None
+    subtype = get("subtype")
+    author = get("user") or get("bot_id")
+    thread = get("thread_ts")
+    edited = get("edited")
+    reactions, files = get("reactions"), get("files")
+    return (
+        channel, f"{channel}:{ts}", at, str(author) if author else None, get("text"),
+        f"{channel}:{thread}" if thread and thread != ts else None,
+        "message" if subtype is None else "join" if subtype in _JOIN_SUBTYPES
+        else "system" if subtype in _SYSTEM_SUBTYPES else "message",
         unix_db_time(edited["ts"]) if edited and edited.get("ts") else None,
         int(subtype == "tombstone"),
         sum(int(r.get("count") or len(r.get("users") or [])) for r in reactions)

@@ -9,7 +9,6 @@ from steward.connectors.base import (
     AuthorRecord,
     FileUnit,
     ImportOptions,
-    MessageRecord,
     SpaceRecord,
     db_time,
 )
@@ -96,15 +95,26 @@ def _chat(stream: JsonStream, options: ImportOptions, authors: set[str], seen: d
     chat: dict = {}
     for key in stream.members():
         if key == "messages" and stream.peek() == "[":
+            chat_id = str(chat.get("id", "chat"))
             for m in stream.array():
-                if not isinstance(m, dict):
+                if type(m) is not dict:
                     continue
-                chat_id = str(chat.get("id", "chat"))
                 if seen["announced"] != chat_id:
                     seen["announced"] = chat_id
                     seen["chats"] += 1
                     yield SpaceRecord(chat_id, str(chat.get("name") or chat_id), "chat", "closed")
-                yield from _message(chat_id, m, options, authors, label)
+                if "id" not in m:
+                    continue
+                get = m.get
+                service = get("type") == "service"
+                author = get("actor_id") if service else get("from_id")
+                # Ids are tested with `is None`: a real export has `from_id: 0`, a person like
+                # any other.
+                if author is not None and author not in authors:
+                    authors.add(author)
+                    name = get("actor") if service else get("from")
+                    yield AuthorRecord(str(author), name or str(author))
+                yield _message(chat_id, m, get, service, author, options, label)
         elif top and key in ("chats", "left_chats") and stream.peek() == "{":
             for inner in stream.members():
                 if inner != "list" or stream.peek() != "[":
@@ -132,33 +142,30 @@ def _text(value) -> str:
     return ""
 
 
-def _message(chat: str, m: dict, options: ImportOptions, authors: set[str],
-             label: str) -> Iterator:
-    if "id" not in m:
-        return
+def _message(chat: str, m: dict, get, service: bool, author, options: ImportOptions,
+             label: str) -> tuple:
+    """The message as a bare `MessageRecord` tuple (see base.MessageRecord)."""
     try:
-        if m.get("date_unixtime"):
-            at = unix_db_time(m["date_unixtime"])
+        unixtime = get("date_unixtime")
+        if unixtime:
+            at = unix_db_time(unixtime)
         else:
             from datetime import datetime
 
             at = db_time(to_utc(datetime.fromisoformat(m["date"]), options.timezone))
+        edited = get("edited_unixtime")
+        if edited:
+            edited = unix_db_time(edited)
     except (KeyError, TypeError, ValueError):
-        raise BadInput(f"{label}: message {m.get('id')} has an unreadable date") from None
-    service = m.get("type") == "service"
-    author = m.get("actor_id") if service else m.get("from_id")
-    name = m.get("actor") if service else m.get("from")
-    # Ids are tested with `is None`: a real export has `from_id: 0`, a person like any other.
-    if author is not None and author not in authors:
-        authors.add(author)
-        yield AuthorRecord(str(author), name or str(author))
-    reply = m.get("reply_to_message_id")
-    yield MessageRecord(
-        space=chat, platform_id=f"{chat}:{m['id']}", created_at=at,
-        author=str(author) if author is not None else None, text=_text(m.get("text")) or None,
-        parent=f"{chat}:{reply}" if reply is not None else None,
-        kind=("join" if m.get("action") in _JOIN_ACTIONS else "system") if service else "message",
-        edited_at=unix_db_time(m["edited_unixtime"]) if m.get("edited_unixtime") else None,
-        reactions=sum(int(r.get("count") or 0) for r in m.get("reactions") or []),
-        attachments=1 if (m.get("photo") or m.get("file") or m.get("media_type")) else 0,
-    )
+        raise BadInput(f"{label}: message {get('id')} has an unreadable date") from None
+    reply = get("reply_to_message_id")
+    text = get("text")
+    if type(text) is not str:
+        text = _text(text)
+    reactions = get("reactions")
+    return (chat, f"{chat}:{m['id']}", at, str(author) if author is not None else None,
+            text or None, f"{chat}:{reply}" if reply is not None else None,
+            ("join" if get("action") in _JOIN_ACTIONS else "system") if service else "message",
+            edited or None, 0,
+            sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
+            1 if (get("photo") or get("file") or get("media_type")) else 0)
