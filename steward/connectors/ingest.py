@@ -50,6 +50,8 @@ IMPORT_PAGE_CACHE_KIB = 65_536  # a larger SQLite page cache while importing: fe
 def _db_time(dt: datetime | None) -> str | None:
     """The same text as `steward.store.bulk.sql_time`, several times faster (C isoformat)."""
     return dt.isoformat(" ", "microseconds") if dt is not None else None
+# Built at the end of an import into a workspace without messages (see _Writer)
+DEFERRED_INDEXES = ("ix_messages_identity_time", "ix_messages_space_time", "ix_messages_thread")
 MESSAGE_COLUMNS = ("id", "source_id", "space_id", "identity_id", "platform_id", "thread_id",
                    "parent_id", "kind", "created_at", "edited_at", "deleted", "text",
                    "reaction_count", "reply_count", "attachment_count")
@@ -143,6 +145,17 @@ class _Writer:
         }
         self.had_messages = cur.execute(
             "SELECT 1 FROM messages WHERE source_id = ? LIMIT 1", (source_id,)).fetchone()
+        # Into a workspace without messages, the secondary indexes are built once at the end
+        # (sorting the rows) rather than kept up to date row by row: a tenth less import time.
+        # Only the unique index, which finds messages already written, is kept throughout.
+        self.deferred_indexes: list[str] = []
+        if cur.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None:
+            self.deferred_indexes = [sql for name, sql in cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                "tbl_name = 'messages' AND sql IS NOT NULL ORDER BY name") if name in
+                DEFERRED_INDEXES]
+            for name in DEFERRED_INDEXES:
+                cur.execute(f"DROP INDEX IF EXISTS {name}")
         self.next_message = cur.execute(
             "SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
         self.next_identity = cur.execute(
@@ -303,6 +316,12 @@ class _Writer:
                 f"(?, {int(self.source_id)}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)", rows)
             summary.messages += self.db.total_changes - before
 
+    def build_indexes(self) -> None:
+        """The secondary indexes left out while the rows went in (see __init__)."""
+        for sql in self.deferred_indexes:
+            self.db.execute(sql)
+        self.deferred_indexes = []
+
     def mark_deleted(self, rec: ExportCoverage, summary: ImportSummary) -> None:
         """Messages of the space within the export's span that it lacks: deleted on the
         platform. Conservative: when most of the span is missing, the export was filtered (the
@@ -310,6 +329,7 @@ class _Writer:
         space_id = self.spaces.get(rec.space)
         if space_id is None or not self.had_messages:
             return
+        self.build_indexes()  # the span is read through the space and time index
         held = self.db.execute(
             "SELECT id, platform_id FROM messages WHERE source_id = ? AND space_id = ? AND "
             "created_at BETWEEN ? AND ? AND deleted = 0",
@@ -470,6 +490,7 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
     w.flush_memberships(summary)
     w.flush_details()
     w.finish_threads()
+    w.build_indexes()
     for moment in (w.first, w.last):
         if moment is not None:
             at = datetime.fromisoformat(moment)

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -47,6 +47,8 @@ _MEDIA = re.compile(r"^(<Media omitted>|<attached: [^>]*>|(image|video|audio|sti
                     r"document) omitted|.+ \(file attached\))", re.I)
 _JOIN = re.compile(r"( joined using this group's invite link| added .+| joined$)")
 _LOOKS_LIKE_PHONE = re.compile(r"^\+?[\d\s()-]{7,}$")
+_TWO_DIGITS = [f"{n:02d}" for n in range(60)]
+_HOUR = timedelta(hours=1)
 
 
 @contextmanager
@@ -148,6 +150,7 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
     counts: dict[str, int] = {}  # occurrences within the current minute only: bounded memory
     counted_minute = None
     times: dict[str, tuple[str, str]] = {}  # header time -> (local minute, UTC db time)
+    hours: dict[tuple, tuple[str, str] | None] = {}  # see _stamps
     current: list | None = None  # [local minute, UTC db time, author, kind, lines]
 
     def finish(stamp: str, at: str, author: str | None, kind: str,
@@ -182,12 +185,11 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
         when = line[:m.start(8)]
         known = times.get(when)
         if known is None:
-            at = _when(m, order, label, number)
             # The local minute, not the text: the same chat exported from Android (no seconds)
             # and from an iPhone gives the same message ids.
             if len(times) >= 4096:
                 times.clear()
-            known = times[when] = (f"{at:%Y-%m-%dT%H:%M}", db_time(to_utc(at, zone)))
+            known = times[when] = _stamps(m, order, zone, label, number, hours)
         author, sep, text = rest.partition(": ")
         # iPhone writes system lines as "Group name: \u200eAlice added Bob".
         system_mark = ": \u200e" in raw and not _MEDIA.match(text)
@@ -205,6 +207,54 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
         yield finish(*current)
     if ending and ending.get("cut"):
         yield CutShort(label, ending["cut"])
+
+
+def _stamps(m: re.Match, order: str, zone, label: str, number: int,
+            hours: dict[tuple, tuple[str, str] | None]) -> tuple[str, str]:
+    """(local minute "YYYY-MM-DDTHH:MM", UTC db time) of a header. Each local hour is read
+    through datetime and the time zone once (`hours`): when the zone's offset is the same
+    whole number of hours all through it, minutes and seconds are copied; otherwise (a
+    clock change within the hour, an offset such as +05:30) each time goes the long way."""
+    a, b, c, hour, minute, second, meridiem = m.group(1, 2, 3, 4, 5, 6, 7)
+    a, b, c, hour = int(a), int(b), int(c), int(hour)
+    year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
+    if year < 100:
+        year += 2000
+    if meridiem:
+        meridiem = meridiem.lower()
+        if meridiem == "p" and hour < 12:
+            hour += 12
+        elif meridiem == "a" and hour == 12:
+            hour = 0
+    minute, second = int(minute), int(second or 0)
+    key = (year, month, day, hour)
+    base = hours.get(key, False)
+    if base is False:
+        if len(hours) >= 100_000:
+            hours.clear()
+        base = hours[key] = _hour_base(year, month, day, hour, zone)
+    if base is not None and minute < 60 and second < 60:
+        two = _TWO_DIGITS
+        return f"{base[0]}{two[minute]}", f"{base[1]}{two[minute]}:{two[second]}.000000"
+    at = _when(m, order, label, number)
+    return f"{at:%Y-%m-%dT%H:%M}", db_time(to_utc(at, zone))
+
+
+def _hour_base(year: int, month: int, day: int, hour: int,
+               zone) -> tuple[str, str] | None:
+    """("YYYY-MM-DDTHH:" local, "YYYY-MM-DD HH:" UTC) of a local hour whose offset is one
+    whole number of hours throughout; None when it is not (or the date is not real)."""
+    if year < 1000:  # strftime writes such years without padding: the long way keeps that
+        return None
+    try:
+        start = datetime(year, month, day, hour)
+        offset = to_utc(start, zone) - start
+        if offset != to_utc(start.replace(minute=59, second=59), zone) - \
+                start.replace(minute=59, second=59) or offset % _HOUR:
+            return None
+        return start.isoformat("T")[:14], (start + offset).isoformat(" ")[:14]
+    except (ValueError, OverflowError):
+        return None
 
 
 def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
