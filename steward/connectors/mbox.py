@@ -33,7 +33,7 @@ from steward.connectors.base import (
     db_time,
 )
 from steward.connectors.files import (
-    byte_lines,
+    MAX_LINE_CHARS,
     check_file,
     fingerprint_file,
     fingerprint_member,
@@ -128,7 +128,17 @@ def _split(f: IO[bytes], label: str, ending: dict | None = None) -> Iterator[tup
     chunks: list[bytes] = []
     size, start, any_separator = 0, 0, False
     line = b""
-    for number, line in byte_lines(f, label, "a mailbox (mbox) file"):
+    # byte_lines, written out: a mailbox is tens of lines a message
+    readline, limit, number = f.readline, MAX_LINE_CHARS, 0
+    while True:
+        read = readline(limit + 1)
+        if not read:
+            break
+        line = read
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            raise BadInput(f"{label}, line {number}: a line longer than {limit:,} bytes; "
+                           "this is not a mailbox (mbox) file")
         if line.startswith(b"From "):
             if chunks:
                 yield start, b"".join(chunks)
