@@ -150,7 +150,7 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
     counts: dict[str, int] = {}  # occurrences within the current minute only: bounded memory
     counted_minute = None
     times: dict[str, tuple[str, str]] = {}  # header time -> (local minute, UTC db time)
-    hours: dict[tuple, tuple[str, str] | None] = {}  # see _stamps
+    days: dict[tuple, tuple[str, list[str]] | None] = {}  # see _stamps
     current: list | None = None  # [local minute, UTC db time, author, kind, lines]
 
     def finish(stamp: str, at: str, author: str | None, kind: str,
@@ -189,7 +189,7 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
             # and from an iPhone gives the same message ids.
             if len(times) >= 4096:
                 times.clear()
-            known = times[when] = _stamps(m, order, zone, label, number, hours)
+            known = times[when] = _stamps(m, order, zone, label, number, days)
         author, sep, text = rest.partition(": ")
         # iPhone writes system lines as "Group name: \u200eAlice added Bob".
         system_mark = ": \u200e" in raw and not _MEDIA.match(text)
@@ -210,11 +210,11 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
 
 
 def _stamps(m: re.Match, order: str, zone, label: str, number: int,
-            hours: dict[tuple, tuple[str, str] | None]) -> tuple[str, str]:
-    """(local minute "YYYY-MM-DDTHH:MM", UTC db time) of a header. Each local hour is read
-    through datetime and the time zone once (`hours`): when the zone's offset is the same
-    whole number of hours all through it, minutes and seconds are copied; otherwise (a
-    clock change within the hour, an offset such as +05:30) each time goes the long way."""
+            days: dict[tuple, tuple[str, list[str]] | None]) -> tuple[str, str]:
+    """(local minute "YYYY-MM-DDTHH:MM", UTC db time) of a header. Each local day is read
+    through datetime and the time zone once (`days`): when the zone's offset is the same
+    whole number of hours all day, hours map to UTC hours and minutes and seconds are copied;
+    otherwise (a clock change that day, an offset such as +05:30) each time goes the long way."""
     a, b, c, hour, minute, second, meridiem = m.group(1, 2, 3, 4, 5, 6, 7)
     a, b, c, hour = int(a), int(b), int(c), int(hour)
     year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
@@ -227,32 +227,35 @@ def _stamps(m: re.Match, order: str, zone, label: str, number: int,
         elif meridiem == "a" and hour == 12:
             hour = 0
     minute, second = int(minute), int(second or 0)
-    key = (year, month, day, hour)
-    base = hours.get(key, False)
+    key = (year, month, day)
+    base = days.get(key, False)
     if base is False:
-        if len(hours) >= 100_000:
-            hours.clear()
-        base = hours[key] = _hour_base(year, month, day, hour, zone)
-    if base is not None and minute < 60 and second < 60:
+        if len(days) >= 100_000:
+            days.clear()
+        base = days[key] = _day_base(year, month, day, zone)
+    if base is not None and hour < 24 and minute < 60 and second < 60:
         two = _TWO_DIGITS
-        return f"{base[0]}{two[minute]}", f"{base[1]}{two[minute]}:{two[second]}.000000"
+        return (f"{base[0]}{two[hour]}:{two[minute]}",
+                f"{base[1][hour]}{two[minute]}:{two[second]}.000000")
     at = _when(m, order, label, number)
     return f"{at:%Y-%m-%dT%H:%M}", db_time(to_utc(at, zone))
 
 
-def _hour_base(year: int, month: int, day: int, hour: int,
-               zone) -> tuple[str, str] | None:
-    """("YYYY-MM-DDTHH:" local, "YYYY-MM-DD HH:" UTC) of a local hour whose offset is one
-    whole number of hours throughout; None when it is not (or the date is not real)."""
+def _day_base(year: int, month: int, day: int, zone) -> tuple[str, list[str]] | None:
+    """("YYYY-MM-DDT" local, the 24 "YYYY-MM-DD HH:" UTC of its hours) of a local day whose
+    offset is one whole number of hours all day; None when it is not (or the date is not
+    real)."""
     if year < 1000:  # strftime writes such years without padding: the long way keeps that
         return None
     try:
-        start = datetime(year, month, day, hour)
+        start = datetime(year, month, day)
+        end = start.replace(hour=23, minute=59, second=59)
         offset = to_utc(start, zone) - start
-        if offset != to_utc(start.replace(minute=59, second=59), zone) - \
-                start.replace(minute=59, second=59) or offset % _HOUR:
+        if offset != to_utc(end, zone) - end or offset % _HOUR:
             return None
-        return start.isoformat("T")[:14], (start + offset).isoformat(" ")[:14]
+        first = start + offset
+        return (start.isoformat("T")[:11],
+                [(first + timedelta(hours=h)).isoformat(" ")[:14] for h in range(24)])
     except (ValueError, OverflowError):
         return None
 

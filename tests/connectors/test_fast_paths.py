@@ -226,3 +226,30 @@ def test_zip_entries_read_whole_give_the_entry_or_leave_it_to_the_reader(tmp_pat
         info = z.getinfo("a/2021-01-01.json")
         info.CRC ^= 1  # damage: the ordinary reader names it
         assert bulk.read(info) is None
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Asia/Kolkata",
+                                  "Australia/Lord_Howe"])
+def test_whatsapp_times_read_per_day_as_datetime_reads_each(zone):
+    """Clock-change days, half-hour offsets and 12-hour clocks: every header's local minute
+    and UTC time are what datetime and the zone give for it alone."""
+    from zoneinfo import ZoneInfo
+
+    from steward.connectors import whatsapp
+    from steward.connectors.base import db_time
+    from steward.connectors.files import to_utc
+
+    tz = ZoneInfo(zone)
+    days = ["03/14/2021", "11/07/2021", "03/28/2021", "10/31/2021", "04/04/2021",
+            "10/03/2021", "02/29/2024", "06/15/2023"]
+    lines = [f"{d}, {h % 12 or 12}:{mi:02d} {'PM' if h >= 12 else 'AM'} - Ann: {d} {h} {mi}"
+             for d in days for h in range(24) for mi in (0, 29, 30, 59)]
+    data = ("\n".join(lines) + "\n").encode()
+    records = [r for r in whatsapp._parse(io.BytesIO(data), "chat.txt", "chat", "mdy", tz)
+               if isinstance(r, tuple)]
+    assert len(records) == len(lines)
+    for line, rec in zip(lines, records, strict=True):
+        m = whatsapp._HEADER.match(line)
+        at = whatsapp._when(m, "mdy", "chat.txt", 1)
+        assert rec[2] == db_time(to_utc(at, tz)), line
+        assert rec[1].startswith(f"{at:%Y-%m-%dT%H:%M}|"), line
