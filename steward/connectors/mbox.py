@@ -50,7 +50,7 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _PARSER = BytesParser()  # the compat32 policy: many times faster than policy.default
 # The fast path: a one-part plain-text message with unfolded ASCII headers is read directly;
 # anything else (MIME parts, encoded bodies, folded headers, CRLF) goes through the parser.
-_HEADER_LINE = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)")
+_HEADER_LINES = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)$", re.M)  # each line whole
 _PLAIN_TYPE = re.compile(r'\s*text/plain\s*(?:;\s*charset=(?:"([\w.:-]+)"|([\w.:-]+))\s*)?',
                          re.I)
 # "Name Surname <local.part@example.org>": what the address parser gives, without it.
@@ -222,12 +222,13 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
     head = data[:end]
     if not head.isascii() or b"\r" in head:
         return None
+    text = head.decode("ascii")
+    found = _HEADER_LINES.findall(text)
+    if len(found) != text.count("\n") + 1:
+        return None  # a line folded or malformed: the parser knows the rules
     headers: dict[str, str] = {}
-    for line in head.decode("ascii").split("\n"):
-        m = _HEADER_LINE.fullmatch(line)
-        if m is None:
-            return None  # folded or malformed: the parser knows the rules
-        headers.setdefault(m.group(1).lower(), m.group(2))
+    for name, value in found:
+        headers.setdefault(name.lower(), value)
     encoding = headers.get("content-transfer-encoding", "7bit").strip().lower()
     if "content-disposition" in headers or encoding not in _PLAIN_ENCODINGS:
         return None
@@ -262,10 +263,10 @@ def _date(value: str) -> datetime:
     month = _MONTHS.get(m.group(2).lower()) if m else None
     if month is None:
         return to_utc(parsedate_to_datetime(value))
-    offset = int(m.group(8)) * 60 + int(m.group(9))
-    at = datetime(int(m.group(3)), month, int(m.group(1)), int(m.group(4)), int(m.group(5)),
-                  int(m.group(6)))
-    return at - timedelta(minutes=offset) if m.group(7) == "+" else at + timedelta(minutes=offset)
+    day, _, year, hour, minute, second, sign, off_hours, off_minutes = m.groups()
+    offset = timedelta(minutes=int(off_hours) * 60 + int(off_minutes))
+    at = datetime(int(year), month, int(day), int(hour), int(minute), int(second))
+    return at - offset if sign == "+" else at + offset
 
 
 _MAILMAN_MONTH = re.compile(r"^\d{4}-(?:January|February|March|April|May|June|July|August|"
