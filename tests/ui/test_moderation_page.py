@@ -89,13 +89,15 @@ def test_reason_is_required_and_escape_cancels(page, qtbot, demo_ws):
     assert _status(demo_ws, item) == "removed"
 
 
-def test_bulk_decision_with_one_reason_then_undo(page, qtbot, demo_ws):
+def _mark_first(qtbot, page, n):
+    for _ in range(n):
+        _key(qtbot, page, Qt.Key.Key_X)
+        _key(qtbot, page, Qt.Key.Key_J)
+
+
+def test_bulk_decision_is_undone_as_one_step_named_and_marked_again(page, qtbot, demo_ws):
     ids = [page.model.row_values(r)[-2] for r in range(3)]
-    _key(qtbot, page, Qt.Key.Key_X)
-    _key(qtbot, page, Qt.Key.Key_J)
-    _key(qtbot, page, Qt.Key.Key_X)
-    _key(qtbot, page, Qt.Key.Key_J)
-    _key(qtbot, page, Qt.Key.Key_X)
+    _mark_first(qtbot, page, 3)
     assert page.marked_ids() == ids
     _key(qtbot, page, Qt.Key.Key_R)
     assert "3 items" in page.reason_bar.prompt.text()
@@ -106,12 +108,88 @@ def test_bulk_decision_with_one_reason_then_undo(page, qtbot, demo_ws):
     assert page.marked_ids() == []
 
     _key(qtbot, page, Qt.Key.Key_U)
-    reopened = [i for i in ids if _status(demo_ws, i) == "open"]
-    assert len(reopened) == 1
+    assert [_status(demo_ws, i) for i in ids] == ["open"] * 3  # one press, the whole batch
+    assert page.result.text() == "Undone: 3 items removed (Spam)."
+    assert sorted(page.marked_ids()) == sorted(ids)  # selected again, ready to decide anew
+    assert page.current_item_id() in ids
+    assert page.marked_label.isVisible() and "3 marked" in page.marked_label.text()
     with demo_ws.session() as s:
-        undo = s.scalar(select(Decision).where(Decision.action == "undo"))
-        assert undo.undoes_id is not None
-    assert len(_audit(demo_ws, "moderation.undo")) == 1
+        undos = s.scalars(select(Decision).where(Decision.action == "undo")).all()
+    assert len(undos) == 3 and all(u.undoes_id is not None for u in undos)
+    assert len(_audit(demo_ws, "moderation.undo")) == 3
+
+    _key(qtbot, page, Qt.Key.Key_U)  # nothing of this session left: the last one standing
+    assert page.result.text().startswith("Undone: your last decision") or \
+        "no decision" in page.result.text()
+
+
+def test_single_decision_undo_names_it(page, qtbot, demo_ws):
+    item = page.current_item_id()
+    _key(qtbot, page, Qt.Key.Key_A)
+    qtbot.keyClick(page.reason_bar.edit, "3")  # Fine as it is
+    wait_for_workers(qtbot)
+    _key(qtbot, page, Qt.Key.Key_U)
+    assert _status(demo_ws, item) == "open"
+    assert page.result.text() == f"Undone: 1 item approved ({queue.COMMON_REASONS[2]})."
+    assert page.current_item_id() == item and page.marked_ids() == []
+
+
+def test_after_a_bulk_decision_the_cursor_goes_to_the_next_unreviewed_row(page, qtbot, demo_ws):
+    """Mark rows 1 and 3, stand on row 4: after the decision the cursor is still on that item
+    (now row 2), with nothing unreviewed skipped above it; a single decision moves on to the
+    item below."""
+    values = [page.model.row_values(r)[-2] for r in range(8)]
+    for row in (1, 3):
+        page._move_to(row)
+        _key(qtbot, page, Qt.Key.Key_X)
+    page._move_to(4)
+    wait_for_workers(qtbot)
+    _key(qtbot, page, Qt.Key.Key_R)
+    qtbot.keyClick(page.reason_bar.edit, "1")
+    wait_for_workers(qtbot)
+    assert [_status(demo_ws, values[i]) for i in (1, 3)] == ["removed"] * 2
+    assert page.current_item_id() == values[4]
+    earlier = {page.model.row_values(r)[-2] for r in range(page._current_row())}
+    assert earlier == {values[0], values[2]}  # only what the moderator had passed over
+
+    _key(qtbot, page, Qt.Key.Key_A)  # nothing marked: the current item alone
+    qtbot.keyClick(page.reason_bar.edit, "3")
+    wait_for_workers(qtbot)
+    assert _status(demo_ws, values[4]) == "approved"
+    assert page.current_item_id() == values[5]
+
+
+def test_marking_down_with_x_and_j_then_deciding_lands_on_the_next_row(page, qtbot, demo_ws):
+    values = [page.model.row_values(r)[-2] for r in range(5)]
+    _mark_first(qtbot, page, 3)  # X J X J X J: rows 0-2 marked, the cursor on row 3
+    _key(qtbot, page, Qt.Key.Key_S)
+    qtbot.keyClick(page.reason_bar.edit, "2")
+    wait_for_workers(qtbot)
+    assert page.current_item_id() == values[3] and page._current_row() == 0
+
+
+def test_marked_rows_look_different_from_the_current_row_and_are_counted(page, qtbot):
+    page.resize(1280, 720)
+    _mark_first(qtbot, page, 2)  # rows 0 and 1 marked, the cursor on row 2
+    assert page._current_row() == 2 and len(page.marked_ids()) == 2
+    assert page.marked_label.isVisible()
+    assert page.marked_label.text().startswith("✓ 2 marked ·")
+    assert page.model.data(page.model.index(0, 0)) in {"Urgent", "High", "Medium", "Low"}
+    qtbot.wait(50)
+    image = page.table.viewport().grab().toImage()
+
+    def colour(row):
+        rect = page.table.visualRect(page.model.index(row, 2))
+        return image.pixelColor(rect.center().x(), rect.center().y() - 3).name()
+
+    marked, current, plain = colour(0), colour(2), colour(3)
+    assert len({marked, current, plain}) == 3, (marked, current, plain)
+    _key(qtbot, page, Qt.Key.Key_K)
+    _key(qtbot, page, Qt.Key.Key_X)  # unmark row 1
+    assert "1 marked" in page.marked_label.text()
+    _key(qtbot, page, Qt.Key.Key_K)
+    _key(qtbot, page, Qt.Key.Key_X)
+    assert not page.marked_label.isVisible()
 
 
 def test_escalation_hands_over_and_the_item_disappears(page, qtbot, demo_ws):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QStyledItemDelegate,
     QTextBrowser,
     QVBoxLayout,
@@ -57,6 +58,10 @@ from steward.ui.widgets import (
 BLURRED = "Hidden: may be distressing — press V to read"
 ACTION_WORDS = {"approve": "Approve", "remove": "Remove", "escalate": "Escalate to the "
                 "safeguarding leads", "snooze": "Snooze for a day"}
+DONE_WORDS = {"approve": "approved", "remove": "removed",
+              "escalate": "escalated to the safeguarding leads", "snooze": "snoozed"}
+MARK = "✓ "  # what a row marked for a bulk decision starts with
+MARKED_COLOUR = QColor(248, 220, 140)  # amber: marked rows; the current row is framed
 KEYS = {Qt.Key.Key_A: "approve", Qt.Key.Key_R: "remove", Qt.Key.Key_E: "escalate",
         Qt.Key.Key_S: "snooze"}
 PRIORITY_WORDS = {4: "Urgent", 3: "High", 2: "Medium", 1: "Low"}
@@ -88,15 +93,33 @@ def _rows(items: list[queue.QueueRow], revealed: set[int]) -> list[tuple]:
 
 
 class CurrentRowDelegate(QStyledItemDelegate):
-    """Tints the row the detail panel shows; rows marked for a bulk decision (X) keep the
-    stronger selection colour."""
+    """Marked rows (X, for a bulk decision) are amber with a tick; the row the detail panel
+    shows is tinted and framed, so the two never look alike."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        marked = bool(option.state & QStyle.StateFlag.State_Selected)
+        option.state &= ~QStyle.StateFlag.State_Selected  # we draw marking ourselves
+        if marked:
+            option.backgroundBrush = MARKED_COLOUR
+            option.palette.setColor(option.palette.ColorRole.Text, Qt.GlobalColor.black)
+            if index.column() == 0:
+                option.text = MARK + option.text
 
     def paint(self, painter, option, index) -> None:
+        super().paint(painter, option, index)
         if index.row() == self.parent().currentIndex().row():
             tint = QColor(option.palette.highlight().color())
-            tint.setAlpha(70)
+            tint.setAlpha(60)
             painter.fillRect(option.rect, tint)
-        super().paint(painter, option, index)
+            painter.save()
+            pen = QPen(option.palette.highlight().color())
+            pen.setWidth(2)
+            painter.setPen(pen)
+            r = option.rect.adjusted(0, 1, 0, -1)
+            painter.drawLine(r.topLeft(), r.topRight())
+            painter.drawLine(r.bottomLeft(), r.bottomRight())
+            painter.restore()
 
 
 class ReasonBar(QWidget):
@@ -163,7 +186,10 @@ class ModerationPage(QWidget):
         self.filters = QueueFilters()
         self.revealed: set[int] = set()
         self.detail: queue.ItemDetail | None = None
-        self._keep_row: int | None = None  # the row to stay on after a decision
+        # after the next reload: (the item to stand on, items to mark, the row if it is gone)
+        self._plan: tuple[int | None, list[int], int] | None = None
+        # this session's decisions, newest last: (action, reason, items) for U to undo as one
+        self._done: list[tuple[str, str, list[int]]] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.header = PageHeader(
@@ -195,6 +221,12 @@ class ModerationPage(QWidget):
             bar.addWidget(combo)
             combo.currentIndexChanged.connect(self._filters_changed)
         bar.addStretch(1)
+        self.marked_label = QLabel()
+        self.marked_label.setObjectName("markedCount")
+        self.marked_label.setToolTip("A, R, E or S decides every marked item at once; "
+                                     "X marks or unmarks the current one")
+        self.marked_label.hide()
+        bar.addWidget(self.marked_label)
         self.count_label = QLabel()
         bar.addWidget(self.count_label)
         layout.addLayout(bar)
@@ -207,6 +239,7 @@ class ModerationPage(QWidget):
         self.table.setItemDelegate(CurrentRowDelegate(self.table))
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.selectionModel().selectionChanged.connect(self._update_marked)
         split.addWidget(self.table)
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -336,9 +369,37 @@ class ModerationPage(QWidget):
         self._select_row(min(keep_row, self.model.rowCount() - 1))
 
     def refresh(self) -> None:
-        row = self._keep_row if self._keep_row is not None else self._current_row()
-        self._keep_row = None
-        self.reload(row)
+        """Reload, standing on the planned item (after a decision or an undo) or the same one."""
+        plan, self._plan = self._plan, None
+        if plan is None:
+            plan = (self.current_item_id(), [], self._current_row())
+        stand_on, to_mark, fallback = plan
+        self.model.reload()
+        rows = self._rows_of([stand_on, *to_mark])
+        self._select_row(rows.get(stand_on, min(fallback, self.model.rowCount() - 1)))
+        for item_id in to_mark:
+            if item_id in rows:
+                self.table.selectionModel().select(
+                    self.model.index(rows[item_id], 0),
+                    QItemSelectionModel.SelectionFlag.Select
+                    | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _rows_of(self, item_ids: list, limit: int = 5000) -> dict[int, int]:
+        """Where the items are in the list (loading further pages, up to `limit` rows)."""
+        wanted = {i for i in item_ids if i is not None}
+        found: dict[int, int] = {}
+        row = 0
+        while wanted - found.keys():
+            if row >= self.model.rowCount():
+                if not self.model.canFetchMore() or row >= limit:
+                    break
+                self.model.fetchMore()
+                continue
+            item_id = self.model.row_values(row)[ID_AT]
+            if item_id in wanted:
+                found[item_id] = row
+            row += 1
+        return found
 
     # --- moving and marking --------------------------------------------------------------------
 
@@ -380,6 +441,30 @@ class ModerationPage(QWidget):
             self.table.selectionModel().select(
                 index, QItemSelectionModel.SelectionFlag.Toggle
                 | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _update_marked(self, *_args) -> None:
+        n = len(self.table.selectionModel().selectedRows())
+        self.marked_label.setText(f"{MARK}{n:,} marked ·" if n else "")
+        self.marked_label.setVisible(bool(n))
+
+    def next_unreviewed(self, decided: list[int]) -> tuple[int | None, int]:
+        """The item to stand on once `decided` leave the list, and its row then: the current
+        one if it is not among them, else the first undecided one below them (else above)."""
+        decided_set = set(decided)
+        rows = [r for r in range(self.model.rowCount())
+                if self.model.row_values(r)[ID_AT] in decided_set]
+        current = self._current_row()
+        undecided = [r for r in range(self.model.rowCount()) if r not in set(rows)]
+        if current in undecided:
+            row = current
+        else:
+            anchor = max([current, *rows])
+            below = [r for r in undecided if r > anchor]
+            above = [r for r in undecided if r < anchor]
+            row = below[0] if below else above[-1] if above else None
+        if row is None:
+            return None, 0
+        return self.model.row_values(row)[ID_AT], row - sum(1 for r in rows if r < row)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self.table and event.type() == QEvent.Type.KeyPress \
@@ -502,22 +587,44 @@ class ModerationPage(QWidget):
 
     def decide(self, action: str, reason: str) -> None:
         targets = self.decision_targets()
-        row = self._current_row()
+        stand_on, row = self.next_unreviewed(targets)
+        words = f"{_items(len(targets))} {DONE_WORDS[action]} ({reason}). U undoes them."
+
+        def done(outcome) -> None:
+            if outcome[0]:
+                self._done.append((action, reason, list(targets)))
+            self._after(outcome, (stand_on, [], row), words)
+
         self.ctx.run_query(
-            lambda: attempt(lambda: triage.decide(self.ctx.ws, targets, action, reason)),
-            lambda outcome: self._after(outcome, row, f"{ACTION_WORDS[action]}: "
-                                                      f"{len(targets)} item(s)."))
+            lambda: attempt(lambda: triage.decide(self.ctx.ws, targets, action, reason)), done)
 
     def undo(self) -> None:
+        """Undo the last decision as one step: every item of a bulk decision comes back,
+        marked, and the message names what was undone."""
+        action, reason, items = self._done[-1] if self._done else (None, "", [None])
         row = self._current_row()
-        self.ctx.run_query(lambda: attempt(lambda: triage.undo_last(self.ctx.ws, 1)),
-                           lambda outcome: self._after(outcome, row, "Undone."))
+
+        def done(outcome) -> None:
+            ok, reopened = outcome
+            if not ok:
+                self._after(outcome, None, "")
+                return
+            if self._done:
+                self._done.pop()
+            if action is not None:
+                words = f"Undone: {_items(len(reopened))} {DONE_WORDS[action]} ({reason})."
+            else:
+                words = f"Undone: your last decision ({_items(len(reopened))})."
+            marks = reopened if len(reopened) > 1 else []
+            self._after(outcome, (reopened[0] if reopened else None, marks, row), words)
+
+        self.ctx.run_query(
+            lambda: attempt(lambda: triage.undo_last(self.ctx.ws, len(items))), done)
 
     def claim(self) -> None:
         targets = self.decision_targets()
-        row = self._current_row()
         self.ctx.run_query(lambda: attempt(lambda: triage.claim(self.ctx.ws, targets)),
-                           lambda outcome: self._after(outcome, row, "Claimed."))
+                           lambda outcome: self._after(outcome, None, "Claimed."))
 
     def add_note(self, subject_type: str) -> None:
         text = self.note_edit.text()
@@ -530,16 +637,15 @@ class ModerationPage(QWidget):
             subject_id = self.detail.author.person_id
         else:
             subject_id = self.detail.row.id
-        row = self._current_row()
         self.note_edit.clear()
         self.ctx.run_query(
             lambda: attempt(lambda: triage.add_note(self.ctx.ws, subject_type, subject_id, text)),
-            lambda outcome: self._after(outcome, row, "Note added."))
+            lambda outcome: self._after(outcome, None, "Note added."))
 
-    def _after(self, outcome, row: int, done: str) -> None:
+    def _after(self, outcome, plan: tuple[int | None, list[int], int] | None, done: str) -> None:
         ok, value = outcome
         show_result(self.result, done if ok else value, error=not ok)
-        self._keep_row = row
+        self._plan = plan
         if ok:
             self.ctx.refresh_all()  # the Overview's counts change too; calls our refresh()
         else:
@@ -581,6 +687,10 @@ class ModerationPage(QWidget):
             if self.model.row_values(row)[ID_AT] == item_id:
                 self._move_to(row)
                 return
+
+
+def _items(n: int) -> str:
+    return f"{n:,} item{'s' if n != 1 else ''}"
 
 
 def _open_items(ws) -> TileData:
