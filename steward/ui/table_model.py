@@ -50,18 +50,24 @@ def counted(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
+def days_since(value: datetime, now: datetime | None = None) -> int:
+    """Whole days (24-hour periods) from `value` to now: the one rule for "N days" in the app,
+    the same as a space's quiet days (`SilenceAlert.silent_days`)."""
+    return ((now or clock.now()) - value).days
+
+
 def format_ago(value: datetime | None, now: datetime | None = None) -> str:
-    """'today', '3 days ago', '5 weeks ago', '4 months ago', '1 year ago' for a naive UTC time."""
+    """'today', 'yesterday', '3 days ago', '5 weeks ago', '4 months ago', '1 year ago' for a
+    naive UTC time. The number of days is `days_since`, so "7 days ago" beside "quiet for 7
+    days" always agree; under a day reads by the calendar (today or yesterday)."""
     if value is None:
         return "never"
     now = now or clock.now()
-    days = (now.date() - value.date()).days
+    days = days_since(value, now)
     if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
+        return "today" if value.date() >= now.date() else "yesterday"
     if days < 28:
-        return f"{days} days ago"
+        return f"{counted(days, 'day')} ago"
     if days < 120:
         return f"{days // 7} weeks ago"
     if days < 365:

@@ -696,8 +696,8 @@ def _items(n: int) -> str:
 def _open_items(ws) -> TileData:
     counts = queue.open_counts(ws)
     waiting = sum(counts[k] for k in queue.QUEUE_KINDS)
-    detail = (f"{counts['spam']} spam · {counts['rule']} rules · {counts['report']} reports · "
-              f"{counts['welcome']} to welcome")
+    # Newcomers to welcome have their own tile (engagement.newcomers), counted in one place.
+    detail = f"{counts['spam']} spam · {counts['rule']} rules · {counts['report']} reports"
     return TileData(f"{waiting:,}", detail, "warn" if waiting else "good")
 
 
