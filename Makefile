@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_WS ?= demo-workspace
 
-.PHONY: run test test-ahead lint bench dist screenshots clean
+.PHONY: run test test-ahead lint bench dist screenshots translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Steward needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.11"'
@@ -36,6 +36,17 @@ dist: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m steward.ui.selftest --screenshots docs/screenshots
+
+# Refresh resources/i18n/steward_<lang>.ts from the tr()/translate() calls in steward/ui (a
+# translator edits the .ts, e.g. in pyside6-linguist), then build the .qm files the app loads.
+LANGS ?= cy
+translations: $(STAMP)
+	@for lang in $(LANGS); do \
+	  $(VENV)/bin/pyside6-lupdate -silent -locations none $$(find steward/ui -name '*.py' | sort) \
+	    -ts resources/i18n/steward_$$lang.ts && \
+	  $(VENV)/bin/pyside6-lrelease -silent resources/i18n/steward_$$lang.ts \
+	    -qm resources/i18n/steward_$$lang.qm || exit 1; \
+	done
 
 clean:
 	rm -rf build dist $(DEMO_WS) benchmarks/.cache

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from steward.jobs import CancelToken, Job, Progress
 from steward.resources import resource_path
-from steward.ui import workers
+from steward.ui import i18n, workers
 from steward.ui.gate import Gate
 from steward.ui.main_window import MainWindow
 from steward.ui.pages import load_pages
@@ -44,6 +44,7 @@ def qt_app() -> QApplication:
         app.setApplicationName("Steward")
         app.setApplicationDisplayName("Steward")
         app.setStyle("Fusion")  # draws with the OS palette, light or dark
+        i18n.install(app)  # the system locale's language, or the one chosen in Settings
         apply_look(app)
         app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_look(app))
     return app

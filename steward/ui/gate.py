@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from steward import keychain
 from steward.errors import StewardError, WrongPassphrase
 from steward.ui import workers
+from steward.ui.i18n import translate
 from steward.ui.widgets import install_keyboard_rules
 from steward.workspace import (
     MIN_PASSPHRASE,
@@ -359,7 +360,7 @@ class UnlockScreen(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.path: Path | None = None
-        screen, card = _card("Unlock")
+        screen, card = _card(translate("Unlock", "Unlock"))
         self.title = card.itemAt(0).widget()
         QVBoxLayout(self).addWidget(screen)
         self.where = QLabel()
@@ -368,17 +369,17 @@ class UnlockScreen(QWidget):
         card.addWidget(self.where)
         form = QFormLayout()
         self.profile = QComboBox()
-        self.profile.setAccessibleName("Profile")
+        self.profile.setAccessibleName(translate("Unlock", "Profile"))
         self.profile.currentIndexChanged.connect(self._profile_changed)
-        form.addRow("Profile", self.profile)
+        form.addRow(translate("Unlock", "Profile"), self.profile)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setAccessibleName("Passphrase")
+        self.passphrase.setAccessibleName(translate("Unlock", "Passphrase"))
         self.passphrase.returnPressed.connect(self.submit)
-        form.addRow("Passphrase", self.passphrase)
+        form.addRow(translate("Unlock", "Passphrase"), self.passphrase)
         card.addLayout(form)
-        self.remember = QCheckBox("Remember on this computer")
-        self.remember.setAccessibleName("Remember on this computer")
+        self.remember = QCheckBox(translate("Unlock", "Remember on this computer"))
+        self.remember.setAccessibleName(self.remember.text())
         card.addWidget(self.remember)
         self.keyring_line = QLabel()
         self.keyring_line.setObjectName("gateHint")
@@ -392,9 +393,11 @@ class UnlockScreen(QWidget):
         self.error = _error_label()
         card.addWidget(self.error)
         buttons = QHBoxLayout()
-        self.other_button = _button("Open another…", "Open another workspace")
+        self.other_button = _button(translate("Unlock", "Open another…"),
+                                    translate("Unlock", "Open another workspace"))
         self.other_button.clicked.connect(self.open_other)
-        self.unlock_button = _button("Unlock", "Unlock", primary=True)
+        self.unlock_button = _button(translate("Unlock", "Unlock"), translate("Unlock", "Unlock"),
+                                     primary=True)
         self.unlock_button.clicked.connect(self.submit)
         buttons.addWidget(self.other_button)
         buttons.addStretch(1)
@@ -407,23 +410,26 @@ class UnlockScreen(QWidget):
         """Show the unlock form for the workspace at `path`, with `profile` preselected."""
         self.path = Path(path)
         meta = read_meta(self.path)
-        self.title.setText(f"Unlock {meta.get('name') or 'the workspace'}")
+        self.title.setText(translate("Unlock", "Unlock {name}").format(
+            name=meta.get("name") or translate("Unlock", "the workspace")))
         self.where.setText(str(self.path))
         self.profiles = list_profiles(self.path)
         self.profile.blockSignals(True)
         self.profile.clear()
         for p in self.profiles:
-            self.profile.addItem(f"{p.name} ({p.role})", p.name)
+            self.profile.addItem(f"{p.name} ({translate('Roles', p.role)})", p.name)
         names = [p.name for p in self.profiles]
         self.profile.setCurrentIndex(names.index(profile) if profile in names else 0)
         self.profile.blockSignals(False)
         usable, reason = keychain.status()
         self.remember.setEnabled(usable)
-        self.keyring_line.setText("" if usable else f"Remembering is off: {reason}.")
+        self.keyring_line.setText("" if usable else translate(
+            "Unlock", "Remembering is off: {reason}.").format(reason=reason))
         self.keyring_line.setVisible(not usable)
         if demo_passphrase:
-            self.demo_hint.setText(f"Demo workspace — every profile's passphrase is "
-                                   f"{demo_passphrase}")
+            self.demo_hint.setText(translate(
+                "Unlock", "Demo workspace — every profile's passphrase is {passphrase}")
+                .format(passphrase=demo_passphrase))
         self.demo_hint.setVisible(bool(demo_passphrase))
         _show_error(self.error, "")
         self._profile_changed()
@@ -434,7 +440,8 @@ class UnlockScreen(QWidget):
         chosen = self.selected_profile()
         remembered = bool(chosen and chosen.remembered)
         self.passphrase.setPlaceholderText(
-            "Remembered on this computer: just press Unlock" if remembered else "")
+            translate("Unlock", "Remembered on this computer: just press Unlock")
+            if remembered else "")
         self.remember.setChecked(remembered)
         _show_error(self.error, "")
 
@@ -450,14 +457,14 @@ class UnlockScreen(QWidget):
         remember = self.remember.isChecked() and self.remember.isEnabled()
         path = self.path
         self.unlock_button.setEnabled(False)
-        self.unlock_button.setText("Unlocking…")
+        self.unlock_button.setText(translate("Unlock", "Unlocking…"))
         worker = workers.start_query(lambda: _unlock(path, chosen.name, passphrase, remember))
         worker.finished.connect(self._unlocked)
         worker.failed.connect(lambda message: self._failed(worker.details, message))
 
     def _reset_button(self) -> None:
         self.unlock_button.setEnabled(True)
-        self.unlock_button.setText("Unlock")
+        self.unlock_button.setText(translate("Unlock", "Unlock"))
 
     def _unlocked(self, ws: Workspace) -> None:
         self._reset_button()
@@ -467,9 +474,11 @@ class UnlockScreen(QWidget):
     def _failed(self, details: str, message: str) -> None:
         self._reset_button()
         if WrongPassphrase.__name__ in details:
-            message = "That passphrase is not right for this profile. Try again."
+            message = translate("Unlock", "That passphrase is not right for this profile. "
+                                          "Try again.")
         elif PassphraseNeeded.__name__ in details:
-            message = "Enter the passphrase: nothing is remembered for this profile here."
+            message = translate("Unlock", "Enter the passphrase: nothing is remembered for "
+                                          "this profile here.")
         _show_error(self.error, message)
         self.passphrase.selectAll()
         self.passphrase.setFocus()

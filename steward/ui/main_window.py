@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from steward.placement import placement_warning
 from steward.ui import registry, workers
+from steward.ui.i18n import translate
 from steward.ui.pages import load_pages
 from steward.ui.registry import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, LOCK_SHORTCUT
 from steward.ui.widgets import install_keyboard_rules
@@ -63,12 +64,12 @@ class _Notice(QFrame):
             self.details_box.setAccessibleName("Details")
             self.details_box.setMaximumHeight(160)
             self.details_box.hide()
-            toggle = QPushButton("Details")
+            toggle = QPushButton(translate("Window", "Details"))
             toggle.setAccessibleName("Show details")
             toggle.setCheckable(True)
             toggle.toggled.connect(self.details_box.setVisible)
             row.addWidget(toggle)
-        dismiss = QPushButton("Dismiss")
+        dismiss = QPushButton(translate("Window", "Dismiss"))
         dismiss.setAccessibleName("Dismiss notice")
         dismiss.clicked.connect(lambda: area.dismiss(self))
         row.addWidget(dismiss)
@@ -213,16 +214,16 @@ class MainWindow(QMainWindow):
         name.setObjectName("workspaceName")
         name.setWordWrap(True)
         layout.addWidget(name)
-        who = QLabel(f"{self.ws.profile.name} · {self.ws.profile.role}")
+        who = QLabel(f"{self.ws.profile.name} · {translate('Roles', self.ws.profile.role)}")
         who.setObjectName("profileLine")
         layout.addWidget(who)
         self._sidebar_model = QStandardItemModel(self)
         for n, spec in enumerate(self.specs, start=1):
-            item = QStandardItem(spec.title)
+            item = QStandardItem(translate("Pages", spec.title))
             item.setData(spec.key, KEY_ROLE)
             item.setEditable(False)
             if n <= 9:
-                item.setToolTip(f"{spec.title} (Ctrl+{n})")
+                item.setToolTip(f"{item.text()} (Ctrl+{n})")
             self._sidebar_model.appendRow(item)
         self.sidebar = QListView()
         self.sidebar.setObjectName("sections")
@@ -231,9 +232,11 @@ class MainWindow(QMainWindow):
         self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
         self.sidebar.selectionModel().currentChanged.connect(self._sidebar_changed)
         layout.addWidget(self.sidebar, 1)
-        self.lock_button = QPushButton("Lock")
-        self.lock_button.setAccessibleName("Lock now")
-        self.lock_button.setToolTip(f"Hide everything and drop the keys ({LOCK_SHORTCUT})")
+        self.lock_button = QPushButton(translate("Window", "Lock"))
+        self.lock_button.setAccessibleName(translate("Window", "Lock now"))
+        self.lock_button.setToolTip(translate(
+            "Window", "Hide everything and drop the keys ({shortcut})").format(
+            shortcut=LOCK_SHORTCUT))
         self.lock_button.clicked.connect(self.lock)
         layout.addWidget(self.lock_button)
         return side
@@ -246,7 +249,7 @@ class MainWindow(QMainWindow):
         self.progress.setAccessibleName("Progress")
         self.progress.setFixedWidth(220)
         self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(translate("Window", "Cancel"))
         self.cancel_button.setAccessibleName("Cancel background work")
         self.cancel_button.clicked.connect(self.cancel_jobs)
         for widget in (self.job_text, self.progress, self.cancel_button):

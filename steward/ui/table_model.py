@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from steward import clock
 
@@ -61,18 +68,23 @@ def format_ago(value: datetime | None, now: datetime | None = None) -> str:
     naive UTC time. The number of days is `days_since`, so "7 days ago" beside "quiet for 7
     days" always agree; under a day reads by the calendar (today or yesterday)."""
     if value is None:
-        return "never"
+        return _t("never")
     now = now or clock.now()
     days = days_since(value, now)
     if days <= 0:
-        return "today" if value.date() >= now.date() else "yesterday"
+        return _t("today") if value.date() >= now.date() else _t("yesterday")
     if days < 28:
-        return f"{counted(days, 'day')} ago"
+        return (_t("1 day ago") if days == 1 else _t("{n} days ago")).format(n=days)
     if days < 120:
-        return f"{days // 7} weeks ago"
+        return _t("{n} weeks ago").format(n=days // 7)  # 4 to 17
     if days < 365:
-        return f"{days // 30} months ago"
-    return f"{counted(days // 365, 'year')} ago"
+        return _t("{n} months ago").format(n=days // 30)  # 4 to 12
+    years = days // 365
+    return (_t("1 year ago") if years == 1 else _t("{n} years ago")).format(n=f"{years:,}")
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Time", text)
 
 
 def format_day(value: date | datetime | None) -> str:
@@ -205,7 +217,7 @@ class PagedTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].title
+            return QCoreApplication.translate("Columns", self.columns[section].title)
         if role == Qt.ItemDataRole.ToolTipRole and self.columns[section].tooltip:
             return self.columns[section].tooltip
         return None

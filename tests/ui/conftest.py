@@ -39,3 +39,13 @@ def main_window(demo_ws, qtbot):
     yield window
     window.shutdown()
     workers.wait_for_all(20_000)
+
+
+@pytest.fixture(autouse=True)
+def _own_preferences(tmp_path_factory, monkeypatch):
+    """This computer's Steward preferences (the language) live in a folder of the test's own,
+    and the window's language is left to each test."""
+    from steward.ui import i18n
+
+    monkeypatch.setenv(i18n.CONFIG_ENV, str(tmp_path_factory.mktemp("preferences")))
+    monkeypatch.delenv(i18n.ENV, raising=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from steward.moderation import queue, triage
 from steward.moderation.queue import COMMON_REASONS, QueueFilters
+from steward.ui.i18n import translate
 from steward.ui.pages.moderation_dialogs import (
     RulesDialog,
     SensitivityDialog,
@@ -55,18 +56,27 @@ from steward.ui.widgets import (
     table_view,
 )
 
-BLURRED = "Hidden: may be distressing — press V to read"
-ACTION_WORDS = {"approve": "Approve", "remove": "Remove", "escalate": "Escalate to the "
-                "safeguarding leads", "snooze": "Snooze for a day"}
-DONE_WORDS = {"approve": "approved", "remove": "removed",
-              "escalate": "escalated to the safeguarding leads", "snooze": "snoozed"}
+BLURRED = QT_TRANSLATE_NOOP("Moderation", "Hidden: may be distressing — press V to read")
+# Translated where they are shown: translate("Moderation", ACTION_WORDS[action]).
+ACTION_WORDS = {"approve": QT_TRANSLATE_NOOP("Moderation", "Approve"),
+                "remove": QT_TRANSLATE_NOOP("Moderation", "Remove"),
+                "escalate": QT_TRANSLATE_NOOP("Moderation", "Escalate to the safeguarding leads"),
+                "snooze": QT_TRANSLATE_NOOP("Moderation", "Snooze for a day")}
+DONE_WORDS = {"approve": QT_TRANSLATE_NOOP("Moderation", "approved"),
+              "remove": QT_TRANSLATE_NOOP("Moderation", "removed"),
+              "escalate": QT_TRANSLATE_NOOP("Moderation", "escalated to the safeguarding leads"),
+              "snooze": QT_TRANSLATE_NOOP("Moderation", "snoozed")}
 MARK = "✓ "  # what a row marked for a bulk decision starts with
 MARKED_COLOUR = QColor(248, 220, 140)  # amber: marked rows; the current row is framed
 KEYS = {Qt.Key.Key_A: "approve", Qt.Key.Key_R: "remove", Qt.Key.Key_E: "escalate",
         Qt.Key.Key_S: "snooze"}
-PRIORITY_WORDS = {4: "Urgent", 3: "High", 2: "Medium", 1: "Low"}
+PRIORITY_WORDS = {4: QT_TRANSLATE_NOOP("Moderation", "Urgent"),
+                  3: QT_TRANSLATE_NOOP("Moderation", "High"),
+                  2: QT_TRANSLATE_NOOP("Moderation", "Medium"),
+                  1: QT_TRANSLATE_NOOP("Moderation", "Low")}
 COLUMNS = [
-    Column("priority", "Priority", format=lambda p: PRIORITY_WORDS.get(p, str(p)),
+    Column("priority", "Priority",
+           format=lambda p: translate("Moderation", PRIORITY_WORDS.get(p, str(p))),
            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
     Column("label", "Why", format=lambda why: why[0], hint=lambda why: "\n".join(why[1])),
     Column("message", "Message", sortable=False),
@@ -85,7 +95,8 @@ NOTHING_CHOSEN = ("<p style='color:gray'>Choose an item in the list to see the w
 def _rows(items: list[queue.QueueRow], revealed: set[int]) -> list[tuple]:
     return [
         (r.priority, (r.label, r.reasons),
-         BLURRED if r.sensitive and r.id not in revealed else r.excerpt,
+         translate("Moderation", BLURRED) if r.sensitive and r.id not in revealed
+         else r.excerpt,
          f"{r.author} in {r.space} ({platform_title(r.platform)})" if r.space else r.author,
          r.created_at, r.assignee or "", r.kind, r.id, r.sensitive)
         for r in items
@@ -137,8 +148,9 @@ class ReasonBar(QWidget):
         layout.addWidget(QLabel("   ".join(f"[{n}] {text}"
                                            for n, text in enumerate(COMMON_REASONS, 1))))
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText("…or type a reason and press Enter (Esc cancels)")
-        self.edit.setAccessibleName("Reason")
+        self.edit.setPlaceholderText(translate(
+            "Moderation", "…or type a reason and press Enter (Esc cancels)"))
+        self.edit.setAccessibleName(translate("Moderation", "Reason"))
         self.edit.installEventFilter(self)
         self.edit.returnPressed.connect(self._typed)
         layout.addWidget(self.edit)
@@ -146,8 +158,9 @@ class ReasonBar(QWidget):
 
     def ask(self, action: str, count: int) -> None:
         self.action = action
-        items = f"{count} items" if count != 1 else "this item"
-        self.prompt.setText(f"{ACTION_WORDS[action]} — {items}. Why?")
+        items = _items(count) if count != 1 else translate("Moderation", "this item")
+        self.prompt.setText(translate("Moderation", "{action} — {items}. Why?").format(
+            action=translate("Moderation", ACTION_WORDS[action]), items=items))
         self.edit.clear()
         self.show()
         self.edit.setFocus()
@@ -193,29 +206,40 @@ class ModerationPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.header = PageHeader(
-            "Moderation", "Every platform's queue in one place. J/K move · A approve · R remove "
-            "· E escalate · S snooze · U undo · X mark for bulk · V read hidden text")
-        self.scan_button = self.header.add_action(QPushButton("Scan now"))
-        self.rules_button = self.header.add_action(QPushButton("Rules…"))
-        self.sensitivity_button = self.header.add_action(QPushButton("Sensitivity…"))
+            translate("Moderation", "Moderation"),
+            translate("Moderation", "Every platform's queue in one place. J/K move · A approve "
+                      "· R remove · E escalate · S snooze · U undo · X mark for bulk "
+                      "· V read hidden text"))
+        self.scan_button = self.header.add_action(QPushButton(translate("Moderation", "Scan now")))
+        self.rules_button = self.header.add_action(QPushButton(translate("Moderation", "Rules…")))
+        self.sensitivity_button = self.header.add_action(QPushButton(translate(
+            "Moderation", "Sensitivity…")))
         self.scan_button.clicked.connect(self.scan)
         self.rules_button.clicked.connect(self.open_rules)
         self.sensitivity_button.clicked.connect(self.open_sensitivity)
         layout.addWidget(self.header)
 
         bar = QHBoxLayout()
-        self.list_choice = self._combo("List", [("Moderation queue", None),
-                                                ("Newcomers to welcome", "welcome")])
-        self.kind_choice = self._combo("Kind", [("Every kind", None), ("Possible spam", "spam"),
-                                                ("Rule hits", "rule"), ("Reports", "report"),
-                                                ("Membership requests", "membership")])
-        self.status_choice = self._combo("Status", [(s.capitalize(), s) for s in
-                                                    queue.STATUSES])
-        self.assignee_choice = self._combo("Claimed by", [("Claimed or not", None),
-                                                          ("Claimed by me", "mine"),
-                                                          ("Not claimed", "")])
-        self.platform_choice = self._combo("Platform", [("Every platform", None)])
-        self.space_choice = self._combo("Space", [("Every space", None)])
+        t = lambda text: translate("Moderation", text)  # noqa: E731
+        self.list_choice = self._combo(translate("Moderation", "List"), [
+            (translate("Moderation", "Moderation queue"), None),
+            (translate("Moderation", "Newcomers to welcome"), "welcome")])
+        self.kind_choice = self._combo(translate("Moderation", "Kind"), [
+            (translate("Moderation", "Every kind"), None),
+            (translate("Moderation", "Possible spam"), "spam"),
+            (translate("Moderation", "Rule hits"), "rule"),
+            (translate("Moderation", "Reports"), "report"),
+            (translate("Moderation", "Membership requests"), "membership")])
+        self.status_choice = self._combo(translate("Moderation", "Status"), [(t(s.capitalize()), s)
+                                                       for s in queue.STATUSES])
+        self.assignee_choice = self._combo(translate("Moderation", "Claimed by"), [
+            (translate("Moderation", "Claimed or not"), None),
+            (translate("Moderation", "Claimed by me"), "mine"),
+            (translate("Moderation", "Not claimed"), "")])
+        self.platform_choice = self._combo(translate("Moderation", "Platform"), [
+            (translate("Moderation", "Every platform"), None)])
+        self.space_choice = self._combo(translate("Moderation", "Space"), [
+            (translate("Moderation", "Every space"), None)])
         for combo in (self.list_choice, self.kind_choice, self.status_choice,
                       self.assignee_choice, self.platform_choice, self.space_choice):
             bar.addWidget(combo)
@@ -223,8 +247,9 @@ class ModerationPage(QWidget):
         bar.addStretch(1)
         self.marked_label = QLabel()
         self.marked_label.setObjectName("markedCount")
-        self.marked_label.setToolTip("A, R, E or S decides every marked item at once; "
-                                     "X marks or unmarks the current one")
+        self.marked_label.setToolTip(translate(
+            "Moderation", "A, R, E or S decides every marked item at once; X marks or unmarks "
+            "the current one"))
         self.marked_label.hide()
         bar.addWidget(self.marked_label)
         self.count_label = QLabel()
@@ -233,7 +258,7 @@ class ModerationPage(QWidget):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.model = PagedTableModel(COLUMNS, self._fetch, self._count)
-        self.table = table_view(self.model, "Moderation queue")
+        self.table = table_view(self.model, translate("Moderation", "Moderation queue"))
         self.table.setSelectionMode(self.table.SelectionMode.MultiSelection)
         fit_columns(self.table, stretch=MESSAGE_AT, widths={1: 125, 3: 145})
         self.table.setItemDelegate(CurrentRowDelegate(self.table))
@@ -245,10 +270,10 @@ class ModerationPage(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(8, 0, 0, 0)
         self.detail_view = QTextBrowser()
-        self.detail_view.setAccessibleName("Item detail")
+        self.detail_view.setAccessibleName(translate("Moderation", "Item detail"))
         self.detail_view.setHtml(NOTHING_CHOSEN)
         side_layout.addWidget(self.detail_view, 1)
-        self.read_button = QPushButton("Read the hidden text (V)")
+        self.read_button = QPushButton(translate("Moderation", "Read the hidden text (V)"))
         self.read_button.clicked.connect(self.reveal)
         self.read_button.hide()
         side_layout.addWidget(self.read_button)
@@ -256,25 +281,27 @@ class ModerationPage(QWidget):
         self.buttons = {}
         for n, (action, key) in enumerate((("approve", "A"), ("remove", "R"),
                                            ("escalate", "E"), ("snooze", "S"))):
-            button = QPushButton(f"{action.capitalize()} ({key})")
+            button = QPushButton(f"{translate('Moderation', action.capitalize())} ({key})")
             button.clicked.connect(lambda _=False, a=action: self.ask_reason(a))
             actions.addWidget(button, n // 3, n % 3)
             self.buttons[action] = button
-        self.undo_button = QPushButton("Undo (U)")
+        self.undo_button = QPushButton(translate("Moderation", "Undo (U)"))
         self.undo_button.clicked.connect(self.undo)
         actions.addWidget(self.undo_button, 1, 1)
-        self.claim_button = QPushButton("Claim")
-        self.claim_button.setToolTip("Take these items on, so others know you are on them")
+        self.claim_button = QPushButton(translate("Moderation", "Claim"))
+        self.claim_button.setToolTip(translate(
+            "Moderation", "Take these items on, so others know you are on them"))
         self.claim_button.clicked.connect(self.claim)
         actions.addWidget(self.claim_button, 1, 2)
         side_layout.addLayout(actions)
         self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText("A private note for the other moderators…")
-        self.note_edit.setAccessibleName("Note")
+        self.note_edit.setPlaceholderText(translate(
+            "Moderation", "A private note for the other moderators…"))
+        self.note_edit.setAccessibleName(translate("Moderation", "Note"))
         side_layout.addWidget(self.note_edit)
         notes = QHBoxLayout()
-        self.note_item_button = QPushButton("Note on item")
-        self.note_person_button = QPushButton("Note on person")
+        self.note_item_button = QPushButton(translate("Moderation", "Note on item"))
+        self.note_person_button = QPushButton(translate("Moderation", "Note on person"))
         self.note_item_button.clicked.connect(lambda: self.add_note("queue_item"))
         self.note_person_button.clicked.connect(lambda: self.add_note("person"))
         notes.addWidget(self.note_item_button)
@@ -343,7 +370,7 @@ class ModerationPage(QWidget):
         return queue.count_items(self.ctx.ws, self.filters)
 
     def _update_count(self, total: int) -> None:
-        self.count_label.setText(f"{total:,} item{'s' if total != 1 else ''}")
+        self.count_label.setText(_items(total))
         self.stack.setCurrentIndex(0 if total else 1)
         if not total:
             self.empty.set_text(*self.empty_text())
@@ -352,17 +379,20 @@ class ModerationPage(QWidget):
         """What the empty list says: nothing waiting at all, or nothing under these filters."""
         f = self.filters
         if f.kind == "welcome" and f.status == "open":
-            return ("No newcomers waiting for a welcome",
-                    "Steward lists people whose first post has had no reply; press Scan now "
-                    "after an import to check again.")
+            return (translate("Moderation", "No newcomers waiting for a welcome"),
+                    translate("Moderation", "Steward lists people whose first post has had no "
+                              "reply; press Scan now after an import to check again."))
         if f.status not in ("open", "all"):
-            return (f"No {f.status} items", "Choose Open to see what is waiting.")
+            return (translate("Moderation", "No {status} items").format(
+                status=translate("Moderation", f.status.capitalize()).lower()),
+                translate("Moderation", "Choose Open to see what is waiting."))
         if (f.kind, f.platform, f.space_id, f.assignee) != (None, None, None, None):
-            return ("Nothing waiting that matches these choices",
-                    "Choose Every kind, Claimed or not, Every platform and Every space to "
-                    "see the whole queue.")
-        return ("Nothing waiting", "Steward scans new messages after every import; press "
-                "Scan now to check again.")
+            return (translate("Moderation", "Nothing waiting that matches these choices"),
+                    translate("Moderation", "Choose Every kind, Claimed or not, Every platform "
+                              "and Every space to see the whole queue."))
+        return (translate("Moderation", "Nothing waiting"),
+                translate("Moderation", "Steward scans new messages after every import; press "
+                          "Scan now to check again."))
 
     def reload(self, keep_row: int = 0) -> None:
         self.model.reload()
@@ -444,7 +474,8 @@ class ModerationPage(QWidget):
 
     def _update_marked(self, *_args) -> None:
         n = len(self.table.selectionModel().selectedRows())
-        self.marked_label.setText(f"{MARK}{n:,} marked ·" if n else "")
+        self.marked_label.setText(MARK + translate("Moderation", "{n} marked ·").format(
+            n=f"{n:,}") if n else "")
         self.marked_label.setVisible(bool(n))
 
     def next_unreviewed(self, decided: list[int]) -> tuple[int | None, int]:
@@ -514,30 +545,35 @@ class ModerationPage(QWidget):
 
     def _detail_html(self, d: queue.ItemDetail) -> str:
         hidden = d.row.sensitive and d.row.id not in self.revealed
+        why = translate("Moderation", "Why it is here")
         out = [f"<h3>{escape(d.row.label)}</h3>",
                f"<p>{escape(self._summary(d.row))}</p>",
-               "<h4>Why it is here</h4><ul>"]
+               f"<h4>{escape(why)}</h4><ul>"]
         out += [f"<li>{escape(r)}</li>" for r in d.row.reasons]
         out.append("</ul>")
         if d.request_text:
-            out.append(f"<p><i>Their request:</i> {escape(d.request_text)}</p>")
+            their = translate("Moderation", "Their request:")
+            out.append(f"<p><i>{escape(their)}</i> {escape(d.request_text)}</p>")
         if d.thread:
-            out.append("<h4>The thread</h4>")
+            out.append("<h4>" + escape(translate("Moderation", "The thread")) + "</h4>")
             for m in d.thread:
-                text = BLURRED if hidden and m.is_item else escape(m.text)
+                text = translate("Moderation", BLURRED) if hidden and m.is_item \
+                    else escape(m.text)
                 style = " style='background:#fff3c4; color:#000'" if m.is_item else ""
                 out.append(f"<p{style}><b>{escape(m.author)}</b> {format_day(m.at)} "
                            f"{m.at:%H:%M}<br>{text}</p>")
         if d.author:
             a = d.author
-            out.append(f"<h4>{escape(a.name)} across platforms</h4><ul>")
+            out.append("<h4>" + escape(translate("Moderation", "{name} across platforms")
+                                       .format(name=a.name)) + "</h4><ul>")
             out += [f"<li>{escape(platform_title(acc['platform']))} ({escape(acc['source'])}): "
                     f"{escape(str(acc['handle']))}, {acc['posts']:,} posts"
                     + (f", joined {format_day(acc['joined_at'])}" if acc["joined_at"] else "")
                     + "</li>" for acc in a.accounts]
             out.append("</ul>")
             if a.decisions:
-                out.append("<p><i>Earlier decisions:</i></p><ul>")
+                earlier = translate("Moderation", "Earlier decisions:")
+                out.append(f"<p><i>{escape(earlier)}</i></p><ul>")
                 out += [f"<li>{format_day(x.at)} {escape(x.action)}"
                         f"{' (undone)' if x.undone else ''}: {escape(x.reason)} "
                         f"— {escape(x.actor)}</li>" for x in a.decisions[:10]]
@@ -546,7 +582,8 @@ class ModerationPage(QWidget):
                     for n in a.notes]
         out += [f"<p><i>Note ({escape(n.author)}):</i> {escape(n.text)}</p>" for n in d.notes]
         if d.outbox:
-            out.append("<p><i>On the platform:</i> " + escape("; ".join(d.outbox)) + "</p>")
+            where = translate("Moderation", "On the platform:")
+            out.append(f"<p><i>{escape(where)}</i> " + escape("; ".join(d.outbox)) + "</p>")
         return "".join(out)
 
     @staticmethod
@@ -588,7 +625,9 @@ class ModerationPage(QWidget):
     def decide(self, action: str, reason: str) -> None:
         targets = self.decision_targets()
         stand_on, row = self.next_unreviewed(targets)
-        words = f"{_items(len(targets))} {DONE_WORDS[action]} ({reason}). U undoes them."
+        words = translate("Moderation", "{items} {done} ({reason}). U undoes them.").format(
+            items=_items(len(targets)), done=translate("Moderation", DONE_WORDS[action]),
+            reason=reason)
 
         def done(outcome) -> None:
             if outcome[0]:
@@ -612,9 +651,12 @@ class ModerationPage(QWidget):
             if self._done:
                 self._done.pop()
             if action is not None:
-                words = f"Undone: {_items(len(reopened))} {DONE_WORDS[action]} ({reason})."
+                words = translate("Moderation", "Undone: {items} {done} ({reason}).").format(
+                    items=_items(len(reopened)),
+                    done=translate("Moderation", DONE_WORDS[action]), reason=reason)
             else:
-                words = f"Undone: your last decision ({_items(len(reopened))})."
+                words = translate("Moderation", "Undone: your last decision ({items}).").format(
+                    items=_items(len(reopened)))
             marks = reopened if len(reopened) > 1 else []
             self._after(outcome, (reopened[0] if reopened else None, marks, row), words)
 
@@ -624,7 +666,8 @@ class ModerationPage(QWidget):
     def claim(self) -> None:
         targets = self.decision_targets()
         self.ctx.run_query(lambda: attempt(lambda: triage.claim(self.ctx.ws, targets)),
-                           lambda outcome: self._after(outcome, None, "Claimed."))
+                           lambda outcome: self._after(outcome, None,
+                                                       translate("Moderation", "Claimed.")))
 
     def add_note(self, subject_type: str) -> None:
         text = self.note_edit.text()
@@ -632,7 +675,8 @@ class ModerationPage(QWidget):
             return
         if subject_type == "person":
             if self.detail.author is None:
-                show_result(self.result, "This item has no known person.", error=True)
+                show_result(self.result, translate(
+                    "Moderation", "This item has no known person."), error=True)
                 return
             subject_id = self.detail.author.person_id
         else:
@@ -640,7 +684,7 @@ class ModerationPage(QWidget):
         self.note_edit.clear()
         self.ctx.run_query(
             lambda: attempt(lambda: triage.add_note(self.ctx.ws, subject_type, subject_id, text)),
-            lambda outcome: self._after(outcome, None, "Note added."))
+            lambda outcome: self._after(outcome, None, translate("Moderation", "Note added.")))
 
     def _after(self, outcome, plan: tuple[int | None, list[int], int] | None, done: str) -> None:
         ok, value = outcome
@@ -658,7 +702,7 @@ class ModerationPage(QWidget):
         from steward.moderation.scan import scan_job
 
         self.ctx.run_job(lambda token: scan_job(self.ctx.ws, token), self._scanned,
-                         "Scanning for moderation and safeguarding")
+                         translate("Moderation", "Scanning for moderation and safeguarding"))
 
     def _scanned(self, result: dict) -> None:
         m = result["moderation"]
@@ -690,14 +734,18 @@ class ModerationPage(QWidget):
 
 
 def _items(n: int) -> str:
-    return f"{n:,} item{'s' if n != 1 else ''}"
+    """'1 item', '12 items' (Welsh: '12 eitem', a singular noun after a number)."""
+    if n == 1:
+        return translate("Moderation", "{n} item").format(n=f"{n:,}")
+    return translate("Moderation", "{n} items").format(n=f"{n:,}")
 
 
 def _open_items(ws) -> TileData:
     counts = queue.open_counts(ws)
     waiting = sum(counts[k] for k in queue.QUEUE_KINDS)
     # Newcomers to welcome have their own tile (engagement.newcomers), counted in one place.
-    detail = f"{counts['spam']} spam · {counts['rule']} rules · {counts['report']} reports"
+    detail = translate("Moderation", "{spam} spam · {rule} rules · {report} reports").format(
+        spam=counts["spam"], rule=counts["rule"], report=counts["report"])
     return TileData(f"{waiting:,}", detail, "warn" if waiting else "good")
 
 

@@ -3,7 +3,7 @@ activity in each space. Everything is read off the UI thread."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -19,12 +19,15 @@ from PySide6.QtWidgets import (
 
 from steward import overview, permissions
 from steward.moderation.scan import scan_job
+from steward.ui.i18n import translate
 from steward.ui.registry import AppContext, PageSpec, TileData, TileSpec, register_page, tiles_for
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
 from steward.ui.widgets import EmptyState, PageHeader, platform_title, table_view
 
-COUNTS = (("persons", "People"), ("spaces", "Spaces"), ("messages", "Messages"),
-          ("sources", "Sources"))
+COUNTS = (("persons", QT_TRANSLATE_NOOP("Overview", "People")),
+          ("spaces", QT_TRANSLATE_NOOP("Overview", "Spaces")),
+          ("messages", QT_TRANSLATE_NOOP("Overview", "Messages")),
+          ("sources", QT_TRANSLATE_NOOP("Overview", "Sources")))
 SPACE_COLUMNS = [
     Column("name", "Space"),
     Column("source", "Source"),
@@ -44,7 +47,7 @@ class StatBox(QFrame):
         self.value = QLabel("…")
         self.value.setObjectName("statValue")
         layout.addWidget(self.value)
-        layout.addWidget(QLabel(title))
+        layout.addWidget(QLabel(translate("Overview", title)))
 
     def set_value(self, value: int) -> None:
         self.value.setText(f"{value:,}")
@@ -60,11 +63,12 @@ class Tile(QPushButton):
         self.setObjectName("tile")
         self.setProperty("tone", "neutral")
         self.setMinimumSize(200, 104)
-        self.setAccessibleName(spec.title)
+        self.title_text = translate("Tiles", spec.title)
+        self.setAccessibleName(self.title_text)
         if spec.page:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
         layout = QVBoxLayout(self)
-        self.title = QLabel(spec.title)
+        self.title = QLabel(self.title_text)
         self.title.setObjectName("tileTitle")
         self.value = QLabel("…")
         self.value.setObjectName("tileValue")
@@ -78,7 +82,7 @@ class Tile(QPushButton):
     def show_data(self, data: TileData) -> None:
         self.value.setText(data.value)
         self.detail.setText(data.detail)
-        self.setAccessibleName(f"{self.spec.title}: {data.value}")
+        self.setAccessibleName(f"{self.title_text}: {data.value}")
         self.setAccessibleDescription(data.detail)
         self.setProperty("tone", data.tone)
         self.style().unpolish(self)
@@ -86,7 +90,8 @@ class Tile(QPushButton):
 
     def show_problem(self, message: str) -> None:
         self.value.setText("—")
-        self.detail.setText(f"Could not be worked out: {message}")
+        self.detail.setText(translate("Overview", "Could not be worked out: {problem}")
+                            .format(problem=message))
 
 
 class OverviewPage(QWidget):
@@ -95,18 +100,20 @@ class OverviewPage(QWidget):
         self.ctx = ctx
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.header = PageHeader("Overview", "What needs attention today, across every space.")
+        self.header = PageHeader(
+            translate("Overview", "Overview"),
+            translate("Overview", "What needs attention today, across every space."))
         outer.addWidget(self.header)
 
         self.body = QStackedWidget()
         outer.addWidget(self.body, 1)
         self.empty = EmptyState(
-            "Nothing here yet",
-            "Import your first export or connect a platform on the Sources page; its people, "
-            "spaces and messages will show up here.",
+            translate("Overview", "Nothing here yet"),
+            translate("Overview", "Import your first export or connect a platform on the Sources "
+                      "page; its people, spaces and messages will show up here."),
         )
-        go = QPushButton("Go to Sources")
-        go.setAccessibleName("Go to Sources")
+        go = QPushButton(translate("Overview", "Go to Sources"))
+        go.setAccessibleName(translate("Overview", "Go to Sources"))
         go.clicked.connect(lambda: ctx.open_page("sources"))
         self.empty.layout().addWidget(go, 0, Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(self.empty)
@@ -122,7 +129,7 @@ class OverviewPage(QWidget):
         self.unscanned = QLabel()
         self.unscanned.setObjectName("unscannedNotice")
         self.unscanned.setWordWrap(True)
-        self.unscanned.setAccessibleName("Messages not yet checked")
+        self.unscanned.setAccessibleName(translate("Overview", "Messages not yet checked"))
         self.unscanned.hide()
         self.unscanned_counts: dict[str, int] = {}
         self.auto_scan = ""  # the scan on open: "" not started, "running", "done"
@@ -135,7 +142,7 @@ class OverviewPage(QWidget):
 
         self.tiles = [Tile(spec) for spec in tiles_for(ctx.ws.profile)]
         if self.tiles:
-            heading = QLabel("Needs attention")
+            heading = QLabel(translate("Overview", "Needs attention"))
             heading.setObjectName("sectionTitle")
             column.addWidget(heading)
             grid = QGridLayout()
@@ -145,12 +152,13 @@ class OverviewPage(QWidget):
                     tile.clicked.connect(lambda _=False, p=tile.spec.page: ctx.open_page(p))
             column.addLayout(grid)
 
-        heading = QLabel("Last activity in each space")
+        heading = QLabel(translate("Overview", "Last activity in each space"))
         heading.setObjectName("sectionTitle")
         column.addWidget(heading)
         fetch, count = list_source([], SPACE_COLUMNS)
         self.spaces = PagedTableModel(SPACE_COLUMNS, fetch, count)
-        self.space_table = table_view(self.spaces, "Last activity in each space")
+        self.space_table = table_view(self.spaces,
+                                      translate("Overview", "Last activity in each space"))
         self.space_table.setMinimumHeight(220)
         column.addWidget(self.space_table, 1)
         scroll.setWidget(content)
@@ -185,7 +193,7 @@ class OverviewPage(QWidget):
             if worker is not None:
                 worker.done.connect(self._auto_scan_ended)
         if text and self.auto_scan == "running":
-            text += " Checking them now in the background…"
+            text += " " + translate("Overview", "Checking them now in the background…")
         self.unscanned.setText(text)
         self.unscanned.setVisible(bool(text))
 

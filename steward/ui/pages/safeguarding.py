@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from steward import clock
 from steward.safeguarding import flags, policy, retention, signposting
 from steward.safeguarding.scan import scan_job, unscanned_count
+from steward.ui.i18n import translate
 from steward.ui.pages.safeguarding_panel import FlagPanel
 from steward.ui.registry import (
     AppContext,
@@ -52,24 +54,36 @@ from steward.ui.widgets import table_view as make_table
 
 FLAG_COLUMNS = [
     Column("due_at", "Triage due", format=lambda due: due[0], hint=lambda due: due[1]),
-    Column("severity", "Severity", format=str.capitalize),
-    Column("category", "Concern", format=lambda c: policy.CATEGORY_TITLES.get(c, c),
-           hint=lambda c: policy.CATEGORY_TITLES.get(c, c)),
-    Column("status", "Status", format=str.capitalize),
+    Column("severity", "Severity", format=lambda v: _t(v.capitalize())),
+    Column("category", "Concern", format=lambda c: category_title(c),
+           hint=lambda c: category_title(c)),
+    Column("status", "Status", format=lambda v: _t(v.capitalize())),
     Column("person", "Who and where", sortable=False),
     Column("assigned_to", "Lead"),
 ]  # each row tuple ends with the flag's id, after the columns
-STATUS_FILTERS = (("Open flags", policy.OPEN_STATUSES), ("Every flag", None)) + tuple(
-    (f"{s.capitalize()} only", (s,)) for s in policy.STATUSES)
+STATUS_FILTERS = ((QT_TRANSLATE_NOOP("Safeguarding", "Open flags"), policy.OPEN_STATUSES),
+                  (QT_TRANSLATE_NOOP("Safeguarding", "Every flag"), None)) + tuple(
+    (s.capitalize(), (s,)) for s in policy.STATUSES)  # shown as "{status} only"
 RETENTION_COLUMNS = [Column("flag_id", "Flag"), Column("category", "Concern"),
                      Column("closed_at", "Closed"), Column("retain_until", "Kept until"),
                      Column("entries", "Entries")]
 
 
+def _t(text: str) -> str:
+    return translate("Safeguarding", text)
+
+
+def category_title(category: str) -> str:
+    """A concern's name in the window's language."""
+    return _t(policy.CATEGORY_TITLES.get(category, category))
+
+
 def _row(r: flags.FlagRow, now: datetime) -> tuple:
-    exact = f"Triage due {format_day(r.due_at)} {r.due_at:%H:%M}" if r.due_at else ""
+    exact = (translate("Safeguarding", "Triage due {day} {time}").format(
+        day=format_day(r.due_at), time=f"{r.due_at:%H:%M}") if r.due_at else "")
     where = f"{r.space} ({platform_title(r.platform)})" if r.space else ""
-    who = " in ".join(x for x in (r.person, where) if x)
+    who = translate("Safeguarding", "{person} in {place}").format(
+        person=r.person, place=where) if r.person and where else r.person or where
     return ((_due_text(r, now), exact), r.severity, r.category, r.status, who,
             r.assigned_to or "", r.id)
 
@@ -80,12 +94,13 @@ def _due_text(r: flags.FlagRow, now: datetime) -> str:
         return ""
     minutes = int(abs((r.due_at - now).total_seconds()) // 60)
     if minutes < 60:
-        span = f"{minutes} min"
+        span = translate("Safeguarding", "{n} min").format(n=minutes)
     elif minutes < 48 * 60:
-        span = f"{minutes // 60} h"
+        span = translate("Safeguarding", "{n} h").format(n=minutes // 60)
     else:
-        span = f"{minutes // (24 * 60)} days"
-    return f"Overdue {span}" if r.overdue else f"in {span}"
+        span = translate("Safeguarding", "{n} days").format(n=minutes // (24 * 60))
+    return (translate("Safeguarding", "Overdue {span}") if r.overdue
+            else translate("Safeguarding", "in {span}")).format(span=span)
 
 
 class SafeguardingPage(QWidget):
@@ -97,23 +112,28 @@ class SafeguardingPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         header = PageHeader(
-            "Safeguarding",
-            "Concerns for the safeguarding leads, overdue first. Steward flags for you to "
-            "judge; it never contacts, removes or bans anyone.")
+            translate("Safeguarding", "Safeguarding"),
+            translate("Safeguarding", "Concerns for the safeguarding leads, overdue first. "
+                      "Steward flags for you to judge; it never contacts, removes or bans "
+                      "anyone."))
         self.status = QComboBox()
-        self.status.setAccessibleName("Which flags")
+        self.status.setAccessibleName(translate("Safeguarding", "Which flags"))
         for label, statuses in STATUS_FILTERS:
-            self.status.addItem(label, statuses)
+            text = (translate("Safeguarding", label) if statuses is None or len(statuses) > 1
+                    else translate("Safeguarding", "{status} only").format(status=_t(label)))
+            self.status.addItem(text, statuses)
         self.category = QComboBox()
-        self.category.setAccessibleName("Concern")
-        self.category.addItem("Every concern", None)
+        self.category.setAccessibleName(translate("Safeguarding", "Concern"))
+        self.category.addItem(translate("Safeguarding", "Every concern"), None)
         for c in policy.CATEGORIES:
-            self.category.addItem(policy.CATEGORY_TITLES[c], c)
-        self.scan_button = QPushButton("Scan new messages")
-        self.scan_button.setAccessibleName("Scan new messages for concerns")
+            self.category.addItem(category_title(c), c)
+        self.scan_button = QPushButton(translate("Safeguarding", "Scan new messages"))
+        self.scan_button.setAccessibleName(translate(
+            "Safeguarding", "Scan new messages for concerns"))
         self.scan_button.clicked.connect(self.scan)
-        self.helplines_button = QPushButton("Helplines…")
-        self.helplines_button.setAccessibleName("Edit this workspace's helplines")
+        self.helplines_button = QPushButton(translate("Safeguarding", "Helplines…"))
+        self.helplines_button.setAccessibleName(translate(
+            "Safeguarding", "Edit this workspace's helplines"))
         self.helplines_button.clicked.connect(self.edit_helplines)
         for w in (self.scan_button, self.helplines_button):
             header.add_action(w)
@@ -130,8 +150,9 @@ class SafeguardingPage(QWidget):
         layout.addLayout(bar)
         review = QHBoxLayout()
         self.review_line = QLabel()
-        self.review_button = QPushButton("Review…")
-        self.review_button.setAccessibleName("Review cases past their retention period")
+        self.review_button = QPushButton(translate("Safeguarding", "Review…"))
+        self.review_button.setAccessibleName(translate(
+            "Safeguarding", "Review cases past their retention period"))
         self.review_button.clicked.connect(self.review_retention)
         review.addWidget(self.review_line, 1)
         review.addWidget(self.review_button)
@@ -169,9 +190,11 @@ class SafeguardingPage(QWidget):
 
     def _show_count(self, total: int) -> None:
         summary = flags.lead_summary(self.ctx.ws)
-        self.count_label.setText(
-            f"{total:,} flag{'s' if total != 1 else ''} shown · {summary['open']:,} open, "
-            f"{summary['overdue']:,} overdue")
+        shown = (translate("Safeguarding", "1 flag shown") if total == 1 else
+                 translate("Safeguarding", "{n} flags shown").format(n=f"{total:,}"))
+        self.count_label.setText(shown + " · " + translate(
+            "Safeguarding", "{open} open, {overdue} overdue").format(
+            open=f"{summary['open']:,}", overdue=f"{summary['overdue']:,}"))
         self.stack.setCurrentIndex(0 if total else 1)
         if not total:
             self.empty.set_text(*self.empty_text())
@@ -179,11 +202,12 @@ class SafeguardingPage(QWidget):
     def empty_text(self) -> tuple[str, str]:
         """What the empty list says: no concerns at all, or none under these choices."""
         if self.category.currentData() is not None or self.status.currentIndex() > 1:
-            return ("No flags match these choices",
-                    "Choose Every flag and Every concern to see all of them.")
-        return ("No open concerns", "Steward checks new messages after every import, and "
-                "moderators' escalations arrive here too; press Scan new messages to check "
-                "again.")
+            return (_t("No flags match these choices"),
+                    _t("Choose Every flag and Every concern to see all of them."))
+        return (_t("No open concerns"),
+                translate("Safeguarding", "Steward checks new messages after every import, "
+                          "and moderators' escalations arrive here too; press Scan new "
+                          "messages to check again."))
 
     def reload_flags(self, *_args) -> None:
         selected = self.panel.flag_id
@@ -227,7 +251,7 @@ class SafeguardingPage(QWidget):
         current = signposting.current_helplines(self.ctx.ws)
         dialog = HelplinesDialog(self, signposting.helplines_as_text(current))
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.ctx.notify("Helplines saved for this workspace.")
+            self.ctx.notify(translate("Safeguarding", "Helplines saved for this workspace."))
 
     def review_retention(self) -> None:
         RetentionDialog(self).exec()
@@ -241,12 +265,12 @@ class HelplinesDialog(QDialog):
     def __init__(self, page: SafeguardingPage, text: str):
         super().__init__(page)
         self.page = page
-        self.setWindowTitle("Helplines for this workspace")
+        self.setWindowTitle(translate("Safeguarding", "Helplines for this workspace"))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("One per line: name | number | when to use it | categories "
                                 "(comma-separated, * for every concern)"))
         self.text = QPlainTextEdit(text)
-        self.text.setAccessibleName("Helplines")
+        self.text.setAccessibleName(translate("Safeguarding", "Helplines"))
         layout.addWidget(self.text)
         self.result = result_label()
         layout.addWidget(self.result)
@@ -273,20 +297,20 @@ class RetentionDialog(QDialog):
     def __init__(self, page: SafeguardingPage):
         super().__init__(page)
         self.page = page
-        self.setWindowTitle("Retention review")
+        self.setWindowTitle(translate("Safeguarding", "Retention review"))
         layout = QVBoxLayout(self)
         self.model = PagedTableModel(RETENTION_COLUMNS, *self._source())
         self.table = make_table(self.model, "Cases due for review")
         layout.addWidget(self.table)
         row = QHBoxLayout()
         self.reason = QLineEdit()
-        self.reason.setAccessibleName("Why keep it longer")
-        self.reason.setPlaceholderText("Why keep it another year")
-        keep = QPushButton("Keep a year longer")
-        keep.setAccessibleName("Keep the selected case a year longer")
+        self.reason.setAccessibleName(translate("Safeguarding", "Why keep it longer"))
+        self.reason.setPlaceholderText(translate("Safeguarding", "Why keep it another year"))
+        keep = QPushButton(translate("Safeguarding", "Keep a year longer"))
+        keep.setAccessibleName(translate("Safeguarding", "Keep the selected case a year longer"))
         keep.clicked.connect(self.keep)
-        purge = QPushButton("Purge…")
-        purge.setAccessibleName("Purge the selected case")
+        purge = QPushButton(translate("Safeguarding", "Purge…"))
+        purge.setAccessibleName(translate("Safeguarding", "Purge the selected case"))
         purge.clicked.connect(self.purge)
         row.addWidget(self.reason, 1)
         row.addWidget(keep)
@@ -332,11 +356,13 @@ def _leads_tile(ws) -> TileData:
     if not s["open"]:
         waiting = unscanned_count(ws)
         if waiting:  # never "no concerns" over messages nobody has checked
-            return TileData("0", f"None so far; {waiting:,} message"
-                            f"{'' if waiting == 1 else 's'} not yet checked", "warn")
-        return TileData("0", "No open concerns", "good")
-    return TileData(f"{s['open']:,}", f"{s['overdue']:,} overdue · {s['critical']:,} critical",
-                    "alert" if s["overdue"] else "warn")
+            text = (_t("None so far; 1 message not yet checked") if waiting == 1 else
+                    _t("None so far; {n} messages not yet checked").format(n=f"{waiting:,}"))
+            return TileData("0", text, "warn")
+        return TileData("0", _t("No open concerns"), "good")
+    return TileData(f"{s['open']:,}", _t("{overdue} overdue · {critical} critical").format(
+        overdue=f"{s['overdue']:,}", critical=f"{s['critical']:,}"),
+        "alert" if s["overdue"] else "warn")
 
 
 def _others_tile(ws) -> TileData:

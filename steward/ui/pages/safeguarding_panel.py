@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from steward.safe_write import replaced_when_done
 from steward.safeguarding import cases, explain, flags, policy, record
+from steward.ui.i18n import translate
 from steward.ui.registry import (
     AppContext,
 )
@@ -82,50 +83,52 @@ class FlagPanel(QScrollArea):
         self.setWidgetResizable(True)
         body = QWidget()
         layout = QVBoxLayout(body)
-        self.title = QLabel("Choose a flag")
+        self.title = QLabel(translate("Safeguarding", "Choose a flag"))
         self.title.setObjectName("pageTitle")
-        self.meta = QLabel("Pick a flag in the list to see why it was raised, the helplines "
-                           "and its case record. The message stays hidden until you choose "
-                           "to read it.")
+        self.meta = QLabel(translate(
+            "Safeguarding", "Pick a flag in the list to see why it was raised, the helplines "
+            "and its case record. The message stays hidden until you choose to read it."))
         self.meta.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setAccessibleName("Flagged message")
-        self.reveal = QPushButton("Show the message")
-        self.reveal.setAccessibleName("Show or hide the flagged message")
+        self.message.setAccessibleName(translate("Safeguarding", "Flagged message"))
+        self.reveal = QPushButton(translate("Safeguarding", "Show the message"))
+        self.reveal.setAccessibleName(translate("Safeguarding", "Show or hide the flagged message"))
         self.reveal.setCheckable(True)
         self.reveal.toggled.connect(self._set_revealed)
         self.reasons = QLabel()
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.PlainText)
-        self.show_patterns = QPushButton("Show the patterns")
+        self.show_patterns = QPushButton(translate("Safeguarding", "Show the patterns"))
         self.show_patterns.setCheckable(True)
-        self.show_patterns.setAccessibleName("Show the lexicon patterns that matched")
+        self.show_patterns.setAccessibleName(translate(
+            "Safeguarding", "Show the lexicon patterns that matched"))
         self.show_patterns.toggled.connect(self._patterns_toggled)
 
-        self.signposting = QGroupBox("Helplines and replies (nothing is sent)")
+        self.signposting = QGroupBox(translate(
+            "Safeguarding", "Helplines and replies (nothing is sent)"))
         sign = QVBoxLayout(self.signposting)
         self.helplines = QLabel()
         self.helplines.setWordWrap(True)
         self.helplines.setTextFormat(Qt.TextFormat.PlainText)
         self.helplines.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.template = QComboBox()
-        self.template.setAccessibleName("Reply template")
+        self.template.setAccessibleName(translate("Safeguarding", "Reply template"))
         self.template.currentIndexChanged.connect(self._template_chosen)
         self.reply = QPlainTextEdit()
-        self.reply.setAccessibleName("Reply to copy")
+        self.reply.setAccessibleName(translate("Safeguarding", "Reply to copy"))
         self.reply.setMaximumHeight(110)
-        self.copy = QPushButton("Copy reply")
-        self.copy.setAccessibleName("Copy reply to the clipboard")
+        self.copy = QPushButton(translate("Safeguarding", "Copy reply"))
+        self.copy.setAccessibleName(translate("Safeguarding", "Copy reply to the clipboard"))
         self.copy.clicked.connect(self.copy_reply)
         for w in (self.helplines, self.template, self.reply, self.copy):
             sign.addWidget(w)
 
         self.entries = QPlainTextEdit()
         self.entries.setReadOnly(True)
-        self.entries.setAccessibleName("Case entries")
+        self.entries.setAccessibleName(translate("Safeguarding", "Case entries"))
         self.entries.setMinimumHeight(120)
 
         actions = QHBoxLayout()
@@ -137,51 +140,56 @@ class FlagPanel(QScrollArea):
             button.clicked.connect(partial(self.set_status, status))
             self.status_buttons[status] = button
             actions.addWidget(button)
-        self.close_button = QPushButton("Close…")
-        self.close_button.setAccessibleName("Close the flag with an outcome")
+        self.close_button = QPushButton(translate("Safeguarding", "Close…"))
+        self.close_button.setAccessibleName(translate(
+            "Safeguarding", "Close the flag with an outcome"))
         self.close_button.clicked.connect(self.close_flag)
         actions.addWidget(self.close_button)
 
         assign_row = QHBoxLayout()
         self.lead = QComboBox()
-        self.lead.setAccessibleName("Lead to assign")
-        self.assign_button = QPushButton("Assign")
-        self.assign_button.setAccessibleName("Assign the flag to this lead")
+        self.lead.setAccessibleName(translate("Safeguarding", "Lead to assign"))
+        self.assign_button = QPushButton(translate("Safeguarding", "Assign"))
+        self.assign_button.setAccessibleName(translate(
+            "Safeguarding", "Assign the flag to this lead"))
         self.assign_button.clicked.connect(self.assign)
         assign_row.addWidget(self.lead, 1)
         assign_row.addWidget(self.assign_button)
 
         note_row = QHBoxLayout()
         self.note_kind = QComboBox()
-        self.note_kind.setAccessibleName("Kind of entry")
+        self.note_kind.setAccessibleName(translate("Safeguarding", "Kind of entry"))
         for kind in ("note", "contact", "referral"):
             self.note_kind.addItem(kind.capitalize(), kind)
         self.note = QLineEdit()
-        self.note.setPlaceholderText("Add a case note (append-only)")
-        self.note.setAccessibleName("New case note")
+        self.note.setPlaceholderText(translate("Safeguarding", "Add a case note (append-only)"))
+        self.note.setAccessibleName(translate("Safeguarding", "New case note"))
         self.note.returnPressed.connect(self.add_note)
         note_row.addWidget(self.note_kind)
         note_row.addWidget(self.note, 1)
 
         amend_row = QHBoxLayout()
         self.amend_entry = QComboBox()
-        self.amend_entry.setAccessibleName("Entry to correct")
+        self.amend_entry.setAccessibleName(translate("Safeguarding", "Entry to correct"))
         self.amendment = QLineEdit()
-        self.amendment.setPlaceholderText("Correction (the original stays in the record)")
-        self.amendment.setAccessibleName("Correction")
-        self.amend_button = QPushButton("Correct")
-        self.amend_button.setAccessibleName("Add the correction")
+        self.amendment.setPlaceholderText(translate(
+            "Safeguarding", "Correction (the original stays in the record)"))
+        self.amendment.setAccessibleName(translate("Safeguarding", "Correction"))
+        self.amend_button = QPushButton(translate("Safeguarding", "Correct"))
+        self.amend_button.setAccessibleName(translate("Safeguarding", "Add the correction"))
         self.amend_button.clicked.connect(self.amend)
         amend_row.addWidget(self.amend_entry)
         amend_row.addWidget(self.amendment, 1)
         amend_row.addWidget(self.amend_button)
 
         record_row = QHBoxLayout()
-        self.chronology_button = QPushButton("Person's chronology")
-        self.chronology_button.setAccessibleName("Show the person's chronology")
+        self.chronology_button = QPushButton(translate("Safeguarding", "Person's chronology"))
+        self.chronology_button.setAccessibleName(translate(
+            "Safeguarding", "Show the person's chronology"))
         self.chronology_button.clicked.connect(self.show_chronology)
-        self.export_button = QPushButton("Export case record (PDF)…")
-        self.export_button.setAccessibleName("Export the case record as PDF")
+        self.export_button = QPushButton(translate("Safeguarding", "Export case record (PDF)…"))
+        self.export_button.setAccessibleName(translate(
+            "Safeguarding", "Export the case record as PDF"))
         self.export_button.clicked.connect(self.export)
         record_row.addWidget(self.chronology_button)
         record_row.addWidget(self.export_button)
@@ -192,8 +200,10 @@ class FlagPanel(QScrollArea):
         self.details = QWidget()  # shown once a flag is chosen
         inner = QVBoxLayout(self.details)
         inner.setContentsMargins(0, 0, 0, 0)
-        for w in (self.reveal, self.message, section_title("Why it was flagged"), self.reasons,
-                  self.show_patterns, self.signposting, section_title("Case record"), self.entries):
+        why = section_title(translate("Safeguarding", "Why it was flagged"))
+        record = section_title(translate("Safeguarding", "Case record"))
+        for w in (self.reveal, self.message, why, self.reasons,
+                  self.show_patterns, self.signposting, record, self.entries):
             inner.addWidget(w)
         for row in (actions, assign_row, note_row, amend_row, record_row):
             inner.addLayout(row)
@@ -358,7 +368,8 @@ class FlagPanel(QScrollArea):
 
     def copy_reply(self) -> None:
         QGuiApplication.clipboard().setText(self.reply.toPlainText())
-        show_result(self.result, "Reply copied. Paste it on the platform yourself if it helps.")
+        show_result(self.result, translate(
+            "Safeguarding", "Reply copied. Paste it on the platform yourself if it helps."))
 
     def show_chronology(self) -> None:
         if self.detail is None or self.detail.row.person_id is None:
@@ -377,7 +388,7 @@ class FlagPanel(QScrollArea):
         self.chronology = TextDialog(self, f"Chronology: {c.person}", "\n".join(lines))
         export = self.chronology.buttons.addButton(
             "Export PDF…", QDialogButtonBox.ButtonRole.ActionRole)
-        export.setAccessibleName("Export the chronology as PDF")
+        export.setAccessibleName(translate("Safeguarding", "Export the chronology as PDF"))
         export.clicked.connect(partial(self.export, person_id=c.person_id))
         self.chronology.show()
 
@@ -420,11 +431,11 @@ class CloseDialog(QDialog):
         form = QFormLayout(self)
         self.outcome = QComboBox()
         self.outcome.setEditable(True)
-        self.outcome.setAccessibleName("Outcome")
+        self.outcome.setAccessibleName(translate("Safeguarding", "Outcome"))
         self.outcome.addItems(flags.OUTCOMES)
         self.reason = QLineEdit()
-        self.reason.setAccessibleName("Reason")
-        self.reason.setPlaceholderText("Needed for 'no further action'")
+        self.reason.setAccessibleName(translate("Safeguarding", "Reason"))
+        self.reason.setPlaceholderText(translate("Safeguarding", "Needed for 'no further action'"))
         form.addRow("Outcome", self.outcome)
         form.addRow("Reason", self.reason)
         self.result = result_label()
@@ -432,7 +443,7 @@ class CloseDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Close the flag")
+        self.ok_button.setText(translate("Safeguarding", "Close the flag"))
         self.buttons.accepted.connect(self.close_flag)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)

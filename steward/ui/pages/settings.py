@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from steward import backup, keychain, permissions
-from steward.ui import widgets
+from steward.ui import i18n, widgets
+from steward.ui.i18n import translate
 from steward.ui.registry import (
     AUTO_LOCK_SETTING,
     DEFAULT_AUTO_LOCK_MINUTES,
@@ -89,6 +90,7 @@ class SettingsPage(QWidget):
         self.column.setContentsMargins(0, 0, 8, 0)
         self.column.addWidget(self._own_profile_box())
         self.column.addWidget(self._security_box())
+        self.column.addWidget(self._language_box())
         self.column.addWidget(self._profiles_box())
         if self.is_admin:
             self.column.addWidget(self._backup_box())
@@ -188,6 +190,36 @@ class SettingsPage(QWidget):
         self.lock_button.clicked.connect(self._lock_now)
         form.addRow("", _left(self.lock_button))
         return box
+
+    def _language_box(self) -> QGroupBox:
+        """The window's language on this computer: the system's, or one chosen here."""
+        box = QGroupBox(translate("Settings", "Language"))
+        form = QFormLayout(box)
+        self.language = QComboBox()
+        self.language.setAccessibleName(translate("Settings", "Language on this computer"))
+        system = i18n.LANGUAGES.get(i18n.system_language(), "English")
+        self.language.addItem(translate("Settings", "As the system ({language})").format(
+            language=system), "")
+        for code, name in i18n.LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(i18n.saved_language())))
+        self.language.currentIndexChanged.connect(
+            lambda _i: self.set_language(self.language.currentData()))
+        form.addRow(translate("Settings", "Language on this computer"), _left(self.language))
+        self.language_note = QLabel()
+        self.language_note.setWordWrap(True)
+        form.addRow("", self.language_note)
+        return box
+
+    def set_language(self, language: str) -> None:
+        """Keep the choice for this computer; it applies from the next start."""
+        try:
+            i18n.save_language(language)
+        except (OSError, ValueError) as exc:
+            show_result(self.language_note, str(exc), error=True)
+            return
+        show_result(self.language_note, translate(
+            "Settings", "Saved: Steward will use it from the next start."))
 
     def set_auto_lock(self, minutes: int) -> None:
         """Save the auto-lock minutes in the workspace and apply them at once."""
