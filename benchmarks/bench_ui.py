@@ -178,14 +178,120 @@ def bench_big_table(path: Path, rows: int) -> list[Figure]:
     ]
 
 
+class Heartbeat:
+    """A QTimer ticking every `interval_ms` on the UI thread: the longest gap between two ticks
+    is the longest the window could not repaint or take a key (a stall)."""
+
+    def __init__(self, interval_ms: int = 5):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.last = time.perf_counter()
+        self.longest = 0.0
+        self.phases: dict[str, float] = {}
+        self.phase = ""
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        gap, self.last = now - self.last, now
+        if gap > self.phases.get(self.phase, 0.0):
+            self.phases[self.phase] = gap
+
+    def start(self, phase: str) -> None:
+        self.phase = phase
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self._tick()
+        self.timer.stop()
+
+
+def _run_in_loop(action, settle_seconds: float = 300) -> None:
+    """Run `action` from the event loop (as a click would) and wait until its work is done."""
+    from PySide6.QtCore import QTimer
+
+    from steward.ui.selftest import settle
+
+    QTimer.singleShot(0, action)
+    settle(settle_seconds)
+
+
+def bench_stalls(path: Path, label: str = "") -> list[Figure]:
+    """The longest UI-thread stall (QTimer heartbeat) while opening every page, sorting every
+    sortable column of every table, searching Members and running a scan."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTableView
+
+    from steward.ui.app import qt_app
+    from steward.ui.main_window import MainWindow
+    from steward.ui.selftest import settle
+    from steward.ui.table_model import PagedTableModel
+
+    qt_app()
+    ws = unlock(path)
+    beat = Heartbeat()
+    window = MainWindow(ws)
+    window.resize(1280, 720)
+    window.show()
+    settle(300)
+    worst: dict[str, tuple[float, str]] = {}
+
+    def measure(phase: str, what: str, action) -> None:
+        beat.phases.pop(phase + "/" + what, None)
+        beat.start(phase + "/" + what)
+        _run_in_loop(action)
+        beat.stop()
+        gap = beat.phases.get(phase + "/" + what, 0.0)
+        if gap >= worst.get(phase, (0.0, ""))[0]:
+            worst[phase] = (gap, what)
+
+    for key in window.page_keys():  # first visits build the page and start its queries
+        measure("open every page", key, lambda k=key: window.open_page(k))
+    for key in window.page_keys():
+        window.open_page(key)
+        settle(300)
+        page = window.page(key)
+        for view in page.findChildren(QTableView):
+            model = view.model()
+            if not isinstance(model, PagedTableModel) or not model.rowCount():
+                continue
+            for column, spec in enumerate(model.columns):
+                if spec.sortable:
+                    measure("sort every column", f"{key}: {spec.title}",
+                            lambda v=view, c=column: v.sortByColumn(
+                                c, Qt.SortOrder.DescendingOrder))
+    window.open_page("members")
+    members = window.page("members")
+    for text in ("a", "smith", "@example", ""):
+        measure("search Members", repr(text), lambda t=text: members.search.setText(t))
+    window.open_page("moderation")
+    measure("run a scan", "Scan now", window.page("moderation").scan)
+    window.shutdown()
+    window.close()
+    settle(10)
+    ws.lock()
+    out = []
+    for phase, (gap, what) in worst.items():
+        out.append(Figure(f"longest UI stall: {phase}{label} (at {what})", gap * 1000, "ms",
+                          "heartbeat interval", 5, "ms", "< 100 ms", gap < 0.1))
+    return out
+
+
 def run(scale: float):
     members, messages = int(100_000 * scale), int(2_000_000 * scale)
     path, _seconds, _peak = demo_workspace(members, messages)
     yield from bench_start(path, messages)
     yield from bench_page_switching(path)
     yield from bench_big_table(path, int(100_000 * scale))
+    yield from bench_stalls(path, f" ({messages:,} messages)")
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "start":
         _start_child(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "stalls":  # python -m benchmarks.bench_ui stalls WS
+        for figure in bench_stalls(Path(sys.argv[2])):
+            print(f"{figure.name}: {figure.value:,.0f} {figure.unit}", flush=True)
