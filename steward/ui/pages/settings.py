@@ -208,6 +208,7 @@ class SettingsPage(QWidget):
         form.addRow(translate("Settings", "Language on this computer"), _left(self.language))
         self.language_note = QLabel()
         self.language_note.setWordWrap(True)
+        self.language_note.hide()  # until a choice is saved
         form.addRow("", self.language_note)
         return box
 
