@@ -21,6 +21,15 @@ from steward import clock
 from steward.store.models import Decision, Identity, Message, Person, QueueItem, Space
 from steward.workspace import Workspace
 
+WELCOME_DAYS_SETTING = "moderation.welcome_days"  # the workspace's window, if it set one
+WELCOME_DAYS = 7  # newcomers whose first post is this recent
+
+
+def welcome_window(ws: Workspace) -> int:
+    """How many days back a first post still counts as new: one window for the Overview tile,
+    the Engagement page and the Moderation welcome list, so their counts agree."""
+    return int(ws.get_setting(WELCOME_DAYS_SETTING, WELCOME_DAYS) or WELCOME_DAYS)
+
 
 @dataclass(frozen=True)
 class Newcomer:
@@ -36,13 +45,16 @@ class Newcomer:
 
 
 def unwelcomed_newcomers(
-    ws: Workspace, within_days: int = 7, now: datetime | None = None
+    ws: Workspace, within_days: int | None = None, now: datetime | None = None
 ) -> list[Newcomer]:
-    """Newcomers whose first-ever message (in the last `within_days` days) nobody answered.
+    """Newcomers whose first-ever message (in the last `within_days` days, by default the
+    workspace's `welcome_window`) nobody answered.
 
     Longest waiting first. Bots and staff are never newcomers; replies by bots or by the
     newcomer themselves are not answers.
     """
+    if within_days is None:
+        within_days = welcome_window(ws)
     if within_days < 1:
         raise ValueError("within_days must be at least 1")
     import numpy as np

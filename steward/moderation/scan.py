@@ -55,8 +55,6 @@ _SECOND = timedelta(seconds=1)
 REPORT_PRIORITY = 4
 MEMBERSHIP_PRIORITY = 2
 LEARNED_SETTING = "moderation.model_learned_decision"
-WELCOME_DAYS_SETTING = "moderation.welcome_days"
-WELCOME_DAYS = 14  # newcomers whose first post is this recent (and still unanswered)
 BLOCKED_SETTING = "moderation.blocked_domains"
 SENSITIVITY_SETTING = "moderation.sensitivity"
 QUEUE_COLUMNS = ("kind", "message_id", "identity_id", "space_id", "membership_id", "report_id",
@@ -530,8 +528,7 @@ def queue_newcomers_to_welcome(ws) -> dict:
         newcomers_mod = importlib.import_module("steward.engagement.newcomers")
     except ModuleNotFoundError:
         return {"skipped": "the engagement newcomers list is not available in this build"}
-    days = int(ws.get_setting(WELCOME_DAYS_SETTING, WELCOME_DAYS) or WELCOME_DAYS)
-    waiting = newcomers_mod.unwelcomed_newcomers(ws, within_days=days)
+    waiting = newcomers_mod.unwelcomed_newcomers(ws)  # the same window as Overview and Engagement
     waiting_messages = {n.first_message_id: n for n in waiting}
     added = resolved = 0
     with ws.transaction() as s:

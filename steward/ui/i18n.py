@@ -4,8 +4,8 @@ system locale unless Settings (or `STEWARD_LANGUAGE`) names one.
 Strings are wrapped where they are written: `translate("Moderation", "Remove")`, or `self.tr()`
 in a class; `make translations` runs `pyside6-lupdate` over steward/ui to refresh the `.ts`
 files (translators edit those, e.g. in `pyside6-linguist`) and `pyside6-lrelease` to build the
-`.qm` files the app loads. A `.ts` newer than its `.qm` is built again at start when
-`pyside6-lrelease` is at hand; a missing translation leaves English.
+`.qm` files the app loads (both are committed; a test checks the `.qm` is built from the
+`.ts`); a missing translation leaves English.
 
 Numbers go in as `{n}` placeholders, never as plural forms: Welsh (like several languages)
 puts a singular noun after a number ("12 eitem"), so "{n} item"/"{n} items" both translate.
@@ -16,9 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -157,23 +154,6 @@ def qm_file(language: str) -> Path:
     return resource_path("i18n", f"steward_{language}.qm")
 
 
-def _build_if_stale(language: str) -> None:
-    """Build the .qm from its .ts when the .ts is newer (a translator's edit) and lrelease is
-    at hand; otherwise the shipped .qm is used as it is."""
-    ts, qm = resource_path("i18n", f"steward_{language}.ts"), qm_file(language)
-    if not ts.exists() or (qm.exists() and qm.stat().st_mtime >= ts.stat().st_mtime):
-        return
-    tool = shutil.which("pyside6-lrelease") or shutil.which(
-        "pyside6-lrelease", path=str(Path(sys.executable).parent))
-    if tool is None:
-        return
-    try:
-        subprocess.run([tool, "-silent", str(ts), "-qm", str(qm)], check=True, timeout=60,
-                       capture_output=True)
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("could not build the %s translation: %s", language, exc)
-
-
 def install(app: QCoreApplication, language: str | None = None) -> str:
     """Load the translation for `language` (default: `chosen_language()`) into `app`, in
     place of any loaded before; returns the language in use ('en' when none is found)."""
@@ -183,7 +163,6 @@ def install(app: QCoreApplication, language: str | None = None) -> str:
     _installed.clear()
     if language == "en":
         return "en"
-    _build_if_stale(language)
     translator = QTranslator(app)
     if not translator.load(str(qm_file(language))):
         log.warning("no translation file for %s; showing English", language)

@@ -11,7 +11,7 @@ import pytest
 from steward import clock
 from steward.engagement import metrics, newcomers
 from steward.jobs import run_to_end
-from steward.moderation import scan
+from steward.moderation import queue, scan
 from steward.ui import workers
 from steward.ui.main_window import MainWindow
 from steward.ui.pages.overview import SPACE_COLUMNS
@@ -97,6 +97,8 @@ def test_newcomers_to_welcome_read_the_same_on_overview_and_engagement(demo_ws, 
         wait_for_workers(qtbot, 60_000)
         engagement = window.page("engagement")
         assert engagement.tabs.tabText(2) == f"Newcomers to welcome ({waiting})"
+        # and the Moderation welcome list holds the same newcomers
+        assert queue.count_items(demo_ws, queue.QueueFilters(kind="welcome")) == waiting
     finally:
         window.shutdown()
         workers.wait_for_all(20_000)
