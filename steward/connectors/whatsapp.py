@@ -215,18 +215,7 @@ def _stamps(m: re.Match, order: str, zone, label: str, number: int,
     through datetime and the time zone once (`days`): when the zone's offset is the same
     whole number of hours all day, hours map to UTC hours and minutes and seconds are copied;
     otherwise (a clock change that day, an offset such as +05:30) each time goes the long way."""
-    a, b, c, hour, minute, second, meridiem = m.group(1, 2, 3, 4, 5, 6, 7)
-    a, b, c, hour = int(a), int(b), int(c), int(hour)
-    year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
-    if year < 100:
-        year += 2000
-    if meridiem:
-        meridiem = meridiem.lower()
-        if meridiem == "p" and hour < 12:
-            hour += 12
-        elif meridiem == "a" and hour == 12:
-            hour = 0
-    minute, second = int(minute), int(second or 0)
+    year, month, day, hour, minute, second = _header_time(m, order)
     key = (year, month, day)
     base = days.get(key, False)
     if base is False:
@@ -260,7 +249,8 @@ def _day_base(year: int, month: int, day: int, zone) -> tuple[str, list[str]] | 
         return None
 
 
-def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
+def _header_time(m: re.Match, order: str) -> tuple[int, int, int, int, int, int]:
+    """(year, month, day, hour, minute, second) of a header, as written (not yet checked)."""
     a, b, c, hour, minute, second, meridiem = m.group(1, 2, 3, 4, 5, 6, 7)
     a, b, c, hour = int(a), int(b), int(c), int(hour)
     year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
@@ -272,8 +262,12 @@ def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
             hour += 12
         elif meridiem == "a" and hour == 12:
             hour = 0
+    return year, month, day, hour, int(minute), int(second or 0)
+
+
+def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
     try:
-        return datetime(year, month, day, hour, int(minute), int(second or 0))
+        return datetime(*_header_time(m, order))
     except ValueError:
         raise BadInput(f"{label}, line {number}: {m.group(0)[:30]!r} is not a real date and "
                        "time") from None

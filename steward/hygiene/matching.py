@@ -462,11 +462,7 @@ def match_records(
         if len(members) > MAX_CONTACT_BLOCK:
             skipped += 1
             continue
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                if i != j:
-                    pairs.add((i, j) if i < j else (j, i))
+        _add_pairs_within(members, pairs)
     # Name blocks: compare each distinct name once; only names whose rules alone reach the
     # threshold give pairs here (any pair that also shares a contact detail is already in).
     if token is not None:
@@ -501,6 +497,15 @@ def match_records(
 
 
 # --- record linkage ---------------------------------------------------------------------
+
+
+def _add_pairs_within(members: list[int], pairs: set[tuple[int, int]]) -> None:
+    """Every pair of different records in one block, smaller index first."""
+    for x in range(len(members)):
+        for y in range(x + 1, len(members)):
+            i, j = members[x], members[y]
+            if i != j:
+                pairs.add((i, j) if i < j else (j, i))
 
 
 def _contact_blocks(people: Sequence[linkage.Person]) -> dict[str, list[int]]:
@@ -584,11 +589,7 @@ def candidate_pairs(people: Sequence[linkage.Person], common_name_count: int = 8
             if len(members) > limit:
                 skipped += 1
                 continue
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    i, j = members[x], members[y]
-                    if i != j:
-                        pairs.add((i, j) if i < j else (j, i))
+            _add_pairs_within(members, pairs)
     holders = Counter()
     for p in people:
         for name in set(p.names):
