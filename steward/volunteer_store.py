@@ -75,9 +75,14 @@ def store_path(workspace_path: Path) -> Path:
     return Path(workspace_path) / STORE_FILE
 
 
-def _select_list(table: Table, keep: set[str], exprs: dict[str, str]) -> tuple[str, str]:
+def _select_list(table: Table, keep: set[str], exprs: dict[str, str],
+                 present: set[str] | None = None) -> tuple[str, str]:
+    """The column names and the values to select for a table of the store (only the columns
+    `present` in an existing store's table, when given)."""
     names, values = [], []
     for col in table.columns:
+        if present is not None and col.name not in present:
+            continue
         if col.name in exprs:
             value = exprs[col.name]
         elif col.name in keep:
@@ -212,7 +217,10 @@ def sync_flags(workspace_path: Path, wk: bytes, vk: bytes) -> None:
         conn.execute(f"ATTACH DATABASE ? AS m KEY \"x'{wk.hex()}'\"",
                      (str(Path(workspace_path) / "steward.db"),))
         table, keep, exprs, source = next(p for p in _PROJECTION if p[0] is Flag.__table__)
-        names, values = _select_list(table, keep, exprs)
+        # A store written before the workspace gained a column (an upgrade) keeps its own
+        # columns until the rebuild at lock; the statuses are brought up to date meanwhile.
+        present = {row[1] for row in conn.execute("PRAGMA main.table_info(flags)")}
+        names, values = _select_list(table, keep, exprs, present)
         conn.execute("DELETE FROM main.flags")
         conn.execute(f"INSERT INTO main.flags ({names}) SELECT {values} {source}")
         conn.commit()

@@ -175,3 +175,26 @@ def test_the_app_locks_at_once_and_refreshes_the_store_behind(demo_path):
         names = {n for (n,) in conn.exec_driver_sql("SELECT display_name FROM persons")}
     vol.lock()
     assert "Newly Joined" in names
+
+
+def test_a_store_written_before_an_upgrade_still_gets_the_flags_statuses(flagged):
+    """A volunteer store from before a workspace column was added (the flags' scan tag) keeps
+    "N concerns are with your lead" live instead of failing until the next rebuild."""
+    from steward import volunteer_store
+
+    path, _excerpt = flagged
+    keys = _keys_of(path, "admin")
+    conn = connect_raw(path / "volunteer.db", keys.vk)
+    conn.execute("DROP INDEX IF EXISTS ux_flags_scan_tag")
+    conn.execute("ALTER TABLE flags DROP COLUMN scan_tag")
+    conn.execute("DELETE FROM flags")
+    conn.commit()
+    conn.close()
+    volunteer_store.sync_flags(path, keys.wk, keys.vk)
+    main = connect_raw(path / "steward.db", keys.wk)
+    expected = main.execute("SELECT id, status FROM flags ORDER BY id").fetchall()
+    main.close()
+    conn = connect_raw(path / "volunteer.db", keys.vk)
+    assert expected and conn.execute("SELECT id, status FROM flags ORDER BY id").fetchall() \
+        == expected
+    conn.close()
