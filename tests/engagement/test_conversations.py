@@ -17,13 +17,6 @@ PERIOD = Period(date(2026, 3, 1), date(2026, 3, 31))
 NOW = datetime(2026, 3, 12, 12)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    forget_cached_activity()
-    yield
-    forget_cached_activity()
-
-
 @pytest.fixture
 def chat(workspace):
     """A WhatsApp group's day, with the right answers worked out by hand below."""

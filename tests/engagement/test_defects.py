@@ -12,13 +12,6 @@ from steward.safeguarding.spaces import set_space
 from tests.engagement.activity import Activity
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    forget_cached_activity()
-    yield
-    forget_cached_activity()
-
-
 def _posts_by_day(posts):
     by_day: dict[date, set[int]] = {}
     for who, at in posts:

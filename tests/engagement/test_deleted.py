@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from steward.cli import main
-from steward.engagement.activity import forget_cached_activity, load_activity
+from steward.engagement.activity import load_activity
 from steward.engagement.deleted import is_deletion_placeholder
 from steward.engagement.drilldown import day_messages
 from steward.engagement.metrics import Period, Scope, engagement_report
@@ -28,13 +28,6 @@ CHAT = """\
 13/03/2026, 14:10 - Dan Eze: Lovely photo!
 13/03/2026, 16:00 - Eve Ford: You deleted this message
 """
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    forget_cached_activity()
-    yield
-    forget_cached_activity()
 
 
 @pytest.fixture

@@ -21,13 +21,6 @@ PERIOD = Period(date(2026, 3, 1), date(2026, 3, 31))
 NOW = datetime(2026, 4, 1, 12, 0)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    forget_cached_activity()
-    yield
-    forget_cached_activity()
-
-
 @pytest.fixture
 def community(workspace):
     """Two spaces (one never used), three members, a bot and a staff member."""
