@@ -500,12 +500,50 @@ class Workspace:
 
         The public key comes from this profile's own sealed keys, never from the plain copy in
         workspace.json (checked equal at unlock), so a replaced key cannot catch a hand-over."""
+        team = self._team_dropbox(field)
+        if team is not None:
+            return crypto.seal_to(team, self._with_team_refs(text).encode("utf-8"),
+                                  field.encode("utf-8"))
         public = self._held().dropbox_public
         if public is None:
             raise StewardError(
                 "safeguarding hand-over is not set up yet: ask a safeguarding lead to unlock once"
             )
         return crypto.seal_to(public, text.encode("utf-8"), field.encode("utf-8"))
+
+    def _team_dropbox(self, field: str) -> bytes | None:
+        """On a team laptop whose role holds no safeguarding key (a steward's), a flag's
+        contents are sealed to the team's drop box (steward.team.keys.dropbox_pair) instead
+        of this workspace's, so the leads' laptops can open them and this one still cannot.
+        The public half is read sealed under WK, never from a plain copy."""
+        box = (self.team_block() or {}).get("dropbox")
+        if not box or not field.startswith(f"steward/{self.id}/flags/"):
+            return None
+        return self.open_team_secret("wk", box["sealed"], f"dropbox/{box['epoch']}")
+
+    def _with_team_refs(self, text: str) -> str:
+        """The sealed body with the rows it names also by platform id (source name and the
+        platform's id), which the leads' laptops resolve; local ids differ per laptop."""
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return text
+        if not isinstance(body, dict):
+            return text
+        refs = {}
+        with self.engine.connect() as conn:
+            for key, table in (("message_id", "messages"), ("space_id", "spaces"),
+                               ("person_id", "identities")):
+                if body.get(key) is None:
+                    continue
+                where = "t.person_id = ? ORDER BY t.id LIMIT 1" if key == "person_id" \
+                    else "t.id = ?"
+                row = conn.exec_driver_sql(
+                    f"SELECT s.name, t.platform_id FROM {table} t JOIN sources s "
+                    f"ON s.id = t.source_id WHERE {where}", (body[key],)).first()
+                if row is not None and row[1] is not None:
+                    refs[key] = [table, row[0], row[1]]
+        return json.dumps(dict(body, team_refs=refs), ensure_ascii=False)
 
     # --- the audit chain's sealed head ---------------------------------------------------------
 

@@ -123,6 +123,9 @@ def cmd_team_join(ctx) -> int:
     else:
         print(f"Joined the team as {result['name']} ({result['role']}) in "
               f"{ctx.workspace_path}: {result['pulled']} changes received.")
+        if result.get("waiting_for_keys") is not None:
+            print("The team keys changed after this invitation was made: this laptop asked "
+                  "for the new ones; sync again after an admin's or lead's laptop has synced.")
     return 0
 
 
@@ -140,6 +143,9 @@ def cmd_team_sync(ctx) -> int:
         return 0
     print(f"Synced: {result.pushed} sent, {result.pulled} received, "
           f"{result.applied} applied.")
+    if result.waiting_for_keys is not None:
+        print(f"This laptop missed a change of the team keys (epoch {result.waiting_for_keys})"
+              ": it asked for them; sync again after an admin's or lead's laptop has synced.")
     for line in result.conflicts:
         print(f"Conflict: {line}")
     return 0
@@ -184,5 +190,6 @@ def cmd_team_remove(ctx) -> int:
           "What it already holds stays on it.")
     if done["without_keys"]:
         print("These laptops have not synced since joining and did not get the new keys; "
-              f"invite them again: {', '.join(done['without_keys'])}")
+              "they ask for them at their next sync and receive them after the next sync of "
+              f"an admin's or lead's laptop: {', '.join(done['without_keys'])}")
     return 0

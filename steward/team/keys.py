@@ -48,6 +48,9 @@ class TeamKeys:
     epoch: int
     keys: dict[str, bytes]
     older: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    # The team drop box's public half (epoch, key), as an invitation or a grant gave it to a
+    # laptop whose role holds no safeguarding key.
+    dropbox: tuple[int, bytes] | None = None
 
     def key(self, tier: str) -> bytes | None:
         return self.keys.get(tier)
@@ -61,6 +64,13 @@ class TeamKeys:
         """New keys for every tier, one epoch on; the current ones kept for reading."""
         return TeamKeys(self.epoch + 1, {tier: crypto.new_key() for tier in TIERS},
                         {**self.older, self.epoch: dict(self.keys)})
+
+    def take_grant(self, granted: TeamKeys) -> None:
+        """A grant's keys: its epoch and any earlier ones this laptop lacked."""
+        for epoch, held in granted.older.items():
+            if epoch != self.epoch:
+                self.older.setdefault(epoch, dict(held))
+        self.take(granted.epoch, granted.keys)
 
     def take(self, epoch: int, keys: dict[str, bytes]) -> None:
         """Keys of a new epoch granted to this laptop (a rotation elsewhere)."""
@@ -81,24 +91,70 @@ def grant_aad(team_id: str, device_id: str, epoch: int) -> bytes:
     return f"steward-team/1/{team_id}/grant/{device_id}/{epoch}".encode()
 
 
+# --- the team drop box: what a steward's laptop seals for the leads ---------------------------
+
+DROPBOX_INFO = b"steward-team/1/dropbox"
+
+
+def dropbox_pair(safeguarding_key: bytes) -> tuple[bytes, bytes]:
+    """(public, private) X25519 pair of the team's drop box for one epoch, derived from that
+    epoch's safeguarding key: whoever holds the key can open what was sealed to the public
+    half; a steward's laptop holds only the public half (from its invitation or a grant)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    seed = HKDF(algorithm=SHA256(), length=32, salt=None,
+                info=DROPBOX_INFO).derive(safeguarding_key)
+    private = X25519PrivateKey.from_private_bytes(seed)
+    public = private.public_key().public_bytes(serialization.Encoding.Raw,
+                                               serialization.PublicFormat.Raw)
+    return public, seed
+
+
+def dropbox_for(keys: TeamKeys, tiers) -> dict | None:
+    """The drop box's public half for a laptop holding `tiers`: only staff laptops without
+    the safeguarding key seal to it (the leads' laptops seal under the key itself)."""
+    if "staff" not in tiers or "safeguarding" in tiers or keys.key("safeguarding") is None:
+        return None
+    return {"epoch": keys.epoch,
+            "public": crypto.b64(dropbox_pair(keys.key("safeguarding"))[0])}
+
+
 def seal_grant(public: bytes, team_id: str, device_id: str, keys: TeamKeys,
-               tiers) -> bytes:
+               tiers, since: int | None = None) -> bytes:
     """A rotation's keys for one laptop (the tiers its role may hold), sealed to its device
-    key: a removed laptop, which has no grant, cannot open what is written after."""
-    body = json.dumps({"epoch": keys.epoch,
-                       "keys": {t: crypto.b64(keys.keys[t]) for t in tiers}}).encode()
-    return crypto.seal_to(public, body, grant_aad(team_id, device_id, keys.epoch))
+    key: a removed laptop, which has no grant, cannot open what is written after. `since`:
+    the newest epoch the laptop holds, when it asked late (the epochs after it come too)."""
+    body = {"epoch": keys.epoch, "keys": {t: crypto.b64(keys.keys[t]) for t in tiers}}
+    if since is not None:
+        body["older"] = {str(e): {t: crypto.b64(k[t]) for t in tiers if t in k}
+                         for e, k in keys.older.items() if e > since}
+    box = dropbox_for(keys, tiers)
+    if box is not None:
+        body["dropbox"] = box
+    return crypto.seal_to(public, json.dumps(body).encode(),
+                          grant_aad(team_id, device_id, keys.epoch))
 
 
 def open_grant(private: bytes, sealed: bytes, team_id: str, device_id: str, epoch: int,
-               named: str) -> tuple[int, dict[str, bytes]]:
+               named: str) -> TeamKeys:
+    """A grant's keys: the epoch granted, any earlier epochs sent with it, the drop box."""
     try:
         body = json.loads(crypto.open_from(private, sealed,
                                            grant_aad(team_id, device_id, epoch)))
     except (crypto.DecryptionFailed, ValueError):
         raise EnvelopeRefused(f"{named} (new team keys for this laptop) does not open: "
                               "refused; nothing after it was applied") from None
-    return int(body["epoch"]), {t: crypto.unb64(v) for t, v in body["keys"].items()}
+    if int(body["epoch"]) != epoch:
+        raise EnvelopeRefused(f"{named} (new team keys for this laptop) names another epoch: "
+                              "refused; nothing after it was applied")
+    older = {int(e): {t: crypto.unb64(v) for t, v in held.items()}
+             for e, held in body.get("older", {}).items()}
+    box = body.get("dropbox")
+    return TeamKeys(epoch, {t: crypto.unb64(v) for t, v in body["keys"].items()}, older,
+                    (int(box["epoch"]), crypto.unb64(box["public"])) if box else None)
 
 
 def envelope_aad(team_id: str, tier: str, epoch: int, device_id: str, device_seq: int,
@@ -152,6 +208,22 @@ def store_keys(ws, keys: TeamKeys, before: dict | None = None) -> dict:
     if before.get("device"):
         out["device"] = before["device"]
     return out
+
+
+def store_dropbox(ws, block: dict, dropbox: tuple[int, bytes] | None) -> None:
+    """Keep the team drop box's public half in the team block, sealed under the workspace
+    key (so an edit of workspace.json cannot swap it for a key someone else holds).
+    `Workspace.seal_for_safeguarding` seals a flag's contents to it. An older epoch's key
+    never replaces a newer one."""
+    if dropbox is None:
+        return
+    epoch, public = dropbox
+    held = block.get("dropbox")
+    if held and int(held["epoch"]) >= epoch:
+        return
+    sealed = ws.seal_team_secret("wk", public, f"dropbox/{epoch}")
+    if sealed is not None:
+        block["dropbox"] = {"epoch": epoch, "sealed": sealed}
 
 
 def _open_epoch(ws, sealed: dict, epoch: int) -> dict[str, bytes]:
@@ -214,6 +286,9 @@ def make_invitation(team: dict, keys: TeamKeys, role: str, name: str, invite_id:
                "epoch": keys.epoch, "origin": team["origin"],
                "older": {str(e): {t: crypto.b64(k[t]) for t in ROLE_TIERS[role] if t in k}
                          for e, k in keys.older.items()}}
+    box = dropbox_for(keys, ROLE_TIERS[role])
+    if box is not None:
+        payload["dropbox"] = box
     aad = f"{INVITATION_FORMAT}/{team['id']}/{invite_id}/{role}/{name}".encode()
     return {"format": INVITATION_FORMAT, "team": team["id"], "server": team["server"],
             "name": name, "role": role, "invite": invite_id, "salt": crypto.b64(salt),
@@ -256,4 +331,7 @@ def open_invitation(invitation: dict, code: str, named: str) -> tuple[TeamKeys, 
         raise StewardError(f"{named} does not hold the keys of a {invitation['role']}")
     older = {int(e): {t: crypto.unb64(v) for t, v in held.items()}
              for e, held in payload.get("older", {}).items()}
-    return TeamKeys(int(payload["epoch"]), keys, older), payload["origin"]
+    box = payload.get("dropbox")
+    return TeamKeys(int(payload["epoch"]), keys, older,
+                    (int(box["epoch"]), crypto.unb64(box["public"])) if box else None
+                    ), payload["origin"]

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from steward.team import state
+
+log = logging.getLogger(__name__)
 
 # Staff tables copied in the workspace snapshot a new laptop starts from. Everything else
 # (the audit chain, case entries, the platform outbox, the team's own tables) is not: each
@@ -294,9 +297,11 @@ def safeguarding_snapshot(conn, ids: state.Ids, cipher, row_field,
 class Applier:
     """Applies operations in server order on one laptop (inside the caller's transaction)."""
 
-    def __init__(self, conn, ids: state.Ids, ws, result: Applied, audit_session=None):
+    def __init__(self, conn, ids: state.Ids, ws, result: Applied, audit_session=None,
+                 team_keys=None):
         self.conn, self.ids, self.ws, self.result = conn, ids, ws, result
         self.session = audit_session
+        self.team_keys = team_keys
 
     def apply(self, seq: int, device: str, op: dict) -> None:
         own = device == self.ids.device
@@ -312,11 +317,19 @@ class Applier:
             known = state.get(self.conn, "device_keys", {})
             known[op["device"]] = {"public": op["public"], "role": op["role"]}
             state.put(self.conn, "device_keys", known)
+        elif kind == "keys.request":
+            if not own:
+                requests = state.get(self.conn, "key_requests", {})
+                requests[op["device"]] = {"public": op["public"], "role": op["role"],
+                                          "since": int(op["since"])}
+                state.put(self.conn, "key_requests", requests)
         elif kind == "rows.put":
             if not own:
                 from steward.team import rows
 
                 rows.apply(self.conn, self.ids, op)
+                if op["table"] == "flags":
+                    self._sealed_flags(device, op)
         elif kind == "queue.decide":
             self._decide(seq, device, own, op)
         elif kind == "note.add":
@@ -530,6 +543,60 @@ class Applier:
                     (self.ws.seal_for_safeguarding(json.dumps(
                         {"outcome": body["outcome"], "reason": body.get("reason", "")},
                         ensure_ascii=False), field), flag))
+
+    def _sealed_flags(self, device: str, op: dict) -> None:
+        """Flags a steward's laptop raised, their contents sealed to the team drop box: opened
+        here with the drop box of the safeguarding key of their epoch, their rows resolved by
+        platform id, and sealed again for this laptop's leads. A laptop without that key
+        (a steward's) keeps the flag's status only."""
+        if self.team_keys is None or not self.ws.holds_safeguarding_key:
+            return
+        from steward import crypto
+        from steward.team.keys import dropbox_pair
+
+        privates = [dropbox_pair(k)[1] for k in
+                    [self.team_keys.key("safeguarding"),
+                     *(held.get("safeguarding") for held in self.team_keys.older.values())]
+                    if k is not None]
+        for row in op["rows"]:
+            sealed = row.get("sealed")
+            flag = self.ids.local("flags", row["gid"])
+            if not sealed or flag is None:
+                continue
+            field = sealed["field"]
+            parts = field.split("/")
+            device_of, _, number = row["gid"].rpartition(":flags:")
+            if (len(parts) != 5 or parts[2:] != ["flags", number, "details_enc"]
+                    or device_of != device):
+                log.warning("a flag's sealed contents name another row: skipped")
+                continue
+            blob = state.unjson(sealed["details_enc"])
+            body = None
+            for private in privates:
+                try:
+                    body = json.loads(crypto.open_from(private, blob, field.encode()))
+                    break
+                except (crypto.DecryptionFailed, ValueError):
+                    continue
+            if not isinstance(body, dict):
+                log.warning("a flag's sealed contents did not open: kept without them")
+                continue
+            refs = body.pop("team_refs", {}) or {}
+            for key, table in (("message_id", "messages"), ("person_id", "persons"),
+                               ("space_id", "spaces")):
+                ref = refs.get(key)
+                if ref is None:
+                    body[key] = None
+                    continue
+                gid = state.natural_gid(*ref)
+                if key == "person_id":
+                    gid = state.natural_gid("persons", gid)
+                body[key] = self.ids.local(table, gid)
+            self.conn.exec_driver_sql(
+                "UPDATE flags SET details_enc = ? WHERE id = ?",
+                (self.ws.seal_for_safeguarding(json.dumps(body, ensure_ascii=False),
+                                               self.ws.row_field("flags", flag,
+                                                                 "details_enc")), flag))
 
     def _safeguarding_snapshot(self, op: dict) -> None:
         for f in op["flags"]:

@@ -9,8 +9,10 @@ laptop imported itself, changes nothing. Rows without a platform id (a queue ite
 person with no identity) keep their laptop's id (`<device>:<table>:<id>`).
 
 A flag travels in the staff tier with its status and times only; what it is about goes in the
-safeguarding tier, opened and sealed again under the team's safeguarding key, and only from a
-laptop whose profile holds the safeguarding key (see docs/scale.md for a steward's scan).
+safeguarding tier, opened and sealed again under the team's safeguarding key, from a laptop
+whose profile holds the safeguarding key. A steward's laptop cannot open its own flags: their
+contents were sealed at the scan to the team drop box (keys.dropbox_pair), and travel as that
+ciphertext beside the flag's row, for the leads' laptops to open (docs/security.md).
 Messages received from another laptop were scanned there: this laptop's scan watermarks move
 past them, so they are not scanned (and flagged) twice.
 """
@@ -88,9 +90,12 @@ def _natural(conn, ids: state.Ids, table: str, values: dict, source_names: dict)
     return None
 
 
-def capture(conn, ids: state.Ids) -> tuple[list[dict], list[int]]:
+def capture(conn, ids: state.Ids, sealed_flags: str | None = None
+            ) -> tuple[list[dict], list[int]]:
     """Operations for the rows this laptop added since the last capture, and the ids of the
-    flags among them (their contents go in the safeguarding tier)."""
+    flags among them (their contents go in the safeguarding tier). `sealed_flags` (a
+    steward's laptop, its field prefix `steward/<workspace id>`): each flag carries its
+    contents as sealed to the team drop box, which this laptop cannot open."""
     marks = state.get(conn, "rows_captured", {})
     mapped_here: dict[str, set[int]] = {}
     out: list[dict] = []
@@ -140,6 +145,10 @@ def capture(conn, ids: state.Ids) -> tuple[list[dict], list[int]]:
             batch.append({"gid": gid, "values": sent})
             if table == "flags":
                 flags.append(local)
+                if sealed_flags and values.get("details_enc") is not None:
+                    batch[-1]["sealed"] = {
+                        "details_enc": state.jsonable(values["details_enc"]),
+                        "field": f"{sealed_flags}/flags/{local}/details_enc"}
             if len(batch) >= BATCH:
                 out.append({"type": "rows.put", "table": table, "rows": batch})
                 batch = []

@@ -44,10 +44,23 @@ class SyncResult:
     conflicts: list[str] = field(default_factory=list)
     cursor: int = 0
     at: str = ""
+    # The key epoch this laptop waits for (it missed a rotation: asked, not yet granted).
+    waiting_for_keys: int | None = None
 
     def as_dict(self) -> dict:
         return {"pushed": self.pushed, "pulled": self.pulled, "applied": self.applied,
-                "conflicts": self.conflicts, "cursor": self.cursor, "at": self.at}
+                "conflicts": self.conflicts, "cursor": self.cursor, "at": self.at,
+                "waiting_for_keys": self.waiting_for_keys}
+
+
+class KeysBehind(StewardError):
+    """The next envelope is under a newer key epoch than this laptop holds: it missed a
+    rotation (invited before it, or never synced after joining)."""
+
+    def __init__(self, epoch: int, named: str):
+        super().__init__(f"{named} is under team keys of epoch {epoch}, newer than this "
+                         "laptop's")
+        self.epoch = epoch
 
 
 def team_of(ws) -> dict:
@@ -259,6 +272,7 @@ def join(invitation_path: Path, code: str, workspace: Path, passphrase: str,
         block = {"id": invitation["team"], "server": invitation["server"], "device": device,
                  "origin": origin, "name": name, "role": role,
                  "keys": team_keys.store_keys(ws, keys), "created_at": str(clock.now())}
+        team_keys.store_dropbox(ws, block, keys.dropbox)
         ws.refresh_volunteer_store()
         ws.save_team_block(block)
     except BaseException:
@@ -278,7 +292,7 @@ def join(invitation_path: Path, code: str, workspace: Path, passphrase: str,
     finally:
         ws.lock()
     return {"team": invitation["team"], "device": device, "role": role, "name": name,
-            "pulled": result.pulled}
+            "pulled": result.pulled, "waiting_for_keys": result.waiting_for_keys}
 
 
 def devices(ws, password: str | None) -> list[dict]:
@@ -439,6 +453,7 @@ def _sync(ws, password: str | None, token: CancelToken | None,
             if staff:
                 with _with_conn(ws) as s:
                     _capture(ws, s.connection(), block, keys)
+        _catch_up_keys(ws, server, block, keys)
         result.pushed += _push(ws, server, block)
         yield Progress(0, 0, "Receiving the team's changes")
         head = server.head(block["id"], tiers)
@@ -450,10 +465,22 @@ def _sync(ws, password: str | None, token: CancelToken | None,
             batch = server.pull(block["id"], block["device"], cursor, tiers, pull_batch)
             if not batch:
                 break
-            _apply_batch(ws, block, keys, batch, result)
+            try:
+                _apply_batch(ws, block, keys, batch, result)
+            except KeysBehind as behind:
+                result.waiting_for_keys = behind.epoch
+                with _with_conn(ws) as s:
+                    _ask_for_keys(ws, s.connection(), block, keys, behind.epoch)
+                result.pushed += _push(ws, server, block)
+                break
             result.pulled += len(batch)
             yield Progress(batch[-1].seq, max(head, batch[-1].seq), "Receiving the team's changes")
-        if staff and keys.key("volunteer") is not None:
+        if set(keys.keys) == set(team_keys.TIERS) and ws.holds_safeguarding_key:
+            with _with_conn(ws) as s:
+                granted = _answer_key_requests(ws, s.connection(), server, block, keys)
+            if granted:
+                result.pushed += _push(ws, server, block)
+        if staff and keys.key("volunteer") is not None and result.waiting_for_keys is None:
             with _with_conn(ws) as s:
                 published = _publish_volunteer(ws, s.connection(), block, keys)
             if published:
@@ -477,7 +504,8 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
     ids = _ids(conn, block)
     seen = state.get(conn, "cursor", 0)
     made = 0
-    added, flags = rows.capture(conn, ids)
+    added, flags = rows.capture(conn, ids, sealed_flags=f"steward/{ws.id}" if "dropbox" in block
+                                else None)
     for op in added:
         _enqueue(conn, block, keys, "staff", op)
         made += 1
@@ -551,6 +579,9 @@ def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
             op: dict = {"type": "grant"}
         else:
             key = keys.key_at(e.epoch, e.tier)
+            if key is None and e.epoch > keys.epoch:
+                refused = KeysBehind(e.epoch, named)
+                break
             if key is None:
                 refused = EnvelopeRefused(f"{named} is under a key this laptop does not hold "
                                           f"(epoch {e.epoch}; this laptop holds {keys.epoch})")
@@ -565,19 +596,84 @@ def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
         last[slot] = e.device_seq
         if op["type"] == "person.merge":
             if run:
-                _apply_plain(ws, block, run, result)
+                _apply_plain(ws, block, run, result, keys)
                 run, weight = [], 0
             _apply_merge(ws, block, e, op, result)
             continue
         run.append((e, op))
         weight += len(op.get("rows", ())) or 1
         if weight >= RUN_ROWS:
-            _apply_plain(ws, block, run, result)
+            _apply_plain(ws, block, run, result, keys)
             run, weight = [], 0
     if run:
-        _apply_plain(ws, block, run, result)
+        _apply_plain(ws, block, run, result, keys)
     if refused is not None:
         raise refused
+
+
+def _ask_for_keys(ws, conn, block: dict, keys: TeamKeys, epoch: int) -> None:
+    """This laptop missed a rotation: ask (once per epoch) the laptops that hold every key
+    to grant it the newer keys, sealed to its device key. The request is sealed under the
+    newest epoch it holds, so only members read it; the server refuses removed laptops."""
+    asked = state.get(conn, "keys_asked")
+    if asked is not None and int(asked) >= epoch:
+        return
+    held = block["keys"].get("device") or {}
+    if not held.get("public"):
+        return
+    _enqueue(conn, block, keys, "volunteer",
+             {"type": "keys.request", "device": block["device"], "role": block["role"],
+              "since": keys.epoch, "public": held["public"]})
+    state.put(conn, "keys_asked", epoch)
+
+
+def _catch_up_keys(ws, server: Server, block: dict, keys: TeamKeys) -> None:
+    """A laptop that asked for newer keys takes its grants before pulling: the pull stops at
+    the first envelope under a key it lacks, so it would never reach them in order. (They
+    are taken again, as no-ops, when the pull reaches them.)"""
+    with _with_conn(ws) as s:
+        asked = state.get(s.connection(), "keys_asked")
+    if asked is None:
+        return
+    for e in server.pull(block["id"], block["device"], 0, [f"grant:{block['device']}"], 1000):
+        if e.epoch > keys.epoch:
+            try:
+                _take_grant(ws, block, keys, e, f"grant #{e.seq}")
+            except EnvelopeRefused as err:
+                log.warning("a key grant did not open (%s)", type(err).__name__)
+    if keys.epoch >= int(asked):
+        with _with_conn(ws) as s:
+            state.put(s.connection(), "keys_asked", None)
+
+
+def _answer_key_requests(ws, conn, server: Server, block: dict, keys: TeamKeys) -> int:
+    """Grant the current keys (and the epochs between) to laptops that asked for them:
+    each still a device of the team, given only what both its role on the server and its
+    request allow. Returns how many grants were made."""
+    from steward import crypto
+
+    requests = state.get(conn, "key_requests", {})
+    answered = state.get(conn, "key_answers", {})
+    due = {d: r for d, r in requests.items() if int(r["since"]) < keys.epoch
+           and int(answered.get(d, 0)) < keys.epoch and d != block["device"]}
+    if not due:
+        return 0
+    live = {r.device_id: r.role for r in server.devices(block["id"]) if not r.removed}
+    made = 0
+    for device, req in sorted(due.items()):
+        if device not in live:
+            continue
+        tiers = [t for t in team_keys.ROLE_TIERS.get(live[device], ())
+                 if t in team_keys.ROLE_TIERS.get(req.get("role"), ())]
+        _enqueue_sealed(conn, f"grant:{device}", keys.epoch, team_keys.seal_grant(
+            crypto.unb64(req["public"]), block["id"], device, keys, tiers,
+            since=int(req["since"])))
+        answered[device] = keys.epoch
+        made += 1
+    state.put(conn, "key_answers", answered)
+    if made:
+        log.info("team keys granted to %d laptop(s) that asked", made)
+    return made
 
 
 def _take_grant(ws, block: dict, keys: TeamKeys, e: Envelope, named: str) -> None:
@@ -586,12 +682,14 @@ def _take_grant(ws, block: dict, keys: TeamKeys, e: Envelope, named: str) -> Non
     private = team_keys.device_private(ws, block)
     if private is None or e.tier != f"grant:{block['device']}":
         raise EnvelopeRefused(f"{named} grants keys this laptop cannot open")
-    epoch, granted = team_keys.open_grant(private, e.body, block["id"], block["device"],
-                                          e.epoch, named)
-    if epoch == keys.epoch or epoch in keys.older:
+    granted = team_keys.open_grant(private, e.body, block["id"], block["device"], e.epoch,
+                                   named)
+    if granted.epoch == keys.epoch or (granted.epoch in keys.older and
+                                       set(granted.older) <= set(keys.older) | {keys.epoch}):
         return
-    keys.take(epoch, granted)
+    keys.take_grant(granted)
     block["keys"] = team_keys.store_keys(ws, keys, block["keys"])
+    team_keys.store_dropbox(ws, block, granted.dropbox)
     ws.save_team_block(block)
 
 
@@ -611,11 +709,11 @@ def _applied(conn, e: Envelope) -> bool:
 
 
 def _apply_plain(ws, block: dict, run: list[tuple[Envelope, dict]],
-                 result: SyncResult) -> None:
+                 result: SyncResult, keys: TeamKeys | None = None) -> None:
     with _with_conn(ws) as s:
         conn = s.connection()
         applier = ops.Applier(conn, _ids(conn, block), ws, result,
-                              s if ws.tier == "staff" else None)
+                              s if ws.tier == "staff" else None, keys)
         for e, op in run:
             if not _applied(conn, e):
                 if op["type"] == "volunteer.part":

@@ -98,3 +98,59 @@ def _device(laptops, who):
         return ws.team_block()["device"]
     finally:
         ws.lock()
+
+
+def test_a_laptop_that_missed_a_rotation_asks_and_catches_up(laptops, tmp_path):
+    """Invited before a rotation, joined after it: its keys are one epoch old. Its first sync
+    stops at the first envelope under the new keys and asks; the lead's laptop (holding every
+    key) grants them to its device key; its next sync converges. The removed laptop, refused
+    by the server, can ask nothing."""
+    admin = _open(laptops, "admin")
+    try:
+        invitation, code = team.invite(admin, "late", "steward", PASSWORD)
+    finally:
+        admin.lock()
+    for who in ("lead", "vol"):
+        _sync(laptops, who)
+    admin = _open(laptops, "admin")
+    try:
+        done = team.remove(admin, "vol", PASSWORD)
+        triage.add_note(admin, "queue_item", _open_items(admin)[0], "Written after rotating")
+        run_to_end(team.sync(admin, PASSWORD))
+    finally:
+        admin.lock()
+    file = tmp_path / "late.invitation"
+    file.write_text(json.dumps(invitation))
+    laptops["late"] = tmp_path / "late"
+    joined = run_to_end(team.join(file, code, laptops["late"], PASS, PASSWORD))
+    assert joined["waiting_for_keys"] == done["epoch"]
+    late = _open(laptops, "late")
+    try:
+        assert team_keys.load_keys(late, late.team_block()).epoch == done["epoch"] - 1
+        with late.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM notes WHERE text = ?",
+                                        ("Written after rotating",)).scalar() == 0
+    finally:
+        late.lock()
+    again = _sync(laptops, "late")  # nobody has answered yet: still waiting, nothing broken
+    assert again.waiting_for_keys == done["epoch"]
+
+    _sync(laptops, "lead")  # holds every key: grants them to the laptop that asked
+    caught_up = _sync(laptops, "late")
+    assert caught_up.waiting_for_keys is None
+    late = _open(laptops, "late")
+    try:
+        held = team_keys.load_keys(late, late.team_block())
+        assert held.epoch == done["epoch"] and set(held.keys) == {"staff", "volunteer"}
+        with late.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM notes WHERE text = ?",
+                                        ("Written after rotating",)).scalar() == 1
+        triage.add_note(late, "queue_item", _open_items(late)[1], "From the late laptop")
+    finally:
+        late.lock()
+    for who in ("late", "admin", "lead"):
+        _sync(laptops, who)
+    assert _digests(laptops, "late")["staff"] == _digests(laptops, "admin")["staff"] == \
+        _digests(laptops, "lead")["staff"]
+    with pytest.raises(StewardError, match="removed from the team"):
+        _sync(laptops, "vol")
