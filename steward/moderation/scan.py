@@ -2,14 +2,16 @@
 
 Messages are scanned once: the `ScanState` row "moderation" holds the last message id scanned.
 Each batch is read in id order, vectorised in one go for the text model (each distinct text
-once), matched against all rules in one google-re2 pass, scored by the heuristics, and written
-with the new watermark in one transaction, so a cancelled scan resumes where it stopped.
+once a scan: texts' facts are kept between batches), matched against all rules in one
+google-re2 pass, scored by the heuristics, and written with the new watermark in one
+transaction, so a cancelled scan resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
+import itertools
 import json
 import logging
 import struct
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 
 SCANNER = "moderation"
 BATCH = 20_000
+KNOWN_TEXTS = 40_000  # distinct texts whose facts a scan keeps between batches
 CROSS_POST_WINDOW = 86_400  # seconds
 _EPOCH = datetime(1970, 1, 1)
 _SECOND = timedelta(seconds=1)
@@ -82,10 +85,13 @@ class _TextFacts:
         return bool(self.links or self.signals.names or self.probability >= 0.5)
 
     @staticmethod
-    def of_batch(rows, rules: RuleSet, model: SpamModel) -> dict[str, _TextFacts]:
-        distinct = list({r[1] for r in rows})
-        probs = model.probabilities(distinct).tolist()
-        out = {}
+    def of_batch(rows, rules: RuleSet, model: SpamModel,
+                 known: dict[str, _TextFacts] | None = None) -> dict[str, _TextFacts]:
+        """The facts of every text in the batch; with `known` (the facts of earlier batches,
+        kept by the scanner), only texts not seen before are worked out, and added to it."""
+        out = {} if known is None else known
+        distinct = list({r[1] for r in rows}.difference(out))
+        probs = model.probabilities(distinct).tolist() if distinct else []
         for text, p in zip(distinct, probs, strict=True):
             found = textfacts.links(text)
             domains = tuple(textfacts.domain(x) for x in found)
@@ -166,6 +172,9 @@ class MessageScanner:
                         Source, Source.id == Space.source_id))
             }
         self.rule_reports: dict[str, int] = defaultdict(int)
+        # text -> its facts, kept between batches: communities repeat short texts ("thanks!")
+        # across the whole history, and each is scored once per scan instead of once a batch
+        self.known_texts: dict[str, _TextFacts] = {}
 
     # --- authors --------------------------------------------------------------------------
 
@@ -211,7 +220,10 @@ class MessageScanner:
 
     def _scan_batch(self, s, rows: list[tuple]) -> list[tuple]:
         self._load_authors(s, {r[2] for r in rows if r[2] is not None})
-        texts = _TextFacts.of_batch(rows, self.rules, self.model)
+        if len(self.known_texts) > KNOWN_TEXTS:  # keep the newer half
+            for text in list(itertools.islice(self.known_texts, len(self.known_texts) // 2)):
+                del self.known_texts[text]
+        texts = _TextFacts.of_batch(rows, self.rules, self.model, self.known_texts)
         scored: dict[int, tuple] = {}  # message id -> (facts, model probability, SpamScore)
         rule_hits: dict[int, list] = {}
         cross: dict[int, int] = {}

@@ -24,6 +24,8 @@ _LOOKALIKES = str.maketrans({
     "Ρ": "P", "Τ": "T", "Χ": "X", "Υ": "Y", "Ζ": "Z",
 })
 
+_HAS_LOOKALIKE = re.compile("[" + "".join(map(chr, _LOOKALIKES)) + "]")
+
 
 def plain(text: str) -> str:
     """Styled, full-width, accented and look-alike letters folded to plain ones: "𝐜𝐡𝐞𝐜𝐤",
@@ -31,8 +33,23 @@ def plain(text: str) -> str:
     comes back as it is."""
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
-    return "".join(c for c in text if not unicodedata.combining(c))
+    if _HAS_LOOKALIKE.search(text):  # translate() looks up every character: only when needed
+        text = text.translate(_LOOKALIKES)
+    text = unicodedata.normalize("NFKD", text)
+    # Drop the combining marks NFKD split off (one look at each distinct character, not one
+    # Python step per character: this runs on every non-ASCII text a scan scores).
+    marks = [c for c in set(text) if c >= "\u0300" and _combining(c)]
+    return text.translate(dict.fromkeys(map(ord, marks))) if marks else text
+
+
+_COMBINING: dict[str, bool] = {}
+
+
+def _combining(c: str) -> bool:
+    known = _COMBINING.get(c)
+    if known is None:
+        known = _COMBINING[c] = bool(unicodedata.combining(c))
+    return known
 
 
 def links(text: str) -> list[str]:

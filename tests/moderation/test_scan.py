@@ -96,6 +96,26 @@ def test_the_model_learns_from_decisions(demo_ws):
     assert scan.learn_from_decisions(demo_ws) == 0  # each decision is learned once
 
 
+def _queued(ws):
+    return sorted((i.message_id, i.kind, i.priority, i.score, i.reasons)
+                  for i in _items(ws, ("spam", "rule")))
+
+
+def test_texts_kept_between_batches_give_the_same_queue(demo_ws, monkeypatch):
+    """A scan keeps each text's facts between batches (and forgets the older half when it
+    holds too many): the queue is the same as when every batch works them out afresh."""
+    monkeypatch.setattr(scan, "BATCH", 400)
+    run_to_end(scan.scan_messages_job(demo_ws))
+    kept = _queued(demo_ws)
+    assert kept
+    with demo_ws.transaction() as s:
+        s.connection().exec_driver_sql("DELETE FROM queue_items")
+        s.connection().exec_driver_sql("DELETE FROM scan_state")
+    monkeypatch.setattr(scan, "KNOWN_TEXTS", 1)
+    run_to_end(scan.scan_messages_job(demo_ws))
+    assert _queued(demo_ws) == kept
+
+
 def test_cli_scan_json(demo_path, monkeypatch, capsys):
     monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
     assert main(["scan", "--json", "--workspace", str(demo_path)]) == 0
