@@ -76,6 +76,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "queue claim": STAFF,
     "queue assign": STAFF,
     "queue note": STAFF,
+    "queue author": STAFF,  # everything from one author, and one decision on all of it
     "rules show": STAFF,
     "rules set": STAFF,
     "rules test": STAFF,

@@ -87,6 +87,22 @@
         <source>Entries</source>
         <translation>Cofnodion</translation>
     </message>
+    <message>
+        <source>When</source>
+        <translation>Pryd</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>Ble</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Cyfrif</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Penderfyniad</translation>
+    </message>
 </context>
 <context>
     <name>Moderation</name>
@@ -195,8 +211,8 @@
         <translation>Cymedroli</translation>
     </message>
     <message>
-        <source>Every platform&apos;s queue in one place. J/K move · A approve · R remove · E escalate · S snooze · U undo · X mark for bulk · V read hidden text</source>
-        <translation>Ciw pob platfform mewn un man. J/K symud · A cymeradwyo · R tynnu · E uwchgyfeirio · S gohirio · U dadwneud · X marcio sawl un · V darllen testun cudd</translation>
+        <source>Every platform&apos;s queue in one place. J/K move · A approve · R remove · E escalate · S snooze · U undo · X mark for bulk · V read hidden text · F everything from this author</source>
+        <translation>Ciw pob platfform mewn un man. J/K symud · A cymeradwyo · R tynnu · E uwchgyfeirio · S gohirio · U dadwneud · X marcio sawl un · V darllen testun cudd · F popeth gan yr awdur hwn</translation>
     </message>
     <message>
         <source>Scan now</source>
@@ -305,6 +321,14 @@
     <message>
         <source>Take these items on, so others know you are on them</source>
         <translation>Cymryd yr eitemau hyn, fel bod eraill yn gwybod eich bod yn delio â nhw</translation>
+    </message>
+    <message>
+        <source>Everything from this author… (F)</source>
+        <translation>Popeth gan yr awdur hwn… (F)</translation>
+    </message>
+    <message>
+        <source>Every message this person posted, in every space, and one decision on all of them</source>
+        <translation>Pob neges a bostiodd y person hwn, ym mhob gofod, ac un penderfyniad ar bob un ohonynt</translation>
     </message>
     <message>
         <source>A private note for the other moderators…</source>
@@ -421,6 +445,74 @@
     <message>
         <source>{spam} spam · {rule} rules · {report} reports</source>
         <translation>{spam} sbam · {rule} rheol · {report} adroddiad</translation>
+    </message>
+    <message>
+        <source>Hidden: may be distressing</source>
+        <translation>Cudd: gall beri gofid</translation>
+    </message>
+    <message>
+        <source>No decision yet</source>
+        <translation>Dim penderfyniad eto</translation>
+    </message>
+    <message>
+        <source>Kept</source>
+        <translation>Cadwyd</translation>
+    </message>
+    <message>
+        <source>Everything from this author</source>
+        <translation>Popeth gan yr awdur hwn</translation>
+    </message>
+    <message>
+        <source>Finding every message by this author…</source>
+        <translation>Yn chwilio am bob neges gan yr awdur hwn…</translation>
+    </message>
+    <message>
+        <source>Messages by this author</source>
+        <translation>Negeseuon gan yr awdur hwn</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>Rheswm:</translation>
+    </message>
+    <message>
+        <source>Remove all…</source>
+        <translation>Tynnu’r cyfan…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Cau</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Yn ôl</translation>
+    </message>
+    <message>
+        <source>This item has no known author.</source>
+        <translation>Nid oes awdur hysbys i’r eitem hon.</translation>
+    </message>
+    <message>
+        <source>Everything from {name}</source>
+        <translation>Popeth gan {name}</translation>
+    </message>
+    <message>
+        <source>{name}: {n} messages in {spaces} spaces from {accounts} accounts; {open} without a decision.</source>
+        <translation>{name}: {n} neges mewn {spaces} gofod o {accounts} cyfrif; {open} heb benderfyniad.</translation>
+    </message>
+    <message>
+        <source>Remove all {n}…</source>
+        <translation>Tynnu’r {n} i gyd…</translation>
+    </message>
+    <message>
+        <source>A decision needs a reason.</source>
+        <translation>Mae angen rheswm dros benderfyniad.</translation>
+    </message>
+    <message>
+        <source>Remove all {n} messages from {name} ({reason})? Steward records the decision and lists what to do on each platform; it removes nothing itself. U in the queue undoes the whole step.</source>
+        <translation>Tynnu pob un o’r {n} neges gan {name} ({reason})? Mae Steward yn cofnodi’r penderfyniad ac yn rhestru beth i’w wneud ar bob platfform; nid yw’n tynnu dim ei hun. Mae U yn y ciw yn dadwneud y cam cyfan.</translation>
+    </message>
+    <message>
+        <source>Yes, remove all {n}</source>
+        <translation>Ie, tynnu’r {n} i gyd</translation>
     </message>
 </context>
 <context>

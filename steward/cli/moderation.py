@@ -144,6 +144,37 @@ def cmd_queue_note(ctx) -> int:
     return 0
 
 
+def cmd_queue_author(ctx) -> int:
+    """Everything from the author of an item (or a person): list it, or decide it all."""
+    from steward.cli import print_json
+    from steward.moderation import author
+
+    ws, a = ctx.workspace(), ctx.args
+    person_id = a.id if a.person else author.person_of_item(ws, a.id)
+    if person_id is None:
+        raise BadInput(f"queue item {a.id} has no known author")
+    if a.decide:
+        if not (a.reason or a.reason_key):
+            raise BadInput("a decision needs a reason: --reason TEXT or --reason-key N")
+        items = author.decide_everything(ws, person_id, a.decide, _reason(a))
+        print(f"{a.decide}: {len(items)} item(s) decided; `steward queue undo --count "
+              f"{len(items)}` undoes them.")
+        return 0
+    found = author.messages_by_person(ws, person_id)
+    if a.json:
+        print_json({"person_id": found.person_id, "name": found.name,
+                    "accounts": found.accounts, "spaces": found.spaces,
+                    "to_decide": len(found.to_decide),
+                    "messages": [m.as_json() for m in found.messages]})
+        return 0
+    print(f"{found.name}: {len(found.messages)} message(s) in {found.spaces} space(s) from "
+          f"{found.accounts} account(s); {len(found.to_decide)} without a decision.")
+    for m in found.messages:
+        print(f"  {m.at:%Y-%m-%d %H:%M} {m.platform:<9} {m.space[:18]:<18} "
+              f"{m.decided or 'open':<9} {m.excerpt[:50]}")
+    return 0
+
+
 def _read(path: str) -> str:
     p = Path(path)
     try:
@@ -241,6 +272,18 @@ def register(sub, common) -> None:
     a.add_argument("text")
     a.add_argument("--person", action="store_true", help="the id is a person's, not an item's")
     a.set_defaults(func=cmd_queue_note)
+
+    a = qsub.add_parser("author", parents=[common],
+                        help="everything from an item's author, across every space; "
+                             "--decide remove decides it all in one step")
+    a.add_argument("id", type=int, help="a queue item (or, with --person, a person)")
+    a.add_argument("--person", action="store_true", help="the id is a person's, not an item's")
+    a.add_argument("--decide", choices=("remove", "approve"))
+    reason = a.add_mutually_exclusive_group()
+    reason.add_argument("--reason", help="why (required with --decide)")
+    reason.add_argument("--reason-key", metavar="N", help="a common reason by its key, 1-6")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_queue_author)
 
     p = sub.add_parser("rules", parents=[common], help="moderation rules (YAML)")
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", required=True)

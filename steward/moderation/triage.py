@@ -57,34 +57,41 @@ def decide(ws, item_ids: list[int], action: str, reason: str,
         raise BadInput("no queue items chosen")
     if action == "snooze" and snooze_days <= 0:
         raise BadInput("snooze for a positive number of days")
+    with ws.transaction() as s:
+        return decide_in(ws, s, item_ids, action, reason, snooze_days)
+
+
+def decide_in(ws, s, item_ids: list[int], action: str, reason: str,
+              snooze_days: float = 1.0) -> list[int]:
+    """`decide` inside the caller's transaction (arguments already checked)."""
     now = clock.now()
     made = []
-    with ws.transaction() as s:
-        for item_id in dict.fromkeys(item_ids):
-            item = s.get(QueueItem, item_id)
-            if item is None or item.status == "escalated":
-                raise BadInput(f"no queue item {item_id} to decide on")
-            recorded, recorded_reason = action, reason
-            if action == "escalate":
-                # The flag is sealed for the leads; what stays in plain view reads exactly
-                # as keeping the message, so other staff cannot tell it went to the leads.
-                _escalate(ws, s, item, reason)
-                recorded, recorded_reason = ESCALATION_SHOWS_AS
-            decision = Decision(queue_item_id=item.id, action=recorded,
-                                reason=recorded_reason, actor=ws.actor, at=now)
-            s.add(decision)
-            s.flush()
-            details = {"decision_id": decision.id, "decision": recorded,
-                       "common_reason": recorded_reason in COMMON_REASONS}
-            outbox = _outbox(s, item, action, reason, decision.id, now)
-            if outbox:
-                details["outbox_ids"] = outbox
-            item.status = _DONE_STATUS[recorded]
-            item.snoozed_until = now + timedelta(days=snooze_days) if action == "snooze" else None
-            item.updated_at = now
-            audit.record(s, ws.actor, f"moderation.{recorded}", "queue_item", item.id,
-                         **details)
-            made.append(decision.id)
+    silenced: set[tuple[int, str]] = set()  # one "silence this account" per account and call
+    for item_id in dict.fromkeys(item_ids):
+        item = s.get(QueueItem, item_id)
+        if item is None or item.status == "escalated":
+            raise BadInput(f"no queue item {item_id} to decide on")
+        recorded, recorded_reason = action, reason
+        if action == "escalate":
+            # The flag is sealed for the leads; what stays in plain view reads exactly
+            # as keeping the message, so other staff cannot tell it went to the leads.
+            _escalate(ws, s, item, reason)
+            recorded, recorded_reason = ESCALATION_SHOWS_AS
+        decision = Decision(queue_item_id=item.id, action=recorded,
+                            reason=recorded_reason, actor=ws.actor, at=now)
+        s.add(decision)
+        s.flush()
+        details = {"decision_id": decision.id, "decision": recorded,
+                   "common_reason": recorded_reason in COMMON_REASONS}
+        outbox = _outbox(s, item, action, reason, decision.id, now, silenced)
+        if outbox:
+            details["outbox_ids"] = outbox
+        item.status = _DONE_STATUS[recorded]
+        item.snoozed_until = now + timedelta(days=snooze_days) if action == "snooze" else None
+        item.updated_at = now
+        audit.record(s, ws.actor, f"moderation.{recorded}", "queue_item", item.id,
+                     **details)
+        made.append(decision.id)
     return made
 
 
@@ -102,7 +109,7 @@ def _escalate(ws, s, item: QueueItem, reason: str) -> int:
 
 
 def _outbox(s, item: QueueItem, action: str, reason: str, decision_id: int,
-            now: datetime) -> list[int]:
+            now: datetime, silenced: set[tuple[int, str]]) -> list[int]:
     """What the decision asks of the platform: Discourse API actions, else a checklist item."""
     if action not in ("approve", "remove") or item.kind == "welcome":
         return []
@@ -131,7 +138,9 @@ def _outbox(s, item: QueueItem, action: str, reason: str, decision_id: int,
             wanted.append(("hide_post" if api else "delete_post", message.platform_id, mode))
             if reason == "Spam" and message.identity_id is not None:
                 author = s.get(Identity, message.identity_id)
-                wanted.append(("silence_user", author.platform_id, mode))
+                if (source.id, author.platform_id) not in silenced:
+                    silenced.add((source.id, author.platform_id))
+                    wanted.append(("silence_user", author.platform_id, mode))
     ids = []
     for verb, target, mode in wanted:
         row = OutboxAction(source_id=source.id, decision_id=decision_id, action=verb,

@@ -53,6 +53,7 @@ ARGS: dict[str, list[str]] = {
     "queue claim": ["999"],
     "queue assign": ["999", "--to", "stew"],
     "queue note": ["999", "text"],
+    "queue author": ["999"],
     "rules check": ["{tmp}/missing.yaml"],
     "rules set": ["{tmp}/missing.yaml"],
     "rules test": ["{tmp}/missing.yaml"],

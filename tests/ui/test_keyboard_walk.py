@@ -127,7 +127,9 @@ def _walk_dialog(dialog: QWidget, qtbot) -> list[QWidget]:
 def _dialogs(window: MainWindow) -> list[tuple[str, QWidget]]:
     """Every dialog a lead or admin meets, built on real pages (shown, not run modally)."""
     from steward.hygiene.people import PeopleFilter
+    from steward.moderation.queue import list_items
     from steward.ui.pages.members_panels import ExportDialog
+    from steward.ui.pages.moderation_author import AuthorDialog
     from steward.ui.pages.moderation_dialogs import RulesDialog, SensitivityDialog
     from steward.ui.pages.safeguarding import HelplinesDialog, RetentionDialog
     from steward.ui.pages.safeguarding_panel import CloseDialog, TextDialog
@@ -148,12 +150,17 @@ def _dialogs(window: MainWindow) -> list[tuple[str, QWidget]]:
         ("live sources", LiveSourcesDialog(ctx, sources)),
         ("moderation rules", RulesDialog(moderation)),
         ("sensitivity", SensitivityDialog(moderation)),
+        ("everything from this author",
+         AuthorDialog(moderation, list_items(ctx.ws, limit=1)[0].id)),
     ]
 
 
 def test_tab_walks_every_dialog(demo_path, qtbot):
+    from steward.moderation.scan import scan_messages_job
+
     scanner = Workspace.unlock(demo_path, "admin", PASSPHRASE)
     run_to_end(scan_job(scanner))
+    run_to_end(scan_messages_job(scanner))  # a queue item for "everything from this author"
     scanner.lock()
     ws = Workspace.unlock(demo_path, "admin", PASSPHRASE)
     window = MainWindow(ws)

@@ -1,9 +1,10 @@
 """Moderation: one queue for every platform, triaged by keyboard.
 
 J/K move, A approve, R remove, E escalate to the safeguarding leads, S snooze, U undo, X mark
-for a bulk decision, V read a blurred (distressing) message. Every decision asks for a reason:
-1-6 pick a common one, or type your own and press Enter. Rules are edited, checked and tested
-over the stored history in the Rules window before they are switched on.
+for a bulk decision, V read a blurred (distressing) message, F everything from this author
+(every message the person posted, in every space, decided in one step). Every decision asks
+for a reason: 1-6 pick a common one, or type your own and press Enter. Rules are edited,
+checked and tested over the stored history in the Rules window before they are switched on.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward.moderation import queue, triage
+from steward import permissions
+from steward.moderation import author, queue, triage
 from steward.moderation.queue import COMMON_REASONS, QueueFilters
 from steward.ui.i18n import translate
+from steward.ui.pages.moderation_author import AuthorDialog
 from steward.ui.pages.moderation_dialogs import (
     RulesDialog,
     SensitivityDialog,
@@ -209,7 +212,7 @@ class ModerationPage(QWidget):
             translate("Moderation", "Moderation"),
             translate("Moderation", "Every platform's queue in one place. J/K move · A approve "
                       "· R remove · E escalate · S snooze · U undo · X mark for bulk "
-                      "· V read hidden text"))
+                      "· V read hidden text · F everything from this author"))
         self.scan_button = self.header.add_action(QPushButton(translate("Moderation", "Scan now")))
         self.rules_button = self.header.add_action(QPushButton(translate("Moderation", "Rules…")))
         self.sensitivity_button = self.header.add_action(QPushButton(translate(
@@ -293,6 +296,15 @@ class ModerationPage(QWidget):
             "Moderation", "Take these items on, so others know you are on them"))
         self.claim_button.clicked.connect(self.claim)
         actions.addWidget(self.claim_button, 1, 2)
+        self.author_button = QPushButton(translate(
+            "Moderation", "Everything from this author… (F)"))
+        self.author_button.setToolTip(translate(
+            "Moderation", "Every message this person posted, in every space, and one decision "
+            "on all of them"))
+        self.author_button.clicked.connect(self.open_author)
+        self.author_button.setVisible(permissions.may_run(ctx.ws.profile.role, author.COMMAND))
+        actions.addWidget(self.author_button, 2, 0, 1, 3)
+        self.author_dialog: AuthorDialog | None = None
         side_layout.addLayout(actions)
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText(translate(
@@ -515,6 +527,8 @@ class ModerationPage(QWidget):
             self.undo()
         elif key == Qt.Key.Key_V:
             self.reveal()
+        elif key == Qt.Key.Key_F:
+            self.open_author()
         elif key in KEYS:
             self.ask_reason(KEYS[key])
         else:
@@ -662,6 +676,26 @@ class ModerationPage(QWidget):
 
         self.ctx.run_query(
             lambda: attempt(lambda: triage.undo_last(self.ctx.ws, len(items))), done)
+
+    def open_author(self) -> AuthorDialog | None:
+        """Everything from the current item's author, to review and decide in one step."""
+        item_id = self.current_item_id()
+        if item_id is None or not self.author_button.isVisible():
+            return None
+        if self.author_dialog is not None:
+            self.author_dialog.deleteLater()
+        self.author_dialog = AuthorDialog(self, item_id)
+        self.author_dialog.show()
+        return self.author_dialog
+
+    def author_decided(self, reason: str, items: list[int]) -> None:
+        """The author dialog recorded its decision: U undoes it as one step, like a bulk one."""
+        stand_on, row = self.next_unreviewed(items)
+        self._done.append(("remove", reason, list(items)))
+        words = translate("Moderation", "{items} {done} ({reason}). U undoes them.").format(
+            items=_items(len(items)), done=translate("Moderation", DONE_WORDS["remove"]),
+            reason=reason)
+        self._after((True, items), (stand_on, [], row), words)
 
     def claim(self) -> None:
         targets = self.decision_targets()
