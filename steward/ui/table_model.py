@@ -9,6 +9,12 @@
 `fetch(offset, limit, sort_key, descending) -> list[tuple]` and `count() -> int` are core
 functions: sorting and filtering happen in SQL there, never in Qt. The view asks for more rows
 as it scrolls (`canFetchMore` / `fetchMore`), one page at a time.
+
+A query runs in the background (`steward.ui.workers`): while a first page, a re-sorted page or
+a new filter is on its way the model keeps the rows it has and says `loading`; a result that a
+newer request has overtaken is dropped. Code that needs the rows (select an item after a
+reload) passes a callback to `after_load`. A short list already in memory (`list_source`)
+loads at once.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from PySide6.QtCore import (
 )
 
 from steward import clock
+from steward.ui import workers
 
 Fetch = Callable[[int, int, str | None, bool], list[tuple]]
 Count = Callable[[], int]
@@ -103,6 +110,7 @@ def list_source(rows: list[tuple], columns: list[Column]) -> tuple[Fetch, Count]
             ordered = sorted(rows, key=lambda r: (r[at] is None, r[at]), reverse=descending)
         return ordered[offset:offset + limit]
 
+    fetch.in_memory = True  # type: ignore[attr-defined]  # quick: no need for a worker
     return fetch, lambda: len(rows)
 
 
@@ -120,13 +128,27 @@ class Column:
     hint: Callable[[Any], str] | None = None  # the cell's tooltip, from its value
 
 
-class PagedTableModel(QAbstractTableModel):
-    """A read-only table that loads `page_size` rows at a time from `fetch`."""
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_USER = int(Qt.ItemDataRole.UserRole.value)
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, _ALIGN, _USER})
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
 
-    total_changed = Signal(int)  # the number of rows the query has in all
+
+class PagedTableModel(QAbstractTableModel):
+    """A read-only table that loads `page_size` rows at a time from `fetch`.
+
+    With `background` (the default unless the source is a `list_source`), every query runs on
+    the worker pool and the UI thread only swaps the rows in when they arrive."""
+
+    total_changed = Signal(int)  # the number of rows the query has in all (after each load)
+    loading_changed = Signal(bool)  # a first page (new sort, filter or data) is on its way
+    load_failed = Signal(str)  # one line; the old rows stay
 
     def __init__(self, columns: list[Column], fetch: Fetch, count: Count, page_size: int = 200,
-                 parent=None):
+                 parent=None, background: bool | None = None):
         super().__init__(parent)
         self.columns = list(columns)
         self.page_size = page_size
@@ -136,25 +158,105 @@ class PagedTableModel(QAbstractTableModel):
         self._total = 0
         self.sort_key: str | None = None
         self.descending = False
-        self._load_first_page()
+        self._background_choice = background  # None: by the source (a list loads at once)
+        self.background = self._runs_in_background(fetch)
+        self._generation = 0  # bumped by every new request; older results are dropped
+        self._loading = False
+        self._more_pending = False  # a next page is on its way
+        self._after: list[Callable[[], None]] = []
+        self.dropped = 0  # results a newer request overtook (for tests and the benchmark)
+        if self.background:
+            self._request_first_page()
+        else:
+            self._load_first_page()
 
     # --- the query ---------------------------------------------------------------------------
 
     def set_source(self, fetch: Fetch, count: Count) -> None:
         """Swap the query (e.g. a new filter); keeps the sort order."""
         self._fetch, self._count = fetch, count
+        self.background = self._runs_in_background(fetch)
         self.reload()
+
+    def _runs_in_background(self, fetch: Fetch) -> bool:
+        if self._background_choice is not None:
+            return self._background_choice
+        return not getattr(fetch, "in_memory", False)
 
     def reload(self) -> None:
         """Re-run the query from the first page (after the data changed)."""
+        if self.background:
+            self._request_first_page()
+            return
+        self._generation += 1
+        self._more_pending = False
+        self._set_loading(False)
         self.beginResetModel()
         self._load_first_page()
         self.endResetModel()
         self.total_changed.emit(self._total)
+        self._run_after()
 
     def _load_first_page(self) -> None:
         self._total = int(self._count())
         self._rows = list(self._fetch(0, self.page_size, self.sort_key, self.descending))
+
+    def _request_first_page(self) -> None:
+        self._generation += 1
+        self._more_pending = False
+        generation = self._generation
+        fetch, count, key, descending = self._fetch, self._count, self.sort_key, self.descending
+        size = self.page_size
+
+        def load() -> tuple[int, list[tuple]]:
+            return int(count()), list(fetch(0, size, key, descending))
+
+        worker = workers.start_query(load)
+        worker.finished.connect(lambda result: self._first_page_arrived(generation, result))
+        worker.failed.connect(lambda message: self._failed(generation, message))
+        self._set_loading(True)
+
+    def _first_page_arrived(self, generation: int, result: tuple[int, list[tuple]]) -> None:
+        if generation != self._generation:
+            self.dropped += 1  # a newer sort, filter or reload is on its way
+            return
+        total, rows = result
+        self.beginResetModel()
+        self._total, self._rows = total, rows
+        self.endResetModel()
+        self._set_loading(False)
+        self.total_changed.emit(self._total)
+        self._run_after()
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._more_pending = False
+        self._set_loading(False)
+        self.load_failed.emit(message)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    def _run_after(self) -> None:
+        callbacks, self._after = self._after, []
+        for callback in callbacks:
+            callback()
+
+    def after_load(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (on the UI thread) once the rows are up to date with the latest
+        request: at once if nothing is on its way."""
+        if self._loading:
+            self._after.append(callback)
+        else:
+            callback()
+
+    @property
+    def loading(self) -> bool:
+        """True while a first page (a new sort, filter or reload) is on its way."""
+        return self._loading
 
     @property
     def total(self) -> int:
@@ -179,38 +281,68 @@ class PagedTableModel(QAbstractTableModel):
         return not parent.isValid() and len(self._rows) < self._total
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        """The view scrolled near the end: ask for the next page (in the background)."""
         if parent.isValid():
             return
+        if not self.background:
+            self.fetch_more_now()
+            return
+        if self._more_pending or self._loading:
+            return
+        self._more_pending = True
+        generation, start = self._generation, len(self._rows)
+        fetch, key, descending, size = self._fetch, self.sort_key, self.descending, \
+            self.page_size
+        worker = workers.start_query(lambda: list(fetch(start, size, key, descending)))
+        worker.finished.connect(lambda page: self._next_page_arrived(generation, start, page))
+        worker.failed.connect(lambda message: self._failed(generation, message))
+
+    def _next_page_arrived(self, generation: int, start: int, page: list[tuple]) -> None:
+        if generation != self._generation or start != len(self._rows):
+            self.dropped += 1
+            return
+        self._more_pending = False
+        self._append(start, page)
+
+    def fetch_more_now(self) -> None:
+        """Load the next page on the calling thread (for code that must reach a given row,
+        e.g. keyboard moves past the last loaded row); the view itself uses `fetchMore`."""
+        if not self.canFetchMore():
+            return
+        self._more_pending = False
         start = len(self._rows)
-        page = list(self._fetch(start, self.page_size, self.sort_key, self.descending))
+        self._append(start, list(self._fetch(start, self.page_size, self.sort_key,
+                                             self.descending)))
+
+    def _append(self, start: int, page: list[tuple]) -> None:
         if not page:
             self._total = start  # the data shrank since we counted
             return
         self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
         self._rows.extend(page)
         self.endInsertRows()
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called for every role of every visible cell on each paint: answer the roles we do
+        # not use first, comparing plain ints (PySide's enum comparisons cost microseconds).
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
         value = self._rows[index.row()][index.column()]
         column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return (column.format or format_value)(value)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             if column.hint is not None:
                 return column.hint(value) or None
             if isinstance(value, str) and len(value) > 60:
                 return value[:2000]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return None
+        if role == _ALIGN:
             if column.align is not None:
                 return int(column.align)
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            horizontal = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.UserRole:
-            return value
-        return None
+            return _RIGHT if numeric else _LEFT
+        return value  # UserRole
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -228,4 +360,4 @@ class PagedTableModel(QAbstractTableModel):
             return
         self.sort_key = self.columns[column].key
         self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        self.reload()  # in the background: the old rows stay until the new order arrives

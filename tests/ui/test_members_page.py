@@ -34,13 +34,16 @@ def test_filters_run_in_sql(page, qtbot, demo_ws):
     index = page.platform.findData("discord")
     assert index > 0
     page.platform.setCurrentIndex(index)
+    wait_for_workers(qtbot)  # the list reloads in the background
     assert page.model.total == people.count_people(demo_ws, people.PeopleFilter(
         platform="discord"))
     page.lapsed.setChecked(True)
+    wait_for_workers(qtbot)
     assert page.model.total == people.count_people(demo_ws, people.PeopleFilter(
         platform="discord", lapsed=True))
     page.platform.setCurrentIndex(0)
     page.lapsed.setChecked(False)
+    wait_for_workers(qtbot)
     assert page.model.total == people.count_people(demo_ws)
 
 
@@ -76,11 +79,13 @@ def test_duplicates_merge_side_by_side_and_undo(page, qtbot, demo_ws):
     panel.radios["display_name"][1].setChecked(True)
     before = page.model.total
     answer(qtbot, panel.merge(), yes=True)
+    wait_for_workers(qtbot)
     assert page.model.total == before - 1
     assert chosen not in page.candidates
     detail = people.person_detail(demo_ws, chosen.person_a)
     assert detail.display_name == chosen.name_b
     panel.undo()
+    wait_for_workers(qtbot)
     assert page.model.total == before
     assert "back" in panel.result.text()
 
@@ -201,6 +206,7 @@ def test_first_person_is_chosen_and_a_search_with_no_match_says_so(page, qtbot):
     assert "-" not in page.model.data(page.model.index(0, 3))  # "5 weeks ago", not a timestamp
     page.search.setText("zzzz nobody by this name")
     page.apply_filters()
+    wait_for_workers(qtbot)
     assert page.model.total == 0 and page.stack.currentWidget() is page.empty
     assert page.empty.headline.text() == "Nobody matches"
     assert not page.sources_button.isVisibleTo(page)

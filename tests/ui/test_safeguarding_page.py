@@ -28,6 +28,7 @@ def page(demo_ws, main_window, qtbot):
     wait_for_workers(qtbot)
     page = main_window.page("safeguarding")
     page.refresh()
+    wait_for_workers(qtbot)  # the flags list loads in the background
     return page
 
 
@@ -65,7 +66,7 @@ def test_page_only_for_key_holders_and_tile_for_others(demo_path, qtbot):
             wait_for_workers(qtbot)
 
 
-def test_flags_listed_overdue_first_and_filterable(page, demo_ws):
+def test_flags_listed_overdue_first_and_filterable(page, qtbot, demo_ws):
     assert page.model.total == flags.count_flags(demo_ws)
     first = page.model.row_values(0)
     assert first[1] == "critical"
@@ -74,6 +75,7 @@ def test_flags_listed_overdue_first_and_filterable(page, demo_ws):
     assert rows[0].overdue
     index = page.category.findData("contact_details")
     page.category.setCurrentIndex(index)
+    wait_for_workers(qtbot)
     assert page.model.total == flags.count_flags(demo_ws, category="contact_details")
     assert all(page.model.row_values(r)[2] == "contact_details"
                for r in range(page.model.loaded))
@@ -205,6 +207,7 @@ def test_nothing_chosen_until_the_lead_picks_a_flag(page, qtbot, demo_ws):
 
 def test_no_flags_says_what_to_do_next(page, qtbot):
     page.status.setCurrentIndex(page.status.findText("Closed only"))
+    wait_for_workers(qtbot)
     assert page.model.total == 0 and page.stack.currentWidget() is page.empty
     assert page.empty.headline.text() == "No flags match these choices"
 

@@ -60,7 +60,7 @@ def test_paged_model_loads_pages_and_sorts_in_the_fetch():
         return ordered[offset:offset + limit]
 
     model = PagedTableModel([Column("id", "Id"), Column("name", "Name")], fetch,
-                            lambda: len(rows), page_size=100)
+                            lambda: len(rows), page_size=100, background=False)
     assert model.rowCount() == 100 and model.canFetchMore()
     model.fetchMore()
     assert model.rowCount() == 200 and calls[-1] == (100, 100, None, False)

@@ -133,6 +133,9 @@ class MembersPage(QWidget):
         layout.addWidget(self.count_label)
         self.model = PagedTableModel(PEOPLE_COLUMNS, *self._source(self.people_filter))
         self.model.total_changed.connect(self._show_count)
+        self.model.load_failed.connect(
+            lambda message: self.ctx.notify(f"Could not load the members: {message}",
+                                            error=True))
         self.table = table_view(self.model, "Members")
         fit_columns(self.table, stretch=1, widths={0: 190})
         self.table.selectionModel().currentRowChanged.connect(self._person_chosen)
@@ -148,7 +151,7 @@ class MembersPage(QWidget):
         self.stack.addWidget(split)
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
-        self._show_count(self.model.total)
+        self.count_label.setText("Loading…")  # the first page arrives in the background
         return tab
 
     def _combo(self, name: str) -> QComboBox:

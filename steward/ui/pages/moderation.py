@@ -195,6 +195,9 @@ class ReasonBar(QWidget):
         return False
 
 
+_MOVE_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_X, Qt.Key.Key_U, Qt.Key.Key_V)
+
+
 class ModerationPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -332,11 +335,14 @@ class ModerationPage(QWidget):
         layout.addWidget(self.result)
         self.rules_dialog: RulesDialog | None = None
         self.sensitivity_dialog: SensitivityDialog | None = None
-        self._update_count(self.model.total)
+        self.count_label.setText(translate("Moderation", "Loading…"))
         self.model.total_changed.connect(self._update_count)
+        self.model.load_failed.connect(lambda message: self.ctx.notify(
+            translate("Moderation", "Could not load the queue: {message}").format(
+                message=message), error=True))
         ctx.run_query(lambda: (queue.platforms(ctx.ws), queue.spaces(ctx.ws)),
                       self._fill_choices)
-        self._select_row(0)
+        self.model.after_load(lambda: self._select_row(0))
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -407,16 +413,19 @@ class ModerationPage(QWidget):
                           "Scan now to check again."))
 
     def reload(self, keep_row: int = 0) -> None:
-        self.model.reload()
-        self._select_row(min(keep_row, self.model.rowCount() - 1))
+        self.model.reload()  # in the background: choose the row once the list is back
+        self.model.after_load(
+            lambda: self._select_row(min(keep_row, self.model.rowCount() - 1)))
 
     def refresh(self) -> None:
         """Reload, standing on the planned item (after a decision or an undo) or the same one."""
         plan, self._plan = self._plan, None
         if plan is None:
             plan = (self.current_item_id(), [], self._current_row())
-        stand_on, to_mark, fallback = plan
-        self.model.reload()
+        self.model.reload()  # in the background: stand on the item once the list is back
+        self.model.after_load(lambda: self._stand_on(*plan))
+
+    def _stand_on(self, stand_on: int | None, to_mark: list[int], fallback: int) -> None:
         rows = self._rows_of([stand_on, *to_mark])
         self._select_row(rows.get(stand_on, min(fallback, self.model.rowCount() - 1)))
         for item_id in to_mark:
@@ -435,7 +444,7 @@ class ModerationPage(QWidget):
             if row >= self.model.rowCount():
                 if not self.model.canFetchMore() or row >= limit:
                     break
-                self.model.fetchMore()
+                self.model.fetch_more_now()
                 continue
             item_id = self.model.row_values(row)[ID_AT]
             if item_id in wanted:
@@ -460,7 +469,7 @@ class ModerationPage(QWidget):
 
     def _move_to(self, row: int) -> None:
         while row >= self.model.rowCount() and self.model.canFetchMore():
-            self.model.fetchMore()
+            self.model.fetch_more_now()
         row = max(0, min(row, self.model.rowCount() - 1))
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
@@ -516,7 +525,11 @@ class ModerationPage(QWidget):
         return False
 
     def handle_key(self, key) -> bool:
-        """The triage keys; True when the key was one of them."""
+        """The triage keys; True when the key was one of them. While the list reloads (after
+        a decision) a key waits for it, so it acts on the item the list stands on next."""
+        if self.model.loading and (key in KEYS or key in _MOVE_KEYS):
+            self.model.after_load(lambda: self.handle_key(key))
+            return True
         if key == Qt.Key.Key_J:
             self._move_to(self._current_row() + 1)
         elif key == Qt.Key.Key_K:

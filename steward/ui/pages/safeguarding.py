@@ -160,6 +160,9 @@ class SafeguardingPage(QWidget):
 
         self.model = PagedTableModel(FLAG_COLUMNS, *self._source())
         self.model.total_changed.connect(self._show_count)
+        self.model.load_failed.connect(lambda message: self.ctx.notify(
+            translate("Safeguarding", "Could not load the flags: {message}").format(
+                message=message), error=True))
         self.table = make_table(self.model, "Flags")
         fit_columns(self.table, stretch=4, widths={2: 160})
         self.table.selectionModel().currentRowChanged.connect(self._flag_chosen)
@@ -173,7 +176,7 @@ class SafeguardingPage(QWidget):
         self.stack.addWidget(split)
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
-        self._show_count(self.model.total)
+        self.count_label.setText(translate("Safeguarding", "Loading…"))
         self._check_retention()
 
     def _source(self):
@@ -211,7 +214,10 @@ class SafeguardingPage(QWidget):
 
     def reload_flags(self, *_args) -> None:
         selected = self.panel.flag_id
-        self.model.set_source(*self._source())
+        self.model.set_source(*self._source())  # in the background
+        self.model.after_load(lambda: self._reselect(selected))
+
+    def _reselect(self, selected: int | None) -> None:
         for row in range(self.model.loaded):
             if self.model.row_values(row)[-1] == selected:
                 self.table.selectRow(row)
