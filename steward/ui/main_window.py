@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self._pages: dict[str, QWidget] = {}
         self._frames: dict[str, QScrollArea] = {}  # each page sits in its own scroll area
         self._jobs: list[workers.Worker] = []
+        self._stale: set[str] = set()  # built pages to reload when next shown
         self.setWindowTitle(f"Steward — {ws.name}" if ws.name else "Steward")
         self.setAccessibleName("Steward")
         self.resize(1200, 780)
@@ -315,6 +316,9 @@ class MainWindow(QMainWindow):
             self.sidebar.selectionModel().blockSignals(True)
             self.sidebar.setCurrentIndex(index)
             self.sidebar.selectionModel().blockSignals(False)
+        if key in self._stale:
+            self._stale.discard(key)
+            self._refresh(widget)
         if kwargs and hasattr(widget, "show_item"):
             widget.show_item(**kwargs)
 
@@ -323,10 +327,24 @@ class MainWindow(QMainWindow):
             self.open_page(current.data(KEY_ROLE))
 
     def refresh_all(self) -> None:
-        for widget in list(self._pages.values()):
-            refresh = getattr(widget, "refresh", None)
-            if callable(refresh):
-                refresh()
+        """The data changed (a scan, an import, a decision): reload the page on screen now;
+        every other built page reloads, in the background, when it is next shown."""
+        current = self.current_page_key()
+        for key, widget in list(self._pages.items()):
+            if key == current:
+                self._refresh(widget)
+            else:
+                self._stale.add(key)
+
+    def stale_pages(self) -> set[str]:
+        """The built pages that will reload when next shown."""
+        return set(self._stale)
+
+    @staticmethod
+    def _refresh(widget: QWidget) -> None:
+        refresh = getattr(widget, "refresh", None)
+        if callable(refresh):
+            refresh()
 
     # --- background work ---------------------------------------------------------------------
 
