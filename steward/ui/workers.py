@@ -26,7 +26,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from steward.errors import StewardError
 from steward.jobs import Cancelled, CancelToken, Job, Progress
@@ -181,6 +181,62 @@ class Worker(QObject):
             self.done.emit()
         finally:
             _active.discard(self)
+
+
+class UiSteps(QObject):
+    """Work that must run on the UI thread (building widgets, drawing a chart), cut into
+    steps that each get their own turn of the event loop: the window repaints and takes keys
+    between two steps. Counted among `active_workers` until the last step has run.
+
+    A step that raises ends the run: `failed(message)` (with `details`), then `done()`."""
+
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(self, steps: list[Callable[[], Any]]):
+        super().__init__()
+        self.token = CancelToken()
+        self.details = ""
+        self.label = ""
+        self.is_running = False
+        self._steps = list(steps)
+
+    def start(self) -> UiSteps:
+        _active.add(self)  # type: ignore[arg-type]
+        self.is_running = True
+        QTimer.singleShot(0, self._next)
+        return self
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def _next(self) -> None:
+        if self.token.cancelled or not self._steps:
+            self._end()
+            return
+        step = self._steps.pop(0)
+        try:
+            step()
+        except Exception as exc:
+            self.details = traceback.format_exc()
+            log.info("a UI step failed: %s", type(exc).__name__)
+            self._steps.clear()
+            self.failed.emit(error_text(exc))
+            self._end()
+            return
+        QTimer.singleShot(0, self._next)
+
+    def _end(self) -> None:
+        self.is_running = False
+        try:
+            self.done.emit()
+        finally:
+            _active.discard(self)  # type: ignore[arg-type]
+
+
+def run_in_steps(steps: list[Callable[[], Any]]) -> UiSteps:
+    """Run `steps` on the UI thread, one per turn of the event loop (see `UiSteps`)."""
+    return UiSteps(steps).start()
 
 
 def start_job(job_factory: Callable[[CancelToken], Job]) -> Worker:

@@ -34,7 +34,8 @@ from steward.engagement import drilldown, metrics, newcomers, silence, trustee
 from steward.engagement import scope as scopes
 from steward.engagement.metrics import Period, Scope
 from steward.jobs import Progress
-from steward.ui.pages.engagement_charts import CohortHeatmap, TimeChart
+from steward.ui import workers
+from steward.ui.pages.engagement_charts import CohortHeatmap, TimeChart, load_pyqtgraph
 from steward.ui.registry import (
     AppContext,
     PageSpec,
@@ -79,7 +80,7 @@ FIGURES = (("active_day", "Active today"), ("active_week", "Active this week"),
 
 
 def _empty_source():
-    return (lambda offset, limit, key, desc: []), (lambda: 0)
+    return list_source([], [])
 
 
 class EngagementPage(QWidget):
@@ -92,6 +93,7 @@ class EngagementPage(QWidget):
         self.scope = Scope()
         self.timezone = "UTC"
         self.selected_day: date | None = None
+        self._drawing: workers.UiSteps | None = None  # the charts being drawn
         self._generation = 0
         self._choices: tuple = ()
         layout = QVBoxLayout(self)
@@ -276,6 +278,7 @@ class EngagementPage(QWidget):
 
         def job(token):
             yield Progress(0, 3, "Reading activity")
+            load_pyqtgraph()  # here, not on the UI thread (about a second)
             tz = metrics.workspace_timezone(ws)
             choices = (scopes.space_choices(ws), scopes.cohort_names(ws))
             chosen_scope = (scopes.resolve_scope(ws, cohort=cohort,
@@ -315,13 +318,7 @@ class EngagementPage(QWidget):
         }
         for key, text in values.items():
             self.figures[key].setText(text)
-        self.activity_chart.set_series(report.days, {"Messages": report.messages_per_day,
-                                                     "Active members": report.active_per_day})
-        self.active_chart.set_series(report.days, {"Daily": report.active_per_day,
-                                                   "Weekly": report.active_per_week,
-                                                   "Monthly": report.active_per_month})
-        self.new_chart.set_series(report.days, {"New contributors": report.new_per_day})
-        self.cohorts.set_cohorts(report.cohorts)
+        self._draw_charts(report)
         self.silence_model.set_source(*list_source(
             [(a.name, a.source, a.silence, a.silent_days, a.last_activity, a.amber_days,
               a.red_days, a.state, a.model, a.gap_minutes, a.space_id)
@@ -341,6 +338,26 @@ class EngagementPage(QWidget):
         quiet = [a for a in report.silence if a.needs_attention]
         self.tabs.setTabText(1, f"Quiet spaces ({len(quiet)})" if quiet else "Quiet spaces")
         self.tabs.setTabText(2, f"Newcomers to welcome ({len(waiting)})")
+
+    def _draw_charts(self, report) -> None:
+        """Build and fill the charts one step per turn of the event loop (a plot takes 50 to
+        100 ms to make and as long to draw the first time), so the window never stalls."""
+        if self._drawing is not None:
+            self._drawing.cancel()  # a newer report: its own steps draw it
+        steps = []
+        for chart, series in (
+            (self.activity_chart, {"Messages": report.messages_per_day,
+                                   "Active members": report.active_per_day}),
+            (self.active_chart, {"Daily": report.active_per_day,
+                                 "Weekly": report.active_per_week,
+                                 "Monthly": report.active_per_month}),
+            (self.new_chart, {"New contributors": report.new_per_day}),
+        ):
+            steps += [chart.build, lambda c=chart, v=series: c.set_series(report.days, v)]
+        steps += [self.cohorts.build, lambda: self.cohorts.set_cohorts(report.cohorts)]
+        self._drawing = workers.run_in_steps(steps)
+        self._drawing.failed.connect(lambda message: self.ctx.notify(
+            f"Could not draw the charts: {message}", error=True))
 
     def _fill_space_picker(self, choices: tuple) -> None:
         if choices == self._choices:
@@ -375,16 +392,14 @@ class EngagementPage(QWidget):
         def count():
             return drilldown.day_message_count(ws, day, scope, tz)
 
-        def load():
-            return count(), fetch(0, 200, None, False)
+        def shown() -> None:
+            if self.selected_day == day:
+                self.day_title.setText(
+                    f"{day:%A %d %B %Y}: {self.day_model.total:,} messages")
 
-        def shown(result) -> None:
-            total, _first = result
-            self.day_title.setText(f"{day:%A %d %B %Y}: {total:,} messages")
-            self.day_model.set_source(fetch, count)
-            self.tabs.setCurrentIndex(0)
-
-        self.ctx.run_query(load, shown)
+        self.day_model.set_source(fetch, count)  # in the background; the title when it lands
+        self.tabs.setCurrentIndex(0)
+        self.day_model.after_load(shown)
 
     def selected_message_id(self) -> int | None:
         index = self.day_view.currentIndex()

@@ -1,6 +1,8 @@
 """Chart widgets for the engagement pages: a daily time chart and a cohort heatmap.
 
-pyqtgraph is imported when the first chart is built, not at start-up. Both charts show values
+pyqtgraph is imported when the first chart is built, not at start-up (the Engagement page
+imports it in its background job: `load_pyqtgraph`), and a chart's plot is built on first use
+(`build`), so a page can build its charts one per turn of the event loop. Both charts show values
 on hover, export their picture as PNG (pyqtgraph's SVG export breaks on line plots) and their
 data as CSV (text cells neutralised against formula injection). An exported picture carries its
 title, its axis labels and dated axis, so it still makes sense pasted into a report.
@@ -21,6 +23,12 @@ from steward.safe_write import replaced_when_done
 
 EPOCH = date(1970, 1, 1)
 COLOURS = ("#1f6fb2", "#e07b00", "#2a9d55", "#8e44ad")
+
+
+def load_pyqtgraph() -> None:
+    """Import pyqtgraph (about a second on a laptop); safe off the UI thread, as no widget is
+    made."""
+    import pyqtgraph  # noqa: F401
 
 
 def _pg():
@@ -60,11 +68,38 @@ class ChartPanel(QWidget):
         top.addWidget(self.png_button)
         top.addWidget(self.csv_button)
         layout.addLayout(top)
+        self._plot = None
+        self._placeholder = QLabel("Drawing the chart…")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setMinimumHeight(120)
+        layout.addWidget(self._placeholder, 1)
+
+    @property
+    def built(self) -> bool:
+        return self._plot is not None
+
+    @property
+    def plot(self):
+        """The pyqtgraph `PlotWidget`, built on first use."""
+        if self._plot is None:
+            self.build()
+        return self._plot
+
+    def build(self) -> None:
+        """Make the plot (some 50-100 ms on the UI thread, once)."""
+        if self._plot is not None:
+            return
         pg = _pg()
-        self.plot = pg.PlotWidget(axisItems=self._axes(pg))
-        self.plot.setAccessibleName(f"{title} chart")
-        self.plot.setMinimumHeight(120)
-        layout.addWidget(self.plot, 1)
+        plot = pg.PlotWidget(axisItems=self._axes(pg))
+        plot.setAccessibleName(f"{self.title} chart")
+        plot.setMinimumHeight(120)
+        self._plot = plot
+        self.layout().replaceWidget(self._placeholder, plot)
+        self._placeholder.deleteLater()
+        self._setup_plot(pg)
+
+    def _setup_plot(self, pg) -> None:
+        """What a kind of chart adds to its new plot."""
 
     def _axes(self, pg) -> dict:
         return {"left": _count_axis(pg)}
@@ -130,20 +165,22 @@ class TimeChart(ChartPanel):
 
     def __init__(self, title: str, parent: QWidget | None = None, y_label: str = "Count"):
         super().__init__(title, parent, y_label)
-        item = self.plot.getPlotItem()
-        item.setLabel("left", y_label)
-        item.setLabel("bottom", "Date")
-        item.setClipToView(True)  # pyqtgraph 0.14: plot(clipToView=True) raises
-        item.setDownsampling(auto=True, mode="peak")
-        # No grid: on a five-year axis its lines cost more to paint than the data. The key sits
-        # in the heading, not over the lines (an exported picture gets one drawn in).
+        # The key sits in the heading, not over the lines (an exported picture gets one).
         self.key = QLabel("")
         self.key.setAccessibleName(f"{title}: key")
         self.layout().itemAt(0).layout().insertWidget(1, self.key)
         self.days: list[date] = []
         self.series: dict[str, list[float]] = {}
         self.curves = []
-        scene = self.plot.scene()
+
+    def _setup_plot(self, pg) -> None:
+        item = self._plot.getPlotItem()
+        item.setLabel("left", self.y_label)
+        item.setLabel("bottom", "Date")
+        item.setClipToView(True)  # pyqtgraph 0.14: plot(clipToView=True) raises
+        item.setDownsampling(auto=True, mode="peak")
+        # No grid: on a five-year axis its lines cost more to paint than the data.
+        scene = self._plot.scene()
         scene.sigMouseMoved.connect(self._moved)
         scene.sigMouseClicked.connect(self._clicked)
 
@@ -183,8 +220,10 @@ class TimeChart(ChartPanel):
 
     def index_at(self, scene_pos) -> int | None:
         """The day under a scene position, or None off the plot."""
-        item = self.plot.getPlotItem()
-        if not self.days or not item.vb.sceneBoundingRect().contains(scene_pos):
+        if not self.days or self._plot is None:
+            return None
+        item = self._plot.getPlotItem()
+        if not item.vb.sceneBoundingRect().contains(scene_pos):
             return None
         x = item.vb.mapSceneToView(scene_pos).x()
         i = round((x - _seconds(self.days[0])) / 86400)
@@ -218,12 +257,15 @@ class CohortHeatmap(ChartPanel):
 
     def __init__(self, title: str = "Do newcomers stay?", parent: QWidget | None = None):
         super().__init__(title, parent, "First posted in")
-        pg = _pg()
+        self.image = None
+        self.cohorts: list = []
+
+    def _setup_plot(self, pg) -> None:
         self.image = pg.ImageItem(axisOrder="row-major")
         colours = pg.colormap.get("viridis")
         self.image.setColorMap(colours)
-        self.plot.addItem(self.image)
-        item = self.plot.getPlotItem()
+        self._plot.addItem(self.image)
+        item = self._plot.getPlotItem()
         bar = pg.ColorBarItem(values=(0, 1), colorMap=colours, interactive=False, width=14,
                               label="Share still posting")
         bar.setImageItem(self.image, insert_in=item)
@@ -232,12 +274,12 @@ class CohortHeatmap(ChartPanel):
         item.setLabel("left", "First posted in (month)")
         item.getAxis("left").setWidth(90)
         item.setMouseEnabled(x=False, y=False)
-        self.cohorts: list = []
-        self.plot.scene().sigMouseMoved.connect(self._moved)
+        self._plot.scene().sigMouseMoved.connect(self._moved)
 
     def set_cohorts(self, cohorts: list) -> None:
         import numpy as np
 
+        self.build()
         self.cohorts = list(cohorts)
         width = max((len(c.retention) for c in self.cohorts), default=0)
         grid = np.full((len(self.cohorts), max(width, 1)), np.nan)
@@ -252,8 +294,10 @@ class CohortHeatmap(ChartPanel):
                       padding=0)
 
     def cell_at(self, scene_pos) -> tuple[int, int] | None:
-        item = self.plot.getPlotItem()
-        if not self.cohorts or not item.vb.sceneBoundingRect().contains(scene_pos):
+        if not self.cohorts or self._plot is None:
+            return None
+        item = self._plot.getPlotItem()
+        if not item.vb.sceneBoundingRect().contains(scene_pos):
             return None
         point = item.vb.mapSceneToView(scene_pos)
         row, col = int(point.y()), int(point.x())

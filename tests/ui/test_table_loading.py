@@ -1,0 +1,145 @@
+"""Big tables load in the background: the event loop keeps turning while a sort or a first page
+is on its way, the old rows stay until the new ones arrive, and a result overtaken by a newer
+request is dropped. After a scan only the page on screen reloads at once; the Engagement charts
+are drawn a step at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+
+from steward.hygiene import people
+from tests.ui.conftest import wait_for_workers
+
+
+@pytest.fixture
+def members(main_window, qtbot):
+    main_window.open_page("members")
+    wait_for_workers(qtbot)
+    return main_window.page("members")
+
+
+def _held(monkeypatch, when):
+    """Make `people.list_people` (the real SQLCipher query) wait for a gate when `when(args)`
+    says so; returns the gate."""
+    gate = threading.Event()
+    real = people.list_people
+
+    def list_people(ws, f, offset, limit, sort, descending):
+        if when(sort, descending):
+            assert gate.wait(20), "the test never opened the gate"
+        return real(ws, f, offset, limit, sort, descending)
+
+    monkeypatch.setattr(people, "list_people", list_people)
+    return gate
+
+
+def test_sorting_returns_to_the_event_loop_before_the_rows_arrive(members, qtbot, monkeypatch,
+                                                                    demo_ws):
+    model, view = members.model, members.table
+    before = [model.row_values(r) for r in range(model.rowCount())]
+    assert before and not model.loading and not view.loading_label.isVisible()
+    gate = _held(monkeypatch, lambda sort, descending: descending)
+    beats: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heartbeat.start()
+
+    started = time.perf_counter()
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # Name, Z to A
+    assert time.perf_counter() - started < 0.1
+    assert model.loading and view.loading_label.isVisible()
+    assert view.loading_label.text() == "Loading…"
+    qtbot.wait(200)  # the query is held: the window keeps repainting and taking keys
+    assert len(beats) >= 10
+    assert [model.row_values(r) for r in range(model.rowCount())] == before  # old rows stay
+    assert model.loading
+
+    gate.set()
+    wait_for_workers(qtbot)
+    heartbeat.stop()
+    expected = people.list_people(demo_ws, people.PeopleFilter(), 0, model.page_size, "name",
+                                  True)
+    assert [r[-1] for r in (model.row_values(i) for i in range(model.rowCount()))] == \
+        [p.id for p in expected]
+    assert not model.loading and not view.loading_label.isVisible()
+    assert model.total == people.count_people(demo_ws)
+
+
+def test_a_result_overtaken_by_a_newer_sort_is_dropped(members, qtbot, monkeypatch, demo_ws):
+    model, view = members.model, members.table
+    gate = _held(monkeypatch, lambda sort, descending: sort == "programme")
+    view.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # by Programme: held back
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # then by Name, Z to A: answers at once
+    qtbot.waitUntil(lambda: not model.loading, timeout=10_000)
+    by_name = [p.id for p in people.list_people(demo_ws, people.PeopleFilter(), 0,
+                                                 model.page_size, "name", True)]
+    assert [model.row_values(i)[-1] for i in range(model.rowCount())] == by_name
+    gate.set()  # the programme order arrives last ...
+    wait_for_workers(qtbot)
+    assert model.dropped >= 1  # ... and is dropped
+    assert [model.row_values(i)[-1] for i in range(model.rowCount())] == by_name
+    assert (model.sort_key, model.descending) == ("name", True)
+
+
+def test_a_search_typed_while_a_sort_loads_wins(members, qtbot, monkeypatch, demo_ws):
+    model = members.model
+    first = model.row_values(0)[0].split()[0]
+    gate = _held(monkeypatch, lambda sort, descending: sort == "consent")
+    members.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # held back
+    members.search.setText(first)
+    members.apply_filters()  # the debounce timer, at once
+    expected = people.count_people(demo_ws, people.PeopleFilter(search=first))
+    gate.set()
+    wait_for_workers(qtbot)
+    assert model.total == expected and f"{expected:,} " in members.count_label.text()
+
+
+def test_after_a_scan_only_the_page_on_screen_reloads(main_window, qtbot, monkeypatch):
+    for key in ("members", "safeguarding", "engagement", "moderation"):
+        main_window.open_page(key)
+        wait_for_workers(qtbot)
+    counted = []
+    real = people.count_people
+    monkeypatch.setattr(people, "count_people", lambda *a, **k: counted.append(1) or real(*a, **k))
+    moderation = main_window.page("moderation")
+    moderation.scan()
+    wait_for_workers(qtbot, timeout=60_000)
+    assert "Scan:" in main_window.notifications.history[-1][0]
+    assert {"members", "safeguarding", "engagement"} <= main_window.stale_pages()
+    assert "moderation" not in main_window.stale_pages()
+    assert counted == []  # Members did not reload while out of sight
+    main_window.open_page("members")
+    assert main_window.page("members").model.loading  # reloads (in the background) when shown
+    assert "members" not in main_window.stale_pages()
+    wait_for_workers(qtbot)
+    assert counted
+
+
+def test_engagement_charts_are_drawn_a_step_at_a_time(main_window, qtbot):
+    main_window.open_page("engagement")
+    page = main_window.page("engagement")
+    charts = (page.activity_chart, page.active_chart, page.new_chart, page.cohorts)
+    assert not any(chart.built for chart in charts)  # the page shows before any plot is made
+    built_at: list[int] = []
+    turns = [0]
+    ticker = QTimer()
+    ticker.setInterval(0)
+    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    ticker.start()
+    for chart in charts:
+        def build(c=chart, real=chart.build):
+            if not c.built:
+                built_at.append(turns[0])
+            real()
+
+        chart.build = build  # type: ignore[method-assign]
+    wait_for_workers(qtbot, timeout=30_000)
+    ticker.stop()
+    assert all(chart.built for chart in charts)
+    assert len(page.activity_chart.curves) == 2 and page.cohorts.cohorts
+    assert len(built_at) == 4 and len(set(built_at)) == 4  # each plot in a turn of its own
