@@ -219,9 +219,46 @@ def _run_in_loop(action, settle_seconds: float = 300) -> None:
     settle(settle_seconds)
 
 
-def bench_stalls(path: Path, label: str = "") -> list[Figure]:
+class FirstPaint:
+    """When a page first paints after `open_page`: an application event filter notes the
+    first Paint event of a widget inside the window's page stack."""
+
+    def __init__(self, window):
+        from PySide6.QtCore import QEvent, QObject
+        from PySide6.QtWidgets import QApplication, QWidget
+
+        stack = window.stack
+        paint = QEvent.Type.Paint
+
+        class _Filter(QObject):
+            def __init__(self):
+                super().__init__()
+                self.started = 0.0
+                self.painted: float | None = None
+
+            def eventFilter(self, watched, event):  # noqa: N802
+                if self.painted is None and self.started and event.type() == paint \
+                        and isinstance(watched, QWidget) and stack.isAncestorOf(watched):
+                    self.painted = time.perf_counter() - self.started
+                return False
+
+        self._filter = _Filter()
+        self._app = QApplication.instance()
+
+    def start(self) -> None:
+        self._filter.started, self._filter.painted = time.perf_counter(), None
+        self._app.installEventFilter(self._filter)
+
+    def stop(self) -> float | None:
+        self._app.removeEventFilter(self._filter)
+        return self._filter.painted
+
+
+def bench_stalls(path: Path, label: str = "", paints: dict | None = None,
+                 every: dict | None = None) -> list[Figure]:
     """The longest UI-thread stall (QTimer heartbeat) while opening every page, sorting every
-    sortable column of every table, searching Members and running a scan."""
+    sortable column of every table, searching Members and running a scan; the first paint of
+    every page goes into `paints` and every measured gap into `every` when given."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QTableView
 
@@ -245,11 +282,18 @@ def bench_stalls(path: Path, label: str = "") -> list[Figure]:
         _run_in_loop(action)
         beat.stop()
         gap = beat.phases.get(phase + "/" + what, 0.0)
+        if every is not None:
+            every[phase + "/" + what] = gap
         if gap >= worst.get(phase, (0.0, ""))[0]:
             worst[phase] = (gap, what)
 
+    first_paint = FirstPaint(window)
     for key in window.page_keys():  # first visits build the page and start its queries
+        first_paint.start()
         measure("open every page", key, lambda k=key: window.open_page(k))
+        painted = first_paint.stop()
+        if paints is not None:
+            paints[key] = painted
     for key in window.page_keys():
         window.open_page(key)
         settle(300)
@@ -277,6 +321,13 @@ def bench_stalls(path: Path, label: str = "") -> list[Figure]:
     for phase, (gap, what) in worst.items():
         out.append(Figure(f"longest UI stall: {phase}{label} (at {what})", gap * 1000, "ms",
                           "heartbeat interval", 5, "ms", "< 100 ms", gap < 0.1))
+    if paints:
+        slowest = max(paints, key=lambda k: paints[k] if paints[k] is not None else 1e9)
+        value = paints[slowest]
+        out.append(Figure(f"first paint of a page, slowest ({slowest}){label}",
+                          (value if value is not None else float("nan")) * 1000, "ms",
+                          "heartbeat interval", 5, "ms", "< 300 ms",
+                          value is not None and value < 0.3))
     return out
 
 
@@ -286,12 +337,25 @@ def run(scale: float):
     yield from bench_start(path, messages)
     yield from bench_page_switching(path)
     yield from bench_big_table(path, int(100_000 * scale))
-    yield from bench_stalls(path, f" ({messages:,} messages)")
+    yield from bench_stalls(path, f" ({messages:,} messages)", paints={})
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "start":
         _start_child(sys.argv[2], sys.argv[3], float(sys.argv[4]))
-    elif len(sys.argv) == 3 and sys.argv[1] == "stalls":  # python -m benchmarks.bench_ui stalls WS
-        for figure in bench_stalls(Path(sys.argv[2])):
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "stalls":
+        # python -m benchmarks.bench_ui stalls WS [--all]: the worst per action (and with
+        # --all every measured gap), the first paint of every page, and the load average
+        paints: dict = {}
+        every: dict = {}
+        load = os.getloadavg()
+        for figure in bench_stalls(Path(sys.argv[2]), paints=paints, every=every):
             print(f"{figure.name}: {figure.value:,.0f} {figure.unit}", flush=True)
+        for key, value in paints.items():
+            shown = f"{value * 1000:,.0f} ms" if value is not None else "no paint seen"
+            print(f"  first paint {key}: {shown}")
+        if sys.argv[3:] == ["--all"]:
+            for what, gap in every.items():
+                print(f"  {what}: {gap * 1000:,.0f} ms")
+        after = os.getloadavg()
+        print(f"load average (1 min) before {load[0]:.2f}, after {after[0]:.2f}")

@@ -176,6 +176,7 @@ def test_retention_review_banner(page, qtbot, demo_ws):
 
         s.get(Flag, fid).retain_until = clock.now() - timedelta(days=1)
     page.refresh()
+    wait_for_workers(qtbot)
     assert page.review_button.isVisibleTo(page) and "1 closed case is" in page.review_line.text()
     assert [i.flag_id for i in retention.due_for_review(demo_ws)] == [fid]
 

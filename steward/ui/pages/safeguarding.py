@@ -156,6 +156,8 @@ class SafeguardingPage(QWidget):
         self.review_button.clicked.connect(self.review_retention)
         review.addWidget(self.review_line, 1)
         review.addWidget(self.review_button)
+        self.review_line.hide()  # until the background check finds cases due for review
+        self.review_button.hide()
         layout.addLayout(review)
 
         self.model = PagedTableModel(FLAG_COLUMNS, *self._source())
@@ -192,15 +194,19 @@ class SafeguardingPage(QWidget):
         return fetch, lambda: flags.count_flags(ws, statuses=statuses, category=category)
 
     def _show_count(self, total: int) -> None:
-        summary = flags.lead_summary(self.ctx.ws)
+        self.stack.setCurrentIndex(0 if total else 1)
+        if not total:
+            self.empty.set_text(*self.empty_text())
+        ws = self.ctx.ws
+        self.ctx.run_query(lambda: flags.lead_summary(ws),
+                           lambda summary: self._show_summary(total, summary))
+
+    def _show_summary(self, total: int, summary: dict) -> None:
         shown = (translate("Safeguarding", "1 flag shown") if total == 1 else
                  translate("Safeguarding", "{n} flags shown").format(n=f"{total:,}"))
         self.count_label.setText(shown + " · " + translate(
             "Safeguarding", "{open} open, {overdue} overdue").format(
             open=f"{summary['open']:,}", overdue=f"{summary['overdue']:,}"))
-        self.stack.setCurrentIndex(0 if total else 1)
-        if not total:
-            self.empty.set_text(*self.empty_text())
 
     def empty_text(self) -> tuple[str, str]:
         """What the empty list says: no concerns at all, or none under these choices."""
@@ -237,7 +243,10 @@ class SafeguardingPage(QWidget):
             self.panel.show_flag(self.model.row_values(current.row())[-1])
 
     def _check_retention(self) -> None:
-        due = retention.due_for_review(self.ctx.ws)
+        ws = self.ctx.ws
+        self.ctx.run_query(lambda: retention.due_for_review(ws), self._show_retention)
+
+    def _show_retention(self, due: list) -> None:
         self.review_line.setText(
             f"{len(due)} closed case{'s are' if len(due) != 1 else ' is'} past the retention "
             "period: review, then keep longer or purge." if due else "")
