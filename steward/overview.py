@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-
-from steward.store.models import (
-    Flag,
-    Identity,
-    Message,
-    Person,
-    QueueItem,
-    Setting,
-    Source,
-    Space,
-)
 from steward.workspace import Workspace
 
 OPEN_FLAG_STATUSES = ("new", "triaged", "referred", "monitoring")
@@ -51,31 +40,29 @@ def describe_unscanned(counts: dict[str, int]) -> str:
             "yet.")
 
 
+# One statement, plain SQL on the DB-API connection: `steward stats` imports no ORM for it.
+_COUNTS_SQL = (
+    "SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM identities), "
+    "(SELECT count(*) FROM messages), (SELECT count(*) FROM spaces), "
+    "(SELECT count(*) FROM sources), "
+    "(SELECT count(*) FROM queue_items WHERE status = 'open'), "
+    f"(SELECT count(*) FROM flags WHERE status IN ({', '.join('?' * len(OPEN_FLAG_STATUSES))}))"
+)
+_COUNT_NAMES = ("persons", "identities", "messages", "spaces", "sources", "queue_open",
+                "flags_open")
+
+
 def workspace_stats(ws: Workspace) -> dict[str, int]:
     """Counts for `steward stats --json` and the Overview. Cheap on millions of messages:
     each count walks the smallest index of its table."""
-    with ws.session() as s:
-        count = lambda model: s.scalar(select(func.count()).select_from(model))  # noqa: E731
+    with ws.read() as conn:
+        counts = dict(zip(_COUNT_NAMES, conn.execute(_COUNTS_SQL, OPEN_FLAG_STATUSES)
+                          .fetchone(), strict=True))
         if getattr(ws, "tier", "staff") == "volunteer":  # the volunteer store: counts kept
-            kept = s.get(Setting, "projection.counts")
-            return _counts(s, count) | (kept.value if kept else {})
-        return _counts(s, count)
-
-
-def _counts(s, count) -> dict[str, int]:
-    return {
-        "persons": count(Person),
-        "identities": count(Identity),
-        "messages": count(Message),
-        "spaces": count(Space),
-        "sources": count(Source),
-        "queue_open": s.scalar(
-            select(func.count()).select_from(QueueItem).where(QueueItem.status == "open")
-        ),
-        "flags_open": s.scalar(
-            select(func.count()).select_from(Flag).where(Flag.status.in_(OPEN_FLAG_STATUSES))
-        ),
-    }
+            kept = conn.execute(
+                "SELECT value FROM settings WHERE key = 'projection.counts'").fetchone()
+            counts |= (json.loads(kept[0]) if kept and kept[0] else None) or {}
+    return counts
 
 
 @dataclass(frozen=True)
@@ -92,6 +79,10 @@ class SpaceActivity:
 
 def space_activity(ws: Workspace) -> list[SpaceActivity]:
     """Every space with its platform, message count and first and last activity."""
+    from sqlalchemy import func, select
+
+    from steward.store.models import Message, Source, Space
+
     with ws.session() as s:
         per_space = (
             select(

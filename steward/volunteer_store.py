@@ -19,56 +19,61 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from functools import cache
 from pathlib import Path
-
-from sqlalchemy import Table, create_engine
-from sqlalchemy.pool import NullPool
+from typing import TYPE_CHECKING
 
 from steward.store.engine import connect_raw
-from steward.store.models import (
-    AuditEvent,
-    Base,
-    Consent,
-    Flag,
-    Identity,
-    Membership,
-    Message,
-    Person,
-    Setting,
-    Source,
-    Space,
-)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 log = logging.getLogger(__name__)
 STORE_FILE = "volunteer.db"
 
-# Per table: the columns copied as they are, and expressions for some others; every other
-# column is NULL (or its default). `m.` is the workspace's database, the source of each row.
-_PROJECTION: list[tuple[Table, set[str], dict[str, str], str]] = [
-    (Source.__table__, {"id", "platform", "name", "created_at", "last_sync_at"},
-     {"config": "'{}'", "cursor": "'{}'"}, "FROM m.sources"),
-    (Space.__table__, {c.name for c in Space.__table__.columns}, {}, "FROM m.spaces"),
-    (Person.__table__, {"id", "display_name", "is_staff", "is_bot", "created_at", "erased_at"},
-     {}, "FROM m.persons"),
-    (Identity.__table__,
-     {"id", "person_id", "source_id", "platform_id", "handle", "display_name", "is_bot",
-      "joined_at"},
-     {"email": "steward_mask(email)"}, "FROM m.identities"),
-    (Membership.__table__, {"id", "identity_id", "space_id", "role", "status", "joined_at",
-                            "left_at"}, {}, "FROM m.memberships"),
-    (Consent.__table__, {"id", "person_id", "state", "basis", "at"}, {},
-     "FROM m.consents c WHERE c.id = (SELECT c2.id FROM m.consents c2 WHERE "
-     "c2.person_id = c.person_id ORDER BY c2.at DESC, c2.id DESC LIMIT 1)"),
-    # When each identity was last active: one row per identity, no text.
-    (Message.__table__, {"identity_id"},
-     {"id": "min(id)", "source_id": "min(source_id)", "space_id": "min(space_id)",
-      "platform_id": "'activity-' || identity_id", "kind": "'message'",
-      "created_at": "max(created_at)", "deleted": "0", "reaction_count": "0",
-      "reply_count": "0", "attachment_count": "0"},
-     "FROM m.messages WHERE identity_id IS NOT NULL GROUP BY identity_id"),
-    (Flag.__table__, {"id", "status", "created_at"}, {"category": "''", "severity": "''"},
-     "FROM m.flags"),
-]
+
+@cache
+def _projection() -> list[tuple[Table, set[str], dict[str, str], str]]:
+    """Per table: the columns copied as they are, and expressions for some others; every other
+    column is NULL (or its default). `m.` is the workspace's database, the source of each row.
+    Built from the models at the first rebuild: checking whether one is needed (at every
+    lock) imports no ORM."""
+    from steward.store.models import (
+        Consent,
+        Flag,
+        Identity,
+        Membership,
+        Message,
+        Person,
+        Source,
+        Space,
+    )
+
+    return [
+        (Source.__table__, {"id", "platform", "name", "created_at", "last_sync_at"},
+         {"config": "'{}'", "cursor": "'{}'"}, "FROM m.sources"),
+        (Space.__table__, {c.name for c in Space.__table__.columns}, {}, "FROM m.spaces"),
+        (Person.__table__, {"id", "display_name", "is_staff", "is_bot", "created_at", "erased_at"},
+         {}, "FROM m.persons"),
+        (Identity.__table__,
+         {"id", "person_id", "source_id", "platform_id", "handle", "display_name", "is_bot",
+          "joined_at"},
+         {"email": "steward_mask(email)"}, "FROM m.identities"),
+        (Membership.__table__, {"id", "identity_id", "space_id", "role", "status", "joined_at",
+                                "left_at"}, {}, "FROM m.memberships"),
+        (Consent.__table__, {"id", "person_id", "state", "basis", "at"}, {},
+         "FROM m.consents c WHERE c.id = (SELECT c2.id FROM m.consents c2 WHERE "
+         "c2.person_id = c.person_id ORDER BY c2.at DESC, c2.id DESC LIMIT 1)"),
+        # When each identity was last active: one row per identity, no text.
+        (Message.__table__, {"identity_id"},
+         {"id": "min(id)", "source_id": "min(source_id)", "space_id": "min(space_id)",
+          "platform_id": "'activity-' || identity_id", "kind": "'message'",
+          "created_at": "max(created_at)", "deleted": "0", "reaction_count": "0",
+          "reply_count": "0", "attachment_count": "0"},
+         "FROM m.messages WHERE identity_id IS NOT NULL GROUP BY identity_id"),
+        (Flag.__table__, {"id", "status", "created_at"}, {"category": "''", "severity": "''"},
+         "FROM m.flags"),
+    ]
 
 
 def store_path(workspace_path: Path) -> Path:
@@ -104,7 +109,11 @@ def _select_list(table: Table, keep: set[str], exprs: dict[str, str],
 def rebuild(workspace_path: Path, wk: bytes, vk: bytes, stamp: dict) -> int:
     """Write a fresh volunteer store from the workspace's database; returns how many
     volunteer audit events it carried (the caller appends them to the keyed chain first)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
     from steward.normalise import mask_email
+    from steward.store.models import Base
 
     target = store_path(workspace_path)
     tmp = target.with_name(f"{STORE_FILE}.{os.getpid()}.tmp")
@@ -121,7 +130,7 @@ def rebuild(workspace_path: Path, wk: bytes, vk: bytes, stamp: dict) -> int:
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute(f"ATTACH DATABASE ? AS m KEY \"x'{wk.hex()}'\"",
                      (str(Path(workspace_path) / "steward.db"),))
-        for table, keep, exprs, source in _PROJECTION:
+        for table, keep, exprs, source in _projection():
             names, values = _select_list(table, keep, exprs)
             conn.execute(f"INSERT INTO main.{table.name} ({names}) SELECT {values} {source}")
         conn.execute("CREATE TABLE main.alembic_version (version_num VARCHAR(32) NOT NULL "
@@ -136,7 +145,7 @@ def rebuild(workspace_path: Path, wk: bytes, vk: bytes, stamp: dict) -> int:
         import json
 
         for key, value in (("projection.counts", counts), ("projection.stamp", stamp)):
-            conn.execute(f"INSERT INTO main.{Setting.__tablename__} (key, value) VALUES (?, ?)",
+            conn.execute("INSERT INTO main.settings (key, value) VALUES (?, ?)",
                          (key, json.dumps(value)))
         conn.commit()
         conn.execute("DETACH DATABASE m")
@@ -165,8 +174,8 @@ def volunteer_events(workspace_path: Path, vk: bytes) -> list[dict]:
         return []
     try:
         rows = conn.execute(
-            f"SELECT at, actor, action, subject_type, subject_id, details FROM "
-            f"{AuditEvent.__tablename__} ORDER BY id").fetchall()
+            "SELECT at, actor, action, subject_type, subject_id, details FROM audit_events "
+            "ORDER BY id").fetchall()
         stamp = conn.execute("SELECT value FROM settings WHERE key = 'projection.stamp'"
                              ).fetchone()
     except Exception:  # a damaged or foreign file: rebuilt without carrying anything
@@ -216,7 +225,7 @@ def sync_flags(workspace_path: Path, wk: bytes, vk: bytes) -> None:
     try:
         conn.execute(f"ATTACH DATABASE ? AS m KEY \"x'{wk.hex()}'\"",
                      (str(Path(workspace_path) / "steward.db"),))
-        table, keep, exprs, source = next(p for p in _PROJECTION if p[0] is Flag.__table__)
+        table, keep, exprs, source = next(p for p in _projection() if p[0].name == "flags")
         # A store written before the workspace gained a column (an upgrade) keeps its own
         # columns until the rebuild at lock; the statuses are brought up to date meanwhile.
         present = {row[1] for row in conn.execute("PRAGMA main.table_info(flags)")}

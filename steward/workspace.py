@@ -19,10 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, event, exc
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from steward import crypto, keychain
 from steward.errors import (
@@ -32,10 +29,16 @@ from steward.errors import (
     WorkspaceLocked,
     WrongPassphrase,
 )
-from steward.store import audit, migrate
 from steward.store import engine as engine_mod
-from steward.store.engine import make_engine
-from steward.store.models import Setting
+from steward.store import migrate
+from steward.store.engine import connect_raw, make_engine
+from steward.store.triggers import APPEND_ONLY_TRIGGERS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from steward.store import audit
 
 log = logging.getLogger(__name__)
 
@@ -237,15 +240,27 @@ class Workspace:
         self._keys_held: _Keys | None = keys
         # A volunteer's keys open only the volunteer store (steward.volunteer_store).
         self.tier = "volunteer" if keys.wk is None else "staff"
-        self._engine: Engine | None = None
+        self._engine: Engine | None = None  # made at the first session (SQLAlchemy is heavy)
+        self._store: tuple[Path, bytes] | None = None  # the file and its key; None: locked
         self._connect(keys)
         self._head_lock = threading.Lock()
         self.sealed_cache: dict = {}  # decrypted safeguarding metadata, dropped at lock()
 
     def _connect(self, keys: _Keys) -> None:
-        """The engine and session factory for these keys (again after a key rotation)."""
+        """Open the store for these keys (again after a key rotation). The SQLAlchemy engine
+        and sessions come at the first `engine` or `session()`: unlocking and counting
+        (`steward stats`, `read()`) use plain DB-API connections and never import the ORM."""
         store = self.db_path if keys.wk is not None else self.path / "volunteer.db"
-        self._engine = make_engine(store, keys.wk or keys.vk)
+        self._store = (store, keys.wk or keys.vk)
+        self._engine = None
+
+    def _make_engine(self) -> Engine:
+        from sqlalchemy import event
+        from sqlalchemy.orm import sessionmaker
+
+        store, key = self._store
+        keys = self._keys_held
+        self._engine = make_engine(store, key)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False, info={
             "audit_key": keys.ak,
             "audit_past_keys": self._past_audit_keys,
@@ -255,6 +270,41 @@ class Workspace:
         })
         event.listen(self._sessions, "after_commit", self._after_commit)
         event.listen(self._sessions, "after_flush", self._after_flush)
+        return self._engine
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        """A DB-API connection to the store for plain SQL reads (counts, checks): from the
+        engine's pool once there is one, else a connection of its own, closed afterwards."""
+        if self._store is None:
+            raise WorkspaceLocked()
+        if self._engine is not None:
+            conn = self._engine.raw_connection()
+        else:
+            conn = connect_raw(*self._store)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write_raw(self) -> Iterator[Any]:
+        """A DB-API connection in one transaction (committed on success, rolled back on any
+        error), for the unlock's own upkeep: no SQLAlchemy engine needed."""
+        if self._store is None:
+            raise WorkspaceLocked()
+        conn = connect_raw(*self._store)
+        try:
+            conn.isolation_level = None  # explicit BEGIN/COMMIT: DDL stays in the transaction
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -315,7 +365,9 @@ class Workspace:
         meta["table_mac"] = _table_mac(meta, keys.adk)
         ws = cls(path, meta, Profile(profile, "admin"), keys)
         try:
-            migrate.upgrade(ws._engine)
+            from steward.store import audit
+
+            migrate.upgrade(ws.engine)
             with ws.session() as s, s.begin():
                 audit.record(s, profile, "workspace.create")
         except Exception:
@@ -390,13 +442,14 @@ class Workspace:
             log.info("an interrupted workspace key rotation was finished")
         ws = cls(path, meta, profile, keys)
         try:
-            with ws.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
-            if ws.db_path.stat().st_size <= engine_mod.QUICK_CHECK_AT_UNLOCK_BYTES:
-                problems = engine_mod.integrity_problems(ws.engine)
-                if problems:
-                    raise StewardError(engine_mod.damaged(ws.db_path, problems))
-            if migrate.upgrade(ws.engine, ws.db_path):
+            with ws.read() as conn:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                if ws.db_path.stat().st_size <= engine_mod.QUICK_CHECK_AT_UNLOCK_BYTES:
+                    problems = engine_mod.quick_check_problems(conn)
+                    if problems:
+                        raise StewardError(engine_mod.damaged(ws.db_path, problems))
+                up_to_date = migrate.up_to_date(conn)
+            if not up_to_date and migrate.upgrade(ws.engine, ws.db_path):
                 log.info("workspace schema migrated")
             ws._restore_triggers()
             if meta.get("legacy_rows"):
@@ -405,11 +458,13 @@ class Workspace:
                 ws._seal_plain_metadata()
                 ws._tag_untagged_flags()
             if keys.ak is not None and "audit_head" not in meta:
+                from steward.store import audit
+
                 with ws.transaction() as s:  # from here on every link is keyed
                     audit.record(s, profile.name, "audit.keyed")
             if keys.vk is not None and not (path / "volunteer.db").exists():
                 ws.refresh_volunteer_store()
-        except (exc.DatabaseError, sqlite3.DatabaseError) as err:
+        except _database_errors() as err:
             ws.lock()
             if "not a database" in str(err) or "malformed" in str(err):
                 raise StewardError(engine_mod.damaged(
@@ -429,9 +484,9 @@ class Workspace:
                                "needs to open this workspace once")
         ws = cls(path, meta, profile, keys)
         try:
-            with ws.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
-        except (exc.DatabaseError, sqlite3.DatabaseError):
+            with ws.read() as conn:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except _database_errors():
             ws.lock()
             raise StewardError("the volunteer lists of this workspace are damaged: a steward "
                                "or an admin can rebuild them by opening the workspace") from None
@@ -442,18 +497,17 @@ class Workspace:
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
+        if self._store is None:
             raise WorkspaceLocked()
-        return self._engine
+        return self._engine if self._engine is not None else self._make_engine()
 
     @property
     def is_locked(self) -> bool:
-        return self._engine is None
+        return self._store is None
 
     def session(self) -> Session:
         """A new ORM session; use as `with ws.session() as s, s.begin(): …`."""
-        if self._engine is None:
-            raise WorkspaceLocked()
+        self.engine  # noqa: B018 -- made at the first session; WorkspaceLocked when locked
         return self._sessions()
 
     @contextmanager
@@ -471,7 +525,7 @@ class Workspace:
         return self._sk is not None
 
     def _held(self) -> _Keys:
-        if self._keys_held is None or self._engine is None:
+        if self._keys_held is None or self._store is None:
             raise WorkspaceLocked()
         return self._keys_held
 
@@ -548,9 +602,9 @@ class Workspace:
     # --- the audit chain's sealed head ---------------------------------------------------------
 
     def _restore_triggers(self) -> None:
-        with self.engine.begin() as conn:
-            for statement in audit.TRIGGERS:
-                conn.exec_driver_sql(statement)
+        with self._write_raw() as conn:
+            for statement in APPEND_ONLY_TRIGGERS:
+                conn.execute(statement)
 
     def _bind_rows(self) -> None:
         """Seal every safeguarding field again with associated data that names its row (the
@@ -581,7 +635,7 @@ class Workspace:
                     "UPDATE case_entries SET body_enc = ? WHERE id = ?",
                     (cipher.encrypt(plain, self.row_field("case_entries", eid, "body_enc")),
                      eid))
-            for statement in audit.TRIGGERS:
+            for statement in APPEND_ONLY_TRIGGERS:
                 conn.exec_driver_sql(statement)
         with self._head_lock:
             meta = {k: v for k, v in self._meta.items() if k != "legacy_rows"}
@@ -594,14 +648,14 @@ class Workspace:
         """Move who and what a flag is about (and whom a case note names) from plain columns
         into the sealed details: rows from before they were sealed, sealed at the first unlock
         by a safeguarding-key holder. Cheap when there is nothing to do."""
-        with self.engine.begin() as conn:
-            flags = conn.exec_driver_sql(
+        with self._write_raw() as conn:
+            flags = conn.execute(
                 "SELECT id, message_id, person_id, space_id, category, severity, due_at, "
                 "details_enc FROM flags WHERE category <> '' OR message_id IS NOT NULL "
-                "OR person_id IS NOT NULL OR space_id IS NOT NULL OR due_at IS NOT NULL").all()
-            notes = conn.exec_driver_sql(
+                "OR person_id IS NOT NULL OR space_id IS NOT NULL OR due_at IS NOT NULL").fetchall()
+            notes = conn.execute(
                 "SELECT id, person_id, body_enc FROM case_entries "
-                "WHERE person_id IS NOT NULL").all()
+                "WHERE person_id IS NOT NULL").fetchall()
             if not flags and not notes:
                 return
             cipher = self.field_cipher()
@@ -615,41 +669,42 @@ class Workspace:
                     due = datetime.fromisoformat(str(due)).isoformat()
                 body |= {"message_id": mid, "person_id": pid, "space_id": sid,
                          "category": category, "severity": severity, "due_at": due}
-                conn.exec_driver_sql(
+                conn.execute(
                     "UPDATE flags SET details_enc = ?, message_id = NULL, person_id = NULL, "
                     "space_id = NULL, category = '', severity = '', due_at = NULL WHERE id = ?",
                     (crypto.seal_to(public, json.dumps(body, ensure_ascii=False).encode(),
                                     field.encode()), fid))
             if notes:
-                conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_entries_no_update")
+                conn.execute("DROP TRIGGER IF EXISTS case_entries_no_update")
                 for eid, pid, body_enc in notes:
                     field = self.row_field("case_entries", eid, "body_enc")
                     body = json.loads(cipher.decrypt(body_enc, field)) | {"person_id": pid}
-                    conn.exec_driver_sql(
+                    conn.execute(
                         "UPDATE case_entries SET body_enc = ?, person_id = NULL WHERE id = ?",
                         (cipher.encrypt(json.dumps(body, ensure_ascii=False), field), eid))
-                for statement in audit.TRIGGERS:
-                    conn.exec_driver_sql(statement)
+                for statement in APPEND_ONLY_TRIGGERS:
+                    conn.execute(statement)
         log.info("flag metadata sealed (%d flags, %d case notes)", len(flags), len(notes))
 
     def _tag_untagged_flags(self) -> None:
         """Give every flag from before scan tags its tag (steward.safeguarding.sealed), at a
         safeguarding-key holder's unlock; one query when there is nothing to do. A repeat
         the scanner already raised keeps a random tag: both stay."""
-        with self.engine.begin() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT id, details_enc FROM flags WHERE scan_tag IS NULL ORDER BY id").all()
+        with self._write_raw() as conn:
+            rows = conn.execute(
+                "SELECT id, details_enc FROM flags WHERE scan_tag IS NULL ORDER BY id").fetchall()
             if not rows:
                 return
-            value = conn.exec_driver_sql("SELECT value FROM settings WHERE key = ?",
-                                         (SCAN_TAG_SETTING,)).scalar()
+            row = conn.execute("SELECT value FROM settings WHERE key = ?",
+                               (SCAN_TAG_SETTING,)).fetchone()
+            value = row[0] if row else None
             if value is None:
                 value = json.dumps(crypto.b64(crypto.new_key()))
-                conn.exec_driver_sql("INSERT INTO settings (key, value) VALUES (?, ?)",
+                conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
                                      (SCAN_TAG_SETTING, value))
             key = crypto.unb64(json.loads(value))
-            taken = set(conn.exec_driver_sql(
-                "SELECT scan_tag FROM flags WHERE scan_tag IS NOT NULL").scalars())
+            taken = {tag for (tag,) in conn.execute(
+                "SELECT scan_tag FROM flags WHERE scan_tag IS NOT NULL")}
             cipher = self.field_cipher()
             for fid, sealed in rows:
                 body = json.loads(cipher.open_dropbox(
@@ -660,7 +715,7 @@ class Workspace:
                 if tag is None or tag in taken:
                     tag = crypto.b64(crypto.new_key())
                 taken.add(tag)
-                conn.exec_driver_sql("UPDATE flags SET scan_tag = ? WHERE id = ?", (tag, fid))
+                conn.execute("UPDATE flags SET scan_tag = ? WHERE id = ?", (tag, fid))
         log.info("scan tags given to %d flags", len(rows))
 
     def _audit_head(self) -> audit.Head | None:
@@ -679,6 +734,8 @@ class Workspace:
         except (ValueError, crypto.DecryptionFailed):
             raise StewardError("the audit chain's sealed head in workspace.json was changed "
                                "outside Steward") from None
+        from steward.store import audit
+
         return audit.Head(int(head["count"]), str(head["hash"]))
 
     def _after_flush(self, session: Session, _context) -> None:
@@ -715,11 +772,15 @@ class Workspace:
             _write_meta(self.path, dict(on_disk, audit_head=sealed))
 
     def get_setting(self, key: str, default: Any = None) -> Any:
+        from steward.store.models import Setting
+
         with self.session() as s:
             row = s.get(Setting, key)
             return default if row is None else row.value
 
     def set_setting(self, key: str, value: Any) -> None:
+        from steward.store.models import Setting
+
         with self.transaction() as s:
             s.merge(Setting(key=key, value=value))
 
@@ -732,10 +793,10 @@ class Workspace:
         keys = self._held()
         if keys.wk is None or keys.vk is None:
             return False
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             # What the projection depends on (not the audit chain: an export or a view
             # changes nothing a volunteer sees, so it costs no rebuild).
-            stamp = list(conn.exec_driver_sql(
+            stamp = list(conn.execute(
                 "SELECT (SELECT max(id) FROM persons), (SELECT max(id) FROM identities), "
                 "(SELECT max(id) FROM messages), (SELECT max(id) FROM consents), "
                 "(SELECT max(id) FROM flags), "
@@ -744,13 +805,15 @@ class Workspace:
                 "(SELECT total(length(display_name)) FROM persons), "
                 "(SELECT total(person_id) FROM identities), "
                 "(SELECT count(*) FROM memberships WHERE status = 'active'), "
-                "(SELECT max(id) FROM memberships), (SELECT max(id) FROM spaces)").one())
+                "(SELECT max(id) FROM memberships), (SELECT max(id) FROM spaces)").fetchone())
         events = volunteer_store.volunteer_events(self.path, keys.vk)
         current = events[0]["stamp"] if events else volunteer_store.current_stamp(
             self.path, keys.vk)
         if not force and not events and current == stamp:
             return False
         if events:
+            from steward.store import audit
+
             with self.transaction() as s:
                 for e in events:
                     audit.record(s, e["actor"], e["action"], e["subject_type"], e["subject_id"],
@@ -765,23 +828,23 @@ class Workspace:
         A staff profile first brings the volunteer store up to date; with `wait` False (the
         desktop app) that happens on a background thread that then disposes of the engine,
         while this object is locked at once."""
-        if self._engine is not None and self.tier == "staff" and not wait:
+        if self._store is not None and self.tier == "staff" and not wait:
             twin = Workspace.__new__(Workspace)
             twin.__dict__.update(self.__dict__)
             twin.sealed_cache = {}
-            self._engine, self._keys_held = None, None
+            self._engine, self._store, self._keys_held = None, None, None
             self.sealed_cache.clear()
             threading.Thread(target=twin.lock, name="volunteer-store", daemon=False).start()
             log.info("workspace locked")
             return
-        if self._engine is not None and self.tier == "staff":
+        if self._store is not None and self.tier == "staff":
             try:
                 self.refresh_volunteer_store(force=False)
             except Exception as err:  # never block locking; the next staff unlock retries
                 log.warning("volunteer store not refreshed (%s)", type(err).__name__)
         if self._engine is not None:
             self._engine.dispose()
-        self._engine = None
+        self._engine = self._store = None
         self.sealed_cache.clear()
         if self._keys_held is not None:
             self._keys_held.wipe()
@@ -882,7 +945,9 @@ class Workspace:
         head = self._audit_head()
         with self._head_lock:
             engine, self._engine = self._engine, None  # new sessions wait for the new key
-            engine.dispose()
+            self._store = None
+            if engine is not None:
+                engine.dispose()
             try:
                 engine_mod.export_rekeyed(self.db_path, keys.wk, rotated.wk)
             except Exception:
@@ -973,7 +1038,7 @@ class Workspace:
                 done += 1
                 if done % 2000 == 0:
                     yield Progress(done, total, text)
-            for statement in audit.TRIGGERS:
+            for statement in APPEND_ONLY_TRIGGERS:
                 conn.exec_driver_sql(statement)
             rotated = _Keys(wk=keys.wk, ak=keys.ak, sk=new_sk, adk=keys.adk,
                             dropbox_public=public, vk=keys.vk)
@@ -1064,6 +1129,8 @@ class Workspace:
 
     def _audit(self, action: str, **details: object) -> None:
         with self.transaction() as s:
+            from steward.store import audit
+
             audit.record(s, self.actor, action, "profile", None, **details)
 
     # --- team workspace (steward.team): its block in workspace.json --------------------------
@@ -1358,3 +1425,14 @@ def _check_keys(path: Path, meta: dict, profile: Profile, keys: _Keys) -> None:
                 "profile or the drop-box key): refusing to open; restore workspace.json from "
                 "a backup"
             )
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean the database file cannot be read: SQLCipher's, the standard
+    library's and, once it is loaded, SQLAlchemy's wrapper of them."""
+    import sys
+
+    errors: tuple[type[BaseException], ...] = (engine_mod.sqlcipher.DatabaseError,
+                                               sqlite3.DatabaseError)
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return errors + (sa_exc.DatabaseError,) if sa_exc is not None else errors

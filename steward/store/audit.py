@@ -29,26 +29,13 @@ from sqlalchemy.orm import Session
 from steward import clock
 from steward.errors import AccessDenied
 from steward.store.models import AuditEvent
+from steward.store.triggers import APPEND_ONLY_TRIGGERS
 
 GENESIS = "0" * 64
 KEYED, UNKEYED = "k1:", "u1:"
 
-# Put back at every unlock: a dropped trigger does not stay dropped.
-TRIGGERS = [
-    """CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS case_entries_no_update BEFORE UPDATE ON case_entries
-       BEGIN SELECT RAISE(ABORT, 'case entries are append-only; add a correction'); END""",
-    # Retention is judged by Steward's one clock (`steward_now()`, registered on every
-    # connection), not SQLite's own: the two must agree on when a retention period ends.
-    "DROP TRIGGER IF EXISTS case_entries_no_delete",
-    """CREATE TRIGGER IF NOT EXISTS case_entries_kept_until_retention BEFORE DELETE ON case_entries
-       WHEN NOT EXISTS (SELECT 1 FROM flags f WHERE f.id = OLD.flag_id
-                        AND f.retain_until IS NOT NULL AND f.retain_until < steward_now())
-       BEGIN SELECT RAISE(ABORT, 'case entries are kept until their retention period ends'); END""",
-]
+# Put back at every unlock (kept in their own module: the unlock needs them, not the ORM).
+TRIGGERS = APPEND_ONLY_TRIGGERS
 
 
 @dataclass(frozen=True)

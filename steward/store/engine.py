@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import QueuePool
 
 from steward import clock
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def connect_raw(db_path: Path, key: bytes) -> sqlcipher.Connection:
@@ -39,7 +41,12 @@ def make_engine(db_path: Path, key: bytes) -> Engine:
     A queue pool (SQLAlchemy's default for file databases): a per-thread pool loses its
     thread-local on Qt pool threads, opens a connection per background query, and past its
     size closes connections at random, including one another thread is using (a segfault).
+    SQLAlchemy is imported here, not with this module: unlocking and counting need only the
+    DB-API connection (`connect_raw`), and `steward stats` should not pay for the ORM.
     """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import QueuePool
+
     return create_engine(
         "sqlite://",
         module=sqlcipher,
@@ -65,6 +72,15 @@ def integrity_problems(engine: Engine, full: bool = False) -> str | None:
     pragma = "integrity_check" if full else "quick_check"
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(f"PRAGMA {pragma}(5)").scalars().all()
+    return _problems(rows)
+
+
+def quick_check_problems(conn: sqlcipher.Connection) -> str | None:
+    """`integrity_problems` (quick check) on a DB-API connection, as the unlock runs it."""
+    return _problems([row[0] for row in conn.execute("PRAGMA quick_check(5)")])
+
+
+def _problems(rows: list) -> str | None:
     return None if rows == ["ok"] else "; ".join(str(r) for r in rows)[:300]
 
 

@@ -10,11 +10,13 @@ import ast
 import shutil
 from functools import lru_cache
 from pathlib import Path
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from steward import clock
 from steward.errors import StewardError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -58,6 +60,20 @@ def current_revisions(engine: Engine) -> set[str]:
         if not exists:
             return set()
         return {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+
+
+def up_to_date(conn) -> bool:
+    """True when the database (a DB-API connection) is at this version's heads; raises
+    SchemaTooNew for a revision this version does not know. Unlocking asks this first, so an
+    up-to-date workspace never builds a SQLAlchemy engine just to look."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).fetchone()
+    current = ({row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
+               if exists else set())
+    if current - set(_revisions()):
+        raise SchemaTooNew()
+    return current == known_heads()
 
 
 def upgrade(engine: Engine, db_path: Path | None = None) -> bool:

@@ -124,7 +124,7 @@ def test_a_case_record_that_fails_midway_leaves_nothing(demo_ws, tmp_path, monke
 
 
 def test_every_pooled_connection_keeps_temp_storage_in_memory(demo_ws):
-    engine = demo_ws._engine
+    engine = demo_ws.engine
     connections = [engine.connect() for _ in range(6)]  # beyond the pool's core size
     try:
         assert [c.exec_driver_sql("PRAGMA temp_store").scalar() for c in connections] == [2] * 6

@@ -47,14 +47,22 @@ def test_stats_loads_only_the_store(tmp_path, monkeypatch):
     ws.lock()
     loaded = _imported(["-m", "steward", "stats", "--json", "--workspace", path],
                        env={"STEWARD_PASSPHRASE": PASSPHRASE})
-    # the passphrase came from the environment: the OS keyring is never consulted
-    assert not loaded & (HEAVY_FOR_EVERY_COMMAND | {"keyring"})
-    assert {"sqlalchemy", "sqlcipher3", "cryptography"} <= loaded
+    # the passphrase came from the environment: the OS keyring is never consulted; unlocking,
+    # counting and locking use plain DB-API connections, so neither does the ORM
+    assert not loaded & (HEAVY_FOR_EVERY_COMMAND | {"keyring", "sqlalchemy"})
+    assert {"sqlcipher3", "cryptography"} <= loaded
 
 
 def test_unlock_screen_loads_no_page_library():
     loaded = _imported(["-c", "import steward.ui.gate"])
-    assert not loaded & (HEAVY_FOR_EVERY_COMMAND - {"PySide6"})
+    assert not loaded & ((HEAVY_FOR_EVERY_COMMAND - {"PySide6"}) | {"sqlalchemy"})
+
+
+def test_the_app_starts_on_the_unlock_screen_without_the_database_layer():
+    """The window module (gate, main window frame) loads no ORM and no page library: they come
+    after the unlock."""
+    loaded = _imported(["-c", "import steward.ui.app"], env={"QT_QPA_PLATFORM": "offscreen"})
+    assert not loaded & ((HEAVY_FOR_EVERY_COMMAND - {"PySide6"}) | {"sqlalchemy"})
 
 
 def test_key_derivation_runs_once_per_command(workspace, monkeypatch, capsys):
