@@ -245,6 +245,10 @@ class Workspace:
         self._connect(keys)
         self._head_lock = threading.Lock()
         self.sealed_cache: dict = {}  # decrypted safeguarding metadata, dropped at lock()
+        # The passphrase key this unlock derived, with the salt it was derived for and a MAC
+        # of the passphrase under it: asked for the same passphrase again while unlocked
+        # (remember on this computer, change passphrase), Argon2id is not paid twice.
+        self._unlock_kek: tuple[str, bytes, bytes] | None = None
 
     def _connect(self, keys: _Keys) -> None:
         """Open the store for these keys (again after a key rotation). The SQLAlchemy engine
@@ -412,7 +416,10 @@ class Workspace:
             if remember:
                 keychain.remember(meta["id"], name, crypto.b64(kek))
         meta, keys = _upgrade(path, meta, entry, keys, kek)
-        return cls._open(path, meta, Profile(name, entry["role"]), keys)
+        ws = cls._open(path, meta, Profile(name, entry["role"]), keys)
+        if passphrase is not None:
+            ws._unlock_kek = (entry["salt"], crypto.mac(kek, passphrase.encode("utf-8")), kek)
+        return ws
 
     @classmethod
     def unlock_with_recovery(cls, path: Path, recovery_key: str) -> Workspace:
@@ -833,6 +840,7 @@ class Workspace:
             twin.__dict__.update(self.__dict__)
             twin.sealed_cache = {}
             self._engine, self._store, self._keys_held = None, None, None
+            self._unlock_kek = twin._unlock_kek = None
             self.sealed_cache.clear()
             threading.Thread(target=twin.lock, name="volunteer-store", daemon=False).start()
             log.info("workspace locked")
@@ -845,6 +853,7 @@ class Workspace:
         if self._engine is not None:
             self._engine.dispose()
         self._engine = self._store = None
+        self._unlock_kek = None
         self.sealed_cache.clear()
         if self._keys_held is not None:
             self._keys_held.wipe()
@@ -1060,7 +1069,7 @@ class Workspace:
         The sealed keys are untouched, so a rewrap can never drop a key from a role."""
         check_passphrase(new)
         entry = _find_profile(self._meta, self.profile.name)
-        kek = crypto.derive_kek(old, crypto.unb64(entry["salt"]), self._meta["kdf"])
+        kek = self._passphrase_kek(old, entry)
         _open_entry(self._meta, entry, kek)  # proves the old passphrase
         uk = _open_uk(self._meta, entry, kek)
         self._set_passphrase(entry, new, uk)
@@ -1111,9 +1120,18 @@ class Workspace:
     def remember_on_this_computer(self, passphrase: str) -> bool:
         """Cache this profile's key in the OS keyring. False when no keyring is usable."""
         entry = _find_profile(self._meta, self.profile.name)
-        kek = crypto.derive_kek(passphrase, crypto.unb64(entry["salt"]), self._meta["kdf"])
+        kek = self._passphrase_kek(passphrase, entry)
         _open_entry(self._meta, entry, kek)
         return keychain.remember(self.id, self.profile.name, crypto.b64(kek))
+
+    def _passphrase_kek(self, passphrase: str, entry: dict) -> bytes:
+        """This profile's passphrase key: the one the unlock derived when `passphrase` is the
+        one it was unlocked with (and the salt has not changed since), else derived anew."""
+        held = self._unlock_kek
+        if held is not None and held[0] == entry["salt"] and crypto.mac_matches(
+                held[2], passphrase.encode("utf-8"), held[1]):
+            return held[2]
+        return crypto.derive_kek(passphrase, crypto.unb64(entry["salt"]), self._meta["kdf"])
 
     def forget_on_this_computer(self) -> None:
         keychain.forget(self.id, self.profile.name)

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PASSPHRASE
 
 HEAVY_FOR_EVERY_COMMAND = {"PySide6", "pyqtgraph", "numpy", "pandas", "sklearn", "fpdf",
@@ -78,3 +80,37 @@ def test_key_derivation_runs_once_per_command(workspace, monkeypatch, capsys):
     assert main(["stats", "--json", "--workspace", path]) == 0
     assert '"messages": 0' in capsys.readouterr().out
     assert len(calls) == 1
+
+
+def test_the_passphrase_given_at_unlock_is_not_derived_again(workspace, monkeypatch):
+    """Remembering on this computer, or changing the passphrase, with the passphrase the
+    workspace was unlocked with reuses the unlock's key; counting derives nothing; a wrong
+    passphrase is still derived and refused."""
+    from steward import crypto, keychain
+    from steward.errors import WrongPassphrase
+    from steward.overview import workspace_stats
+    from steward.workspace import Workspace
+
+    path = workspace.path
+    workspace.lock()
+    calls = []
+    derive = crypto.derive_kek
+    monkeypatch.setattr(crypto, "derive_kek", lambda *a, **k: calls.append(1) or derive(*a, **k))
+    ws = Workspace.unlock(path, None, PASSPHRASE)
+    assert len(calls) == 1
+    for _ in range(3):  # the Overview counts again after every import and scan
+        assert workspace_stats(ws)["messages"] == 0
+    assert ws.remember_on_this_computer(PASSPHRASE)
+    assert len(calls) == 1
+    assert keychain.recall(ws.id, ws.profile.name) is not None
+    with pytest.raises(WrongPassphrase):
+        ws.remember_on_this_computer("not the passphrase at all")
+    assert len(calls) == 2
+    ws.change_passphrase(PASSPHRASE, "a brand new passphrase")
+    assert len(calls) == 3  # the new passphrase only
+    with pytest.raises(WrongPassphrase):  # the old one is not taken for the new salt
+        ws.remember_on_this_computer(PASSPHRASE)
+    assert len(calls) == 4
+    ws.lock()
+    assert ws._unlock_kek is None
+    Workspace.unlock(path, None, "a brand new passphrase").lock()
