@@ -169,7 +169,7 @@ def _split(f: IO[bytes], label: str, ending: dict | None = None) -> Iterator[tup
 
 
 def _ids(value: str | None) -> list[str]:
-    return _MSGID.findall(str(value or ""))
+    return _MSGID.findall(str(value)) if value else []
 
 
 def _header(value) -> str:
@@ -226,9 +226,8 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
     found = _HEADER_LINES.findall(text)
     if len(found) != text.count("\n") + 1:
         return None  # a line folded or malformed: the parser knows the rules
-    headers: dict[str, str] = {}
-    for name, value in found:
-        headers.setdefault(name.lower(), value)
+    found.reverse()  # the first of each name is the one kept: written last
+    headers = {name.lower(): value for name, value in found}
     encoding = headers.get("content-transfer-encoding", "7bit").strip().lower()
     if "content-disposition" in headers or encoding not in _PLAIN_ENCODINGS:
         return None
@@ -267,6 +266,31 @@ def _date(value: str) -> datetime:
     offset = timedelta(minutes=int(off_hours) * 60 + int(off_minutes))
     at = datetime(int(year), month, int(day), int(hour), int(minute), int(second))
     return at - offset if sign == "+" else at + offset
+
+
+_SIXTY = frozenset(f"{n:02d}" for n in range(60))
+_UTC_HOURS: dict[str, str] = {}  # "3 Dec 2021 16 +01" -> "2021-12-03 15:" (UTC)
+
+
+def _db_date(value: str) -> str:
+    """The Date header as the database's UTC text (`db_time(_date(value))`): messages come
+    minutes apart, so each hour (with its offset) goes through datetime once."""
+    m = _DATE.fullmatch(value.strip())
+    if m is not None:
+        day, month, year, hour, minute, second, sign, off_hours, off_minutes = m.groups()
+        if off_minutes == "00" and minute in _SIXTY and second in _SIXTY:
+            key = f"{day} {month} {year} {hour} {sign}{off_hours}"
+            prefix = _UTC_HOURS.get(key)
+            if prefix is None and month.lower() in _MONTHS:
+                offset = timedelta(hours=int(off_hours))
+                at = datetime(int(year), _MONTHS[month.lower()], int(day), int(hour))
+                at = at - offset if sign == "+" else at + offset
+                if len(_UTC_HOURS) > 100_000:
+                    _UTC_HOURS.clear()
+                prefix = _UTC_HOURS[key] = at.isoformat(" ")[:14]
+            if prefix is not None:
+                return f"{prefix}{minute}:{second}.000000"
+    return db_time(_date(value))
 
 
 _MAILMAN_MONTH = re.compile(r"^\d{4}-(?:January|February|March|April|May|June|July|August|"
@@ -345,7 +369,7 @@ class MailingListArchive:
                 authors.add(author)
                 yield AuthorRecord(author, name, email=address)
         try:
-            at = db_time(_date(date))
+            at = _db_date(date)
         except (TypeError, ValueError, IndexError, OverflowError):
             raise BadInput(f"{label}, line {line}: a message has no readable Date") from None
         own = _ids(get("message-id"))
