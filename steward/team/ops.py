@@ -330,6 +330,10 @@ class Applier:
                 rows.apply(self.conn, self.ids, op)
                 if op["table"] == "flags":
                     self._sealed_flags(device, op)
+        elif kind == "row.edit":
+            from steward.team import edits
+
+            edits.apply_edit(self, seq, device, own, op)
         elif kind == "queue.decide":
             self._decide(seq, device, own, op)
         elif kind == "note.add":
@@ -665,6 +669,17 @@ def staff_digest(conn, ids: state.Ids) -> str:
     for key, value in conn.exec_driver_sql("SELECT key, value FROM settings").all():
         if not key.startswith(LOCAL_SETTINGS):
             rows.append(["s", key, value])
+    from steward.team import edits
+
+    for table, (key, ref, columns, refs) in edits.SPEC.items():
+        gids = ids.all_gids(ref or table)
+        ref_gids = {t: ids.all_gids(t) for t in set(refs.values())}
+        for row in conn.exec_driver_sql(
+                f'SELECT "{key}", {", ".join(chr(34) + c + chr(34) for c in columns)} '
+                f'FROM "{table}"').all():
+            values = [ref_gids[refs[c]].get(v) if c in refs else v
+                      for c, v in zip(columns, row[1:], strict=True)]
+            rows.append(["e", table, gids.get(row[0]), *values])
     return _h(rows)
 
 

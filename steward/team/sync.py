@@ -22,8 +22,8 @@ from pathlib import Path
 from steward import clock
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.jobs import CancelToken, Progress
+from steward.team import edits, ops, rows, state
 from steward.team import keys as team_keys
-from steward.team import ops, rows, state
 from steward.team.keys import EnvelopeRefused, TeamKeys
 from steward.team.server import Envelope, Server, check_url
 
@@ -168,6 +168,7 @@ def create_team(ws, server_url: str, password: str | None) -> Generator[Progress
     with _with_conn(ws) as s:
         conn = s.connection()
         state.ensure(conn)
+        edits.ensure(conn)
         ops.mark_all_captured(conn)
         state.put(conn, "snapshot_pending", {"table": None, "after": None})
         from steward.store import audit
@@ -286,6 +287,8 @@ def join(invitation_path: Path, code: str, workspace: Path, passphrase: str,
     try:
         with _with_conn(ws) as s:
             state.ensure(s.connection())
+            if ws.tier == "staff":
+                edits.ensure(s.connection())
             _announce_device(ws, s.connection(), ws.team_block(), keys)
         yield Progress(1, 2, "First sync")
         result = yield from sync(ws, password)
@@ -443,6 +446,8 @@ def _sync(ws, password: str | None, token: CancelToken | None,
     with _with_conn(ws) as s:
         conn = s.connection()
         state.ensure(conn)
+        if ws.tier == "staff":
+            edits.ensure(conn)
         _announce_device(ws, conn, block, keys)
         cut_short = state.get(conn, "snapshot_pending") is not None
         if staff and not cut_short:
@@ -519,6 +524,9 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
                                                  seen):
             _enqueue(conn, block, keys, tier, op)
             made += 1
+    for op in edits.capture(conn, ids, seen):
+        _enqueue(conn, block, keys, "staff", op)
+        made += 1
     for op in ops.capture_staff(conn, ids, seen):
         _enqueue(conn, block, keys, "staff", op)
         made += 1
@@ -594,11 +602,14 @@ def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
                 refused = err
                 break
         last[slot] = e.device_seq
-        if op["type"] == "person.merge":
+        if op["type"] in ("person.merge", "person.erase"):
             if run:
                 _apply_plain(ws, block, run, result, keys)
                 run, weight = [], 0
-            _apply_merge(ws, block, e, op, result)
+            if op["type"] == "person.merge":
+                _apply_merge(ws, block, e, op, result)
+            else:
+                _apply_erase(ws, block, e, op, result)
             continue
         run.append((e, op))
         weight += len(op.get("rows", ())) or 1
@@ -714,6 +725,8 @@ def _apply_plain(ws, block: dict, run: list[tuple[Envelope, dict]],
         conn = s.connection()
         applier = ops.Applier(conn, _ids(conn, block), ws, result,
                               s if ws.tier == "staff" else None, keys)
+        if ws.tier == "staff":
+            edits.quiet(conn, True)
         for e, op in run:
             if not _applied(conn, e):
                 if op["type"] == "volunteer.part":
@@ -721,6 +734,8 @@ def _apply_plain(ws, block: dict, run: list[tuple[Envelope, dict]],
                 else:
                     applier.apply(e.seq, e.device_id, op)
             _done(conn, e)
+        if ws.tier == "staff":
+            edits.quiet(conn, False)
 
 
 def _apply_merge(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> None:
@@ -770,10 +785,14 @@ def _apply_merge(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> 
         undone = local is None or conn.exec_driver_sql(
             "SELECT undone_at IS NOT NULL FROM merges WHERE id = ?", (local,)).scalar()
     if not undone:
+        with _with_conn(ws) as s:
+            noted = edits.pending(s.connection())
         try:
             unmerge(ws, local)
         except StewardError as err:
             log.warning("a merge that lost could not be undone (%s)", type(err).__name__)
+        with _with_conn(ws) as s:
+            edits.forget_since(s.connection(), noted)
     standing_op = beaten_by["op"]
     applied = beaten_by.get("applied") or _merge_once(ws, block, standing_op, marker["before"])
     with _with_conn(ws) as s:
@@ -804,6 +823,7 @@ def _merge_once(ws, block: dict, op: dict, merges_before: int) -> bool:
         moving = [i for i in moving if conn.exec_driver_sql(
             "SELECT person_id FROM identities WHERE id = ?", (i,)).scalar() not in
             (into, *people)]
+        noted = edits.pending(conn)
     if not people and not moving:
         return False
     try:
@@ -813,12 +833,46 @@ def _merge_once(ws, block: dict, op: dict, merges_before: int) -> bool:
         return False
     with _with_conn(ws) as s:
         conn = s.connection()
+        edits.forget_since(conn, noted)
+        edits.quiet(conn, True)
         values = {k: v for k, v in op.get("values", {}).items() if k in ops.MERGED_FIELDS}
         if values:
             conn.exec_driver_sql(
                 f"UPDATE persons SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
                 (*values.values(), into))
+        edits.quiet(conn, False)
     return True
+
+
+def _apply_erase(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> None:
+    """Another laptop's erasure, through the same service (`forget_person`, its own
+    transaction); the person keeps the name the erasing laptop gave, so every laptop agrees.
+    Run again after a kill, it finds the person erased and only records the envelope."""
+    from steward.hygiene.consent import forget_person
+
+    own = e.device_id == block["device"]
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        if _applied(conn, e):
+            _done(conn, e)
+            return
+        person = None if own else _ids(conn, block).local("persons", op["person"])
+        todo = person is not None and not conn.exec_driver_sql(
+            "SELECT erased_at IS NOT NULL FROM persons WHERE id = ?", (person,)).scalar()
+        noted = edits.pending(conn)
+    if todo:
+        forget_person(ws, person)
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        edits.forget_since(conn, noted)
+        if person is not None and op.get("display_name"):
+            edits.quiet(conn, True)
+            conn.exec_driver_sql("UPDATE persons SET display_name = ?, "
+                                 "erased_at = coalesce(?, erased_at) WHERE id = ?",
+                                 (op["display_name"], op.get("erased_at"), person))
+            edits.quiet(conn, False)
+        result.applied += 1
+        _done(conn, e)
 
 
 # --- the volunteer tier ------------------------------------------------------------------------
