@@ -12,8 +12,9 @@ explicit-conflict rule (the first in server order stands, the other is kept in
 another laptop's operations are applied: the `applying` marker is set and cleared inside the
 applying transaction, so no other connection ever sees it.
 
-An erasure (`forget_person`) travels as its own operation and always wins: edits of an erased
-person that arrive later are not applied.
+A row made on a laptop and deleted there (a library item removed, a cadence cleared) is
+deleted on the others. An erasure (`forget_person`) travels as its own operation and always
+wins: edits of an erased person that arrive later are not applied.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ MADE: dict[str, tuple[str, str | None, tuple[str, ...], dict[str, str]]] = {
 }
 SPEC = {**EDITED, **MADE}
 ERASE = "erase"  # team_changed.tbl of an erasure (rid: the person)
+DELETED = "deleted"  # team_changed.old of a row made on a laptop and deleted since
 # What a conflict line names (no personal data in it).
 WHAT = {"spaces": "space", "persons": "person", "identities": "identity",
         "member_details": "member details of identity", "memberships": "membership",
@@ -77,6 +79,10 @@ def triggers() -> list[str]:
             f"CREATE TRIGGER IF NOT EXISTS team_made_{table} AFTER INSERT ON {table} "
             f"WHEN {QUIET} BEGIN INSERT OR REPLACE INTO team_changed (tbl, rid, old) "
             f"VALUES ('{table}', NEW.\"{key}\", NULL); END")
+        out.append(
+            f"CREATE TRIGGER IF NOT EXISTS team_gone_{table} AFTER DELETE ON {table} "
+            f"WHEN {QUIET} BEGIN INSERT OR REPLACE INTO team_changed (tbl, rid, old) "
+            f"VALUES ('{table}', OLD.\"{key}\", '{DELETED}'); END")
     out.append(
         "CREATE TRIGGER IF NOT EXISTS team_erase_persons AFTER UPDATE OF erased_at ON persons "
         f"WHEN NEW.erased_at IS NOT NULL AND OLD.erased_at IS NULL AND {QUIET} BEGIN "
@@ -152,6 +158,9 @@ def capture(conn, ids: state.Ids, seen: int) -> list[dict]:
         if tbl not in SPEC or (erased and _person_of(conn, tbl, rid) in erased):
             continue
         key, _ref, columns, refs = SPEC[tbl]
+        if old == DELETED:
+            out.append({"type": "row.delete", "table": tbl, "gid": _row_gid(ids, tbl, rid)})
+            continue
         row = conn.exec_driver_sql(
             f'SELECT {", ".join(chr(34) + c + chr(34) for c in columns)} FROM "{tbl}" '
             f'WHERE "{key}" = ?', (rid,)).first()
@@ -248,6 +257,17 @@ def apply_edit(applier, seq: int, device: str, own: bool, op: dict) -> None:
             {"op": f"{device}:{seq}", "actor": op.get("actor", ""), "value": value}, device, own,
             f"{WHAT[table]} {local} ({column}): already changed on another laptop by "
             f"{standing['actor']}; yours is kept in the record, theirs stands")
+
+
+def apply_delete(applier, own: bool, op: dict) -> None:
+    """A library item, cadence, 1:1 or follow-up deleted on another laptop."""
+    table = op["table"]
+    if own or table not in MADE:
+        return
+    local = _local(applier, table, op["gid"])
+    if local is not None:
+        applier.conn.exec_driver_sql(f'DELETE FROM "{table}" WHERE "{MADE[table][0]}" = ?',
+                                     (local,))
 
 
 def _set(applier, table: str, key: str, local: int, column: str, value: Any) -> None:

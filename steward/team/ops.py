@@ -334,6 +334,10 @@ class Applier:
             from steward.team import edits
 
             edits.apply_edit(self, seq, device, own, op)
+        elif kind == "row.delete":
+            from steward.team import edits
+
+            edits.apply_delete(self, own, op)
         elif kind == "queue.decide":
             self._decide(seq, device, own, op)
         elif kind == "note.add":

@@ -95,6 +95,10 @@ class TeamSyncer(QObject):
         self.window.run_query(self._local_status, self._show_status, lambda _message: None)
         for conflict in result.conflicts:
             self.window.notify(f"Team sync: {conflict}")
+        if getattr(result, "waiting_for_keys", None) is not None:
+            self.window.notify("Team sync: this laptop missed a change of the team keys and "
+                               "asked for the new ones; it carries on once an admin's or "
+                               "lead's laptop has synced")
         if result.applied:
             self.window.refresh_all()
 

@@ -1,5 +1,5 @@
 """Edits after import travel as operations (issue 19): a space's setting, 1:1s with their
-follow-ups, cadences, the library and erasures; the same field edited offline on two laptops
+follow-ups, cadences, the library (added and removed) and erasures; the same field edited offline on two laptops
 follows the explicit-conflict rule, different fields of one row both stand."""
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ def test_edits_after_import_travel_and_conflicting_edits_are_explicit(laptops):
             admin, person, datetime(2026, 11, 30, 10, 0), "coffee", "member",
             notes="Wants to help run the Thursday group",
             follow_ups=[("Send the volunteer pack", datetime(2026, 12, 7))])
-        library.mark_as_resource(admin, message, title="How to join", tags=["welcome"])
+        resource = library.mark_as_resource(admin, message, title="How to join",
+                                            tags=["welcome"])
         connections.set_cadence(admin, person, 30)
     finally:
         admin.lock()
@@ -84,6 +85,7 @@ def test_edits_after_import_travel_and_conflicting_edits_are_explicit(laptops):
     admin = _open(laptops, "admin")
     try:
         forget_person(admin, other)
+        library.remove_resource(admin, resource)
     finally:
         admin.lock()
 
@@ -103,6 +105,8 @@ def test_edits_after_import_travel_and_conflicting_edits_are_explicit(laptops):
         erased = _one(lead, "SELECT erased_at IS NOT NULL, display_name FROM persons "
                       "WHERE id = ?", other)
         assert erased == (1, f"Erased person {other}")
+        assert _one(lead, "SELECT count(*) FROM resources WHERE message_id = ?",
+                    message)[0] == 0
         assert _one(lead, "SELECT count(*) FROM messages m JOIN identities i "
                     "ON i.id = m.identity_id WHERE i.person_id = ? AND m.text IS NOT NULL",
                     other)[0] == 0
