@@ -110,12 +110,15 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--decisions", type=int, default=10_000,
                         help="offline decisions per laptop for the convergence run (0: skip)")
+    parser.add_argument("--first-sync-only", action="store_true",
+                        help="only `team create`, one `team join` and the plain COPY (the "
+                             "100,000-member demo: the rest would take an hour more)")
     args = parser.parse_args()
-    for figure in run(args.members, args.messages, args.decisions):
+    for figure in run(args.members, args.messages, args.decisions, args.first_sync_only):
         print(figure.line(), flush=True)
 
 
-def run(members: int, messages: int, decisions: int = 10_000):
+def run(members: int, messages: int, decisions: int = 10_000, first_sync_only: bool = False):
     import psycopg
 
     from steward.jobs import run_to_end
@@ -134,7 +137,8 @@ def run(members: int, messages: int, decisions: int = 10_000):
             admin_conn.execute("CREATE DATABASE bench")
         url = cluster.url("bench")
         admin_path = tmp / "admin"
-        shutil.copytree(source, admin_path)
+        # Only the workspace itself (not the copies a migration kept beside the database).
+        shutil.copytree(source, admin_path, ignore=shutil.ignore_patterns("*.before-*"))
         with Timer() as scan:
             run_steward(["scan", "--workspace", str(admin_path), "--json"],
                         env={"STEWARD_PASSPHRASE": PASSPHRASE})
@@ -150,11 +154,14 @@ def run(members: int, messages: int, decisions: int = 10_000):
         with ws.engine.connect() as local:
             n_messages = local.exec_driver_sql("SELECT count(*) FROM messages").scalar()
         ws.lock()
+        print(f"(team create: {create.seconds:.1f} s)", flush=True)
         with Timer() as join:
             run_to_end(team.join(tmp / "lead.invitation", invites["lead"], tmp / "lead",
                                  PASSPHRASE, PASSWORD))
-        run_to_end(team.join(tmp / "steward.invitation", invites["steward"], tmp / "steward",
-                             PASSPHRASE, PASSWORD))
+        print(f"(team join: {join.seconds:.1f} s)", flush=True)
+        if not first_sync_only:
+            run_to_end(team.join(tmp / "steward.invitation", invites["steward"],
+                                 tmp / "steward", PASSPHRASE, PASSWORD))
         with psycopg.connect(url, password=PASSWORD, autocommit=True) as conn:
             server_bytes = _size(conn, ["steward_envelopes"])
             ws = unlock(admin_path)
@@ -171,6 +178,8 @@ def run(members: int, messages: int, decisions: int = 10_000):
                      "the same rows as plain tables", plain_bytes / 2**20, "MiB", "----", None,
                      server_bytes / max(plain_bytes, 1))
         print(f"(peak memory of this process so far: {_peak_mib():.0f} MiB)", flush=True)
+        if first_sync_only:
+            return
 
         ws = unlock(admin_path)
         made = _decide(ws, 1000, "Benchmark decision")
