@@ -1,6 +1,7 @@
 """Edits after import travel as operations (issue 19): a space's setting, 1:1s with their
-follow-ups, cadences, the library (added and removed) and erasures; the same field edited offline on two laptops
-follows the explicit-conflict rule, different fields of one row both stand."""
+follow-ups, cadences, the library (added and removed) and erasures; the same field edited
+offline on two laptops follows the explicit-conflict rule, different fields of one row both
+stand."""
 
 from __future__ import annotations
 
