@@ -10,6 +10,7 @@ import random
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.common import Figure, Timer, demo_workspace, unlock
@@ -72,8 +73,10 @@ def _distinct_copy(ws) -> None:
             f"UPDATE messages SET text = text || ' ' || {letters} WHERE text IS NOT NULL")
 
 
-def _scan_rate(source: Path, ruleset, distinct: bool) -> tuple[dict, float, list[str], float]:
-    """(counts, seconds, a sample of texts, share of distinct texts) of a full scan on a copy."""
+def _scan_rate(source: Path, ruleset,
+               distinct: bool) -> tuple[dict, float, list[str], float, float]:
+    """(counts, seconds, a sample of texts, share of distinct texts, CPU seconds of this
+    process) of a full scan on a copy."""
     from steward.jobs import run_to_end
     from steward.moderation.scan import scan_messages_job
 
@@ -91,11 +94,13 @@ def _scan_rate(source: Path, ruleset, distinct: bool) -> tuple[dict, float, list
                     "LIMIT ?", (NAIVE_SAMPLE,))]
                 n, d = conn.exec_driver_sql(
                     "SELECT count(text), count(DISTINCT text) FROM messages").fetchone()
+            cpu = time.process_time()
             with Timer() as full:
                 counts = run_to_end(scan_messages_job(ws, rules=ruleset))
+            cpu = time.process_time() - cpu
         finally:
             ws.lock()
-    return counts, full.seconds, texts, d / max(1, n)
+    return counts, full.seconds, texts, d / max(1, n), cpu
 
 
 def model_figures():
@@ -112,14 +117,17 @@ def model_figures():
     texts = [t for s in ("sms", "instagram", "x", "community") for _, t in corpora.load(s)]
     texts = [f"{t} {i}" for i, t in enumerate((texts * 4)[:40_000])]
     model.probabilities(texts[:100])
+    cpu = time.process_time()
     with Timer() as scoring:
         model.probabilities(texts)
+    cpu = time.process_time() - cpu
     yield Figure("spam model file", size_mb, "MB", "limit", 20.0, "MB", "< 20 MB",
                  size_mb < 20)
     yield Figure("spam model load (cold, in process)", load.seconds * 1000, "ms",
                  "app start budget", 1000.0, "ms", "< 1 s", load.seconds < 1.0)
     rate = len(texts) / scoring.seconds
-    yield Figure(f"spam model scoring, {len(texts):,} distinct texts", rate, "texts/s",
+    yield Figure(f"spam model scoring, {len(texts):,} distinct texts "
+                 f"({len(texts) / max(cpu, 1e-9):,.0f} texts/s of CPU time)", rate, "texts/s",
                  "scan target", 50_000.0, "msg/s", ">= 50,000 texts/s", rate >= 50_000)
 
 
@@ -155,14 +163,17 @@ def run(scale: float):
     ruleset = parse_rules(two_hundred_rules())
     seed_model()  # import scikit-learn before timing, as a running app already has
     for distinct in (False, True):
-        counts, seconds, texts, share = _scan_rate(source, ruleset, distinct)
+        counts, seconds, texts, share, cpu = _scan_rate(source, ruleset, distinct)
         rate = counts["messages"] / seconds
         naive = _naive_rate(ruleset, texts)
         ratio = rate / naive
         what = "every text distinct" if distinct else f"as generated, {share:.0%} distinct texts"
+        # On a shared machine the wall clock counts other people's work too: the CPU time of
+        # this process shows the scan's own cost.
         yield Figure(
             f"full moderation scan of {counts['messages']:,} messages ({what}), 200 rules + "
-            f"model ({counts['spam']:,} spam, {counts['rule']:,} rule items)",
+            f"model ({counts['spam']:,} spam, {counts['rule']:,} rule items; "
+            f"{counts['messages'] / max(cpu, 1e-9):,.0f} msg/s of CPU time)",
             rate, "msg/s", f"naive re.search per rule, {len(texts):,}-message sample",
             naive, "msg/s", ">= 20x the anchor and >= 50,000 msg/s",
             ratio >= 20 and rate >= 50_000, ratio,
