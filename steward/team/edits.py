@@ -13,8 +13,9 @@ another laptop's operations are applied: the `applying` marker is set and cleare
 applying transaction, so no other connection ever sees it.
 
 A row made on a laptop and deleted there (a library item removed, a cadence cleared) is
-deleted on the others. An erasure (`forget_person`) travels as its own operation and always
-wins: edits of an erased person that arrive later are not applied.
+deleted on the others. A merge undone (`unmerge`) is undone on every laptop that applied it.
+An erasure (`forget_person`) travels as its own operation and always wins: edits of an erased
+person that arrive later are not applied.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ MADE: dict[str, tuple[str, str | None, tuple[str, ...], dict[str, str]]] = {
 }
 SPEC = {**EDITED, **MADE}
 ERASE = "erase"  # team_changed.tbl of an erasure (rid: the person)
+UNMERGE = "unmerge"  # team_changed.tbl of a merge undone (rid: the merge)
 DELETED = "deleted"  # team_changed.old of a row made on a laptop and deleted since
 # What a conflict line names (no personal data in it).
 WHAT = {"spaces": "space", "persons": "person", "identities": "identity",
@@ -83,6 +85,11 @@ def triggers() -> list[str]:
             f"CREATE TRIGGER IF NOT EXISTS team_gone_{table} AFTER DELETE ON {table} "
             f"WHEN {QUIET} BEGIN INSERT OR REPLACE INTO team_changed (tbl, rid, old) "
             f"VALUES ('{table}', OLD.\"{key}\", '{DELETED}'); END")
+    out.append(
+        "CREATE TRIGGER IF NOT EXISTS team_unmerge AFTER UPDATE OF undone_at ON merges "
+        f"WHEN NEW.undone_at IS NOT NULL AND OLD.undone_at IS NULL AND {QUIET} BEGIN "
+        f"INSERT OR IGNORE INTO team_changed (tbl, rid, old) VALUES ('{UNMERGE}', NEW.id, "
+        "NULL); END")
     out.append(
         "CREATE TRIGGER IF NOT EXISTS team_erase_persons AFTER UPDATE OF erased_at ON persons "
         f"WHEN NEW.erased_at IS NOT NULL AND OLD.erased_at IS NULL AND {QUIET} BEGIN "
@@ -148,6 +155,9 @@ def capture(conn, ids: state.Ids, seen: int) -> list[dict]:
     erased = {rid for tbl, rid, _ in changed if tbl == ERASE}
     out: list[dict] = []
     for tbl, rid, old in changed:
+        if tbl == UNMERGE:
+            out.append({"type": "person.unmerge", "merge": ids.gid("merges", rid)})
+            continue
         if tbl == ERASE:
             row = conn.exec_driver_sql("SELECT display_name, erased_at FROM persons "
                                        "WHERE id = ?", (rid,)).first()

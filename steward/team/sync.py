@@ -602,12 +602,14 @@ def _apply_batch(ws, block: dict, keys: TeamKeys, batch: list[Envelope],
                 refused = err
                 break
         last[slot] = e.device_seq
-        if op["type"] in ("person.merge", "person.erase"):
+        if op["type"] in ("person.merge", "person.unmerge", "person.erase"):
             if run:
                 _apply_plain(ws, block, run, result, keys)
                 run, weight = [], 0
             if op["type"] == "person.merge":
                 _apply_merge(ws, block, e, op, result)
+            elif op["type"] == "person.unmerge":
+                _apply_unmerge(ws, block, e, op, result)
             else:
                 _apply_erase(ws, block, e, op, result)
             continue
@@ -817,8 +819,10 @@ def _merge_once(ws, block: dict, op: dict, merges_before: int) -> bool:
                   if i is not None]
         if into is None:
             return False
-        if conn.exec_driver_sql("SELECT 1 FROM merges WHERE id > ? AND into_person_id = ?",
-                                (merges_before, into)).first():
+        done = conn.exec_driver_sql("SELECT max(id) FROM merges WHERE id > ? AND "
+                                    "into_person_id = ?", (merges_before, into)).scalar()
+        if done is not None:
+            ids.map("merges", op["gid"], int(done))  # so an unmerge of it can follow
             return True  # done before a crash
         moving = [i for i in moving if conn.exec_driver_sql(
             "SELECT person_id FROM identities WHERE id = ?", (i,)).scalar() not in
@@ -834,6 +838,10 @@ def _merge_once(ws, block: dict, op: dict, merges_before: int) -> bool:
     with _with_conn(ws) as s:
         conn = s.connection()
         edits.forget_since(conn, noted)
+        made = conn.exec_driver_sql("SELECT max(id) FROM merges WHERE id > ? AND "
+                                    "into_person_id = ?", (merges_before, into)).scalar()
+        if made is not None:
+            _ids(conn, block).map("merges", op["gid"], int(made))
         edits.quiet(conn, True)
         values = {k: v for k, v in op.get("values", {}).items() if k in ops.MERGED_FIELDS}
         if values:
@@ -842,6 +850,34 @@ def _merge_once(ws, block: dict, op: dict, merges_before: int) -> bool:
                 (*values.values(), into))
         edits.quiet(conn, False)
     return True
+
+
+def _apply_unmerge(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> None:
+    """Another laptop undid a merge: undone here too, through the merge service, when this
+    laptop applied that merge (a merge that lost a conflict here was never applied)."""
+    from steward.hygiene.merge import unmerge
+
+    own = e.device_id == block["device"]
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        if _applied(conn, e):
+            _done(conn, e)
+            return
+        local = None if own else _ids(conn, block).local("merges", op["merge"])
+        todo = local is not None and conn.exec_driver_sql(
+            "SELECT undone_at IS NULL FROM merges WHERE id = ?", (local,)).scalar()
+        noted = edits.pending(conn)
+    if todo:
+        try:
+            unmerge(ws, local)
+        except StewardError as err:
+            log.warning("an unmerge from another laptop could not be applied (%s)",
+                        type(err).__name__)
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        edits.forget_since(conn, noted)
+        result.applied += 1
+        _done(conn, e)
 
 
 def _apply_erase(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> None:
@@ -861,7 +897,11 @@ def _apply_erase(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> 
             "SELECT erased_at IS NOT NULL FROM persons WHERE id = ?", (person,)).scalar()
         noted = edits.pending(conn)
     if todo:
-        forget_person(ws, person)
+        try:
+            forget_person(ws, person)
+        except StewardError as err:
+            log.warning("an erasure from another laptop could not be applied (%s)",
+                        type(err).__name__)
     with _with_conn(ws) as s:
         conn = s.connection()
         edits.forget_since(conn, noted)

@@ -21,7 +21,7 @@ def _one(ws, sql, *params):
 def _people(ws):
     with ws.engine.connect() as conn:
         return [r[0] for r in conn.exec_driver_sql(
-            "SELECT p.id FROM persons p JOIN identities i ON i.person_id = p.id "
+            "SELECT DISTINCT p.id FROM persons p JOIN identities i ON i.person_id = p.id "
             "WHERE p.erased_at IS NULL ORDER BY p.id").all()]
 
 
@@ -116,3 +116,39 @@ def test_edits_after_import_travel_and_conflicting_edits_are_explicit(laptops):
     # Nothing more to send or apply: every change was applied once.
     again = _sync(laptops, "lead")
     assert again.pushed == 0 and again.applied == 0 and not again.conflicts
+
+
+def test_a_merge_undone_on_one_laptop_is_undone_on_the_others(laptops):
+    from steward.hygiene.merge import merge, unmerge
+    from tests.team.test_team_sync import _owner
+
+    admin = _open(laptops, "admin")
+    try:
+        p1, p2 = _people(admin)[:2]
+        moved = _owner(admin, p2)
+        merged = merge(admin, p1, person_ids=[p2])
+    finally:
+        admin.lock()
+    for who in ("admin", "lead"):
+        _sync(laptops, who)
+    lead = _open(laptops, "lead")
+    try:
+        assert _one(lead, "SELECT count(*) FROM persons WHERE id = ?", p2)[0] == 0
+        assert set(moved) <= set(_owner(lead, p1))
+    finally:
+        lead.lock()
+    admin = _open(laptops, "admin")
+    try:
+        unmerge(admin, merged)
+    finally:
+        admin.lock()
+    for who in ("admin", "lead", "admin"):
+        _sync(laptops, who)
+    lead = _open(laptops, "lead")
+    try:
+        assert _one(lead, "SELECT count(*) FROM persons WHERE id = ?", p2)[0] == 1
+        assert _owner(lead, p2) == moved
+        assert _one(lead, "SELECT count(*) FROM merges WHERE undone_at IS NULL")[0] == 0
+    finally:
+        lead.lock()
+    assert _digests(laptops, "admin")["staff"] == _digests(laptops, "lead")["staff"]
