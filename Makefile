@@ -38,7 +38,10 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m steward.ui.selftest --screenshots docs/screenshots
 
 # Refresh resources/i18n/steward_<lang>.ts from the tr()/translate() calls in steward/ui (a
-# translator edits the .ts, e.g. in pyside6-linguist), then build the .qm files the app loads.
+# translator edits the .ts, e.g. in pyside6-linguist), then build the .qm files the app loads;
+# then the core's gettext catalogue (steward.language): extract _() and N_() from steward (not
+# steward/ui) into steward.pot, update each resources/i18n/<lang>/LC_MESSAGES/steward.po (the
+# translator edits that) and compile its .mo.
 LANGS ?= cy
 translations: $(STAMP)
 	@for lang in $(LANGS); do \
@@ -46,6 +49,13 @@ translations: $(STAMP)
 	    -ts resources/i18n/steward_$$lang.ts && \
 	  $(VENV)/bin/pyside6-lrelease -silent resources/i18n/steward_$$lang.ts \
 	    -qm resources/i18n/steward_$$lang.qm || exit 1; \
+	done
+	$(VENV)/bin/pybabel -q extract --no-default-keywords -k _ -k N_ --no-location --no-wrap \
+	  --sort-output --ignore-dirs=ui --project=Steward -o resources/i18n/steward.pot steward
+	@for lang in $(LANGS); do \
+	  $(VENV)/bin/pybabel -q update -D steward -i resources/i18n/steward.pot -d resources/i18n \
+	    -l $$lang --no-fuzzy-matching --ignore-obsolete --init-missing --no-wrap && \
+	  $(VENV)/bin/pybabel -q compile -D steward -d resources/i18n -l $$lang || exit 1; \
 	done
 
 clean:

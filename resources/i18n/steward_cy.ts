@@ -403,6 +403,10 @@
         <translation>Penderfyniadau cynharach:</translation>
     </message>
     <message>
+        <source> (undone)</source>
+        <translation> (wedi’i ddadwneud)</translation>
+    </message>
+    <message>
         <source>On the platform:</source>
         <translation>Ar y platfform:</translation>
     </message>
@@ -971,12 +975,32 @@
         <translation>Cofnod yr achos</translation>
     </message>
     <message>
+        <source> (pattern: {pattern})</source>
+        <translation> (patrwm: {pattern})</translation>
+    </message>
+    <message>
+        <source>Handed over by {who}: {note}</source>
+        <translation>Wedi’i drosglwyddo gan {who}: {note}</translation>
+    </message>
+    <message>
+        <source>Outcome: {outcome}</source>
+        <translation>Canlyniad: {outcome}</translation>
+    </message>
+    <message>
+        <source>Hide the patterns</source>
+        <translation>Cuddio’r patrymau</translation>
+    </message>
+    <message>
         <source>Reply copied. Paste it on the platform yourself if it helps.</source>
         <translation>Ateb wedi&apos;i gopïo. Gludwch ef ar y platfform eich hun os yw&apos;n helpu.</translation>
     </message>
     <message>
         <source>Export the chronology as PDF</source>
         <translation>Allforio&apos;r gronoleg fel PDF</translation>
+    </message>
+    <message>
+        <source>Close flag {id}</source>
+        <translation>Cau fflag {id}</translation>
     </message>
     <message>
         <source>Outcome</source>
@@ -993,6 +1017,10 @@
     <message>
         <source>Close the flag</source>
         <translation>Cau&apos;r fflag</translation>
+    </message>
+    <message>
+        <source>Say why no further action is needed: the reason goes into the case record.</source>
+        <translation>Dywedwch pam nad oes angen camau pellach: mae’r rheswm yn mynd i gofnod yr achos.</translation>
     </message>
 </context>
 <context>

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from steward import clock, permissions
 from steward.errors import BadInput
+from steward.language import N_, _
 from steward.moderation import text as textfacts
 from steward.moderation import triage
 from steward.moderation.queue import is_distressing
@@ -27,8 +28,8 @@ COMMAND = "queue author"  # the row of permissions.COMMANDS that decides who may
 ACTIONS = ("remove", "approve")
 # What a queue item made for this step says about itself (stored in English, like every
 # label and reason; translated where it is shown).
-LABEL = "Everything from this author"
-REASON = "Decided with everything else from this author"
+LABEL = N_("Everything from this author")
+REASON = N_("Decided with everything else from this author")
 _OPEN = ("open", "snoozed")
 
 
@@ -79,11 +80,11 @@ def person_of_item(ws, item_id: int) -> int | None:
     """The person a queue item is about (its message's author, or its account's owner)."""
     _check(ws)
     if item_id is None:
-        raise BadInput("choose a queue item first")
+        raise BadInput(_("choose a queue item first"))
     with ws.session() as s:
         item = s.get(QueueItem, item_id)
         if item is None or item.status == "escalated":
-            raise BadInput(f"no queue item {item_id}")
+            raise BadInput(_("no queue item {id}").format(id=item_id))
         identity_id = item.identity_id
         if identity_id is None and item.message_id is not None:
             identity_id = s.scalar(select(Message.identity_id)
@@ -100,7 +101,7 @@ def messages_by_person(ws, person_id: int) -> AuthorMessages:
     with ws.session() as s:
         person = s.get(Person, person_id)
         if person is None:
-            raise BadInput(f"no person {person_id}")
+            raise BadInput(_("no person {id}").format(id=person_id))
         identities = list(s.scalars(select(Identity.id).where(Identity.person_id == person_id)))
         rows = s.execute(
             select(Message.id, Message.platform_id, Message.created_at, Message.text,
@@ -151,14 +152,15 @@ def decide_everything(ws, person_id: int, action: str, reason: str) -> list[int]
     """
     _check(ws)
     if action not in ACTIONS:
-        raise BadInput(f"everything from an author can be removed or kept, not {action!r}")
+        raise BadInput(_("everything from an author can be removed or kept, not {action}").format(
+            action=repr(action)))
     reason = (reason or "").strip()
     if not reason:
-        raise BadInput("a decision needs a reason")
+        raise BadInput(_("a decision needs a reason"))
     found = messages_by_person(ws, person_id)
     wanted = found.to_decide
     if not wanted:
-        raise BadInput("every message by this author already has a decision")
+        raise BadInput(_("every message by this author already has a decision"))
     now = clock.now()
     with ws.transaction() as s:
         spaces = dict(s.execute(select(Message.id, Message.space_id).where(

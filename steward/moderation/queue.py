@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from steward import clock
 from steward.errors import AccessDenied, BadInput
+from steward.language import N_
 from steward.moderation import text as textfacts
 from steward.moderation.vocabulary import KINDS, QUEUE_KINDS, SORT_KEYS, STATUSES
 from steward.safeguarding.flags import flagged_message_ids
@@ -33,13 +34,13 @@ from steward.store.models import (
 )
 
 # Reasons a moderator picks with one key (1-6); any other text is allowed too.
-COMMON_REASONS = (
-    "Spam",
-    "Breaks the group rules",
-    "Fine as it is",
-    "Off-topic",
-    "Duplicate post",
-    "Needs a safeguarding lead",
+COMMON_REASONS = (  # recorded in English; shown through moderation.reasons.shown
+    N_("Spam"),
+    N_("Breaks the group rules"),
+    N_("Fine as it is"),
+    N_("Off-topic"),
+    N_("Duplicate post"),
+    N_("Needs a safeguarding lead"),
 )
 SORTS = {
     "priority": (QueueItem.priority, QueueItem.score, QueueItem.id),

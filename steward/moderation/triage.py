@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from steward import clock
 from steward.errors import BadInput, StewardError
+from steward.language import _
 from steward.moderation.queue import COMMON_REASONS, ESCALATION_SHOWS_AS, require_moderator
 from steward.moderation.vocabulary import ACTIONS
 from steward.store import audit
@@ -49,14 +50,15 @@ def decide(ws, item_ids: list[int], action: str, reason: str,
     """
     require_moderator(ws)
     if action not in ACTIONS:
-        raise BadInput(f"unknown decision {action!r}: choose one of {', '.join(ACTIONS)}")
+        raise BadInput(_("unknown decision {action}: choose one of {actions}").format(
+            action=repr(action), actions=", ".join(ACTIONS)))
     reason = (reason or "").strip()
     if not reason:
-        raise BadInput("a decision needs a reason")
+        raise BadInput(_("a decision needs a reason"))
     if not item_ids:
-        raise BadInput("no queue items chosen")
+        raise BadInput(_("no queue items chosen"))
     if action == "snooze" and snooze_days <= 0:
-        raise BadInput("snooze for a positive number of days")
+        raise BadInput(_("snooze for a positive number of days"))
     with ws.transaction() as s:
         return decide_in(ws, s, item_ids, action, reason, snooze_days)
 
@@ -70,7 +72,7 @@ def decide_in(ws, s, item_ids: list[int], action: str, reason: str,
     for item_id in dict.fromkeys(item_ids):
         item = s.get(QueueItem, item_id)
         if item is None or item.status == "escalated":
-            raise BadInput(f"no queue item {item_id} to decide on")
+            raise BadInput(_("no queue item {id} to decide on").format(id=item_id))
         recorded, recorded_reason = action, reason
         if action == "escalate":
             # The flag is sealed for the leads; what stays in plain view reads exactly
@@ -162,7 +164,7 @@ def undo_last(ws, count: int = 1) -> list[int]:
     """
     require_moderator(ws)
     if count < 1:
-        raise BadInput("undo at least one decision")
+        raise BadInput(_("undo at least one decision"))
     undo = aliased(Decision)
     now = clock.now()
     reopened = []
@@ -174,7 +176,7 @@ def undo_last(ws, count: int = 1) -> list[int]:
             .order_by(Decision.id.desc()).limit(count)
         ).all()
         if not standing:
-            raise BadInput("there is no decision of yours to undo")
+            raise BadInput(_("there is no decision of yours to undo"))
         for decision in standing:
             item = s.get(QueueItem, decision.queue_item_id)
             back = Decision(queue_item_id=item.id, action="undo", reason="Undo",
@@ -230,7 +232,7 @@ def add_note(ws, subject_type: str, subject_id: int, text: str) -> int:
         raise BadInput("notes go on a queue item or a person")
     text = (text or "").strip()
     if not text:
-        raise BadInput("a note needs some text")
+        raise BadInput(_("a note needs some text"))
     with ws.transaction() as s:
         model = QueueItem if subject_type == "queue_item" else Person
         if s.get(model, subject_id) is None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from steward import clock
 from steward.crypto import DecryptionFailed
 from steward.errors import BadInput, StewardError
+from steward.language import N_, _
 from steward.safeguarding import policy
 from steward.safeguarding.access import require_lead
 from steward.safeguarding.learning import learn_from_close
@@ -41,15 +42,17 @@ TRANSITIONS = {
     "monitoring": ("referred", "closed"),
     "closed": (),
 }
-OUTCOMES = (
-    "referred to children's social care",
-    "referred to adult social care",
-    "referred to the police",
-    "support given by the charity",
-    "signposted to a helpline",
-    "no further action",
+OUTCOMES = (  # recorded in English; shown through steward.language
+    N_("referred to children's social care"),
+    N_("referred to adult social care"),
+    N_("referred to the police"),
+    N_("support given by the charity"),
+    N_("signposted to a helpline"),
+    N_("no further action"),
 )
 NO_FURTHER_ACTION = "no further action"
+# The statuses, for the catalogue (the words of an error shown on the Safeguarding page).
+_STATUS_WORDS = (N_("new"), N_("triaged"), N_("referred"), N_("monitoring"), N_("closed"))
 
 
 @dataclass(frozen=True)
@@ -334,10 +337,9 @@ def set_status(ws, flag_id: int, status: str, note: str = "") -> int:
 
 def _check_transition(flag: Flag, status: str) -> None:
     if status not in TRANSITIONS[flag.status]:
-        allowed = ", ".join(TRANSITIONS[flag.status]) or "nothing (it is closed)"
-        raise BadInput(
-            f"flag {flag.id} is {flag.status}: it can move to {allowed}, not {status}"
-        )
+        allowed = ", ".join(_(t) for t in TRANSITIONS[flag.status]) or _("nothing (it is closed)")
+        raise BadInput(_("flag {id} is {status}: it can move to {allowed}, not {wanted}").format(
+            id=flag.id, status=_(flag.status), allowed=allowed, wanted=_(status)))
 
 
 def close(ws, flag_id: int, outcome: str, reason: str = "", now: datetime | None = None) -> int:
@@ -346,9 +348,9 @@ def close(ws, flag_id: int, outcome: str, reason: str = "", now: datetime | None
     require_lead(ws)
     outcome = outcome.strip()
     if not outcome:
-        raise BadInput("closing a flag needs an outcome")
+        raise BadInput(_("closing a flag needs an outcome"))
     if outcome.lower() == NO_FURTHER_ACTION and not reason.strip():
-        raise BadInput("'no further action' needs a reason, for the record")
+        raise BadInput(_("'no further action' needs a reason, for the record"))
     now = _now(now)
     with ws.transaction() as s:
         flag = _flag(s, flag_id)

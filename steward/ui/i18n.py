@@ -5,7 +5,8 @@ Strings are wrapped where they are written: `translate("Moderation", "Remove")`,
 in a class; `make translations` runs `pyside6-lupdate` over steward/ui to refresh the `.ts`
 files (translators edit those, e.g. in `pyside6-linguist`) and `pyside6-lrelease` to build the
 `.qm` files the app loads (both are committed; a test checks the `.qm` is built from the
-`.ts`); a missing translation leaves English.
+`.ts`); a missing translation leaves English. The words core produces (queue and flag reasons,
+errors) come through gettext (`steward.language`), set to the same language here.
 
 Numbers go in as `{n}` placeholders, never as plural forms: Welsh (like several languages)
 puts a singular noun after a number ("12 eitem"), so "{n} item"/"{n} items" both translate.
@@ -26,6 +27,7 @@ from PySide6.QtCore import (
     QTranslator,
 )
 
+from steward import language as core_language
 from steward.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -162,11 +164,14 @@ def install(app: QCoreApplication, language: str | None = None) -> str:
         app.removeTranslator(translator)
     _installed.clear()
     if language == "en":
+        core_language.set_language("en")
         return "en"
     translator = QTranslator(app)
     if not translator.load(str(qm_file(language))):
         log.warning("no translation file for %s; showing English", language)
+        core_language.set_language("en")
         return "en"
     app.installTranslator(translator)
     _installed.append(translator)
+    core_language.set_language(language)  # the core's words (queue reasons, errors) follow
     return language

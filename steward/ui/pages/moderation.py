@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from steward import permissions
 from steward.moderation import author, queue, triage
 from steward.moderation.queue import COMMON_REASONS, QueueFilters
+from steward.moderation.reasons import shown
 from steward.ui.i18n import translate
 from steward.ui.pages.moderation_author import AuthorDialog
 from steward.ui.pages.moderation_dialogs import (
@@ -81,7 +82,8 @@ COLUMNS = [
     Column("priority", "Priority",
            format=lambda p: translate("Moderation", PRIORITY_WORDS.get(p, str(p))),
            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-    Column("label", "Why", format=lambda why: why[0], hint=lambda why: "\n".join(why[1])),
+    Column("label", "Why", format=lambda why: shown(why[0]),
+           hint=lambda why: "\n".join(shown(r) for r in why[1])),
     Column("message", "Message", sortable=False),
     Column("author", "From", sortable=False),
     Column("created", "Queued", format=lambda at: format_ago(at),
@@ -148,7 +150,7 @@ class ReasonBar(QWidget):
         self.prompt = QLabel()
         self.prompt.setObjectName("reasonPrompt")
         layout.addWidget(self.prompt)
-        layout.addWidget(QLabel("   ".join(f"[{n}] {text}"
+        layout.addWidget(QLabel("   ".join(f"[{n}] {shown(text)}"
                                            for n, text in enumerate(COMMON_REASONS, 1))))
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(translate(
@@ -573,10 +575,10 @@ class ModerationPage(QWidget):
     def _detail_html(self, d: queue.ItemDetail) -> str:
         hidden = d.row.sensitive and d.row.id not in self.revealed
         why = translate("Moderation", "Why it is here")
-        out = [f"<h3>{escape(d.row.label)}</h3>",
+        out = [f"<h3>{escape(shown(d.row.label))}</h3>",
                f"<p>{escape(self._summary(d.row))}</p>",
                f"<h4>{escape(why)}</h4><ul>"]
-        out += [f"<li>{escape(r)}</li>" for r in d.row.reasons]
+        out += [f"<li>{escape(shown(r))}</li>" for r in d.row.reasons]
         out.append("</ul>")
         if d.request_text:
             their = translate("Moderation", "Their request:")
@@ -601,8 +603,10 @@ class ModerationPage(QWidget):
             if a.decisions:
                 earlier = translate("Moderation", "Earlier decisions:")
                 out.append(f"<p><i>{escape(earlier)}</i></p><ul>")
-                out += [f"<li>{format_day(x.at)} {escape(x.action)}"
-                        f"{' (undone)' if x.undone else ''}: {escape(x.reason)} "
+                undone = translate("Moderation", " (undone)")
+                out += [f"<li>{format_day(x.at)} "
+                        f"{escape(translate('Moderation', x.action.capitalize()))}"
+                        f"{undone if x.undone else ''}: {escape(shown(x.reason))} "
                         f"— {escape(x.actor)}</li>" for x in a.decisions[:10]]
                 out.append("</ul>")
             out += [f"<p><i>Note on person ({escape(n.author)}):</i> {escape(n.text)}</p>"
@@ -654,7 +658,7 @@ class ModerationPage(QWidget):
         stand_on, row = self.next_unreviewed(targets)
         words = translate("Moderation", "{items} {done} ({reason}). U undoes them.").format(
             items=_items(len(targets)), done=translate("Moderation", DONE_WORDS[action]),
-            reason=reason)
+            reason=shown(reason))
 
         def done(outcome) -> None:
             if outcome[0]:
@@ -680,7 +684,7 @@ class ModerationPage(QWidget):
             if action is not None:
                 words = translate("Moderation", "Undone: {items} {done} ({reason}).").format(
                     items=_items(len(reopened)),
-                    done=translate("Moderation", DONE_WORDS[action]), reason=reason)
+                    done=translate("Moderation", DONE_WORDS[action]), reason=shown(reason))
             else:
                 words = translate("Moderation", "Undone: your last decision ({items}).").format(
                     items=_items(len(reopened)))
@@ -707,7 +711,7 @@ class ModerationPage(QWidget):
         self._done.append(("remove", reason, list(items)))
         words = translate("Moderation", "{items} {done} ({reason}). U undoes them.").format(
             items=_items(len(items)), done=translate("Moderation", DONE_WORDS["remove"]),
-            reason=reason)
+            reason=shown(reason))
         self._after((True, items), (stand_on, [], row), words)
 
     def claim(self) -> None:

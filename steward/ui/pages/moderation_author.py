@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from steward.moderation import author
 from steward.moderation.queue import COMMON_REASONS
+from steward.moderation.reasons import shown
 from steward.ui.i18n import translate
 from steward.ui.pages.moderation_dialogs import attempt
 from steward.ui.table_model import Column, PagedTableModel, format_day, list_source
@@ -83,7 +84,8 @@ class AuthorDialog(QDialog):
         self.reason = QComboBox()
         self.reason.setEditable(True)
         self.reason.setAccessibleName(translate("Moderation", "Reason"))
-        self.reason.addItems(list(COMMON_REASONS))
+        for reason in COMMON_REASONS:  # shown in the reader's language, recorded in English
+            self.reason.addItem(shown(reason), reason)
         row.addWidget(self.reason, 1)
         self.remove_button = QPushButton(translate("Moderation", "Remove all…"))
         self.remove_button.setEnabled(False)
@@ -150,7 +152,7 @@ class AuthorDialog(QDialog):
         """The one confirmation, inside the dialog: what will be recorded, and how to undo it."""
         if self.found is None or not self.found.to_decide:
             return
-        reason = self.reason.currentText().strip()
+        reason = self.chosen_reason()
         if not reason:
             show_result(self.result, translate("Moderation", "A decision needs a reason."),
                         error=True)
@@ -161,10 +163,16 @@ class AuthorDialog(QDialog):
             "Moderation", "Remove all {n} messages from {name} ({reason})? Steward records the "
             "decision and lists what to do on each platform; it removes nothing itself. U in "
             "the queue undoes the whole step.").format(n=f"{n:,}", name=self.found.name,
-                                                        reason=reason))
+                                                        reason=shown(reason)))
         self.yes_button.setText(translate("Moderation", "Yes, remove all {n}").format(n=f"{n:,}"))
         self.steps.setCurrentIndex(1)
         self.yes_button.setFocus()
+
+    def chosen_reason(self) -> str:
+        """The reason as recorded (English for a common one, else the words typed)."""
+        text = self.reason.currentText().strip()
+        index = self.reason.findText(text)
+        return self.reason.itemData(index) if index >= 0 else text
 
     def back(self) -> None:
         self.steps.setCurrentIndex(0)
@@ -173,7 +181,7 @@ class AuthorDialog(QDialog):
     def confirm(self) -> None:
         if self.found is None:
             return
-        person, reason = self.found.person_id, self.reason.currentText().strip()
+        person, reason = self.found.person_id, self.chosen_reason()
         ws = self.page.ctx.ws
         self.yes_button.setEnabled(False)
         self.page.ctx.run_query(

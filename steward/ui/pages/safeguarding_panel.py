@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from steward.language import _ as core_words
 from steward.safe_write import replaced_when_done
 from steward.safeguarding import cases, explain, flags, policy, record
 from steward.ui.i18n import translate
@@ -267,18 +268,22 @@ class FlagPanel(QScrollArea):
         plain = explain.explain(d.row.category, d.reasons)
         reasons = [x.text for x in plain]
         if self.show_patterns.isChecked():
-            reasons = [x.text + (f" (pattern: {x.pattern})" if x.pattern else "")
+            pattern = translate("Safeguarding", " (pattern: {pattern})")
+            reasons = [x.text + (pattern.format(pattern=x.pattern) if x.pattern else "")
                        for x in plain]
         self.show_patterns.setVisible(any(x.pattern for x in plain))
         if d.handover_note:
-            reasons.append(f"Handed over by {d.handed_over_by}: {d.handover_note}")
+            reasons.append(translate("Safeguarding", "Handed over by {who}: {note}").format(
+                who=d.handed_over_by, note=d.handover_note))
         if d.outcome:
-            reasons.append(f"Outcome: {d.outcome.get('outcome')}"
-                           + (f" ({d.outcome['reason']})" if d.outcome.get("reason") else ""))
+            reasons.append(translate("Safeguarding", "Outcome: {outcome}").format(
+                outcome=core_words(d.outcome.get("outcome") or ""))
+                + (f" ({d.outcome['reason']})" if d.outcome.get("reason") else ""))
         self.reasons.setText("\n".join(f"• {x}" for x in reasons) or "—")
 
     def _patterns_toggled(self, shown: bool) -> None:
-        self.show_patterns.setText("Hide the patterns" if shown else "Show the patterns")
+        self.show_patterns.setText(translate("Safeguarding", "Hide the patterns") if shown
+                                   else translate("Safeguarding", "Show the patterns"))
         if self.detail is not None:
             self._show_reasons(self.detail)
 
@@ -427,17 +432,18 @@ class CloseDialog(QDialog):
     def __init__(self, parent: QWidget, ctx: AppContext, flag_id: int):
         super().__init__(parent)
         self.ctx, self.flag_id = ctx, flag_id
-        self.setWindowTitle(f"Close flag {flag_id}")
+        self.setWindowTitle(translate("Safeguarding", "Close flag {id}").format(id=flag_id))
         form = QFormLayout(self)
         self.outcome = QComboBox()
         self.outcome.setEditable(True)
         self.outcome.setAccessibleName(translate("Safeguarding", "Outcome"))
-        self.outcome.addItems(flags.OUTCOMES)
+        for outcome in flags.OUTCOMES:  # shown in the reader's language, recorded in English
+            self.outcome.addItem(core_words(outcome), outcome)
         self.reason = QLineEdit()
         self.reason.setAccessibleName(translate("Safeguarding", "Reason"))
         self.reason.setPlaceholderText(translate("Safeguarding", "Needed for 'no further action'"))
-        form.addRow("Outcome", self.outcome)
-        form.addRow("Reason", self.reason)
+        form.addRow(translate("Safeguarding", "Outcome"), self.outcome)
+        form.addRow(translate("Safeguarding", "Reason"), self.reason)
         self.result = result_label()
         form.addRow(self.result)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -448,11 +454,18 @@ class CloseDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
 
+    def chosen_outcome(self) -> str:
+        """The outcome as recorded (English for a listed one, else the words typed)."""
+        text = self.outcome.currentText().strip()
+        index = self.outcome.findText(text)
+        return self.outcome.itemData(index) if index >= 0 else text
+
     def close_flag(self) -> None:
-        outcome, reason = self.outcome.currentText().strip(), self.reason.text().strip()
+        outcome, reason = self.chosen_outcome(), self.reason.text().strip()
         if outcome.lower() == flags.NO_FURTHER_ACTION and not reason:
-            show_result(self.result, "Say why no further action is needed: the reason goes "
-                                     "into the case record.", error=True)
+            show_result(self.result, translate(
+                "Safeguarding", "Say why no further action is needed: the reason goes into the "
+                "case record."), error=True)
             self.reason.setFocus()
             return
         ws, fid = self.ctx.ws, self.flag_id
