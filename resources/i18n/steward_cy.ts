@@ -49,7 +49,7 @@
     </message>
     <message>
         <source>Triage due</source>
-        <translation>Brysbennu erbyn</translation>
+        <translation>Brysbennu</translation>
     </message>
     <message>
         <source>Severity</source>
@@ -102,6 +102,21 @@
     <message>
         <source>Decision</source>
         <translation>Penderfyniad</translation>
+    </message>
+</context>
+<context>
+    <name>FlagActions</name>
+    <message>
+        <source>Triaged</source>
+        <translation>Brysbennu</translation>
+    </message>
+    <message>
+        <source>Referred</source>
+        <translation>Atgyfeirio</translation>
+    </message>
+    <message>
+        <source>Monitoring</source>
+        <translation>Monitro</translation>
     </message>
 </context>
 <context>
@@ -724,7 +739,7 @@
     </message>
     <message>
         <source>{n} min</source>
-        <translation>{n} munud</translation>
+        <translation>{n} mun</translation>
     </message>
     <message>
         <source>{n} h</source>
@@ -876,7 +891,7 @@
     </message>
     <message>
         <source>Helplines and replies (nothing is sent)</source>
-        <translation>Llinellau cymorth ac atebion (does dim yn cael ei anfon)</translation>
+        <translation>Cymorth ac atebion (ni anfonir dim)</translation>
     </message>
     <message>
         <source>Reply template</source>
@@ -897,6 +912,10 @@
     <message>
         <source>Case entries</source>
         <translation>Cofnodion yr achos</translation>
+    </message>
+    <message>
+        <source>Mark as {status}</source>
+        <translation>Nodi fel {status}</translation>
     </message>
     <message>
         <source>Close…</source>
@@ -921,6 +940,18 @@
     <message>
         <source>Kind of entry</source>
         <translation>Math o gofnod</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Nodyn</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Cyswllt</translation>
+    </message>
+    <message>
+        <source>Referral</source>
+        <translation>Atgyfeiriad</translation>
     </message>
     <message>
         <source>Add a case note (append-only)</source>
@@ -960,7 +991,7 @@
     </message>
     <message>
         <source>Export case record (PDF)…</source>
-        <translation>Allforio cofnod yr achos (PDF)…</translation>
+        <translation>Allforio’r cofnod (PDF)…</translation>
     </message>
     <message>
         <source>Export the case record as PDF</source>
@@ -973,6 +1004,34 @@
     <message>
         <source>Case record</source>
         <translation>Cofnod yr achos</translation>
+    </message>
+    <message>
+        <source>Flag {id}: {concern}</source>
+        <translation>Fflag {id}: {concern}</translation>
+    </message>
+    <message>
+        <source>no space</source>
+        <translation>dim gofod</translation>
+    </message>
+    <message>
+        <source>{space} on {platform}</source>
+        <translation>{space} ar {platform}</translation>
+    </message>
+    <message>
+        <source>triage due {when}</source>
+        <translation>brysbennu erbyn {when}</translation>
+    </message>
+    <message>
+        <source> (OVERDUE)</source>
+        <translation> (WEDI MYND HEIBIO)</translation>
+    </message>
+    <message>
+        <source>unknown person</source>
+        <translation>person anhysbys</translation>
+    </message>
+    <message>
+        <source>lead: {lead}</source>
+        <translation>arweinydd: {lead}</translation>
     </message>
     <message>
         <source> (pattern: {pattern})</source>
@@ -989,6 +1048,22 @@
     <message>
         <source>Hide the patterns</source>
         <translation>Cuddio’r patrymau</translation>
+    </message>
+    <message>
+        <source>Hide the message</source>
+        <translation>Cuddio’r neges</translation>
+    </message>
+    <message>
+        <source>Flag {id} is now {status}.</source>
+        <translation>Mae fflag {id} bellach yn y cyflwr ‘{status}’.</translation>
+    </message>
+    <message>
+        <source>Flag {id} closed.</source>
+        <translation>Fflag {id} wedi cau.</translation>
+    </message>
+    <message>
+        <source>Flag {id} assigned to {lead}.</source>
+        <translation>Fflag {id} wedi’i neilltuo i {lead}.</translation>
     </message>
     <message>
         <source>Reply copied. Paste it on the platform yourself if it helps.</source>

@@ -64,6 +64,26 @@ def _where(widget) -> str:
     return " < ".join(names) or type(widget).__name__
 
 
+def clipped_headers(view) -> list[str]:
+    """Column titles of a table view wider than their column (the style's header margins
+    included), one line each."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyle
+
+    header, model = view.horizontalHeader(), view.model()
+    margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    problems = []
+    for column in range(header.count()):
+        if header.isSectionHidden(column):
+            continue
+        text = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        need, room = _widest(header, text) + 2 * margin, header.sectionSize(column)
+        if need > room:
+            problems.append(f"column {_plain(text)!r} of {_where(view)}: needs {need} px, "
+                            f"has {room}")
+    return problems
+
+
 def clipped_texts(root) -> list[str]:
     """Text wider than the widget that shows it, among the visible labels (without word
     wrap), buttons (tiles included) and tabs under `root`: one line each, naming the text and

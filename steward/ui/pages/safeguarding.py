@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -166,13 +167,16 @@ class SafeguardingPage(QWidget):
             translate("Safeguarding", "Could not load the flags: {message}").format(
                 message=message), error=True))
         self.table = make_table(self.model, "Flags")
-        fit_columns(self.table, stretch=4, widths={2: 160})
+        # Concern and Who and where share the spare width, so both keep room to read in Welsh
+        # at 1280×720 and the concern reads in full on a wide screen
+        fit_columns(self.table, stretch=4)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._flag_chosen)
         self.panel = FlagPanel(self)
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(self.panel)
-        share_width(split, 0.6)
+        share_width(split, 0.62)
         self.empty = EmptyState("", "")
         self.stack = QStackedWidget()
         self.stack.addWidget(split)

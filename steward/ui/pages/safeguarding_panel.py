@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -86,6 +86,7 @@ class FlagPanel(QScrollArea):
         layout = QVBoxLayout(body)
         self.title = QLabel(translate("Safeguarding", "Choose a flag"))
         self.title.setObjectName("pageTitle")
+        self.title.setWordWrap(True)  # "Fflag 1: Hunanladdiad neu hunan-niweidio" wraps
         self.meta = QLabel(translate(
             "Safeguarding", "Pick a flag in the list to see why it was raised, the helplines "
             "and its case record. The message stays hidden until you choose to read it."))
@@ -134,10 +135,12 @@ class FlagPanel(QScrollArea):
 
         actions = QHBoxLayout()
         self.status_buttons = {}
-        for status, label in (("triaged", "Triaged"), ("referred", "Referred"),
-                              ("monitoring", "Monitoring")):
-            button = QPushButton(label)
-            button.setAccessibleName(f"Mark as {status}")
+        for status, label in (("triaged", QT_TRANSLATE_NOOP("FlagActions", "Triaged")),
+                              ("referred", QT_TRANSLATE_NOOP("FlagActions", "Referred")),
+                              ("monitoring", QT_TRANSLATE_NOOP("FlagActions", "Monitoring"))):
+            button = QPushButton(translate("FlagActions", label))
+            button.setAccessibleName(translate("Safeguarding", "Mark as {status}").format(
+                status=translate("Safeguarding", status.capitalize()).lower()))
             button.clicked.connect(partial(self.set_status, status))
             self.status_buttons[status] = button
             actions.addWidget(button)
@@ -160,8 +163,10 @@ class FlagPanel(QScrollArea):
         note_row = QHBoxLayout()
         self.note_kind = QComboBox()
         self.note_kind.setAccessibleName(translate("Safeguarding", "Kind of entry"))
-        for kind in ("note", "contact", "referral"):
-            self.note_kind.addItem(kind.capitalize(), kind)
+        for kind, title in (("note", QT_TRANSLATE_NOOP("Safeguarding", "Note")),
+                            ("contact", QT_TRANSLATE_NOOP("Safeguarding", "Contact")),
+                            ("referral", QT_TRANSLATE_NOOP("Safeguarding", "Referral"))):
+            self.note_kind.addItem(translate("Safeguarding", title), kind)
         self.note = QLineEdit()
         self.note.setPlaceholderText(translate("Safeguarding", "Add a case note (append-only)"))
         self.note.setAccessibleName(translate("Safeguarding", "New case note"))
@@ -230,15 +235,22 @@ class FlagPanel(QScrollArea):
         r = d.row
         self.setEnabled(True)
         self.details.show()
-        self.title.setText(f"Flag {r.id}: {policy.CATEGORY_TITLES.get(r.category, r.category)}")
+        concern = translate("Safeguarding", policy.CATEGORY_TITLES.get(r.category, r.category))
+        self.title.setText(translate("Safeguarding", "Flag {id}: {concern}").format(
+            id=r.id, concern=concern))
         due = f"{format_day(r.due_at)} {r.due_at:%H:%M}" if r.due_at else "—"
-        self.meta.setText(
-            f"{r.severity.capitalize()} · {r.status} · triage due {due}"
-            + (" (OVERDUE)" if r.overdue else "")
-            + f" · {r.space or 'no space'}"
-            + (f" on {platform_title(r.platform)}" if r.platform else "")
-            + f" · {r.person or 'unknown person'}"
-            + (f" · lead: {r.assigned_to}" if r.assigned_to else ""))
+        space = r.space or translate("Safeguarding", "no space")
+        if r.platform:
+            space = translate("Safeguarding", "{space} on {platform}").format(
+                space=space, platform=platform_title(r.platform))
+        parts = [translate("Safeguarding", r.severity.capitalize()),
+                 translate("Safeguarding", r.status.capitalize()),
+                 translate("Safeguarding", "triage due {when}").format(when=due)
+                 + (translate("Safeguarding", " (OVERDUE)") if r.overdue else ""),
+                 space, r.person or translate("Safeguarding", "unknown person")]
+        if r.assigned_to:
+            parts.append(translate("Safeguarding", "lead: {lead}").format(lead=r.assigned_to))
+        self.meta.setText(" · ".join(parts))
         text = d.message_text or d.handover_note or "(no message text)"
         self.message.setText(text)
         self.reveal.setChecked(False)
@@ -312,7 +324,8 @@ class FlagPanel(QScrollArea):
             blur = QGraphicsBlurEffect(self.message)
             blur.setBlurRadius(14)
             self.message.setGraphicsEffect(blur)
-        self.reveal.setText("Hide the message" if shown else "Show the message")
+        self.reveal.setText(translate("Safeguarding", "Hide the message") if shown
+                            else translate("Safeguarding", "Show the message"))
 
     @property
     def is_blurred(self) -> bool:
@@ -334,7 +347,9 @@ class FlagPanel(QScrollArea):
 
     def set_status(self, status: str) -> None:
         ws, fid = self.page.ctx.ws, self.flag_id
-        self._run(lambda: flags.set_status(ws, fid, status), f"Flag {fid} is now {status}.")
+        self._run(lambda: flags.set_status(ws, fid, status), translate(
+            "Safeguarding", "Flag {id} is now {status}.").format(
+                id=fid, status=translate("Safeguarding", status.capitalize()).lower()))
 
     def close_flag(self) -> CloseDialog | None:
         """Ask for the outcome (and reason) in a dialog that checks them itself: a refusal
@@ -349,14 +364,15 @@ class FlagPanel(QScrollArea):
 
     def _closed(self, fid: int) -> None:
         self.close_dialog = None
-        show_result(self.result, f"Flag {fid} closed.")
+        show_result(self.result, translate("Safeguarding", "Flag {id} closed.").format(id=fid))
         if self.flag_id is not None:
             self.show_flag(self.flag_id)
         self.page.reload_flags()
 
     def assign(self) -> None:
         ws, fid, lead = self.page.ctx.ws, self.flag_id, self.lead.currentText()
-        self._run(lambda: flags.assign(ws, fid, lead), f"Flag {fid} assigned to {lead}.")
+        self._run(lambda: flags.assign(ws, fid, lead), translate(
+            "Safeguarding", "Flag {id} assigned to {lead}.").format(id=fid, lead=lead))
 
     def add_note(self) -> None:
         ws, fid, kind, text = (self.page.ctx.ws, self.flag_id, self.note_kind.currentData(),
