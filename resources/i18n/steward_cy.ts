@@ -45,7 +45,7 @@
     </message>
     <message>
         <source>Claimed by</source>
-        <translation>Wedi&apos;i hawlio gan</translation>
+        <translation>Hawliwyd</translation>
     </message>
     <message>
         <source>Triage due</source>
@@ -204,6 +204,10 @@
     <message>
         <source>Low</source>
         <translation>Isel</translation>
+    </message>
+    <message>
+        <source>{author} in {space} ({platform})</source>
+        <translation>{author} yn {space} ({platform})</translation>
     </message>
     <message>
         <source>…or type a reason and press Enter (Esc cancels)</source>
@@ -414,6 +418,14 @@
         <translation>{name} ar draws platfformau</translation>
     </message>
     <message>
+        <source>{n} posts</source>
+        <translation>{n} neges</translation>
+    </message>
+    <message>
+        <source>, joined {day}</source>
+        <translation>, ymunodd {day}</translation>
+    </message>
+    <message>
         <source>Earlier decisions:</source>
         <translation>Penderfyniadau cynharach:</translation>
     </message>
@@ -424,6 +436,22 @@
     <message>
         <source>On the platform:</source>
         <translation>Ar y platfform:</translation>
+    </message>
+    <message>
+        <source>{priority} priority</source>
+        <translation>blaenoriaeth: {priority}</translation>
+    </message>
+    <message>
+        <source>waiting {n} days</source>
+        <translation>yn aros {n} diwrnod</translation>
+    </message>
+    <message>
+        <source>score {score}</source>
+        <translation>sgôr {score}</translation>
+    </message>
+    <message>
+        <source>queued {when}</source>
+        <translation>yn y ciw ers {when}</translation>
     </message>
     <message>
         <source>{items} {done} ({reason}). U undoes them.</source>

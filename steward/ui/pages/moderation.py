@@ -102,7 +102,9 @@ def _rows(items: list[queue.QueueRow], revealed: set[int]) -> list[tuple]:
         (r.priority, (r.label, r.reasons),
          translate("Moderation", BLURRED) if r.sensitive and r.id not in revealed
          else r.excerpt,
-         f"{r.author} in {r.space} ({platform_title(r.platform)})" if r.space else r.author,
+         translate("Moderation", "{author} in {space} ({platform})").format(
+             author=r.author, space=r.space, platform=platform_title(r.platform))
+         if r.space else r.author,
          r.created_at, r.assignee or "", r.kind, r.id, r.sensitive)
         for r in items
     ]
@@ -268,7 +270,9 @@ class ModerationPage(QWidget):
         self.model = PagedTableModel(COLUMNS, self._fetch, self._count)
         self.table = table_view(self.model, translate("Moderation", "Moderation queue"))
         self.table.setSelectionMode(self.table.SelectionMode.MultiSelection)
-        fit_columns(self.table, stretch=MESSAGE_AT, widths={1: 125, 3: 145})
+        # the message gets the spare width; Why and From start narrow enough to leave it room
+        # in Welsh at 1280×720 too (they can be dragged wider)
+        fit_columns(self.table, stretch=MESSAGE_AT, widths={1: 110, 3: 130})
         self.table.setItemDelegate(CurrentRowDelegate(self.table))
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -595,10 +599,13 @@ class ModerationPage(QWidget):
             a = d.author
             out.append("<h4>" + escape(translate("Moderation", "{name} across platforms")
                                        .format(name=a.name)) + "</h4><ul>")
-            out += [f"<li>{escape(platform_title(acc['platform']))} ({escape(acc['source'])}): "
-                    f"{escape(str(acc['handle']))}, {acc['posts']:,} posts"
-                    + (f", joined {format_day(acc['joined_at'])}" if acc["joined_at"] else "")
-                    + "</li>" for acc in a.accounts]
+            for acc in a.accounts:
+                posts = translate("Moderation", "{n} posts").format(n=f"{acc['posts']:,}")
+                joined = translate("Moderation", ", joined {day}").format(
+                    day=format_day(acc["joined_at"])) if acc["joined_at"] else ""
+                out.append(f"<li>{escape(platform_title(acc['platform']))} "
+                           f"({escape(acc['source'])}): {escape(str(acc['handle']))}, "
+                           f"{escape(posts)}{escape(joined)}</li>")
             out.append("</ul>")
             if a.decisions:
                 earlier = translate("Moderation", "Earlier decisions:")
@@ -620,13 +627,15 @@ class ModerationPage(QWidget):
     @staticmethod
     def _summary(r: queue.QueueRow) -> str:
         """Where, who, how urgent: one line under the item's title."""
+        priority = translate("Moderation", PRIORITY_WORDS.get(r.priority, str(r.priority)))
         parts = [platform_title(r.platform), r.space, r.author,
-                 f"{PRIORITY_WORDS.get(r.priority, r.priority)} priority"]
+                 translate("Moderation", "{priority} priority").format(priority=priority)]
         if r.kind == "welcome":
-            parts.append(f"waiting {r.score:.0f} days")
+            parts.append(translate("Moderation", "waiting {n} days").format(n=f"{r.score:.0f}"))
         elif r.score:
-            parts.append(f"score {r.score:.2f}")
-        parts.append(f"queued {format_day(r.created_at)} {r.created_at:%H:%M}")
+            parts.append(translate("Moderation", "score {score}").format(score=f"{r.score:.2f}"))
+        parts.append(translate("Moderation", "queued {when}").format(
+            when=f"{format_day(r.created_at)} {r.created_at:%H:%M}"))
         return " · ".join(p for p in parts if p)
 
     def reveal(self) -> None:
