@@ -24,7 +24,7 @@ from steward.safeguarding.lexicon import (
     PUBLIC_CONTACT,
     Lexicon,
     Matcher,
-    normalise_many,
+    normalise_batch,
     whole_matches,
 )
 from steward.safeguarding.policy import (
@@ -102,10 +102,11 @@ _DIGIT_BYTES = np.zeros(256, dtype=bool)
 _DIGIT_BYTES[list(b"0123456789@")] = True
 
 
-def _contact_candidates(words: str, starts: list[int]) -> set[int]:
-    """The positions of the texts (in `normalise_many` form) that may share a contact
-    detail: those with an "@", those with a digit and a hint of a number, postcode, address
-    or handle, and "my snap is …"."""
+def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None = None
+                        ) -> set[int]:
+    """The positions of the texts (in `normalise_many` form; `data` the same as UTF-8 bytes)
+    that may share a contact detail: those with an "@", those with a digit and a hint of a
+    number, postcode, address or handle, and "my snap is …"."""
     ends = [*starts[1:], len(words)]
     out = set()
     platform = set()
@@ -117,7 +118,7 @@ def _contact_candidates(words: str, starts: list[int]) -> set[int]:
     for i in platform:
         if _MY_PLATFORM.search(words, starts[i], ends[i]):
             out.add(i)
-    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8)
+    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
     marked = np.flatnonzero(_DIGIT_BYTES[raw])
     if not marked.size:
         return out
@@ -190,10 +191,11 @@ class Detector:
         `settings(i)` (or `settings[i]`) is (audience, visibility, look for contact details)
         for `texts[i]`; it is asked only for texts that may raise something."""
         setting = settings if callable(settings) else settings.__getitem__
-        words, starts = normalise_many([t or "" for t in texts])
+        batch = normalise_batch([t or "" for t in texts])
+        words, starts = batch.words, batch.starts
         per_text = self.matcher.find_per_text(words, starts)
-        candidates = _contact_candidates(words, starts)
-        model_flags = self._model_flags(words, starts, self._woken(words))
+        candidates = _contact_candidates(words, starts, batch.data)
+        model_flags = self._model_flags(words, starts, self._woken(words, batch.data))
         # the benign and context phrases of texts that raise something another way
         per_text |= self.matcher.read(words, starts,
                                       (candidates | model_flags.keys()) - per_text.keys())
@@ -229,17 +231,17 @@ class Detector:
                     out[i] = self._lower_look_alikes(texts[i] or "", out[i])
         return out
 
-    def _woken(self, words: str) -> set[int]:
+    def _woken(self, words: str, data: np.ndarray | None = None) -> set[int]:
         """The texts the text model's prescreen picks (none without a model)."""
         if self.model is None:
             return set()
         try:
-            prescreen = self.model.prescreen()
+            self.model.prescreen()  # loads the arrays
         except StewardError:  # a broken model file: the lexicons carry on without it
             log.exception("safeguarding text model not loaded; using the lexicons only")
             self.model = None
             return set()
-        return set(prescreen.woken(words).tolist())
+        return set(self.model.woken(words, data).tolist())
 
     def _model_flags(self, words: str, starts: list[int], woken: set[int]
                      ) -> dict[int, list[ModelScore]]:

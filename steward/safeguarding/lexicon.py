@@ -44,6 +44,7 @@ _NEAR = re.compile(r"\s+~(\d+)\s+")
 MAX_GAP = 6
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^\w@]+")
+_NOT_WORD_BATCH = re.compile(r"[^\w@\x00 ]+")  # _NOT_WORD but for spaces and text breaks
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_@\x00")
 _WORD_TABLE = bytes(c if c in _WORD_BYTES or c >= 128 else 32 for c in range(256))
 BENIGN = "benign"
@@ -74,23 +75,60 @@ def normalise_many(texts: list[str]) -> tuple[str, list[int]]:
 
     Returns one string holding every normalised text, each padded with spaces and separated
     by NUL (which no pattern contains), and the offset where each text starts in it."""
+    batch = normalise_batch(texts)
+    return batch.words, batch.starts
+
+
+@dataclass(frozen=True)
+class NormalisedBatch:
+    """Texts normalised together: `words` (as `normalise_many` returns it), where each text
+    starts in it, and the same characters as UTF-8 bytes in a numpy array (for the passes
+    that read the batch with numpy; equal to `words` position by position when `ascii`)."""
+
+    words: str
+    starts: list[int]
+    data: np.ndarray  # uint8
+    ascii: bool
+
+
+def normalise_batch(texts: list[str]) -> NormalisedBatch:
+    """`normalise_many`, keeping the bytes too. The batch is lower-cased and its punctuation
+    turned into spaces as bytes, in a few passes over the whole of it; only the texts with
+    characters outside ASCII go through a regular expression (together, in one call), and
+    runs of spaces are closed up with numpy."""
     joined = "\x00".join(texts)
     if joined.count("\x00") != len(texts) - 1:  # a text holding NUL itself
-        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
-    low = joined.lower()
-    if not low.isascii():  # only texts with other characters go through the regex
-        low = "\x00".join(p if p.isascii() else _fold_non_ascii(p) for p in low.split("\x00"))
-    # in UTF-8, bytes from 128 up belong to letters left by _fold_non_ascii: keep them
-    words = low.encode("utf-8").translate(_WORD_TABLE, b"'`").decode("utf-8")
-    words = " " + words.replace("\x00", " \x00 ") + " "
-    while "  " in words:  # runs of spaces to one (quicker than a regex over the batch)
-        words = words.replace("    ", " ").replace("  ", " ")
-    starts = [0]
-    position = 0
-    for part in words.split("\x00")[:-1]:
-        position += len(part) + 1
-        starts.append(position)
-    return words, starts
+        texts = [t.replace("\x00", " ") for t in texts]
+        joined = "\x00".join(texts)
+    ascii = joined.isascii()
+    if ascii:
+        data = joined.encode("ascii")
+    else:
+        parts = list(texts)
+        odd = [i for i, t in enumerate(parts) if not t.isascii()]
+        folded = _APOSTROPHES.sub("", "\x00".join([parts[i] for i in odd]).lower())
+        for i, text in zip(odd, _NOT_WORD_BATCH.sub(" ", folded).split("\x00"), strict=True):
+            parts[i] = text
+        data = "\x00".join(parts).encode("utf-8")
+    # bytes.lower() changes only ASCII letters; the texts with others are lower-cased above.
+    # In UTF-8, bytes from 128 up belong to letters left by the regex: the table keeps them.
+    data = (b" " + data.lower().translate(_WORD_TABLE, b"'`").replace(b"\x00", b" \x00 ")
+            + b" ")
+    raw = np.frombuffer(data, dtype=np.uint8)
+    space = raw == 32
+    keep = np.ones(raw.size, dtype=bool)
+    np.logical_not(space[1:] & space[:-1], out=keep[1:])  # runs of spaces to one
+    raw = raw[keep]
+    breaks = np.flatnonzero(raw == 0)
+    ascii = ascii or not bool(np.any(raw >= 128))
+    if ascii:
+        words = raw.tobytes().decode("ascii")
+    else:
+        words = raw.tobytes().decode("utf-8")
+        # a character's offset is its byte's offset less the continuation bytes before it
+        continuation = np.cumsum((raw & 0xC0) == 0x80)
+        breaks = breaks - continuation[breaks]
+    return NormalisedBatch(words, [0, *(breaks + 1).tolist()], raw, ascii)
 
 
 @dataclass(frozen=True)

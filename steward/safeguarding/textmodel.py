@@ -123,13 +123,15 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS[0], _POWERS[1]
 
 
-def word_hashes(words: str) -> tuple[np.ndarray, np.ndarray, int]:
+def word_hashes(words: str, data: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, int]:
     """A 64-bit hash of every word of normalised texts joined by " \\x00 " (as
     `lexicon.normalise_many` makes them), which text each word is in, and how many texts.
+    `data`, when given, is `words` as UTF-8 bytes (`lexicon.NormalisedBatch.data`).
 
     All in numpy, without a Python string per word: the hash of bytes b[s:e] is
     Σ b[j]·base**(j−s) modulo 2**64, read off prefix sums."""
-    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8)
+    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
     n = raw.size
     separator = (raw == 32) | (raw == 0)
     edges = np.flatnonzero(np.diff(separator.view(np.int8)))  # last byte before a change
@@ -144,6 +146,19 @@ def word_hashes(words: str) -> tuple[np.ndarray, np.ndarray, int]:
     hashes = (prefix[ends] - prefix[starts]) * down[starts]
     breaks = np.flatnonzero(raw == 0)
     return hashes, np.searchsorted(breaks, starts), len(breaks) + 1
+
+
+def _hash_table(words) -> np.ndarray:
+    """The `word_hashes` of these words, sorted."""
+    return np.sort(word_hashes(" " + " ".join(map(str, words)) + " ")[0])
+
+
+def _member(table: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which hashes are in the sorted `table`, and where."""
+    if not table.size:
+        return np.zeros(hashes.size, dtype=bool), np.zeros(hashes.size, dtype=np.int64)
+    at = np.minimum(np.searchsorted(table, hashes), table.size - 1)
+    return table[at] == hashes, at
 
 
 @dataclass(frozen=True)
@@ -161,20 +176,19 @@ class Prescreen:
     def logits(self, words: str) -> np.ndarray:
         """The logit of each text in `words`: normalised texts joined by " \\x00 " (as
         `lexicon.normalise_many` makes them)."""
-        return self._logits(words)[0]
+        return self._logits(word_hashes(words))[0]
 
-    def _logits(self, words: str) -> tuple[np.ndarray, np.ndarray]:
-        """The logits, and the sum of the weights of each text's known words."""
+    def _logits(self, hashed: tuple[np.ndarray, np.ndarray, int]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The logits, the sum of the weights of each text's known words, and which words
+        (of `word_hashes`) are known."""
         known, weights = self.table
-        hashes, texts, count = word_hashes(words)
-        if known.size:
-            at = np.minimum(np.searchsorted(known, hashes), known.size - 1)
-            found = np.where(known[at] == hashes, weights[at], 0.0)
-        else:
-            found = np.zeros(hashes.size)
+        hashes, texts, count = hashed
+        seen, at = _member(known, hashes)
+        found = np.where(seen, weights[at], 0.0) if known.size else np.zeros(hashes.size)
         sums = np.bincount(texts, weights=found, minlength=count)
         lengths = np.bincount(texts, minlength=count)
-        return self.intercept + sums / np.sqrt(np.maximum(lengths, 1)), sums
+        return self.intercept + sums / np.sqrt(np.maximum(lengths, 1)), sums, seen
 
     @property
     def table(self) -> tuple[np.ndarray, np.ndarray]:
@@ -189,12 +203,34 @@ class Prescreen:
             object.__setattr__(self, "_table", table)
         return table
 
-    def woken(self, words: str) -> np.ndarray:
+    def woken(self, words: str, data: np.ndarray | None = None,
+              common: np.ndarray | None = None) -> np.ndarray:
         """The positions of the texts worth scoring: over the cut, with words seen in
         training that lean towards a concern (a text of words the model never saw, such as
-        names, links or key mashes, would be scored on their character pieces alone)."""
-        logits, sums = self._logits(words)
-        return np.flatnonzero((logits >= self.threshold) & (sums > 0))
+        names, links or key mashes, would be scored on their character pieces alone).
+
+        Given the sorted hashes of the `common` words, also only texts the model could flag
+        (`TextModel.enough_words`): two distinct words of its vocabulary that are not
+        common, or one and two more words that are neither."""
+        hashed = word_hashes(words, data)
+        logits, sums, seen = self._logits(hashed)
+        picked = np.flatnonzero((logits >= self.threshold) & (sums > 0))
+        if common is None or not picked.size:
+            return picked
+        hashes, texts, _count = hashed
+        mask = np.zeros(logits.size, dtype=bool)
+        mask[picked] = True
+        mine = mask[texts]
+        hashes, texts, seen = hashes[mine], texts[mine], seen[mine]
+        plain = _member(common, hashes)[0]
+        hashes, texts, seen = hashes[~plain], texts[~plain], seen[~plain]
+        order = np.lexsort((hashes, texts))  # each (text, word) once
+        hashes, texts, seen = hashes[order], texts[order], seen[order]
+        first = np.r_[True, (hashes[1:] != hashes[:-1]) | (texts[1:] != texts[:-1])]
+        known = np.bincount(texts[first & seen], minlength=logits.size)[picked]
+        other = np.bincount(texts[first & ~seen], minlength=logits.size)[picked]
+        enough = (known >= MIN_CONTENT_WORDS) | ((known >= 1) & (other >= 2))
+        return picked[enough]
 
 
 @dataclass(frozen=True)
@@ -250,6 +286,17 @@ class TextModel:
     def prescreen(self) -> Prescreen:
         return self._load()[2]
 
+    def woken(self, words: str, data: np.ndarray | None = None) -> np.ndarray:
+        """The positions of the texts in `words` (normalised texts joined as
+        `lexicon.normalise_many` joins them; `data` the same as UTF-8 bytes) that the
+        prescreen picks and that hold enough words to be flagged (`enough_words`)."""
+        common = None
+        if self.common:
+            common = self.__dict__.get("_common_hashes")
+            if common is None:
+                common = self._common_hashes = _hash_table(sorted(self.common))
+        return self.prescreen().woken(words, data, common)
+
     @property
     def vocabulary(self) -> frozenset[str]:
         """The words of the training messages (but common words)."""
@@ -284,7 +331,7 @@ class TextModel:
         if self.common:  # one word besides function words is too little to go on
             # (and one word never seen in training, a name or a key mash, is no evidence)
             thin = [i for i in np.flatnonzero(above.any(axis=1))
-                    if not self._enough_words(texts[i])]
+                    if not self.enough_words(texts[i])]
             above[thin] = False
         out: dict[int, list[ModelScore]] = {}
         for i, k in zip(*np.nonzero(above), strict=True):
@@ -297,7 +344,7 @@ class TextModel:
                 self.categories[k], score, severity, words))
         return out
 
-    def _enough_words(self, text: str) -> bool:
+    def enough_words(self, text: str) -> bool:
         """Two words of the training messages besides common words, or one and two more
         words never seen there (a single unseen word, a name or a key mash, adds nothing)."""
         words = set(text.split()) - self.common
