@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -34,6 +33,7 @@ from steward.safeguarding.policy import (
     severity_rank,
 )
 from steward.safeguarding.textmodel import ModelScore, TextModel, shipped_model
+from steward.safeguarding.wordhash import HashSet, hashes_of, word_hashes
 
 log = logging.getLogger(__name__)
 
@@ -94,40 +94,53 @@ _CONTACT_HINT = re.compile(
 )
 
 
-# Every match of _MY_PLATFORM holds one of these (found with str.find, much quicker than
-# running the pattern over the whole batch).
-_PLATFORM_KEYS = (" insta", " ig ", " snap", " sc ", " tik", " twitter", " kik ", " telegram",
-                  " discord", " my x ")
+# Whole words one of which every match of _MY_PLATFORM, and of the handle and address parts of
+# _CONTACT_HINT, holds: the batch's words are looked up by hash (wordhash), so most texts with
+# a digit skip the hint's regular expression.
+_PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", "tiktok",
+                   "twitter", "kik", "telegram", "discord", "x")
+_PLATFORM_SET = HashSet(hashes_of(_PLATFORM_WORDS))
+_HINT_WORDS = {w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
+               (word, word + "s")}
+_HINT_SET = HashSet(hashes_of(sorted(_HINT_WORDS)))
 _DIGIT_BYTES = np.zeros(256, dtype=bool)
-_DIGIT_BYTES[list(b"0123456789@")] = True
+_DIGIT_BYTES[list(b"0123456789")] = True
+_LETTER_BYTES = np.zeros(256, dtype=bool)
+_LETTER_BYTES[list(b"abcdefghijklmnopqrstuvwxyz")] = True
+PHONE_DIGITS = 7  # the hint's phone number has seven digits or more
 
 
-def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None = None
-                        ) -> set[int]:
-    """The positions of the texts (in `normalise_many` form; `data` the same as UTF-8 bytes)
-    that may share a contact detail: those with an "@", those with a digit and a hint of a
-    number, postcode, address or handle, and "my snap is …"."""
+def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None = None,
+                        hashed: tuple | None = None) -> set[int]:
+    """The positions of the texts (in `normalise_many` form; `data` the same as UTF-8 bytes,
+    `hashed` their `word_hashes`) that may share a contact detail: those with an "@", those
+    with a digit and a hint of a number, postcode, address or handle, and "my snap is …".
+
+    The hint's regular expression reads only the texts with a digit that could match it:
+    seven digits or more (a phone number), a letter just before a digit (a postcode), or a
+    street or platform word (an address, a handle)."""
+    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
+    hashes, word_texts, count = word_hashes(words, raw) if hashed is None else hashed
     ends = [*starts[1:], len(words)]
     out = set()
-    platform = set()
-    for key in _PLATFORM_KEYS:
-        at = words.find(key)
-        while at >= 0:
-            platform.add(bisect_right(starts, at) - 1)
-            at = words.find(key, at + 1)
+    platform = np.unique(word_texts[_PLATFORM_SET.find(hashes)[0]]).tolist()
     for i in platform:
         if _MY_PLATFORM.search(words, starts[i], ends[i]):
             out.add(i)
-    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
-    marked = np.flatnonzero(_DIGIT_BYTES[raw])
-    if not marked.size:
-        return out
     breaks = np.flatnonzero(raw == 0)
+    at_sign = np.flatnonzero(raw == 64)
+    out.update(np.searchsorted(breaks, at_sign).tolist())
+    digits = np.flatnonzero(_DIGIT_BYTES[raw])
+    if not digits.size:
+        return out
+    digit_texts = np.searchsorted(breaks, digits)
+    many = np.flatnonzero(np.bincount(digit_texts, minlength=count) >= PHONE_DIGITS)
+    after_letter = digit_texts[_LETTER_BYTES[raw[np.maximum(digits - 1, 0)]] & (digits > 0)]
+    worded = word_texts[_HINT_SET.find(hashes)[0]]
+    hinted = np.union1d(np.union1d(many, after_letter), worded)
     hint = _CONTACT_HINT.search
-    for i in np.unique(np.searchsorted(breaks, marked)).tolist():
-        if i in out:
-            continue
-        if "@" in words[starts[i]:ends[i]] or hint(words, starts[i], ends[i]):
+    for i in np.intersect1d(hinted, digit_texts).tolist():
+        if i not in out and hint(words, starts[i], ends[i]):
             out.add(i)
     return out
 
@@ -193,9 +206,10 @@ class Detector:
         setting = settings if callable(settings) else settings.__getitem__
         batch = normalise_batch([t or "" for t in texts])
         words, starts = batch.words, batch.starts
-        per_text = self.matcher.find_per_text(words, starts)
-        candidates = _contact_candidates(words, starts, batch.data)
-        model_flags = self._model_flags(words, starts, self._woken(words, batch.data))
+        hashed = word_hashes(words, batch.data)  # for the lexicon's first pass and the model's
+        per_text = self.matcher.find_per_text(words, starts, hashed)
+        candidates = _contact_candidates(words, starts, batch.data, hashed)
+        model_flags = self._model_flags(words, starts, self._woken(words, batch.data, hashed))
         # the benign and context phrases of texts that raise something another way
         per_text |= self.matcher.read(words, starts,
                                       (candidates | model_flags.keys()) - per_text.keys())
@@ -231,7 +245,8 @@ class Detector:
                     out[i] = self._lower_look_alikes(texts[i] or "", out[i])
         return out
 
-    def _woken(self, words: str, data: np.ndarray | None = None) -> set[int]:
+    def _woken(self, words: str, data: np.ndarray | None = None, hashed: tuple | None = None
+               ) -> set[int]:
         """The texts the text model's prescreen picks (none without a model)."""
         if self.model is None:
             return set()
@@ -241,7 +256,7 @@ class Detector:
             log.exception("safeguarding text model not loaded; using the lexicons only")
             self.model = None
             return set()
-        return set(self.model.woken(words, data).tolist())
+        return set(self.model.woken(words, data, hashed).tolist())
 
     def _model_flags(self, words: str, starts: list[int], woken: set[int]
                      ) -> dict[int, list[ModelScore]]:

@@ -37,6 +37,7 @@ import numpy as np
 from steward.errors import BadInput
 from steward.resources import resource_path
 from steward.safeguarding.policy import CATEGORIES, SEVERITIES
+from steward.safeguarding.wordhash import HashSet, hashes_of, word_hashes
 
 _SECTION = re.compile(r"^\[\s*([a-z]+)(?:\s+([a-z_]+))?\s*\]$")
 _VARIANTS = re.compile(r"\{([^{}]*)\}")
@@ -101,15 +102,19 @@ def normalise_batch(texts: list[str]) -> NormalisedBatch:
         texts = [t.replace("\x00", " ") for t in texts]
         joined = "\x00".join(texts)
     ascii = joined.isascii()
-    if ascii:
-        data = joined.encode("ascii")
-    else:
-        parts = list(texts)
-        odd = [i for i, t in enumerate(parts) if not t.isascii()]
-        folded = _APOSTROPHES.sub("", "\x00".join([parts[i] for i in odd]).lower())
+    data = joined.encode("utf-8")
+    if not ascii:  # the texts with other characters, spliced back in as bytes
+        raw = np.frombuffer(data, dtype=np.uint8)
+        breaks = np.flatnonzero(raw == 0)
+        odd = np.unique(np.searchsorted(breaks, np.flatnonzero(raw >= 128))).tolist()
+        folded = _APOSTROPHES.sub("", "\x00".join([texts[i] for i in odd]).lower())
+        bounds = [0, *(breaks + 1).tolist(), len(data) + 1]
+        pieces, done = [], 0
         for i, text in zip(odd, _NOT_WORD_BATCH.sub(" ", folded).split("\x00"), strict=True):
-            parts[i] = text
-        data = "\x00".join(parts).encode("utf-8")
+            pieces += (data[done:bounds[i]], text.encode("utf-8"))
+            done = bounds[i + 1] - 1
+        pieces.append(data[done:])
+        data = b"".join(pieces)
     # bytes.lower() changes only ASCII letters; the texts with others are lower-cased above.
     # In UTF-8, bytes from 128 up belong to letters left by the regex: the table keeps them.
     data = (b" " + data.lower().translate(_WORD_TABLE, b"'`").replace(b"\x00", b" \x00 ")
@@ -291,17 +296,26 @@ class Matcher:
                 for index in indexes:
                     slots.setdefault(index, []).append((k, part))
         self.width = 1 + max((len(t.gaps) for t in by_term), default=0)
+        # Keys of one whole word (most hits of the first pass: " you ", " thanks ") are
+        # found by their hash among the batch's words; the others by a smaller automaton.
         self.screen = ahocorasick.Automaton()
-        starts, counts, flat = [], [], []
+        starts, counts, flat, single, single_ids = [], [], [], [], []
         for index, pairs in slots.items():
-            self.screen.add_word(keys[index], len(starts))
+            key = keys[index]
+            if key.endswith(" ") and " " not in key[1:-1]:
+                single.append(key[1:-1])
+                single_ids.append(len(starts))
+            else:
+                self.screen.add_word(key, len(starts))
             starts.append(len(flat))
             counts.append(len(pairs))
             flat += [k * self.width + part for k, part in pairs]
-        if starts:
+        if len(self.screen):
             self.screen.make_automaton()
-        else:  # only benign and context lists: nothing can raise a flag
+        else:
             self.screen = None
+        self.single = HashSet(hashes_of(single))
+        self.single_ids = np.asarray(single_ids, dtype=np.int64)
         self.slot_start = np.asarray(starts, dtype=np.int64)
         self.slot_count = np.asarray(counts, dtype=np.int64)
         self.slots = np.asarray(flat, dtype=np.int64)
@@ -315,30 +329,39 @@ class Matcher:
             hits.extend((start, end, term, part) for term, part in terms)
         return hits
 
-    def find_per_text(self, normalised: str, starts: list[int]
+    def find_per_text(self, normalised: str, starts: list[int], hashed: tuple | None = None
                       ) -> dict[int, list[tuple[int, int, Term, int]]]:
         """`find` over many texts (as `normalise_many` joins them), by text position, for
         the texts where some pattern of a category may match whole.
 
-        One pass of a smaller automaton (`_index_parts`) over the whole batch; then, with
-        numpy, the texts that hold every telling part of some pattern (a pattern can match
-        only there; the order and gaps of its parts are checked by `whole_matches`). Only
-        those texts are read again with the whole automaton, so an ordinary message costs
-        its share of the one pass and no more."""
-        if self.screen is None:
+        One pass of a smaller automaton (`_index_parts`) over the whole batch, and the
+        batch's words looked up by hash (`hashed`: its `wordhash.word_hashes`, made here when
+        not given); then, with numpy, the texts that hold every telling part of some pattern
+        (a pattern can match only there; the order and gaps of its parts are checked by
+        `whole_matches`). Only those texts are read again with the whole automaton, so an
+        ordinary message costs its share of the one pass and no more."""
+        found_keys, found_texts = [], []
+        if self.screen is not None:
+            flat = np.fromiter(itertools.chain.from_iterable(self.screen.iter(normalised)),
+                               dtype=np.int64)
+            if flat.size:
+                where = np.asarray(starts, dtype=np.int64)
+                found_keys.append(flat[1::2])
+                found_texts.append(np.searchsorted(where, flat[0::2], side="right") - 1)
+        if self.single.size:
+            hashes, texts, _count = word_hashes(normalised) if hashed is None else hashed
+            hit, at = self.single.find(hashes)
+            found_keys.append(self.single_ids[at[hit]])
+            found_texts.append(texts[hit])
+        keys = np.concatenate(found_keys) if found_keys else np.zeros(0, np.int64)
+        if not keys.size:
             return {}
-        flat = np.fromiter(itertools.chain.from_iterable(self.screen.iter(normalised)),
-                           dtype=np.int64)
-        if not flat.size:
-            return {}
-        ends, keys = flat[0::2], flat[1::2]
         counts = self.slot_count[keys]
         total = int(counts.sum())
         before = np.cumsum(counts) - counts
         slots = self.slots[np.repeat(self.slot_start[keys] - before, counts)
                            + np.arange(total)]
-        where = np.asarray(starts, dtype=np.int64)
-        texts = np.repeat(np.searchsorted(where, ends, side="right") - 1, counts)
+        texts = np.repeat(np.concatenate(found_texts), counts)
         width, patterns = self.width, len(self.parts)
         seen = _distinct(texts * (patterns * width) + slots)  # (text, pattern, part) once
         text_pattern = seen // width  # sorted, as `seen` is
@@ -351,13 +374,14 @@ class Matcher:
     def read(self, normalised: str, starts: list[int], picked: Iterable[int]
              ) -> dict[int, list[tuple[int, int, Term, int]]]:
         """Every hit (benign and context lists too) in the texts at positions `picked`."""
-        bounds = [*(s - 1 for s in starts[1:]), len(normalised)]
         table, read = self.terms, self.automaton.iter
+        last = len(starts) - 1
         per_text: dict[int, list] = {}
         for i in picked:
             hits: list = []
             offset = starts[i]
-            for end, index in read(normalised[offset:bounds[i]]):
+            bound = starts[i + 1] - 1 if i < last else len(normalised)
+            for end, index in read(normalised[offset:bound]):
                 length, terms = table[index]
                 end += offset
                 start = end - length + 1

@@ -29,6 +29,7 @@ import numpy as np
 
 from steward.errors import StewardError
 from steward.resources import resource_path
+from steward.safeguarding.wordhash import HashSet, hashes_of, word_hashes
 
 MODEL_FILE = "model.npz"
 META_FILE = "model.json"
@@ -107,60 +108,6 @@ class Featuriser:
         return csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(texts), FEATURES))
 
 
-_HASH_BASE = 0x9E3779B97F4A7C15  # odd, so it has an inverse modulo 2**64
-_POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
-
-
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """base**i and base**-i modulo 2**64 for i < n (kept, and grown when a longer batch
-    comes)."""
-    if len(_POWERS[0]) < n:
-        size = max(n, 2 * len(_POWERS[0]), 1 << 22)
-        for k, base in enumerate((_HASH_BASE, pow(_HASH_BASE, -1, 2**64))):
-            steps = np.full(size, base, dtype=np.uint64)
-            steps[0] = 1
-            _POWERS[k] = np.cumprod(steps, dtype=np.uint64)  # wraps modulo 2**64
-    return _POWERS[0], _POWERS[1]
-
-
-def word_hashes(words: str, data: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray, int]:
-    """A 64-bit hash of every word of normalised texts joined by " \\x00 " (as
-    `lexicon.normalise_many` makes them), which text each word is in, and how many texts.
-    `data`, when given, is `words` as UTF-8 bytes (`lexicon.NormalisedBatch.data`).
-
-    All in numpy, without a Python string per word: the hash of bytes b[s:e] is
-    Σ b[j]·base**(j−s) modulo 2**64, read off prefix sums."""
-    raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
-    n = raw.size
-    separator = (raw == 32) | (raw == 0)
-    edges = np.flatnonzero(np.diff(separator.view(np.int8)))  # last byte before a change
-    if separator.size and not separator[0]:
-        edges = np.r_[-1, edges]
-    if separator.size and not separator[-1]:
-        edges = np.r_[edges, n - 1]
-    starts, ends = edges[0::2] + 1, edges[1::2] + 1
-    up, down = _powers(n + 1)
-    prefix = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(raw.astype(np.uint64) * up[:n], dtype=np.uint64, out=prefix[1:])
-    hashes = (prefix[ends] - prefix[starts]) * down[starts]
-    breaks = np.flatnonzero(raw == 0)
-    return hashes, np.searchsorted(breaks, starts), len(breaks) + 1
-
-
-def _hash_table(words) -> np.ndarray:
-    """The `word_hashes` of these words, sorted."""
-    return np.sort(word_hashes(" " + " ".join(map(str, words)) + " ")[0])
-
-
-def _member(table: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which hashes are in the sorted `table`, and where."""
-    if not table.size:
-        return np.zeros(hashes.size, dtype=bool), np.zeros(hashes.size, dtype=np.int64)
-    at = np.minimum(np.searchsorted(table, hashes), table.size - 1)
-    return table[at] == hashes, at
-
-
 @dataclass(frozen=True)
 class Prescreen:
     """A quick linear model over whole words (count / √length) that says which messages are
@@ -182,13 +129,21 @@ class Prescreen:
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The logits, the sum of the weights of each text's known words, and which words
         (of `word_hashes`) are known."""
-        known, weights = self.table
         hashes, texts, count = hashed
-        seen, at = _member(known, hashes)
-        found = np.where(seen, weights[at], 0.0) if known.size else np.zeros(hashes.size)
+        seen, at = self.lookup.find(hashes)
+        found = np.where(seen, self.table[1][at], 0.0)
         sums = np.bincount(texts, weights=found, minlength=count)
         lengths = np.bincount(texts, minlength=count)
         return self.intercept + sums / np.sqrt(np.maximum(lengths, 1)), sums, seen
+
+    @property
+    def lookup(self) -> HashSet:
+        """The vocabulary's hashes (`table`) as a set; a word's position is its weight's."""
+        lookup = self.__dict__.get("_lookup")
+        if lookup is None:
+            lookup = HashSet(self.table[0])
+            object.__setattr__(self, "_lookup", lookup)
+        return lookup
 
     @property
     def table(self) -> tuple[np.ndarray, np.ndarray]:
@@ -204,15 +159,15 @@ class Prescreen:
         return table
 
     def woken(self, words: str, data: np.ndarray | None = None,
-              common: np.ndarray | None = None) -> np.ndarray:
+              common: HashSet | None = None, hashed: tuple | None = None) -> np.ndarray:
         """The positions of the texts worth scoring: over the cut, with words seen in
         training that lean towards a concern (a text of words the model never saw, such as
         names, links or key mashes, would be scored on their character pieces alone).
 
-        Given the sorted hashes of the `common` words, also only texts the model could flag
+        Given the hashes of the `common` words, also only texts the model could flag
         (`TextModel.enough_words`): two distinct words of its vocabulary that are not
         common, or one and two more words that are neither."""
-        hashed = word_hashes(words, data)
+        hashed = word_hashes(words, data) if hashed is None else hashed
         logits, sums, seen = self._logits(hashed)
         picked = np.flatnonzero((logits >= self.threshold) & (sums > 0))
         if common is None or not picked.size:
@@ -222,7 +177,7 @@ class Prescreen:
         mask[picked] = True
         mine = mask[texts]
         hashes, texts, seen = hashes[mine], texts[mine], seen[mine]
-        plain = _member(common, hashes)[0]
+        plain = common.find(hashes)[0]
         hashes, texts, seen = hashes[~plain], texts[~plain], seen[~plain]
         order = np.lexsort((hashes, texts))  # each (text, word) once
         hashes, texts, seen = hashes[order], texts[order], seen[order]
@@ -286,16 +241,18 @@ class TextModel:
     def prescreen(self) -> Prescreen:
         return self._load()[2]
 
-    def woken(self, words: str, data: np.ndarray | None = None) -> np.ndarray:
+    def woken(self, words: str, data: np.ndarray | None = None, hashed: tuple | None = None
+              ) -> np.ndarray:
         """The positions of the texts in `words` (normalised texts joined as
-        `lexicon.normalise_many` joins them; `data` the same as UTF-8 bytes) that the
-        prescreen picks and that hold enough words to be flagged (`enough_words`)."""
+        `lexicon.normalise_many` joins them; `data` the same as UTF-8 bytes, `hashed` their
+        `word_hashes`) that the prescreen picks and that hold enough words to be flagged
+        (`enough_words`)."""
         common = None
         if self.common:
             common = self.__dict__.get("_common_hashes")
             if common is None:
-                common = self._common_hashes = _hash_table(sorted(self.common))
-        return self.prescreen().woken(words, data, common)
+                common = self._common_hashes = HashSet(hashes_of(sorted(self.common)))
+        return self.prescreen().woken(words, data, common, hashed)
 
     @property
     def vocabulary(self) -> frozenset[str]:

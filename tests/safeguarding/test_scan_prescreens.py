@@ -102,3 +102,31 @@ def test_prescreen_word_hashes_match_a_lookup_word_by_word():
         expected.append(prescreen.intercept + sum(weight.get(w, 0.0) for w in found)
                         / max(len(found), 1) ** 0.5)
     assert np.allclose(prescreen.logits(words), expected)
+
+
+def test_hash_set_finds_exactly_its_members_and_their_positions():
+    import numpy as np
+
+    from steward.safeguarding.wordhash import HashSet
+
+    rng = np.random.default_rng(7)
+    members = np.unique(rng.integers(0, 2**63, size=5_000, dtype=np.uint64))
+    rng.shuffle(members)
+    # short words' hashes are small numbers: some of those too
+    members = np.r_[members, np.arange(1, 300, dtype=np.uint64)]
+    others = rng.integers(0, 2**63, size=20_000, dtype=np.uint64)
+    others = others[~np.isin(others, members)]
+    queries = np.r_[members, others, members[::-3]]
+    found, at = HashSet(members).find(queries)
+    assert found.tolist() == np.isin(queries, members).tolist()
+    assert (members[at[found]] == queries[found]).all()
+    assert not HashSet(np.zeros(0, np.uint64)).find(queries)[0].any()
+
+
+def test_a_batch_with_a_few_texts_outside_ascii_normalises_as_each_alone():
+    texts = ["Price £5, don’t   STOP—now", "plain text", "ŵyr ŷ bach", "", "café\tnaïve",
+             "x" * 50 + "é", "emoji 😭die", "KELVIN \u212a", "İstanbul", "a\x00b", "end £"]
+    words, starts = normalise_many(texts)
+    alone = [normalise_many([t])[0] for t in texts]
+    assert words.split("\x00") == alone
+    assert [words[s:].split("\x00")[0] for s in starts] == alone
