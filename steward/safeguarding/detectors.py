@@ -33,7 +33,7 @@ from steward.safeguarding.policy import (
     severity_rank,
 )
 from steward.safeguarding.textmodel import ModelScore, TextModel, shipped_model
-from steward.safeguarding.wordhash import HashSet, hashes_of, word_hashes
+from steward.safeguarding.wordhash import FoundWords, WordLists, hashes_of, word_hashes
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +99,10 @@ _CONTACT_HINT = re.compile(
 # a digit skip the hint's regular expression.
 _PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", "tiktok",
                    "twitter", "kik", "telegram", "discord", "x")
-_PLATFORM_SET = HashSet(hashes_of(_PLATFORM_WORDS))
-_HINT_WORDS = {w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
-               (word, word + "s")}
-_HINT_SET = HashSet(hashes_of(sorted(_HINT_WORDS)))
+_HINT_WORDS = sorted({w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
+                      (word, word + "s")})
+_CONTACT_WORDS = WordLists({"platform": hashes_of(_PLATFORM_WORDS),
+                            "hint": hashes_of(_HINT_WORDS)})
 _DIGIT_BYTES = np.zeros(256, dtype=bool)
 _DIGIT_BYTES[list(b"0123456789")] = True
 _LETTER_BYTES = np.zeros(256, dtype=bool)
@@ -111,35 +111,41 @@ PHONE_DIGITS = 7  # the hint's phone number has seven digits or more
 
 
 def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None = None,
-                        hashed: tuple | None = None) -> set[int]:
+                        hashed: tuple | None = None, found: FoundWords | None = None,
+                        breaks: np.ndarray | None = None) -> set[int]:
     """The positions of the texts (in `normalise_many` form; `data` the same as UTF-8 bytes,
-    `hashed` their `word_hashes`) that may share a contact detail: those with an "@", those
-    with a digit and a hint of a number, postcode, address or handle, and "my snap is …".
+    `hashed` their `word_hashes`, `found` those looked up in lists that include "platform"
+    and "hint", `breaks` where its NULs are) that may share a contact detail: those with an
+    "@", those with a digit and a hint of a number, postcode, address or handle, and "my snap is …".
 
     The hint's regular expression reads only the texts with a digit that could match it:
     seven digits or more (a phone number), a letter just before a digit (a postcode), or a
     street or platform word (an address, a handle)."""
     raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
     hashes, word_texts, count = word_hashes(words, raw) if hashed is None else hashed
+    if found is None:
+        found = _CONTACT_WORDS.find(hashes)
     ends = [*starts[1:], len(words)]
     out = set()
-    platform = np.unique(word_texts[_PLATFORM_SET.find(hashes)[0]]).tolist()
-    for i in platform:
+    platform = np.zeros(count, dtype=bool)
+    platform[word_texts[found["platform"] >= 0]] = True
+    for i in np.flatnonzero(platform).tolist():
         if _MY_PLATFORM.search(words, starts[i], ends[i]):
             out.add(i)
-    breaks = np.flatnonzero(raw == 0)
+    if breaks is None:
+        breaks = np.flatnonzero(raw == 0)
     at_sign = np.flatnonzero(raw == 64)
     out.update(np.searchsorted(breaks, at_sign).tolist())
     digits = np.flatnonzero(_DIGIT_BYTES[raw])
     if not digits.size:
         return out
     digit_texts = np.searchsorted(breaks, digits)
-    many = np.flatnonzero(np.bincount(digit_texts, minlength=count) >= PHONE_DIGITS)
-    after_letter = digit_texts[_LETTER_BYTES[raw[np.maximum(digits - 1, 0)]] & (digits > 0)]
-    worded = word_texts[_HINT_SET.find(hashes)[0]]
-    hinted = np.union1d(np.union1d(many, after_letter), worded)
+    per_text = np.bincount(digit_texts, minlength=count)
+    hinted = per_text >= PHONE_DIGITS
+    hinted[digit_texts[_LETTER_BYTES[raw[np.maximum(digits - 1, 0)]] & (digits > 0)]] = True
+    hinted[word_texts[found["hint"] >= 0]] = True
     hint = _CONTACT_HINT.search
-    for i in np.intersect1d(hinted, digit_texts).tolist():
+    for i in np.flatnonzero(hinted & (per_text > 0)).tolist():
         if i not in out and hint(words, starts[i], ends[i]):
             out.add(i)
     return out
@@ -185,6 +191,7 @@ class Detector:
         self.matcher = _matcher(tuple(lexicons))
         # (category, fingerprint) of messages a lead closed as not a concern (learning.py)
         self.look_alikes: list[tuple[str, frozenset[int]]] = []
+        self._lists: tuple[bool, WordLists] | None = None
         self.regions = check_phone_regions(list(phone_regions))
         self.ignored_numbers = {_digits(n) for n in ignored_numbers}
 
@@ -206,10 +213,15 @@ class Detector:
         setting = settings if callable(settings) else settings.__getitem__
         batch = normalise_batch([t or "" for t in texts])
         words, starts = batch.words, batch.starts
-        hashed = word_hashes(words, batch.data)  # for the lexicon's first pass and the model's
-        per_text = self.matcher.find_per_text(words, starts, hashed)
-        candidates = _contact_candidates(words, starts, batch.data, hashed)
-        model_flags = self._model_flags(words, starts, self._woken(words, batch.data, hashed))
+        # every word of the batch hashed and looked up once, for the lexicon's first pass,
+        # the contact hint and the model's prescreen
+        hashed = word_hashes(words, batch.data, batch.breaks)
+        found = self._word_lists().find(hashed[0])
+        per_text = self.matcher.find_per_text(words, starts, hashed, found["single"])
+        candidates = _contact_candidates(words, starts, batch.data, hashed, found,
+                                         batch.breaks)
+        model_flags = self._model_flags(words, starts,
+                                        self._woken(words, batch.data, hashed, found))
         # the benign and context phrases of texts that raise something another way
         per_text |= self.matcher.read(words, starts,
                                       (candidates | model_flags.keys()) - per_text.keys())
@@ -245,18 +257,37 @@ class Detector:
                     out[i] = self._lower_look_alikes(texts[i] or "", out[i])
         return out
 
-    def _woken(self, words: str, data: np.ndarray | None = None, hashed: tuple | None = None
-               ) -> set[int]:
+    def _word_lists(self) -> WordLists:
+        """The word lists of the lexicon's single-word keys, the contact hint and the text
+        model, in one set (made on first use, and again if the model could not load)."""
+        model = self.model is not None
+        if self._lists is None or self._lists[0] != model:
+            self._loaded_model()  # or None, if it cannot load
+            lists = {"single": self.matcher.single_hashes,
+                     "platform": hashes_of(_PLATFORM_WORDS), "hint": hashes_of(_HINT_WORDS)}
+            if self.model is not None:
+                lists |= self.model.word_lists()
+            self._lists = (self.model is not None, WordLists(lists))
+        return self._lists[1]
+
+    def _woken(self, words: str, data: np.ndarray | None = None, hashed: tuple | None = None,
+               found: FoundWords | None = None) -> set[int]:
         """The texts the text model's prescreen picks (none without a model)."""
-        if self.model is None:
+        model = self._loaded_model()
+        if model is None:
             return set()
-        try:
-            self.model.prescreen()  # loads the arrays
-        except StewardError:  # a broken model file: the lexicons carry on without it
-            log.exception("safeguarding text model not loaded; using the lexicons only")
-            self.model = None
-            return set()
-        return set(self.model.woken(words, data, hashed).tolist())
+        return set(model.woken(words, data, hashed, found).tolist())
+
+    def _loaded_model(self) -> TextModel | None:
+        """The text model with its arrays loaded, or None (none, or a broken model file: the
+        lexicons carry on without it)."""
+        if self.model is not None:
+            try:
+                self.model.prescreen()  # loads the arrays
+            except StewardError:
+                log.exception("safeguarding text model not loaded; using the lexicons only")
+                self.model = None
+        return self.model
 
     def _model_flags(self, words: str, starts: list[int], woken: set[int]
                      ) -> dict[int, list[ModelScore]]:

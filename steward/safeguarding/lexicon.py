@@ -90,6 +90,7 @@ class NormalisedBatch:
     starts: list[int]
     data: np.ndarray  # uint8
     ascii: bool
+    breaks: np.ndarray  # where the NULs between texts are in `data`
 
 
 def normalise_batch(texts: list[str]) -> NormalisedBatch:
@@ -128,12 +129,13 @@ def normalise_batch(texts: list[str]) -> NormalisedBatch:
     ascii = ascii or not bool(np.any(raw >= 128))
     if ascii:
         words = raw.tobytes().decode("ascii")
+        offsets = breaks
     else:
         words = raw.tobytes().decode("utf-8")
         # a character's offset is its byte's offset less the continuation bytes before it
         continuation = np.cumsum((raw & 0xC0) == 0x80)
-        breaks = breaks - continuation[breaks]
-    return NormalisedBatch(words, [0, *(breaks + 1).tolist()], raw, ascii)
+        offsets = breaks - continuation[breaks]
+    return NormalisedBatch(words, [0, *(offsets + 1).tolist()], raw, ascii, breaks)
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,15 @@ class Lexicon:
     category: str
     source: Path | str
     terms: tuple[tuple[str, Term, int], ...]  # (automaton key, term, which part of it)
+
+    def __hash__(self) -> int:
+        """Worked out once (the automaton is cached by its lexicons: hashing every term of
+        every lexicon again cost each scan a twentieth of a second)."""
+        known = self.__dict__.get("_hash")
+        if known is None:
+            known = hash((self.category, self.source, self.terms))
+            object.__setattr__(self, "_hash", known)
+        return known
 
 
 def _expand(pattern: str, where: str) -> list[str]:
@@ -314,7 +325,8 @@ class Matcher:
             self.screen.make_automaton()
         else:
             self.screen = None
-        self.single = HashSet(hashes_of(single))
+        self.single_hashes = hashes_of(single)
+        self.single = HashSet(self.single_hashes)
         self.single_ids = np.asarray(single_ids, dtype=np.int64)
         self.slot_start = np.asarray(starts, dtype=np.int64)
         self.slot_count = np.asarray(counts, dtype=np.int64)
@@ -329,17 +341,19 @@ class Matcher:
             hits.extend((start, end, term, part) for term, part in terms)
         return hits
 
-    def find_per_text(self, normalised: str, starts: list[int], hashed: tuple | None = None
+    def find_per_text(self, normalised: str, starts: list[int], hashed: tuple | None = None,
+                      single: np.ndarray | None = None
                       ) -> dict[int, list[tuple[int, int, Term, int]]]:
         """`find` over many texts (as `normalise_many` joins them), by text position, for
         the texts where some pattern of a category may match whole.
 
         One pass of a smaller automaton (`_index_parts`) over the whole batch, and the
         batch's words looked up by hash (`hashed`: its `wordhash.word_hashes`, made here when
-        not given); then, with numpy, the texts that hold every telling part of some pattern
-        (a pattern can match only there; the order and gaps of its parts are checked by
-        `whole_matches`). Only those texts are read again with the whole automaton, so an
-        ordinary message costs its share of the one pass and no more."""
+        not given; `single`: where each of its words is in `single_hashes`, or −1); then,
+        with numpy, the texts that hold every telling part of some pattern (a pattern can
+        match only there; the order and gaps of its parts are checked by `whole_matches`).
+        Only those texts are read again with the whole automaton, so an ordinary message
+        costs its share of the one pass and no more."""
         found_keys, found_texts = [], []
         if self.screen is not None:
             flat = np.fromiter(itertools.chain.from_iterable(self.screen.iter(normalised)),
@@ -350,7 +364,10 @@ class Matcher:
                 found_texts.append(np.searchsorted(where, flat[0::2], side="right") - 1)
         if self.single.size:
             hashes, texts, _count = word_hashes(normalised) if hashed is None else hashed
-            hit, at = self.single.find(hashes)
+            if single is None:
+                hit, at = self.single.find(hashes)
+            else:
+                hit, at = single >= 0, single
             found_keys.append(self.single_ids[at[hit]])
             found_texts.append(texts[hit])
         keys = np.concatenate(found_keys) if found_keys else np.zeros(0, np.int64)
@@ -363,7 +380,10 @@ class Matcher:
                            + np.arange(total)]
         texts = np.repeat(np.concatenate(found_texts), counts)
         width, patterns = self.width, len(self.parts)
-        seen = _distinct(texts * (patterns * width) + slots)  # (text, pattern, part) once
+        code = texts * (patterns * width) + slots
+        if len(starts) * patterns * width < 2**31:
+            code = code.astype(np.int32)  # sorts quicker
+        seen = _distinct(code).astype(np.int64)  # (text, pattern, part) once
         text_pattern = seen // width  # sorted, as `seen` is
         firsts = np.flatnonzero(np.r_[True, text_pattern[1:] != text_pattern[:-1]])
         found = np.diff(np.r_[firsts, len(text_pattern)])

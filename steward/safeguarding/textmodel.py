@@ -29,7 +29,7 @@ import numpy as np
 
 from steward.errors import StewardError
 from steward.resources import resource_path
-from steward.safeguarding.wordhash import HashSet, hashes_of, word_hashes
+from steward.safeguarding.wordhash import FoundWords, HashSet, hashes_of, word_hashes
 
 MODEL_FILE = "model.npz"
 META_FILE = "model.json"
@@ -125,13 +125,19 @@ class Prescreen:
         `lexicon.normalise_many` makes them)."""
         return self._logits(word_hashes(words))[0]
 
-    def _logits(self, hashed: tuple[np.ndarray, np.ndarray, int]
+    def _logits(self, hashed: tuple[np.ndarray, np.ndarray, int],
+                known_at: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The logits, the sum of the weights of each text's known words, and which words
-        (of `word_hashes`) are known."""
+        (of `word_hashes`) are known. `known_at`, when given, is each word's position in
+        `table` (−1 for a word not in it)."""
         hashes, texts, count = hashed
-        seen, at = self.lookup.find(hashes)
-        found = np.where(seen, self.table[1][at], 0.0)
+        if known_at is None:
+            seen, at = self.lookup.find(hashes)
+        else:
+            seen, at = known_at >= 0, known_at
+        weights = self.table[1]
+        found = np.where(seen, weights[at], 0.0) if weights.size else np.zeros(hashes.size)
         sums = np.bincount(texts, weights=found, minlength=count)
         lengths = np.bincount(texts, minlength=count)
         return self.intercept + sums / np.sqrt(np.maximum(lengths, 1)), sums, seen
@@ -159,25 +165,28 @@ class Prescreen:
         return table
 
     def woken(self, words: str, data: np.ndarray | None = None,
-              common: HashSet | None = None, hashed: tuple | None = None) -> np.ndarray:
+              common: HashSet | None = None, hashed: tuple | None = None,
+              known_at: np.ndarray | None = None, plain: np.ndarray | None = None
+              ) -> np.ndarray:
         """The positions of the texts worth scoring: over the cut, with words seen in
         training that lean towards a concern (a text of words the model never saw, such as
         names, links or key mashes, would be scored on their character pieces alone).
 
         Given the hashes of the `common` words, also only texts the model could flag
         (`TextModel.enough_words`): two distinct words of its vocabulary that are not
-        common, or one and two more words that are neither."""
+        common, or one and two more words that are neither (`plain`, when given, says which
+        words of the batch are common; `known_at` is as for `_logits`)."""
         hashed = word_hashes(words, data) if hashed is None else hashed
-        logits, sums, seen = self._logits(hashed)
+        logits, sums, seen = self._logits(hashed, known_at)
         picked = np.flatnonzero((logits >= self.threshold) & (sums > 0))
-        if common is None or not picked.size:
+        if (common is None and plain is None) or not picked.size:
             return picked
         hashes, texts, _count = hashed
         mask = np.zeros(logits.size, dtype=bool)
         mask[picked] = True
         mine = mask[texts]
         hashes, texts, seen = hashes[mine], texts[mine], seen[mine]
-        plain = common.find(hashes)[0]
+        plain = common.find(hashes)[0] if plain is None else plain[mine]
         hashes, texts, seen = hashes[~plain], texts[~plain], seen[~plain]
         order = np.lexsort((hashes, texts))  # each (text, word) once
         hashes, texts, seen = hashes[order], texts[order], seen[order]
@@ -241,18 +250,28 @@ class TextModel:
     def prescreen(self) -> Prescreen:
         return self._load()[2]
 
-    def woken(self, words: str, data: np.ndarray | None = None, hashed: tuple | None = None
-              ) -> np.ndarray:
+    def woken(self, words: str, data: np.ndarray | None = None, hashed: tuple | None = None,
+              found: FoundWords | None = None) -> np.ndarray:
         """The positions of the texts in `words` (normalised texts joined as
         `lexicon.normalise_many` joins them; `data` the same as UTF-8 bytes, `hashed` their
         `word_hashes`) that the prescreen picks and that hold enough words to be flagged
-        (`enough_words`)."""
+        (`enough_words`). `found`: the batch's words looked up in `word_lists()`."""
+        prescreen = self.prescreen()
+        if found is not None:
+            plain = found["common"] >= 0 if self.common else None
+            return prescreen.woken(words, data, None, hashed, found["vocabulary"], plain)
         common = None
         if self.common:
             common = self.__dict__.get("_common_hashes")
             if common is None:
                 common = self._common_hashes = HashSet(hashes_of(sorted(self.common)))
-        return self.prescreen().woken(words, data, common, hashed)
+        return prescreen.woken(words, data, common, hashed)
+
+    def word_lists(self) -> dict[str, np.ndarray]:
+        """The word lists `woken` reads, by hash, for `wordhash.WordLists`: the vocabulary
+        (in the order of `Prescreen.table`) and the common words."""
+        return {"vocabulary": self.prescreen().table[0],
+                "common": hashes_of(sorted(self.common))}
 
     @property
     def vocabulary(self) -> frozenset[str]:

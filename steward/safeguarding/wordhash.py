@@ -23,16 +23,17 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS[0], _POWERS[1]
 
 
-def word_hashes(words: str, data: np.ndarray | None = None
+def word_hashes(words: str, data: np.ndarray | None = None, breaks: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, int]:
     """A 64-bit hash of every word of normalised texts joined by " \\x00 " (as
     `lexicon.normalise_many` makes them), which text each word is in, and how many texts.
-    `data`, when given, is `words` as UTF-8 bytes (`lexicon.NormalisedBatch.data`).
+    `data`, when given, is `words` as UTF-8 bytes and `breaks` where its NULs are
+    (`lexicon.NormalisedBatch`).
 
     The hash of bytes b[s:e] is Σ b[j]·base**(j−s) modulo 2**64, read off prefix sums."""
     raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
     n = raw.size
-    separator = (raw == 32) | (raw == 0)
+    separator = raw <= 32  # normalised: a space or a NUL
     edges = np.flatnonzero(np.diff(separator.view(np.int8)))  # last byte before a change
     if separator.size and not separator[0]:
         edges = np.r_[-1, edges]
@@ -43,7 +44,8 @@ def word_hashes(words: str, data: np.ndarray | None = None
     prefix = np.zeros(n + 1, dtype=np.uint64)
     np.cumsum(raw.astype(np.uint64) * up[:n], dtype=np.uint64, out=prefix[1:])
     hashes = (prefix[ends] - prefix[starts]) * down[starts]
-    breaks = np.flatnonzero(raw == 0)
+    if breaks is None:
+        breaks = np.flatnonzero(raw == 0)
     return hashes, np.searchsorted(breaks, starts), len(breaks) + 1
 
 
@@ -91,3 +93,36 @@ class HashSet:
             at[more[hit]] = where[hit]
             more = more[~hit & (counts[more] > j + 1)]
         return found, self.order[at]
+
+
+class WordLists:
+    """Several lists of distinct words (by hash) in one `HashSet`: one lookup of a batch's
+    words tells, for every list, where each word is in it (−1 where it is not)."""
+
+    def __init__(self, lists: dict[str, np.ndarray]):
+        arrays = [np.asarray(h, dtype=np.uint64) for h in lists.values()]
+        joined = np.concatenate(arrays) if arrays else np.zeros(0, np.uint64)
+        union, inverse = np.unique(joined, return_inverse=True)
+        self.set = HashSet(union)
+        self.positions: dict[str, np.ndarray] = {}
+        offset = 0
+        for name, hashes in zip(lists, arrays, strict=True):
+            where = np.full(union.size + 1, -1, dtype=np.int64)  # the last: not in any list
+            where[inverse[offset:offset + hashes.size]] = np.arange(hashes.size)
+            offset += hashes.size
+            self.positions[name] = where
+
+    def find(self, hashes: np.ndarray) -> FoundWords:
+        found, at = self.set.find(hashes)
+        return FoundWords(self, np.where(found, at, self.set.size))
+
+
+class FoundWords:
+    """The words of a batch looked up in `WordLists`: `found[name]` is each word's position
+    in that list, or −1."""
+
+    def __init__(self, lists: WordLists, at: np.ndarray):
+        self.lists, self.at = lists, at
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.lists.positions[name][self.at]
