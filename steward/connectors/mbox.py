@@ -28,7 +28,6 @@ from steward.connectors.base import (
     CutShort,
     FileUnit,
     ImportOptions,
-    MessageRecord,
     SpaceRecord,
     db_time,
 )
@@ -376,6 +375,6 @@ class MailingListArchive:
         platform_id = own[0] if own else "sha1:" + hashlib.sha1(data).hexdigest()
         parents = _ids(get("in-reply-to")) or _ids(get("references"))[-1:]
         subject = _header(get("subject")).strip()
-        yield MessageRecord(space, platform_id, at, author,
-                            f"{subject}\n\n{body}" if subject else body,
-                            parents[0] if parents else None, attachments=attachments)
+        # a bare MessageRecord tuple (see base.MessageRecord): the writer takes both
+        yield (space, platform_id, at, author, f"{subject}\n\n{body}" if subject else body,
+               parents[0] if parents else None, "message", None, 0, 0, attachments)

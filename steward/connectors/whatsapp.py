@@ -20,7 +20,6 @@ from steward.connectors.base import (
     CutShort,
     FileUnit,
     ImportOptions,
-    MessageRecord,
     SpaceRecord,
     db_time,
 )
@@ -154,7 +153,7 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
     current: list | None = None  # [local minute, UTC db time, author, kind, lines]
 
     def finish(stamp: str, at: str, author: str | None, kind: str,
-               lines: list[str]) -> MessageRecord:
+               lines: list[str]) -> tuple:
         nonlocal counted_minute
         text = "\n".join(lines)
         attachments = 0
@@ -165,8 +164,9 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
             counted_minute = stamp
             counts.clear()
         n = counts[digest] = counts.get(digest, 0) + 1
-        return MessageRecord(space, f"{stamp}|{digest}|{n}", at, author, text, None, kind,
-                             None, 0, 0, attachments)
+        # a bare MessageRecord tuple (see base.MessageRecord): the writer takes both
+        return (space, f"{stamp}|{digest}|{n}", at, author, text, None, kind, None, 0, 0,
+                attachments)
 
     for number, raw in text_lines(f, label, "a WhatsApp chat", ending=ending):
         line = raw if raw.isascii() else raw.translate(_CLEAN)
@@ -242,9 +242,11 @@ def _day_base(year: int, month: int, day: int, zone) -> tuple[str, list[str]] | 
         offset = to_utc(start, zone) - start
         if offset != to_utc(end, zone) - end or offset % _HOUR:
             return None
-        first = start + offset
+        first = start + offset  # the UTC hours of a local day fall on at most two UTC days
+        days = (first.isoformat(" ")[:11], (first + timedelta(days=1)).isoformat(" ")[:11])
+        two, hour = _TWO_DIGITS, first.hour
         return (start.isoformat("T")[:11],
-                [(first + timedelta(hours=h)).isoformat(" ")[:14] for h in range(24)])
+                [f"{days[(hour + h) // 24]}{two[(hour + h) % 24]}:" for h in range(24)])
     except (ValueError, OverflowError):
         return None
 

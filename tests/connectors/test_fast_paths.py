@@ -229,7 +229,7 @@ def test_zip_entries_read_whole_give_the_entry_or_leave_it_to_the_reader(tmp_pat
 
 
 @pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Asia/Kolkata",
-                                  "Australia/Lord_Howe"])
+                                  "Australia/Lord_Howe", "Pacific/Auckland", "Pacific/Honolulu"])
 def test_whatsapp_times_read_per_day_as_datetime_reads_each(zone):
     """Clock-change days, half-hour offsets and 12-hour clocks: every header's local minute
     and UTC time are what datetime and the zone give for it alone."""
