@@ -366,6 +366,14 @@
         <translation>Nodyn ar y person</translation>
     </message>
     <message>
+        <source>Loading…</source>
+        <translation>Wrthi’n llwytho…</translation>
+    </message>
+    <message>
+        <source>Could not load the queue: {message}</source>
+        <translation>Methu llwytho’r ciw: {message}</translation>
+    </message>
+    <message>
         <source>No newcomers waiting for a welcome</source>
         <translation>Does dim newydd-ddyfodiaid yn aros am groeso</translation>
     </message>
@@ -544,6 +552,10 @@
     <message>
         <source>{name}: {n} messages in {spaces} spaces from {accounts} accounts; {open} without a decision.</source>
         <translation>{name}: {n} neges mewn {spaces} gofod o {accounts} cyfrif; {open} heb benderfyniad.</translation>
+    </message>
+    <message>
+        <source>{n} of them may be distressing and are hidden: read them, and escalate any to the safeguarding leads, before removing everything.</source>
+        <translation>Gall {n} ohonynt beri gofid ac maen nhw’n gudd: darllenwch nhw, ac uwchgyfeirio unrhyw un at yr arweinwyr diogelu, cyn tynnu popeth.</translation>
     </message>
     <message>
         <source>Remove all {n}…</source>
@@ -832,6 +844,14 @@
     <message>
         <source>Review cases past their retention period</source>
         <translation>Adolygu achosion sydd wedi pasio eu cyfnod cadw</translation>
+    </message>
+    <message>
+        <source>Could not load the flags: {message}</source>
+        <translation>Methu llwytho’r fflagiau: {message}</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wrthi’n llwytho…</translation>
     </message>
     <message>
         <source>1 flag shown</source>
@@ -1143,6 +1163,17 @@
     <message>
         <source>Saved: Steward will use it from the next start.</source>
         <translation>Wedi&apos;i gadw: bydd Steward yn ei defnyddio o&apos;r tro nesaf y bydd yn dechrau.</translation>
+    </message>
+</context>
+<context>
+    <name>Table</name>
+    <message>
+        <source>Loading…</source>
+        <translation>Wrthi’n llwytho…</translation>
+    </message>
+    <message>
+        <source>Loading</source>
+        <translation>Wrthi’n llwytho</translation>
     </message>
 </context>
 <context>

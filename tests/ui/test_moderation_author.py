@@ -105,3 +105,31 @@ def test_the_button_is_there_for_stewards(demo_path, qtbot):
         window.shutdown()
         workers.wait_for_all(20_000)
         ws.lock()
+
+
+def test_distressing_messages_are_hidden_and_named_before_removing_all(demo_ws, qtbot):
+    from steward.ui import workers
+
+    run_to_end(scan.scan_job(demo_ws))  # the safeguarding scan too: flagged messages known
+    window = _window(demo_ws, qtbot)
+    try:
+        page = window.page("moderation")
+        for row in range(page.model.rowCount()):
+            person = author.person_of_item(demo_ws, page.model.row_values(row)[-2])
+            found = author.messages_by_person(demo_ws, person) if person else None
+            if found and any(m.sensitive for m in found.messages):
+                break
+        else:
+            raise AssertionError("no queued author with a flagged message in the demo")
+        page._move_to(row)
+        dialog = page.open_author()
+        wait_for_workers(qtbot)
+        hidden = [m for m in found.messages if m.sensitive]
+        assert f"{len(hidden)} of them may be distressing" in dialog.summary.text()
+        shown = {dialog.model.row_values(r)[3] for r in range(dialog.model.rowCount())}
+        assert "Hidden: may be distressing" in shown
+        assert not any(m.excerpt in shown for m in hidden)
+        dialog.close()
+    finally:
+        window.shutdown()
+        workers.wait_for_all(20_000)

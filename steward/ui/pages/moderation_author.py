@@ -141,6 +141,12 @@ class AuthorDialog(QDialog):
             "{open} without a decision.").format(
                 name=found.name, n=f"{len(found.messages):,}", spaces=found.spaces,
                 accounts=found.accounts, open=f"{len(found.to_decide):,}"))
+        hidden = sum(1 for m in found.messages if m.sensitive)
+        if hidden:  # a person's worst day is not spam: someone should read these first
+            self.summary.setText(self.summary.text() + " " + translate(
+                "Moderation", "{n} of them may be distressing and are hidden: read them, and "
+                "escalate any to the safeguarding leads, before removing everything.").format(
+                    n=f"{hidden:,}"))
         self.model.set_source(*list_source(_rows(found), COLUMNS))
         waiting = len(found.to_decide)
         self.remove_button.setText(translate("Moderation", "Remove all {n}…").format(
