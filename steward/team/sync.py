@@ -379,6 +379,7 @@ def local_status(ws) -> dict:
                 "last_sync": state.get(conn, "last_sync"), "cursor": state.get(conn, "cursor", 0),
                 "unpushed": conn.exec_driver_sql(
                     "SELECT count(*) FROM team_outbox WHERE pushed = 0").scalar(),
+                "waiting_for_keys": state.get(conn, "keys_asked"),
                 "conflicts": conflicts}
 
 

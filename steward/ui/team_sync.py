@@ -59,6 +59,8 @@ class TeamSyncer(QObject):
         line = f"Team: last sync {_short(status.get('last_sync'))}"
         if status.get("unpushed"):
             line += f", {status['unpushed']} to send"
+        if status.get("waiting_for_keys") is not None:
+            line += ", waiting for the team's new keys"
         self.label.setText(line)
         self.label.setToolTip(f"Team server {self.server}; last sync "
                               f"{status.get('last_sync') or 'never'}")

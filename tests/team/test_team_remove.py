@@ -100,11 +100,8 @@ def _device(laptops, who):
         ws.lock()
 
 
-def test_a_laptop_that_missed_a_rotation_asks_and_catches_up(laptops, tmp_path):
-    """Invited before a rotation, joined after it: its keys are one epoch old. Its first sync
-    stops at the first envelope under the new keys and asks; the lead's laptop (holding every
-    key) grants them to its device key; its next sync converges. The removed laptop, refused
-    by the server, can ask nothing."""
+def late_laptop(laptops, tmp_path):
+    """A steward invited before `vol` is removed (a rotation) and joined after it."""
     admin = _open(laptops, "admin")
     try:
         invitation, code = team.invite(admin, "late", "steward", PASSWORD)
@@ -122,7 +119,15 @@ def test_a_laptop_that_missed_a_rotation_asks_and_catches_up(laptops, tmp_path):
     file = tmp_path / "late.invitation"
     file.write_text(json.dumps(invitation))
     laptops["late"] = tmp_path / "late"
-    joined = run_to_end(team.join(file, code, laptops["late"], PASS, PASSWORD))
+    return done, run_to_end(team.join(file, code, laptops["late"], PASS, PASSWORD))
+
+
+def test_a_laptop_that_missed_a_rotation_asks_and_catches_up(laptops, tmp_path):
+    """Invited before a rotation, joined after it: its keys are one epoch old. Its first sync
+    stops at the first envelope under the new keys and asks; the lead's laptop (holding every
+    key) grants them to its device key; its next sync converges. The removed laptop, refused
+    by the server, can ask nothing."""
+    done, joined = late_laptop(laptops, tmp_path)
     assert joined["waiting_for_keys"] == done["epoch"]
     late = _open(laptops, "late")
     try:

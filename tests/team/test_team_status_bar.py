@@ -70,3 +70,32 @@ def test_no_team_no_label(tmp_path, qtbot):
     finally:
         window.shutdown()
         ws.lock()
+
+
+def test_the_status_bar_says_when_a_laptop_waits_for_new_team_keys(laptops, tmp_path, qtbot,
+                                                                   monkeypatch):
+    from steward.ui import team_sync
+    from steward.ui.main_window import MainWindow
+    from steward.workspace import Workspace
+    from tests.team.conftest import PASS
+    from tests.team.test_team_remove import late_laptop
+
+    monkeypatch.setattr(team_sync, "DEFAULT_SYNC_MINUTES", 0)
+    late_laptop(laptops, tmp_path)
+    ws = Workspace.unlock(laptops["late"], "late", PASS)
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        syncer = window.team_syncer
+        qtbot.waitUntil(lambda: "waiting for the team's new keys" in syncer.label.text(),
+                        timeout=20_000)
+        _sync(laptops, "lead")  # grants them
+        assert syncer.sync_now() is not None
+        wait_for_workers(qtbot)
+        qtbot.waitUntil(lambda: syncer.worker is None, timeout=20_000)
+        qtbot.waitUntil(lambda: syncer.label.text().startswith("Team: last sync")
+                        and "waiting" not in syncer.label.text(), timeout=20_000)
+    finally:
+        window.shutdown()
+        workers.wait_for_all(20_000)
