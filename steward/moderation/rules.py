@@ -104,6 +104,7 @@ class RuleSet:
             for p in own:
                 self._patterns.append(i)
                 patterns.append(p)
+        self.patterns = tuple(patterns)  # every text pattern, in set order
         self._textless = any(n == 0 for n in self._needs)
         if patterns:
             self._set = re2.Set.SearchSet(_options())

@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import re2
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -67,39 +68,73 @@ _FETCH = ("SELECT id, text, identity_id, space_id, created_at FROM messages "
           "ORDER BY id LIMIT ?")
 
 
-@dataclass(frozen=True)
 class _TextFacts:
-    """What depends on the text alone, worked out once per distinct text in a batch."""
+    """What depends on the text alone, worked out once per distinct text in a scan."""
 
-    links: list[str]
-    domains: tuple[str, ...]
-    mentions: int
-    fingerprint: str | None  # None for texts too short to count as cross-posting
-    rule_hits: tuple[int, ...]
-    probability: float
-    signals: textsignals.TextSignals
+    __slots__ = ("links", "domains", "mentions", "fingerprint", "rule_hits", "probability",
+                 "signals", "suspect")
 
-    @property
-    def suspect(self) -> bool:
-        """Whether copies of this text from several members would look like spam."""
-        return bool(self.links or self.signals.names or self.probability >= 0.5)
+    def __init__(self, links: list[str], domains: tuple[str, ...], mentions: int,
+                 fingerprint: str | None, rule_hits: tuple[int, ...], probability: float,
+                 signals: textsignals.TextSignals) -> None:
+        self.links, self.domains, self.mentions = links, domains, mentions
+        self.fingerprint = fingerprint  # None for texts too short to count as cross-posting
+        self.rule_hits, self.probability, self.signals = rule_hits, probability, signals
+        # Whether copies of this text from several members would look like spam.
+        self.suspect = bool(links or signals.names or probability >= 0.5)
 
     @staticmethod
     def of_batch(rows, rules: RuleSet, model: SpamModel,
-                 known: dict[str, _TextFacts] | None = None) -> dict[str, _TextFacts]:
+                 known: dict[str, _TextFacts] | None = None,
+                 matcher: _TextMatcher | None = None) -> dict[str, _TextFacts]:
         """The facts of every text in the batch; with `known` (the facts of earlier batches,
         kept by the scanner), only texts not seen before are worked out, and added to it."""
         out = {} if known is None else known
+        matcher = _TextMatcher(rules) if matcher is None else matcher
         distinct = list({r[1] for r in rows}.difference(out))
         probs = model.probabilities(distinct).tolist() if distinct else []
+        links, domain, mention_count = textfacts.links, textfacts.domain, textfacts.mention_count
+        fingerprint, match = textfacts.fingerprint, matcher.match
         for text, p in zip(distinct, probs, strict=True):
-            found = textfacts.links(text)
-            domains = tuple(textfacts.domain(x) for x in found)
+            found = links(text)
+            domains = tuple(domain(x) for x in found)
+            hits, signals = match(text, domains)
             out[text] = _TextFacts(
-                found, domains, textfacts.mention_count(text),
-                textfacts.fingerprint(text) if len(text) >= 20 else None, rules.text_hits(text),
-                p, textsignals.text_signals(text, domains))
+                found, domains, mention_count(text),
+                fingerprint(text) if len(text) >= 20 else None, hits, p, signals)
         return out
+
+
+class _TextMatcher:
+    """The rules' text patterns and the promotion and bait signals in one google-re2 pass
+    over a plain ASCII text (most texts); other texts take the two passes each part makes
+    (the signals read the text with look-alike letters folded)."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.n_rules = len(rules.patterns)
+        self.both = None
+        opts = re2.Options()
+        opts.max_mem = 128 << 20
+        both = re2.Set.SearchSet(opts)
+        for pattern in (*rules.patterns, *textsignals.patterns()):
+            both.Add(pattern)
+        try:
+            both.Compile()
+        except re2.error:  # too large for one set: two passes, as each part makes alone
+            return
+        self.both = both
+
+    def match(self, text: str, domains: tuple[str, ...]) -> tuple[tuple[int, ...],
+                                                                  textsignals.TextSignals]:
+        """(the rules' text pattern hits, the signals) of one text."""
+        if self.both is None or not text or not text.isascii():
+            return self.rules.text_hits(text), textsignals.text_signals(text, domains)
+        n = self.n_rules
+        found = self.both.Match(text) or ()
+        rule_hits = tuple(k for k in found if k < n) if n else ()
+        could = [k - n for k in found if k >= n]
+        return rule_hits, textsignals.text_signals(text, domains, could)
 
 
 _TEXT = struct.Struct("<qdqq")  # hash of a text, first seen, space, message id
@@ -175,6 +210,7 @@ class MessageScanner:
         # text -> its facts, kept between batches: communities repeat short texts ("thanks!")
         # across the whole history, and each is scored once per scan instead of once a batch
         self.known_texts: dict[str, _TextFacts] = {}
+        self.matcher = _TextMatcher(rules)
 
     # --- authors --------------------------------------------------------------------------
 
@@ -223,7 +259,8 @@ class MessageScanner:
         if len(self.known_texts) > KNOWN_TEXTS:  # keep the newer half
             for text in list(itertools.islice(self.known_texts, len(self.known_texts) // 2)):
                 del self.known_texts[text]
-        texts = _TextFacts.of_batch(rows, self.rules, self.model, self.known_texts)
+        texts = _TextFacts.of_batch(rows, self.rules, self.model, self.known_texts,
+                                     self.matcher)
         scored: dict[int, tuple] = {}  # message id -> (facts, model probability, SpamScore)
         rule_hits: dict[int, list] = {}
         cross: dict[int, int] = {}

@@ -200,12 +200,23 @@ def _signal_set():
     return _SET[0]
 
 
-def text_signals(text: str, domains: tuple[str, ...] | list[str] = ()) -> TextSignals:
-    """The promotion, bait and link signals a text fires."""
+def patterns() -> list[str]:
+    """The re2 patterns of `_signal_set`, case-insensitive by an inline flag, in signal order:
+    for a caller that matches them in one set with its own patterns (`text_signals(…,
+    could=…)`, on plain ASCII text)."""
+    return ["(?i)" + _LOOKAHEAD.sub("", (_OBFUSCATED if name == "obfuscated_link"
+                                         else SIGNALS[name][1]).pattern) for name in _NAMES]
+
+
+def text_signals(text: str, domains: tuple[str, ...] | list[str] = (),
+                 could: list[int] | None = None) -> TextSignals:
+    """The promotion, bait and link signals a text fires, in signal order. `could`: the
+    indices of `patterns()` a plain ASCII text matched, when already known."""
     names, reasons = [], []
-    text = textfacts.plain(text) if text else text  # "𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞" reads "subscribe"
-    could = _signal_set().Match(text) if text else None
-    for k in could or ():
+    if could is None:
+        text = textfacts.plain(text) if text else text  # "𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞" reads "subscribe"
+        could = _signal_set().Match(text) if text else None
+    for k in sorted(could or ()):  # re2 lists matches in no fixed order
         name = _NAMES[k]
         if name == "obfuscated_link":
             match = _OBFUSCATED.search(text)

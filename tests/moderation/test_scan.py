@@ -162,3 +162,36 @@ def test_cross_posts_counted_in_the_small_form_as_in_the_general_one():
                 _spaces_within_a_day(small, keep, hash(text), space, mid, at, enough,
                                      marked_small)
             assert marked == marked_small and len(general) == len(small)
+
+
+def test_one_pass_for_rules_and_signals_finds_what_two_passes_find():
+    """The scan matches the rules' text patterns and the signals in one re2 pass on ASCII
+    texts: the rule hits and the signals (names and reasons) are those of the two passes."""
+    from steward.moderation import signals
+    from steward.moderation.rules import parse_rules
+
+    rules = parse_rules(
+        "rules:\n"
+        "  - name: money\n    text_includes: [earn money, bitcoin]\n"
+        "  - name: shouting\n    text_regex: '[A-Z]{8,}'\n"
+        "  - name: link\n    text_regex: '(?i)https?://'\n    min_links: 1\n")
+    matcher = scan._TextMatcher(rules)
+    assert matcher.both is not None
+    texts = [
+        "", "thanks!", "EARN MONEY fast, subscribe to my channel and win a free giveaway",
+        "Check out my channel http://bit.ly/x and DM me on whatsapp for bitcoin",
+        "who's watching in 2025? like if you agree", "www . cheap-pills . com",
+        "𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞 to my 𝐜𝐡𝐚𝐧𝐧𝐞𝐥 please", "сheck my profile for bitcoin (Cyrillic с)",
+        "Your password expired, verify your account now at https://example.com/login",
+        "Bake sale on Saturday, all welcome!", "HELLOOOOOOO everyone",
+    ]
+    fired = set()
+    for text in texts:
+        domains = ("bit.ly",) if "bit.ly" in text else ()
+        hits, found = matcher.match(text, domains)
+        assert sorted(hits) == sorted(rules.text_hits(text)), text
+        assert found == signals.text_signals(text, domains), text
+        fired.update(found.names)
+        fired.update(rules.patterns[k] for k in hits)
+    assert {"promotion", "giveaway", "money", "shortener", "obfuscated_link"} <= fired
+    assert len(fired & set(rules.patterns)) == 3
