@@ -130,3 +130,22 @@ def test_a_batch_with_a_few_texts_outside_ascii_normalises_as_each_alone():
     alone = [normalise_many([t])[0] for t in texts]
     assert words.split("\x00") == alone
     assert [words[s:].split("\x00")[0] for s in starts] == alone
+
+
+def test_the_prescreen_wakes_exactly_the_texts_the_model_could_flag():
+    """The numpy check of 'enough words' before scoring equals TextModel.enough_words."""
+    import numpy as np
+
+    from steward.safeguarding.textmodel import shipped_model
+
+    model = shipped_model()
+    texts = [*(t for _p, _n, lines in training_lines()[:4000] for t in lines),
+             "+1, I'd come to that", "+1 id come to that qzxv", "sad sad sad", "", "ok"]
+    words, starts = normalise_many(texts)
+    picked = model.prescreen().woken(words)  # the prescreen alone
+    woken = model.woken(words)
+    parts = words.split("\x00")
+    expected = [i for i in picked.tolist() if model.enough_words(parts[i].strip())]
+    assert woken.tolist() == expected
+    assert 0 < len(expected) < len(picked)
+    assert np.isin(woken, picked).all()
