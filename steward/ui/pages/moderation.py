@@ -199,7 +199,7 @@ class ReasonBar(QWidget):
         return False
 
 
-_MOVE_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_X, Qt.Key.Key_U, Qt.Key.Key_V)
+_MOVE_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_X, Qt.Key.Key_U, Qt.Key.Key_V, Qt.Key.Key_F)
 
 
 class ModerationPage(QWidget):
