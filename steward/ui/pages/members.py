@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from steward import permissions
 from steward.hygiene import export, matching, people, review
 from steward.hygiene.activity import lapsed_members
+from steward.ui import workers
 from steward.ui.pages.members_panels import ExportDialog, MergePanel, PersonPanel
 from steward.ui.registry import (
     AppContext,
@@ -94,10 +95,12 @@ class MembersPage(QWidget):
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.tabs.addTab(self._people_tab(), "People")
-        if permissions.may_run(ctx.ws.profile.role, "duplicates"):
-            self.tabs.addTab(self._duplicates_tab(), "Duplicates")
         self._filling = False
         self.refresh()
+        if permissions.may_run(ctx.ws.profile.role, "duplicates"):
+            # Built in the next turn of the event loop: the People list paints first.
+            workers.run_in_steps([lambda: self.tabs.addTab(self._duplicates_tab(),
+                                                           "Duplicates")])
 
     # --- people --------------------------------------------------------------------------
 
