@@ -72,7 +72,7 @@ class _TextFacts:
     """What depends on the text alone, worked out once per distinct text in a scan."""
 
     __slots__ = ("links", "domains", "mentions", "fingerprint", "rule_hits", "probability",
-                 "signals", "suspect")
+                 "signals", "suspect", "key")
 
     def __init__(self, links: list[str], domains: tuple[str, ...], mentions: int,
                  fingerprint: str | None, rule_hits: tuple[int, ...], probability: float,
@@ -82,6 +82,8 @@ class _TextFacts:
         self.rule_hits, self.probability, self.signals = rule_hits, probability, signals
         # Whether copies of this text from several members would look like spam.
         self.suspect = bool(links or signals.names or probability >= 0.5)
+        # The hash an author's texts are kept by (`_AuthorTexts`), worked out once per text.
+        self.key = None if fingerprint is None else hash(fingerprint)
 
     @staticmethod
     def of_batch(rows, rules: RuleSet, model: SpamModel,
@@ -131,7 +133,7 @@ class _TextMatcher:
         if self.both is None or not text or not text.isascii():
             return self.rules.text_hits(text), textsignals.text_signals(text, domains)
         n = self.n_rules
-        found = self.both.Match(text) or ()
+        found = self.both.Match(text.encode()) or ()  # bytes: the wrapper skips a step
         rule_hits = tuple(k for k in found if k < n) if n else ()
         could = [k - n for k in found if k >= n]
         return rule_hits, textsignals.text_signals(text, domains, could)
@@ -269,6 +271,7 @@ class MessageScanner:
         check_every = self.rules.needs_every_message
         authors = self.authors
         flood_seconds = h.FLOOD_SECONDS
+        cross_spaces = h.CROSS_POST_SPACES
         for mid, text, iid, sid, at_text in rows:
             t = texts[text]
             at = _seconds(at_text)
@@ -285,7 +288,11 @@ class MessageScanner:
                     rule_hits[mid] = hits
             if author is None:
                 continue
-            spaces_with_text = self._cross_post(t.fingerprint, author, sid, mid, at, cross)
+            # In how many spaces this author posted this text within a day, marking the
+            # earlier copies too (many people answering "Well done!" is not spam).
+            key = t.key
+            spaces_with_text = 1 if key is None else _spaces_within_a_day(
+                author.texts, 64, key, sid, mid, at, cross_spaces, cross)
             same_authors = 1
             if t.fingerprint is not None and len(text) >= h.MIN_SAME_TEXT and t.suspect:
                 same_authors = self._same_text(t.fingerprint, iid, mid, at, copies)
@@ -331,16 +338,6 @@ class MessageScanner:
         """How many members posted this text within a day; marks the earlier copies too."""
         return _within_a_day(self.same_text, 50_000, fingerprint, iid, mid, at,
                              h.SAME_TEXT_AUTHORS, copies)
-
-    @staticmethod
-    def _cross_post(fingerprint: str | None, author: _Author | None, sid: int, mid: int,
-                    at: float, cross: dict[int, int]) -> int:
-        """In how many spaces this author posted this text within a day; marks the earlier
-        copies too. (Many people answering "Great news, well done!" is not spam.)"""
-        if fingerprint is None or author is None:
-            return 1
-        return _spaces_within_a_day(author.texts, 64, hash(fingerprint), sid, mid, at,
-                                    h.CROSS_POST_SPACES, cross)
 
     def _queue_rows(self, scored: dict, rule_hits: dict) -> list[tuple]:
         now = sql_time(clock.now())
@@ -762,7 +759,7 @@ def _spaces_within_a_day(texts: _AuthorTexts, keep: int, key: int, space: int, m
     spread = texts.spread
     seen = spread.get(key) if spread else None
     offset = -1
-    if seen is None:
+    if seen is None and texts.packed:
         offset = texts.find(key)
         if offset >= 0:
             _key, first, first_space, first_mid = _TEXT.unpack_from(texts.packed, offset)
