@@ -68,4 +68,15 @@ def explain(category: str, reasons: list[str] | tuple[str, ...]) -> list[Reason]
         else:
             text = stored(reason, TEMPLATES, _NESTED)
             out.append(Reason(text[:1].upper() + text[1:]))
-    return out
+    return _once_each(out)
+
+
+def _once_each(reasons: list[Reason]) -> list[Reason]:
+    """One line per text: several lexicon patterns that matched the same words read as one
+    reason, their patterns kept together (in order, each once)."""
+    merged: dict[str, list[str]] = {}
+    for r in reasons:
+        patterns = merged.setdefault(r.text, [])
+        if r.pattern and r.pattern not in patterns:
+            patterns.append(r.pattern)
+    return [Reason(text, "; ".join(patterns)) for text, patterns in merged.items()]

@@ -16,3 +16,17 @@ def test_reasons_in_plain_english():
                "0.83); the words that weighed most: “hopeless”, “tired”"),
         Reason("Posted in a young people space"),
     ]
+
+
+def test_the_same_words_matched_by_several_patterns_read_as_one_reason():
+    reasons = ["“better off without me” (pattern “{better|best} off without me”)",
+               "“everyone would be better off without me” (pattern “everyone would be "
+               "{better|best} off without me”)",
+               "“better off without me” (pattern “{be|being} better off without me”)",
+               "“better off without me” (pattern “{better|best} off without me”)"]
+    assert explain("self_harm", reasons) == [
+        Reason("The words “better off without me”: a sign of suicide or self-harm",
+               "{better|best} off without me; {be|being} better off without me"),
+        Reason("The words “everyone would be better off without me”: a sign of suicide or "
+               "self-harm", "everyone would be {better|best} off without me"),
+    ]
