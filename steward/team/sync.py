@@ -858,27 +858,9 @@ def _apply_unmerge(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -
     laptop applied that merge (a merge that lost a conflict here was never applied)."""
     from steward.hygiene.merge import unmerge
 
-    own = e.device_id == block["device"]
-    with _with_conn(ws) as s:
-        conn = s.connection()
-        if _applied(conn, e):
-            _done(conn, e)
-            return
-        local = None if own else _ids(conn, block).local("merges", op["merge"])
-        todo = local is not None and conn.exec_driver_sql(
-            "SELECT undone_at IS NULL FROM merges WHERE id = ?", (local,)).scalar()
-        noted = edits.pending(conn)
-    if todo:
-        try:
-            unmerge(ws, local)
-        except StewardError as err:
-            log.warning("an unmerge from another laptop could not be applied (%s)",
-                        type(err).__name__)
-    with _with_conn(ws) as s:
-        conn = s.connection()
-        edits.forget_since(conn, noted)
-        result.applied += 1
-        _done(conn, e)
+    _apply_through_service(ws, block, e, result, "merges", op["merge"],
+                           "SELECT undone_at IS NULL FROM merges WHERE id = ?", unmerge,
+                           "an unmerge")
 
 
 def _apply_erase(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> None:
@@ -887,31 +869,46 @@ def _apply_erase(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> 
     Run again after a kill, it finds the person erased and only records the envelope."""
     from steward.hygiene.consent import forget_person
 
+    def same_name(conn, person: int) -> None:
+        if op.get("display_name"):
+            edits.quiet(conn, True)
+            conn.exec_driver_sql("UPDATE persons SET display_name = ?, "
+                                 "erased_at = coalesce(?, erased_at) WHERE id = ?",
+                                 (op["display_name"], op.get("erased_at"), person))
+            edits.quiet(conn, False)
+
+    _apply_through_service(
+        ws, block, e, result, "persons", op["person"],
+        "SELECT NOT EXISTS (SELECT 1 FROM persons WHERE id = ? AND erased_at IS NOT NULL)",
+        forget_person, "an erasure", after=same_name)
+
+
+def _apply_through_service(ws, block: dict, e: Envelope, result: SyncResult, table: str,
+                           gid, still_to_do: str, service, what: str, after=None) -> None:
+    """Another laptop's change applied through the local service that makes it (which opens
+    its own transaction): the row's local id looked up, `still_to_do` (SQL on that id) asked,
+    the service run, then the edits it wrote are forgotten (they came from the team, not this
+    laptop), `after` runs on the local id and the envelope is recorded."""
     own = e.device_id == block["device"]
     with _with_conn(ws) as s:
         conn = s.connection()
         if _applied(conn, e):
             _done(conn, e)
             return
-        person = None if own else _ids(conn, block).local("persons", op["person"])
-        todo = person is not None and not conn.exec_driver_sql(
-            "SELECT erased_at IS NOT NULL FROM persons WHERE id = ?", (person,)).scalar()
+        local = None if own else _ids(conn, block).local(table, gid)
+        todo = local is not None and conn.exec_driver_sql(still_to_do, (local,)).scalar()
         noted = edits.pending(conn)
     if todo:
         try:
-            forget_person(ws, person)
+            service(ws, local)
         except StewardError as err:
-            log.warning("an erasure from another laptop could not be applied (%s)",
+            log.warning("%s from another laptop could not be applied (%s)", what,
                         type(err).__name__)
     with _with_conn(ws) as s:
         conn = s.connection()
         edits.forget_since(conn, noted)
-        if person is not None and op.get("display_name"):
-            edits.quiet(conn, True)
-            conn.exec_driver_sql("UPDATE persons SET display_name = ?, "
-                                 "erased_at = coalesce(?, erased_at) WHERE id = ?",
-                                 (op["display_name"], op.get("erased_at"), person))
-            edits.quiet(conn, False)
+        if after is not None and local is not None:
+            after(conn, local)
         result.applied += 1
         _done(conn, e)
 
