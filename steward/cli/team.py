@@ -148,6 +148,8 @@ def cmd_team_sync(ctx) -> int:
               ": it asked for them; sync again after an admin's or lead's laptop has synced.")
     for line in result.conflicts:
         print(f"Conflict: {line}")
+    for line in result.refused:
+        print(f"Refused: {line}")
     return 0
 
 

@@ -247,19 +247,35 @@ def load_keys(ws, block: dict) -> TeamKeys:
 
 # --- this laptop's device key (rotations are granted to it) ----------------------------------
 
-def new_device_key(ws) -> tuple[dict, bytes]:
-    """(what the team block keeps, the public key): the private key sealed under the volunteer
-    store key, which every profile on the laptop holds."""
+def new_device_key(ws, signing: bytes | None = None, invite: str | None = None
+                   ) -> tuple[dict, bytes]:
+    """(what the team block keeps, the public key): the X25519 private key and the Ed25519
+    signing seed (from the invitation; a new one for the team's first laptop) sealed together
+    under the volunteer store key, which every profile on the laptop holds."""
+    from steward.team import trust
+
     public, private = crypto.new_dropbox_keypair()
-    return {"public": crypto.b64(public),
-            "sealed": ws.seal_team_secret("vk", private, "device")}, public
+    signing = signing or trust.new_seed()
+    return {"public": crypto.b64(public), "sign": trust.public_of(signing), "invite": invite,
+            "sealed": ws.seal_team_secret("vk", private + signing, "device")}, public
 
 
-def device_private(ws, block: dict) -> bytes | None:
+def _device_secret(ws, block: dict) -> bytes | None:
     held = block["keys"].get("device")
     if not held or not held.get("sealed"):
         return None
     return ws.open_team_secret("vk", held["sealed"], "device")
+
+
+def device_private(ws, block: dict) -> bytes | None:
+    secret = _device_secret(ws, block)
+    return None if secret is None else secret[:32]
+
+
+def device_signing(ws, block: dict) -> bytes | None:
+    """This laptop's Ed25519 signing seed (None: a laptop joined before laptops signed)."""
+    secret = _device_secret(ws, block)
+    return secret[32:] if secret is not None and len(secret) == 64 else None
 
 
 # --- invitations -------------------------------------------------------------------------------
@@ -275,8 +291,9 @@ def _code_key(code: str, salt: bytes) -> bytes:
 
 
 def make_invitation(team: dict, keys: TeamKeys, role: str, name: str, invite_id: str,
-                    code: str) -> dict:
-    """An invitation: what `role` may hold, sealed under the one-time code."""
+                    code: str, signing: bytes, signers: dict) -> dict:
+    """An invitation: what `role` may hold, the invited laptop's signing key and the signing
+    keys the inviting laptop trusts (`signers`), sealed under the one-time code."""
     missing = [t for t in ROLE_TIERS[role] if keys.key(t) is None]
     if missing:
         raise StewardError(f"this profile does not hold the team's {', '.join(missing)} key, "
@@ -285,7 +302,8 @@ def make_invitation(team: dict, keys: TeamKeys, role: str, name: str, invite_id:
     payload = {"keys": {t: crypto.b64(keys.key(t)) for t in ROLE_TIERS[role]},
                "epoch": keys.epoch, "origin": team["origin"],
                "older": {str(e): {t: crypto.b64(k[t]) for t in ROLE_TIERS[role] if t in k}
-                         for e, k in keys.older.items()}}
+                         for e, k in keys.older.items()},
+               "signing": crypto.b64(signing), "signers": signers}
     box = dropbox_for(keys, ROLE_TIERS[role])
     if box is not None:
         payload["dropbox"] = box
@@ -316,7 +334,8 @@ def read_invitation(path) -> dict:
 
 
 def open_invitation(invitation: dict, code: str, named: str) -> tuple[TeamKeys, dict]:
-    """The team keys inside, with the code; a wrong code or an edited file is one error."""
+    """The team keys inside and the rest of what it holds (the team's first laptop, the
+    signing keys), with the code; a wrong code or an edited file is one error."""
     aad = (f"{INVITATION_FORMAT}/{invitation['team']}/{invitation['invite']}/"
            f"{invitation['role']}/{invitation['name']}").encode()
     try:
@@ -334,4 +353,4 @@ def open_invitation(invitation: dict, code: str, named: str) -> tuple[TeamKeys, 
     box = payload.get("dropbox")
     return TeamKeys(int(payload["epoch"]), keys, older,
                     (int(box["epoch"]), crypto.unb64(box["public"])) if box else None
-                    ), payload["origin"]
+                    ), payload

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from steward.team import state
+from steward.team import state, trust
 
 log = logging.getLogger(__name__)
 
@@ -314,15 +314,19 @@ class Applier:
             if not own:
                 self._safeguarding_snapshot(op)
         elif kind == "device.key":
-            known = state.get(self.conn, "device_keys", {})
-            known[op["device"]] = {"public": op["public"], "role": op["role"]}
-            state.put(self.conn, "device_keys", known)
+            trust.note_claim(self.conn, "device", op)
+        elif kind == "invite.key":
+            trust.note_invite(self.conn, op)
         elif kind == "keys.request":
             if not own:
-                requests = state.get(self.conn, "key_requests", {})
-                requests[op["device"]] = {"public": op["public"], "role": op["role"],
-                                          "since": int(op["since"])}
-                state.put(self.conn, "key_requests", requests)
+                trust.note_claim(self.conn, "request", op)
+                # Kept signed or not: the laptop that answers refuses what is not signed.
+                body = op.get("body") or {k: op.get(k) for k in ("device", "role", "since",
+                                                                  "public")}
+                requests = state.get(self.conn, "key_requests", [])
+                requests = requests if isinstance(requests, list) else []
+                requests.append({"body": body, "sig": op.get("sig")})
+                state.put(self.conn, "key_requests", requests[-200:])
         elif kind == "rows.put":
             if not own:
                 from steward.team import rows

@@ -22,7 +22,7 @@ from pathlib import Path
 from steward import clock
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.jobs import CancelToken, Progress
-from steward.team import edits, ops, rows, state
+from steward.team import edits, ops, rows, state, trust
 from steward.team import keys as team_keys
 from steward.team.keys import EnvelopeRefused, TeamKeys
 from steward.team.server import Envelope, Server, check_url
@@ -46,11 +46,13 @@ class SyncResult:
     at: str = ""
     # The key epoch this laptop waits for (it missed a rotation: asked, not yet granted).
     waiting_for_keys: int | None = None
+    # Key requests this laptop refused (not signed by the asking laptop's own key).
+    refused: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"pushed": self.pushed, "pulled": self.pulled, "applied": self.applied,
                 "conflicts": self.conflicts, "cursor": self.cursor, "at": self.at,
-                "waiting_for_keys": self.waiting_for_keys}
+                "waiting_for_keys": self.waiting_for_keys, "refused": self.refused}
 
 
 class KeysBehind(StewardError):
@@ -107,20 +109,30 @@ def _enqueue_sealed(conn, tier: str, epoch: int, body: bytes) -> None:
 
 
 def _announce_device(ws, conn, block: dict, keys: TeamKeys) -> None:
-    """Give this laptop a device key (once) and tell the team its public half, so a rotation
-    can grant it the new keys."""
-    if (block["keys"].get("device") or {}).get("sealed"):
+    """Tell the team (once) this laptop's device key, signed with its signing key, so a
+    rotation can grant it the new keys. A laptop from before device keys is given one."""
+    if state.get(conn, "device_announced"):
         return
-    held, public = team_keys.new_device_key(ws)
-    if held["sealed"] is None:
-        return
-    block["keys"] = dict(block["keys"], device=held)
-    ws.save_team_block(block)
-    from steward import crypto
+    if not (block["keys"].get("device") or {}).get("sealed"):
+        held, _public = team_keys.new_device_key(ws)
+        if held["sealed"] is None:
+            return
+        block["keys"] = dict(block["keys"], device=held)
+        ws.save_team_block(block)
+    _enqueue(conn, block, keys, "volunteer", {"type": "device.key",
+                                              **_claim(ws, block, "device")})
+    state.put(conn, "device_announced", True)
 
-    _enqueue(conn, block, keys, "volunteer",
-             {"type": "device.key", "device": block["device"], "role": block["role"],
-              "public": crypto.b64(public)})
+
+def _claim(ws, block: dict, kind: str, **extra) -> dict:
+    """A statement about this laptop (its device key, a key request), signed with its own
+    signing key (trust.py); a laptop without one sends it unsigned, and is refused."""
+    held = block["keys"].get("device") or {}
+    body = {"device": block["device"], "role": block["role"], "public": held.get("public"),
+            "sign": held.get("sign"), "invite": held.get("invite"), **extra}
+    seed = team_keys.device_signing(ws, block)
+    return {"body": body,
+            "sig": None if seed is None else trust.sign(seed, block["id"], kind, body)}
 
 
 def _label(keys: TeamKeys, team_id: str, device: str, name: str) -> bytes:
@@ -162,9 +174,11 @@ def create_team(ws, server_url: str, password: str | None) -> Generator[Progress
         server.create_team(team_id)
         server.add_device(team_id, device, ws.profile.role,
                           _label(keys, team_id, device, ws.profile.name))
+    held, _public = team_keys.new_device_key(ws)
     block = {"id": team_id, "server": url, "device": device, "origin": device,
              "name": ws.profile.name, "role": ws.profile.role,
-             "keys": team_keys.store_keys(ws, keys), "created_at": str(clock.now())}
+             "keys": dict(team_keys.store_keys(ws, keys), device=held),
+             "created_at": str(clock.now())}
     with _with_conn(ws) as s:
         conn = s.connection()
         state.ensure(conn)
@@ -176,6 +190,7 @@ def create_team(ws, server_url: str, password: str | None) -> Generator[Progress
         audit.record(s, ws.actor, "team.create", "team", None)
     ws.save_team_block(block)
     with _with_conn(ws) as s:
+        trust.set_roots(s.connection(), {device: {"sign": held["sign"], "role": "admin"}})
         _announce_device(ws, s.connection(), block, keys)
     yield Progress(1, 3, "Pushing the workspace")
     with Server(url, password) as server:
@@ -237,16 +252,32 @@ def invite(ws, name: str, role: str, password: str | None) -> tuple[dict, str]:
     check_role(role)
     block = team_of(ws)
     keys = _keys(ws, block)
+    own_seed = team_keys.device_signing(ws, block)
+    with _with_conn(ws) as s:
+        state.ensure(s.connection())
+        signers = trust.Roster.of(s.connection(), block["id"]).signers()
+    if own_seed is None or block["device"] not in signers:
+        raise StewardError("this laptop has no signing key (it joined the team before "
+                           "laptops signed their requests): invite from the laptop that "
+                           "created the team, or join again with a new invitation")
     invite_id = str(uuid.uuid4())
     code = team_keys.new_code()
-    invitation = team_keys.make_invitation(block | {"origin": block["origin"]}, keys, role,
-                                           name, invite_id, code)
-    with Server(block["server"], password) as server:
+    seed = trust.new_seed()
+    invitation = team_keys.make_invitation(block, keys, role, name, invite_id, code, seed,
+                                           signers)
+    # The admin's signed word that this invitation's signing key is a `role`'s, for every
+    # laptop to check the invited laptop's requests against.
+    said = trust.invite_body(invite_id, role, trust.public_of(seed), block["device"])
+    with _one_at_a_time(ws), Server(block["server"], password) as server:
         server.add_invitation(block["id"], invite_id, role)
-    with _with_conn(ws) as s:
-        from steward.store import audit
+        with _with_conn(ws) as s:
+            _enqueue(s.connection(), block, keys, "volunteer",
+                     {"type": "invite.key", **said,
+                      "sig": trust.sign(own_seed, block["id"], "invite", said)})
+            from steward.store import audit
 
-        audit.record(s, ws.actor, "team.invite", "team", None, role=role)
+            audit.record(s, ws.actor, "team.invite", "team", None, role=role)
+        _push(ws, server, block)
     return invitation, code
 
 
@@ -257,7 +288,7 @@ def join(invitation_path: Path, code: str, workspace: Path, passphrase: str,
     from steward.workspace import META_FILE, Workspace
 
     invitation = team_keys.read_invitation(invitation_path)
-    keys, origin = team_keys.open_invitation(invitation, code, str(invitation_path))
+    keys, payload = team_keys.open_invitation(invitation, code, str(invitation_path))
     workspace = Path(workspace)
     if (workspace / META_FILE).exists():
         raise BadInput(f"{workspace} already holds a workspace: join into a new folder")
@@ -270,9 +301,15 @@ def join(invitation_path: Path, code: str, workspace: Path, passphrase: str,
         with Server(invitation["server"], password) as server:
             server.use_invitation(invitation["team"], invitation["invite"], device, role,
                                   _label(keys, invitation["team"], device, name))
+        from steward import crypto
+
+        held, _public = team_keys.new_device_key(
+            ws, crypto.unb64(payload["signing"]) if payload.get("signing") else None,
+            invitation["invite"])
         block = {"id": invitation["team"], "server": invitation["server"], "device": device,
-                 "origin": origin, "name": name, "role": role,
-                 "keys": team_keys.store_keys(ws, keys), "created_at": str(clock.now())}
+                 "origin": payload["origin"], "name": name, "role": role,
+                 "keys": dict(team_keys.store_keys(ws, keys), device=held),
+                 "created_at": str(clock.now())}
         team_keys.store_dropbox(ws, block, keys.dropbox)
         ws.refresh_volunteer_store()
         ws.save_team_block(block)
@@ -289,6 +326,8 @@ def join(invitation_path: Path, code: str, workspace: Path, passphrase: str,
             state.ensure(s.connection())
             if ws.tier == "staff":
                 edits.ensure(s.connection())
+            trust.set_roots(s.connection(), {**payload.get("signers", {}),
+                                             device: {"sign": held["sign"], "role": role}})
             _announce_device(ws, s.connection(), ws.team_block(), keys)
         yield Progress(1, 2, "First sync")
         result = yield from sync(ws, password)
@@ -342,14 +381,13 @@ def remove(ws, name: str, password: str | None) -> dict:
         without: list[str] = []
         with _with_conn(ws) as s:
             conn = s.connection()
-            known = state.get(conn, "device_keys", {})
+            known = trust.Roster.of(conn, block["id"]).devices
             for r in remaining:
                 held = known.get(r.device_id)
-                if held is None:
+                if held is None or not held.get("public"):
                     without.append(_read_label(keys, block["id"], r.device_id, r.label))
                     continue
-                tiers = [t for t in team_keys.ROLE_TIERS.get(r.role, ())
-                         if t in team_keys.ROLE_TIERS.get(held.get("role"), ())]
+                tiers = _tiers(r.role, held["role"])
                 _enqueue_sealed(conn, f"grant:{r.device_id}", new.epoch, team_keys.seal_grant(
                     crypto.unb64(held["public"]), block["id"], r.device_id, new, tiers))
             from steward.store import audit
@@ -483,7 +521,7 @@ def _sync(ws, password: str | None, token: CancelToken | None,
             yield Progress(batch[-1].seq, max(head, batch[-1].seq), "Receiving the team's changes")
         if set(keys.keys) == set(team_keys.TIERS) and ws.holds_safeguarding_key:
             with _with_conn(ws) as s:
-                granted = _answer_key_requests(ws, s.connection(), server, block, keys)
+                granted = _answer_key_requests(ws, s, server, block, keys, result)
             if granted:
                 result.pushed += _push(ws, server, block)
         if staff and keys.key("volunteer") is not None and result.waiting_for_keys is None:
@@ -632,12 +670,10 @@ def _ask_for_keys(ws, conn, block: dict, keys: TeamKeys, epoch: int) -> None:
     asked = state.get(conn, "keys_asked")
     if asked is not None and int(asked) >= epoch:
         return
-    held = block["keys"].get("device") or {}
-    if not held.get("public"):
+    if not (block["keys"].get("device") or {}).get("public"):
         return
     _enqueue(conn, block, keys, "volunteer",
-             {"type": "keys.request", "device": block["device"], "role": block["role"],
-              "since": keys.epoch, "public": held["public"]})
+             {"type": "keys.request", **_claim(ws, block, "request", since=keys.epoch)})
     state.put(conn, "keys_asked", epoch)
 
 
@@ -660,28 +696,52 @@ def _catch_up_keys(ws, server: Server, block: dict, keys: TeamKeys) -> None:
             state.put(s.connection(), "keys_asked", None)
 
 
-def _answer_key_requests(ws, conn, server: Server, block: dict, keys: TeamKeys) -> int:
-    """Grant the current keys (and the epochs between) to laptops that asked for them:
-    each still a device of the team, given only what both its role on the server and its
-    request allow. Returns how many grants were made."""
-    from steward import crypto
+def _tiers(*roles: str) -> list[str]:
+    """The team tiers every one of these roles may hold."""
+    return [t for t in team_keys.TIERS
+            if all(t in team_keys.ROLE_TIERS.get(role, ()) for role in roles)]
 
-    requests = state.get(conn, "key_requests", {})
+
+def _answer_key_requests(ws, session, server: Server, block: dict, keys: TeamKeys,
+                         result: SyncResult) -> int:
+    """Grant the current keys (and the epochs between) to laptops that asked for them. A
+    request counts only when signed by the asking laptop's own signing key (trust.py), from
+    a device the server still lists, and is given only what its role on the server, the role
+    its invitation was signed for and its request all allow. A request signed otherwise (or
+    not at all) is refused, told and audited. Returns how many grants were made."""
+    from steward import crypto
+    from steward.store import audit
+
+    conn = session.connection()
     answered = state.get(conn, "key_answers", {})
-    due = {d: r for d, r in requests.items() if int(r["since"]) < keys.epoch
-           and int(answered.get(d, 0)) < keys.epoch and d != block["device"]}
+    due, later = [], []
+    for req in state.get(conn, "key_requests", []):
+        device = req["body"].get("device")
+        if device == block["device"] or int(answered.get(device, 0)) >= keys.epoch:
+            continue
+        (due if int(req["body"].get("since", 0)) < keys.epoch else later).append(req)
+    state.put(conn, "key_requests", later)
     if not due:
         return 0
+    roster = trust.Roster.of(conn, block["id"])
     live = {r.device_id: r.role for r in server.devices(block["id"]) if not r.removed}
     made = 0
-    for device, req in sorted(due.items()):
-        if device not in live:
+    for req in due:
+        body = req["body"]
+        device = body.get("device")
+        why = roster.refusal("request", body, req.get("sig"))
+        if why is not None:
+            log.warning("team: %s", why)
+            result.refused.append(why)
+            audit.record(session, ws.actor, "team.key_request_refused", "team", None,
+                         device=str(device)[:8], reason=why)
             continue
-        tiers = [t for t in team_keys.ROLE_TIERS.get(live[device], ())
-                 if t in team_keys.ROLE_TIERS.get(req.get("role"), ())]
+        if device not in live or int(answered.get(device, 0)) >= keys.epoch:
+            continue
+        tiers = _tiers(live[device], roster.devices[device]["role"], str(body.get("role")))
         _enqueue_sealed(conn, f"grant:{device}", keys.epoch, team_keys.seal_grant(
-            crypto.unb64(req["public"]), block["id"], device, keys, tiers,
-            since=int(req["since"])))
+            crypto.unb64(body["public"]), block["id"], device, keys, tiers,
+            since=int(body["since"])))
         answered[device] = keys.epoch
         made += 1
     state.put(conn, "key_answers", answered)

@@ -95,8 +95,8 @@ class TeamSyncer(QObject):
         if self.window.is_locked:
             return
         self.window.run_query(self._local_status, self._show_status, lambda _message: None)
-        for conflict in result.conflicts:
-            self.window.notify(f"Team sync: {conflict}")
+        for line in (*result.conflicts, *result.refused):
+            self.window.notify(f"Team sync: {line}")
         if getattr(result, "waiting_for_keys", None) is not None:
             self.window.notify("Team sync: this laptop missed a change of the team keys and "
                                "asked for the new ones; it carries on once an admin's or "

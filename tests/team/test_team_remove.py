@@ -159,3 +159,87 @@ def test_a_laptop_that_missed_a_rotation_asks_and_catches_up(laptops, tmp_path):
         _digests(laptops, "lead")["staff"]
     with pytest.raises(StewardError, match="removed from the team"):
         _sync(laptops, "vol")
+
+
+def _forge_request(url, team_id, old_keys, device, body, sig):
+    """What a server operator holding an older team key (a removed laptop's) can do: list a
+    device of its own and push a key request sealed under that key."""
+    import uuid
+
+    op_id = str(uuid.uuid4())
+    op = {"type": "keys.request", "body": body, "sig": sig, "actor": "x"}
+    aad = team_keys.envelope_aad(team_id, "volunteer", old_keys.epoch, device, 1, op_id)
+    with psycopg.connect(url, password=PASSWORD, autocommit=True) as conn:
+        conn.execute("INSERT INTO steward_devices (device_id, team_id, role, label) "
+                     "VALUES (%s, %s, 'admin', %s)", (device, team_id, b"x"))
+        conn.execute("INSERT INTO steward_envelopes (team_id, op_id, device_id, tier, "
+                     "device_seq, epoch, body) VALUES (%s, %s, %s, 'volunteer', 1, %s, %s)",
+                     (team_id, op_id, device, old_keys.epoch,
+                      team_keys.seal_op(old_keys.key("volunteer"), op, aad)))
+
+
+def test_a_key_request_not_signed_by_the_laptops_own_key_is_refused_and_audited(
+        laptops, team_server, tmp_path):
+    """The removed volunteer's old key and the server's operator together: a request from a
+    device the operator invented, unsigned, and one signed with a key of its own naming the
+    late laptop's invitation. The lead's laptop grants neither, says why and audits each
+    (once); the real late laptop, which signs with the key its invitation gave it, is
+    granted and catches up."""
+    import uuid
+
+    from steward import crypto
+    from steward.team import trust
+
+    done, _joined = late_laptop(laptops, tmp_path)
+    vol = _open(laptops, "vol")
+    try:
+        old = team_keys.load_keys(vol, vol.team_block())
+        team_id = vol.team_block()["id"]
+    finally:
+        vol.lock()
+    assert old.epoch == done["epoch"] - 1
+    late = _open(laptops, "late")
+    try:
+        late_block = late.team_block()
+        held = late_block["keys"]["device"]
+        own_seed = team_keys.device_signing(late, late_block)
+    finally:
+        late.lock()
+    attacker_public, _private = crypto.new_dropbox_keypair()
+    fake_seed = trust.new_seed()
+    unsigned, named = str(uuid.uuid4()), str(uuid.uuid4())
+    base = {"role": "admin", "public": crypto.b64(attacker_public), "since": old.epoch}
+    _forge_request(team_server, team_id, old, unsigned,
+                   dict(base, device=unsigned, sign=None, invite=None), None)
+    claim = dict(base, device=named, sign=trust.public_of(fake_seed), invite=held["invite"])
+    _forge_request(team_server, team_id, old, named, claim,
+                   trust.sign(fake_seed, team_id, "request", claim))
+
+    result = _sync(laptops, "lead")
+    assert len(result.refused) == 2
+    assert "laptop " + unsigned[:8] in result.refused[0]
+    assert "not signed with a laptop's own key" in result.refused[0]
+    assert "not signed by the key its invitation gave" in result.refused[1]
+    grants = {r[3] for r in _envelopes_after(team_server, 0) if r[3].startswith("grant:")}
+    assert f"grant:{late_block['device']}" in grants
+    assert not {f"grant:{unsigned}", f"grant:{named}"} & grants
+    assert _sync(laptops, "lead").refused == []  # each refused once
+    lead = _open(laptops, "lead")
+    try:
+        with lead.engine.connect() as conn:
+            refused = conn.exec_driver_sql(
+                "SELECT details FROM audit_events WHERE action = 'team.key_request_refused' "
+                "ORDER BY id").scalars().all()
+            roster = trust.Roster.of(conn, team_id)
+    finally:
+        lead.lock()
+    assert [json.loads(d)["device"] if isinstance(d, str) else d["device"] for d in refused] \
+        == [unsigned[:8], named[:8]]
+    # The late laptop's own request, its device key swapped for the operator's: refused too.
+    own = {"device": late_block["device"], "role": "steward", "public": held["public"],
+           "sign": held["sign"], "invite": held["invite"], "since": old.epoch}
+    assert roster.refusal("request", own, trust.sign(own_seed, team_id, "request", own)) is None
+    swapped = dict(own, public=crypto.b64(attacker_public))
+    assert "not signed by that laptop's own key" in roster.refusal(
+        "request", swapped, trust.sign(own_seed, team_id, "request", own))
+    assert _sync(laptops, "late").waiting_for_keys is None
