@@ -71,11 +71,6 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS["p"][:n], _POWERS["q"][:n]
 
 
-def _slot(h: np.ndarray, salt: np.uint64) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return (((h + salt) * _MIX) >> _SHIFT).astype(np.int64)
-
-
 def _fold_table() -> np.ndarray:
     table = np.arange(0x110000, dtype=np.uint32)
     table[48:58] = 48
@@ -85,57 +80,72 @@ def _fold_table() -> np.ndarray:
 
 
 _FOLD = _fold_table()  # code point -> the code point the model reads
+_WORD = _word_chars(np.arange(0x110000, dtype=np.uint32))  # code point -> part of a word
 
 
 def _folded(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(codes, separator mask, document of each position) for a batch: the prepared texts in
-    lower case joined by NUL, digits folded to 0 and runs of white space to one space."""
+    """(codes, first position of each document, position of each separator) for a batch:
+    the prepared texts in lower case joined by NUL, digits folded to 0 and runs of white space
+    to one space. Document d is codes[starts[d]:starts[d + 1]]; after the first, each starts
+    with the separator before it."""
     joined = "\x00".join(prepare(t) for t in texts).lower()
     codes = np.frombuffer(joined.encode("utf-32-le", "replace"), dtype=np.uint32)
-    sep = codes == 0
-    if int(sep.sum()) != len(texts) - 1:  # a text held a NUL of its own
+    if int(np.count_nonzero(codes == 0)) != len(texts) - 1:  # a text held a NUL of its own
         joined = "\x00".join(prepare(t).replace("\x00", " ") for t in texts).lower()
         codes = np.frombuffer(joined.encode("utf-32-le", "replace"), dtype=np.uint32)
-        sep = codes == 0
     codes = _FOLD[codes]  # every digit reads as 0, every kind of space as a space
     space = codes == _SPACE
-    # Fold runs of spaces to one.
-    keep = ~(space & np.concatenate(([False], space[:-1])))
-    codes, sep = codes[keep].astype(np.uint64), sep[keep]
-    return codes, sep, np.cumsum(sep)  # separators belong to the next document
+    keep = np.ones(len(codes), bool)
+    keep[1:] = ~(space[1:] & space[:-1])  # runs of spaces fold to one
+    codes = codes[keep].astype(np.uint64)
+    seps = np.flatnonzero(codes == 0)
+    return codes, np.concatenate(([0], seps)), seps
 
 
-def _char_grams(codes: np.ndarray, sep: np.ndarray):
-    """(n, hash of the n-gram starting at each position, True where it crosses a separator)
-    for n = 3, 4, 5."""
+def _char_slots(codes: np.ndarray):
+    """(n, feature of the n-gram starting at each position) for n = 3, 4, 5, by a rolling
+    polynomial hash (n-grams that cross a separator are included: see `_crossing`)."""
     h = codes.copy()
-    bad = sep.copy()
     with np.errstate(over="ignore"):
         for n in (2, 3, 4, 5):
-            h = h[:-1] * _B + codes[n - 1:]
-            bad = bad[:-1] | sep[n - 1:]
+            h = h[:-1]
+            h *= _B
+            h += codes[n - 1:]
             if n >= 3:
-                yield n, h, bad
+                yield n, _slot(h, _SALT[f"c{n}"])
 
 
-def _words(codes: np.ndarray, sep: np.ndarray, doc: np.ndarray):
-    """(document of each word, word hashes, document of each word pair, pair hashes)."""
-    word = _word_chars(codes) & ~sep
-    prev = np.concatenate(([False], word[:-1]))
-    nxt = np.concatenate((word[1:], [False]))
-    starts = np.flatnonzero(word & ~prev)
-    ends = np.flatnonzero(word & ~nxt) + 1
+def _crossing(seps: np.ndarray, n: int) -> np.ndarray:
+    """Start positions of the n-grams that hold a separator."""
+    at = (seps[:, None] - np.arange(n)).ravel()
+    return at[at >= 0]
+
+
+def _slot(h: np.ndarray, salt: np.uint64) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        s = h + salt
+        s *= _MIX
+        s >>= _SHIFT
+        return s.view(np.int64)
+
+
+def _words(codes: np.ndarray, seps: np.ndarray):
+    """(document of each word, word features, word-pair features, True where a pair's two
+    words are in one document), words in order; None when the batch has no word."""
+    edge = np.diff(_WORD[codes].view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edge == 1)
     if not len(starts):
         return None
+    ends = np.flatnonzero(edge == -1)
     p, q = _powers(len(codes) + 1)
     with np.errstate(over="ignore"):
-        g = np.concatenate((np.zeros(1, np.uint64),
-                            np.cumsum(codes * q[: len(codes)], dtype=np.uint64)))
+        g = np.zeros(len(codes) + 1, np.uint64)
+        np.multiply(codes, q[: len(codes)], out=g[1:])
+        np.cumsum(g[1:], out=g[1:])
         wh = (g[ends] - g[starts]) * p[ends - 1]
-        wd = doc[starts]
-        same = wd[:-1] == wd[1:]
-        pair = (wh[:-1] * _MIX + wh[1:])[same]
-    return wd, wh, wd[:-1][same], pair
+        pair = wh[:-1] * _MIX + wh[1:]
+    wd = np.searchsorted(seps, starts)
+    return wd, _slot(wh, _SALT["w1"]), _slot(pair, _SALT["w2"]), wd[:-1] == wd[1:]
 
 
 def hashed(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,28 +155,32 @@ def hashed(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not n_docs:
         empty = np.zeros(0, np.int64)
         return empty, empty, np.zeros(0, np.float32)
-    codes, sep, doc = _folded(texts)
+    codes, _starts, seps = _folded(texts)
+    sep = np.zeros(len(codes), bool)
+    sep[seps] = True
+    doc = np.cumsum(sep)  # separators belong to the next document
     docs, feats, vals = [], [], []
 
     # Character 3-, 4- and 5-grams that do not cross a separator.
     char_docs, char_feats = [], []
-    for n, h, bad in _char_grams(codes, sep):
-        ok = ~bad
-        char_docs.append(doc[: len(h)][ok])
-        char_feats.append(_slot(h[ok], _SALT[f"c{n}"]))
-    if char_docs:
-        d = np.concatenate(char_docs)
-        docs.append(d)
-        feats.append(np.concatenate(char_feats))
-        vals.append(_block_values(d, n_docs))
+    for n, slots in _char_slots(codes):
+        ok = np.ones(len(slots) + n, bool)  # (room for a separator at the very end)
+        ok[_crossing(seps, n)] = False
+        ok = ok[: len(slots)]
+        char_docs.append(doc[: len(slots)][ok])
+        char_feats.append(slots[ok])
+    d = np.concatenate(char_docs)
+    docs.append(d)
+    feats.append(np.concatenate(char_feats))
+    vals.append(_block_values(d, n_docs))
 
     # Words and word pairs.
-    words = _words(codes, sep, doc)
+    words = _words(codes, seps)
     if words is not None:
-        wd, wh, pd, pair = words
-        d = np.concatenate((wd, pd))
+        wd, word, pair, same = words
+        d = np.concatenate((wd, wd[:-1][same]))
         docs.append(d)
-        feats.append(np.concatenate((_slot(wh, _SALT["w1"]), _slot(pair, _SALT["w2"]))))
+        feats.append(np.concatenate((word, pair[same])))
         vals.append(_block_values(d, n_docs))
     return np.concatenate(docs), np.concatenate(feats), np.concatenate(vals)
 
@@ -187,27 +201,45 @@ def matrix(texts: Sequence[str]):
     return x
 
 
+def _segment_sums(values: np.ndarray, firsts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The sum of each run values[firsts[i]:firsts[i] + sizes[i]] (runs in order, touching,
+    covering every value), in float64."""
+    padded = np.zeros(len(values) + 1, np.float64)  # a run may start at the end
+    padded[:-1] = values
+    sums = np.add.reduceat(padded, firsts)
+    sums[sizes == 0] = 0.0  # reduceat gives an empty run its first value
+    return sums
+
+
 def linear(texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
     """weights · x for each text (the same sum as `hashed` gives), without building a matrix
-    or a value per n-gram: each block's weights are summed per document, then scaled once."""
+    or a value per n-gram: each block's weights are summed per document (documents are runs
+    of the batch, so one `reduceat` a block), then scaled once."""
     n_docs = len(texts)
     if not n_docs:
         return np.zeros(0)
-    codes, sep, doc = _folded(texts)
-    length = np.bincount(doc[~sep], minlength=n_docs)  # characters in each document
+    codes, starts, seps = _folded(texts)
+    sizes = np.diff(starts, append=len(codes))
+    length = sizes.copy()  # characters in each document, without its separator
+    length[1:] -= 1
     char_sum = np.zeros(n_docs)
     char_count = np.zeros(n_docs)
-    for n, h, bad in _char_grams(codes, sep):
-        contrib = weights[_slot(h, _SALT[f"c{n}"])]
-        contrib[bad] = 0.0
-        char_sum += np.bincount(doc[: len(h)], weights=contrib, minlength=n_docs)
+    contrib = np.zeros(len(codes), np.float32)
+    for n, slots in _char_slots(codes):
+        np.take(weights, slots, out=contrib[: len(slots)])
+        contrib[len(slots):] = 0.0
+        contrib[_crossing(seps, n)] = 0.0
+        char_sum += _segment_sums(contrib, starts, sizes)
         char_count += np.maximum(length - (n - 1), 0)
     total = char_sum / np.sqrt(np.maximum(char_count, 1.0))
-    words = _words(codes, sep, doc)
+    words = _words(codes, seps)
     if words is not None:
-        wd, wh, pd, pair = words
-        word_sum = np.bincount(wd, weights=weights[_slot(wh, _SALT["w1"])], minlength=n_docs) \
-            + np.bincount(pd, weights=weights[_slot(pair, _SALT["w2"])], minlength=n_docs)
-        word_count = np.bincount(wd, minlength=n_docs) + np.bincount(pd, minlength=n_docs)
-        total += word_sum / np.sqrt(np.maximum(word_count, 1.0))
+        wd, word, pair, same = words
+        contrib = weights[word].astype(np.float64)  # each word, and the pair it starts
+        contrib[:-1] += np.where(same, weights[pair], np.float32(0.0))  # (in its document)
+        n_words = np.bincount(wd, minlength=n_docs)
+        firsts = np.concatenate(([0], np.cumsum(n_words)[:-1]))
+        word_sum = _segment_sums(contrib, firsts, n_words)
+        word_count = np.maximum(2 * n_words - 1, 1)
+        total += word_sum / np.sqrt(word_count)
     return total

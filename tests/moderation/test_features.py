@@ -40,3 +40,18 @@ def test_plain_drops_every_combining_mark_and_folds_look_alikes():
     assert plain(sample) == slow(sample)
     assert plain("сhесk ѕubѕсribe") == "check subscribe"
     assert plain("plain ascii stays") == "plain ascii stays"
+
+
+def test_documents_summed_as_runs_of_the_batch_at_its_edges():
+    """Scoring sums each document's n-grams as one run of the batch: empty texts at either
+    end or side by side, a text that is only a NUL or a space, and one-letter words read as
+    they do alone."""
+    weights = seed_model()._effective()
+    batches = [["", "", "ab cd", ""], ["\x00", "x y z", "", " "], ["word"], ["", ""],
+               ["a", "b", "c"], ["🔥", "ok ok ok", "\x00\x00"]]
+    for batch in batches:
+        fast = features.linear(batch, weights)
+        x = features.matrix(batch)
+        assert np.allclose(fast, x @ weights.astype(np.float64), rtol=1e-6, atol=1e-6), batch
+        alone = [features.linear([t], weights)[0] for t in batch]
+        assert np.allclose(fast, alone, rtol=1e-6, atol=1e-6), batch

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from steward.cli import main
@@ -195,3 +196,26 @@ def test_one_pass_for_rules_and_signals_finds_what_two_passes_find():
         fired.update(rules.patterns[k] for k in hits)
     assert {"promotion", "giveaway", "money", "shortener", "obfuscated_link"} <= fired
     assert len(fired & set(rules.patterns)) == 3
+
+
+def test_held_items_carry_their_message_author_and_space(demo_ws):
+    """The scan fills each item's author and space from the batch it read (no second query):
+    they are those of the message."""
+    run_to_end(scan.scan_messages_job(demo_ws))
+    with demo_ws.session() as s:
+        held = s.execute(select(QueueItem, Message).join(
+            Message, Message.id == QueueItem.message_id)).all()
+    assert held
+    for item, message in held:
+        assert (item.identity_id, item.space_id) == (message.identity_id, message.space_id)
+
+
+def test_stored_times_read_in_one_go_as_one_at_a_time():
+    stored = ["2026-11-21 08:30:00.000000", "1999-12-31 23:59:59.999999", "2026-11-21 08:30:00",
+              "2026-11-21 08:30:00.5", "2026-02-28T01:02:03.000123"]
+    assert scan._seconds_of(stored) == [scan._seconds(t) for t in stored]
+    assert scan._seconds_of([]) == []
+    # A time with a zone is read one at a time, as before, and fails the same way.
+    for one in (scan._seconds, lambda t: scan._seconds_of([t])):
+        with pytest.raises(TypeError):
+            one("2026-11-21 08:30:00+00:00")
