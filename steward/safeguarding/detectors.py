@@ -178,7 +178,7 @@ class Detector:
     The text model (`text_model`, by default the shipped one; None for lexicons only) scores
     the messages its quick prescreen picks that hold no benign phrase; where it scores a
     category the lexicons missed above that category's threshold, it raises a flag at the
-    severity its score reaches (low, medium; self-harm also high)."""
+    severity its score reaches (low or medium; self-harm low or high)."""
 
     def __init__(
         self,
@@ -417,7 +417,8 @@ def _adjust(
             severity = "medium"
         why.append("about self-harm in the past or managed now")
     if DISCUSSION in contexts:
-        severity = "high" if severity == "critical" else "low"
+        # training, news or policy: low, and a critical phrase inside it medium, never high
+        severity = "medium" if severity == "critical" else "low"
         why.append("reads as talk about training, news, policy or history")
         return Finding(category, severity, tuple(why))
     if category == "contact_details" and PUBLIC_CONTACT in contexts:

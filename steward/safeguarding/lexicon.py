@@ -16,7 +16,7 @@ File format (UTF-8 text, one pattern per line):
 `benign.txt` lists phrases in the same way (without sections): a match that shares words
 with one of them raises no flag ("that joke killed me"). Two more section-less lists change a
 message's severity rather than its categories: `discussion.txt` (talk about training, news,
-policy or history: findings drop to low, critical ones to high, and the space's audience does
+policy or history: findings drop to low, critical ones to medium, and the space's audience does
 not raise them) and `public_contact.txt` (an organisation's public details: contact details
 stay low). Files in sub-folders (e.g. `cy/` for Welsh) add to the category their name gives.
 A malformed file is refused with its name and line number.

@@ -55,7 +55,11 @@ C = 8.0
 # the look-alikes target (high or critical <= 3%) rests on the medium budget; low is looser
 # (2026-12-02: 1% -> 3%, chosen from that rule, not from any evaluation figure).
 BENIGN_BUDGETS = {"low": 0.03, "medium": 0.005}
-HIGH_MARGIN = 0.05  # a self-harm score this far above every benign one starts at high
+# Self-harm has no medium model flag: the Samaritans' and NSPA's guidance is that any message
+# reading as suicidal content is answered promptly, so a score that at most the medium budget
+# of hand-written look-alikes reaches starts at high (triage within hours); the young people's
+# step then makes it critical. Below it, low (medium in a young people's space).
+SELF_HARM_LEVELS = {"low": "low", "medium": "high"}
 PRESCREEN_KEEP = 0.97  # see prescreen_threshold
 TOKEN_PATTERN = r"[^ ]+"  # texts are normalised: words between single spaces
 
@@ -165,10 +169,10 @@ def choose_thresholds(scores, labels, benign) -> dict[str, dict[str, float]]:
         levels = {}
         for severity, budget in BENIGN_BUDGETS.items():
             allowed = int(budget * benign.sum())
+            if category == "self_harm":
+                severity = SELF_HARM_LEVELS[severity]
             # just above the (allowed + 1)-th highest benign score, never below a quarter
             levels[severity] = round(max(0.25, float(benign_scores[allowed]) + 1e-3), 4)
-        if category == "self_harm":
-            levels["high"] = round(min(0.99, float(benign_scores[0]) + HIGH_MARGIN), 4)
         thresholds[category] = levels
     return thresholds
 
@@ -178,8 +182,9 @@ def report(scores, quick, labels, benign, thresholds, cut, texts) -> None:
     print(f"validation ({FOLDS}-fold out-of-fold), {len(texts)} messages "
           f"({int(benign.sum())} hand-written benign); model alone, after the prescreen:")
     for severity in BENIGN_BUDGETS:
-        flagged = woken[:, None] & (
-            scores >= np.array([thresholds[c][severity] for c in CATEGORIES]))
+        flagged = woken[:, None] & (scores >= np.array(
+            [thresholds[c][SELF_HARM_LEVELS[severity] if c == "self_harm" else severity]
+             for c in CATEGORIES]))
         recall = "  ".join(f"{c} {flagged[labels[:, k], k].mean():.2f}"
                            for k, c in enumerate(CATEGORIES))
         loud = flagged[benign].any(axis=1)

@@ -13,6 +13,7 @@ from steward.safeguarding.detectors import Detector
 from steward.safeguarding.lexicon import shipped_lexicons
 from steward.safeguarding.policy import severity_rank
 from steward.safeguarding.scan import scan_job
+from steward.safeguarding.textmodel import shipped_model
 from steward.store.models import Identity, Message, Person, Source, Space
 
 
@@ -34,6 +35,11 @@ ORDERED = [  # (more urgent, less urgent), same category
     ("cut myself again last night", "i used to self harm when i was younger"),
     ("i used to self harm when i was younger", "safeguarding training on self harm next week"),
     ("used to self harm, 6 months clean now", "the film has a self harm scene, trigger warning"),
+    ("this is my last post, youll know why tomorrow", "this is my last post before my holiday"),
+    ("swallowed 20 of my mums tablets an hour ago", "took two paracetamol for my headache"),
+    ("my thighs are a mess again, fresh cuts", "new blades for the lawnmower arrived"),
+    ("if my results are bad im ending it all", "off to uni saturday, wont be back till xmas"),
+    ("my son keeps talking about killing himself", "my son nearly killed himself laughing at that"),
 ]
 
 
@@ -56,6 +62,60 @@ def test_training_news_and_policy_stay_low_even_for_young_people(detector):
             found = detector.detect(text, audience)
             assert all(severity_rank(f.severity) <= severity_rank("low") for f in found), (
                 text, audience, found)
+
+
+def test_a_critical_phrase_in_training_talk_is_never_high(detector):
+    text = "the carers training covered what to do if someone says they want to kill themselves"
+    for audience in ("general", "young_people"):
+        found = detector.detect(text, audience)
+        assert found and all(severity_rank(f.severity) <= severity_rank("medium")
+                             for f in found), (audience, found)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("moving away to uni on saturday and wont be coming back till christmas", "self_harm"),
+    ("cant wait to sleep forever this weekend after exams", "self_harm"),
+    ("dont tell anyone but im pregnant! telling family at christmas", "grooming"),
+    ("my little brother is so annoying ill kill him if he touches my switch again", "abuse"),
+    ("we had a talk at school about sexting and nudes and the law", "sexual_content"),
+])
+def test_everyday_look_alikes_stay_below_high(detector, text, category):
+    for audience in ("general", "young_people"):
+        assert rank(detector, text, audience, category) < severity_rank("high"), (text, audience)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("he keeps sending me robux and says i owe him now", "grooming"),
+    ("dont tell anyone about us, your mum wouldnt get it", "grooming"),
+    ("her grandson has taken over her bank card and her pension", "abuse"),
+    ("lad at the car wash gets no wages and the boss has his passport", "abuse"),
+    ("if i tell anyone he said hell hurt the dog", "abuse"),
+    ("we need more men like breivik", "radicalisation"),
+    ("ill post that pic of you everywhere if you dont do what i say", "bullying"),
+    ("he wanted me to touch myself on facetime", "sexual_content"),
+    ("how many of my heart pills would be too much for me", "self_harm"),
+])
+def test_guidance_indicators_reach_high(detector, text, category):
+    assert rank(detector, text, category=category) >= severity_rank("high"), text
+
+
+def test_a_self_harm_model_flag_is_low_or_high_never_medium():
+    """Samaritans/NSPA: suicidal content is answered promptly, so the model's self-harm flag
+    at the medium budget starts at high (train_model.SELF_HARM_LEVELS)."""
+    import numpy as np
+
+    from steward.safeguarding import train_model
+
+    rng = np.random.default_rng(1)
+    scores = rng.random((400, len(train_model.CATEGORIES)))
+    benign = np.arange(400) < 300
+    levels = train_model.choose_thresholds(scores, None, benign)
+    assert set(levels["self_harm"]) == {"low", "high"}
+    assert levels["self_harm"]["high"] > levels["self_harm"]["low"]
+    assert set(levels["abuse"]) == {"low", "medium"}
+    model = shipped_model()
+    shipped = model.levels[model.categories.index("self_harm")]
+    assert {severity for _score, severity in shipped} == {"low", "high"}
 
 
 def test_public_contact_details_stay_low(detector):
