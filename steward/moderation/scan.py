@@ -17,6 +17,7 @@ import logging
 import struct
 import warnings
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -101,7 +102,7 @@ class _TextFacts:
         fingerprint, match = textfacts.fingerprint, matcher.match
         for text, p in zip(distinct, probs, strict=True):
             found = links(text)
-            domains = tuple(domain(x) for x in found)
+            domains = tuple(map(domain, found)) if found else ()
             hits, signals = match(text, domains)
             out[text] = _TextFacts(
                 found, domains, mention_count(text),
@@ -134,8 +135,11 @@ class _TextMatcher:
         """(the rules' text pattern hits, the signals) of one text."""
         if self.both is None or not text or not text.isascii():
             return self.rules.text_hits(text), textsignals.text_signals(text, domains)
+        found = self.both.Match(text.encode())  # bytes: the wrapper skips a step
+        if not found:  # most texts
+            return (), (textsignals.text_signals(text, domains, []) if domains
+                         else textsignals.NONE)
         n = self.n_rules
-        found = self.both.Match(text.encode()) or ()  # bytes: the wrapper skips a step
         rule_hits = tuple(k for k in found if k < n) if n else ()
         could = [k - n for k in found if k >= n]
         return rule_hits, textsignals.text_signals(text, domains, could)
@@ -402,6 +406,27 @@ def _fetch_batch(s, after: int) -> list[tuple]:
         cursor.close()
 
 
+def _read_ahead(ws, after: int, token: CancelToken | None):
+    """The batches of messages after `after`, in id order. The next batch is read (and
+    decrypted, which releases the GIL) on a second thread while the caller works on this one,
+    as the safeguarding scan reads."""
+
+    def read(start: int) -> list[tuple]:
+        with ws.session() as s:
+            return _fetch_batch(s, start)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moderation-read") as reader:
+        upcoming = reader.submit(read, after)
+        while True:
+            if token is not None:
+                token.check()
+            rows = upcoming.result()
+            if not rows:
+                return
+            upcoming = reader.submit(read, rows[-1][0])
+            yield rows
+
+
 def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | None = None,
                       model: SpamModel | None = None) -> Job[dict]:
     """Scan the messages not yet scanned; returns counts by kind of what it queued."""
@@ -416,13 +441,7 @@ def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | Non
     counts = {"messages": 0, "spam": 0, "rule": 0}
     last = start
     yield Progress(0, max(0, total - start), "Scanning messages for moderation")
-    while True:
-        if token is not None:
-            token.check()
-        with ws.session() as s:
-            rows = _fetch_batch(s, last)
-        if not rows:
-            break
+    for rows in _read_ahead(ws, start, token):
         with ws.transaction() as s:
             queue_rows = scanner.scan_batch(s, rows)
             if queue_rows:
@@ -454,13 +473,8 @@ def sensitivity_preview_job(ws, token: CancelToken | None = None) -> Job[dict]:
         total = s.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
     last, scanned = 0, 0
     yield Progress(0, max(1, total), "Scoring the stored history")
-    while True:
-        if token is not None:
-            token.check()
+    for rows in _read_ahead(ws, 0, token):
         with ws.session() as s:
-            rows = _fetch_batch(s, last)
-            if not rows:
-                break
             scanner.scan_batch(s, rows)
         last, scanned = rows[-1][0], scanned + len(rows)
         yield Progress(last, max(1, total), "Scoring the stored history")

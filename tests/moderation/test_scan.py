@@ -219,3 +219,33 @@ def test_stored_times_read_in_one_go_as_one_at_a_time():
     for one in (scan._seconds, lambda t: scan._seconds_of([t])):
         with pytest.raises(TypeError):
             one("2026-11-21 08:30:00+00:00")
+
+
+def test_a_cancelled_scan_stops_between_batches_and_resumes_where_it_stopped(demo_ws,
+                                                                            monkeypatch):
+    """The next batch is read on a second thread while this one is scanned: a cancelled scan
+    keeps the batches it finished (watermark and items), reads nothing more, and the next scan
+    takes up the rest, queueing what one whole scan queues."""
+    from steward.jobs import CancelToken, Cancelled
+
+    monkeypatch.setattr(scan, "BATCH", 500)
+    run_to_end(scan.scan_messages_job(demo_ws))
+    whole = _queued(demo_ws)
+    with demo_ws.transaction() as s:
+        s.connection().exec_driver_sql("DELETE FROM queue_items")
+        s.connection().exec_driver_sql("DELETE FROM scan_state")
+
+    token = CancelToken()
+    job = scan.scan_messages_job(demo_ws, token)
+    next(job)  # the start
+    next(job)  # the first batch
+    token.cancel()
+    with pytest.raises(Cancelled):
+        run_to_end(job)
+    with demo_ws.session() as s:
+        stopped = s.get(ScanState, "moderation").last_message_id
+        first = s.scalar(select(Message.id).order_by(Message.id).limit(1))
+    assert first <= stopped < max(r[0] for r in whole)
+    again = run_to_end(scan.scan_messages_job(demo_ws))
+    assert again["messages"] > 0
+    assert _queued(demo_ws) == whole
