@@ -226,7 +226,7 @@ def test_a_cancelled_scan_stops_between_batches_and_resumes_where_it_stopped(dem
     """The next batch is read on a second thread while this one is scanned: a cancelled scan
     keeps the batches it finished (watermark and items), reads nothing more, and the next scan
     takes up the rest, queueing what one whole scan queues."""
-    from steward.jobs import CancelToken, Cancelled
+    from steward.jobs import Cancelled, CancelToken
 
     monkeypatch.setattr(scan, "BATCH", 500)
     run_to_end(scan.scan_messages_job(demo_ws))
