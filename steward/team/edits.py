@@ -15,7 +15,8 @@ applying transaction, so no other connection ever sees it.
 A row made on a laptop and deleted there (a library item removed, a cadence cleared) is
 deleted on the others. A merge undone (`unmerge`) is undone on every laptop that applied it.
 An erasure (`forget_person`) travels as its own operation and always wins: edits of an erased
-person that arrive later are not applied.
+person that arrive later are not applied. Tags, "not the same person" marks and email statuses
+are noted by the same table and sent by sets.py.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from steward.team import state
+from steward.team import sets, state
 
 # table: (key column, the table a key column refers to (rows keyed by another row), the
 # columns whose edits travel, references among them: column → table).
@@ -95,7 +96,7 @@ def triggers() -> list[str]:
         f"WHEN NEW.erased_at IS NOT NULL AND OLD.erased_at IS NULL AND {QUIET} BEGIN "
         f"INSERT OR IGNORE INTO team_changed (tbl, rid, old) VALUES ('{ERASE}', NEW.id, NULL); "
         "END")
-    return out
+    return out + sets.triggers(QUIET)
 
 
 def ensure(conn) -> None:
@@ -164,6 +165,11 @@ def capture(conn, ids: state.Ids, seen: int) -> list[dict]:
             out.append({"type": "person.erase", "person": ids.gid("persons", rid),
                         "display_name": row[0] if row else None,
                         "erased_at": row[1] if row else None})
+            continue
+        if tbl in sets.TABLES:
+            op = sets.capture_one(conn, ids, tbl, rid, erased, seen)
+            if op is not None:
+                out.append(op)
             continue
         if tbl not in SPEC or (erased and _person_of(conn, tbl, rid) in erased):
             continue

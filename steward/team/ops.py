@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from steward.team import state, trust
+from steward.team import sets, state, trust
 
 log = logging.getLogger(__name__)
 
@@ -342,6 +342,10 @@ class Applier:
             from steward.team import edits
 
             edits.apply_delete(self, own, op)
+        elif kind == "set.put":
+            sets.apply_set(self, seq, device, own, op)
+        elif kind == "email.status":
+            sets.apply_email(self, seq, device, own, op)
         elif kind == "queue.decide":
             self._decide(seq, device, own, op)
         elif kind == "note.add":
@@ -641,6 +645,10 @@ def _h(rows) -> str:
 
 def staff_digest(conn, ids: state.Ids) -> str:
     """What every staff laptop of the team must agree on, by global id."""
+    return _h(staff_rows(conn, ids))
+
+
+def staff_rows(conn, ids: state.Ids) -> list:
     rows: list = []
     for qid, status in conn.exec_driver_sql("SELECT id, status FROM queue_items").all():
         rows.append(["q", ids.gid("queue_items", qid), status])
@@ -677,6 +685,16 @@ def staff_digest(conn, ids: state.Ids) -> str:
     for key, value in conn.exec_driver_sql("SELECT key, value FROM settings").all():
         if not key.startswith(LOCAL_SETTINGS):
             rows.append(["s", key, value])
+    persons = ids.all_gids("persons")
+    for pid, tag in conn.exec_driver_sql("SELECT pt.person_id, t.name FROM person_tags pt "
+                                         "JOIN tags t ON t.id = pt.tag_id").all():
+        rows.append(["t", persons.get(pid), tag])
+    for a, b in conn.exec_driver_sql("SELECT identity_a, identity_b FROM not_same_person"):
+        rows.append(["ns", *sorted(str(identities.get(i)) for i in (a, b))])
+    for email, source, status in conn.exec_driver_sql(
+            "SELECT e.email_normalised, s.name, e.status FROM email_statuses e "
+            "LEFT JOIN sources s ON s.id = e.source_id").all():
+        rows.append(["es", hashlib.sha256((email or "").encode()).hexdigest(), source, status])
     from steward.team import edits
 
     for table, (key, ref, columns, refs) in edits.SPEC.items():
@@ -688,7 +706,7 @@ def staff_digest(conn, ids: state.Ids) -> str:
             values = [ref_gids[refs[c]].get(v) if c in refs else v
                       for c, v in zip(columns, row[1:], strict=True)]
             rows.append(["e", table, gids.get(row[0]), *values])
-    return _h(rows)
+    return rows
 
 
 def safeguarding_digest(conn, ids: state.Ids, cipher, row_field) -> str:

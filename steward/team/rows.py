@@ -81,6 +81,14 @@ def _natural(conn, ids: state.Ids, table: str, values: dict, source_names: dict)
     if table == "memberships":
         return state.natural_gid(table, ids.gid("identities", values["identity_id"]),
                                  ids.gid("spaces", values["space_id"]))
+    if table == "queue_items":
+        # "Everything from this author" on two laptops makes one item per message, not two:
+        # decisions on it meet as one subject (an explicit conflict when they differ).
+        from steward.moderation.author import LABEL
+
+        if values.get("label") != LABEL or values["message_id"] is None:
+            return None
+        return state.natural_gid(table, "author", ids.gid("messages", values["message_id"]))
     if table == "persons":
         row = conn.exec_driver_sql(
             "SELECT s.name, i.platform_id FROM identities i JOIN sources s ON s.id = i.source_id "
@@ -97,7 +105,15 @@ def capture(conn, ids: state.Ids, sealed_flags: str | None = None
     steward's laptop, its field prefix `steward/<workspace id>`): each flag carries its
     contents as sealed to the team drop box, which this laptop cannot open."""
     marks = state.get(conn, "rows_captured", {})
-    mapped_here: dict[str, set[int]] = {}
+
+    def received(table: str, after: int) -> set[int]:
+        """Rows of `table` past `after` that came from another laptop (mapped when applied)."""
+        return {r[0] for r in conn.exec_driver_sql(
+            "SELECT local_id FROM team_ids WHERE tbl = ? AND local_id > ?", (table, after))}
+
+    # Member details are keyed by identity: which identities came from elsewhere is read
+    # before this capture maps the ones imported here.
+    received_identities = received("identities", int(marks.get("member_details", 0)))
     out: list[dict] = []
     flags: list[int] = []
     sources: dict[int, str] = {}
@@ -110,9 +126,7 @@ def capture(conn, ids: state.Ids, sealed_flags: str | None = None
         start = int(marks[table])
         if top <= start:
             continue
-        mapped = mapped_here.setdefault(table, {r[0] for r in conn.exec_driver_sql(
-            "SELECT local_id FROM team_ids WHERE tbl = ? AND local_id > ?",
-            (table if table != "member_details" else "identities", start)).all()})
+        mapped = received_identities if table == "member_details" else received(table, start)
         snapshot_top = ids.snapshot.get(table if table != "member_details" else "identities",
                                         0) if ids.origin != ids.device else 0
         cols = _cols(conn, table)

@@ -131,6 +131,13 @@ class Ids:
             row = None if identity is None or space is None else q(
                 "SELECT id FROM memberships WHERE identity_id = ? AND space_id = ?",
                 (identity, space)).first()
+        elif tbl == "queue_items" and len(key) == 3 and key[1] == "author":
+            from steward.moderation.author import LABEL
+
+            message = self.local("messages", key[2])
+            row = None if message is None else q(
+                "SELECT id FROM queue_items WHERE message_id = ? AND label = ? ORDER BY id",
+                (message, LABEL)).first()
         elif tbl == "persons" and len(key) == 2:
             identity = self.local("identities", key[1])
             row = None if identity is None else q(

@@ -1,0 +1,183 @@
+"""Tags, "not the same person" marks, email statuses and the queue items "everything from this
+author" makes travel between laptops, each idempotent and with explicit conflicts (issue 19)."""
+
+from __future__ import annotations
+
+from steward.hygiene.groups import tag_people, untag_people
+from steward.hygiene.merge import mark_not_same
+from steward.moderation import author
+from tests.team.test_team_imports import _cli, _count
+from tests.team.test_team_sync import _digests, _open, _sync
+
+
+def _staff_digests_agree(laptops) -> None:
+    assert _digests(laptops, "admin")["staff"] == _digests(laptops, "lead")["staff"]
+
+
+def _people(ws, n):
+    with ws.engine.connect() as conn:
+        return [r[0] for r in conn.exec_driver_sql(
+            "SELECT p.id FROM persons p WHERE EXISTS (SELECT 1 FROM identities i "
+            "WHERE i.person_id = p.id) ORDER BY p.id LIMIT ?", (n,)).all()]
+
+
+def _tagged(ws, tag):
+    with ws.engine.connect() as conn:
+        return sorted(r[0] for r in conn.exec_driver_sql(
+            "SELECT pt.person_id FROM person_tags pt JOIN tags t ON t.id = pt.tag_id "
+            "WHERE t.name = ?", (tag,)).all())
+
+
+def test_tags_and_not_the_same_person_travel_and_a_tag_taken_away_and_kept_conflicts(laptops):
+    admin = _open(laptops, "admin")
+    try:
+        p1, p2, p3, p4 = _people(admin, 4)
+        assert tag_people(admin, "Mentor", [p1, p2]) == 2
+    finally:
+        admin.lock()
+    lead = _open(laptops, "lead")
+    try:
+        pairs = mark_not_same(lead, p3, p4)
+        assert pairs >= 1
+    finally:
+        lead.lock()
+    for who in ("admin", "lead", "admin", "vol"):
+        _sync(laptops, who)
+    for who in ("admin", "lead"):
+        ws = _open(laptops, who)
+        try:
+            assert _tagged(ws, "Mentor") == [p1, p2]
+            assert _count(ws, "SELECT count(*) FROM not_same_person") == pairs
+        finally:
+            ws.lock()
+    _staff_digests_agree(laptops)
+    vol = _open(laptops, "vol")
+    try:  # a volunteer laptop keeps its lists only
+        assert _count(vol, "SELECT count(*) FROM person_tags") == 0
+    finally:
+        vol.lock()
+
+    # Offline: the admin takes the tag away from p1; the lead takes it away and gives it back
+    # (keeps it). The admin's reaches the server first and stands; the lead is told.
+    admin = _open(laptops, "admin")
+    try:
+        assert untag_people(admin, "Mentor", [p1]) == 1
+    finally:
+        admin.lock()
+    lead = _open(laptops, "lead")
+    try:
+        untag_people(lead, "Mentor", [p1])
+        tag_people(lead, "Mentor", [p1, p2])
+    finally:
+        lead.lock()
+    assert _sync(laptops, "admin").conflicts == []
+    told = _sync(laptops, "lead").conflicts
+    assert [line for line in told if "tag 'Mentor' on person" in line and "by admin" in line]
+    _sync(laptops, "admin")
+    for who in ("admin", "lead"):
+        ws = _open(laptops, who)
+        try:
+            assert _tagged(ws, "Mentor") == [p2]
+            assert _count(ws, "SELECT count(*) FROM team_conflicts WHERE subject LIKE "
+                          "'set:person_tags:%'") == 1
+        finally:
+            ws.lock()
+    _staff_digests_agree(laptops)
+    # Idempotent: syncing again changes nothing and tells nothing.
+    assert _sync(laptops, "lead").conflicts == [] and _sync(laptops, "admin").conflicts == []
+    _staff_digests_agree(laptops)
+
+
+MAILCHIMP = "Email Address,First Name,Last Name,OPTIN_TIME,LAST_CHANGED\n"
+
+
+def _mailchimp(tmp_path, status: str, rows: list[str], n: int) -> str:
+    path = tmp_path / f"{status}_members_export_{n}.csv"
+    path.write_text(MAILCHIMP + "".join(f"{r}\n" for r in rows), encoding="utf-8")
+    return str(path)
+
+
+def _status(ws, email):
+    with ws.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT status FROM email_statuses WHERE "
+                                    "email_normalised = ?", (email,)).scalar()
+
+
+def _import_list(laptops, who, file):
+    _cli("import", "members-csv", file, "--space", "Riverside list", "--workspace",
+         str(laptops[who]), "--profile", who)
+
+
+def test_email_statuses_travel_and_two_statuses_for_one_address_conflict(laptops, tmp_path):
+    ana = "Ana,Ferreira,2026-11-01 10:00:00,2026-11-01 10:00:00"
+    ben = "Ben,Okafor,2026-11-02 10:00:00,2026-11-02 10:00:00"
+    _import_list(laptops, "admin", _mailchimp(tmp_path, "subscribed", [
+        f"ana.ferreira@example.org,{ana}", f"ben.okafor@example.org,{ben}"], 1))
+    _sync(laptops, "admin")
+    _sync(laptops, "lead")
+    lead = _open(laptops, "lead")
+    try:
+        assert _status(lead, "ana.ferreira@example.org") == "subscribed"
+        assert _status(lead, "ben.okafor@example.org") == "subscribed"
+    finally:
+        lead.lock()
+    _staff_digests_agree(laptops)
+
+    # Offline, each laptop imports a different word on Ana's address: the first to reach
+    # the server stands on both, the other is told and kept in the record.
+    _import_list(laptops, "admin", _mailchimp(tmp_path, "cleaned", [
+        f"ana.ferreira@example.org,{ana}"], 2))
+    _import_list(laptops, "lead", _mailchimp(tmp_path, "unsubscribed", [
+        f"ana.ferreira@example.org,{ana}"], 3))
+    _sync(laptops, "admin")
+    told = _sync(laptops, "lead").conflicts
+    assert [line for line in told if "email status (already cleaned)" in line]
+    assert not [line for line in told if "example.org" in line]  # no address in the line
+    _sync(laptops, "admin")
+    for who in ("admin", "lead"):
+        ws = _open(laptops, who)
+        try:
+            assert _status(ws, "ana.ferreira@example.org") == "cleaned"
+            assert _status(ws, "ben.okafor@example.org") == "subscribed"
+            assert _count(ws, "SELECT count(*) FROM team_conflicts WHERE subject LIKE "
+                          "'email:%'") == 1
+        finally:
+            ws.lock()
+    _staff_digests_agree(laptops)
+
+
+def test_everything_from_an_author_on_two_laptops_makes_one_item_per_message(laptops):
+    """Both laptops decide everything from one author offline, each making queue items for
+    the messages that had none: after syncing each message has one item on each laptop, the
+    admin's decision (first on the server) stands, and the lead is told."""
+    admin = _open(laptops, "admin")
+    try:
+        person = next(p for p in _people(admin, 40)
+                      if sum(m.item_id is None for m in
+                             author.messages_by_person(admin, p).to_decide) >= 2)
+        author.decide_everything(admin, person, "remove", "Spam run, all of it")
+    finally:
+        admin.lock()
+    lead = _open(laptops, "lead")
+    try:
+        messages = [m.message_id for m in author.messages_by_person(lead, person).to_decide]
+        author.decide_everything(lead, person, "approve", "Looks fine to me")
+    finally:
+        lead.lock()
+    assert _sync(laptops, "admin").conflicts == []
+    told = _sync(laptops, "lead").conflicts
+    assert len([line for line in told if "already decided by admin" in line]) >= 2
+    _sync(laptops, "admin")
+    for who in ("admin", "lead"):
+        ws = _open(laptops, who)
+        try:
+            with ws.engine.connect() as conn:
+                made = conn.exec_driver_sql(
+                    f"SELECT message_id, count(*), min(status), max(status) FROM queue_items "
+                    f"WHERE label = ? AND message_id IN ({', '.join('?' * len(messages))}) "
+                    f"GROUP BY message_id", (author.LABEL, *messages)).all()
+        finally:
+            ws.lock()
+        assert len(made) >= 2
+        assert all(n == 1 and lo == hi == "removed" for _m, n, lo, hi in made), made
+    _staff_digests_agree(laptops)
