@@ -553,12 +553,21 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
     for op in added:
         _enqueue(conn, block, keys, "staff", op)
         made += 1
-    if flags and keys.key("safeguarding") is not None and ws.holds_safeguarding_key:
+    opens_flags = keys.key("safeguarding") is not None and ws.holds_safeguarding_key
+    # A flag raised on a lead's or admin's laptop is sealed to this workspace's drop box; a
+    # profile there without the safeguarding key (a steward's) cannot open it to send, so
+    # its contents wait for the next sync by a profile that can (a steward's laptop seals
+    # them to the team drop box instead, and they travel with the flag's row).
+    waiting = state.get(conn, "flags_unsent", []) if "dropbox" not in block else []
+    if flags and not opens_flags and "dropbox" not in block:
+        state.put(conn, "flags_unsent", waiting + flags)
+    elif opens_flags and (flags or waiting):
         _enqueue(conn, block, keys, "safeguarding",
                  ops.safeguarding_snapshot(conn, ids, ws.field_cipher(), ws.row_field,
-                                           only_flags=flags))
+                                           only_flags=waiting + flags))
+        state.put(conn, "flags_unsent", [])
         made += 1
-    if keys.key("safeguarding") is not None and ws.holds_safeguarding_key:
+    if opens_flags:
         for tier, op in ops.capture_safeguarding(conn, ids, ws.field_cipher(), ws.row_field,
                                                  seen):
             _enqueue(conn, block, keys, tier, op)

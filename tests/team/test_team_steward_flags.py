@@ -92,3 +92,40 @@ def test_a_stewards_flags_reach_the_lead_with_what_and_why(laptops, tmp_path):
     d_admin, d_lead, d_stew = (_digests(laptops, w) for w in ("admin", "lead", "stew"))
     assert d_admin == d_lead
     assert d_stew == {"staff": d_admin["staff"], "volunteer": d_admin["volunteer"]}
+
+
+def test_a_steward_profile_on_a_leads_laptop_leaves_its_flags_for_a_lead_to_send(laptops,
+                                                                                 tmp_path):
+    """On a laptop that holds the team's safeguarding key (here the admin's) a flag is sealed
+    to the workspace's own drop box, which a steward profile there cannot open, so its sync
+    cannot send what the flag is about. The contents wait, and the next sync by a profile
+    that can open them sends them: the lead's laptop reads the flag the steward raised."""
+    admin = _open(laptops, "admin")
+    try:
+        admin.add_profile("deputy", "steward", PASS)
+    finally:
+        admin.lock()
+    chat = tmp_path / "riverside.txt"
+    chat.write_text(CHAT, encoding="utf-8")
+    _import_and_scan(laptops["admin"], chat, "deputy")
+    deputy = Workspace.unlock(laptops["admin"], "deputy", PASS)
+    try:
+        assert not deputy.holds_safeguarding_key
+        run_to_end(team.sync(deputy, PASSWORD))
+    finally:
+        deputy.lock()
+
+    def scanned():
+        _sync(laptops, "lead")
+        lead = _open(laptops, "lead")
+        try:
+            return [d for d in _details(lead).values()
+                    if "ending things" in (d.message_text or "")]
+        finally:
+            lead.lock()
+
+    assert scanned() == []  # the flag's row only, so far
+    _sync(laptops, "admin")
+    found = scanned()
+    assert found and found[0].reasons
+    assert _digests(laptops, "admin") == _digests(laptops, "lead")
