@@ -78,6 +78,9 @@ def test_a_critical_phrase_in_training_talk_is_never_high(detector):
     ("dont tell anyone but im pregnant! telling family at christmas", "grooming"),
     ("my little brother is so annoying ill kill him if he touches my switch again", "abuse"),
     ("we had a talk at school about sexting and nudes and the law", "sexual_content"),
+    ("you better not eat my chips or else lol", "bullying"),
+    ("i hid the blades from my little brother so he doesnt cut himself", "self_harm"),
+    ("the club phone number is 0113 496 0000", "contact_details"),
 ])
 def test_everyday_look_alikes_stay_below_high(detector, text, category):
     for audience in ("general", "young_people"):
@@ -94,6 +97,7 @@ def test_everyday_look_alikes_stay_below_high(detector, text, category):
     ("ill post that pic of you everywhere if you dont do what i say", "bullying"),
     ("he wanted me to touch myself on facetime", "sexual_content"),
     ("how many of my heart pills would be too much for me", "self_harm"),
+    ("i hid the blades in my room so mum doesnt find them", "self_harm"),
 ])
 def test_guidance_indicators_reach_high(detector, text, category):
     assert rank(detector, text, category=category) >= severity_rank("high"), text
