@@ -121,50 +121,111 @@ def _open(path: Path) -> Iterator[tuple[_MboxBytes, IO[bytes], str, str, bool]]:
             yield raw, io.BufferedReader(raw, 1 << 16), label, fingerprint_member(boxes[0]), False
 
 
+_BLOCK = 1 << 18  # less than a line may hold: only a line that long is looked at line by line
+_ESCAPED_FROM = re.compile(rb"^>From ", re.M)
+
+
+def _long_line(data: bytes, start: int, end: int) -> int:
+    """Where the first line of data[start:end] longer than `MAX_LINE_CHARS` (its line break
+    not counted) starts, or -1; only text longer than the limit can hold one."""
+    limit = MAX_LINE_CHARS
+    if end - start <= limit:
+        return -1
+    at = start
+    while at < end:
+        stop = data.find(b"\n", at, end)
+        if stop < 0:
+            stop = end
+        if stop - at > limit:
+            return at
+        at = stop + 1
+    return -1
+
+
+def _separators(data: bytes, start: int, end: int, found: list[int]) -> list[int]:
+    """`found`, and where each line of data[start:end] that starts with "From " starts
+    (`start` is a line start)."""
+    if data.startswith(b"From ", start, end):
+        found.append(start)
+    find = data.find
+    at = find(b"\nFrom ", start, end)
+    while at >= 0:
+        found.append(at + 1)
+        at = find(b"\nFrom ", at + 1, end)
+    return found
+
+
 def _split(f: IO[bytes], label: str, ending: dict | None = None) -> Iterator[tuple[int, bytes]]:
-    """Each message's bytes (and its first line number), without the `From ` separator. When
-    `ending` is given, `ending["cut"]` tells where the last message stops mid-way, if it does."""
-    chunks: list[bytes] = []
-    size, start, any_separator = 0, 0, False
-    line = b""
-    # byte_lines, written out: a mailbox is tens of lines a message
-    readline, limit, number = f.readline, MAX_LINE_CHARS, 0
-    while True:
-        read = readline(limit + 1)
-        if not read:
-            break
-        line = read
-        number += 1
-        if len(line) > limit and not line.endswith(b"\n"):
-            raise BadInput(f"{label}, line {number}: a line longer than {limit:,} bytes; "
-                           "this is not a mailbox (mbox) file")
-        if line.startswith(b"From "):
-            if chunks:
-                yield start, b"".join(chunks)
-            chunks, size, start, any_separator = [], 0, number, True
-            continue
+    """Each message's bytes (and its first line number), without the `From ` separator and
+    with one `>` taken off each `>From ` line. When `ending` is given, `ending["cut"]` tells
+    where the last message stops mid-way, if it does.
+
+    The archive is read a block at a time and cut at its separator lines by a regular
+    expression: a mailbox is tens of lines a message, and reading it line by line was most of
+    an import's time. Memory holds a block and one message (at most `MAX_MESSAGE_BYTES`)."""
+    limit = MAX_LINE_CHARS
+    carry, number = b"", 1  # text read, not yet given out (from a line start); its line number
+    looked = 0  # the whole lines of carry[:looked] are checked and hold no separator after 0
+    any_separator, eof = False, False
+    while not eof:
+        block = f.read(_BLOCK)
+        eof = not block
+        data = carry + block if carry else block
+        whole = len(data) if eof else data.rfind(b"\n") + 1  # up to the last whole line
+        bad = _long_line(data, looked, whole)
+        if bad < 0 and len(data) - whole > limit:
+            bad = whole  # a line still going, already too long (a file without line breaks)
+        if any_separator:  # the carried message's own separator, and those after it
+            cuts = _separators(data, max(looked, 1), whole, [0])
+        else:  # before the first separator: blank lines only
+            cuts = _separators(data, 0, whole, [])
+            head = data[:cuts[0] if cuts else whole]
+            junk = len(head) - len(head.lstrip())
+            if junk < len(head) and (bad < 0 or bad > head.rfind(b"\n", 0, junk) + 1):
+                line = number + head.count(b"\n", 0, junk)
+                raise BadInput(f"{label}, line {line}: does not look like an mbox archive (it "
+                               "should start with a 'From ' line)")
+        if bad >= 0:
+            line = number + data.count(b"\n", 0, bad)
+            raise BadInput(f"{label}, line {line}: a line longer than {limit:,} bytes; this is "
+                           "not a mailbox (mbox) file")
         if not any_separator:
-            if line.strip():
-                raise BadInput(f"{label}, line {number}: does not look like an mbox archive "
-                               "(it should start with a 'From ' line)")
-            continue
-        if line.startswith(b">From "):
-            line = line[1:]
-        size += len(line)
-        if size > MAX_MESSAGE_BYTES:
-            raise BadInput(f"{label}, line {number}: one message is larger than "
-                           f"{MAX_MESSAGE_BYTES >> 20} MB")
-        chunks.append(line)
-    if ending is not None and any_separator:
-        last = b"".join(chunks)
-        if line and not line.endswith(b"\n"):
-            ending["cut"] = f"line {start}: the last message ends without a line break"
-        elif b"\n\n" not in last and b"\r\n\r\n" not in last:
-            ending["cut"] = f"line {start}: the last message stops in its headers"
-    if chunks:
-        yield start, b"".join(chunks)
+            number += head.count(b"\n")
+            if not cuts:
+                carry, looked = data[whole:], 0
+                continue
+            any_separator = True
+        for start, stop in zip(cuts, cuts[1:], strict=False):
+            message = _message_bytes(data, start, stop, label, number)
+            if message:
+                yield number, message
+            number += data.count(b"\n", start, stop)
+        if whole - cuts[-1] > MAX_MESSAGE_BYTES:
+            _message_bytes(data, cuts[-1], whole, label, number)  # refuses one too large
+        carry, looked = data[cuts[-1]:], whole - cuts[-1]
     if not any_separator:
         raise BadInput(f"{label} holds no messages")
+    last = _message_bytes(carry, 0, len(carry), label, number)
+    if ending is not None:
+        if not carry.endswith(b"\n"):
+            ending["cut"] = f"line {number}: the last message ends without a line break"
+        elif b"\n\n" not in last and b"\r\n\r\n" not in last:
+            ending["cut"] = f"line {number}: the last message stops in its headers"
+    if last:
+        yield number, last
+
+
+def _message_bytes(data: bytes, start: int, stop: int, label: str, number: int) -> bytes:
+    """The message between a separator line at `start` and `stop`: the lines after the
+    separator, `>From ` lines unescaped; at most `MAX_MESSAGE_BYTES`."""
+    body = data.find(b"\n", start, stop) + 1 or stop
+    message = data[body:stop]
+    if b">From " in message:
+        message = _ESCAPED_FROM.sub(b"From ", message)
+    if len(message) > MAX_MESSAGE_BYTES:
+        raise BadInput(f"{label}, line {number}: one message is larger than "
+                       f"{MAX_MESSAGE_BYTES >> 20} MB")
+    return message
 
 
 def _ids(value: str | None) -> list[str]:

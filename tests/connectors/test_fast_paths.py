@@ -91,6 +91,46 @@ def test_mbox_fast_path_gives_what_the_email_parser_gives(monkeypatch, exports):
                mbox._split(io.BytesIO(MAILBOX), "t")) == 4  # multipart needs the parser
 
 
+def _split(data: bytes, ending: dict | None = None) -> list:
+    return list(mbox._split(io.BufferedReader(io.BytesIO(data)), "test.mbox", ending))
+
+
+@pytest.mark.parametrize("block", [1, 5, 64, 1 << 18])
+def test_mbox_split_cuts_at_separator_lines_whatever_the_block_size(monkeypatch, block):
+    """The archive is read a block at a time: a separator, a line or a message cut across
+    blocks reads as it would whole, with the same line numbers and the same refusals."""
+    monkeypatch.setattr(mbox, "_BLOCK", block)
+    box = (b"\n \nFrom a Mon\nX: 1\n\n>From here, escaped\n>>From twice\nbody\n"
+           b"From b Tue\nFrom c Wed\nY: 2\r\n\r\nFrom: not a separator in a line\n")
+    ending: dict = {}
+    assert _split(box, ending) == [
+        (3, b"X: 1\n\nFrom here, escaped\n>>From twice\nbody\n"),
+        (10, b"Y: 2\r\n\r\nFrom: not a separator in a line\n")]  # b is empty: left out
+    assert ending == {}
+    ending = {}
+    assert _split(b"From a\nX: 1\n\nno line break", ending) == [(1, b"X: 1\n\nno line break")]
+    assert ending == {"cut": "line 1: the last message ends without a line break"}
+    ending = {}
+    assert _split(b"From a\nX: 1\n\nbody\nFrom b\nSubject: cut\n", ending)[-1] == \
+        (5, b"Subject: cut\n")
+    assert ending == {"cut": "line 5: the last message stops in its headers"}
+    for data, problem in ((b"\n\nHello\nFrom a\n", "line 3: does not look like an mbox"),
+                          (b"\n \n", "holds no messages")):
+        with pytest.raises(BadInput, match=problem):
+            _split(data)
+    monkeypatch.setattr(mbox, "MAX_LINE_CHARS", 10)
+    assert _split(b"From a\n0123456789\n") == [(1, b"0123456789\n")]
+    for data, line in ((b"From a\nshort\n01234567890\nFrom b\n", 3),
+                       (b"From a\nshort\n" + b"x" * 100, 3),
+                       (b"\n" + b"x" * 100 + b"\nFrom a\n", 2)):  # before junk: too long
+        with pytest.raises(BadInput, match=f"line {line}: a line longer than 10 bytes"):
+            _split(data)
+    monkeypatch.setattr(mbox, "MAX_MESSAGE_BYTES", 20)
+    assert _split(b"From a\n>From 1234\n123456789\n") == [(1, b"From 1234\n123456789\n")]
+    with pytest.raises(BadInput, match="line 4: one message is larger than"):
+        _split(b"From a\nok\n\nFrom b\n" + b"123456789\n" * 3)
+
+
 def test_unix_times_read_exactly():
     for text in ("1637589841.000200", "1637589841", "1637589841.5", "0.000001"):
         assert files.from_unix(text) == \
