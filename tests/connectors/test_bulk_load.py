@@ -4,10 +4,12 @@ import that fails leaves them (and everything else) as they were."""
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
 
+from steward.connectors import ingest
 from steward.errors import BadInput
 from tests.connectors.helpers import run_import, snapshot
 
@@ -54,8 +56,20 @@ def test_a_failed_first_import_leaves_the_indexes_as_they_were(workspace, tmp_pa
     path.write_text(json.dumps({"name": "Group", "type": "private_group", "id": 5,
                                 "messages": messages}), encoding="utf-8")
     before, rows = _schema(workspace), snapshot(workspace)
+    threshold = gc.get_threshold()
     with pytest.raises(BadInput, match="result.json: message 12001 has an unreadable date"):
         run_import(workspace, "telegram", [path])
     assert _schema(workspace) == before
     assert snapshot(workspace) == rows
     assert _check(workspace) == ["ok"]
+    assert gc.get_threshold() == threshold
+
+
+def test_imports_collect_young_objects_less_often_and_put_the_collector_back():
+    threshold = gc.get_threshold()
+    with ingest._collector_steps():
+        assert gc.get_threshold()[0] == ingest.IMPORT_GC_THRESHOLD
+        with pytest.raises(ValueError), ingest._collector_steps():  # a second import at once
+            raise ValueError
+        assert gc.get_threshold()[0] == ingest.IMPORT_GC_THRESHOLD  # the first still runs
+    assert gc.get_threshold() == threshold
