@@ -395,7 +395,7 @@ def iso_db_time(text: str) -> str:
         if (hour is not None and text[13] == ":" and text[16] == ":" and text[19] == "."
                 and text[14:16] in _SIXTY and text[17:19] in _SIXTY
                 and text[20:23] in _THOUSAND):
-            return f"{hour}{text[14:16]}:{text[17:19]}.{text[20:23]}000"
+            return f"{hour}{text[14:23]}000"  # "MM:SS.fff", checked just above
     m = _ISO_COMMON.fullmatch(text)
     if m is not None:
         day, hour, minute, second, fraction, offset = m.groups()

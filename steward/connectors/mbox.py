@@ -49,7 +49,6 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _PARSER = BytesParser()  # the compat32 policy: many times faster than policy.default
 # The fast path: a one-part plain-text message with unfolded ASCII headers is read directly;
 # anything else (MIME parts, encoded bodies, folded headers, CRLF) goes through the parser.
-_HEADER_LINES = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)$", re.M)  # each line whole
 _PLAIN_TYPE = re.compile(r'\s*text/plain\s*(?:;\s*charset=(?:"([\w.:-]+)"|([\w.:-]+))\s*)?',
                          re.I)
 # "Name Surname <local.part@example.org>": what the address parser gives, without it.
@@ -282,12 +281,12 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
     head = data[:end]
     if not head.isascii() or b"\r" in head:
         return None
-    text = head.decode("ascii")
-    found = _HEADER_LINES.findall(text)
-    if len(found) != text.count("\n") + 1:
-        return None  # a line folded or malformed: the parser knows the rules
-    found.reverse()  # the first of each name is the one kept: written last
-    headers = {name.lower(): value for name, value in found}
+    headers = {}
+    for line in reversed(head.decode("ascii").split("\n")):  # the first of each name is kept
+        name, colon, value = line.partition(":")
+        if not colon or not name or " " in name or not name.isprintable():
+            return None  # a line folded or malformed: the parser knows the rules
+        headers[name.lower()] = value.lstrip(" \t")
     encoding = headers.get("content-transfer-encoding", "7bit").strip().lower()
     if "content-disposition" in headers or encoding not in _PLAIN_ENCODINGS:
         return None
