@@ -93,7 +93,7 @@ def _folded(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if int(np.count_nonzero(codes == 0)) != len(texts) - 1:  # a text held a NUL of its own
         joined = "\x00".join(prepare(t).replace("\x00", " ") for t in texts).lower()
         codes = np.frombuffer(joined.encode("utf-32-le", "replace"), dtype=np.uint32)
-    codes = _FOLD[codes]  # every digit reads as 0, every kind of space as a space
+    codes = _FOLD.take(codes, mode="wrap")  # every digit reads as 0, every kind of space as a space
     space = codes == _SPACE
     keep = np.ones(len(codes), bool)
     keep[1:] = ~(space[1:] & space[:-1])  # runs of spaces fold to one
@@ -115,10 +115,10 @@ def _char_slots(codes: np.ndarray):
                 yield n, _slot(h, _SALT[f"c{n}"])
 
 
-def _crossing(seps: np.ndarray, n: int) -> np.ndarray:
-    """Start positions of the n-grams that hold a separator."""
+def _crossing(seps: np.ndarray, n: int, size: int) -> np.ndarray:
+    """Start positions of the n-grams that hold a separator (of `size` n-grams)."""
     at = (seps[:, None] - np.arange(n)).ravel()
-    return at[at >= 0]
+    return at[(at >= 0) & (at < size)]
 
 
 def _slot(h: np.ndarray, salt: np.uint64) -> np.ndarray:
@@ -132,7 +132,8 @@ def _slot(h: np.ndarray, salt: np.uint64) -> np.ndarray:
 def _words(codes: np.ndarray, seps: np.ndarray):
     """(document of each word, word features, word-pair features, True where a pair's two
     words are in one document), words in order; None when the batch has no word."""
-    edge = np.diff(_WORD[codes].view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    word = _WORD.take(codes, mode="wrap").view(np.int8)
+    edge = np.diff(word, prepend=np.int8(0), append=np.int8(0))
     starts = np.flatnonzero(edge == 1)
     if not len(starts):
         return None
@@ -164,9 +165,8 @@ def hashed(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # Character 3-, 4- and 5-grams that do not cross a separator.
     char_docs, char_feats = [], []
     for n, slots in _char_slots(codes):
-        ok = np.ones(len(slots) + n, bool)  # (room for a separator at the very end)
-        ok[_crossing(seps, n)] = False
-        ok = ok[: len(slots)]
+        ok = np.ones(len(slots), bool)
+        ok[_crossing(seps, n, len(slots))] = False
         char_docs.append(doc[: len(slots)][ok])
         char_feats.append(slots[ok])
     d = np.concatenate(char_docs)
@@ -203,10 +203,9 @@ def matrix(texts: Sequence[str]):
 
 def _segment_sums(values: np.ndarray, firsts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """The sum of each run values[firsts[i]:firsts[i] + sizes[i]] (runs in order, touching,
-    covering every value), in float64."""
-    padded = np.zeros(len(values) + 1, np.float64)  # a run may start at the end
-    padded[:-1] = values
-    sums = np.add.reduceat(padded, firsts)
+    covering every value; `values` float64 with one more value, 0, at the end, where an
+    empty run at the end starts)."""
+    sums = np.add.reduceat(values, firsts)
     sums[sizes == 0] = 0.0  # reduceat gives an empty run its first value
     return sums
 
@@ -214,7 +213,8 @@ def _segment_sums(values: np.ndarray, firsts: np.ndarray, sizes: np.ndarray) -> 
 def linear(texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
     """weights · x for each text (the same sum as `hashed` gives), without building a matrix
     or a value per n-gram: each block's weights are summed per document (documents are runs
-    of the batch, so one `reduceat` a block), then scaled once."""
+    of the batch, so one `reduceat` a block), then scaled once. (Features are below
+    N_FEATURES, so `take(…, mode="wrap")` never wraps; it only skips the bounds check.)"""
     n_docs = len(texts)
     if not n_docs:
         return np.zeros(0)
@@ -222,24 +222,22 @@ def linear(texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
     sizes = np.diff(starts, append=len(codes))
     length = sizes.copy()  # characters in each document, without its separator
     length[1:] -= 1
-    char_sum = np.zeros(n_docs)
+    chars = np.zeros(len(codes) + 1)  # the weights of the n-grams starting at each position
     char_count = np.zeros(n_docs)
-    contrib = np.zeros(len(codes), np.float32)
     for n, slots in _char_slots(codes):
-        np.take(weights, slots, out=contrib[: len(slots)])
-        contrib[len(slots):] = 0.0
-        contrib[_crossing(seps, n)] = 0.0
-        char_sum += _segment_sums(contrib, starts, sizes)
+        found = weights.take(slots, mode="wrap")
+        found[_crossing(seps, n, len(slots))] = 0.0
+        chars[: len(slots)] += found
         char_count += np.maximum(length - (n - 1), 0)
-    total = char_sum / np.sqrt(np.maximum(char_count, 1.0))
+    total = _segment_sums(chars, starts, sizes) / np.sqrt(np.maximum(char_count, 1.0))
     words = _words(codes, seps)
     if words is not None:
         wd, word, pair, same = words
-        contrib = weights[word].astype(np.float64)  # each word, and the pair it starts
-        contrib[:-1] += np.where(same, weights[pair], np.float32(0.0))  # (in its document)
+        both = np.zeros(len(word) + 1)  # each word, and the pair it starts (in its document)
+        both[:-1] = weights.take(word, mode="wrap")
+        both[:-2] += np.where(same, weights.take(pair, mode="wrap"), np.float32(0.0))
         n_words = np.bincount(wd, minlength=n_docs)
         firsts = np.concatenate(([0], np.cumsum(n_words)[:-1]))
-        word_sum = _segment_sums(contrib, firsts, n_words)
         word_count = np.maximum(2 * n_words - 1, 1)
-        total += word_sum / np.sqrt(word_count)
+        total += _segment_sums(both, firsts, n_words) / np.sqrt(word_count)
     return total
