@@ -99,14 +99,15 @@ class _TextFacts:
         distinct = list({r[1] for r in rows}.difference(out))
         probs = model.probabilities(distinct).tolist() if distinct else []
         links, domain, mention_count = textfacts.links, textfacts.domain, textfacts.mention_count
-        fingerprint, match = textfacts.fingerprint, matcher.match
-        for text, p in zip(distinct, probs, strict=True):
+        match = matcher.match
+        for text, p, folded in zip(distinct, probs, textfacts.fingerprints(distinct),
+                                   strict=True):
             found = links(text)
             domains = tuple(map(domain, found)) if found else ()
             hits, signals = match(text, domains)
             out[text] = _TextFacts(
                 found, domains, mention_count(text),
-                fingerprint(text) if len(text) >= 20 else None, hits, p, signals)
+                folded if len(text) >= 20 else None, hits, p, signals)
         return out
 
 

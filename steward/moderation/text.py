@@ -87,6 +87,18 @@ def fingerprint(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def fingerprints(texts: list[str]) -> list[str]:
+    """`fingerprint` of each text, folded in one go: the texts joined by NUL (neither white
+    space nor a letter, so it splits no run of spaces and ends every word for `lower`), each
+    run of white space made one space, split again at the NULs, and the one space a text's
+    edge leaves beside a NUL dropped."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != max(len(texts) - 1, 0):  # a text holds a NUL of its own
+        return [fingerprint(t) for t in texts]
+    return [t.strip(" ") for t in " ".join(joined.lower().split()).split("\x00")][
+        : len(texts)]
+
+
 def excerpt(text: str | None, length: int = 80) -> str:
     """The start of a message on one line."""
     flat = _SPACES.sub(" ", (text or "").strip())

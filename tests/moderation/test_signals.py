@@ -77,3 +77,20 @@ def test_earlier_held_posts_do_not_hold_an_ordinary_message():
     held = h.combine(0.36, pitch, frozenset())
     assert held.priority > 0
     assert any("earlier posts by this author" in r for r in held.reasons)
+
+
+def test_fingerprints_of_a_batch_are_each_texts_fingerprint():
+    """The scan folds case and spacing for a whole batch in one go: each text reads as it
+    does alone, whatever its edges, letters whose lower case depends on their neighbours
+    (final sigma) or white space Python splits on, and texts holding a NUL of their own."""
+    import random
+
+    from steward.moderation.text import fingerprint, fingerprints
+
+    rng = random.Random(1)
+    alphabet = ["a", "B", " ", "\t", "\n", "Σ", "İ", "\u00a0", "\x1f", "é", "ß", "\u2028", "\x00"]
+    batches = [[], [""], ["", ""], ["  Check  OUT my\tchannel ", "\nthanks\n"], ["ΑΣ", "Σα"]]
+    batches += [["".join(rng.choice(alphabet) for _ in range(rng.randrange(7)))
+                 for _ in range(rng.randrange(1, 6))] for _ in range(2000)]
+    for batch in batches:
+        assert fingerprints(batch) == [fingerprint(t) for t in batch], batch
