@@ -9,7 +9,11 @@ root of its n-gram count, so long and short texts weigh alike. Training
 (`python -m steward.moderation.train`) and scoring use these same functions, so what the model
 learnt is exactly what it reads. Hashing in NumPy rather than one Python call per n-gram, and
 scoring by summing each block's weights per text (no value per n-gram), scores about 70,000
-distinct comment-length texts a second on one core (CPU time; was about 28,000).
+distinct comment-length texts a second on one core (CPU time; was about 28,000). Summing each
+text's weights as one run of the batch (`reduceat`: the texts lie end to end) instead of
+`bincount` by text, the three character blocks in one array, takes 1.3 to 1.5 times less CPU
+again (2026-12-02, same run: 162,000 -> 242,000 of the demo's short texts a second, 58,000 ->
+76,000 of the corpora's) with the same scores, to the last bit.
 """
 
 from __future__ import annotations
