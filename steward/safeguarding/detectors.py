@@ -53,10 +53,26 @@ _STREETS = (
     "Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Cres|Court|Ct|Place|Pl|"
     "Gardens|Grove|Terrace|Hill|Park|Row|Walk|Mews|Square|Sq|View|Rise|Green"
 )
+# Words that are never part of a street's name but often sit between a number and "way",
+# "close" or "st" in chat.
+_NOT_STREET_NAME = (
+    "(?:the|a|an|of|in|on|at|to|my|your|ur|our|his|her|their|its|is|was|are|were|be|so|very|"
+    "really|too|quite|pretty|more|less|and|or|for|with|by|from|mins?|minutes?|hrs?|hours?|"
+    "days?|weeks?|months?|years?|times?|people|of|goals?|points?|nil|all|just|still|way|no|"
+    "not|im|i|we|you|u|they|it|that|this|get|got|go|going|come|coming|outside|near|behind|"
+    "past|opposite|round|around|up|down|off|out|over|ever|best|worst|greatest|last|next|first|"
+    "am|pm|ne|any|some|every|either|which|what|whatever|other|another|same|long|right|wrong)"
+)
 _ADDRESS = re.compile(
     rf"\b\d{{1,4}}[A-Za-z]?,? (?:[A-Z][a-z'’]+ ){{1,3}}(?:{_STREETS})\b"
     r"|\b\d{1,4}[a-z]?,? (?:[a-z'’]+ ){1,3}(?:road|street|lane|avenue|crescent|drive|gardens|"
     r"terrace|grove|mews)\b"
+    # written in lower case with a short street word ("14 elm rd", "3 mill way"): the words
+    # between are a name's, not chat's ("2 people on the way", "3 goals in the park")
+    rf"|\b\d{{1,4}}[a-z]?,? (?:(?!{_NOT_STREET_NAME}\b)[a-z'’]+ ){{1,3}}"
+    r"(?:rd|ave|st|court|ct|cres|dr|ln|(?:close|way)(?! (?:to|by|friends?|call|one|too|more|"
+    r"better|worse|less|enough|up|down|off|back|out|over|of|home|round|in|bigger|longer|harder|"
+    r"easier|cooler|faster)\b))\b"
     # Welsh: the street word comes first ("12 Heol y Bont", "4 Stryd Fawr")
     r"|\b\d{1,4}[A-Za-z]?,? (?i:heol|stryd|ffordd|lôn|lon|cilgant|rhodfa|clos|teras|maes|"
     r"rhes|ystad|llwyn|bryn|sgwâr|sgwar|tan y|pen y|cae)\b ?(?:[A-Za-zâêîôûŵŷ'’]+)"

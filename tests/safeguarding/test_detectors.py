@@ -79,6 +79,23 @@ def test_contact_details():
         "contact_details": "critical"}
 
 
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("i live at 14 elm rd come round", ["street address"]),
+    ("were at 3 mill way, flat 2", ["street address"]),
+    ("my nan lives at 9 rose close", ["street address"]),
+    ("come to 12 oak court after school", ["street address"]),
+    # chat with a number before "way", "close", "st" or "court" is no address
+    ("10 more mins on the way", []),
+    ("3 goals in the park and 2 really close calls", []),
+    ("lol 2 funny way too much", []),
+    ("meet at 10 outside st marys", []),
+    ("tryin 2 ne way", []),
+    ("thats 2 close to call", []),
+])
+def test_street_addresses_written_in_lower_case(text, kinds):
+    assert _detector("[low]\nplaceholder phrase\n").contact_kinds(text) == kinds
+
+
 @pytest.mark.parametrize("text, problem", [
     ("[high]\n\n  ...  \n", "test.txt:3: the pattern is empty"),
     ("kill myself\n", "test.txt:1: a pattern before any [severity] section"),
