@@ -21,11 +21,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from steward.jobs import CancelToken, Job, Progress
-from steward.resources import resource_path
-from steward.ui import i18n, workers
+from steward.ui import i18n, look, workers
 from steward.ui.gate import Gate
 from steward.ui.main_window import MainWindow
 from steward.ui.pages import load_pages
+from steward.ui.widgets import install_keyboard_rules
 from steward.workspace import META_FILE, Workspace
 
 log = logging.getLogger(__name__)
@@ -45,16 +45,12 @@ def qt_app() -> QApplication:
         app.setApplicationDisplayName("Steward")
         app.setStyle("Fusion")  # draws with the OS palette, light or dark
         i18n.install(app)  # the system locale's language, or the one chosen in Settings
-        apply_look(app)
-        app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_look(app))
+        # The look is written in palette roles, so it follows the OS palette (light or dark)
+        # that Qt takes from the platform theme; each widget gets only the rules naming it.
+        look.install()
+        install_keyboard_rules()
+        app.styleHints().colorSchemeChanged.connect(lambda _scheme: look.refresh())
     return app
-
-
-def apply_look(app: QApplication) -> None:
-    """(Re)apply the stylesheet; it is written in palette roles, so it follows the OS palette
-    (light or dark) that Qt takes from the platform theme."""
-    app.setStyleSheet("")
-    app.setStyleSheet(resource_path("ui", "steward.qss").read_text(encoding="utf-8"))
 
 
 def demo_job(path: Path, members: int = DEMO_MEMBERS, messages: int = DEMO_MESSAGES,

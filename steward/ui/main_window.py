@@ -8,10 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,15 +30,11 @@ from steward.ui import registry, workers
 from steward.ui.i18n import translate
 from steward.ui.pages import load_pages
 from steward.ui.registry import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, LOCK_SHORTCUT
-from steward.ui.widgets import install_keyboard_rules
+from steward.ui.widgets import install_keyboard_rules, seconds_since_input
 
 log = logging.getLogger(__name__)
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
-_INPUT_EVENTS = frozenset({
-    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-    QEvent.Type.Wheel, QEvent.Type.TouchBegin,
-})
 
 
 class _Notice(QFrame):
@@ -115,28 +110,6 @@ class NotificationArea(QWidget):
             self.hide()
 
 
-class _IdleWatcher(QObject):
-    """Notices keyboard and mouse input anywhere in the app; `idle_seconds` since the last."""
-
-    def __init__(self, parent: QObject):
-        super().__init__(parent)
-        self.last_input = time.monotonic()
-        QApplication.instance().installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() in _INPUT_EVENTS:
-            self.last_input = time.monotonic()
-        return False
-
-    def idle_seconds(self) -> float:
-        return time.monotonic() - self.last_input
-
-    def stop(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-
-
 class MainWindow(QMainWindow):
     """The unlocked app. Emits `locked(page_key)` once the keys are dropped."""
 
@@ -182,7 +155,7 @@ class MainWindow(QMainWindow):
         self.team_syncer = TeamSyncer(self)  # background team sync and its status-bar label
         self._build_shortcuts()
 
-        self._idle = _IdleWatcher(self)
+        self._opened_at = time.monotonic()
         self._idle_timer = QTimer(self)
         self._idle_timer.timeout.connect(self._check_idle)
         minutes = ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)
@@ -433,7 +406,8 @@ class MainWindow(QMainWindow):
             self._idle_timer.stop()
 
     def _check_idle(self) -> None:
-        if self.auto_lock_seconds > 0 and self._idle.idle_seconds() >= self.auto_lock_seconds:
+        idle = min(seconds_since_input(), time.monotonic() - self._opened_at)
+        if self.auto_lock_seconds > 0 and idle >= self.auto_lock_seconds:
             self.lock()
 
     def lock(self) -> None:
@@ -451,7 +425,6 @@ class MainWindow(QMainWindow):
     def _teardown(self) -> None:
         self.team_syncer.stop()
         self._idle_timer.stop()
-        self._idle.stop()
         self.cancel_jobs()
         for frame in self._frames.values():
             self.stack.removeWidget(frame)

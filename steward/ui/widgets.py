@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -20,6 +22,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from steward.ui import look
 
 SORT_SHORTCUT = "Ctrl+Shift+S"  # in a table: sort by the current cell's column (again: reverse)
 
@@ -231,24 +235,43 @@ def show_result(label: QLabel, text: str, error: bool = False) -> None:
     label.setObjectName("inlineError" if error else "")
     label.setText(text)
     label.setVisible(bool(text))
-    label.style().unpolish(label)
-    label.style().polish(label)
+    if look.installed():
+        look.style(label)
 
 
 _TEXT_BOXES = (QPlainTextEdit, QTextEdit)
 _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
-class _KeyboardHelper(QObject):
-    """App-wide keyboard rules: Tab leaves multi-line text boxes (Ctrl+Tab types a tab), and
-    Enter/Return presses the focused push button as Space does."""
+_INPUT_EVENTS = frozenset({
+    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+    QEvent.Type.Wheel, QEvent.Type.TouchBegin,
+})
+
+
+class _AppRules(QObject):
+    """The one application-wide event filter (every event of every widget passes through it,
+    so it stays one, and cheap): Tab leaves multi-line text boxes (Ctrl+Tab types a tab),
+    Enter/Return presses the focused push button as Space does, a widget gets its part of the
+    look when polished (`look.style`), and the time of the last keyboard or mouse input is
+    kept for auto-lock."""
+
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
+        self.last_input = time.monotonic()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         kind = event.type()
         if kind == QEvent.Type.Polish:
             if isinstance(watched, _TEXT_BOXES):
                 watched.setTabChangesFocus(True)
-        elif kind == QEvent.Type.KeyPress:
+            if look.installed() and isinstance(watched, QWidget):  # not a QGraphicsWidget
+                look.style(watched)
+            return False
+        if kind not in _INPUT_EVENTS:
+            return False
+        self.last_input = time.monotonic()
+        if kind == QEvent.Type.KeyPress:
             key = event.key()
             if key in _ENTER_KEYS:
                 return self._press(watched, event)
@@ -269,13 +292,18 @@ class _KeyboardHelper(QObject):
         return True
 
 
-_keyboard_helper: _KeyboardHelper | None = None
+_app_rules: _AppRules | None = None
 
 
 def install_keyboard_rules() -> None:
-    """Install the app-wide keyboard rules once (before the windows are built)."""
-    global _keyboard_helper
+    """Install the app-wide rules once (before the windows are built)."""
+    global _app_rules
     app = QApplication.instance()
-    if _keyboard_helper is None and app is not None:
-        _keyboard_helper = _KeyboardHelper(app)
-        app.installEventFilter(_keyboard_helper)
+    if _app_rules is None and app is not None:
+        _app_rules = _AppRules(app)
+        app.installEventFilter(_app_rules)
+
+
+def seconds_since_input() -> float:
+    """How long since the last key press, click, mouse move, wheel or touch anywhere."""
+    return time.monotonic() - _app_rules.last_input if _app_rules is not None else 0.0

@@ -49,3 +49,16 @@ def _own_preferences(tmp_path_factory, monkeypatch):
 
     monkeypatch.setenv(i18n.CONFIG_ENV, str(tmp_path_factory.mktemp("preferences")))
     monkeypatch.delenv(i18n.ENV, raising=False)
+
+
+@pytest.fixture
+def steward_look():
+    """Steward's look (each widget polished while it is on gets the style rules naming it), as
+    the app has it; widgets polished after the test get none again."""
+    from steward.ui import look
+    from steward.ui.widgets import install_keyboard_rules
+
+    install_keyboard_rules()
+    look.install()
+    yield
+    look.uninstall()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 
 from steward import crypto
 from steward.jobs import run_to_end
-from steward.resources import resource_path
 from steward.safeguarding.scan import scan_job
 from steward.ui.gate import Gate
 from steward.ui.widgets import SORT_SHORTCUT, install_keyboard_rules, table_view
@@ -130,9 +129,8 @@ def test_safeguarding_tab_leaves_the_flags_without_opening_them(main_window, dem
 
 
 @pytest.fixture
-def gate(qtbot, tmp_path):
+def gate(qtbot, tmp_path, steward_look):
     gate = Gate(tmp_path / "new")
-    gate.setStyleSheet(resource_path("ui", "steward.qss").read_text(encoding="utf-8"))
     qtbot.addWidget(gate)
     gate.show()
     qtbot.waitExposed(gate)

@@ -11,7 +11,6 @@ import pytest
 
 from steward.jobs import run_to_end
 from steward.moderation import scan
-from steward.resources import resource_path
 from steward.ui import i18n, workers
 from steward.ui.selftest import clipped_headers, clipped_texts, settle
 from tests.ui.conftest import wait_for_workers
@@ -21,13 +20,12 @@ WHO_AT = 4
 
 
 @pytest.fixture
-def window_cy(qapp, qtbot, demo_ws):
+def window_cy(qapp, qtbot, demo_ws, steward_look):
     from steward.ui.main_window import MainWindow
 
     run_to_end(scan.scan_job(demo_ws))
     i18n.install(qapp, "cy")
     window = MainWindow(demo_ws)
-    window.setStyleSheet(resource_path("ui", "steward.qss").read_text(encoding="utf-8"))
     qtbot.addWidget(window)
     window.show()
     wait_for_workers(qtbot)
