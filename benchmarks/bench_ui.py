@@ -220,14 +220,13 @@ def _run_in_loop(action, settle_seconds: float = 300) -> None:
 
 
 class FirstPaint:
-    """When a page first paints after `open_page`: an application event filter notes the
-    first Paint event of a widget inside the window's page stack."""
+    """When a page first paints after `open_page`: an event filter on the page notes its first
+    Paint event (on the page alone: an application-wide Python filter would add a call for every
+    event of every widget to the very stalls being measured)."""
 
-    def __init__(self, window):
+    def __init__(self):
         from PySide6.QtCore import QEvent, QObject
-        from PySide6.QtWidgets import QApplication, QWidget
 
-        stack = window.stack
         paint = QEvent.Type.Paint
 
         class _Filter(QObject):
@@ -237,20 +236,25 @@ class FirstPaint:
                 self.painted: float | None = None
 
             def eventFilter(self, watched, event):  # noqa: N802
-                if self.painted is None and self.started and event.type() == paint \
-                        and isinstance(watched, QWidget) and stack.isAncestorOf(watched):
+                if self.painted is None and event.type() == paint:
                     self.painted = time.perf_counter() - self.started
                 return False
 
         self._filter = _Filter()
-        self._app = QApplication.instance()
+        self._page = None
 
     def start(self) -> None:
         self._filter.started, self._filter.painted = time.perf_counter(), None
-        self._app.installEventFilter(self._filter)
+
+    def watch(self, page) -> None:
+        """Call in the same turn of the event loop as `open_page`, before anything paints."""
+        self._page = page
+        page.installEventFilter(self._filter)
 
     def stop(self) -> float | None:
-        self._app.removeEventFilter(self._filter)
+        if self._page is not None:
+            self._page.removeEventFilter(self._filter)
+            self._page = None
         return self._filter.painted
 
 
@@ -287,11 +291,16 @@ def bench_stalls(path: Path, label: str = "", paints: dict | None = None,
         if gap >= worst.get(phase, (0.0, ""))[0]:
             worst[phase] = (gap, what)
 
-    first_paint = FirstPaint(window)
+    first_paint = FirstPaint()
+
+    def open_and_watch(key: str) -> None:
+        window.open_page(key)
+        first_paint.watch(window.page(key))
+
     for key in window.page_keys():  # first visits build the page and start its queries
         shown = window.current_page_key() == key  # the first page is on screen already
         first_paint.start()
-        measure("open every page", key, lambda k=key: window.open_page(k))
+        measure("open every page", key, lambda k=key: open_and_watch(k))
         painted = first_paint.stop()
         if paints is not None and not shown:
             paints[key] = painted
