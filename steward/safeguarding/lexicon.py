@@ -31,11 +31,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
 import numpy as np
 
 from steward.errors import BadInput
 from steward.resources import resource_path
+from steward.safeguarding import automaton
 from steward.safeguarding.policy import CATEGORIES, SEVERITIES
 from steward.safeguarding.wordhash import HashSet, hashes_of, word_hashes
 
@@ -264,22 +264,21 @@ class Matcher:
     hits; `whole_matches` turns one text's hits into (start, end, term) matches."""
 
     def __init__(self, lexicons: Iterable[Lexicon]):
-        self.automaton = ahocorasick.Automaton()
         table: dict[str, list[tuple[Term, int]]] = {}
         for lexicon in lexicons:
             for key, term, part in lexicon.terms:
                 table.setdefault(key, []).append((term, part))
         if not table:
             raise BadInput("no lexicon patterns to match")
-        self.terms: list[tuple[int, tuple[tuple[Term, int], ...]]] = []
-        for key, terms in table.items():
-            self.automaton.add_word(key, len(self.terms))
-            self.terms.append((len(key), tuple(terms)))
-        self.automaton.make_automaton()
+        keys = list(table)  # the automaton's value for keys[i] is i, its entry in self.terms
+        self.terms: list[tuple[int, tuple[tuple[Term, int], ...]]] = [
+            (len(key), tuple(terms)) for key, terms in table.items()]
         self.size = len(table)
-        self._index_parts()
+        screen = self._index_parts(keys)
+        self.automaton, self.screen = automaton.build_all(
+            [list(zip(keys, range(len(keys)), strict=True)), screen])
 
-    def _index_parts(self) -> None:
+    def _index_parts(self, keys: list[str]) -> list[tuple[str, int]]:
         """The quick first pass of `find_per_text`: an automaton of the keys worth looking
         for, and for each of them the (pattern, part) slots it stands for, as flat arrays.
 
@@ -294,7 +293,6 @@ class Matcher:
             for term, part in terms:
                 if term.category not in CONTEXTS:
                     by_term.setdefault(term, {}).setdefault(part, []).append(index)
-        keys = [key for key, _index in sorted(self.automaton.items(), key=lambda kv: kv[1])]
         slots: dict[int, list[tuple[int, int]]] = {}
         self.parts = np.zeros(max(len(by_term), 1), dtype=np.int64)
         for k, parts in enumerate(by_term.values()):
@@ -308,8 +306,9 @@ class Matcher:
                     slots.setdefault(index, []).append((k, part))
         self.width = 1 + max((len(t.gaps) for t in by_term), default=0)
         # Keys of one whole word (most hits of the first pass: " you ", " thanks ") are
-        # found by their hash among the batch's words; the others by a smaller automaton.
-        self.screen = ahocorasick.Automaton()
+        # found by their hash among the batch's words; the others by a smaller automaton (the
+        # returned (key, slot) pairs, built with the whole one).
+        screen: list[tuple[str, int]] = []
         starts, counts, flat, single, single_ids = [], [], [], [], []
         for index, pairs in slots.items():
             key = keys[index]
@@ -317,20 +316,17 @@ class Matcher:
                 single.append(key[1:-1])
                 single_ids.append(len(starts))
             else:
-                self.screen.add_word(key, len(starts))
+                screen.append((key, len(starts)))
             starts.append(len(flat))
             counts.append(len(pairs))
             flat += [k * self.width + part for k, part in pairs]
-        if len(self.screen):
-            self.screen.make_automaton()
-        else:
-            self.screen = None
         self.single_hashes = hashes_of(single)
         self.single = HashSet(self.single_hashes)
         self.single_ids = np.asarray(single_ids, dtype=np.int64)
         self.slot_start = np.asarray(starts, dtype=np.int64)
         self.slot_count = np.asarray(counts, dtype=np.int64)
         self.slots = np.asarray(flat, dtype=np.int64)
+        return screen
 
     def find(self, normalised: str) -> list[tuple[int, int, Term, int]]:
         hits = []
