@@ -112,17 +112,20 @@ class FacebookGroups:
                         yield from _item(key, item, label, state)
 
 
-def _space(group: str, state: dict) -> Iterator:
-    if group not in state["spaces"]:
-        state["spaces"].add(group)
-        yield SpaceRecord(group, group, "group", "closed")
+def _space(group: str, state: dict) -> SpaceRecord | None:
+    """The group, the first time it is met."""
+    if group in state["spaces"]:
+        return None
+    state["spaces"].add(group)
+    return SpaceRecord(group, group, "group", "closed")
 
 
-def _owner(name: str | None, state: dict) -> Iterator:
-    """The download holds one account's activity: its owner is one identity."""
-    if not state["authors"]:
-        state["authors"].add(OWNER)
-        yield AuthorRecord(OWNER, name or "Account owner")
+def _owner(name: str | None, state: dict) -> AuthorRecord | None:
+    """The download holds one account's activity: its owner is one identity (met first)."""
+    if state["authors"]:
+        return None
+    state["authors"].add(OWNER)
+    return AuthorRecord(OWNER, name or "Account owner")
 
 
 def _item(key: str, item: dict, label: str, state: dict) -> Iterator:
@@ -135,8 +138,9 @@ def _item(key: str, item: dict, label: str, state: dict) -> Iterator:
         group = (_fix(data[0].get("name")) if data and isinstance(data[0], dict) else None) or \
             (m.group("group") if m else None)
         if group:
-            yield from _space(group, state)
-            yield from _owner(None, state)
+            for new in (_space(group, state), _owner(None, state)):
+                if new is not None:
+                    yield new
             yield MembershipRecord(group, OWNER, joined_at=from_unix(item["timestamp"]))
         return
     at = unix_db_time(item["timestamp"])
@@ -147,11 +151,14 @@ def _item(key: str, item: dict, label: str, state: dict) -> Iterator:
         elif "comment" in entry and isinstance(entry["comment"], dict):
             c = entry["comment"]
             text, who, group = _fix(c.get("comment")), _fix(c.get("author")), _fix(c.get("group"))
-    m = _POSTED_IN.match(title)
-    who = who or (m.group("who") if m else None)
-    group = group or (m.group("group") if m else None) or "Facebook group"
-    yield from _owner(who, state)
-    yield from _space(group, state)
+    if not (who and group):  # a post: who wrote it where is in its title
+        m = _POSTED_IN.match(title)
+        who = who or (m.group("who") if m else None)
+        group = group or (m.group("group") if m else None)
+    group = group or "Facebook group"
+    for new in (_owner(who, state), _space(group, state)):
+        if new is not None:
+            yield new
     digest = hashlib.sha1(f"{who}\x00{text}".encode()).hexdigest()[:12]
     yield (group, f"{key[:-3]}:{item['timestamp']}:{digest}", at, OWNER, text, None,
            "message", None, 0, 0, len(item.get("attachments") or []))
