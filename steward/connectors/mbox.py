@@ -328,17 +328,23 @@ def _date(value: str) -> datetime:
 
 
 _SIXTY = frozenset(f"{n:02d}" for n in range(60))
-_UTC_HOURS: dict[str, str] = {}  # "3 Dec 2021 16 +01" -> "2021-12-03 15:" (UTC)
+_UTC_HOURS: dict[str, str] = {}  # "Fri, 3 Dec 2021 16:+0100" -> "2021-12-03 15:" (UTC)
 
 
 def _db_date(value: str) -> str:
     """The Date header as the database's UTC text (`db_time(_date(value))`): messages come
-    minutes apart, so each hour (with its offset) goes through datetime once."""
-    m = _DATE.fullmatch(value.strip())
+    minutes apart, so each hour (with its offset) is read through the pattern and datetime
+    once; a header of an hour read before only has its minutes and seconds checked."""
+    text = value.strip()
+    key = text[:-11] + text[-5:]  # without "MM:SS +HHMM"'s minutes and seconds
+    prefix = _UTC_HOURS.get(key)
+    if (prefix is not None and text[-9] == ":" and text[-6] == " "
+            and text[-11:-9] in _SIXTY and text[-8:-6] in _SIXTY):
+        return f"{prefix}{text[-11:-6]}.000000"
+    m = _DATE.fullmatch(text)
     if m is not None:
         day, month, year, hour, minute, second, sign, off_hours, off_minutes = m.groups()
         if off_minutes == "00" and minute in _SIXTY and second in _SIXTY:
-            key = f"{day} {month} {year} {hour} {sign}{off_hours}"
             prefix = _UTC_HOURS.get(key)
             if prefix is None and month.lower() in _MONTHS:
                 offset = timedelta(hours=int(off_hours))
