@@ -138,7 +138,7 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
     seven digits or more (a phone number), a letter just before a digit (a postcode), or a
     street or platform word (an address, a handle)."""
     raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
-    hashes, word_texts, count = word_hashes(words, raw) if hashed is None else hashed
+    hashes, word_texts, count, _heads = word_hashes(words, raw) if hashed is None else hashed
     if found is None:
         found = _CONTACT_WORDS.find(hashes)
     ends = [*starts[1:], len(words)]
@@ -233,7 +233,7 @@ class Detector:
         # the contact hint and the model's prescreen
         hashed = word_hashes(words, batch.data, batch.breaks)
         found = self._word_lists().find(hashed[0])
-        per_text = self.matcher.find_per_text(words, starts, hashed, found["single"])
+        per_text = self.matcher.find_per_text(words, starts, hashed, found)
         candidates = _contact_candidates(words, starts, batch.data, hashed, found,
                                          batch.breaks)
         model_flags = self._model_flags(words, starts,
@@ -279,7 +279,7 @@ class Detector:
         model = self.model is not None
         if self._lists is None or self._lists[0] != model:
             self._loaded_model()  # or None, if it cannot load
-            lists = {"single": self.matcher.single_hashes,
+            lists = {**self.matcher.word_lists(),
                      "platform": hashes_of(_PLATFORM_WORDS), "hint": hashes_of(_HINT_WORDS)}
             if self.model is not None:
                 lists |= self.model.word_lists()

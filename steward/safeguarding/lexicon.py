@@ -37,7 +37,14 @@ from steward.errors import BadInput
 from steward.resources import resource_path
 from steward.safeguarding import automaton
 from steward.safeguarding.policy import CATEGORIES, SEVERITIES
-from steward.safeguarding.wordhash import HashSet, hashes_of, word_hashes
+from steward.safeguarding.wordhash import (
+    FoundWords,
+    HashSet,
+    WordLists,
+    Words,
+    chain_code,
+    word_hashes,
+)
 
 _SECTION = re.compile(r"^\[\s*([a-z]+)(?:\s+([a-z_]+))?\s*\]$")
 _VARIANTS = re.compile(r"\{([^{}]*)\}")
@@ -53,6 +60,7 @@ DISCUSSION = "discussion"
 PUBLIC_CONTACT = "public_contact"
 CONTEXTS = (BENIGN, DISCUSSION, PUBLIC_CONTACT)  # section-less lists that qualify a message
 MAX_VARIANTS = 512
+_ALL_BYTES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def normalise(text: str) -> str:
@@ -133,8 +141,8 @@ def normalise_batch(texts: list[str]) -> NormalisedBatch:
     else:
         words = raw.tobytes().decode("utf-8")
         # a character's offset is its byte's offset less the continuation bytes before it
-        continuation = np.cumsum((raw & 0xC0) == 0x80)
-        offsets = breaks - continuation[breaks]
+        continuation = np.flatnonzero((raw & 0xC0) == 0x80)
+        offsets = breaks - np.searchsorted(continuation, breaks)
     return NormalisedBatch(words, [0, *(offsets + 1).tolist()], raw, ascii, breaks)
 
 
@@ -274,13 +282,14 @@ class Matcher:
         self.terms: list[tuple[int, tuple[tuple[Term, int], ...]]] = [
             (len(key), tuple(terms)) for key, terms in table.items()]
         self.size = len(table)
-        screen = self._index_parts(keys)
-        self.automaton, self.screen = automaton.build_all(
-            [list(zip(keys, range(len(keys)), strict=True)), screen])
+        self._index_parts(keys)
+        (self.automaton,) = automaton.build_all([list(zip(keys, range(len(keys)),
+                                                          strict=True))])
 
-    def _index_parts(self, keys: list[str]) -> list[tuple[str, int]]:
-        """The quick first pass of `find_per_text`: an automaton of the keys worth looking
-        for, and for each of them the (pattern, part) slots it stands for, as flat arrays.
+    def _index_parts(self, keys: list[str]) -> None:
+        """The quick first pass of `find_per_text`: the keys worth looking for, how to find
+        them (`_index_keys`), and for each the (pattern, part) slots it stands for, as flat
+        arrays.
 
         Only patterns of a category count (the benign and context lists qualify a match of
         another list and raise nothing alone). A part that may be made of common words only
@@ -305,28 +314,80 @@ class Matcher:
                 for index in indexes:
                     slots.setdefault(index, []).append((k, part))
         self.width = 1 + max((len(t.gaps) for t in by_term), default=0)
-        # Keys of one whole word (most hits of the first pass: " you ", " thanks ") are
-        # found by their hash among the batch's words; the others by a smaller automaton (the
-        # returned (key, slot) pairs, built with the whole one).
-        screen: list[tuple[str, int]] = []
-        starts, counts, flat, single, single_ids = [], [], [], [], []
-        for index, pairs in slots.items():
-            key = keys[index]
-            if key.endswith(" ") and " " not in key[1:-1]:
-                single.append(key[1:-1])
-                single_ids.append(len(starts))
-            else:
-                screen.append((key, len(starts)))
-            starts.append(len(flat))
-            counts.append(len(pairs))
-            flat += [k * self.width + part for k, part in pairs]
-        self.single_hashes = hashes_of(single)
-        self.single = HashSet(self.single_hashes)
-        self.single_ids = np.asarray(single_ids, dtype=np.int64)
-        self.slot_start = np.asarray(starts, dtype=np.int64)
-        self.slot_count = np.asarray(counts, dtype=np.int64)
-        self.slots = np.asarray(flat, dtype=np.int64)
-        return screen
+        self._index_keys({keys[index]: pairs for index, pairs in slots.items()})
+
+    def _index_keys(self, slots: dict[str, list[tuple[int, int]]]) -> None:
+        """How `find_per_text` finds the keys worth looking for (`slots`: each key's
+        (pattern, part) slots), without reading the batch character by character.
+
+        A key of one whole word (most hits: " you ", " thanks ") is found by its hash among
+        the batch's words. A longer key by a code of its words (`wordhash.chain_code`), walked
+        on from each word that starts one and is followed by a word that comes second in one;
+        a '*' key back from each word that begins like its last word (its first bytes, as
+        `wordhash.Words.heads` reads them). Keys found alike share a slot (a whole word and a
+        '*' one may share a code: then a word that only begins like it counts for both,
+        which lets more in). The keys' words are hashed together, and their codes worked
+        out a word at a time for all keys at once."""
+        keys = list(slots)
+        words = word_hashes("\x00".join(keys))
+        lengths = np.bincount(words.texts, minlength=len(keys))  # words per key
+        first = np.cumsum(lengths) - lengths  # where each key's first word is in `words`
+        prefix = np.asarray([not key.endswith(" ") for key in keys], dtype=bool)
+        # a '*' key's last word counts by its first bytes (up to 8)
+        heads = [len(key[key.rindex(" ") + 1:].encode("utf-8")) for key in keys
+                 if not key.endswith(" ")]
+        masks = _ALL_BYTES >> (np.uint64(8) * (8 - np.minimum(heads, 8)).astype(np.uint64))
+        values = words.hashes.copy()
+        tails = (first + lengths - 1)[prefix]
+        values[tails] = words.heads[tails] & masks
+        table = np.zeros((len(keys), max(lengths, default=1)), dtype=np.uint64)
+        table[words.texts, np.arange(values.size) - first[words.texts]] = values
+        code, begun = table[:, 0].copy(), [np.zeros(0, np.uint64)]
+        walked = ~prefix & (lengths > 1)
+        for j in range(1, table.shape[1]):
+            more = lengths > j
+            code[more] = chain_code(code[more], table[more, j])
+            begun.append(code[walked & (lengths > j + 1)])
+        begun = np.unique(np.concatenate(begun))
+        # one slot per distinct way of finding: whole words first, then codes
+        single = ~prefix & (lengths == 1)
+        self.single_hashes, word_slot = np.unique(code[single], return_inverse=True)
+        codes, code_slot = np.unique(code[~single], return_inverse=True)
+        key_slot = np.empty(len(keys), dtype=np.int64)
+        key_slot[single] = word_slot
+        key_slot[~single] = code_slot + self.single_hashes.size
+        self.single_ids = np.arange(self.single_hashes.size, dtype=np.int64)
+        entries = [k * self.width + part for pairs in slots.values() for k, part in pairs]
+        entry_slot = np.repeat(key_slot, [len(pairs) for pairs in slots.values()])
+        order = np.argsort(entry_slot, kind="stable")
+        self.slots = np.asarray(entries, dtype=np.int64)[order]
+        self.slot_count = np.bincount(entry_slot, minlength=self.single_hashes.size
+                                      + codes.size).astype(np.int64)
+        self.slot_start = np.cumsum(self.slot_count) - self.slot_count
+        # the codes of whole keys and of longer keys' first words: for each, the slot of the
+        # key that ends there (or -1) and whether a longer key goes on from there
+        every = np.union1d(codes, begun)
+        self.codes = HashSet(every)
+        at = np.minimum(np.searchsorted(codes, every), max(codes.size - 1, 0))
+        ends = codes.size > 0
+        self.code_slot = np.where(ends & (codes[at] == every) if ends else False,
+                                  at + self.single_hashes.size, -1).astype(np.int64)
+        self.code_goes_on = np.isin(every, begun)
+        self.first_hashes = np.unique(table[walked, 0])
+        self.second_hashes = np.unique(table[walked, 1]) if table.shape[1] > 1 else \
+            np.zeros(0, np.uint64)
+        self.tails = sorted(set(zip(lengths[prefix].tolist(), masks.tolist(), strict=True)))
+        self.first_two = np.zeros(1 << 16, dtype=bool)  # how a '*' key's last word begins
+        for head, mask in set(zip((values[tails] & np.uint64(0xFFFF)).tolist(),
+                                  masks.tolist(), strict=True)):
+            self.first_two[head if mask > 0xFF else np.arange(head, 1 << 16, 256)] = True
+        self._lists: WordLists | None = None
+
+    def word_lists(self) -> dict[str, np.ndarray]:
+        """The word lists `find_per_text` reads, by hash, for `wordhash.WordLists`: the keys
+        of one whole word, and the words that come first and second in longer keys."""
+        return {"single": self.single_hashes, "first": self.first_hashes,
+                "second": self.second_hashes}
 
     def find(self, normalised: str) -> list[tuple[int, int, Term, int]]:
         hits = []
@@ -337,36 +398,31 @@ class Matcher:
             hits.extend((start, end, term, part) for term, part in terms)
         return hits
 
-    def find_per_text(self, normalised: str, starts: list[int], hashed: tuple | None = None,
-                      single: np.ndarray | None = None
+    def find_per_text(self, normalised: str, starts: list[int], hashed: Words | None = None,
+                      found: FoundWords | None = None
                       ) -> dict[int, list[tuple[int, int, Term, int]]]:
         """`find` over many texts (as `normalise_many` joins them), by text position, for
         the texts where some pattern of a category may match whole.
 
-        One pass of a smaller automaton (`_index_parts`) over the whole batch, and the
-        batch's words looked up by hash (`hashed`: its `wordhash.word_hashes`, made here when
-        not given; `single`: where each of its words is in `single_hashes`, or −1); then,
-        with numpy, the texts that hold every telling part of some pattern (a pattern can
-        match only there; the order and gaps of its parts are checked by `whole_matches`).
-        Only those texts are read again with the whole automaton, so an ordinary message
-        costs its share of the one pass and no more."""
-        found_keys, found_texts = [], []
-        if self.screen is not None:
-            flat = np.fromiter(itertools.chain.from_iterable(self.screen.iter(normalised)),
-                               dtype=np.int64)
-            if flat.size:
-                where = np.asarray(starts, dtype=np.int64)
-                found_keys.append(flat[1::2])
-                found_texts.append(np.searchsorted(where, flat[0::2], side="right") - 1)
-        if self.single.size:
-            hashes, texts, _count = word_hashes(normalised) if hashed is None else hashed
-            if single is None:
-                hit, at = self.single.find(hashes)
-            else:
-                hit, at = single >= 0, single
-            found_keys.append(self.single_ids[at[hit]])
-            found_texts.append(texts[hit])
-        keys = np.concatenate(found_keys) if found_keys else np.zeros(0, np.int64)
+        The batch's words looked up by hash (`hashed`: its `wordhash.word_hashes`, made here
+        when not given; `found`: its words looked up in `word_lists()`) and by their first
+        bytes, for the keys worth looking for (`_index_keys`); then, with numpy, the texts
+        that hold a key of every telling part of some pattern (a pattern can match only
+        there; `whole_matches` checks the order and gaps of its parts). Only those texts are
+        read again, with the whole automaton, so an ordinary message costs its share of a
+        few numpy passes over the batch's words and no more."""
+        words = word_hashes(normalised) if hashed is None else hashed
+        if found is None:
+            if self._lists is None:
+                self._lists = WordLists(self.word_lists())
+            found = self._lists.find(words.hashes)
+        hit = found["single"] >= 0
+        found_keys = [self.single_ids[found["single"][hit]]]
+        found_texts = [words.texts[hit]]
+        for at, ended in (*self._walk(words, found), *self._tails(words)):
+            found_keys.append(ended)
+            found_texts.append(words.texts[at])
+        keys = np.concatenate(found_keys)
         if not keys.size:
             return {}
         counts = self.slot_count[keys]
@@ -386,6 +442,50 @@ class Matcher:
         text_pattern = text_pattern[firsts]
         whole = text_pattern[found == self.parts[text_pattern % patterns]]
         return self.read(normalised, starts, _distinct(whole // patterns).tolist())
+
+    def _walk(self, words: Words, found: FoundWords):
+        """(where, slots) of the whole keys of two words or more in the batch: from each
+        word that starts one and the word after it, one word more at a time while some key
+        starts with the words so far."""
+        first, second = found["first"], found["second"]
+        at = np.flatnonzero((first[:-1] >= 0) & (second[1:] >= 0))
+        at = at[words.texts[at] == words.texts[at + 1]]
+        code = chain_code(words.hashes[at], words.hashes[at + 1])
+        length = 2
+        while at.size:
+            hit, where = self.codes.find(code)
+            at, code, where = at[hit], code[hit], where[hit]
+            slot = self.code_slot[where]
+            yield at[slot >= 0], slot[slot >= 0]
+            on = self.code_goes_on[where]
+            on[on] = at[on] + length < words.texts.size
+            at, code = at[on], code[on]
+            on = words.texts[at + length] == words.texts[at]
+            at, code = at[on], code[on]
+            code = chain_code(code, words.hashes[at + length])
+            length += 1
+
+    def _tails(self, words: Words):
+        """(where, slots) of the '*' keys in the batch: back from each word that begins like
+        the last word of one."""
+        if not self.tails:
+            return
+        maybe = np.flatnonzero(self.first_two[(words.heads & np.uint64(0xFFFF)).astype(np.intp)])
+        for length, mask in self.tails:
+            end = maybe[maybe >= length - 1]
+            end = end[words.texts[end - length + 1] == words.texts[end]]
+            at = end - length + 1
+            tail = words.heads[end] & np.uint64(mask)
+            if length == 1:
+                code = tail
+            else:
+                code = words.hashes[at]
+                for j in range(1, length - 1):
+                    code = chain_code(code, words.hashes[at + j])
+                code = chain_code(code, tail)
+            hit, where = self.codes.find(code)
+            slot = self.code_slot[where[hit]]
+            yield at[hit][slot >= 0], slot[slot >= 0]
 
     def read(self, normalised: str, starts: list[int], picked: Iterable[int]
              ) -> dict[int, list[tuple[int, int, Term, int]]]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from steward.errors import StewardError
 from steward.resources import resource_path
-from steward.safeguarding.wordhash import FoundWords, HashSet, hashes_of, word_hashes
+from steward.safeguarding.wordhash import FoundWords, HashSet, Words, hashes_of, word_hashes
 
 MODEL_FILE = "model.npz"
 META_FILE = "model.json"
@@ -125,13 +125,13 @@ class Prescreen:
         `lexicon.normalise_many` makes them)."""
         return self._logits(word_hashes(words))[0]
 
-    def _logits(self, hashed: tuple[np.ndarray, np.ndarray, int],
+    def _logits(self, hashed: Words,
                 known_at: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The logits, the sum of the weights of each text's known words, and which words
         (of `word_hashes`) are known. `known_at`, when given, is each word's position in
         `table` (−1 for a word not in it)."""
-        hashes, texts, count = hashed
+        hashes, texts, count, _heads = hashed
         if known_at is None:
             seen, at = self.lookup.find(hashes)
         else:
@@ -181,7 +181,7 @@ class Prescreen:
         picked = np.flatnonzero((logits >= self.threshold) & (sums > 0))
         if (common is None and plain is None) or not picked.size:
             return picked
-        hashes, texts, _count = hashed
+        hashes, texts, _count, _heads = hashed
         mask = np.zeros(logits.size, dtype=bool)
         mask[picked] = True
         mine = mask[texts]

@@ -4,49 +4,84 @@ Python string per word."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-_HASH_BASE = 0x9E3779B97F4A7C15  # odd, so it has an inverse modulo 2**64
-_POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
 _MIX = np.uint64(0xBF58476D1CE4E5B9)  # odd: spreads a short word's small hash over the bits
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+_LONG = np.uint64(0x9E3779B97F4A7C15)  # marks a long word's hash with its length
 
 
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """base**i and base**-i modulo 2**64 for i < n (kept, and grown when a longer batch
-    comes)."""
-    if len(_POWERS[0]) < n:
-        size = max(n, 2 * len(_POWERS[0]), 1 << 22)
-        for k, base in enumerate((_HASH_BASE, pow(_HASH_BASE, -1, 2**64))):
-            steps = np.full(size, base, dtype=np.uint64)
-            steps[0] = 1
-            _POWERS[k] = np.cumprod(steps, dtype=np.uint64)  # wraps modulo 2**64
-    return _POWERS[0], _POWERS[1]
+def _stir(h: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijection of 64-bit numbers whose every output bit depends
+    on every input bit."""
+    h = (h ^ (h >> np.uint64(30))) * _MIX
+    h = (h ^ (h >> np.uint64(27))) * _MIX2
+    return h ^ (h >> np.uint64(31))
+
+
+def _first_bytes(count: np.ndarray) -> np.ndarray:
+    """Masks keeping the first `count` bytes (1 to 8) of a little-endian 64-bit number."""
+    return _ALL >> (np.uint64(8) * (np.uint64(8) - np.minimum(count, 8).astype(np.uint64)))
+
+
+class Words(NamedTuple):
+    """The words of a batch of normalised texts (`word_hashes`)."""
+
+    hashes: np.ndarray  # uint64, one per word
+    texts: np.ndarray  # which text each word is in
+    count: int  # how many texts
+    heads: np.ndarray  # uint64: the 8 bytes from each word's start, read little-endian
 
 
 def word_hashes(words: str, data: np.ndarray | None = None, breaks: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray, int]:
+                ) -> Words:
     """A 64-bit hash of every word of normalised texts joined by " \\x00 " (as
-    `lexicon.normalise_many` makes them), which text each word is in, and how many texts.
+    `lexicon.normalise_many` makes them), which text each word is in, how many texts, and
+    each word's first 8 bytes (`Words`).
     `data`, when given, is `words` as UTF-8 bytes and `breaks` where its NULs are
     (`lexicon.NormalisedBatch`).
 
-    The hash of bytes b[s:e] is Σ b[j]·base**(j−s) modulo 2**64, read off prefix sums."""
+    A word of up to 8 bytes is its own hash (its bytes read as one little-endian number, so
+    two such words never share one); a longer word's 8-byte pieces are stirred together
+    with its length. Each piece is read straight from the batch's bytes at the word's
+    offset, so a batch costs a few numpy passes over its words, not over its bytes."""
     raw = np.frombuffer(words.encode("utf-8"), dtype=np.uint8) if data is None else data
     n = raw.size
-    separator = raw <= 32  # normalised: a space or a NUL
-    edges = np.flatnonzero(np.diff(separator.view(np.int8)))  # last byte before a change
-    if separator.size and not separator[0]:
-        edges = np.r_[-1, edges]
-    if separator.size and not separator[-1]:
-        edges = np.r_[edges, n - 1]
-    starts, ends = edges[0::2] + 1, edges[1::2] + 1
-    up, down = _powers(n + 1)
-    prefix = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(raw.astype(np.uint64) * up[:n], dtype=np.uint64, out=prefix[1:])
-    hashes = (prefix[ends] - prefix[starts]) * down[starts]
+    # a word runs between two separators (a space or a NUL: the text is normalised)
+    separators = np.r_[-1, np.flatnonzero(raw <= 32), n]
+    between = np.flatnonzero(np.diff(separators) > 1)
+    starts = separators[between] + 1
+    lengths = separators[between + 1] - starts
+    padded = np.zeros(n + 8, dtype=np.uint8)
+    padded[:n] = raw
+    # the 8 bytes from every offset as one number (unaligned reads; the padding ends it)
+    at = np.ndarray((n + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    heads = at[starts]
+    hashes = heads & _first_bytes(lengths)
+    long = np.flatnonzero(lengths > 8)
+    if long.size:
+        h, offsets, left = hashes[long], starts[long], lengths[long] - 8
+        more = np.arange(long.size)
+        while more.size:
+            offsets[more] += 8
+            h[more] = _stir(h[more]) ^ (at[offsets[more]] & _first_bytes(left[more]))
+            left[more] -= 8
+            more = more[left[more] > 0]
+        hashes[long] = _stir(h ^ (lengths[long].astype(np.uint64) * _LONG))
     if breaks is None:
         breaks = np.flatnonzero(raw == 0)
-    return hashes, np.searchsorted(breaks, starts), len(breaks) + 1
+    # the words of each text: those that start before its NUL, less those of the texts before
+    per_text = np.diff(np.searchsorted(starts, breaks), prepend=0, append=starts.size)
+    return Words(hashes, np.repeat(np.arange(per_text.size), per_text), per_text.size, heads)
+
+
+def chain_code(code: np.ndarray, word: np.ndarray) -> np.ndarray:
+    """The code of words so far (`code`; a single word's is its hash) with one more word's
+    hash (or first bytes, for a word's beginning) mixed in."""
+    return _stir(code) ^ word
 
 
 def hashes_of(words) -> np.ndarray:

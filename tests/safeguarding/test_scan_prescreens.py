@@ -4,6 +4,7 @@ of some pattern) and the prescreen's word hashes."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 
@@ -18,6 +19,7 @@ from steward.safeguarding.detectors import (
 from steward.safeguarding.lexicon import (
     CONTEXTS,
     normalise_many,
+    parse_lexicon,
     shipped_lexicons,
     whole_matches,
 )
@@ -56,7 +58,12 @@ def test_the_contact_hint_keeps_every_message_with_contact_details():
 @pytest.mark.parametrize("extra", ["", " 12", " me online here"])
 def test_lexicon_hits_left_out_could_never_match(extra):
     matcher = Detector(shipped_lexicons(), text_model=None).matcher
-    texts = [t + extra for t in _texts()]
+    _assert_first_pass_keeps_every_match(matcher, [t + extra for t in _texts()])
+
+
+def _assert_first_pass_keeps_every_match(matcher, texts: list[str]) -> None:
+    """Texts the lexicon's first pass leaves out match no pattern of a category (read whole
+    with the automaton); the texts it keeps have every hit the automaton finds."""
     words, starts = normalise_many(texts)
     kept = matcher.find_per_text(words, starts)
     per_text: dict[int, list] = {}
@@ -68,6 +75,73 @@ def test_lexicon_hits_left_out_could_never_match(extra):
                         if m[2].category not in CONTEXTS], texts[i]
         else:
             assert kept[i] == hits
+
+
+def test_lexicon_first_pass_finds_every_kind_of_key():
+    """Keys of one word, of several, ending in '*' (one letter, or longer than the 8 bytes
+    the first pass reads of a word's beginning), long words, Welsh letters, parts near each
+    other; and nothing found across two texts."""
+    lexicon = parse_lexicon("""[high]
+hopeless
+end it all tonight
+unaliv*
+feel unalive*
+na k*
+extraordinarily sad
+unbelievabl*
+so very unbelievabl*
+hiraeth ŵyr*
+{cut|burnt} my ~2 {arm|leg}
+I want ~1 to go
+on the bridge
+""", "self_harm", "test.txt")
+    matcher = Detector([lexicon], text_model=None).matcher
+    texts = ["im hopeless", "hopelessness", "i will end it all tonight ok", "end it all",
+             "unalive", "unaliving me", "unali", "i feel unaliveish", "feel unal", "na kk",
+             "na k", "nak", "na", "so extraordinarily sad", "extraordinarily sadder",
+             "unbelievable", "unbelievablY so", "unbelievab", "so very unbelievably",
+             "so very unbelievab", "hiraeth ŵyrion", "hiraeth wyr", "cut my left arm",
+             "my arm cut", "i want really to go", "i want to go", "on the bridge", "end it",
+             "all tonight", "so very", "unbelievably", "hiraeth", "ŵyr", "i feel",
+             "unalive"]
+    found = matcher.find_per_text(*normalise_many(texts))
+    words, starts = normalise_many(texts)
+    assert {i for i, hits in found.items()
+            if any(m[2].category == "self_harm" for m in whole_matches(words, hits))} == {
+        0, 2, 4, 5, 7, 9, 10, 13, 15, 16, 18, 20, 22, 24, 25, 26, 30, 34}
+    _assert_first_pass_keeps_every_match(matcher, texts)
+
+
+def test_quick_passes_change_no_finding(monkeypatch):
+    """On a varied set of messages (training and tuning lines, contact details, their
+    upper-case forms, pairs of them run together), in every kind of space, the findings are
+    the same as when every message is read whole by the lexicon's automaton and meets the
+    contact-detail checks."""
+    from steward.safeguarding import detectors
+    from steward.safeguarding.lexicon import Matcher
+
+    texts = [*TRICKY, *_texts()[::5]]
+    texts += [a + " " + b for a, b in zip(texts[::7], texts[3::11], strict=False)]
+    spaces = [(audience, visibility, i % 7 != 0) for i, (audience, visibility) in enumerate(
+        itertools.product(("general", "young_people", "vulnerable_adults"), ("closed", "open"))
+    )]
+    settings = [spaces[i % len(spaces)] for i in range(len(texts))]
+    detector = Detector(shipped_lexicons(), ("GB",), ["0800 1111"])
+
+    def findings() -> dict:
+        out = {}
+        for at in range(0, len(texts), 5_000):
+            found = detector.detect_many(texts[at:at + 5_000], settings[at:at + 5_000])
+            out.update({at + i: f for i, f in found.items()})
+        return out
+
+    quick = findings()
+    monkeypatch.setattr(Matcher, "find_per_text", lambda self, words, starts, *_a:
+                        self.read(words, starts, range(len(starts))))
+    monkeypatch.setattr(detectors, "_contact_candidates", lambda words, starts, *_a:
+                        set(range(len(starts))))
+    assert findings() == quick
+    assert len(quick) > len(texts) / 4
 
 
 def test_the_contact_hint_is_a_single_pattern():
