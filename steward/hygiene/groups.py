@@ -100,21 +100,28 @@ def build_cohorts(ws: Workspace, kind: str) -> list[Group]:
     if kind not in COHORT_KINDS:
         raise BadInput(f"cohorts are by {', '.join(COHORT_KINDS)}, not {kind!r}")
     with ws.transaction() as s:
-        pairs = s.execute(text(_COHORT_SQL[kind])).all()
-        old = s.scalars(select(Cohort.id).where(Cohort.kind == kind)).all()
-        if old:
-            s.execute(delete(CohortMember).where(CohortMember.cohort_id.in_(old)))
-            s.execute(delete(Cohort).where(Cohort.id.in_(old)))
-        ids: dict[str, int] = {}
-        for name in sorted({name for _, name in pairs if name}):
-            cohort = Cohort(name=name[:200], kind=kind, rule={"kind": kind})
-            s.add(cohort)
-            s.flush()
-            ids[name] = cohort.id
-        insert_rows(s, "cohort_members", ("cohort_id", "person_id"),
-                    sorted({(ids[name], pid) for pid, name in pairs if name}))
-        audit.record(s, ws.actor, "cohorts.build", None, None, kind=kind, cohorts=len(ids))
+        made = replace_cohorts(s, kind, s.execute(text(_COHORT_SQL[kind])).all())
+        audit.record(s, ws.actor, "cohorts.build", None, None, kind=kind, cohorts=made)
     return [c for c in list_cohorts(ws) if c.kind == kind]
+
+
+def replace_cohorts(s, kind: str, pairs) -> int:
+    """Every cohort of one kind replaced by these (person id, cohort name) pairs, in the
+    caller's transaction (a build here, or one made on another laptop of a team). Returns how
+    many cohorts there are now."""
+    old = s.scalars(select(Cohort.id).where(Cohort.kind == kind)).all()
+    if old:
+        s.execute(delete(CohortMember).where(CohortMember.cohort_id.in_(old)))
+        s.execute(delete(Cohort).where(Cohort.id.in_(old)))
+    ids: dict[str, int] = {}
+    for name in sorted({name for _, name in pairs if name}):
+        cohort = Cohort(name=name[:200], kind=kind, rule={"kind": kind})
+        s.add(cohort)
+        s.flush()
+        ids[name] = cohort.id
+    insert_rows(s, "cohort_members", ("cohort_id", "person_id"),
+                sorted({(ids[name], pid) for pid, name in pairs if name}))
+    return len(ids)
 
 
 def list_cohorts(ws: Workspace) -> list[Group]:

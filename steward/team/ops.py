@@ -346,6 +346,11 @@ class Applier:
             sets.apply_set(self, seq, device, own, op)
         elif kind == "email.status":
             sets.apply_email(self, seq, device, own, op)
+        elif kind == "cohorts.build":
+            sets.apply_cohorts(self, op)
+        elif kind == "message.deleted":
+            if not own:
+                sets.apply_message_deleted(self, op)
         elif kind == "queue.decide":
             self._decide(seq, device, own, op)
         elif kind == "note.add":
@@ -691,6 +696,11 @@ def staff_rows(conn, ids: state.Ids) -> list:
         rows.append(["t", persons.get(pid), tag])
     for a, b in conn.exec_driver_sql("SELECT identity_a, identity_b FROM not_same_person"):
         rows.append(["ns", *sorted(str(identities.get(i)) for i in (a, b))])
+    for kind, name, members in conn.exec_driver_sql(
+            "SELECT c.kind, c.name, group_concat(m.person_id) FROM cohorts c LEFT JOIN "
+            "cohort_members m ON m.cohort_id = c.id GROUP BY c.id").all():
+        rows.append(["co", kind, name, sorted(str(persons.get(int(p)))
+                                              for p in (members or "").split(",") if p)])
     for email, source, status in conn.exec_driver_sql(
             "SELECT e.email_normalised, s.name, e.status FROM email_statuses e "
             "LEFT JOIN sources s ON s.id = e.source_id").all():

@@ -1,4 +1,5 @@
-"""Tags on people, "not the same person" marks and email statuses, as operations.
+"""Tags on people, "not the same person" marks, email statuses, cohorts and messages a
+re-import found deleted on the platform, as operations.
 
 A tag on a person and a pair of identities marked as different people are rows that are
 either there or not: each travels as `set.put` with its key in global ids (a tag by its name,
@@ -7,6 +8,15 @@ address) travels as `email.status`, keyed by the address and its source's name. 
 SQLite triggers as edits.py note them in `team_changed` (`rid`: the two key ids as `a:b`, or
 the status's id); a capture sends the row's state at that moment, so adding and removing a tag
 between two syncs sends one "not there".
+
+Cohorts (by join month, space or programme) are built from the data at one moment: a build
+travels as its result (`cohorts.build`: every cohort of that kind with its people by global
+id), and every laptop, the building one included, replaces its cohorts of that kind with it
+in server order, so the last build to reach the server is the one every laptop keeps.
+
+A message a newer whole export lacks is marked deleted by the import (ingest.mark_deleted):
+that travels as `message.deleted` (the message by global id), a fact applied everywhere, never
+a conflict.
 
 Conflicts follow the team's rule: the same tag added on one laptop and removed on another
 offline, or an address given two statuses — the first in server order stands, the other is
@@ -29,7 +39,9 @@ SETS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "not_same_person": (("identity_a", "identities"), ("identity_b", "identities")),
 }
 EMAIL = "email_statuses"
-TABLES = (*SETS, EMAIL)
+COHORTS = "cohorts"
+DELETED_MESSAGES = "messages"
+TABLES = (*SETS, EMAIL, COHORTS, DELETED_MESSAGES)
 
 
 def triggers(quiet: str) -> list[str]:
@@ -47,6 +59,15 @@ def triggers(quiet: str) -> list[str]:
             f"CREATE TRIGGER IF NOT EXISTS team_{EMAIL}_{event.split()[0].lower()} AFTER "
             f"{event} ON {EMAIL} WHEN {quiet} BEGIN INSERT OR IGNORE INTO team_changed "
             f"(tbl, rid, old) VALUES ('{EMAIL}', NEW.id, NULL); END")
+    for event, row in (("INSERT", "NEW"), ("DELETE", "OLD")):
+        out.append(
+            f"CREATE TRIGGER IF NOT EXISTS team_{COHORTS}_{event.lower()} AFTER {event} ON "
+            f"{COHORTS} WHEN {quiet} BEGIN INSERT OR IGNORE INTO team_changed (tbl, rid, old) "
+            f"VALUES ('{COHORTS}', {row}.kind, NULL); END")
+    out.append(
+        "CREATE TRIGGER IF NOT EXISTS team_messages_deleted AFTER UPDATE OF deleted ON messages "
+        f"WHEN NEW.deleted = 1 AND OLD.deleted = 0 AND {quiet} BEGIN INSERT OR IGNORE INTO "
+        f"team_changed (tbl, rid, old) VALUES ('{DELETED_MESSAGES}', NEW.id, NULL); END")
     return out
 
 
@@ -55,6 +76,10 @@ def triggers(quiet: str) -> list[str]:
 def capture_one(conn, ids: state.Ids, tbl: str, rid: Any, erased: set, seen: int
                 ) -> dict | None:
     """The operation for one noted row (None: nothing to send)."""
+    if tbl == COHORTS:
+        return _cohorts_op(conn, ids, str(rid))
+    if tbl == DELETED_MESSAGES:
+        return {"type": "message.deleted", "message": ids.gid("messages", rid)}
     if tbl == EMAIL:
         row = conn.exec_driver_sql(
             "SELECT e.email_normalised, s.name, e.status, e.at FROM email_statuses e "
@@ -77,6 +102,18 @@ def capture_one(conn, ids: state.Ids, tbl: str, rid: Any, erased: set, seen: int
     return {"type": "set.put", "table": tbl, "key": key, "present": present, "seen": seen}
 
 
+def _cohorts_op(conn, ids: state.Ids, kind: str) -> dict:
+    persons = ids.all_gids("persons")
+    cohorts: dict[str, list[str]] = {}
+    for name, person in conn.exec_driver_sql(
+            "SELECT c.name, m.person_id FROM cohorts c LEFT JOIN cohort_members m "
+            "ON m.cohort_id = c.id WHERE c.kind = ? ORDER BY c.name, m.person_id", (kind,)):
+        cohorts.setdefault(name, [])
+        if person in persons:
+            cohorts[name].append(persons[person])
+    return {"type": "cohorts.build", "kind": kind, "cohorts": cohorts}
+
+
 def _global(conn, ids: state.Ids, ref: str, local: int) -> str | None:
     if ref == "tags":
         return conn.exec_driver_sql("SELECT name FROM tags WHERE id = ?", (local,)).scalar()
@@ -94,6 +131,26 @@ def apply_set(applier, seq: int, device: str, own: bool, op: dict) -> None:
     _stand_or_conflict(applier, seq, device, own, op, f"set:{table}:{json.dumps(op['key'])}",
                        value, "present", lambda v: _put_set(applier, table, op["key"], v),
                        lambda standing: _what_set(applier, table, op["key"], standing))
+
+
+def apply_message_deleted(applier, op: dict) -> None:
+    local = applier.ids.local("messages", op["message"])
+    if local is not None:
+        applier.conn.exec_driver_sql("UPDATE messages SET deleted = 1 WHERE id = ? AND "
+                                     "deleted = 0", (local,))
+
+
+def apply_cohorts(applier, op: dict) -> None:
+    """A cohort build (this laptop's own too): the cohorts of its kind replaced by its
+    result, people resolved by global id (those this laptop does not hold left out)."""
+    if applier.session is None:
+        return
+    from steward.hygiene.groups import replace_cohorts
+
+    local = {gid: pid for pid, gid in applier.ids.all_gids("persons").items()}
+    replace_cohorts(applier.session, op["kind"],
+                    [(local[gid], name) for name, members in op["cohorts"].items()
+                     for gid in members if gid in local])
 
 
 def apply_email(applier, seq: int, device: str, own: bool, op: dict) -> None:

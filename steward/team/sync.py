@@ -572,10 +572,9 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
                                                  seen):
             _enqueue(conn, block, keys, tier, op)
             made += 1
-    for op in edits.capture(conn, ids, seen):
-        _enqueue(conn, block, keys, "staff", op)
-        made += 1
-    for op in ops.capture_staff(conn, ids, seen):
+    # Merges before the edits noted since, so a merge undone before this sync travels as the
+    # merge then its undoing, not the other way round.
+    for op in [*ops.capture_staff(conn, ids, seen), *edits.capture(conn, ids, seen)]:
         _enqueue(conn, block, keys, "staff", op)
         made += 1
     return made

@@ -152,3 +152,28 @@ def test_a_merge_undone_on_one_laptop_is_undone_on_the_others(laptops):
     finally:
         lead.lock()
     assert _digests(laptops, "admin")["staff"] == _digests(laptops, "lead")["staff"]
+
+
+def test_a_merge_undone_before_the_next_sync_is_not_applied_on_the_others(laptops):
+    """Merge, then undo it at once, then sync: the others receive the merge before its undo
+    (not the other way round), so every laptop ends with the two people apart."""
+    from steward.hygiene.merge import merge, unmerge
+    from tests.team.test_team_sync import _owner
+
+    admin = _open(laptops, "admin")
+    try:
+        p1, p2 = _people(admin)[:2]
+        moved = _owner(admin, p2)
+        unmerge(admin, merge(admin, p1, person_ids=[p2]))
+    finally:
+        admin.lock()
+    for who in ("admin", "lead", "admin"):
+        _sync(laptops, who)
+    lead = _open(laptops, "lead")
+    try:
+        assert _one(lead, "SELECT count(*) FROM persons WHERE id = ?", p2)[0] == 1
+        assert _owner(lead, p2) == moved
+        assert _one(lead, "SELECT count(*) FROM merges WHERE undone_at IS NULL")[0] == 0
+    finally:
+        lead.lock()
+    assert _digests(laptops, "admin")["staff"] == _digests(laptops, "lead")["staff"]

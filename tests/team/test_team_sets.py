@@ -181,3 +181,81 @@ def test_everything_from_an_author_on_two_laptops_makes_one_item_per_message(lap
         assert len(made) >= 2
         assert all(n == 1 and lo == hi == "removed" for _m, n, lo, hi in made), made
     _staff_digests_agree(laptops)
+
+
+def _cohorts(ws):
+    from steward.hygiene.groups import list_cohorts
+
+    return sorted((c.kind, c.name, c.members) for c in list_cohorts(ws))
+
+
+def test_cohorts_built_on_one_laptop_reach_the_others_and_the_last_build_stands(laptops):
+    from steward.hygiene.groups import build_cohorts
+
+    admin = _open(laptops, "admin")
+    try:
+        assert build_cohorts(admin, "space")
+        built = _cohorts(admin)
+    finally:
+        admin.lock()
+    for who in ("admin", "lead"):
+        _sync(laptops, who)
+    lead = _open(laptops, "lead")
+    try:
+        assert _cohorts(lead) == built
+        with lead.engine.connect() as conn:  # the programme the lead gives someone
+            person = conn.exec_driver_sql("SELECT min(id) FROM persons WHERE is_bot = 0 AND "
+                                          "erased_at IS NULL").scalar()
+        with lead.transaction() as s:
+            s.connection().exec_driver_sql(
+                "UPDATE persons SET programme = 'Peer mentors' WHERE id = ?", (person,))
+        build_cohorts(lead, "programme")
+    finally:
+        lead.lock()
+    admin = _open(laptops, "admin")
+    try:  # offline, the admin builds the same kind before it has the lead's change
+        build_cohorts(admin, "programme")
+    finally:
+        admin.lock()
+    for who in ("admin", "lead", "admin"):
+        assert _sync(laptops, who).conflicts == []
+    cohorts = {}
+    for who in ("admin", "lead"):
+        ws = _open(laptops, who)
+        try:
+            cohorts[who] = _cohorts(ws)
+        finally:
+            ws.lock()
+    assert cohorts["admin"] == cohorts["lead"]
+    assert ("programme", "Programme: Peer mentors", 1) in cohorts["admin"]
+    _staff_digests_agree(laptops)
+
+
+def test_messages_a_newer_export_lacks_are_marked_deleted_on_every_laptop(laptops, tmp_path):
+    from tests.connectors.helpers import run_import
+    from tests.connectors.test_hostile_files import _channel, _deleted
+
+    first = list(range(101, 121))
+    admin = _open(laptops, "admin")
+    try:
+        run_import(admin, "discord-export", [_channel(tmp_path / "v1.json", first)])
+    finally:
+        admin.lock()
+    for who in ("admin", "lead"):
+        _sync(laptops, who)
+    admin = _open(laptops, "admin")
+    try:  # the whole channel again: two messages deleted on Discord since, one new
+        newer = [i for i in first if i not in (105, 110)] + [121]
+        assert run_import(admin, "discord-export",
+                          [_channel(tmp_path / "v2.json", newer)]).marked_deleted == 2
+    finally:
+        admin.lock()
+    for who in ("admin", "lead", "admin"):
+        _sync(laptops, who)
+    lead = _open(laptops, "lead")
+    try:
+        assert _deleted(lead) == ["105", "110"]
+        assert _count(lead, "SELECT count(*) FROM messages WHERE text = 'message 121'") == 1
+    finally:
+        lead.lock()
+    _staff_digests_agree(laptops)
