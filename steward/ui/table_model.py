@@ -164,6 +164,7 @@ class PagedTableModel(QAbstractTableModel):
         self._loading = False
         self._more_pending = False  # a next page is on its way
         self._after: list[Callable[[], None]] = []
+        self._waiting: list[tuple[int, Callable[[], None]]] = []  # (rows wanted, then call)
         self.dropped = 0  # results a newer request overtook (for tests and the benchmark)
         if self.background:
             self._request_first_page()
@@ -204,6 +205,7 @@ class PagedTableModel(QAbstractTableModel):
     def _request_first_page(self) -> None:
         self._generation += 1
         self._more_pending = False
+        self._waiting = []  # they wanted rows of the list being replaced
         generation = self._generation
         fetch, count, key, descending = self._fetch, self._count, self.sort_key, self.descending
         size = self.page_size
@@ -232,6 +234,7 @@ class PagedTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._more_pending = False
+        self._waiting = []
         self._set_loading(False)
         self.load_failed.emit(message)
 
@@ -285,7 +288,7 @@ class PagedTableModel(QAbstractTableModel):
         if parent.isValid():
             return
         if not self.background:
-            self.fetch_more_now()
+            self._fetch_more_now()
             return
         if self._more_pending or self._loading:
             return
@@ -303,12 +306,27 @@ class PagedTableModel(QAbstractTableModel):
             return
         self._more_pending = False
         self._append(start, page)
+        waiting, self._waiting = self._waiting, []
+        for rows, callback in waiting:
+            self.when_rows(rows, callback)
 
-    def fetch_more_now(self) -> None:
-        """Load the next page on the calling thread (for code that must reach a given row,
-        e.g. keyboard moves past the last loaded row); the view itself uses `fetchMore`."""
-        if not self.canFetchMore():
-            return
+    def when_rows(self, rows: int, callback: Callable[[], None]) -> None:
+        """Call `callback` (on the UI thread) once at least `rows` rows are loaded, or every
+        row is: further pages load in the background meanwhile (e.g. a keyboard move past the
+        last loaded row). Dropped if the list is reloaded first."""
+        if self._loading:  # a new list is on its way: count its rows
+            self.after_load(lambda: self.when_rows(rows, callback))
+        elif len(self._rows) >= rows or not self.canFetchMore():
+            callback()
+        elif not self.background:
+            self._fetch_more_now()
+            self.when_rows(rows, callback)
+        else:
+            self._waiting.append((rows, callback))
+            self.fetchMore()
+
+    def _fetch_more_now(self) -> None:
+        """Load the next page on the calling thread (a list already in memory)."""
         self._more_pending = False
         start = len(self._rows)
         self._append(start, list(self._fetch(start, self.page_size, self.sort_key,

@@ -383,3 +383,37 @@ def test_sensitivity_counts_each_setting_on_history_and_is_kept(page, qtbot, dem
     wait_for_workers(qtbot)
     assert demo_ws.get_setting(SENSITIVITY_SETTING) == "strict"
     assert _audit(demo_ws, "moderation.sensitivity")
+
+
+def test_moving_and_standing_past_the_loaded_rows_queries_off_the_ui_thread(
+        page, qtbot, demo_ws, monkeypatch):
+    """With three rows a page, J past the last loaded row and the cursor's place after a
+    decision both load further pages in the background: no page query runs on the UI
+    thread, and the cursor still lands on the right item."""
+    import threading
+
+    values = [page.model.row_values(r)[-2] for r in range(page.model.rowCount())]
+    assert len(values) >= 6
+    threads: list[bool] = []
+    real = queue.list_items
+
+    def list_items(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "list_items", list_items)
+    page.table.hide()  # a shown view fetches pages itself until it is full
+    page.model.page_size = 3
+    page.reload()
+    wait_for_workers(qtbot)
+    assert page.model.rowCount() == 3 and page.current_item_id() == values[0]
+    for expected in values[1:5]:  # rows 3 and 4 are not loaded until asked for
+        page.handle_key(Qt.Key.Key_J)
+        qtbot.waitUntil(lambda e=expected: page.current_item_id() == e, timeout=10_000)
+    assert page.model.rowCount() >= 5
+
+    page.handle_key(Qt.Key.Key_A)  # approve row 4: the list reloads with three rows
+    qtbot.keyClick(page.reason_bar.edit, "3")
+    qtbot.waitUntil(lambda: page.current_item_id() == values[5], timeout=10_000)
+    assert _status(demo_ws, values[4]) == "approved"
+    assert threads and not any(threads)  # every page query ran in the background

@@ -439,8 +439,18 @@ class ModerationPage(QWidget):
         self.model.reload()  # in the background: stand on the item once the list is back
         self.model.after_load(lambda: self._stand_on(*plan))
 
-    def _stand_on(self, stand_on: int | None, to_mark: list[int], fallback: int) -> None:
-        rows = self._rows_of([stand_on, *to_mark])
+    def _stand_on(self, stand_on: int | None, to_mark: list[int], fallback: int,
+                  limit: int = 5000) -> None:
+        """Select `stand_on` and mark `to_mark` where they are in the list, loading further
+        pages in the background (up to `limit` rows) until they are found."""
+        wanted = {i for i in (stand_on, *to_mark) if i is not None}
+        rows = {item_id: row for row in range(self.model.rowCount())
+                if (item_id := self.model.row_values(row)[ID_AT]) in wanted}
+        if wanted - rows.keys() and self.model.canFetchMore() \
+                and self.model.rowCount() < limit:
+            self.model.when_rows(self.model.rowCount() + 1,
+                                 lambda: self._stand_on(stand_on, to_mark, fallback, limit))
+            return
         self._select_row(rows.get(stand_on, min(fallback, self.model.rowCount() - 1)))
         for item_id in to_mark:
             if item_id in rows:
@@ -448,23 +458,6 @@ class ModerationPage(QWidget):
                     self.model.index(rows[item_id], 0),
                     QItemSelectionModel.SelectionFlag.Select
                     | QItemSelectionModel.SelectionFlag.Rows)
-
-    def _rows_of(self, item_ids: list, limit: int = 5000) -> dict[int, int]:
-        """Where the items are in the list (loading further pages, up to `limit` rows)."""
-        wanted = {i for i in item_ids if i is not None}
-        found: dict[int, int] = {}
-        row = 0
-        while wanted - found.keys():
-            if row >= self.model.rowCount():
-                if not self.model.canFetchMore() or row >= limit:
-                    break
-                self.model.fetch_more_now()
-                continue
-            item_id = self.model.row_values(row)[ID_AT]
-            if item_id in wanted:
-                found[item_id] = row
-            row += 1
-        return found
 
     # --- moving and marking --------------------------------------------------------------------
 
@@ -482,8 +475,9 @@ class ModerationPage(QWidget):
         self._move_to(row)
 
     def _move_to(self, row: int) -> None:
-        while row >= self.model.rowCount() and self.model.canFetchMore():
-            self.model.fetch_more_now()
+        if row >= self.model.rowCount() and self.model.canFetchMore():
+            self.model.when_rows(row + 1, lambda: self._move_to(row))  # loads in the background
+            return
         row = max(0, min(row, self.model.rowCount() - 1))
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
