@@ -55,10 +55,14 @@ def test_the_contact_hint_keeps_every_message_with_contact_details():
     assert len(picked) < len(everything_before)  # it does let some through unchecked
 
 
-@pytest.mark.parametrize("extra", ["", " 12", " me online here"])
-def test_lexicon_hits_left_out_could_never_match(extra):
+@pytest.mark.parametrize("extra, every", [("", 1), (" 12", 4), (" me online here", 4)])
+def test_lexicon_hits_left_out_could_never_match(extra, every):
+    """Every text as it is; with a number or a phrase after it, the tricky texts and every
+    fourth of the others (the same kinds of text, a quarter of the suite's time)."""
     matcher = Detector(shipped_lexicons(), text_model=None).matcher
-    _assert_first_pass_keeps_every_match(matcher, [t + extra for t in _texts()])
+    texts = _texts()
+    texts = TRICKY + texts[len(TRICKY)::every]
+    _assert_first_pass_keeps_every_match(matcher, [t + extra for t in texts])
 
 
 def _assert_first_pass_keeps_every_match(matcher, texts: list[str]) -> None:
