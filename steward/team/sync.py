@@ -402,23 +402,29 @@ def remove(ws, name: str, password: str | None) -> dict:
 
 
 def local_status(ws) -> dict:
-    """What this laptop knows without the server: team, role, last sync, open conflicts."""
+    """What this laptop knows without the server: team, role, last sync, open conflicts.
+    A plain read (no transaction, no table made): the status bar asks for it while a sync or
+    a scan may be writing."""
     block = ws.team_block()
     if not block:
         return {"team": None}
-    with _with_conn(ws) as s:
-        conn = s.connection()
-        state.ensure(conn)
-        conflicts = [{"subject": subj, "local_id": lid, "standing": json.loads(st),
-                      "overruled": json.loads(ov)} for subj, lid, st, ov in conn.exec_driver_sql(
-            "SELECT subject, local_id, standing, overruled FROM team_conflicts ORDER BY id")]
-        return {"team": block["id"], "server": block["server"], "role": block["role"],
-                "name": block["name"], "device": block["device"],
-                "last_sync": state.get(conn, "last_sync"), "cursor": state.get(conn, "cursor", 0),
-                "unpushed": conn.exec_driver_sql(
-                    "SELECT count(*) FROM team_outbox WHERE pushed = 0").scalar(),
-                "waiting_for_keys": state.get(conn, "keys_asked"),
-                "conflicts": conflicts}
+    with ws.read() as conn:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'team_state'").fetchone():
+            values = {key: json.loads(value) for key, value in conn.execute(
+                "SELECT key, value FROM team_state WHERE key IN "
+                "('last_sync', 'cursor', 'keys_asked')")}
+            unpushed = conn.execute("SELECT count(*) FROM team_outbox WHERE pushed = 0"
+                                    ).fetchone()[0]
+            conflicts = [{"subject": subj, "local_id": lid, "standing": json.loads(st),
+                          "overruled": json.loads(ov)} for subj, lid, st, ov in conn.execute(
+                "SELECT subject, local_id, standing, overruled FROM team_conflicts ORDER BY id")]
+        else:  # joined, nothing synced on this store yet
+            values, unpushed, conflicts = {}, 0, []
+    return {"team": block["id"], "server": block["server"], "role": block["role"],
+            "name": block["name"], "device": block["device"],
+            "last_sync": values.get("last_sync"), "cursor": values.get("cursor", 0),
+            "unpushed": unpushed, "waiting_for_keys": values.get("keys_asked"),
+            "conflicts": conflicts}
 
 
 def remembered_password(url: str) -> str | None:

@@ -42,11 +42,18 @@ class TeamSyncer(QObject):
         self.server = block["server"]
         window.statusBar().addPermanentWidget(self.label)
         self.label.setText("Team: …")
-        window.run_query(self._local_status, self._show_status, lambda _message: None)
+        self.refresh()
         minutes = float(self.ws.get_setting(SYNC_MINUTES_SETTING, DEFAULT_SYNC_MINUTES) or 0)
         if minutes > 0:
             self.timer.start(int(minutes * 60_000))
             QTimer.singleShot(2_000, self.sync_now)
+
+    def refresh(self) -> None:
+        """Read this laptop's team status in the background and show it in the label."""
+        self.window.run_query(self._local_status, self._show_status, self._status_failed)
+
+    def _status_failed(self, message: str) -> None:
+        self.label.setText(f"Team: status not read ({message[:80]})")
 
     def _local_status(self) -> dict:
         from steward.team import sync as team
@@ -94,7 +101,7 @@ class TeamSyncer(QObject):
     def _synced(self, result) -> None:
         if self.window.is_locked:
             return
-        self.window.run_query(self._local_status, self._show_status, lambda _message: None)
+        self.refresh()
         for line in (*result.conflicts, *result.refused):
             self.window.notify(f"Team sync: {line}")
         if getattr(result, "waiting_for_keys", None) is not None:

@@ -11,6 +11,14 @@ from tests.team.test_team_sync import _open, _open_items, _sync
 from tests.ui.conftest import wait_for_workers
 
 
+def _wait_for_label(qtbot, syncer, ok) -> None:
+    """Wait until the team label satisfies `ok`; on a timeout say what it read."""
+    try:
+        qtbot.waitUntil(lambda: ok(syncer.label.text()), timeout=20_000)
+    except qtbot.TimeoutError:
+        pytest.fail(f"the team label still reads {syncer.label.text()!r}")
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_threads(qapp):
     yield
@@ -35,8 +43,7 @@ def test_background_sync_shows_progress_and_the_last_sync_time(laptops, qtbot, m
     window.show()
     try:
         syncer = window.team_syncer
-        qtbot.waitUntil(lambda: syncer.label.text().startswith("Team: last sync"),
-                        timeout=20_000)
+        _wait_for_label(qtbot, syncer, lambda text: text.startswith("Team: last sync"))
         seen: list[str] = []
         worker = syncer.sync_now()
         assert worker is not None and syncer.sync_now() is None  # one at a time
@@ -45,7 +52,7 @@ def test_background_sync_shows_progress_and_the_last_sync_time(laptops, qtbot, m
         worker.progress.connect(lambda _d, _t, step: seen.append(step))
         wait_for_workers(qtbot)
         qtbot.waitUntil(lambda: syncer.worker is None, timeout=20_000)
-        qtbot.waitUntil(lambda: "not yet" not in syncer.label.text(), timeout=20_000)
+        _wait_for_label(qtbot, syncer, lambda text: "not yet" not in text)
         assert syncer.label.text().startswith("Team: last sync ")
         assert not window.progress.isVisible()
         with ws.engine.connect() as conn:
@@ -88,14 +95,13 @@ def test_the_status_bar_says_when_a_laptop_waits_for_new_team_keys(laptops, tmp_
     window.show()
     try:
         syncer = window.team_syncer
-        qtbot.waitUntil(lambda: "waiting for the team's new keys" in syncer.label.text(),
-                        timeout=20_000)
+        _wait_for_label(qtbot, syncer, lambda text: "waiting for the team's new keys" in text)
         _sync(laptops, "lead")  # grants them
         assert syncer.sync_now() is not None
         wait_for_workers(qtbot)
         qtbot.waitUntil(lambda: syncer.worker is None, timeout=20_000)
-        qtbot.waitUntil(lambda: syncer.label.text().startswith("Team: last sync")
-                        and "waiting" not in syncer.label.text(), timeout=20_000)
+        _wait_for_label(qtbot, syncer, lambda text: text.startswith("Team: last sync")
+                        and "waiting" not in text)
     finally:
         window.shutdown()
         workers.wait_for_all(20_000)
