@@ -53,6 +53,10 @@ def _db_time(dt: datetime | None) -> str | None:
     return dt.isoformat(" ", "microseconds") if dt is not None else None
 # Built at the end of an import into a workspace without messages (see _Writer)
 DEFERRED_INDEXES = ("ix_messages_identity_time", "ix_messages_space_time", "ix_messages_thread")
+# A message whose author was erased (its identities lose the platform's ids, its messages keep
+# theirs): an edit found later, here or on another laptop, gives it no text back.
+NOT_ERASED = ("NOT EXISTS (SELECT 1 FROM identities i JOIN persons p ON p.id = i.person_id "
+              "WHERE i.id = messages.identity_id AND p.erased_at IS NOT NULL)")
 MESSAGE_COLUMNS = ("id", "source_id", "space_id", "identity_id", "platform_id", "thread_id",
                    "parent_id", "kind", "created_at", "edited_at", "deleted", "text",
                    "reaction_count", "reply_count", "attachment_count")
@@ -77,6 +81,8 @@ class ImportSummary:
     cut_short: list[str] = field(default_factory=list)
     # messages a newer whole export of their space lacks: deleted on the platform since
     marked_deleted: int = 0
+    # messages already there whose text the platform shows edited since
+    edited: int = 0
     first: datetime | None = None
     last: datetime | None = None
 
@@ -99,6 +105,8 @@ class ImportSummary:
         if self.marked_deleted:
             text += (f"; {_count(self.marked_deleted, 'message')} deleted on the platform since "
                      "the last export marked deleted")
+        if self.edited:
+            text += f"; {_count(self.edited, 'message')} edited on the platform since updated"
         text += "."
         for cut in self.cut_short:
             text += (f" {cut}: the file looks cut short (an interrupted download?); what was "
@@ -271,6 +279,7 @@ class _Writer:
         cache, spaces, identities, replies = self.cache, self.spaces, self.identities, self.replies
         cache_get, mid = cache.get, self.next_message - 1
         already = 0
+        edits = []
         for (space, platform_id, created, author, text, parent, kind, edited, deleted,
              reactions, attachments) in batch:
             known = cache_get(platform_id)
@@ -279,6 +288,8 @@ class _Writer:
             if known is not None:
                 cache[platform_id] = known
                 already += 1
+                if edited is not None:
+                    edits.append((_no_nul(text), edited, known[0], edited))
                 continue
             mid += 1
             parent_id, thread_id = None, mid
@@ -301,6 +312,11 @@ class _Writer:
                     created, edited, deleted, text, reactions, attachments))
         self.next_message = mid + 1
         summary.already_there += already
+        if edits:
+            # Edited on the platform since the last import: a later edit replaces the text.
+            summary.edited += self.db.executemany(
+                "UPDATE messages SET text = ?, edited_at = ? WHERE id = ? AND "
+                f"(edited_at IS NULL OR edited_at < ?) AND {NOT_ERASED}", edits).rowcount
         self.flush_people()
         if rows:
             times = [r[7] for r in rows]

@@ -351,6 +351,9 @@ class Applier:
         elif kind == "message.deleted":
             if not own:
                 sets.apply_message_deleted(self, op)
+        elif kind == "message.edited":
+            if not own:
+                sets.apply_message_edited(self, op)
         elif kind == "queue.decide":
             self._decide(seq, device, own, op)
         elif kind == "note.add":

@@ -1,5 +1,5 @@
-"""Tags on people, "not the same person" marks, email statuses, cohorts and messages a
-re-import found deleted on the platform, as operations.
+"""Tags on people, "not the same person" marks, email statuses, cohorts, and messages a
+re-import found deleted or edited on the platform, as operations.
 
 A tag on a person and a pair of identities marked as different people are rows that are
 either there or not: each travels as `set.put` with its key in global ids (a tag by its name,
@@ -16,7 +16,10 @@ in server order, so the last build to reach the server is the one every laptop k
 
 A message a newer whole export lacks is marked deleted by the import (ingest.mark_deleted):
 that travels as `message.deleted` (the message by global id), a fact applied everywhere, never
-a conflict.
+a conflict. A message a re-import found edited on the platform (a later `edited_at`) travels
+as `message.edited` with its text and edit time; every laptop keeps the latest edit, whatever
+order the edits reach it in (the same edit time twice: the greater text, so all agree). An
+erased person's messages take no text back.
 
 Conflicts follow the team's rule: the same tag added on one laptop and removed on another
 offline, or an address given two statuses — the first in server order stands, the other is
@@ -31,6 +34,7 @@ import hashlib
 import json
 from typing import Any
 
+from steward.connectors.ingest import NOT_ERASED
 from steward.team import state
 
 # table: its two key columns, each with the table it refers to (a tag by its name).
@@ -41,7 +45,8 @@ SETS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
 EMAIL = "email_statuses"
 COHORTS = "cohorts"
 DELETED_MESSAGES = "messages"
-TABLES = (*SETS, EMAIL, COHORTS, DELETED_MESSAGES)
+EDITED_MESSAGES = "message_edits"  # team_changed.tbl of a message edited (rid: the message)
+TABLES = (*SETS, EMAIL, COHORTS, DELETED_MESSAGES, EDITED_MESSAGES)
 
 
 def triggers(quiet: str) -> list[str]:
@@ -68,6 +73,11 @@ def triggers(quiet: str) -> list[str]:
         "CREATE TRIGGER IF NOT EXISTS team_messages_deleted AFTER UPDATE OF deleted ON messages "
         f"WHEN NEW.deleted = 1 AND OLD.deleted = 0 AND {quiet} BEGIN INSERT OR IGNORE INTO "
         f"team_changed (tbl, rid, old) VALUES ('{DELETED_MESSAGES}', NEW.id, NULL); END")
+    out.append(
+        "CREATE TRIGGER IF NOT EXISTS team_messages_edited AFTER UPDATE OF edited_at ON "
+        "messages WHEN NEW.edited_at IS NOT NULL AND (OLD.edited_at IS NULL OR "
+        f"NEW.edited_at > OLD.edited_at) AND {quiet} BEGIN INSERT OR IGNORE INTO team_changed "
+        f"(tbl, rid, old) VALUES ('{EDITED_MESSAGES}', NEW.id, NULL); END")
     return out
 
 
@@ -80,6 +90,13 @@ def capture_one(conn, ids: state.Ids, tbl: str, rid: Any, erased: set, seen: int
         return _cohorts_op(conn, ids, str(rid))
     if tbl == DELETED_MESSAGES:
         return {"type": "message.deleted", "message": ids.gid("messages", rid)}
+    if tbl == EDITED_MESSAGES:
+        row = conn.exec_driver_sql(f"SELECT text, edited_at FROM messages WHERE id = ? AND "
+                                   f"{NOT_ERASED}", (rid,)).first()
+        if row is None:
+            return None  # erased since (the erasure travels itself)
+        return {"type": "message.edited", "message": ids.gid("messages", rid),
+                "text": row[0], "edited_at": str(row[1])}
     if tbl == EMAIL:
         row = conn.exec_driver_sql(
             "SELECT e.email_normalised, s.name, e.status, e.at FROM email_statuses e "
@@ -138,6 +155,17 @@ def apply_message_deleted(applier, op: dict) -> None:
     if local is not None:
         applier.conn.exec_driver_sql("UPDATE messages SET deleted = 1 WHERE id = ? AND "
                                      "deleted = 0", (local,))
+
+
+def apply_message_edited(applier, op: dict) -> None:
+    """The latest edit stands on every laptop, in whatever order the edits arrive."""
+    local = applier.ids.local("messages", op["message"])
+    if local is not None:
+        at, text = op["edited_at"], op["text"]
+        applier.conn.exec_driver_sql(
+            "UPDATE messages SET text = ?, edited_at = ? WHERE id = ? AND (edited_at IS NULL OR "
+            "edited_at < ? OR (edited_at = ? AND coalesce(text, '') < coalesce(?, ''))) AND "
+            f"{NOT_ERASED}", (text, at, local, at, at, text))
 
 
 def apply_cohorts(applier, op: dict) -> None:

@@ -363,15 +363,20 @@ def test_cut_short_reaches_the_command_line_summary(demo_path, tmp_path, monkeyp
 
 # --- messages deleted on the platform ------------------------------------------------------
 
-def _channel(path: Path, ids: list[int], count: bool = True) -> Path:
+def _channel(path: Path, ids: list[int], count: bool = True,
+             edits: dict[int, tuple[str, str]] | None = None) -> Path:
     """A DiscordChatExporter channel file as it writes one: guild, channel, dateRange,
-    exportedAt, the messages, then messageCount (only once the export is whole)."""
+    exportedAt, the messages, then messageCount (only once the export is whole). `edits`:
+    message id → (its text, when it was edited)."""
+    edits = edits or {}
     doc = {"guild": {"id": "1", "name": "Youth"}, "channel": {"id": "2", "name": "general"},
            "dateRange": {"after": None, "before": None},
            "exportedAt": "2026-11-30T10:00:00+00:00",
            "messages": [{"id": str(i), "type": "Default",
                          "timestamp": f"2026-11-21T10:{i // 60:02d}:{i % 60:02d}+00:00",
-                         "content": f"message {i}", "author": {"id": "42", "name": "sam"}}
+                         "timestampEdited": edits[i][1] if i in edits else None,
+                         "content": edits[i][0] if i in edits else f"message {i}",
+                         "author": {"id": "42", "name": "sam"}}
                         for i in ids]}
     if count:
         doc["messageCount"] = len(ids)
@@ -405,6 +410,40 @@ def test_messages_a_newer_whole_export_lacks_are_marked_deleted(workspace, tmp_p
     assert summary.marked_deleted == 2 and summary.messages == 1
     assert "2 messages deleted on the platform" in summary.describe()
     assert _deleted(workspace) == ["105", "110"]
+
+
+def _text(ws, platform_id: str) -> str | None:
+    with ws.session() as s:
+        return s.connection().exec_driver_sql(
+            "SELECT text FROM messages WHERE platform_id = ?", (platform_id,)).scalar()
+
+
+def test_a_message_edited_on_the_platform_takes_its_latest_text_at_a_re_import(workspace,
+                                                                               tmp_path):
+    from steward.hygiene.consent import forget_person
+
+    ids = list(range(101, 111))
+    run_import(workspace, "discord-export", [_channel(tmp_path / "v1.json", ids)])
+    fixed = {103: ("message 103, corrected", "2026-11-22T09:00:00+00:00")}
+    summary = run_import(workspace, "discord-export",
+                         [_channel(tmp_path / "v2.json", ids, edits=fixed)])
+    assert summary.edited == 1 and summary.messages == 0
+    assert "1 message edited on the platform since updated" in summary.describe()
+    assert _text(workspace, "103") == "message 103, corrected"
+    # an older export (an earlier edit) imported after it does not take the text back
+    earlier = {103: ("message 103, first try", "2026-11-21T12:00:00+00:00")}
+    assert run_import(workspace, "discord-export",
+                      [_channel(tmp_path / "v3.json", ids, edits=earlier)]).edited == 0
+    assert _text(workspace, "103") == "message 103, corrected"
+    # an erased author's messages take no text back
+    with workspace.session() as s:
+        person = s.connection().exec_driver_sql(
+            "SELECT person_id FROM identities WHERE platform_id = '42'").scalar()
+    forget_person(workspace, person)
+    later = {104: ("message 104, edited", "2026-11-23T09:00:00+00:00")}
+    assert run_import(workspace, "discord-export",
+                      [_channel(tmp_path / "v4.json", ids, edits=later)]).edited == 0
+    assert _text(workspace, "104") is None
 
 
 def test_a_member_list_cut_short_is_said_and_a_whole_one_is_not(workspace, tmp_path):

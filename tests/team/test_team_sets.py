@@ -231,9 +231,10 @@ def test_cohorts_built_on_one_laptop_reach_the_others_and_the_last_build_stands(
     _staff_digests_agree(laptops)
 
 
-def test_messages_a_newer_export_lacks_are_marked_deleted_on_every_laptop(laptops, tmp_path):
+def test_messages_a_newer_export_lacks_or_shows_edited_change_on_every_laptop(laptops,
+                                                                              tmp_path):
     from tests.connectors.helpers import run_import
-    from tests.connectors.test_hostile_files import _channel, _deleted
+    from tests.connectors.test_hostile_files import _channel, _deleted, _text
 
     first = list(range(101, 121))
     admin = _open(laptops, "admin")
@@ -244,18 +245,29 @@ def test_messages_a_newer_export_lacks_are_marked_deleted_on_every_laptop(laptop
     for who in ("admin", "lead"):
         _sync(laptops, who)
     admin = _open(laptops, "admin")
-    try:  # the whole channel again: two messages deleted on Discord since, one new
+    try:  # the whole channel again: two messages deleted on Discord since, one edited, one new
         newer = [i for i in first if i not in (105, 110)] + [121]
-        assert run_import(admin, "discord-export",
-                          [_channel(tmp_path / "v2.json", newer)]).marked_deleted == 2
+        fixed = {103: ("message 103, corrected", "2026-11-22T09:00:00+00:00")}
+        summary = run_import(admin, "discord-export",
+                             [_channel(tmp_path / "v2.json", newer, edits=fixed)])
+        assert (summary.marked_deleted, summary.edited) == (2, 1)
     finally:
         admin.lock()
-    for who in ("admin", "lead", "admin"):
-        _sync(laptops, who)
     lead = _open(laptops, "lead")
-    try:
-        assert _deleted(lead) == ["105", "110"]
-        assert _count(lead, "SELECT count(*) FROM messages WHERE text = 'message 121'") == 1
+    try:  # offline, the lead imports an export from before that edit, with an earlier one
+        earlier = {103: ("message 103, first try", "2026-11-21T12:00:00+00:00")}
+        assert run_import(lead, "discord-export",
+                          [_channel(tmp_path / "v1b.json", first, edits=earlier)]).edited == 1
     finally:
         lead.lock()
+    for who in ("lead", "admin", "lead", "admin"):
+        _sync(laptops, who)
+    for who in ("admin", "lead"):  # the latest edit stands on both, whichever synced first
+        ws = _open(laptops, who)
+        try:
+            assert _deleted(ws) == ["105", "110"]
+            assert _count(ws, "SELECT count(*) FROM messages WHERE text = 'message 121'") == 1
+            assert _text(ws, "103") == "message 103, corrected"
+        finally:
+            ws.lock()
     _staff_digests_agree(laptops)
