@@ -13,7 +13,9 @@ another laptop's operations are applied: the `applying` marker is set and cleare
 applying transaction, so no other connection ever sees it.
 
 A row made on a laptop and deleted there (a library item removed, a cadence cleared) is
-deleted on the others. A merge undone (`unmerge`) is undone on every laptop that applied it.
+deleted on the others. A merge undone (`unmerge`) is undone on every laptop that applied it;
+merges and their undoing are noted here in the order they happen, and ops._merges sends
+them in that order (an undo then the same merge again stands everywhere).
 An erasure (`forget_person`) travels as its own operation and always wins: edits of an erased
 person that arrive later are not applied. Tags, "not the same person" marks and email statuses
 are noted by the same table and sent by sets.py.
@@ -52,6 +54,7 @@ MADE: dict[str, tuple[str, str | None, tuple[str, ...], dict[str, str]]] = {
 }
 SPEC = {**EDITED, **MADE}
 ERASE = "erase"  # team_changed.tbl of an erasure (rid: the person)
+MERGE = "merge"  # team_changed.tbl of a merge made here (rid: the merge); ops._merges
 UNMERGE = "unmerge"  # team_changed.tbl of a merge undone (rid: the merge)
 DELETED = "deleted"  # team_changed.old of a row made on a laptop and deleted since
 # What a conflict line names (no personal data in it).
@@ -86,6 +89,10 @@ def triggers() -> list[str]:
             f"CREATE TRIGGER IF NOT EXISTS team_gone_{table} AFTER DELETE ON {table} "
             f"WHEN {QUIET} BEGIN INSERT OR REPLACE INTO team_changed (tbl, rid, old) "
             f"VALUES ('{table}', OLD.\"{key}\", '{DELETED}'); END")
+    out.append(
+        f"CREATE TRIGGER IF NOT EXISTS team_merge AFTER INSERT ON merges WHEN {QUIET} BEGIN "
+        f"INSERT OR IGNORE INTO team_changed (tbl, rid, old) VALUES ('{MERGE}', NEW.id, NULL); "
+        "END")
     out.append(
         "CREATE TRIGGER IF NOT EXISTS team_unmerge AFTER UPDATE OF undone_at ON merges "
         f"WHEN NEW.undone_at IS NOT NULL AND OLD.undone_at IS NULL AND {QUIET} BEGIN "
@@ -156,9 +163,6 @@ def capture(conn, ids: state.Ids, seen: int) -> list[dict]:
     erased = {rid for tbl, rid, _ in changed if tbl == ERASE}
     out: list[dict] = []
     for tbl, rid, old in changed:
-        if tbl == UNMERGE:
-            out.append({"type": "person.unmerge", "merge": ids.gid("merges", rid)})
-            continue
         if tbl == ERASE:
             row = conn.exec_driver_sql("SELECT display_name, erased_at FROM persons "
                                        "WHERE id = ?", (rid,)).first()

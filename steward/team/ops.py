@@ -189,21 +189,7 @@ def capture_staff(conn, ids: state.Ids, seen: int) -> list[dict]:
         values["person_id"] = ids.gid("persons", values["person_id"])
         ops.append({"type": "row.add", "table": "consents", "gid": gid, "values": values})
     _mark(conn, "consents")
-    for mid, into, before, actor, at in _since(conn, "merges",
-                                                "id, into_person_id, before, actor, at"):
-        if not ids.is_own("merges", mid):
-            continue
-        before = json.loads(before) if isinstance(before, str) else before
-        absorbed = [p["id"] for p in before.get("absorbed", [])]
-        moved = [int(i) for i, pid in before.get("identities", {}).items()
-                 if pid not in absorbed]
-        ops.append({"type": "person.merge", "gid": ids.gid("merges", mid),
-                    "into": ids.gid("persons", into),
-                    "persons": [ids.gid("persons", p) for p in absorbed],
-                    "identities": [ids.gid("identities", i) for i in moved],
-                    "values": _person_values(conn, into), "actor": actor, "at": str(at),
-                    "seen": seen})
-    _mark(conn, "merges")
+    ops.extend(_merges(conn, ids, seen))
     sent = state.get(conn, "settings_sent", {})
     now = _settings_hashes(conn)
     for key, digest in sorted(now.items()):
@@ -213,6 +199,42 @@ def capture_staff(conn, ids: state.Ids, seen: int) -> list[dict]:
             ops.append({"type": "setting.set", "key": key, "value": value, "seen": seen})
     state.put(conn, "settings_sent", now)
     return ops
+
+
+def _merges(conn, ids: state.Ids, seen: int) -> list[dict]:
+    """This laptop's merges and merges undone, in the order they were made (noted in that
+    order by the triggers of edits.py), so the others replay them in the same order: a merge
+    undone and made again before a sync stands, one made then undone does not. A merge from
+    before its trigger existed goes first."""
+    from steward.team.edits import MERGE, UNMERGE
+
+    noted = conn.exec_driver_sql("SELECT tbl, rid FROM team_changed WHERE tbl IN (?, ?) "
+                                 "ORDER BY rowid", (MERGE, UNMERGE)).all()
+    made = {rid for tbl, rid in noted if tbl == MERGE}
+    order = [(MERGE, mid) for (mid,) in _since(conn, "merges", "id") if mid not in made]
+    out = []
+    for tbl, mid in order + [tuple(r) for r in noted]:
+        if tbl == UNMERGE:
+            out.append({"type": "person.unmerge", "merge": ids.gid("merges", mid)})
+            continue
+        row = conn.exec_driver_sql("SELECT into_person_id, before, actor, at FROM merges "
+                                   "WHERE id = ?", (mid,)).first()
+        if row is None or not ids.is_own("merges", mid):
+            continue
+        into, before, actor, at = row
+        before = json.loads(before) if isinstance(before, str) else before
+        absorbed = [p["id"] for p in before.get("absorbed", [])]
+        moved = [int(i) for i, pid in before.get("identities", {}).items()
+                 if pid not in absorbed]
+        out.append({"type": "person.merge", "gid": ids.gid("merges", mid),
+                    "into": ids.gid("persons", into),
+                    "persons": [ids.gid("persons", p) for p in absorbed],
+                    "identities": [ids.gid("identities", i) for i in moved],
+                    "values": _person_values(conn, into), "actor": actor, "at": str(at),
+                    "seen": seen})
+    _mark(conn, "merges")
+    conn.exec_driver_sql("DELETE FROM team_changed WHERE tbl IN (?, ?)", (MERGE, UNMERGE))
+    return out
 
 
 MERGED_FIELDS = ("display_name", "programme", "is_staff")

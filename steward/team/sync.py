@@ -578,8 +578,7 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
                                                  seen):
             _enqueue(conn, block, keys, tier, op)
             made += 1
-    # Merges before the edits noted since, so a merge undone before this sync travels as the
-    # merge then its undoing, not the other way round.
+    # Merges and merges undone in the order they were made (ops._merges), before the edits.
     for op in [*ops.capture_staff(conn, ids, seen), *edits.capture(conn, ids, seen)]:
         _enqueue(conn, block, keys, "staff", op)
         made += 1
