@@ -75,9 +75,9 @@ class _TextFacts:
     """What depends on the text alone, worked out once per distinct text in a scan."""
 
     __slots__ = ("links", "domains", "mentions", "fingerprint", "rule_hits", "probability",
-                 "signals", "suspect", "key")
+                 "signals", "suspect", "key", "copies_count", "calm")
 
-    def __init__(self, links: list[str], domains: tuple[str, ...], mentions: int,
+    def __init__(self, text: str, links: list[str], domains: tuple[str, ...], mentions: int,
                  fingerprint: str | None, rule_hits: tuple[int, ...], probability: float,
                  signals: textsignals.TextSignals) -> None:
         self.links, self.domains, self.mentions = links, domains, mentions
@@ -87,6 +87,11 @@ class _TextFacts:
         self.suspect = bool(links or signals.names or probability >= 0.5)
         # The hash an author's texts are kept by (`_AuthorTexts`), worked out once per text.
         self.key = None if fingerprint is None else hash(fingerprint)
+        # Whether copies of it from several members are counted (`MessageScanner._same_text`).
+        self.copies_count = (fingerprint is not None and len(text) >= h.MIN_SAME_TEXT
+                             and self.suspect)
+        # Nothing in the text itself that adds to a spam score, bar the model's probability.
+        self.calm = not links and not signals.names and mentions < h.MENTION_LIMIT
 
     @staticmethod
     def of_batch(rows, rules: RuleSet, model: SpamModel,
@@ -106,7 +111,7 @@ class _TextFacts:
             domains = tuple(map(domain, found)) if found else ()
             hits, signals = match(text, domains)
             out[text] = _TextFacts(
-                found, domains, mention_count(text),
+                text, found, domains, mention_count(text),
                 folded if len(text) >= 20 else None, hits, p, signals)
         return out
 
@@ -164,14 +169,6 @@ class _AuthorTexts:
 
     def __len__(self) -> int:
         return len(self.packed) // _TEXT.size + (len(self.spread) if self.spread else 0)
-
-    def find(self, key: int) -> int:
-        """The offset of this hash's record in `packed`, or -1."""
-        packed, wanted = self.packed, _HASH.pack(key)
-        at = packed.find(wanted)
-        while at > 0 and at % _TEXT.size:  # the bytes matched inside another record
-            at = packed.find(wanted, at + 1)
-        return at
 
     def forget_older(self, at: float) -> None:
         """Forget the texts first seen more than a day before `at`."""
@@ -277,20 +274,19 @@ class MessageScanner:
         queue_at = self.queue_at
         check_every = self.rules.needs_every_message
         authors = self.authors
-        flood_seconds = h.FLOOD_SECONDS
-        cross_spaces = h.CROSS_POST_SPACES
+        flood_seconds, flood_posts = h.FLOOD_SECONDS, h.FLOOD_POSTS
+        cross_spaces, same_enough = h.CROSS_POST_SPACES, h.SAME_TEXT_AUTHORS
+        same_text = self._same_text
+        rules = self.rules
         for (mid, text, iid, sid, _), at in zip(rows, _seconds_of([r[4] for r in rows]),
                                                 strict=True):
             t = texts[text]
             author = authors.get(iid)
-            age = None
-            if author is not None and author.joined is not None:
-                age = (at - author.joined) / 86400
-            prior = author.posts if author else 0
             if t.rule_hits or check_every:
                 space, platform = self.spaces.get(sid, ("", ""))
-                hits = self.rules.match(MessageFacts(
-                    text, len(t.links), t.domains, age, prior, space, platform), t.rule_hits)
+                hits = rules.match(MessageFacts(
+                    text, len(t.links), t.domains, _age(author, at),
+                    author.posts if author else 0, space, platform), t.rule_hits)
                 if hits:
                     rule_hits[mid] = hits
             if author is None:
@@ -300,10 +296,10 @@ class MessageScanner:
             key = t.key
             spaces_with_text = 1 if key is None else _spaces_within_a_day(
                 author.texts, 64, key, sid, mid, at, cross_spaces, cross)
-            same_authors = 1
-            if t.fingerprint is not None and len(text) >= h.MIN_SAME_TEXT and t.suspect:
-                same_authors = self._same_text(t.fingerprint, iid, mid, at, copies)
-            author.posts += 1
+            same_authors = (same_text(t.fingerprint, iid, mid, at, copies) if t.copies_count
+                            else 1)
+            prior = author.posts
+            author.posts = prior + 1
             recent = author.recent
             recent.append(at)
             if at - recent[0] > flood_seconds:
@@ -313,11 +309,11 @@ class MessageScanner:
                 del recent[:drop]
             if author.skip:
                 continue
-            if (t.probability < queue_at and not t.links and not author.held
-                    and not t.signals.names and same_authors < h.SAME_TEXT_AUTHORS
-                    and spaces_with_text < h.CROSS_POST_SPACES and len(recent) < h.FLOOD_POSTS
-                    and t.mentions < h.MENTION_LIMIT):
+            if (t.calm and t.probability < queue_at and not author.held
+                    and same_authors < same_enough and spaces_with_text < cross_spaces
+                    and len(recent) < flood_posts):
                 continue  # nothing that could add up to a spam score
+            age = _age(author, at)
             post = h.PostFacts(text, age, prior, spaces_with_text, len(recent), t.links,
                                list(t.domains), t.mentions, author.held, t.signals,
                                same_authors)
@@ -372,6 +368,13 @@ class MessageScanner:
             out.append((kind, mid, *where[mid], None, None, priority, score, label,
                         json.dumps(reasons, ensure_ascii=False), "open", now))
         return out
+
+
+def _age(author: _Author | None, at: float) -> float | None:
+    """The author's account age in days at `at`, when known."""
+    if author is None or author.joined is None:
+        return None
+    return (at - author.joined) / 86400
 
 
 def _seconds(stored: str) -> float:
@@ -775,24 +778,30 @@ def _spaces_within_a_day(texts: _AuthorTexts, keep: int, key: int, space: int, m
                          at: float, enough: int, marks: dict[int, int]) -> int:
     """`_within_a_day` for one author's texts, each counted in spaces, held small (see
     `_AuthorTexts`): a text is its hash (not its copy) and, while it is in one space, one
-    packed record. Counts and marks are the same."""
+    packed record. Counts and marks are the same. (Runs once per message of a scan: the
+    record is looked up and counted here rather than through `_AuthorTexts`' methods.)"""
     spread = texts.spread
     seen = spread.get(key) if spread else None
+    packed = texts.packed
     offset = -1
-    if seen is None and texts.packed:
-        offset = texts.find(key)
+    if seen is None and packed:
+        wanted = _HASH.pack(key)
+        offset = packed.find(wanted)
+        while offset > 0 and offset % _TEXT.size:  # the bytes matched inside another record
+            offset = packed.find(wanted, offset + 1)
         if offset >= 0:
-            _key, first, first_space, first_mid = _TEXT.unpack_from(texts.packed, offset)
+            _key, first, first_space, first_mid = _TEXT.unpack_from(packed, offset)
             seen = (first, first_space, first_mid)
     if seen is None or at - seen[0] > CROSS_POST_WINDOW:
+        held = len(packed) // _TEXT.size + (len(spread) if spread else 0)
         if seen is not None:  # a day old: this copy starts the day again
             if offset >= 0:
-                del texts.packed[offset:offset + _TEXT.size]
+                del packed[offset:offset + _TEXT.size]
             else:
                 del spread[key]
-            if len(texts) + 1 >= keep:
+            if held >= keep:  # as many as before this copy's old record went
                 texts.forget_older(at)
-        elif len(texts) >= keep:
+        elif held >= keep:
             texts.forget_older(at)
         texts.packed += _TEXT.pack(key, at, space, mid)
         return 1
@@ -801,11 +810,11 @@ def _spaces_within_a_day(texts: _AuthorTexts, keep: int, key: int, space: int, m
             if enough <= 1:
                 marks[seen[2]] = 1
             return 1
-        del texts.packed[offset:offset + _TEXT.size]
+        del packed[offset:offset + _TEXT.size]
         senders = {seen[1]: seen[2], space: mid}
-        if texts.spread is None:
-            texts.spread = {}
-        texts.spread[key] = (seen[0], senders)
+        if spread is None:
+            spread = texts.spread = {}
+        spread[key] = (seen[0], senders)
     else:
         senders = seen[1]
         senders.setdefault(space, mid)

@@ -55,3 +55,12 @@ def test_documents_summed_as_runs_of_the_batch_at_its_edges():
         assert np.allclose(fast, x @ weights.astype(np.float64), rtol=1e-6, atol=1e-6), batch
         alone = [features.linear([t], weights)[0] for t in batch]
         assert np.allclose(fast, alone, rtol=1e-6, atol=1e-6), batch
+
+
+def test_a_large_batch_scored_in_chunks_as_in_one_go(monkeypatch):
+    """`linear` scores a scan's batch CHUNK texts at a time: every sum is the one the whole
+    batch gives, to the last bit."""
+    weights = seed_model()._effective()
+    whole = features.linear(TEXTS, weights)
+    monkeypatch.setattr(features, "CHUNK", 3)
+    assert np.array_equal(features.linear(TEXTS, weights), whole)
