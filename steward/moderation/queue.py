@@ -375,13 +375,17 @@ def _author_history(s, person_id: int) -> AuthorHistory:
         accounts.append({"platform": platform, "source": source,
                          "handle": ident.handle or ident.display_name or ident.platform_id,
                          "joined_at": ident.joined_at, "posts": posts})
+    # The newest ten found on the (author, time) index alone, then read: sorting the rows of
+    # all their posts read (and decrypted) every one of them (10,717 posts: 150 ms, now 0.3).
+    newest = (select(Message.id).where(Message.identity_id.in_(identity_ids))
+              .order_by(Message.created_at.desc()).limit(10))
     recent = [
         ThreadMessage(r.id, r.space, r.created_at, r.text or "", False)
         for r in s.execute(
             select(Message.id, Message.created_at, Message.text, Space.name.label("space"))
             .join(Space, Space.id == Message.space_id)
-            .where(Message.identity_id.in_(identity_ids))
-            .order_by(Message.created_at.desc()).limit(10))
+            .where(Message.id.in_(newest.scalar_subquery()))
+            .order_by(Message.created_at.desc()))
     ] if identity_ids else []
     message_of_person = select(Message.id).where(Message.identity_id.in_(identity_ids))
     decisions = _decisions(s, or_(QueueItem.identity_id.in_(identity_ids),

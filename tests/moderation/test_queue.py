@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from steward import clock
 from steward.errors import AccessDenied, BadInput
@@ -11,7 +11,15 @@ from steward.jobs import run_to_end
 from steward.moderation import queue, scan, triage
 from steward.moderation.queue import QueueFilters
 from steward.store import audit
-from steward.store.models import AuditEvent, Decision, Flag, OutboxAction, QueueItem
+from steward.store.models import (
+    AuditEvent,
+    Decision,
+    Flag,
+    Identity,
+    Message,
+    OutboxAction,
+    QueueItem,
+)
 from steward.workspace import Workspace
 from tests.conftest import PASSPHRASE
 
@@ -182,6 +190,24 @@ def test_detail_shows_thread_author_history_and_reasons(scanned):
     assert detail.author is not None and detail.author.accounts
     assert {d.action for d in detail.author.decisions} == {"remove", "undo"}
     assert any(d.undone for d in detail.decisions if d.action == "remove")
+
+
+def test_author_history_shows_the_newest_ten_posts_of_every_account(scanned):
+    """The ten newest are found on the (author, time) index before any post is read: they
+    are the newest ten of all the person's posts, newest first."""
+    with scanned.session() as s:
+        person_id, _n = s.execute(
+            select(Identity.person_id, func.count()).join(
+                Message, Message.identity_id == Identity.id)
+            .group_by(Identity.person_id).order_by(func.count().desc()).limit(1)).one()
+        posts = s.execute(
+            select(Message.id, Message.created_at).join(
+                Identity, Identity.id == Message.identity_id)
+            .where(Identity.person_id == person_id).order_by(Message.created_at.desc())).all()
+        recent = queue._author_history(s, person_id).recent
+    assert len(posts) > 10 and len(recent) == 10
+    assert [m.at for m in recent] == [at for _id, at in posts[:10]]
+    assert {m.id for m in recent} <= {i for i, _at in posts}
 
 
 def test_distressing_text_is_marked_sensitive(scanned):
