@@ -22,35 +22,41 @@ import ahocorasick
 log = logging.getLogger(__name__)
 
 IN_PROCESS_BELOW = 5_000  # keys: fewer than this take a few milliseconds to build here
+_SEPARATOR = "\0"  # between the keys of a set on their way to the child process
 
-Words = list[tuple[str, int]]
 
-
-def build(words: Words) -> ahocorasick.Automaton | None:
-    """An automaton of `(key, value)` pairs (None when there are none)."""
-    if not words:
+def build(keys: list[str]) -> ahocorasick.Automaton | None:
+    """An automaton of `keys`, each key's value its index in `keys` (None when there are
+    none)."""
+    if not keys:
         return None
     automaton = ahocorasick.Automaton()
-    for key, value in words:
+    for value, key in enumerate(keys):
         automaton.add_word(key, value)
     automaton.make_automaton()
     return automaton
 
 
-def _build_pickled(sets: list[Words]) -> list[bytes]:  # in the child process
-    return [pickle.dumps(build(words), protocol=pickle.HIGHEST_PROTOCOL) for words in sets]
+def _build_pickled(joined: list[str]) -> list[bytes]:  # in the child process
+    return [pickle.dumps(build(text.split(_SEPARATOR) if text else []),
+                         protocol=pickle.HIGHEST_PROTOCOL) for text in joined]
 
 
-def build_all(sets: list[Words]) -> list[ahocorasick.Automaton | None]:
-    """Each set's automaton; big sets in a child process (see the module's note)."""
-    if sum(len(words) for words in sets) < IN_PROCESS_BELOW:
-        return [build(words) for words in sets]
+def build_all(sets: list[list[str]]) -> list[ahocorasick.Automaton | None]:
+    """Each set's automaton (see `build`); big sets in a child process (see the module's
+    note). Each set goes to the child as one string, its keys joined by NUL: pickling the
+    list itself (47,000 strings) held the GIL as long as a hundred milliseconds, and on a
+    loaded machine several times that."""
+    if sum(len(keys) for keys in sets) < IN_PROCESS_BELOW or any(
+            _SEPARATOR in key for keys in sets for key in keys):
+        return [build(keys) for keys in sets]
+    joined = [_SEPARATOR.join(keys) for keys in sets]
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            data = pool.submit(_build_pickled, sets).result()
+            data = pool.submit(_build_pickled, joined).result()
     except (OSError, RuntimeError) as exc:  # no child process here: build them in place
         log.info("automatons built in this process: %s", type(exc).__name__)
-        return [build(words) for words in sets]
+        return [build(keys) for keys in sets]
     # Our own child's output, never a file; one automaton at a time, so the GIL is held for
     # one unpickling at a time (about 50 ms each for the shipped lexicons).
     return [pickle.loads(one) for one in data]

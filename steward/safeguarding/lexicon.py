@@ -283,8 +283,7 @@ class Matcher:
             (len(key), tuple(terms)) for key, terms in table.items()]
         self.size = len(table)
         self._index_parts(keys)
-        (self.automaton,) = automaton.build_all([list(zip(keys, range(len(keys)),
-                                                          strict=True))])
+        (self.automaton,) = automaton.build_all([keys])
 
     def _index_parts(self, keys: list[str]) -> None:
         """The quick first pass of `find_per_text`: the keys worth looking for, how to find

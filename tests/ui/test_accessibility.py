@@ -1,7 +1,10 @@
 """Every interactive widget on every registered page — including pages other areas add — has
-an accessible name, and can be reached with the keyboard."""
+an accessible name, and can be reached with the keyboard; and opening a page runs no SQL on the
+UI thread."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+from sqlalchemy import event
 
 from steward.ui.gate import Gate
 from steward.workspace import Workspace
@@ -59,13 +63,22 @@ def keyboard_reachable(window: QWidget) -> set[QWidget]:
 
 
 @pytest.mark.parametrize("profile", ["admin", "lead"])
-def test_every_page_names_its_controls(qtbot, demo_path, profile):
+def test_every_page_names_its_controls_and_reads_off_the_ui_thread(qtbot, demo_path, profile):
+    """Also: opening every page runs not one SQL statement on the UI thread (a query there
+    freezes the window for as long as it takes, seconds on a big workspace)."""
     from steward.ui.main_window import MainWindow
 
     ws = Workspace.unlock(demo_path, profile, PASSPHRASE)
     window = MainWindow(ws)
     qtbot.addWidget(window)
     window.show()
+    on_ui: list[str] = []
+
+    def statement(_conn, _cursor, sql, *_args):
+        if threading.current_thread() is threading.main_thread():
+            on_ui.append(" ".join(sql.split())[:80])
+
+    event.listen(ws.engine, "before_cursor_execute", statement)
     try:
         problems = {}
         for key in window.page_keys():
@@ -83,7 +96,9 @@ def test_every_page_names_its_controls(qtbot, demo_path, profile):
         assert window.page_errors == {}
         assert not problems, problems
         assert not unnamed_controls(window)  # the sidebar, status bar and lock button too
+        assert on_ui == []
     finally:
+        event.remove(ws.engine, "before_cursor_execute", statement)
         window.shutdown()
         ws.lock()
 

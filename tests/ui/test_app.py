@@ -173,7 +173,8 @@ def test_auto_lock_after_idle(make_app, qtbot, demo_path):
 
 def test_auto_lock_minutes_are_stored_in_the_workspace(main_window, qtbot, demo_ws):
     settings = main_window.page("settings")
-    assert settings.auto_lock.value() == 10
+    wait_for_workers(qtbot)  # the saved minutes are read off the UI thread
+    assert settings.auto_lock.value() == 10 and settings.auto_lock.isEnabled()
     settings.auto_lock.setValue(3)
     wait_for_workers(qtbot)
     assert demo_ws.get_setting("ui.auto_lock_minutes") == 3

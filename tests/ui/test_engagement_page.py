@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from steward import clock
@@ -32,11 +32,23 @@ def _scene_point(chart, i: int):
 
 
 def test_charts_show_the_community_and_drill_down(main_window, qtbot, tmp_path, demo_ws):
+    """Also: the charts are made only as far as they show (each costs the UI thread tens of
+    milliseconds): the activity charts without their right-click menus (a right click makes
+    one), the cohort chart (on a tab of its own) not until its tab is shown."""
     page = _engagement(main_window, qtbot)
     report = page.report
     chart = page.activity_chart
     assert len(chart.days) == 90 and sum(chart.series["Messages"]) == report.messages > 500
     assert len(chart.curves) == 2 and len(chart.curves[0].xData) == 90
+    view_box = chart.plot.getPlotItem().vb
+    assert view_box.menu is None and not page.cohorts.built
+    centre = chart.plot.mapFromScene(view_box.sceneBoundingRect().center())
+    qtbot.mouseClick(chart.plot.viewport(), Qt.MouseButton.RightButton, pos=centre)
+    qtbot.waitUntil(lambda: view_box.menu is not None and view_box.menu.isVisible())
+    view_box.menu.hide()
+    page.tabs.setCurrentWidget(page.cohorts)
+    wait_for_workers(qtbot)
+    assert page.cohorts.colour_bar is not None
     assert page.cohorts.image.image.shape[0] == len(report.cohorts) >= 10
     busiest = max(range(90), key=lambda i: chart.series["Messages"][i])
     point = _scene_point(chart, busiest)

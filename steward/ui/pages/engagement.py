@@ -93,7 +93,8 @@ class EngagementPage(QWidget):
         self.scope = Scope()
         self.timezone = "UTC"
         self.selected_day: date | None = None
-        self._drawing: workers.UiSteps | None = None  # the charts being drawn
+        self._drawing: list[workers.UiSteps] = []  # the charts being drawn
+        self._cohorts_of: metrics.EngagementReport | None = None  # drawn (or drawing) in it
         self._generation = 0
         self._choices: tuple = ()
         layout = QVBoxLayout(self)
@@ -167,6 +168,7 @@ class EngagementPage(QWidget):
         self.tabs.addTab(self.cohorts, "Cohorts")
         self.space_model = PagedTableModel(SPACE_COLUMNS, *_empty_source())
         self.tabs.addTab(table_view(self.space_model, "Figures per space"), "By space")
+        self.tabs.currentChanged.connect(lambda _i: self._draw_cohorts())
         self.refresh()
 
     # --- tabs --------------------------------------------------------------------------------
@@ -340,10 +342,12 @@ class EngagementPage(QWidget):
         self.tabs.setTabText(2, f"Newcomers to welcome ({len(waiting)})")
 
     def _draw_charts(self, report) -> None:
-        """Build and fill the charts one step per turn of the event loop (a plot takes 50 to
-        100 ms to make and as long to draw the first time), so the window never stalls."""
-        if self._drawing is not None:
-            self._drawing.cancel()  # a newer report: its own steps draw it
+        """Build and fill the charts one step per turn of the event loop (a plot takes 30 to
+        70 ms to make and as long to draw the first time), so the window never stalls. The
+        cohort chart waits until its tab is shown."""
+        for drawing in self._drawing:
+            drawing.cancel()  # a newer report: its own steps draw it
+        self._drawing, self._cohorts_of = [], None
         steps = []
         for chart, series in (
             (self.activity_chart, {"Messages": report.messages_per_day,
@@ -354,10 +358,25 @@ class EngagementPage(QWidget):
             (self.new_chart, {"New contributors": report.new_per_day}),
         ):
             steps += [chart.build, lambda c=chart, v=series: c.set_series(report.days, v)]
-        steps += [self.cohorts.build, lambda: self.cohorts.set_cohorts(report.cohorts)]
-        self._drawing = workers.run_in_steps(steps)
-        self._drawing.failed.connect(lambda message: self.ctx.notify(
+        self._draw_in_steps(steps)
+        self._draw_cohorts()
+
+    def _draw_cohorts(self) -> None:
+        """Build and fill the cohort chart if its tab is showing and it does not show the
+        report yet."""
+        report = self.report
+        if (report is None or self._cohorts_of is report
+                or self.tabs.currentWidget() is not self.cohorts):
+            return
+        self._cohorts_of = report
+        self._draw_in_steps([self.cohorts.build, self.cohorts.add_colour_bar,
+                             lambda: self.cohorts.set_cohorts(report.cohorts)])
+
+    def _draw_in_steps(self, steps: list) -> None:
+        drawing = workers.run_in_steps(steps)
+        drawing.failed.connect(lambda message: self.ctx.notify(
             f"Could not draw the charts: {message}", error=True))
+        self._drawing.append(drawing)
 
     def _fill_space_picker(self, choices: tuple) -> None:
         if choices == self._choices:

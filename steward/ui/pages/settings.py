@@ -182,9 +182,11 @@ class SettingsPage(QWidget):
         self.auto_lock.setRange(0, 480)
         self.auto_lock.setSuffix(" minutes idle")
         self.auto_lock.setSpecialValueText("Never")
-        minutes = self.ctx.ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)
-        self.auto_lock.setValue(int(minutes))
-        self.auto_lock.valueChanged.connect(self.set_auto_lock)
+        self.auto_lock.setEnabled(False)  # until the saved minutes are read, off the UI thread
+        ws = self.ctx.ws
+        self.ctx.run_query(lambda: int(ws.get_setting(AUTO_LOCK_SETTING,
+                                                      DEFAULT_AUTO_LOCK_MINUTES)),
+                           self._show_auto_lock)
         form.addRow("Lock automatically after", _left(self.auto_lock))
         self.lock_button = _button(f"Lock now ({LOCK_SHORTCUT})", "Lock now")
         self.lock_button.clicked.connect(self._lock_now)
@@ -221,6 +223,13 @@ class SettingsPage(QWidget):
             return
         show_result(self.language_note, translate(
             "Settings", "Saved: Steward will use it from the next start."))
+
+    def _show_auto_lock(self, minutes: int) -> None:
+        if not shiboken6.isValid(self.auto_lock) or self.auto_lock.isEnabled():
+            return
+        self.auto_lock.setValue(minutes)
+        self.auto_lock.setEnabled(True)
+        self.auto_lock.valueChanged.connect(self.set_auto_lock)
 
     def set_auto_lock(self, minutes: int) -> None:
         """Save the auto-lock minutes in the workspace and apply them at once."""
@@ -606,12 +615,10 @@ class SettingsPage(QWidget):
         worker.failed.connect(failed)
 
     def refresh(self) -> None:
-        from steward.team import sync as team
-
         ws = self.ctx.ws
         self.ctx.run_query(ws.profiles, self._show_profiles)
         self._team: dict = {}
-        self.ctx.run_query(lambda: team.overview(ws), self.show_team)
+        self.ctx.run_query(lambda: _team_overview(ws), self.show_team)
 
     def _show_profiles(self, profiles) -> None:
         rows = [(p.name, p.role, p.remembered) for p in profiles]
@@ -629,6 +636,13 @@ class SettingsPage(QWidget):
         self.remember_passphrase.setEnabled(usable and not remembered)
         self.remember_button.setEnabled(usable and not remembered)
         self.forget_button.setEnabled(remembered)
+
+
+def _team_overview(ws) -> dict:
+    """The team's state, with its module imported here, off the UI thread (it is big)."""
+    from steward.team import sync as team
+
+    return team.overview(ws)
 
 
 register_page(PageSpec("settings", "Settings", SettingsPage, order=100))
