@@ -63,19 +63,22 @@ def _word_chars(codes: np.ndarray) -> np.ndarray:
     return ascii_word | other
 
 
-_POWERS: dict[str, np.ndarray] = {"p": np.ones(1, np.uint64), "q": np.ones(1, np.uint64)}
+# B**k and B**-k modulo 2**64, one pair replaced at once (a scan scores on a thread of its own).
+_POWERS: list[tuple[np.ndarray, np.ndarray]] = [(np.ones(1, np.uint64), np.ones(1, np.uint64))]
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """B**k and B**-k modulo 2**64 for k < n (grown on demand and kept)."""
-    if len(_POWERS["p"]) < n:
-        size = max(n, 2 * len(_POWERS["p"]))
+    p, q = _POWERS[0]
+    if len(p) < n:
+        size = max(n, 2 * len(p))
         with np.errstate(over="ignore"):
-            _POWERS["p"] = np.cumprod(np.concatenate(
+            p = np.cumprod(np.concatenate(
                 [np.ones(1, np.uint64), np.full(size - 1, _B, np.uint64)]), dtype=np.uint64)
-            _POWERS["q"] = np.cumprod(np.concatenate(
+            q = np.cumprod(np.concatenate(
                 [np.ones(1, np.uint64), np.full(size - 1, _B_INV, np.uint64)]), dtype=np.uint64)
-    return _POWERS["p"][:n], _POWERS["q"][:n]
+        _POWERS[0] = (p, q)
+    return p[:n], q[:n]
 
 
 def _fold_table() -> np.ndarray:
