@@ -249,6 +249,33 @@ class Server:
             cur.execute("UPDATE steward_devices SET removed_at = now() WHERE device_id = %s "
                         "AND team_id = %s AND removed_at IS NULL", (device_id, team_id))
 
+    def replace_body(self, team_id: str, device_id: str, seq: int, op_id: str,
+                     body: bytes) -> None:
+        """An envelope sealed again in place by a member (an erasure: erasure.py)."""
+        with self._tx() as cur:
+            self._check_device(cur, team_id, device_id)
+            cur.execute("UPDATE steward_envelopes SET body = %s WHERE team_id = %s AND "
+                        "seq = %s AND op_id = %s", (body, team_id, seq, op_id))
+
+    def count(self, team_id: str, tiers: Sequence[str]) -> int:
+        with self._tx() as cur:
+            cur.execute("SELECT count(*) FROM steward_envelopes WHERE team_id = %s AND "
+                        "tier = ANY(%s)", (team_id, list(tiers)))
+            return int(cur.fetchone()[0])
+
+    def vacuum(self) -> None:
+        """Reclaim the row versions bodies replaced (when this user may; else left to the
+        server's autovacuum)."""
+        import psycopg
+
+        try:
+            self.conn.autocommit = True
+            self.conn.execute("VACUUM steward_envelopes")
+        except psycopg.Error as err:
+            log.info("VACUUM of the envelopes not run (%s)", type(err).__name__)
+        finally:
+            self.conn.autocommit = False
+
     def head(self, team_id: str, tiers: Sequence[str]) -> int:
         with self._tx() as cur:
             cur.execute("SELECT coalesce(max(seq), 0) FROM steward_envelopes "

@@ -22,7 +22,7 @@ from pathlib import Path
 from steward import clock
 from steward.errors import AccessDenied, BadInput, StewardError
 from steward.jobs import CancelToken, Progress
-from steward.team import edits, ops, rows, state, trust
+from steward.team import edits, erasure, ops, rows, state, trust
 from steward.team import keys as team_keys
 from steward.team.keys import EnvelopeRefused, TeamKeys
 from steward.team.server import Envelope, Server, check_url
@@ -48,11 +48,14 @@ class SyncResult:
     waiting_for_keys: int | None = None
     # Key requests this laptop refused (not signed by the asking laptop's own key).
     refused: list[str] = field(default_factory=list)
+    # Envelopes rewritten on the server without the data of people erased here (erasure.py).
+    redacted: int = 0
 
     def as_dict(self) -> dict:
         return {"pushed": self.pushed, "pulled": self.pulled, "applied": self.applied,
                 "conflicts": self.conflicts, "cursor": self.cursor, "at": self.at,
-                "waiting_for_keys": self.waiting_for_keys, "refused": self.refused}
+                "waiting_for_keys": self.waiting_for_keys, "refused": self.refused,
+                "redacted": self.redacted}
 
 
 class KeysBehind(StewardError):
@@ -535,6 +538,8 @@ def _sync(ws, password: str | None, token: CancelToken | None,
                 published = _publish_volunteer(ws, s.connection(), block, keys)
             if published:
                 result.pushed += _push(ws, server, block)
+        if staff and result.waiting_for_keys is None:
+            yield from _redact_erased(ws, server, block, keys, result)
         with _with_conn(ws) as s:
             conn = s.connection()
             result.cursor = state.get(conn, "cursor", 0)
@@ -579,10 +584,34 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
             _enqueue(conn, block, keys, tier, op)
             made += 1
     # Merges and merges undone in the order they were made (ops._merges), before the edits.
+    erased = []
     for op in [*ops.capture_staff(conn, ids, seen), *edits.capture(conn, ids, seen)]:
         _enqueue(conn, block, keys, "staff", op)
         made += 1
+        if op["type"] == "person.erase":
+            erased.append(op["person"])
+    if erased:
+        state.put(conn, "erased_to_redact", state.get(conn, "erased_to_redact", []) + erased)
     return made
+
+
+def _redact_erased(ws, server: Server, block: dict, keys: TeamKeys,
+                   result: SyncResult) -> Generator[Progress, None, None]:
+    """People erased here since the last sync: their data taken out of the server's
+    envelopes (erasure.py), once their erasure is on the server."""
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        erased = state.get(conn, "erased_to_redact", [])
+        if not erased:
+            return
+        yield Progress(0, 0, "Taking erased people out of the server's envelopes")
+        done = erasure.redact(server, block, keys, conn, _ids(conn, block), erased,
+                              state.get(conn, "volunteer_digest"))
+        state.put(conn, "erased_to_redact", [])
+        result.redacted += done.rewritten
+        if done.not_opened:
+            log.warning("an erasure: %d envelopes under keys this laptop does not hold were "
+                        "left as they are", done.not_opened)
 
 
 def _push(ws, server: Server, block: dict, drop_bodies: bool = False) -> int:
