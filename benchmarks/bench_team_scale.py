@@ -6,10 +6,12 @@ Through a throwaway PostgreSQL cluster (tests/team/pgcluster.py):
 1. `team create` (the snapshot streamed in bounded batches) and the first sync of a new laptop
    (`team join`), beside a plain COPY of the same rows (every snapshot table) into PostgreSQL,
    with the server's size beside the plain tables' size;
-2. an incremental sync of 1,000 queue decisions;
+2. an incremental sync of 1,000 queue decisions, beside a plain INSERT of 1,000 rows of the
+   same size into PostgreSQL;
 3. three staff laptops (admin, lead, steward) converging after 10,000 offline decisions each
    (on the same queue items, so most are conflicts), checked by equal state digests.
-Prints one line per figure; peak memory is this process's (ru_maxrss)."""
+Prints one line per figure; peak memory is this process's (ru_maxrss). Not part of
+`benchmarks.run` (`make bench`): at this size it takes from ten minutes to an hour."""
 
 from __future__ import annotations
 
@@ -114,11 +116,12 @@ def main() -> None:
                         help="only `team create`, one `team join` and the plain COPY (the "
                              "100,000-member demo: the rest would take an hour more)")
     args = parser.parse_args()
-    for figure in run(args.members, args.messages, args.decisions, args.first_sync_only):
+    for figure in measure(args.members, args.messages, args.decisions, args.first_sync_only):
         print(figure.line(), flush=True)
 
 
-def run(members: int, messages: int, decisions: int = 10_000, first_sync_only: bool = False):
+def measure(members: int, messages: int, decisions: int = 10_000,
+            first_sync_only: bool = False):
     import psycopg
 
     from steward.jobs import run_to_end
@@ -190,11 +193,17 @@ def run(members: int, messages: int, decisions: int = 10_000, first_sync_only: b
         with Timer() as pull:
             result = run_to_end(team.sync(lead, PASSWORD))
         lead.lock()
+        with psycopg.connect(url, password=PASSWORD, autocommit=True) as conn:
+            conn.execute("CREATE TABLE plain_decisions (id bigint, body bytea)")
+            with Timer() as plain, conn.transaction():
+                conn.cursor().executemany("INSERT INTO plain_decisions VALUES (%s, %s)",
+                                          [(i, b"x" * 300) for i in range(made)])
         yield Figure(f"incremental sync of {made} decisions: send", push.seconds, "s",
-                     "----", 0, "s", "under 10 s", push.seconds < 10)
+                     f"plain INSERT of {made} rows", plain.seconds, "s", "under 10 s",
+                     push.seconds < 10)
         yield Figure(f"incremental sync of {made} decisions: receive ({result.applied} "
-                     "applied)", pull.seconds, "s", "----", 0, "s", "under 10 s",
-                     pull.seconds < 10)
+                     "applied)", pull.seconds, "s", f"plain INSERT of {made} rows",
+                     plain.seconds, "s", "under 10 s", pull.seconds < 10)
         if decisions <= 0:
             return
         steward = unlock(tmp / "steward", "steward")

@@ -225,11 +225,15 @@ def _merge_before(who: Erased, before) -> str | None:
     return json.dumps(data) if isinstance(before, str) else data
 
 
-def redact(server, block: dict, keys, conn, ids: state.Ids, person_gids: list[str],
+def people(conn, ids: state.Ids, person_gids: list[str]) -> list[Erased]:
+    """The rows of these erased people on this laptop."""
+    return [who for who in (_rows(conn, ids, g) for g in person_gids) if who is not None]
+
+
+def redact(server, block: dict, keys, people: list[Erased],
            volunteer_digest: str | None) -> Redacted:
     """Rewrite, in place on the server, every envelope this laptop can open that holds data
     about these erased people (two passes: their addresses first, then the rewrite)."""
-    people = [who for who in (_rows(conn, ids, g) for g in person_gids) if who is not None]
     done = Redacted()
     if not people:
         return done

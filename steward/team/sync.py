@@ -602,16 +602,20 @@ def _redact_erased(ws, server: Server, block: dict, keys: TeamKeys,
     with _with_conn(ws) as s:
         conn = s.connection()
         erased = state.get(conn, "erased_to_redact", [])
-        if not erased:
-            return
-        yield Progress(0, 0, "Taking erased people out of the server's envelopes")
-        done = erasure.redact(server, block, keys, conn, _ids(conn, block), erased,
-                              state.get(conn, "volunteer_digest"))
-        state.put(conn, "erased_to_redact", [])
-        result.redacted += done.rewritten
-        if done.not_opened:
-            log.warning("an erasure: %d envelopes under keys this laptop does not hold were "
-                        "left as they are", done.not_opened)
+        people = erasure.people(conn, _ids(conn, block), erased)
+        digest = state.get(conn, "volunteer_digest")
+    if not erased:
+        return
+    yield Progress(0, 0, "Taking erased people out of the server's envelopes")
+    done = erasure.redact(server, block, keys, people, digest)  # no local transaction held
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        state.put(conn, "erased_to_redact", [g for g in state.get(conn, "erased_to_redact", [])
+                                             if g not in erased])
+    result.redacted += done.rewritten
+    if done.not_opened:
+        log.warning("an erasure: %d envelopes under keys this laptop does not hold were left "
+                    "as they are", done.not_opened)
 
 
 def _push(ws, server: Server, block: dict, drop_bodies: bool = False) -> int:
