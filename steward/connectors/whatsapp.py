@@ -149,7 +149,7 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
     counts: dict[str, int] = {}  # occurrences within the current minute only: bounded memory
     counted_minute = None
     times: dict[str, tuple[str, str]] = {}  # header time -> (local minute, UTC db time)
-    days: dict[tuple, tuple[str, list[str]] | None] = {}  # see _stamps
+    days: dict[str, tuple[str, list[str]] | None] = {}  # see _stamps
     current: list | None = None  # [local minute, UTC db time, author, kind, lines]
 
     def finish(stamp: str, at: str, author: str | None, kind: str,
@@ -210,22 +210,24 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
 
 
 def _stamps(m: re.Match, order: str, zone, label: str, number: int,
-            days: dict[tuple, tuple[str, list[str]] | None]) -> tuple[str, str]:
+            days: dict[str, tuple[str, list[str]] | None]) -> tuple[str, str]:
     """(local minute "YYYY-MM-DDTHH:MM", UTC db time) of a header. Each local day is read
-    through datetime and the time zone once (`days`): when the zone's offset is the same
-    whole number of hours all day, hours map to UTC hours and minutes and seconds are copied;
-    otherwise (a clock change that day, an offset such as +05:30) each time goes the long way."""
-    year, month, day, hour, minute, second = _header_time(m, order)
-    key = (year, month, day)
-    base = days.get(key, False)
+    through datetime and the time zone once (`days`, by the date as written): when the zone's
+    offset is the same whole number of hours all day, hours map to UTC hours and minutes and
+    seconds are copied; otherwise (a clock change that day, an offset such as +05:30) each time
+    goes the long way."""
+    written = m.string[:m.start(4)]  # "[03/12/2021, ": the same text is the same day
+    base = days.get(written, False)
     if base is False:
         if len(days) >= 100_000:
             days.clear()
-        base = days[key] = _day_base(year, month, day, zone)
-    if base is not None and hour < 24 and minute < 60 and second < 60:
-        two = _TWO_DIGITS
-        return (f"{base[0]}{two[hour]}:{two[minute]}",
-                f"{base[1][hour]}{two[minute]}:{two[second]}.000000")
+        base = days[written] = _day_base(*_header_date(m, order), zone)
+    if base is not None:
+        hour, minute, second = _clock(m)
+        if hour < 24 and minute < 60 and second < 60:
+            two = _TWO_DIGITS
+            return (f"{base[0]}{two[hour]}:{two[minute]}",
+                    f"{base[1][hour]}{two[minute]}:{two[second]}.000000")
     at = _when(m, order, label, number)
     return f"{at:%Y-%m-%dT%H:%M}", db_time(to_utc(at, zone))
 
@@ -253,18 +255,25 @@ def _day_base(year: int, month: int, day: int, zone) -> tuple[str, list[str]] | 
 
 def _header_time(m: re.Match, order: str) -> tuple[int, int, int, int, int, int]:
     """(year, month, day, hour, minute, second) of a header, as written (not yet checked)."""
-    a, b, c, hour, minute, second, meridiem = m.group(1, 2, 3, 4, 5, 6, 7)
-    a, b, c, hour = int(a), int(b), int(c), int(hour)
+    return _header_date(m, order) + _clock(m)
+
+
+def _header_date(m: re.Match, order: str) -> tuple[int, int, int]:
+    a, b, c = int(m.group(1)), int(m.group(2)), int(m.group(3))
     year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
-    if year < 100:
-        year += 2000
+    return year + 2000 if year < 100 else year, month, day
+
+
+def _clock(m: re.Match) -> tuple[int, int, int]:
+    hour, minute, second, meridiem = m.group(4, 5, 6, 7)
+    hour = int(hour)
     if meridiem:
         meridiem = meridiem.lower()
         if meridiem == "p" and hour < 12:
             hour += 12
         elif meridiem == "a" and hour == 12:
             hour = 0
-    return year, month, day, hour, int(minute), int(second or 0)
+    return hour, int(minute), int(second) if second else 0
 
 
 def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
