@@ -194,9 +194,9 @@ def measure(members: int, messages: int, decisions: int = 10_000,
             result = run_to_end(team.sync(lead, PASSWORD))
         lead.lock()
         with psycopg.connect(url, password=PASSWORD, autocommit=True) as conn:
-            conn.execute("CREATE TABLE plain_decisions (id bigint, body bytea)")
+            conn.execute("CREATE TABLE plain_inserted (id bigint, body bytea)")
             with Timer() as plain, conn.transaction():
-                conn.cursor().executemany("INSERT INTO plain_decisions VALUES (%s, %s)",
+                conn.cursor().executemany("INSERT INTO plain_inserted VALUES (%s, %s)",
                                           [(i, b"x" * 300) for i in range(made)])
         yield Figure(f"incremental sync of {made} decisions: send", push.seconds, "s",
                      f"plain INSERT of {made} rows", plain.seconds, "s", "under 10 s",
