@@ -119,6 +119,8 @@ def test_edits_after_import_travel_and_conflicting_edits_are_explicit(laptops):
 
 
 def test_a_merge_undone_on_one_laptop_is_undone_on_the_others(laptops):
+    """A merge every laptop holds, undone and made again before the next sync, stands on
+    every laptop (the undoing travels before the new merge); undone again, it is undone."""
     from steward.hygiene.merge import merge, unmerge
     from tests.team.test_team_sync import _owner
 
@@ -137,6 +139,22 @@ def test_a_merge_undone_on_one_laptop_is_undone_on_the_others(laptops):
         assert set(moved) <= set(_owner(lead, p1))
     finally:
         lead.lock()
+    admin = _open(laptops, "admin")
+    try:
+        unmerge(admin, merged)
+        merged = merge(admin, p1, person_ids=[p2])
+    finally:
+        admin.lock()
+    for who in ("admin", "lead", "admin"):
+        _sync(laptops, who)
+    lead = _open(laptops, "lead")
+    try:
+        assert _one(lead, "SELECT count(*) FROM persons WHERE id = ?", p2)[0] == 0
+        assert set(moved) <= set(_owner(lead, p1))
+        assert _one(lead, "SELECT count(*) FROM merges WHERE undone_at IS NULL")[0] == 1
+    finally:
+        lead.lock()
+    assert _digests(laptops, "admin")["staff"] == _digests(laptops, "lead")["staff"]
     admin = _open(laptops, "admin")
     try:
         unmerge(admin, merged)
@@ -179,35 +197,3 @@ def test_a_merge_undone_before_the_next_sync_is_not_applied_on_the_others(laptop
         _sync(laptops, who)
     _apart_on_the_lead(laptops, p2, moved)
 
-
-def test_a_merge_undone_and_made_again_before_the_next_sync_stands_on_every_laptop(laptops):
-    """Undo a merge every laptop holds and make it again before the next sync: the others
-    receive the undoing before the new merge, so every laptop ends with the two merged."""
-    from steward.hygiene.merge import merge, unmerge
-    from tests.team.test_team_sync import _owner
-
-    admin = _open(laptops, "admin")
-    try:
-        p1, p2 = _people(admin)[:2]
-        moved = _owner(admin, p2)
-        merged = merge(admin, p1, person_ids=[p2])
-    finally:
-        admin.lock()
-    for who in ("admin", "lead"):
-        _sync(laptops, who)
-    admin = _open(laptops, "admin")
-    try:
-        unmerge(admin, merged)
-        merge(admin, p1, person_ids=[p2])
-    finally:
-        admin.lock()
-    for who in ("admin", "lead", "admin"):
-        _sync(laptops, who)
-    lead = _open(laptops, "lead")
-    try:
-        assert _one(lead, "SELECT count(*) FROM persons WHERE id = ?", p2)[0] == 0
-        assert set(moved) <= set(_owner(lead, p1))
-        assert _one(lead, "SELECT count(*) FROM merges WHERE undone_at IS NULL")[0] == 1
-    finally:
-        lead.lock()
-    assert _digests(laptops, "admin")["staff"] == _digests(laptops, "lead")["staff"]
