@@ -117,7 +117,7 @@ def test_prescreen_positions_match_the_batch(detectors):
 
 def test_batch_and_single_detection_agree(detectors):
     with_model, _ = detectors
-    texts = [*PARAPHRASES, *LOOKALIKES, "", None, "x" * 1_000_000]
+    texts = [*PARAPHRASES, *LOOKALIKES, "", None, "x" * 100_000]  # 1 MB: test_detectors
     batch = with_model.detect_many(texts, [("young_people", "closed", True)] * len(texts))
     for i, text in enumerate(texts):
         single = with_model.detect(text, "young_people", "closed")
