@@ -46,7 +46,7 @@ def test_charts_show_the_community_and_drill_down(main_window, qtbot, tmp_path, 
     qtbot.mouseClick(chart.plot.viewport(), Qt.MouseButton.RightButton, pos=centre)
     qtbot.waitUntil(lambda: view_box.menu is not None and view_box.menu.isVisible())
     view_box.menu.hide()
-    page.tabs.setCurrentWidget(page.cohorts)
+    page.show_item(tab="cohorts")
     wait_for_workers(qtbot)
     assert page.cohorts.colour_bar is not None
     assert page.cohorts.image.image.shape[0] == len(report.cohorts) >= 10
@@ -84,8 +84,20 @@ def test_charts_show_the_community_and_drill_down(main_window, qtbot, tmp_path, 
 
 
 def test_quiet_space_newcomers_and_leaders_show_first(main_window, qtbot, demo_ws):
+    """Also: the tabs behind the first are filled after the page is built, one per turn of
+    the event loop, so the page paints sooner."""
+    from PySide6.QtWidgets import QTableView
+
     truth = demo_ws.get_setting("demo.truth")
+    built = main_window.page("engagement")  # no turn of the event loop yet
+
+    def tables(i: int) -> int:
+        tab = built.tabs.widget(i)
+        return isinstance(tab, QTableView) + len(tab.findChildren(QTableView))
+
+    assert [tables(i) for i in range(built.tabs.count())] == [1, 0, 0, 0, 0, 0]
     page = _engagement(main_window, qtbot)
+    assert [tables(i) for i in range(page.tabs.count())] == [1, 1, 1, 1, 0, 1]
     first = page.silence_model.row_values(0)
     assert first[-1] == truth["quiet_space"] and first[2] in ("amber", "red")
     assert page.leader_model.total == len(page.report.leader_candidates) >= 1
