@@ -82,8 +82,17 @@ def test_change_own_passphrase(main_window, qtbot, demo_path):
 
 
 def test_admin_adds_resets_and_removes_profiles(main_window, qtbot, demo_path, monkeypatch):
+    """Also: the page is built with its first box only; the others follow once the event loop
+    runs (one per turn), so the page paints sooner."""
+    from PySide6.QtWidgets import QGroupBox
+
     page = main_window.page("settings")
+    first = [box.title() for box in page.findChildren(QGroupBox)]
     wait_for_workers(qtbot)
+    assert first == ["Your passphrase"]
+    assert [box.title() for box in page.findChildren(QGroupBox)] == [
+        "Your passphrase", "Security", "Language", "Profiles on this workspace", "Backups",
+        "Team"]
     assert page.profiles.total == 4
     page.new_name.setText("sam")
     page.new_role.setCurrentIndex(page.new_role.findData("volunteer"))

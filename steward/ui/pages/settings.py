@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from steward import backup, keychain, permissions
-from steward.ui import i18n, widgets
+from steward.ui import i18n, widgets, workers
 from steward.ui.i18n import translate
 from steward.ui.registry import (
     AUTO_LOCK_SETTING,
@@ -88,17 +88,20 @@ class SettingsPage(QWidget):
         content = QWidget()
         self.column = QVBoxLayout(content)
         self.column.setContentsMargins(0, 0, 8, 0)
+        self.is_admin = permissions.may_run(ws.profile.role, "profile add")
         self.column.addWidget(self._own_profile_box())
-        self.column.addWidget(self._security_box())
-        self.column.addWidget(self._language_box())
-        self.column.addWidget(self._profiles_box())
-        if self.is_admin:
-            self.column.addWidget(self._backup_box())
-        self.column.addWidget(self._team_box())
         self.column.addStretch(1)
         scroll.setWidget(content)
         outer.addWidget(scroll, 1)
-        self.refresh()
+        # The other boxes follow one per turn of the event loop, so the page paints first
+        # (all at once they were the longest freeze of any page), then the reads that fill them.
+        boxes = [self._security_box, self._language_box, self._profiles_box,
+                 *([self._backup_box] if self.is_admin else []), self._team_box]
+        building = workers.run_in_steps([
+            *(lambda box=box: self.column.insertWidget(self.column.count() - 1, box())
+              for box in boxes), self.refresh])
+        building.failed.connect(lambda message: ctx.notify(
+            f"Could not show all of Settings: {message}", building.details, error=True))
 
     # --- your profile ------------------------------------------------------------------------
 
@@ -254,7 +257,6 @@ class SettingsPage(QWidget):
         self.profile_table = table_view(self.profiles, "Profiles")
         self.profile_table.setMinimumHeight(150)
         layout.addWidget(self.profile_table)
-        self.is_admin = permissions.may_run(self.ctx.ws.profile.role, "profile add")
         if not self.is_admin:
             layout.addWidget(QLabel(
                 "Only an admin can add or remove profiles or reset someone's passphrase."))
@@ -437,7 +439,6 @@ class SettingsPage(QWidget):
     def back_up(self) -> None:
         from pathlib import Path
 
-        from steward.ui import workers
 
         target = self.backup_file.text().strip()
         if not target:
@@ -500,7 +501,6 @@ class SettingsPage(QWidget):
 
     def _run(self, fn, label: QLabel, success: str, after=None) -> None:
         """Run `fn` off the UI thread; say `success` or the one-line problem under the form."""
-        from steward.ui import workers
 
         worker = workers.start_query(fn)
 
@@ -575,7 +575,6 @@ class SettingsPage(QWidget):
 
     def sync_team(self) -> None:
         from steward.team import sync as team
-        from steward.ui import workers
 
         ws = self.ctx.ws
         server = self._team["server"]
