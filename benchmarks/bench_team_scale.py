@@ -106,6 +106,33 @@ def _decide_directly(ws, count: int, reason: str) -> int:
     return count
 
 
+def _erasure(admin_path, url) -> Figure:
+    """The person with the most messages erased on the admin's laptop, then its sync: the
+    erasure pushed and every envelope naming them sealed again on the server (erasure.py),
+    beside reading every envelope's body back with a plain SELECT."""
+    import psycopg
+
+    from steward.hygiene.consent import forget_person
+    from steward.jobs import run_to_end
+    from steward.team import sync as team
+    from tests.team.pgcluster import PASSWORD
+
+    ws = unlock(admin_path)
+    with ws.engine.connect() as conn:
+        person = conn.exec_driver_sql(
+            "SELECT i.person_id FROM messages m JOIN identities i ON i.id = m.identity_id "
+            "GROUP BY i.person_id ORDER BY count(*) DESC LIMIT 1").scalar()
+    forget_person(ws, person)
+    with Timer() as erase:
+        result = run_to_end(team.sync(ws, PASSWORD))
+    ws.lock()
+    with psycopg.connect(url, password=PASSWORD) as conn, Timer() as read:
+        count = len(conn.execute("SELECT body FROM steward_envelopes").fetchall())
+    return Figure(f"an erasure: the sync that rewrites the {result.redacted} envelopes naming "
+                  f"the person (of {count})", erase.seconds, "s",
+                  "plain SELECT of every envelope body", read.seconds, "s", "----", None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=10_000)
@@ -204,6 +231,7 @@ def measure(members: int, messages: int, decisions: int = 10_000,
         yield Figure(f"incremental sync of {made} decisions: receive ({result.applied} "
                      "applied)", pull.seconds, "s", f"plain INSERT of {made} rows",
                      plain.seconds, "s", "under 10 s", pull.seconds < 10)
+        yield _erasure(admin_path, url)
         if decisions <= 0:
             return
         steward = unlock(tmp / "steward", "steward")
