@@ -13,7 +13,7 @@ import pytest
 from steward.ui import workers
 
 
-def wait_for_workers(qtbot, timeout: int = 10_000) -> None:
+def wait_for_workers(qtbot, timeout: int = 30_000) -> None:
     """Wait until every background job and query has finished and delivered its result."""
     qtbot.waitUntil(lambda: not workers.active_workers(), timeout=timeout)
 

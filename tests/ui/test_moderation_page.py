@@ -409,11 +409,11 @@ def test_moving_and_standing_past_the_loaded_rows_queries_off_the_ui_thread(
     assert page.model.rowCount() == 3 and page.current_item_id() == values[0]
     for expected in values[1:5]:  # rows 3 and 4 are not loaded until asked for
         page.handle_key(Qt.Key.Key_J)
-        qtbot.waitUntil(lambda e=expected: page.current_item_id() == e, timeout=10_000)
+        qtbot.waitUntil(lambda e=expected: page.current_item_id() == e, timeout=30_000)
     assert page.model.rowCount() >= 5
 
     page.handle_key(Qt.Key.Key_A)  # approve row 4: the list reloads with three rows
     qtbot.keyClick(page.reason_bar.edit, "3")
-    qtbot.waitUntil(lambda: page.current_item_id() == values[5], timeout=10_000)
+    qtbot.waitUntil(lambda: page.current_item_id() == values[5], timeout=30_000)
     assert _status(demo_ws, values[4]) == "approved"
     assert threads and not any(threads)  # every page query ran in the background

@@ -47,17 +47,17 @@ def test_window_opened_on_unscanned_messages_scans_them_in_the_background(demo_w
     qtbot.addWidget(window)
     window.show()
     page = window.page("overview")
-    qtbot.waitUntil(lambda: page.auto_scan == "running", timeout=10_000)
+    qtbot.waitUntil(lambda: page.auto_scan == "running", timeout=30_000)
     assert any(w.label == "Checking new messages" for w in workers.active_workers())
     qtbot.waitUntil(lambda: "Checking them now in the background" in page.unscanned.text(),
-                    timeout=10_000)
+                    timeout=30_000)
     started = len(ticks)
     qtbot.waitUntil(lambda: page.auto_scan == "done", timeout=120_000)
     wait_for_workers(qtbot)
     assert len(ticks) > started  # the UI thread kept running while the scan worked
     assert unscanned_count(demo_ws) == 0
     assert safeguarding_scan.unscanned_count(demo_ws) == 0
-    qtbot.waitUntil(lambda: not page.unscanned.isVisibleTo(page), timeout=10_000)
+    qtbot.waitUntil(lambda: not page.unscanned.isVisibleTo(page), timeout=30_000)
     assert workspace_stats(demo_ws)["flags_open"] > 0  # the scan's concerns are counted
     window.page("overview").refresh()  # refreshing never starts a second scan
     assert page.auto_scan == "done"

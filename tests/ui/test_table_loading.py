@@ -75,7 +75,7 @@ def test_a_result_overtaken_by_a_newer_sort_is_dropped(members, qtbot, monkeypat
     gate = _held(monkeypatch, lambda sort, descending: sort == "programme")
     view.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # by Programme: held back
     view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # then by Name, Z to A: answers at once
-    qtbot.waitUntil(lambda: not model.loading, timeout=10_000)
+    qtbot.waitUntil(lambda: not model.loading, timeout=30_000)
     by_name = [p.id for p in people.list_people(demo_ws, people.PeopleFilter(), 0,
                                                  model.page_size, "name", True)]
     assert [model.row_values(i)[-1] for i in range(model.rowCount())] == by_name

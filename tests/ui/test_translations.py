@@ -41,7 +41,7 @@ def test_with_a_welsh_locale_the_unlock_page_reads_in_welsh(locale_cy, qapp, qtb
     assert unlock.profile.currentText() == "admin (gweinyddwr)"
     unlock.passphrase.setText("not the passphrase")
     unlock.submit()
-    qtbot.waitUntil(lambda: bool(unlock.error.text()), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(unlock.error.text()), timeout=30_000)
     assert unlock.error.text().startswith("Nid yw'r cyfrinymadrodd hwnnw'n gywir")
 
 
