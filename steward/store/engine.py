@@ -43,6 +43,10 @@ def make_engine(db_path: Path, key: bytes) -> Engine:
     size closes connections at random, including one another thread is using (a segfault).
     SQLAlchemy is imported here, not with this module: unlocking and counting need only the
     DB-API connection (`connect_raw`), and `steward stats` should not pay for the ORM.
+    The pool hands out the connection returned last (LIFO): its page cache holds the pages
+    just read, decrypted; the first-in-first-out default took the one idle longest, so
+    sessions one after another (the moderation queue's count, page and item) each read and
+    decrypted the same pages again on another connection.
     """
     from sqlalchemy import create_engine
     from sqlalchemy.pool import QueuePool
@@ -54,6 +58,7 @@ def make_engine(db_path: Path, key: bytes) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=12,
+        pool_use_lifo=True,
     )
 
 
