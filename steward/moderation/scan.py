@@ -102,25 +102,17 @@ class _TextFacts:
         out = {} if known is None else known
         matcher = _TextMatcher(rules) if matcher is None else matcher
         distinct = list({r[1] for r in rows}.difference(out))
-        if not distinct:
-            return out
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moderation-model") as pool:
-            # The model scores the batch on a second thread (NumPy, which releases the GIL,
-            # does most of it) while this one matches rules and signals text by text.
-            scoring = pool.submit(model.probabilities, distinct)
-            links, domain = textfacts.links, textfacts.domain
-            match, mention_count = matcher.match, textfacts.mention_count
-            found = [links(text) for text in distinct]
-            domains = [tuple(map(domain, f)) if f else () for f in found]
-            matched = [match(text, d) for text, d in zip(distinct, domains, strict=True)]
-            mentions = [mention_count(text) for text in distinct]
-            folded = textfacts.fingerprints(distinct)
-            probs = scoring.result().tolist()
-        for i, text in enumerate(distinct):
-            hits, signals = matched[i]
+        probs = model.probabilities(distinct).tolist() if distinct else []
+        links, domain, mention_count = textfacts.links, textfacts.domain, textfacts.mention_count
+        match = matcher.match
+        for text, p, folded in zip(distinct, probs, textfacts.fingerprints(distinct),
+                                   strict=True):
+            found = links(text)
+            domains = tuple(map(domain, found)) if found else ()
+            hits, signals = match(text, domains)
             out[text] = _TextFacts(
-                text, found[i], domains[i], mentions[i],
-                folded[i] if len(text) >= 20 else None, hits, probs[i], signals)
+                text, found, domains, mention_count(text),
+                folded if len(text) >= 20 else None, hits, p, signals)
         return out
 
 
