@@ -439,7 +439,6 @@ class SettingsPage(QWidget):
     def back_up(self) -> None:
         from pathlib import Path
 
-
         target = self.backup_file.text().strip()
         if not target:
             show_result(self.backup_result, "Choose where the backup file goes first.", True)
@@ -501,7 +500,6 @@ class SettingsPage(QWidget):
 
     def _run(self, fn, label: QLabel, success: str, after=None) -> None:
         """Run `fn` off the UI thread; say `success` or the one-line problem under the form."""
-
         worker = workers.start_query(fn)
 
         def finished(_result) -> None:
