@@ -204,7 +204,7 @@ def test_author_history_shows_the_newest_ten_posts_of_every_account(scanned):
             select(Message.id, Message.created_at).join(
                 Identity, Identity.id == Message.identity_id)
             .where(Identity.person_id == person_id).order_by(Message.created_at.desc())).all()
-        recent = queue._author_history(s, person_id).recent
+        recent = queue._author_history(s.connection(), person_id).recent
     assert len(posts) > 10 and len(recent) == 10
     assert [m.at for m in recent] == [at for _id, at in posts[:10]]
     assert {m.id for m in recent} <= {i for i, _at in posts}
