@@ -20,6 +20,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import re2
@@ -71,27 +72,20 @@ _FETCH = ("SELECT id, text, identity_id, space_id, created_at FROM messages "
           "ORDER BY id LIMIT ?")
 
 
-class _TextFacts:
-    """What depends on the text alone, worked out once per distinct text in a scan."""
+class _TextFacts(NamedTuple):
+    """What depends on the text alone, worked out once per distinct text in a scan. Made with
+    `tuple.__new__` (a plain tuple's cost: one is made for every distinct text of a scan)."""
 
-    __slots__ = ("links", "domains", "mentions", "fingerprint", "rule_hits", "probability",
-                 "signals", "suspect", "key", "copies_count", "calm")
-
-    def __init__(self, text: str, links: list[str], domains: tuple[str, ...], mentions: int,
-                 fingerprint: str | None, rule_hits: tuple[int, ...], probability: float,
-                 signals: textsignals.TextSignals) -> None:
-        self.links, self.domains, self.mentions = links, domains, mentions
-        self.fingerprint = fingerprint  # None for texts too short to count as cross-posting
-        self.rule_hits, self.probability, self.signals = rule_hits, probability, signals
-        # Whether copies of this text from several members would look like spam.
-        self.suspect = bool(links or signals.names or probability >= 0.5)
-        # The hash an author's texts are kept by (`_AuthorTexts`), worked out once per text.
-        self.key = None if fingerprint is None else hash(fingerprint)
-        # Whether copies of it from several members are counted (`MessageScanner._same_text`).
-        self.copies_count = (fingerprint is not None and len(text) >= h.MIN_SAME_TEXT
-                             and self.suspect)
-        # Nothing in the text itself that adds to a spam score, bar the model's probability.
-        self.calm = not links and not signals.names and mentions < h.MENTION_LIMIT
+    probability: float  # the text model's
+    rule_hits: tuple[int, ...]  # indices of the rules' text patterns that match
+    key: int | None  # the hash an author's texts are kept by (`_AuthorTexts`)
+    fingerprint: str | None  # None for texts too short to count as cross-posting
+    copies_count: bool  # whether copies from several members are counted (`_same_text`)
+    calm: bool  # nothing in the text adds to a spam score, bar the model's probability
+    links: list[str]
+    domains: tuple[str, ...]
+    mentions: int
+    signals: textsignals.TextSignals
 
     @staticmethod
     def of_batch(rows, rules: RuleSet, model: SpamModel,
@@ -105,14 +99,22 @@ class _TextFacts:
         probs = model.probabilities(distinct).tolist() if distinct else []
         links, domain, mention_count = textfacts.links, textfacts.domain, textfacts.mention_count
         match = matcher.match
+        make = tuple.__new__
+        mention_limit, min_same_text = h.MENTION_LIMIT, h.MIN_SAME_TEXT
         for text, p, folded in zip(distinct, probs, textfacts.fingerprints(distinct),
                                    strict=True):
             found = links(text)
             domains = tuple(map(domain, found)) if found else ()
             hits, signals = match(text, domains)
-            out[text] = _TextFacts(
-                text, found, domains, mention_count(text),
-                folded if len(text) >= 20 else None, hits, p, signals)
+            mentions = mention_count(text) if "@" in text else 0
+            fingerprint = folded if len(text) >= 20 else None
+            # Whether copies of this text from several members would look like spam.
+            suspect = bool(found or signals.names or p >= 0.5)
+            out[text] = make(_TextFacts, (
+                p, hits, None if fingerprint is None else hash(fingerprint), fingerprint,
+                fingerprint is not None and len(text) >= min_same_text and suspect,
+                not found and not signals.names and mentions < mention_limit,
+                found, domains, mentions, signals))
         return out
 
 
@@ -152,7 +154,11 @@ class _TextMatcher:
 
 
 _TEXT = struct.Struct("<qdqq")  # hash of a text, first seen, space, message id
+AUTHOR_TEXTS = 64  # an author's texts past which those a day old are forgotten
+_PAIR_SLOTS = 1 << 26  # bits of `_SeenPairs` (8 MiB)
+_PAIR_MIX = np.int64(-7046029254386353131)  # 0x9E3779B97F4A7C15, as a signed 64-bit number
 _HASH = struct.Struct("<q")
+_RECORDS = np.dtype([("key", "<i8"), ("first", "<f8"), ("space", "<i8"), ("message", "<i8")])
 
 
 class _AuthorTexts:
@@ -172,15 +178,36 @@ class _AuthorTexts:
 
     def forget_older(self, at: float) -> None:
         """Forget the texts first seen more than a day before `at`."""
-        packed = self.packed
-        kept = bytearray()
-        for start in range(0, len(packed), _TEXT.size):
-            if at - _TEXT.unpack_from(packed, start)[1] <= CROSS_POST_WINDOW:
-                kept += packed[start:start + _TEXT.size]
-        self.packed = kept
+        if self.packed:
+            records = np.frombuffer(self.packed, dtype=_RECORDS)
+            self.packed = bytearray(records[at - records["first"] <= CROSS_POST_WINDOW])
         if self.spread:
             for key in [k for k, v in self.spread.items() if at - v[0] > CROSS_POST_WINDOW]:
                 del self.spread[key]
+
+
+class _SeenPairs:
+    """Which (author, text) pairs a scan may have met before, as a Bloom filter (one bit per
+    pair's hash): "no" is certain, so a message whose pair is new skips the search of its
+    author's texts (`_AuthorTexts`), which can hold no record of it; "maybe" searches."""
+
+    def __init__(self) -> None:
+        self.bits = np.zeros(_PAIR_SLOTS // 8, dtype=np.uint8)
+
+    def new(self, authors: list[int], keys: list[int]) -> np.ndarray:
+        """For each (author, text hash) of a batch, in order: True when no earlier message of
+        the scan (this batch included) had the pair; then notes them all."""
+        if not keys:
+            return np.zeros(0, dtype=bool)
+        mixed = np.array(keys, dtype=np.int64) ^ (np.array(authors, dtype=np.int64) * _PAIR_MIX)
+        slot = mixed.view(np.uint64) % np.uint64(_PAIR_SLOTS)
+        byte = (slot >> np.uint64(3)).astype(np.intp)
+        bit = np.left_shift(1, (slot & np.uint64(7)).astype(np.uint8)).astype(np.uint8)
+        new = (self.bits[byte] & bit) == 0
+        first = np.zeros(len(slot), dtype=bool)
+        first[np.unique(slot, return_index=True)[1]] = True  # a pair's later copies: "maybe"
+        np.bitwise_or.at(self.bits, byte, bit)
+        return new & first
 
 
 @dataclass(slots=True)
@@ -217,6 +244,7 @@ class MessageScanner:
         # across the whole history, and each is scored once per scan instead of once a batch
         self.known_texts: dict[str, _TextFacts] = {}
         self.matcher = _TextMatcher(rules)
+        self.seen_pairs = _SeenPairs()
 
     # --- authors --------------------------------------------------------------------------
 
@@ -278,9 +306,17 @@ class MessageScanner:
         cross_spaces, same_enough = h.CROSS_POST_SPACES, h.SAME_TEXT_AUTHORS
         same_text = self._same_text
         rules = self.rules
-        for (mid, text, iid, sid, _), at in zip(rows, _seconds_of([r[4] for r in rows]),
-                                                strict=True):
-            t = texts[text]
+        facts = [texts[r[1]] for r in rows]
+        keyed = [k for k, (r, t) in enumerate(zip(rows, facts, strict=True))
+                 if t.key is not None and r[2] in authors]
+        new_pair = [False] * len(rows)
+        for k, new in zip(keyed, self.seen_pairs.new(
+                [rows[k][2] for k in keyed], [facts[k].key for k in keyed]).tolist(), strict=True):
+            new_pair[k] = new
+        room = AUTHOR_TEXTS * _TEXT.size
+        pack = _TEXT.pack
+        for (mid, text, iid, sid, _), t, new, at in zip(
+                rows, facts, new_pair, _seconds_of([r[4] for r in rows]), strict=True):
             author = authors.get(iid)
             if t.rule_hits or check_every:
                 space, platform = self.spaces.get(sid, ("", ""))
@@ -294,8 +330,17 @@ class MessageScanner:
             # In how many spaces this author posted this text within a day, marking the
             # earlier copies too (many people answering "Well done!" is not spam).
             key = t.key
-            spaces_with_text = 1 if key is None else _spaces_within_a_day(
-                author.texts, 64, key, sid, mid, at, cross_spaces, cross)
+            own = author.texts
+            if key is None:
+                spaces_with_text = 1
+            elif new and len(own.packed) < room and not own.spread:
+                # A text new to this author, with room for it: what `_spaces_within_a_day`
+                # does then, without searching the author's texts.
+                own.packed += pack(key, at, sid, mid)
+                spaces_with_text = 1
+            else:
+                spaces_with_text = _spaces_within_a_day(own, AUTHOR_TEXTS, key, sid, mid, at,
+                                                        cross_spaces, cross)
             same_authors = (same_text(t.fingerprint, iid, mid, at, copies) if t.copies_count
                             else 1)
             prior = author.posts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -249,3 +250,112 @@ def test_a_cancelled_scan_stops_between_batches_and_resumes_where_it_stopped(dem
     again = run_to_end(scan.scan_messages_job(demo_ws))
     assert again["messages"] > 0
     assert _queued(demo_ws) == whole
+
+
+PROMO = "Check out my channel for new beats every week http://beats.example/x"
+
+
+def _community(ws, posts) -> dict[str, list[str]]:
+    """A server with three channels and four members (the first two one person, merged);
+    `posts` are (member, channel, minutes after the start, text). Scans, and returns each
+    post's spam reasons by its platform id ("p0", "p1", ...), [] when not queued."""
+    from datetime import datetime, timedelta
+
+    from steward.store.models import Person, Source, Space
+
+    start = datetime(2026, 11, 2, 9, 0)
+    with ws.transaction() as s:
+        source = Source(platform="discord", name="Test server", created_at=start)
+        s.add(source)
+        s.flush()
+        spaces = [Space(source_id=source.id, platform_id=f"c{n}", name=f"channel-{n}")
+                  for n in range(3)]
+        people = [Person(display_name=f"Member {n}", created_at=start) for n in range(3)]
+        s.add_all(spaces + people)
+        s.flush()
+        members = [Identity(person_id=people[max(0, n - 1)].id, source_id=source.id,
+                            platform_id=f"u{n}") for n in range(4)]
+        s.add_all(members)
+        s.flush()
+        for n, (member, channel, minutes, text) in enumerate(posts):
+            s.add(Message(source_id=source.id, space_id=spaces[channel].id,
+                          identity_id=members[member].id, platform_id=f"p{n}",
+                          created_at=start + timedelta(minutes=minutes), text=text))
+    run_to_end(scan.scan_messages_job(ws, rules=scan.RuleSet([])))
+    with ws.session() as s:
+        held = dict(s.execute(select(Message.platform_id, QueueItem.reasons).join(
+            QueueItem, QueueItem.message_id == Message.id)).all())
+    return {f"p{n}": held.get(f"p{n}", []) for n in range(len(posts))}
+
+
+def _same(reasons: list[str], what: str) -> list[str]:
+    return [r for r in reasons if r.startswith(f"Same text posted {what}")]
+
+
+def test_copies_that_read_the_same_from_three_members_are_counted_and_all_marked(workspace):
+    """Copies that differ in case and spacing are one text; two accounts of one (merged)
+    person count as two members, as the scan counts accounts; every copy within a day,
+    the earlier ones too, carries the count; a copy a day later starts again."""
+    reasons = _community(workspace, [
+        (0, 0, 0, PROMO),
+        (1, 0, 5, "  CHECK out my channel\tfor new beats   every week http://beats.example/x "),
+        (2, 1, 10, PROMO.lower()),
+        (3, 2, 3000, PROMO),
+    ])
+    for post in ("p0", "p1", "p2"):
+        assert _same(reasons[post], "by") == ["Same text posted by 3 different members"], post
+    assert reasons["p3"] and _same(reasons["p3"], "by") == []
+
+
+def test_one_member_posting_a_text_in_three_spaces_within_a_day_is_cross_posting(workspace):
+    """Counted in spaces, not posts, per account, within a day of the first copy: the first
+    copy in each of three channels is marked (the earlier ones too; a repeat in a channel is
+    not); three copies in two channels, or a third channel a day later, are not
+    cross-posting; one member's copies are not several members."""
+    text = "Anyone want to buy cheap concert tickets, message me for the price list today"
+    reasons = _community(workspace, [
+        (2, 0, 0, text), (2, 0, 1, text.upper()), (2, 1, 2, text), (2, 2, 90, " " + text),
+        (3, 0, 0, text + "!"), (3, 0, 1, text + "!"), (3, 1, 2, text + "!"),
+        (1, 0, 0, text + "?"), (1, 1, 1, text + "?"), (1, 2, 1500, text + "?"),
+    ])
+    for post in ("p0", "p2", "p3"):
+        assert _same(reasons[post], "in") == ["Same text posted in 3 spaces"], post
+    for post in ("p1", "p4", "p5", "p6", "p7", "p8", "p9"):
+        assert _same(reasons[post], "in") == [], post
+    assert all(_same(r, "by") == [] for r in reasons.values())
+
+
+def test_new_pairs_are_never_pairs_seen_before():
+    """`_SeenPairs` may call a new pair "maybe" (then the scan searches), never a seen pair
+    new: not one from an earlier batch, nor a copy earlier in the same batch."""
+    import random
+
+    rng = random.Random(7)
+    seen_pairs, seen = scan._SeenPairs(), set()
+    for _batch in range(30):
+        pairs = [(rng.randrange(50), rng.randrange(-2**63, 2**63) if rng.random() < 0.3
+                  else rng.randrange(40)) for _ in range(rng.randrange(0, 300))]
+        new = seen_pairs.new([a for a, _ in pairs], [k for _, k in pairs]).tolist()
+        assert len(new) == len(pairs)
+        for pair, is_new in zip(pairs, new, strict=True):
+            assert not (is_new and pair in seen), pair
+            seen.add(pair)
+    assert any(new)
+
+
+def test_texts_new_to_their_author_skip_the_search_and_queue_the_same(demo_ws, monkeypatch):
+    """A message whose (author, text) pair the scan has not met is recorded without searching
+    the author's texts: the queue is the one the search gives for every message, with
+    authors' texts forgotten at a small cap too."""
+    monkeypatch.setattr(scan, "BATCH", 700)
+    monkeypatch.setattr(scan, "AUTHOR_TEXTS", 3)
+    run_to_end(scan.scan_messages_job(demo_ws))
+    fast = _queued(demo_ws)
+    assert any("spaces" in r for item in fast for r in item[4])
+    with demo_ws.transaction() as s:
+        s.connection().exec_driver_sql("DELETE FROM queue_items")
+        s.connection().exec_driver_sql("DELETE FROM scan_state")
+    monkeypatch.setattr(scan._SeenPairs, "new",
+                        lambda self, authors, keys: np.zeros(len(keys), dtype=bool))
+    run_to_end(scan.scan_messages_job(demo_ws))
+    assert _queued(demo_ws) == fast
