@@ -359,3 +359,19 @@ def test_texts_new_to_their_author_skip_the_search_and_queue_the_same(demo_ws, m
                         lambda self, authors, keys: np.zeros(len(keys), dtype=bool))
     run_to_end(scan.scan_messages_job(demo_ws))
     assert _queued(demo_ws) == fast
+
+
+def test_texts_forgotten_at_the_cap_stay_forgotten_on_the_fast_path(workspace, monkeypatch):
+    """Past its cap an author's day-old texts are forgotten before a new one is kept, also
+    when the new one skips the search: a copy that comes later but is dated earlier (imports
+    are not in time order) then starts afresh, as it does in the general form."""
+    monkeypatch.setattr(scan, "AUTHOR_TEXTS", 2)
+    day = 24 * 60
+    text = "Cheap concert tickets for sale, message me for the price list today"
+    reasons = _community(workspace, [
+        (2, 0, 0, text),
+        (2, 0, 2 * day, "Lovely to see everyone at the quiz night last week, thank you"),
+        (2, 0, 2 * day + 1, "The minibus for Saturday leaves from the church at nine"),
+        (2, 1, 10, text), (2, 2, 20, text),  # dated before the two posts above
+    ])
+    assert all(_same(r, "in") == [] for r in reasons.values())
