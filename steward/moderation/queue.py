@@ -293,7 +293,7 @@ def _row(r: tuple, flagged: set[int]) -> QueueRow:
         platform=platform or "", source=source or "", space=space or "",
         author=display or handle or "", message_id=message_id, message_platform_id=mpid,
         excerpt=textfacts.excerpt(shown), created_at=_time(created_at),
-        reasons=list((json.loads(reasons) if reasons is not None else None) or []),
+        reasons=list(json.loads(reasons or "null") or []),
         sensitive=message_id in flagged or is_distressing(shown),
     )
 
