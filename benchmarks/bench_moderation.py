@@ -194,21 +194,26 @@ def run(scale: float):
                 s.connection().exec_driver_sql("DELETE FROM queue_items")
             _add_queue_items(ws, QUEUE_ITEMS)
             workspace_stats(ws)  # the Overview, shown before the queue, has read the table
+            cpu = time.process_time()
             with Timer() as opening:
                 total = queue.count_items(ws)
                 first_page = queue.list_items(ws, limit=200)
                 queue.item_detail(ws, first_page[0].id)
+            opening_cpu = time.process_time() - cpu
             with Timer() as moving:
                 queue.item_detail(ws, first_page[1].id)
+            moving_cpu = time.process_time() - cpu - opening_cpu
         finally:
             ws.lock()
     yield Figure(
         f"incremental scan of {again['messages']:,} new messages", incremental.seconds, "s",
         "full scan", full.seconds, "s", "< 2 s", incremental.seconds < 2,
     )
-    yield Figure(
-        f"open the queue ({total:,} items: count, first page, first item)",
-        opening.seconds * 1000, "ms", "move to the next item", moving.seconds * 1000, "ms",
+    yield Figure(  # CPU time beside the wall clock, which counts other people's work too
+        f"open the queue ({total:,} items: count, first page, first item; "
+        f"{opening_cpu * 1000:.0f} ms of CPU time)", opening.seconds * 1000, "ms",
+        f"move to the next item ({moving_cpu * 1000:.0f} ms of CPU time)",
+        moving.seconds * 1000, "ms",
         "< 100 ms each", opening.seconds < 0.1 and moving.seconds < 0.1,
     )
     yield from model_figures()
