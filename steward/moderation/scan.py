@@ -155,8 +155,6 @@ class _TextMatcher:
 
 _TEXT = struct.Struct("<qdqq")  # hash of a text, first seen, space, message id
 AUTHOR_TEXTS = 64  # an author's texts past which those a day old are forgotten
-_PAIR_SLOTS = 1 << 26  # bits of `_SeenPairs` (8 MiB)
-_PAIR_MIX = np.int64(-7046029254386353131)  # 0x9E3779B97F4A7C15, as a signed 64-bit number
 _HASH = struct.Struct("<q")
 _RECORDS = np.dtype([("key", "<i8"), ("first", "<f8"), ("space", "<i8"), ("message", "<i8")])
 
@@ -184,30 +182,6 @@ class _AuthorTexts:
         if self.spread:
             for key in [k for k, v in self.spread.items() if at - v[0] > CROSS_POST_WINDOW]:
                 del self.spread[key]
-
-
-class _SeenPairs:
-    """Which (author, text) pairs a scan may have met before, as a Bloom filter (one bit per
-    pair's hash): "no" is certain, so a message whose pair is new skips the search of its
-    author's texts (`_AuthorTexts`), which can hold no record of it; "maybe" searches."""
-
-    def __init__(self) -> None:
-        self.bits = np.zeros(_PAIR_SLOTS // 8, dtype=np.uint8)
-
-    def new(self, authors: list[int], keys: list[int]) -> np.ndarray:
-        """For each (author, text hash) of a batch, in order: True when no earlier message of
-        the scan (this batch included) had the pair; then notes them all."""
-        if not keys:
-            return np.zeros(0, dtype=bool)
-        mixed = np.array(keys, dtype=np.int64) ^ (np.array(authors, dtype=np.int64) * _PAIR_MIX)
-        slot = mixed.view(np.uint64) % np.uint64(_PAIR_SLOTS)
-        byte = (slot >> np.uint64(3)).astype(np.intp)
-        bit = np.left_shift(1, (slot & np.uint64(7)).astype(np.uint8)).astype(np.uint8)
-        new = (self.bits[byte] & bit) == 0
-        first = np.zeros(len(slot), dtype=bool)
-        first[np.unique(slot, return_index=True)[1]] = True  # a pair's later copies: "maybe"
-        np.bitwise_or.at(self.bits, byte, bit)
-        return new & first
 
 
 @dataclass(slots=True)
@@ -244,7 +218,6 @@ class MessageScanner:
         # across the whole history, and each is scored once per scan instead of once a batch
         self.known_texts: dict[str, _TextFacts] = {}
         self.matcher = _TextMatcher(rules)
-        self.seen_pairs = _SeenPairs()
 
     # --- authors --------------------------------------------------------------------------
 
@@ -306,17 +279,9 @@ class MessageScanner:
         cross_spaces, same_enough = h.CROSS_POST_SPACES, h.SAME_TEXT_AUTHORS
         same_text = self._same_text
         rules = self.rules
-        facts = [texts[r[1]] for r in rows]
-        keyed = [k for k, (r, t) in enumerate(zip(rows, facts, strict=True))
-                 if t.key is not None and r[2] in authors]
-        new_pair = [False] * len(rows)
-        for k, new in zip(keyed, self.seen_pairs.new(
-                [rows[k][2] for k in keyed], [facts[k].key for k in keyed]).tolist(), strict=True):
-            new_pair[k] = new
-        room = AUTHOR_TEXTS * _TEXT.size
-        pack = _TEXT.pack
-        for (mid, text, iid, sid, _), t, new, at in zip(
-                rows, facts, new_pair, _seconds_of([r[4] for r in rows]), strict=True):
+        for (mid, text, iid, sid, _), at in zip(rows, _seconds_of([r[4] for r in rows]),
+                                                strict=True):
+            t = texts[text]
             author = authors.get(iid)
             if t.rule_hits or check_every:
                 space, platform = self.spaces.get(sid, ("", ""))
@@ -330,17 +295,8 @@ class MessageScanner:
             # In how many spaces this author posted this text within a day, marking the
             # earlier copies too (many people answering "Well done!" is not spam).
             key = t.key
-            own = author.texts
-            if key is None:
-                spaces_with_text = 1
-            elif new and len(own.packed) < room and not own.spread:
-                # A text new to this author, with room for it: what `_spaces_within_a_day`
-                # does then, without searching the author's texts.
-                own.packed += pack(key, at, sid, mid)
-                spaces_with_text = 1
-            else:
-                spaces_with_text = _spaces_within_a_day(own, AUTHOR_TEXTS, key, sid, mid, at,
-                                                        cross_spaces, cross)
+            spaces_with_text = 1 if key is None else _spaces_within_a_day(
+                author.texts, AUTHOR_TEXTS, key, sid, mid, at, cross_spaces, cross)
             same_authors = (same_text(t.fingerprint, iid, mid, at, copies) if t.copies_count
                             else 1)
             prior = author.posts

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -325,46 +324,10 @@ def test_one_member_posting_a_text_in_three_spaces_within_a_day_is_cross_posting
     assert all(_same(r, "by") == [] for r in reasons.values())
 
 
-def test_new_pairs_are_never_pairs_seen_before():
-    """`_SeenPairs` may call a new pair "maybe" (then the scan searches), never a seen pair
-    new: not one from an earlier batch, nor a copy earlier in the same batch."""
-    import random
-
-    rng = random.Random(7)
-    seen_pairs, seen = scan._SeenPairs(), set()
-    for _batch in range(30):
-        pairs = [(rng.randrange(50), rng.randrange(-2**63, 2**63) if rng.random() < 0.3
-                  else rng.randrange(40)) for _ in range(rng.randrange(0, 300))]
-        new = seen_pairs.new([a for a, _ in pairs], [k for _, k in pairs]).tolist()
-        assert len(new) == len(pairs)
-        for pair, is_new in zip(pairs, new, strict=True):
-            assert not (is_new and pair in seen), pair
-            seen.add(pair)
-    assert any(new)
-
-
-def test_texts_new_to_their_author_skip_the_search_and_queue_the_same(demo_ws, monkeypatch):
-    """A message whose (author, text) pair the scan has not met is recorded without searching
-    the author's texts: the queue is the one the search gives for every message, with
-    authors' texts forgotten at a small cap too."""
-    monkeypatch.setattr(scan, "BATCH", 700)
-    monkeypatch.setattr(scan, "AUTHOR_TEXTS", 3)
-    run_to_end(scan.scan_messages_job(demo_ws))
-    fast = _queued(demo_ws)
-    assert any("spaces" in r for item in fast for r in item[4])
-    with demo_ws.transaction() as s:
-        s.connection().exec_driver_sql("DELETE FROM queue_items")
-        s.connection().exec_driver_sql("DELETE FROM scan_state")
-    monkeypatch.setattr(scan._SeenPairs, "new",
-                        lambda self, authors, keys: np.zeros(len(keys), dtype=bool))
-    run_to_end(scan.scan_messages_job(demo_ws))
-    assert _queued(demo_ws) == fast
-
-
-def test_texts_forgotten_at_the_cap_stay_forgotten_on_the_fast_path(workspace, monkeypatch):
-    """Past its cap an author's day-old texts are forgotten before a new one is kept, also
-    when the new one skips the search: a copy that comes later but is dated earlier (imports
-    are not in time order) then starts afresh, as it does in the general form."""
+def test_texts_forgotten_at_the_cap_stay_forgotten(workspace, monkeypatch):
+    """Past its cap an author's day-old texts are forgotten before a new one is kept: a copy
+    that comes later but is dated earlier (imports are not in time order) then starts afresh,
+    as it does in the general form."""
     monkeypatch.setattr(scan, "AUTHOR_TEXTS", 2)
     day = 24 * 60
     text = "Cheap concert tickets for sale, message me for the price list today"
