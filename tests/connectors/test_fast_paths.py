@@ -141,6 +141,81 @@ def test_unix_times_read_exactly():
                                                                       500000)
 
 
+def test_unix_times_from_numbers_and_digits_match_datetime():
+    """Whole seconds (Facebook's numbers, Telegram's digit strings) read with integer
+    arithmetic give what datetime gives, across day edges, and the rest goes the slow way."""
+    import random
+
+    rng = random.Random(11)
+    seconds = [0, 1, 59, 60, 3599, 3600, 86399, 86400, 951782400, 1709251199, 1709251200,
+               99_999_999_999, 100_000_000_000, -1, 1.5, True]
+    seconds += [rng.randrange(10**10) for _ in range(3000)]
+    for value in seconds:
+        for given in (value, str(value)):
+            try:
+                expected = _db_time_slowly(files.from_unix(given))
+            except (ValueError, OverflowError) as err:
+                expected = type(err)
+            try:
+                got = files.unix_db_time(given)
+            except (ValueError, OverflowError) as err:
+                got = type(err)
+            assert got == expected, given
+    assert files.unix_db_time(1709251199) == "2024-02-29 23:59:59.000000"
+    assert files.unix_db_time("1709251200") == "2024-03-01 00:00:00.000000"
+
+
+def test_missing_values_are_written_null_and_texts_as_given(workspace):
+    """The bulk inserts bind 0 or a lone NUL where a value is missing (the driver binds None
+    slowly) and write NULL for it: every missing value reads back NULL, and texts like the
+    stand-ins (empty, "0", a lone NUL, which is never text) read back as they always did."""
+    from steward.connectors import ingest
+    from steward.connectors.base import AuthorRecord, SpaceRecord
+
+    at = "2026-01-01 10:00:00.000000"
+    records = [
+        SpaceRecord("s", "Space"),
+        AuthorRecord("a"),  # nothing but its platform id
+        AuthorRecord("b", "Bea", handle="bea", email="Bea@Example.org", phone="07700 900123",
+                     joined_at=datetime(2025, 5, 1)),
+        ("s", "m1", at, "a", None, None, "message", None, 0, 0, 0),
+        ("s", "m2", at, "b", "", "m1", "message", "2026-01-02 09:00:00.000000", 0, 2, 1),
+        ("s", "m3", at, None, "\x00", "no-such-message", "system", None, 1, 0, 0),
+        ("s", "m4", at, "b", "0", "m2", "message", None, 0, 0, 0),
+    ]
+    summary = ingest.ImportSummary("Test", "test")
+    with workspace.transaction() as s:
+        source_id, _ = ingest._source(s, "Test", "test", "test")
+        list(ingest.write_records(s, source_id, "Test", records, summary))
+    with workspace.session() as s:
+        db = s.connection()
+        messages = db.exec_driver_sql(
+            "SELECT m.platform_id, i.platform_id, p.platform_id, m.thread_id = t.id, "
+            "m.edited_at, m.text, m.deleted, m.reaction_count, m.attachment_count, "
+            "typeof(m.identity_id), typeof(m.parent_id), typeof(m.edited_at), typeof(m.text) "
+            "FROM messages m LEFT JOIN identities i ON i.id = m.identity_id "
+            "LEFT JOIN messages p ON p.id = m.parent_id JOIN messages t ON t.id = m.thread_id "
+            "ORDER BY m.id").all()
+        people = db.exec_driver_sql(
+            "SELECT i.platform_id, i.handle, i.display_name, i.email, i.email_normalised, "
+            "i.phone, i.phone_e164, i.joined_at, p.display_name, p.programme, p.is_staff "
+            "FROM identities i JOIN persons p ON p.id = i.person_id ORDER BY i.id").all()
+    assert [tuple(r) for r in messages] == [
+        ("m1", "a", None, True, None, None, 0, 0, 0, "integer", "null", "null", "null"),
+        ("m2", "b", "m1", True, "2026-01-02 09:00:00.000000", "", 0, 2, 1,
+         "integer", "integer", "text", "text"),
+        ("m3", None, None, True, None, "", 1, 0, 0, "null", "null", "null", "text"),
+        ("m4", "b", "m2", True, None, "0", 0, 0, 0, "integer", "integer", "null", "text")]
+    assert [tuple(r) for r in people] == [
+        ("a", None, None, None, None, None, None, None, "a", None, 0),
+        ("b", "bea", "Bea", "Bea@Example.org", "bea@example.org", "07700 900123",
+         "+447700900123", "2025-05-01 00:00:00.000000", "Bea", None, 0)]
+    with workspace.session() as s:
+        replies = dict(s.connection().exec_driver_sql(
+            "SELECT platform_id, reply_count FROM messages").all())
+    assert replies == {"m1": 2, "m2": 0, "m3": 0, "m4": 0}
+
+
 def test_json_stream_walks_across_chunks_and_refuses_bad_json(monkeypatch):
     monkeypatch.setattr(files.JsonStream, "CHUNK", 7)  # every value crosses a chunk edge
     doc = '\ufeff{"a": 12345678, "list": [{"x": "caf\u00e9"}, 1.5, [], true] , "z": null}'
