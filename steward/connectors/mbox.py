@@ -231,6 +231,42 @@ def _ids(value: str | None) -> list[str]:
     return _MSGID.findall(str(value)) if value else []
 
 
+def _first_id(value: str | None) -> str | None:
+    """The first id of a Message-ID or In-Reply-To header (`_ids(value)[0]`, None when there is
+    none); a header that is one plain "<id>", as most are, is read without the pattern."""
+    if type(value) is str and value[:1] == "<" and value[-1:] == ">":
+        inner = value[1:-1]
+        if (inner and " " not in inner and "<" not in inner and ">" not in inner
+                and inner.isprintable()):  # nothing the pattern stops at (\s is unprintable)
+            return inner
+    ids = _ids(value)
+    return ids[0] if ids else None
+
+
+def _short_cached(maxsize: int):
+    """A function of one header value, remembered (`lru_cache`) for values of at most
+    `_CACHED_CHARS` characters: a line may hold a megabyte, and a hostile file must not make
+    the cache hold thousands of them."""
+    def wrap(function):
+        cached = lru_cache(maxsize=maxsize)(function)
+
+        def call(value: str):
+            return cached(value) if len(value) <= _CACHED_CHARS else function(value)
+
+        call.__doc__ = function.__doc__
+        return call
+    return wrap
+
+
+_CACHED_CHARS = 1000
+
+
+@_short_cached(1024)
+def _list_id(value: str) -> str | None:
+    """The List-Id header's id (lists are few, each read once)."""
+    return _first_id(value)
+
+
 def _header(value) -> str:
     """A header as text, with RFC 2047 encoded words (=?utf-8?q?…?=) decoded."""
     if value is None:
@@ -282,28 +318,54 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
     if not head.isascii() or b"\r" in head:
         return None
     headers = {}
+    names = _NAMES
     for line in reversed(head.decode("ascii").split("\n")):  # the first of each name is kept
         name, colon, value = line.partition(":")
-        if not colon or not name or " " in name or not name.isprintable():
+        low = names.get(name) or _header_name(name) if colon else None
+        if low is None:
             return None  # a line folded or malformed: the parser knows the rules
-        headers[name.lower()] = value.lstrip(" \t")
+        headers[low] = value.lstrip(" \t")
     encoding = headers.get("content-transfer-encoding", "7bit").strip().lower()
     if "content-disposition" in headers or encoding not in _PLAIN_ENCODINGS:
         return None
-    kind = _PLAIN_TYPE.fullmatch(headers.get("content-type", "text/plain"))
-    if kind is None:
+    charset = _plain_charset(headers.get("content-type", "text/plain"))
+    if charset is None:
         return None
     body = data[end + 2:]
     if encoding == "quoted-printable":
         body = quopri.decodestring(body)
     try:
-        text = body.decode((kind.group(1) or kind.group(2) or "utf-8").lower(), "replace")
+        text = body.decode(charset, "replace")
     except LookupError:
         text = body.decode("latin-1")
     return headers, text.strip()
 
 
-@lru_cache(maxsize=8192)
+_NAMES: dict[str, str] = {}  # header names met, as written -> lower case (each checked once)
+
+
+def _header_name(name: str) -> str | None:
+    """A header line's name in lower case; None for what is no name (empty, with a space or a
+    control character). Short names are remembered: a list's messages repeat a few."""
+    if not name or " " in name or not name.isprintable():
+        return None
+    low = name.lower()
+    if len(name) <= 100:
+        if len(_NAMES) > 1000:
+            _NAMES.clear()
+        _NAMES[name] = low
+    return low
+
+
+@_short_cached(256)
+def _plain_charset(content_type: str) -> str | None:
+    """The charset of a text/plain Content-Type (utf-8 when it names none); None for any
+    other type."""
+    kind = _PLAIN_TYPE.fullmatch(content_type)
+    return None if kind is None else (kind.group(1) or kind.group(2) or "utf-8").lower()
+
+
+@_short_cached(8192)
 def _sender(value: str) -> tuple[str, str, str | None] | None:
     """The From header's (decoded name, address, normalised address); senders repeat, so each
     is read once."""
@@ -407,7 +469,9 @@ class MailingListArchive:
                     yield CutShort(label, ending["cut"])
 
     def _message(self, data: bytes, line: int, label: str, default_space: str,
-                 spaces: set[str], authors: set[str], options: ImportOptions) -> Iterator:
+                 spaces: set[str], authors: set[str], options: ImportOptions) -> list:
+        """The message's records: its list and its sender the first time they are met, then
+        the message as a bare `MessageRecord` tuple (see base.MessageRecord)."""
         plain = _plain_message(data)
         if plain is not None:
             headers, body = plain
@@ -418,29 +482,33 @@ class MailingListArchive:
             body, attachments = _body(msg)
             get = msg.get
         try:
-            list_id = _ids(get("list-id"))
+            list_id = get("list-id")
+            list_id = _list_id(list_id) if type(list_id) is str else _first_id(list_id)
             sender = _sender(str(get("from", "")))
             date = str(get("date") or "")
         except (ValueError, IndexError, TypeError):
             raise BadInput(f"{label}, line {line}: a message header cannot be read") from None
-        space = list_id[0] if list_id and not options.space_name else default_space
+        out = []
+        space = list_id if list_id and not options.space_name else default_space
         if space not in spaces:
             spaces.add(space)
-            yield SpaceRecord(space, space, "list", "closed")
+            out.append(SpaceRecord(space, space, "list", "closed"))
         author = None
         if sender is not None:
             name, address, author = sender
             if author not in authors:
                 authors.add(author)
-                yield AuthorRecord(author, name, email=address)
+                out.append(AuthorRecord(author, name, email=address))
         try:
             at = _db_date(date)
         except (TypeError, ValueError, IndexError, OverflowError):
             raise BadInput(f"{label}, line {line}: a message has no readable Date") from None
-        own = _ids(get("message-id"))
-        platform_id = own[0] if own else "sha1:" + hashlib.sha1(data).hexdigest()
-        parents = _ids(get("in-reply-to")) or _ids(get("references"))[-1:]
+        platform_id = _first_id(get("message-id")) or "sha1:" + hashlib.sha1(data).hexdigest()
+        parent = _first_id(get("in-reply-to"))
+        if parent is None:
+            parents = _ids(get("references"))
+            parent = parents[-1] if parents else None
         subject = _header(get("subject")).strip()
-        # a bare MessageRecord tuple (see base.MessageRecord): the writer takes both
-        yield (space, platform_id, at, author, f"{subject}\n\n{body}" if subject else body,
-               parents[0] if parents else None, "message", None, 0, 0, attachments)
+        out.append((space, platform_id, at, author, f"{subject}\n\n{body}" if subject else body,
+                    parent, "message", None, 0, 0, attachments))
+        return out

@@ -91,6 +91,94 @@ def test_mbox_fast_path_gives_what_the_email_parser_gives(monkeypatch, exports):
                mbox._split(io.BytesIO(MAILBOX), "t")) == 4  # multipart needs the parser
 
 
+EDGES = b"""From a Mon Nov 22 14:04:01 2021
+From: Ann Lee <ann@example.net>
+SUBJECT: Upper case first
+Subject: lower case second
+Date: Tue, 1 Jul 2003 10:52:37 +0200 (CEST)
+Message-ID: <a b@example.org>
+In-Reply-To: <x@example.org> <y@example.org>
+List-Id: <list.example.org>
+Content-Type: text/plain
+
+first
+
+From b Mon Nov 22 14:04:01 2021
+From: Ann Lee <ann@example.net>
+Date: 1 Jul 2003 10:52:37 GMT
+Message-ID: <b@example.org>
+X Bad Name: a space in the name starts the body
+Subject: in the body
+
+second
+
+From c Mon Nov 22 14:04:01 2021
+From: Ann Lee <ann@example.net>
+Subject: =?utf-8?q?Caf=C3=A9?= and =?iso-8859-1?q?th=E9?=
+Date: Mon, 22 Nov 2021 14:04:01 +0530
+Message-ID:<c@example.org>
+References: <a@example.org>
+\t<b@example.org>
+Content-Type: TEXT/PLAIN; CHARSET=ISO-8859-1
+
+third \xe9
+
+From d Mon Nov 22 14:04:01 2021
+From: Ann Lee <ann@example.net>
+Subject: a header name with a tab next
+\tX:1
+Date: Mon, 22 Nov 2021 14:04:01 -0000
+Message-ID: <<d@example.org>>
+List-Id: Other <other.example.org>
+In-Reply-To: <c@example.org>x
+
+fourth
+"""
+
+
+def test_mbox_fast_path_hands_on_what_it_cannot_read(monkeypatch):
+    """Headers the fast path reads (a repeated name in another case, ids in every form, dates
+    email.utils must read, a charset in capitals) or hands to the parser (a folded header, a
+    name with a space or a tab, non-ASCII): what the parser gives, each time."""
+    fast = _records(EDGES, monkeypatch, fast=True)
+    with monkeypatch.context() as m:
+        slow = _records(EDGES, m, fast=False)
+    assert fast == slow
+    messages = [r for r in fast if isinstance(r, tuple)]
+    assert [r[4].split("\n")[0] for r in messages] == [
+        "Upper case first", "X Bad Name: a space in the name starts the body", "Café and thé",
+        "a header name with a tab next"]
+    assert [r[1] for r in messages][1:] == ["b@example.org", "c@example.org", "d@example.org"]
+    assert [r[5] for r in messages] == ["x@example.org", None, "b@example.org", "c@example.org"]
+    assert messages[0][2] == "2003-07-01 08:52:37.000000"
+    assert messages[2][2] == "2021-11-22 08:34:01.000000"
+    plain = [mbox._plain_message(m) is not None for _, m in mbox._split(io.BytesIO(EDGES), "t")]
+    assert plain == [True, False, False, False]
+
+
+def test_first_ids_read_as_the_pattern_reads_them():
+    values = ["<a@b>", "<a b@c>", " <a@b>", "<a@b> <c@d>", "<>", "<a\u00a0b@c>", "<a\x0bb>",
+              "<a\u2028b>", "no id", "", "<<a@b>>", "<a@b>x", "<a@b", "x<a@b>", "<a\u00e9@b>"]
+    for value in values:
+        ids = mbox._ids(value)
+        assert mbox._first_id(value) == (ids[0] if ids else None), value
+    assert mbox._first_id(None) is None
+
+
+def test_header_caches_keep_no_long_values():
+    """A line may hold a megabyte: long names and values are read, never remembered."""
+    long_name = "X-" + "n" * 500
+    message = (f"From: Ann <ann@example.net>\n{long_name}: 1\nList-Id: <{'l' * 2000}>\n"
+               f"Content-Type: text/plain; charset={'c' * 1500}\n\nbody\n").encode()
+    headers, _ = mbox._plain_message(message)
+    assert headers[long_name.lower()] == "1"
+    assert mbox._list_id(headers["list-id"]) == "l" * 2000
+    assert mbox._sender("A" * 1500 + " <a@example.org>")[1] == "a@example.org"
+    assert long_name not in mbox._NAMES and "x-mailer" not in mbox._NAMES
+    mbox._plain_message(b"X-Mailer: m\n\nbody")
+    assert mbox._NAMES["X-Mailer"] == "x-mailer"
+
+
 def _split(data: bytes, ending: dict | None = None) -> list:
     return list(mbox._split(io.BufferedReader(io.BytesIO(data)), "test.mbox", ending))
 
@@ -368,3 +456,48 @@ def test_whatsapp_times_read_per_day_as_datetime_reads_each(zone):
         at = whatsapp._when(m, "mdy", "chat.txt", 1)
         assert rec[2] == db_time(to_utc(at, tz)), line
         assert rec[1].startswith(f"{at:%Y-%m-%dT%H:%M}|"), line
+
+
+def test_facebook_titles_read_once_give_each_post_its_author_and_group(tmp_path):
+    """Posts of one group share a title, read once: each still gets the author and group its
+    own title names (mended from Facebook's mojibake), and comments name their own."""
+    import hashlib
+    import json
+
+    from steward.connectors.facebook import FacebookGroups
+
+    def bad(text: str) -> str:
+        return text.encode("utf-8").decode("latin-1")
+
+    title = bad("Zoë Adé posted in Carers Café.")
+    path = tmp_path / "your_posts_and_comments_in_groups.json"
+    path.write_text(json.dumps({"group_posts_v2": [
+        {"timestamp": 1763700000, "title": title, "data": [{"post": bad("Café at ten")}]},
+        {"timestamp": 1763700060, "title": title, "data": [{"post": "Bring a friend"}],
+         "attachments": [{}, {}]},
+        {"timestamp": "1763700120", "title": 7, "data": [{"post": "A number for a title"}]},
+        {"timestamp": 1763700180, "title": "Sam wrote in Walkers.", "data": [{"comment": {
+            "comment": "Mine", "author": bad("Zoë Adé"), "group": bad("Walkers Café")}}]},
+        {"timestamp": 1763700240, "title": "Sam wrote in Walkers.", "data": [{"post": "P"}]},
+    ]}), encoding="utf-8")
+    records = list(FacebookGroups().records([path], ImportOptions(), set()))
+    messages = [r for r in records if isinstance(r, tuple)]
+    names = [(type(r).__name__, r.platform_id) for r in records[1:]
+             if not isinstance(r, tuple)]
+    assert names == [("AuthorRecord", "owner"), ("SpaceRecord", "Carers Café"),
+                     ("SpaceRecord", "Facebook group"), ("SpaceRecord", "Walkers Café"),
+                     ("SpaceRecord", "Walkers")]
+    assert records[1].display_name == "Zoë Adé"
+    expected = [("Carers Café", 1763700000, "Zoë Adé", "Café at ten", 0),
+                ("Carers Café", 1763700060, "Zoë Adé", "Bring a friend", 2),
+                ("Facebook group", "1763700120", None, "A number for a title", 0),
+                ("Walkers Café", 1763700180, "Zoë Adé", "Mine", 0),
+                ("Walkers", 1763700240, "Sam", "P", 0)]
+
+    def digest(who, text) -> str:
+        return hashlib.sha1(f"{who}\x00{text}".encode()).hexdigest()[:12]
+
+    assert messages == [
+        (group, f"group_posts:{stamp}:{digest(who, text)}", files.unix_db_time(stamp), "owner",
+         text, None, "message", None, 0, 0, attachments)
+        for group, stamp, who, text, attachments in expected]
