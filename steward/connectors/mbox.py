@@ -15,7 +15,7 @@ import re
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -39,6 +39,7 @@ from steward.connectors.files import (
     is_zip,
     open_zip,
     to_utc,
+    unix_db_time,
     zip_member,
 )
 from steward.errors import BadInput
@@ -389,34 +390,64 @@ def _date(value: str) -> datetime:
     return at - offset if sign == "+" else at + offset
 
 
-_SIXTY = frozenset(f"{n:02d}" for n in range(60))
+_DAY = re.compile(r"(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4})")  # _DATE's start
+_DAYS: dict[str, int | None] = {}  # "Fri, 3 Dec 2021" -> days since 1970 (None: no such day)
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_HOUR_SECONDS = {f"{n:02d}": n * 3600 for n in range(24)}
+_MINUTES = {f"{n:02d}": n for n in range(60)}
+_OFFSET_SECONDS = {f"{h:02d}{m:02d}": (h * 60 + m) * 60 for h in range(100) for m in range(100)}
+
+
+def _day_number(text: str) -> int | None:
+    """Days since 1970 of a Date header's day ("Fri, 3 Dec 2021", as `_DATE` reads it), None
+    when it names no day; remembered (a list's messages share days)."""
+    m = _DAY.fullmatch(text)
+    month = _MONTHS.get(m.group(2).lower()) if m else None
+    try:
+        days = date(int(m.group(3)), month, int(m.group(1))).toordinal() - _EPOCH_DAY \
+            if month else None
+    except ValueError:
+        days = None
+    if len(text) <= 40:
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        _DAYS[text] = days
+    return days
+
+
 _UTC_HOURS: dict[str, str] = {}  # "Fri, 3 Dec 2021 16:+0100" -> "2021-12-03 15:" (UTC)
 
 
 def _db_date(value: str) -> str:
-    """The Date header as the database's UTC text (`db_time(_date(value))`): messages come
-    minutes apart, so each hour (with its offset) is read through the pattern and datetime
-    once; a header of an hour read before only has its minutes and seconds checked."""
+    """The Date header as the database's UTC text (`db_time(_date(value))`). The common form
+    ("Fri, 03 Dec 2021 16:46:28 +0000", weekday optional) is read by position and integer
+    arithmetic, each day once, and an hour read before (with a whole-hour offset) only has its
+    minutes and seconds checked; any other form (a zone name, a comment, no seconds) goes
+    through `_date`, which also names what is wrong with a day or time that does not exist."""
     text = value.strip()
     key = text[:-11] + text[-5:]  # without "MM:SS +HHMM"'s minutes and seconds
     prefix = _UTC_HOURS.get(key)
     if (prefix is not None and text[-9] == ":" and text[-6] == " "
-            and text[-11:-9] in _SIXTY and text[-8:-6] in _SIXTY):
+            and text[-11:-9] in _MINUTES and text[-8:-6] in _MINUTES):
         return f"{prefix}{text[-11:-6]}.000000"
-    m = _DATE.fullmatch(text)
-    if m is not None:
-        day, month, year, hour, minute, second, sign, off_hours, off_minutes = m.groups()
-        if off_minutes == "00" and minute in _SIXTY and second in _SIXTY:
-            prefix = _UTC_HOURS.get(key)
-            if prefix is None and month.lower() in _MONTHS:
-                offset = timedelta(hours=int(off_hours))
-                at = datetime(int(year), _MONTHS[month.lower()], int(day), int(hour))
-                at = at - offset if sign == "+" else at + offset
+    if len(text) >= 20 and text[-6] == " " and text[-9] == ":" and text[-12] == ":" \
+            and text[-15] == " ":
+        day = text[:-15]
+        days = _DAYS[day] if day in _DAYS else _day_number(day)
+        hour = _HOUR_SECONDS.get(text[-14:-12])
+        minute = _MINUTES.get(text[-11:-9])
+        second = _MINUTES.get(text[-8:-6])
+        offset = _OFFSET_SECONDS.get(text[-4:])
+        sign = text[-5]
+        if (days is not None and hour is not None and minute is not None
+                and second is not None and offset is not None and sign in ("+", "-")):
+            at = days * 86400 + hour + minute * 60 + second
+            moment = unix_db_time(at - offset if sign == "+" else at + offset)
+            if offset % 3600 == 0 and len(key) <= 40:
                 if len(_UTC_HOURS) > 100_000:
                     _UTC_HOURS.clear()
-                prefix = _UTC_HOURS[key] = at.isoformat(" ")[:14]
-            if prefix is not None:
-                return f"{prefix}{minute}:{second}.000000"
+                _UTC_HOURS[key] = moment[:14]
+            return moment
     return db_time(_date(value))
 
 

@@ -4,7 +4,7 @@ email parser, JSON walked with the C decoder, Unix times read with integer arith
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -501,3 +501,54 @@ def test_facebook_titles_read_once_give_each_post_its_author_and_group(tmp_path)
         (group, f"group_posts:{stamp}:{digest(who, text)}", files.unix_db_time(stamp), "owner",
          text, None, "message", None, 0, 0, attachments)
         for group, stamp, who, text, attachments in expected]
+
+
+def test_mbox_dates_read_by_position_match_the_date_parser():
+    """The common Date form read by position and integer arithmetic gives what the pattern
+    and datetime give; days and times that do not exist, zone names, comments and other forms
+    go to the parser and give what it gives, errors included."""
+    import random
+
+    from steward.connectors.base import db_time
+
+    rng = random.Random(5)
+    values = ["Tue, 1 Jul 2003 10:52:37 +0200 (CEST)", "1 Jul 2003 10:52:37 GMT",
+              "Mon, 22 Nov 2021 14:04:01 +0530", "Mon, 22 Nov 2021 14:04:01 -1230",
+              "Sat, 29 Feb 2020 23:59:59 -2359", "Sun, 29 Feb 2021 10:00:00 +0000",
+              "Mon, 31 Jun 2021 10:00:00 +0000", "Mon, 22 Nov 2021 24:00:00 +0000",
+              "Mon, 22 Nov 2021 14:60:00 +0000", "Mon, 22 Nov 2021 14:04:60 +0000",
+              "Mon, 22 Nov 2021 14:04:01 +9999", "mon, 22 NOV 2021 14:04:01 +0100",
+              "Mon, 22 Foo 2021 14:04:01 +0100", "22 Nov 21 14:04:01 +0100",
+              "Mon, 22 Nov 2021 14:04 +0100", "  Mon, 22 Nov 2021 14:04:01 +0100  ",
+              "Thu, 1 Jan 1970 00:00:00 +0100", "Mon, 1 Jan 0001 00:30:00 +0100",
+              "Fri, 31 Dec 9999 23:30:00 -0100", "Mon,  22 Nov 2021 14:04:01 +0100",
+              "Mon, 022 Nov 2021 14:04:01 +0100", "Mon, 22 Nov 2021 14:04:01 *0100",
+              "Mon, 22 Nov 2021 14:04:01 +01:00", "Mon, 22 Nov 2021 14:04:01 +0１00"]
+    for _ in range(3000):
+        day = date(1990, 1, 1) + timedelta(days=rng.randrange(20_000))
+        weekday = rng.choice([f"{day:%a}, ", ""])
+        offset = f"{rng.choice('+-')}{rng.randrange(15):02d}{rng.choice([0, 30, 45]):02d}"
+        values.append(f"{weekday}{day.day if rng.random() < 0.5 else f'{day.day:02d}'} "
+                      f"{day:%b %Y} {rng.randrange(24):02d}:{rng.randrange(60):02d}:"
+                      f"{rng.randrange(60):02d} {offset}")
+    for value in values:
+        try:
+            expected = db_time(mbox._date(value))
+        except (TypeError, ValueError, IndexError, OverflowError) as err:
+            expected = type(err)
+        for _ in range(2):  # read, then its hour remembered
+            try:
+                got = mbox._db_date(value)
+            except (TypeError, ValueError, IndexError, OverflowError) as err:
+                got = type(err)
+            assert got == expected, value
+        other = value.strip()[:-11] + "07:08" + value.strip()[-6:]  # same hour, other minute
+        try:
+            expected = db_time(mbox._date(other))
+        except (TypeError, ValueError, IndexError, OverflowError) as err:
+            expected = type(err)
+        try:
+            got = mbox._db_date(other)
+        except (TypeError, ValueError, IndexError, OverflowError) as err:
+            got = type(err)
+        assert got == expected, other
