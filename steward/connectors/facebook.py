@@ -108,8 +108,12 @@ class FacebookGroups:
                     if fingerprint in skip:
                         continue
                     key = _FILES[name]
-                    for item in json_items(f, f"{key}.item", label, "entry"):
-                        yield from _item(key, item, label, state)
+                    items = json_items(f, f"{key}.item", label, "entry")
+                    if key == "groups_joined_v2":
+                        for item in items:
+                            yield from _joined(item, label, state)
+                    else:
+                        yield from _activity(key, items, label, state)
 
 
 def _space(group: str, state: dict) -> SpaceRecord | None:
@@ -128,37 +132,61 @@ def _owner(name: str | None, state: dict) -> AuthorRecord | None:
     return AuthorRecord(OWNER, name or "Account owner")
 
 
-def _item(key: str, item: dict, label: str, state: dict) -> Iterator:
+def _entry(item, label: str) -> dict:
     if not isinstance(item, dict) or "timestamp" not in item:
         raise BadInput(f"{label}: an entry without a timestamp; is this Facebook's JSON?")
+    return item
+
+
+def _joined(item, label: str, state: dict) -> Iterator:
+    """A group joined: the group, the owner and the membership."""
+    item = _entry(item, label)
     title = str(_fix(item.get("title")) or "")
     data = item.get("data") or []
-    if key == "groups_joined_v2":
-        m = _MEMBER_OF.search(title)
-        group = (_fix(data[0].get("name")) if data and isinstance(data[0], dict) else None) or \
-            (m.group("group") if m else None)
-        if group:
-            for new in (_space(group, state), _owner(None, state)):
-                if new is not None:
-                    yield new
-            yield MembershipRecord(group, OWNER, joined_at=from_unix(item["timestamp"]))
-        return
-    at = unix_db_time(item["timestamp"])
-    text, who, group = None, None, None
-    for entry in data:
-        if "post" in entry:
-            text = _fix(entry["post"])
-        elif "comment" in entry and isinstance(entry["comment"], dict):
-            c = entry["comment"]
-            text, who, group = _fix(c.get("comment")), _fix(c.get("author")), _fix(c.get("group"))
-    if not (who and group):  # a post: who wrote it where is in its title
-        m = _POSTED_IN.match(title)
-        who = who or (m.group("who") if m else None)
-        group = group or (m.group("group") if m else None)
-    group = group or "Facebook group"
-    for new in (_owner(who, state), _space(group, state)):
-        if new is not None:
-            yield new
-    digest = hashlib.sha1(f"{who}\x00{text}".encode()).hexdigest()[:12]
-    yield (group, f"{key[:-3]}:{item['timestamp']}:{digest}", at, OWNER, text, None,
-           "message", None, 0, 0, len(item.get("attachments") or []))
+    m = _MEMBER_OF.search(title)
+    group = (_fix(data[0].get("name")) if data and isinstance(data[0], dict) else None) or \
+        (m.group("group") if m else None)
+    if group:
+        for new in (_space(group, state), _owner(None, state)):
+            if new is not None:
+                yield new
+        yield MembershipRecord(group, OWNER, joined_at=from_unix(item["timestamp"]))
+
+
+def _activity(key: str, items: Iterator, label: str, state: dict) -> Iterator:
+    """Posts or comments: each as a bare `MessageRecord` tuple (see base.MessageRecord), after
+    its group and the owner the first time they are met."""
+    kind = key[:-3]
+    titles: dict[str, tuple[str | None, str | None]] = {}  # title -> who and group it names
+    for item in items:
+        item = _entry(item, label)
+        get = item.get
+        stamp = item["timestamp"]
+        at = unix_db_time(stamp)
+        text, who, group = None, None, None
+        for entry in get("data") or []:
+            if "post" in entry:
+                text = _fix(entry["post"])
+            elif "comment" in entry and isinstance(entry["comment"], dict):
+                c = entry["comment"]
+                text, who, group = (_fix(c.get("comment")), _fix(c.get("author")),
+                                    _fix(c.get("group")))
+        if not (who and group):  # a post: who wrote it where is in its title
+            title = get("title")
+            named = titles.get(title) if type(title) is str else None
+            if named is None:
+                m = _POSTED_IN.match(str(_fix(title)) or "")
+                named = (m.group("who"), m.group("group")) if m else (None, None)
+                if type(title) is str and len(title) <= 1000:  # posts in a group share titles
+                    if len(titles) > 10_000:
+                        titles.clear()
+                    titles[title] = named
+            who, group = who or named[0], group or named[1]
+        group = group or "Facebook group"
+        if not state["authors"]:
+            yield _owner(who, state)
+        if group not in state["spaces"]:
+            yield _space(group, state)
+        digest = hashlib.sha1(f"{who}\x00{text}".encode()).hexdigest()[:12]
+        yield (group, f"{kind}:{stamp}:{digest}", at, OWNER, text, None, "message", None, 0, 0,
+               len(get("attachments") or []))

@@ -363,8 +363,7 @@ def _iso_db_time(text: str) -> str:
 _ISO_COMMON = re.compile(r"(\d{4}-\d\d-\d\d)T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)"
                          r"(?:\.(\d{1,6}))?(Z|[+-]\d\d:00)?")
 _ISO_DAYS: dict[str, list[str]] = {}  # "YYYY-MM-DD" + offset -> "YYYY-MM-DD HH:" (UTC) by hour
-_UNIX_DAYS: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DD"
-_UNIX_MINUTES: dict[int, str] = {}  # minutes since 1970 -> "YYYY-MM-DD HH:MM:"
+_UNIX_DAYS: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DD "
 _ISO_HOURS: dict[str, str] = {}  # "YYYY-MM-DDTHH" + offset -> "YYYY-MM-DD HH:" (UTC)
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
 _SIXTY = frozenset(_TWO_DIGITS)
@@ -411,45 +410,37 @@ def iso_db_time(text: str) -> str:
     return _iso_db_time(text)
 
 
-def _unix_minute(minutes: int) -> str:
-    """"YYYY-MM-DD HH:MM:" of a minute since 1970, remembered (messages come minutes apart)."""
-    hours, minute = divmod(minutes, 60)
-    days, hour = divmod(hours, 24)
-    day = _UNIX_DAYS.get(days)
-    if day is None:
-        if len(_UNIX_DAYS) > 100_000:
-            _UNIX_DAYS.clear()
-        day = _UNIX_DAYS[days] = (_EPOCH + timedelta(days=days)).date().isoformat()
-    if len(_UNIX_MINUTES) > 200_000:
-        _UNIX_MINUTES.clear()
-    prefix = _UNIX_MINUTES[minutes] = f"{day} {_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}:"
-    return prefix
+def _unix_day(days: int) -> str:
+    """"YYYY-MM-DD " of a day since 1970, remembered (an export's messages share few days)."""
+    if len(_UNIX_DAYS) > 100_000:
+        _UNIX_DAYS.clear()
+    day = _UNIX_DAYS[days] = f"{(_EPOCH + timedelta(days=days)).date().isoformat()} "
+    return day
 
 
 def unix_db_time(seconds: float | str) -> str:
     """Seconds since 1970 (see `from_unix`) to the database's UTC text.
 
-    Text such as Slack's "1637589841.000200" is converted with integer arithmetic (the same
+    Whole seconds (a number, or text such as Telegram's "1638537464") and text with up to six
+    decimals (Slack's "1637589841.000200") are converted with integer arithmetic (the same
     text as going through `from_unix`); each day's date is formatted once and remembered."""
-    if type(seconds) is int and 0 <= seconds < 100_000_000_000:
-        minutes, second = divmod(seconds, 60)
-        prefix = _UNIX_MINUTES.get(minutes)
-        if prefix is None:
-            prefix = _unix_minute(minutes)
-        return f"{prefix}{_TWO_DIGITS[second]}.{_SIX_ZEROS}"
     if type(seconds) is str:
         whole, _, fraction = seconds.partition(".")
-        if (whole.isdigit() and len(whole) <= 11 and len(fraction) <= 6
+        if not (whole.isdigit() and len(whole) <= 11 and len(fraction) <= 6
                 and (fraction.isdigit() or not fraction)):
-            minutes, second = divmod(int(whole), 60)
-            prefix = _UNIX_MINUTES.get(minutes)
-            if prefix is None:
-                prefix = _unix_minute(minutes)
-            if len(fraction) == 6:
-                return f"{prefix}{_TWO_DIGITS[second]}.{fraction}"
-            return (f"{prefix}{_TWO_DIGITS[second]}."
-                    f"{fraction + _SIX_ZEROS[len(fraction):] if fraction else _SIX_ZEROS}")
-    return from_unix(seconds).isoformat(" ", "microseconds")
+            return from_unix(seconds).isoformat(" ", "microseconds")
+        seconds = int(whole)
+        if len(fraction) != 6:
+            fraction = fraction + _SIX_ZEROS[len(fraction):] if fraction else _SIX_ZEROS
+    elif type(seconds) is int and 0 <= seconds < 100_000_000_000:
+        fraction = _SIX_ZEROS
+    else:
+        return from_unix(seconds).isoformat(" ", "microseconds")
+    days, second = divmod(seconds, 86400)
+    day = _UNIX_DAYS.get(days) or _unix_day(days)
+    hour, second = divmod(second, 3600)
+    minute, second = divmod(second, 60)
+    return f"{day}{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}:{_TWO_DIGITS[second]}.{fraction}"
 
 
 def byte_lines(raw: IO[bytes], label: str, what: str,

@@ -15,7 +15,7 @@ import re
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -39,6 +39,7 @@ from steward.connectors.files import (
     is_zip,
     open_zip,
     to_utc,
+    unix_db_time,
     zip_member,
 )
 from steward.errors import BadInput
@@ -231,6 +232,42 @@ def _ids(value: str | None) -> list[str]:
     return _MSGID.findall(str(value)) if value else []
 
 
+def _first_id(value: str | None) -> str | None:
+    """The first id of a Message-ID or In-Reply-To header (`_ids(value)[0]`, None when there is
+    none); a header that is one plain "<id>", as most are, is read without the pattern."""
+    if type(value) is str and value[:1] == "<" and value[-1:] == ">":
+        inner = value[1:-1]
+        if (inner and " " not in inner and "<" not in inner and ">" not in inner
+                and inner.isprintable()):  # nothing the pattern stops at (\s is unprintable)
+            return inner
+    ids = _ids(value)
+    return ids[0] if ids else None
+
+
+def _short_cached(maxsize: int):
+    """A function of one header value, remembered (`lru_cache`) for values of at most
+    `_CACHED_CHARS` characters: a line may hold a megabyte, and a hostile file must not make
+    the cache hold thousands of them."""
+    def wrap(function):
+        cached = lru_cache(maxsize=maxsize)(function)
+
+        def call(value: str):
+            return cached(value) if len(value) <= _CACHED_CHARS else function(value)
+
+        call.__doc__ = function.__doc__
+        return call
+    return wrap
+
+
+_CACHED_CHARS = 1000
+
+
+@_short_cached(1024)
+def _list_id(value: str) -> str | None:
+    """The List-Id header's id (lists are few, each read once)."""
+    return _first_id(value)
+
+
 def _header(value) -> str:
     """A header as text, with RFC 2047 encoded words (=?utf-8?q?…?=) decoded."""
     if value is None:
@@ -282,28 +319,54 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
     if not head.isascii() or b"\r" in head:
         return None
     headers = {}
+    names = _NAMES
     for line in reversed(head.decode("ascii").split("\n")):  # the first of each name is kept
         name, colon, value = line.partition(":")
-        if not colon or not name or " " in name or not name.isprintable():
+        low = names.get(name) or _header_name(name) if colon else None
+        if low is None:
             return None  # a line folded or malformed: the parser knows the rules
-        headers[name.lower()] = value.lstrip(" \t")
+        headers[low] = value.lstrip(" \t")
     encoding = headers.get("content-transfer-encoding", "7bit").strip().lower()
     if "content-disposition" in headers or encoding not in _PLAIN_ENCODINGS:
         return None
-    kind = _PLAIN_TYPE.fullmatch(headers.get("content-type", "text/plain"))
-    if kind is None:
+    charset = _plain_charset(headers.get("content-type", "text/plain"))
+    if charset is None:
         return None
     body = data[end + 2:]
     if encoding == "quoted-printable":
         body = quopri.decodestring(body)
     try:
-        text = body.decode((kind.group(1) or kind.group(2) or "utf-8").lower(), "replace")
+        text = body.decode(charset, "replace")
     except LookupError:
         text = body.decode("latin-1")
     return headers, text.strip()
 
 
-@lru_cache(maxsize=8192)
+_NAMES: dict[str, str] = {}  # header names met, as written -> lower case (each checked once)
+
+
+def _header_name(name: str) -> str | None:
+    """A header line's name in lower case; None for what is no name (empty, with a space or a
+    control character). Short names are remembered: a list's messages repeat a few."""
+    if not name or " " in name or not name.isprintable():
+        return None
+    low = name.lower()
+    if len(name) <= 100:
+        if len(_NAMES) > 1000:
+            _NAMES.clear()
+        _NAMES[name] = low
+    return low
+
+
+@_short_cached(256)
+def _plain_charset(content_type: str) -> str | None:
+    """The charset of a text/plain Content-Type (utf-8 when it names none); None for any
+    other type."""
+    kind = _PLAIN_TYPE.fullmatch(content_type)
+    return None if kind is None else (kind.group(1) or kind.group(2) or "utf-8").lower()
+
+
+@_short_cached(8192)
 def _sender(value: str) -> tuple[str, str, str | None] | None:
     """The From header's (decoded name, address, normalised address); senders repeat, so each
     is read once."""
@@ -327,34 +390,64 @@ def _date(value: str) -> datetime:
     return at - offset if sign == "+" else at + offset
 
 
-_SIXTY = frozenset(f"{n:02d}" for n in range(60))
+_DAY = re.compile(r"(?:[A-Za-z]{3}, )?(\d{1,2}) ([A-Za-z]{3}) (\d{4})")  # _DATE's start
+_DAYS: dict[str, int | None] = {}  # "Fri, 3 Dec 2021" -> days since 1970 (None: no such day)
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_HOUR_SECONDS = {f"{n:02d}": n * 3600 for n in range(24)}
+_MINUTES = {f"{n:02d}": n for n in range(60)}
+_OFFSET_SECONDS = {f"{h:02d}{m:02d}": (h * 60 + m) * 60 for h in range(100) for m in range(100)}
+
+
+def _day_number(text: str) -> int | None:
+    """Days since 1970 of a Date header's day ("Fri, 3 Dec 2021", as `_DATE` reads it), None
+    when it names no day; remembered (a list's messages share days)."""
+    m = _DAY.fullmatch(text)
+    month = _MONTHS.get(m.group(2).lower()) if m else None
+    try:
+        days = date(int(m.group(3)), month, int(m.group(1))).toordinal() - _EPOCH_DAY \
+            if month else None
+    except ValueError:
+        days = None
+    if len(text) <= 40:
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        _DAYS[text] = days
+    return days
+
+
 _UTC_HOURS: dict[str, str] = {}  # "Fri, 3 Dec 2021 16:+0100" -> "2021-12-03 15:" (UTC)
 
 
 def _db_date(value: str) -> str:
-    """The Date header as the database's UTC text (`db_time(_date(value))`): messages come
-    minutes apart, so each hour (with its offset) is read through the pattern and datetime
-    once; a header of an hour read before only has its minutes and seconds checked."""
+    """The Date header as the database's UTC text (`db_time(_date(value))`). The common form
+    ("Fri, 03 Dec 2021 16:46:28 +0000", weekday optional) is read by position and integer
+    arithmetic, each day once, and an hour read before (with a whole-hour offset) only has its
+    minutes and seconds checked; any other form (a zone name, a comment, no seconds) goes
+    through `_date`, which also names what is wrong with a day or time that does not exist."""
     text = value.strip()
     key = text[:-11] + text[-5:]  # without "MM:SS +HHMM"'s minutes and seconds
     prefix = _UTC_HOURS.get(key)
     if (prefix is not None and text[-9] == ":" and text[-6] == " "
-            and text[-11:-9] in _SIXTY and text[-8:-6] in _SIXTY):
+            and text[-11:-9] in _MINUTES and text[-8:-6] in _MINUTES):
         return f"{prefix}{text[-11:-6]}.000000"
-    m = _DATE.fullmatch(text)
-    if m is not None:
-        day, month, year, hour, minute, second, sign, off_hours, off_minutes = m.groups()
-        if off_minutes == "00" and minute in _SIXTY and second in _SIXTY:
-            prefix = _UTC_HOURS.get(key)
-            if prefix is None and month.lower() in _MONTHS:
-                offset = timedelta(hours=int(off_hours))
-                at = datetime(int(year), _MONTHS[month.lower()], int(day), int(hour))
-                at = at - offset if sign == "+" else at + offset
+    if len(text) >= 20 and text[-6] == " " and text[-9] == ":" and text[-12] == ":" \
+            and text[-15] == " ":
+        day = text[:-15]
+        days = _DAYS[day] if day in _DAYS else _day_number(day)
+        hour = _HOUR_SECONDS.get(text[-14:-12])
+        minute = _MINUTES.get(text[-11:-9])
+        second = _MINUTES.get(text[-8:-6])
+        offset = _OFFSET_SECONDS.get(text[-4:])
+        sign = text[-5]
+        if (days is not None and hour is not None and minute is not None
+                and second is not None and offset is not None and sign in ("+", "-")):
+            at = days * 86400 + hour + minute * 60 + second
+            moment = unix_db_time(at - offset if sign == "+" else at + offset)
+            if offset % 3600 == 0 and len(key) <= 40:
                 if len(_UTC_HOURS) > 100_000:
                     _UTC_HOURS.clear()
-                prefix = _UTC_HOURS[key] = at.isoformat(" ")[:14]
-            if prefix is not None:
-                return f"{prefix}{minute}:{second}.000000"
+                _UTC_HOURS[key] = moment[:14]
+            return moment
     return db_time(_date(value))
 
 
@@ -407,7 +500,9 @@ class MailingListArchive:
                     yield CutShort(label, ending["cut"])
 
     def _message(self, data: bytes, line: int, label: str, default_space: str,
-                 spaces: set[str], authors: set[str], options: ImportOptions) -> Iterator:
+                 spaces: set[str], authors: set[str], options: ImportOptions) -> list:
+        """The message's records: its list and its sender the first time they are met, then
+        the message as a bare `MessageRecord` tuple (see base.MessageRecord)."""
         plain = _plain_message(data)
         if plain is not None:
             headers, body = plain
@@ -418,29 +513,33 @@ class MailingListArchive:
             body, attachments = _body(msg)
             get = msg.get
         try:
-            list_id = _ids(get("list-id"))
+            list_id = get("list-id")
+            list_id = _list_id(list_id) if type(list_id) is str else _first_id(list_id)
             sender = _sender(str(get("from", "")))
             date = str(get("date") or "")
         except (ValueError, IndexError, TypeError):
             raise BadInput(f"{label}, line {line}: a message header cannot be read") from None
-        space = list_id[0] if list_id and not options.space_name else default_space
+        out = []
+        space = list_id if list_id and not options.space_name else default_space
         if space not in spaces:
             spaces.add(space)
-            yield SpaceRecord(space, space, "list", "closed")
+            out.append(SpaceRecord(space, space, "list", "closed"))
         author = None
         if sender is not None:
             name, address, author = sender
             if author not in authors:
                 authors.add(author)
-                yield AuthorRecord(author, name, email=address)
+                out.append(AuthorRecord(author, name, email=address))
         try:
             at = _db_date(date)
         except (TypeError, ValueError, IndexError, OverflowError):
             raise BadInput(f"{label}, line {line}: a message has no readable Date") from None
-        own = _ids(get("message-id"))
-        platform_id = own[0] if own else "sha1:" + hashlib.sha1(data).hexdigest()
-        parents = _ids(get("in-reply-to")) or _ids(get("references"))[-1:]
+        platform_id = _first_id(get("message-id")) or "sha1:" + hashlib.sha1(data).hexdigest()
+        parent = _first_id(get("in-reply-to"))
+        if parent is None:
+            parents = _ids(get("references"))
+            parent = parents[-1] if parents else None
         subject = _header(get("subject")).strip()
-        # a bare MessageRecord tuple (see base.MessageRecord): the writer takes both
-        yield (space, platform_id, at, author, f"{subject}\n\n{body}" if subject else body,
-               parents[0] if parents else None, "message", None, 0, 0, attachments)
+        out.append((space, platform_id, at, author, f"{subject}\n\n{body}" if subject else body,
+                    parent, "message", None, 0, 0, attachments))
+        return out

@@ -95,26 +95,8 @@ def _chat(stream: JsonStream, options: ImportOptions, authors: set[str], seen: d
     chat: dict = {}
     for key in stream.members():
         if key == "messages" and stream.peek() == "[":
-            chat_id = str(chat.get("id", "chat"))
-            for m in stream.array():
-                if type(m) is not dict:
-                    continue
-                if seen["announced"] != chat_id:
-                    seen["announced"] = chat_id
-                    seen["chats"] += 1
-                    yield SpaceRecord(chat_id, str(chat.get("name") or chat_id), "chat", "closed")
-                if "id" not in m:
-                    continue
-                get = m.get
-                service = get("type") == "service"
-                author = get("actor_id") if service else get("from_id")
-                # Ids are tested with `is None`: a real export has `from_id: 0`, a person like
-                # any other.
-                if author is not None and author not in authors:
-                    authors.add(author)
-                    name = get("actor") if service else get("from")
-                    yield AuthorRecord(str(author), name or str(author))
-                yield _message(chat_id, m, get, service, author, options, label)
+            yield from _messages(stream, str(chat.get("id", "chat")), chat, options, authors,
+                                 seen, label)
         elif top and key in ("chats", "left_chats") and stream.peek() == "{":
             for inner in stream.members():
                 if inner != "list" or stream.peek() != "[":
@@ -133,6 +115,58 @@ def _chat(stream: JsonStream, options: ImportOptions, authors: set[str], seen: d
                 seen["fields"] = True
 
 
+def _messages(stream: JsonStream, chat_id: str, chat: dict, options: ImportOptions,
+              authors: set[str], seen: dict, label: str) -> Iterator:
+    """The chat's messages (the array the stream stands at), each as a bare `MessageRecord`
+    tuple (see base.MessageRecord), after its chat and its author the first time they are
+    met."""
+    announced = seen["announced"] == chat_id
+    for m in stream.array():
+        if type(m) is not dict:
+            continue
+        if not announced:
+            announced, seen["announced"] = True, chat_id
+            seen["chats"] += 1
+            yield SpaceRecord(chat_id, str(chat.get("name") or chat_id), "chat", "closed")
+        if "id" not in m:
+            continue
+        get = m.get
+        service = get("type") == "service"
+        author = get("actor_id") if service else get("from_id")
+        # Ids are tested with `is None`: a real export has `from_id: 0`, a person like any other.
+        if author is not None:
+            if author not in authors:
+                authors.add(author)
+                name = get("actor") if service else get("from")
+                yield AuthorRecord(str(author), name or str(author))
+            if type(author) is not str:
+                author = str(author)
+        try:
+            unixtime = get("date_unixtime")
+            if unixtime:
+                at = unix_db_time(unixtime)
+            else:
+                from datetime import datetime
+
+                at = db_time(to_utc(datetime.fromisoformat(m["date"]), options.timezone))
+            edited = get("edited_unixtime")
+            if edited:
+                edited = unix_db_time(edited)
+        except (KeyError, TypeError, ValueError):
+            raise BadInput(f"{label}: message {get('id')} has an unreadable date") from None
+        reply = get("reply_to_message_id")
+        text = get("text")
+        if type(text) is not str:
+            text = _text(text)
+        reactions = get("reactions")
+        yield (chat_id, f"{chat_id}:{m['id']}", at, author, text or None,
+               f"{chat_id}:{reply}" if reply is not None else None,
+               ("join" if get("action") in _JOIN_ACTIONS else "system") if service
+               else "message", edited or None, 0,
+               sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
+               1 if (get("photo") or get("file") or get("media_type")) else 0)
+
+
 def _text(value) -> str:
     if isinstance(value, str):
         return value
@@ -140,32 +174,3 @@ def _text(value) -> str:
         return "".join(part if isinstance(part, str) else str(part.get("text", ""))
                        for part in value)
     return ""
-
-
-def _message(chat: str, m: dict, get, service: bool, author, options: ImportOptions,
-             label: str) -> tuple:
-    """The message as a bare `MessageRecord` tuple (see base.MessageRecord)."""
-    try:
-        unixtime = get("date_unixtime")
-        if unixtime:
-            at = unix_db_time(unixtime)
-        else:
-            from datetime import datetime
-
-            at = db_time(to_utc(datetime.fromisoformat(m["date"]), options.timezone))
-        edited = get("edited_unixtime")
-        if edited:
-            edited = unix_db_time(edited)
-    except (KeyError, TypeError, ValueError):
-        raise BadInput(f"{label}: message {get('id')} has an unreadable date") from None
-    reply = get("reply_to_message_id")
-    text = get("text")
-    if type(text) is not str:
-        text = _text(text)
-    reactions = get("reactions")
-    return (chat, f"{chat}:{m['id']}", at, str(author) if author is not None else None,
-            text or None, f"{chat}:{reply}" if reply is not None else None,
-            ("join" if get("action") in _JOIN_ACTIONS else "system") if service else "message",
-            edited or None, 0,
-            sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
-            1 if (get("photo") or get("file") or get("media_type")) else 0)

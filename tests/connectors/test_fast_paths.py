@@ -4,7 +4,7 @@ email parser, JSON walked with the C decoder, Unix times read with integer arith
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -91,6 +91,94 @@ def test_mbox_fast_path_gives_what_the_email_parser_gives(monkeypatch, exports):
                mbox._split(io.BytesIO(MAILBOX), "t")) == 4  # multipart needs the parser
 
 
+EDGES = b"""From a Mon Nov 22 14:04:01 2021
+From: Ann Lee <ann@example.net>
+SUBJECT: Upper case first
+Subject: lower case second
+Date: Tue, 1 Jul 2003 10:52:37 +0200 (CEST)
+Message-ID: <a b@example.org>
+In-Reply-To: <x@example.org> <y@example.org>
+List-Id: <list.example.org>
+Content-Type: text/plain
+
+first
+
+From b Mon Nov 22 14:04:01 2021
+From: Ann Lee <ann@example.net>
+Date: 1 Jul 2003 10:52:37 GMT
+Message-ID: <b@example.org>
+X Bad Name: a space in the name starts the body
+Subject: in the body
+
+second
+
+From c Mon Nov 22 14:04:01 2021
+From: Ann Lee <ann@example.net>
+Subject: =?utf-8?q?Caf=C3=A9?= and =?iso-8859-1?q?th=E9?=
+Date: Mon, 22 Nov 2021 14:04:01 +0530
+Message-ID:<c@example.org>
+References: <a@example.org>
+\t<b@example.org>
+Content-Type: TEXT/PLAIN; CHARSET=ISO-8859-1
+
+third \xe9
+
+From d Mon Nov 22 14:04:01 2021
+From: Ann Lee <ann@example.net>
+Subject: a header name with a tab next
+\tX:1
+Date: Mon, 22 Nov 2021 14:04:01 -0000
+Message-ID: <<d@example.org>>
+List-Id: Other <other.example.org>
+In-Reply-To: <c@example.org>x
+
+fourth
+"""
+
+
+def test_mbox_fast_path_hands_on_what_it_cannot_read(monkeypatch):
+    """Headers the fast path reads (a repeated name in another case, ids in every form, dates
+    email.utils must read, a charset in capitals) or hands to the parser (a folded header, a
+    name with a space or a tab, non-ASCII): what the parser gives, each time."""
+    fast = _records(EDGES, monkeypatch, fast=True)
+    with monkeypatch.context() as m:
+        slow = _records(EDGES, m, fast=False)
+    assert fast == slow
+    messages = [r for r in fast if isinstance(r, tuple)]
+    assert [r[4].split("\n")[0] for r in messages] == [
+        "Upper case first", "X Bad Name: a space in the name starts the body", "Café and thé",
+        "a header name with a tab next"]
+    assert [r[1] for r in messages][1:] == ["b@example.org", "c@example.org", "d@example.org"]
+    assert [r[5] for r in messages] == ["x@example.org", None, "b@example.org", "c@example.org"]
+    assert messages[0][2] == "2003-07-01 08:52:37.000000"
+    assert messages[2][2] == "2021-11-22 08:34:01.000000"
+    plain = [mbox._plain_message(m) is not None for _, m in mbox._split(io.BytesIO(EDGES), "t")]
+    assert plain == [True, False, False, False]
+
+
+def test_first_ids_read_as_the_pattern_reads_them():
+    values = ["<a@b>", "<a b@c>", " <a@b>", "<a@b> <c@d>", "<>", "<a\u00a0b@c>", "<a\x0bb>",
+              "<a\u2028b>", "no id", "", "<<a@b>>", "<a@b>x", "<a@b", "x<a@b>", "<a\u00e9@b>"]
+    for value in values:
+        ids = mbox._ids(value)
+        assert mbox._first_id(value) == (ids[0] if ids else None), value
+    assert mbox._first_id(None) is None
+
+
+def test_header_caches_keep_no_long_values():
+    """A line may hold a megabyte: long names and values are read, never remembered."""
+    long_name = "X-" + "n" * 500
+    message = (f"From: Ann <ann@example.net>\n{long_name}: 1\nList-Id: <{'l' * 2000}>\n"
+               f"Content-Type: text/plain; charset={'c' * 1500}\n\nbody\n").encode()
+    headers, _ = mbox._plain_message(message)
+    assert headers[long_name.lower()] == "1"
+    assert mbox._list_id(headers["list-id"]) == "l" * 2000
+    assert mbox._sender("A" * 1500 + " <a@example.org>")[1] == "a@example.org"
+    assert long_name not in mbox._NAMES and "x-mailer" not in mbox._NAMES
+    mbox._plain_message(b"X-Mailer: m\n\nbody")
+    assert mbox._NAMES["X-Mailer"] == "x-mailer"
+
+
 def _split(data: bytes, ending: dict | None = None) -> list:
     return list(mbox._split(io.BufferedReader(io.BytesIO(data)), "test.mbox", ending))
 
@@ -139,6 +227,81 @@ def test_unix_times_read_exactly():
     assert files.from_unix("1637589841.1234567") == datetime(2021, 11, 22, 14, 4, 1, 123457)
     assert files.from_iso("2021-11-22T14:04:01.5+01:00") == datetime(2021, 11, 22, 13, 4, 1,
                                                                       500000)
+
+
+def test_unix_times_from_numbers_and_digits_match_datetime():
+    """Whole seconds (Facebook's numbers, Telegram's digit strings) read with integer
+    arithmetic give what datetime gives, across day edges, and the rest goes the slow way."""
+    import random
+
+    rng = random.Random(11)
+    seconds = [0, 1, 59, 60, 3599, 3600, 86399, 86400, 951782400, 1709251199, 1709251200,
+               99_999_999_999, 100_000_000_000, -1, 1.5, True]
+    seconds += [rng.randrange(10**10) for _ in range(3000)]
+    for value in seconds:
+        for given in (value, str(value)):
+            try:
+                expected = _db_time_slowly(files.from_unix(given))
+            except (ValueError, OverflowError) as err:
+                expected = type(err)
+            try:
+                got = files.unix_db_time(given)
+            except (ValueError, OverflowError) as err:
+                got = type(err)
+            assert got == expected, given
+    assert files.unix_db_time(1709251199) == "2024-02-29 23:59:59.000000"
+    assert files.unix_db_time("1709251200") == "2024-03-01 00:00:00.000000"
+
+
+def test_missing_values_are_written_null_and_texts_as_given(workspace):
+    """The bulk inserts bind 0 or a lone NUL where a value is missing (the driver binds None
+    slowly) and write NULL for it: every missing value reads back NULL, and texts like the
+    stand-ins (empty, "0", a lone NUL, which is never text) read back as they always did."""
+    from steward.connectors import ingest
+    from steward.connectors.base import AuthorRecord, SpaceRecord
+
+    at = "2026-01-01 10:00:00.000000"
+    records = [
+        SpaceRecord("s", "Space"),
+        AuthorRecord("a"),  # nothing but its platform id
+        AuthorRecord("b", "Bea", handle="bea", email="Bea@Example.org", phone="07700 900123",
+                     joined_at=datetime(2025, 5, 1)),
+        ("s", "m1", at, "a", None, None, "message", None, 0, 0, 0),
+        ("s", "m2", at, "b", "", "m1", "message", "2026-01-02 09:00:00.000000", 0, 2, 1),
+        ("s", "m3", at, None, "\x00", "no-such-message", "system", None, 1, 0, 0),
+        ("s", "m4", at, "b", "0", "m2", "message", None, 0, 0, 0),
+    ]
+    summary = ingest.ImportSummary("Test", "test")
+    with workspace.transaction() as s:
+        source_id, _ = ingest._source(s, "Test", "test", "test")
+        list(ingest.write_records(s, source_id, "Test", records, summary))
+    with workspace.session() as s:
+        db = s.connection()
+        messages = db.exec_driver_sql(
+            "SELECT m.platform_id, i.platform_id, p.platform_id, m.thread_id = t.id, "
+            "m.edited_at, m.text, m.deleted, m.reaction_count, m.attachment_count, "
+            "typeof(m.identity_id), typeof(m.parent_id), typeof(m.edited_at), typeof(m.text) "
+            "FROM messages m LEFT JOIN identities i ON i.id = m.identity_id "
+            "LEFT JOIN messages p ON p.id = m.parent_id JOIN messages t ON t.id = m.thread_id "
+            "ORDER BY m.id").all()
+        people = db.exec_driver_sql(
+            "SELECT i.platform_id, i.handle, i.display_name, i.email, i.email_normalised, "
+            "i.phone, i.phone_e164, i.joined_at, p.display_name, p.programme, p.is_staff "
+            "FROM identities i JOIN persons p ON p.id = i.person_id ORDER BY i.id").all()
+    assert [tuple(r) for r in messages] == [
+        ("m1", "a", None, True, None, None, 0, 0, 0, "integer", "null", "null", "null"),
+        ("m2", "b", "m1", True, "2026-01-02 09:00:00.000000", "", 0, 2, 1,
+         "integer", "integer", "text", "text"),
+        ("m3", None, None, True, None, "", 1, 0, 0, "null", "null", "null", "text"),
+        ("m4", "b", "m2", True, None, "0", 0, 0, 0, "integer", "integer", "null", "text")]
+    assert [tuple(r) for r in people] == [
+        ("a", None, None, None, None, None, None, None, "a", None, 0),
+        ("b", "bea", "Bea", "Bea@Example.org", "bea@example.org", "07700 900123",
+         "+447700900123", "2025-05-01 00:00:00.000000", "Bea", None, 0)]
+    with workspace.session() as s:
+        replies = dict(s.connection().exec_driver_sql(
+            "SELECT platform_id, reply_count FROM messages").all())
+    assert replies == {"m1": 2, "m2": 0, "m3": 0, "m4": 0}
 
 
 def test_json_stream_walks_across_chunks_and_refuses_bad_json(monkeypatch):
@@ -293,3 +456,99 @@ def test_whatsapp_times_read_per_day_as_datetime_reads_each(zone):
         at = whatsapp._when(m, "mdy", "chat.txt", 1)
         assert rec[2] == db_time(to_utc(at, tz)), line
         assert rec[1].startswith(f"{at:%Y-%m-%dT%H:%M}|"), line
+
+
+def test_facebook_titles_read_once_give_each_post_its_author_and_group(tmp_path):
+    """Posts of one group share a title, read once: each still gets the author and group its
+    own title names (mended from Facebook's mojibake), and comments name their own."""
+    import hashlib
+    import json
+
+    from steward.connectors.facebook import FacebookGroups
+
+    def bad(text: str) -> str:
+        return text.encode("utf-8").decode("latin-1")
+
+    title = bad("Zoë Adé posted in Carers Café.")
+    path = tmp_path / "your_posts_and_comments_in_groups.json"
+    path.write_text(json.dumps({"group_posts_v2": [
+        {"timestamp": 1763700000, "title": title, "data": [{"post": bad("Café at ten")}]},
+        {"timestamp": 1763700060, "title": title, "data": [{"post": "Bring a friend"}],
+         "attachments": [{}, {}]},
+        {"timestamp": "1763700120", "title": 7, "data": [{"post": "A number for a title"}]},
+        {"timestamp": 1763700180, "title": "Sam wrote in Walkers.", "data": [{"comment": {
+            "comment": "Mine", "author": bad("Zoë Adé"), "group": bad("Walkers Café")}}]},
+        {"timestamp": 1763700240, "title": "Sam wrote in Walkers.", "data": [{"post": "P"}]},
+    ]}), encoding="utf-8")
+    records = list(FacebookGroups().records([path], ImportOptions(), set()))
+    messages = [r for r in records if isinstance(r, tuple)]
+    names = [(type(r).__name__, r.platform_id) for r in records[1:]
+             if not isinstance(r, tuple)]
+    assert names == [("AuthorRecord", "owner"), ("SpaceRecord", "Carers Café"),
+                     ("SpaceRecord", "Facebook group"), ("SpaceRecord", "Walkers Café"),
+                     ("SpaceRecord", "Walkers")]
+    assert records[1].display_name == "Zoë Adé"
+    expected = [("Carers Café", 1763700000, "Zoë Adé", "Café at ten", 0),
+                ("Carers Café", 1763700060, "Zoë Adé", "Bring a friend", 2),
+                ("Facebook group", "1763700120", None, "A number for a title", 0),
+                ("Walkers Café", 1763700180, "Zoë Adé", "Mine", 0),
+                ("Walkers", 1763700240, "Sam", "P", 0)]
+
+    def digest(who, text) -> str:
+        return hashlib.sha1(f"{who}\x00{text}".encode()).hexdigest()[:12]
+
+    assert messages == [
+        (group, f"group_posts:{stamp}:{digest(who, text)}", files.unix_db_time(stamp), "owner",
+         text, None, "message", None, 0, 0, attachments)
+        for group, stamp, who, text, attachments in expected]
+
+
+def test_mbox_dates_read_by_position_match_the_date_parser():
+    """The common Date form read by position and integer arithmetic gives what the pattern
+    and datetime give; days and times that do not exist, zone names, comments and other forms
+    go to the parser and give what it gives, errors included."""
+    import random
+
+    from steward.connectors.base import db_time
+
+    rng = random.Random(5)
+    values = ["Tue, 1 Jul 2003 10:52:37 +0200 (CEST)", "1 Jul 2003 10:52:37 GMT",
+              "Mon, 22 Nov 2021 14:04:01 +0530", "Mon, 22 Nov 2021 14:04:01 -1230",
+              "Sat, 29 Feb 2020 23:59:59 -2359", "Sun, 29 Feb 2021 10:00:00 +0000",
+              "Mon, 31 Jun 2021 10:00:00 +0000", "Mon, 22 Nov 2021 24:00:00 +0000",
+              "Mon, 22 Nov 2021 14:60:00 +0000", "Mon, 22 Nov 2021 14:04:60 +0000",
+              "Mon, 22 Nov 2021 14:04:01 +9999", "mon, 22 NOV 2021 14:04:01 +0100",
+              "Mon, 22 Foo 2021 14:04:01 +0100", "22 Nov 21 14:04:01 +0100",
+              "Mon, 22 Nov 2021 14:04 +0100", "  Mon, 22 Nov 2021 14:04:01 +0100  ",
+              "Thu, 1 Jan 1970 00:00:00 +0100", "Mon, 1 Jan 0001 00:30:00 +0100",
+              "Fri, 31 Dec 9999 23:30:00 -0100", "Mon,  22 Nov 2021 14:04:01 +0100",
+              "Mon, 022 Nov 2021 14:04:01 +0100", "Mon, 22 Nov 2021 14:04:01 *0100",
+              "Mon, 22 Nov 2021 14:04:01 +01:00", "Mon, 22 Nov 2021 14:04:01 +0１00"]
+    for _ in range(3000):
+        day = date(1990, 1, 1) + timedelta(days=rng.randrange(20_000))
+        weekday = rng.choice([f"{day:%a}, ", ""])
+        offset = f"{rng.choice('+-')}{rng.randrange(15):02d}{rng.choice([0, 30, 45]):02d}"
+        values.append(f"{weekday}{day.day if rng.random() < 0.5 else f'{day.day:02d}'} "
+                      f"{day:%b %Y} {rng.randrange(24):02d}:{rng.randrange(60):02d}:"
+                      f"{rng.randrange(60):02d} {offset}")
+    for value in values:
+        try:
+            expected = db_time(mbox._date(value))
+        except (TypeError, ValueError, IndexError, OverflowError) as err:
+            expected = type(err)
+        for _ in range(2):  # read, then its hour remembered
+            try:
+                got = mbox._db_date(value)
+            except (TypeError, ValueError, IndexError, OverflowError) as err:
+                got = type(err)
+            assert got == expected, value
+        other = value.strip()[:-11] + "07:08" + value.strip()[-6:]  # same hour, other minute
+        try:
+            expected = db_time(mbox._date(other))
+        except (TypeError, ValueError, IndexError, OverflowError) as err:
+            expected = type(err)
+        try:
+            got = mbox._db_date(other)
+        except (TypeError, ValueError, IndexError, OverflowError) as err:
+            got = type(err)
+        assert got == expected, other
