@@ -594,7 +594,14 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
     staff = [*ops.capture_staff(conn, ids, seen), *edits.capture(conn, ids, seen)]
     _enqueue(conn, block, keys, "staff", *staff)
     made += len(staff)
-    erased = [op["person"] for op in staff if op["type"] == "person.erase"]
+    erased = []
+    for op in staff:
+        if op["type"] == "person.erase":
+            # This laptop's ids of the person's accounts aliased now; the server's envelopes
+            # once the erasure is pushed (_redact_erased).
+            person = ids.local("persons", op["person"])
+            accounts = [] if person is None else erasure.alias_local(conn, person, op["salt"])
+            erased.append({"person": op["person"], "salt": op["salt"], "accounts": accounts})
     if erased:
         state.put(conn, "erased_to_redact", state.get(conn, "erased_to_redact", []) + erased)
     return made
@@ -1007,9 +1014,17 @@ def _apply_erase(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> 
                                  "erased_at = coalesce(?, erased_at) WHERE id = ?",
                                  (op["display_name"], op.get("erased_at"), person))
             edits.quiet(conn, False)
+        erasure.alias_local(conn, person, op.get("salt"))
 
+    gid = op["person"]
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        ids = _ids(conn, block)
+        if ids.local("persons", gid) is None:  # named by an alias this laptop has not made
+            found = erasure.aliased_person(conn, gid, op.get("salt"))
+            gid = gid if found is None else ids.gid("persons", found)
     _apply_through_service(
-        ws, block, e, result, "persons", op["person"],
+        ws, block, e, result, "persons", gid,
         "SELECT NOT EXISTS (SELECT 1 FROM persons WHERE id = ? AND erased_at IS NOT NULL)",
         forget_person, "an erasure", after=same_name)
 
