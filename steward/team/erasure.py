@@ -288,7 +288,10 @@ def _emails(who: Erased, op: dict) -> None:
 def redact_op(who: Erased, op: dict, volunteer_digest: str | None) -> dict | None:
     """The op with the person's data taken out, the ids naming their accounts aliased; None
     when it held none."""
-    scrubbed = _scrub(op, who.salt, who.accounts) if who.salt and who.accounts else op
+    # Snapshot rows carry local ids, not global ids (their platform ids: _blank).
+    scrubbed = op if not (who.salt and who.accounts) or \
+        op.get("type") in ("snapshot.rows", "volunteer.part") else \
+        _scrub(op, who.salt, who.accounts)
     out = _redact(who, scrubbed, volunteer_digest)
     if out is None and scrubbed != op:
         out = dict(scrubbed, redacted=True)
