@@ -130,6 +130,40 @@ def record(
     return event
 
 
+def record_many(
+    session: Session,
+    actor: str,
+    action: str,
+    events: list[tuple[str | None, int | None, dict]],
+) -> None:
+    """Append several events of one action, in order, in the caller's transaction: each
+    (subject_type, subject_id, details), linked exactly as `record` links them, written in one
+    statement (a sync applying thousands of conflicts; `record` costs a flush per event)."""
+    if not events:
+        return
+    session.flush()  # events added through `record` and not yet flushed come first
+    session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    prev_hash = last.hash if last else GENESIS
+    event_id = last.id if last else 0
+    key = session.info.get("audit_key")
+    at = clock.now()
+    rows = []
+    for subject_type, subject_id, details in events:
+        event_id += 1
+        link = _digest(event_id, at, actor, action, subject_type, subject_id, dict(details),
+                       prev_hash, key, KEYED if key else UNKEYED)
+        rows.append({"id": event_id, "at": at, "actor": actor, "action": action,
+                     "subject_type": subject_type, "subject_id": subject_id,
+                     "details": dict(details), "prev_hash": prev_hash, "hash": link})
+        prev_hash = link
+    session.execute(AuditEvent.__table__.insert(), rows)
+    if key is not None:
+        session.info["audit_new_head"] = Head(event_id, prev_hash)
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     ok: bool

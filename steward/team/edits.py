@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from steward.team import sets, state
+from steward.team import erasure, sets, state
 
 # table: (key column, the table a key column refers to (rows keyed by another row), the
 # columns whose edits travel, references among them: column → table).
@@ -166,7 +166,9 @@ def capture(conn, ids: state.Ids, seen: int) -> list[dict]:
         if tbl == ERASE:
             row = conn.exec_driver_sql("SELECT display_name, erased_at FROM persons "
                                        "WHERE id = ?", (rid,)).first()
+            # The salt of the aliases of their accounts' ids (erasure.py).
             out.append({"type": "person.erase", "person": ids.gid("persons", rid),
+                        "salt": erasure.new_salt(),
                         "display_name": row[0] if row else None,
                         "erased_at": row[1] if row else None})
             continue

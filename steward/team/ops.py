@@ -322,8 +322,19 @@ class Applier:
     def __init__(self, conn, ids: state.Ids, ws, result: Applied, audit_session=None,
                  team_keys=None):
         self.conn, self.ids, self.ws, self.result = conn, ids, ws, result
+        self.raw = ids.raw
         self.session = audit_session
         self.team_keys = team_keys
+        # The conflicts' audit events, appended together (audit.record_many) by `finish`.
+        self.audits: list[tuple[str, int | None, dict]] = []
+
+    def finish(self) -> None:
+        """Append the audit events of the conflicts applied so far (in their order)."""
+        if self.audits and self.session is not None:
+            from steward.store import audit
+
+            audit.record_many(self.session, self.ws.actor, "team.conflict", self.audits)
+        self.audits = []
 
     def apply(self, seq: int, device: str, op: dict) -> None:
         own = device == self.ids.device
@@ -331,7 +342,7 @@ class Applier:
         if kind == "snapshot.rows":
             if not own and self.ids.origin != self.ids.device:
                 apply_snapshot_rows(self.conn, op)
-                self.ids.snapshot = state.get(self.conn, "snapshot_max", {})
+                self.ids.snapshot_grew(state.get(self.conn, "snapshot_max", {}))
         elif kind == "safeguarding.snapshot":
             if not own:
                 self._safeguarding_snapshot(op)
@@ -369,6 +380,7 @@ class Applier:
         elif kind == "email.status":
             sets.apply_email(self, seq, device, own, op)
         elif kind == "cohorts.build":
+            self.finish()  # the cohorts service writes through the session
             sets.apply_cohorts(self, op)
         elif kind == "message.deleted":
             if not own:
@@ -395,9 +407,9 @@ class Applier:
     # --- standing and conflicts
 
     def _stands(self, subject: str, seq: int, device: str, op: dict) -> tuple[bool, dict | None]:
-        row = self.conn.exec_driver_sql(
+        row = self.raw.execute(
             "SELECT seq, device, op_id, actor, value FROM team_standing WHERE subject = ?",
-            (subject,)).first()
+            (subject,)).fetchone()
         if row is None or row[0] <= int(op.get("seen", 0)) or row[1] == device:
             return True, None
         return False, {"seq": row[0], "device": row[1], "op": row[2], "actor": row[3],
@@ -405,22 +417,19 @@ class Applier:
 
     def _stand(self, subject: str, seq: int, device: str, op_id: str, actor: str,
                value: dict) -> None:
-        self.conn.exec_driver_sql(
+        self.raw.execute(
             "INSERT OR REPLACE INTO team_standing (subject, seq, device, op_id, actor, value) "
             "VALUES (?, ?, ?, ?, ?, ?)", (subject, seq, device, op_id, actor, json.dumps(value)))
 
     def _conflict(self, seq: int, subject: str, local_id: int | None, standing: dict,
                   overruled: dict, device: str, own: bool, line: str) -> None:
-        self.conn.exec_driver_sql(
+        self.raw.execute(
             "INSERT INTO team_conflicts (seq, subject, local_id, standing, overruled, "
             "overruled_device) VALUES (?, ?, ?, ?, ?, ?)",
             (seq, subject, local_id, json.dumps(standing), json.dumps(overruled), device))
-        if self.session is not None:
-            from steward.store import audit
-
-            audit.record(self.session, self.ws.actor, "team.conflict",
-                         subject.split(":", 1)[0], local_id, seq=seq,
-                         standing_op=standing.get("op"), overruled_device=device)
+        self.audits.append((subject.split(":", 1)[0], local_id,
+                            {"seq": seq, "standing_op": standing.get("op"),
+                             "overruled_device": device}))
         if own:
             self.result.conflicts.append(line)
 
@@ -431,13 +440,12 @@ class Applier:
         if item is None:
             return  # an item this laptop does not hold (made after the snapshot elsewhere)
         if not own:
-            self.conn.exec_driver_sql(
+            made = self.raw.execute(
                 "INSERT INTO decisions (queue_item_id, action, reason, actor, at, undoes_id) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (item, op["action"], op["reason"], op["actor"], op["at"],
                  self.ids.local("decisions", op.get("undoes"))))
-            new = self.conn.exec_driver_sql("SELECT last_insert_rowid()").scalar()
-            self.ids.map("decisions", op["gid"], new)
+            self.ids.map("decisions", op["gid"], made.lastrowid)
         subject = f"queue:{op['item']}"
         stands, standing = self._stands(subject, seq, device, op)
         value = {"action": op["action"], "reason": op["reason"],
@@ -455,7 +463,7 @@ class Applier:
 
     def _set_item(self, item: int, action: str, snoozed: Any, at: str) -> None:
         status = DONE_STATUS.get(action, "open")
-        self.conn.exec_driver_sql(
+        self.raw.execute(
             "UPDATE queue_items SET status = ?, snoozed_until = ?, updated_at = ? WHERE id = ?",
             (status, snoozed if action == "snooze" else None, at, item))
 

@@ -126,9 +126,13 @@ def capture(conn, ids: state.Ids, sealed_flags: str | None = None
         start = int(marks[table])
         if top <= start:
             continue
-        mapped = received_identities if table == "member_details" else received(table, start)
         snapshot_top = ids.snapshot.get(table if table != "member_details" else "identities",
                                         0) if ids.origin != ids.device else 0
+        if top <= snapshot_top:  # the snapshot this laptop started from: not read again
+            marks[table] = max(top, start)
+            continue
+        start = max(start, snapshot_top)
+        mapped = received_identities if table == "member_details" else received(table, start)
         cols = _cols(conn, table)
         blank = BLANK.get(table, ())
         refs = REFS.get(table, {})

@@ -204,18 +204,20 @@ class Server:
         were new."""
         if not envelopes:
             return 0
-        new = 0
         with self._tx() as cur:
             self._check_device(cur, team_id, device_id)
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_advisory(team_id),))
-            for e in envelopes:
-                cur.execute(
-                    "INSERT INTO steward_envelopes (team_id, op_id, device_id, tier, "
-                    "device_seq, epoch, body) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (op_id) DO NOTHING",
-                    (team_id, e.op_id, device_id, e.tier, e.device_seq, e.epoch, e.body))
-                new += cur.rowcount
-        return new
+            # One statement for the batch, numbered in the order given (WITH ORDINALITY).
+            cur.execute(
+                "INSERT INTO steward_envelopes (team_id, op_id, device_id, tier, device_seq, "
+                "epoch, body) SELECT %s, e.op_id, %s, e.tier, e.device_seq, e.epoch, e.body "
+                "FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::integer[], %s::bytea[]) "
+                "WITH ORDINALITY AS e(op_id, tier, device_seq, epoch, body, n) ORDER BY e.n "
+                "ON CONFLICT (op_id) DO NOTHING",
+                (team_id, device_id, [e.op_id for e in envelopes], [e.tier for e in envelopes],
+                 [e.device_seq for e in envelopes], [e.epoch for e in envelopes],
+                 [e.body for e in envelopes]))
+            return cur.rowcount
 
     def pull(self, team_id: str, device_id: str, after: int, tiers: Sequence[str],
              limit: int = 500) -> list[Envelope]:

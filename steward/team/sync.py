@@ -87,17 +87,24 @@ def _ids(conn, block: dict) -> state.Ids:
     return state.Ids(conn, block["device"], block["origin"])
 
 
-def _enqueue(conn, block: dict, keys: TeamKeys, tier: str, op: dict) -> None:
+def _enqueue(conn, block: dict, keys: TeamKeys, tier: str, *ops: dict) -> None:
+    """Seal these operations, in order, into the outbox under the device's next numbers."""
+    if not ops:
+        return
     seqs = state.get(conn, "device_seq", {})
-    n = int(seqs.get(tier, 0)) + 1
+    n = int(seqs.get(tier, 0))
+    sealed = []
+    for op in ops:
+        n += 1
+        op_id = str(uuid.uuid4())
+        op = dict(op, actor=op.get("actor", block.get("name", "")))
+        aad = team_keys.envelope_aad(block["id"], tier, keys.epoch, block["device"], n, op_id)
+        sealed.append((op_id, tier, n, keys.epoch, team_keys.seal_op(keys.key(tier), op, aad)))
     seqs[tier] = n
     state.put(conn, "device_seq", seqs)
-    op_id = str(uuid.uuid4())
-    op = dict(op, actor=op.get("actor", block.get("name", "")))
-    aad = team_keys.envelope_aad(block["id"], tier, keys.epoch, block["device"], n, op_id)
-    conn.exec_driver_sql(
+    state.raw(conn).executemany(
         "INSERT INTO team_outbox (op_id, tier, device_seq, epoch, body) VALUES (?, ?, ?, ?, ?)",
-        (op_id, tier, n, keys.epoch, team_keys.seal_op(keys.key(tier), op, aad)))
+        sealed)
 
 
 def _enqueue_sealed(conn, tier: str, epoch: int, body: bytes) -> None:
@@ -584,12 +591,17 @@ def _capture(ws, conn, block: dict, keys: TeamKeys) -> int:
             _enqueue(conn, block, keys, tier, op)
             made += 1
     # Merges and merges undone in the order they were made (ops._merges), before the edits.
+    staff = [*ops.capture_staff(conn, ids, seen), *edits.capture(conn, ids, seen)]
+    _enqueue(conn, block, keys, "staff", *staff)
+    made += len(staff)
     erased = []
-    for op in [*ops.capture_staff(conn, ids, seen), *edits.capture(conn, ids, seen)]:
-        _enqueue(conn, block, keys, "staff", op)
-        made += 1
+    for op in staff:
         if op["type"] == "person.erase":
-            erased.append(op["person"])
+            # This laptop's ids of the person's accounts aliased now; the server's envelopes
+            # once the erasure is pushed (_redact_erased).
+            person = ids.local("persons", op["person"])
+            accounts = [] if person is None else erasure.alias_local(conn, person, op["salt"])
+            erased.append({"person": op["person"], "salt": op["salt"], "accounts": accounts})
     if erased:
         state.put(conn, "erased_to_redact", state.get(conn, "erased_to_redact", []) + erased)
     return made
@@ -813,36 +825,54 @@ def _take_grant(ws, block: dict, keys: TeamKeys, e: Envelope, named: str) -> Non
     ws.save_team_block(block)
 
 
-def _done(conn, e: Envelope) -> None:
-    """This envelope is applied: its op id, the device's number and the cursor."""
-    conn.exec_driver_sql("INSERT OR IGNORE INTO team_applied (op_id, seq) VALUES (?, ?)",
-                         (e.op_id, e.seq))
+def _done(conn, *envelopes: Envelope) -> None:
+    """These envelopes (in server order) are applied: their op ids, each device's number and
+    the cursor."""
+    state.raw(conn).executemany("INSERT OR IGNORE INTO team_applied (op_id, seq) VALUES (?, ?)",
+                                [(e.op_id, e.seq) for e in envelopes])
     last = state.get(conn, "last_device_seq", {})
-    last[f"{e.device_id}/{e.tier}"] = e.device_seq
+    for e in envelopes:
+        last[f"{e.device_id}/{e.tier}"] = e.device_seq
     state.put(conn, "last_device_seq", last)
-    state.put(conn, "cursor", e.seq)
+    state.put(conn, "cursor", envelopes[-1].seq)
 
 
 def _applied(conn, e: Envelope) -> bool:
-    return conn.exec_driver_sql("SELECT 1 FROM team_applied WHERE op_id = ?",
-                                (e.op_id,)).first() is not None
+    return bool(_applied_among(conn, [e.op_id]))
+
+
+def _applied_among(conn, op_ids: list[str]) -> set[str]:
+    """Which of these operations this laptop has applied already (a sync killed after its
+    commit and before the cursor reached the server pulls them again)."""
+    found: set[str] = set()
+    for i in range(0, len(op_ids), 500):
+        part = op_ids[i:i + 500]
+        found.update(r[0] for r in state.raw(conn).execute(
+            f"SELECT op_id FROM team_applied WHERE op_id IN ({', '.join('?' * len(part))})",
+            part))
+    return found
 
 
 def _apply_plain(ws, block: dict, run: list[tuple[Envelope, dict]],
                  result: SyncResult, keys: TeamKeys | None = None) -> None:
+    """A run of envelopes applied in one local transaction, recorded together at its end
+    (op ids, each device's number, the cursor) with the conflicts' audit events."""
     with _with_conn(ws) as s:
         conn = s.connection()
         applier = ops.Applier(conn, _ids(conn, block), ws, result,
                               s if ws.tier == "staff" else None, keys)
         if ws.tier == "staff":
             edits.quiet(conn, True)
+        already = _applied_among(conn, [e.op_id for e, _op in run])
         for e, op in run:
-            if not _applied(conn, e):
-                if op["type"] == "volunteer.part":
-                    _volunteer_part(ws, conn, e.device_id == block["device"], op)
-                else:
-                    applier.apply(e.seq, e.device_id, op)
-            _done(conn, e)
+            if e.op_id in already:
+                continue
+            if op["type"] == "volunteer.part":
+                _volunteer_part(ws, conn, e.device_id == block["device"], op)
+            else:
+                applier.apply(e.seq, e.device_id, op)
+        applier.finish()
+        _done(conn, *(e for e, _op in run))
         if ws.tier == "staff":
             edits.quiet(conn, False)
 
@@ -869,6 +899,7 @@ def _apply_merge(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> 
             return
         if beaten_by is not None and not own:
             applier.merge_conflict(e.seq, e.device_id, op, beaten_by, own=False)
+            applier.finish()
             _done(conn, e)
             return
         marker = state.get(conn, "merge_marker") or {}
@@ -909,6 +940,7 @@ def _apply_merge(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> 
         applier = ops.Applier(conn, _ids(conn, block), ws, result, s)
         applier.stand_merge(beaten_by["seq"], beaten_by["device"], standing_op, applied=applied)
         applier.merge_conflict(e.seq, e.device_id, op, beaten_by, own=True)
+        applier.finish()
         state.put(conn, "merge_marker", None)
         _done(conn, e)
 
@@ -982,9 +1014,17 @@ def _apply_erase(ws, block: dict, e: Envelope, op: dict, result: SyncResult) -> 
                                  "erased_at = coalesce(?, erased_at) WHERE id = ?",
                                  (op["display_name"], op.get("erased_at"), person))
             edits.quiet(conn, False)
+        erasure.alias_local(conn, person, op.get("salt"))
 
+    gid = op["person"]
+    with _with_conn(ws) as s:
+        conn = s.connection()
+        ids = _ids(conn, block)
+        if ids.local("persons", gid) is None:  # named by an alias this laptop has not made
+            found = erasure.aliased_person(conn, gid, op.get("salt"))
+            gid = gid if found is None else ids.gid("persons", found)
     _apply_through_service(
-        ws, block, e, result, "persons", op["person"],
+        ws, block, e, result, "persons", gid,
         "SELECT NOT EXISTS (SELECT 1 FROM persons WHERE id = ? AND erased_at IS NOT NULL)",
         forget_person, "an erasure", after=same_name)
 

@@ -87,3 +87,63 @@ def test_an_erased_person_leaves_nothing_readable_on_the_server(laptops, team_se
                 (1, f"Erased person {person}")
     finally:
         late.lock()
+
+
+CHAT = "\n".join([
+    '02/12/2026, 09:00 - Rhiannon Pryce created group "Riverside carers"',
+    "02/12/2026, 09:05 - Rhiannon Pryce: Welcome everyone, the first meet-up is on Thursday",
+    "02/12/2026, 09:07 - +44 7911 123987: Thanks, I will bring my accordion and the big urn",
+    "02/12/2026, 09:09 - Gethin Morgan: Put me down for the hall on Thursday, with the kites",
+    "02/12/2026, 09:12 - Rhiannon Pryce: Lovely, see you both there",
+    ""])
+
+
+def test_an_erasure_aliases_the_platform_ids_that_other_rows_refer_to(laptops, team_server,
+                                                                      tmp_path):
+    """WhatsApp names its accounts by phone number or name, and rows imported after the team
+    was made travel under ids built from them (a message's author, a membership, the person).
+    After an erasure no envelope holds them, and a laptop joining later agrees with the rest."""
+    from tests.team.test_team_imports import _cli
+
+    chat = tmp_path / "riverside.txt"
+    chat.write_text(CHAT, encoding="utf-8")
+    _cli("import", "whatsapp", str(chat), "--space", "Riverside carers", "--timezone",
+         "Europe/London", "--date-order", "dmy", "--workspace", str(laptops["lead"]),
+         "--profile", "lead")
+    _sync(laptops, "lead")
+    _sync(laptops, "admin")
+    secrets = ["+44 7911 123987", "7911 123987", "7911123987", "Gethin Morgan",
+               "bring my accordion", "with the kites"]
+    admin = _open(laptops, "admin")
+    try:
+        with admin.engine.connect() as conn:
+            people = [r[0] for r in conn.exec_driver_sql(
+                "SELECT person_id FROM identities WHERE platform_id IN "
+                "('+44 7911 123987', 'Gethin Morgan')").all()]
+        assert len(people) == 2
+        ops = _server_ops(admin, team_server)
+        assert _held(ops, secrets[:1] + secrets[3:]) == secrets[:1] + secrets[3:]
+        for person in people:
+            forget_person(admin, person)
+        run_to_end(team.sync(admin, PASSWORD))
+        assert _held(_server_ops(admin, team_server), secrets) == []
+        invitation, code = team.invite(admin, "late", "steward", PASSWORD)
+    finally:
+        admin.lock()
+    (tmp_path / "late.invitation").write_text(json.dumps(invitation))
+    laptops = dict(laptops, late=tmp_path / "late")
+    run_to_end(team.join(tmp_path / "late.invitation", code, laptops["late"], PASS, PASSWORD))
+    for who in ("lead", "late", "admin"):
+        _sync(laptops, who)
+    staff = _digests(laptops, "admin")["staff"]
+    assert _digests(laptops, "lead")["staff"] == staff
+    assert _digests(laptops, "late")["staff"] == staff
+    for who in ("admin", "lead", "late"):  # every laptop's own map of ids, too
+        ws = _open(laptops, who)
+        try:
+            with ws.engine.connect() as conn:
+                gids = [r[0] for r in conn.exec_driver_sql("SELECT gid FROM team_ids").all()]
+                assert not [g for g in gids if "7911 123987" in g or "Gethin Morgan" in g], who
+                assert any("Rhiannon Pryce" in g for g in gids), who
+        finally:
+            ws.lock()
