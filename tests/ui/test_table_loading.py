@@ -148,3 +148,35 @@ def test_engagement_charts_are_drawn_a_step_at_a_time(main_window, qtbot):
     page.show_item(tab="cohorts")
     wait_for_workers(qtbot, timeout=30_000)
     assert page.cohorts.built and page.cohorts.cohorts
+
+
+@pytest.mark.parametrize(("key", "part"), [("members", "panel"), ("safeguarding", "panel")])
+def test_a_pages_side_panel_is_built_after_the_page_shows(main_window, qtbot, key, part):
+    """The list paints first; the panel beside it is built in a later turn of the event loop,
+    or at once if something asks for it sooner."""
+    main_window.open_page(key)
+    page = main_window.page(key)
+    place = getattr(page, "_" + part)
+    assert not place.built
+    wait_for_workers(qtbot)
+    panel = getattr(page, part)
+    assert place.built and place.isAncestorOf(panel) and not panel.isHidden()
+
+
+def test_a_panel_asked_for_before_its_turn_is_built_at_once(main_window, qtbot):
+    page = main_window.page("members")
+    assert not page._panel.built
+    page.panel.show_person(1)  # as a delivered first page would
+    assert page._panel.built
+    wait_for_workers(qtbot)  # its own turn comes and finds it built
+    assert page._panel.built and not any(error for _, error in main_window.notifications.history)
+
+
+def test_the_1_1_lists_out_of_sight_are_built_after_the_page_shows(main_window, qtbot):
+    main_window.open_page("connections")
+    page = main_window.page("connections")
+    assert set(page.views) == {"follow_ups"}
+    wait_for_workers(qtbot)
+    assert set(page.views) == {"follow_ups", "cadence", "newcomers", "never", "history"}
+    page.lists.setCurrentIndex(4)
+    assert page.views["history"].isVisible()
