@@ -158,8 +158,11 @@ class MainWindow(QMainWindow):
         self._opened_at = time.monotonic()
         self._idle_timer = QTimer(self)
         self._idle_timer.timeout.connect(self._check_idle)
-        minutes = ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)
-        self.set_auto_lock(float(minutes or 0) * 60)
+        self._auto_lock_choices = 0  # how often set_auto_lock was called
+        self.set_auto_lock(DEFAULT_AUTO_LOCK_MINUTES * 60)  # until the stored minutes are read
+        chosen = self._auto_lock_choices
+        self.run_query(lambda: ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES),
+                       lambda minutes: self._stored_auto_lock(minutes, chosen))
 
         if self.specs:
             self.open_page(self.specs[0].key)
@@ -399,11 +402,16 @@ class MainWindow(QMainWindow):
 
     def set_auto_lock(self, seconds: float) -> None:
         """Lock after this many idle seconds (0 turns auto-lock off)."""
+        self._auto_lock_choices += 1
         self.auto_lock_seconds = seconds
         if seconds > 0:
             self._idle_timer.start(int(max(50, min(seconds * 250, 5000))))
         else:
             self._idle_timer.stop()
+
+    def _stored_auto_lock(self, minutes, chosen: int) -> None:
+        if self._auto_lock_choices == chosen:  # nobody set it meanwhile
+            self.set_auto_lock(float(minutes or 0) * 60)
 
     def _check_idle(self) -> None:
         idle = min(seconds_since_input(), time.monotonic() - self._opened_at)
