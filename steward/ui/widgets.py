@@ -117,7 +117,7 @@ class Deferred(QWidget):
 
     def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None):
         super().__init__(parent)
-        self._build: Callable[[], QWidget] | None = build
+        self._build = build
         self._widget: QWidget | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -131,8 +131,7 @@ class Deferred(QWidget):
     def widget(self) -> QWidget:
         """The part, built now if it was not yet."""
         if self._widget is None:
-            build, self._build = self._build, None
-            self._widget = build()
+            self._widget = self._build()
             self.layout().addWidget(self._widget)
         return self._widget
 
