@@ -90,7 +90,8 @@ CATCH_UP_SQL = (f"INSERT OR REPLACE INTO activity SELECT "
 AT_CHUNK = 65_536  # elements per call of `reduce_at`
 
 
-def reduce_at(ufunc, out, index, values) -> None:
+def reduce_at(ufunc: np.ufunc, out: np.ndarray, index: np.ndarray,
+              values: np.ndarray) -> None:
     """`ufunc.at(out, index, values)` (e.g. `np.minimum.at`: the least value per index) in
     slices: one call over two million messages holds the GIL for 20-30 ms, and with it the
     desktop's UI thread; between slices another thread gets its turn."""
