@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self._frames: dict[str, QScrollArea] = {}  # each page sits in its own scroll area
         self._jobs: list[workers.Worker] = []
         self._stale: set[str] = set()  # built pages to reload when next shown
+        self._current: str | None = None  # the page opened last
         self.setWindowTitle(f"Steward — {ws.name}" if ws.name else "Steward")
         self.setAccessibleName("Steward")
         self.resize(1200, 780)
@@ -280,12 +281,19 @@ class MainWindow(QMainWindow):
         return widget
 
     def current_page_key(self) -> str | None:
-        current = self.stack.currentWidget()
-        return next((k for k, w in self._frames.items() if w is current), None)
+        """The page on screen (or coming on screen in the next turn of the event loop)."""
+        return self._current if self._current in self._frames else None
 
     def open_page(self, key: str, **kwargs: Any) -> None:
+        first_visit = key not in self._pages
         widget = self.page(key)
-        self.stack.setCurrentWidget(self._frames[key])
+        self._current = key
+        if first_visit and self.isVisible():
+            # Built in this turn, shown (laid out and painted) in the next, before the parts
+            # the page builds later: two shorter stalls instead of one long one.
+            workers.run_in_steps([lambda: self._show_current(key)], first=True)
+        else:
+            self._show_current(key)
         row = self.page_keys().index(key)
         index = self._sidebar_model.index(row, 0)
         if self.sidebar.currentIndex() != index:
@@ -297,6 +305,10 @@ class MainWindow(QMainWindow):
             self._refresh(widget)
         if kwargs and hasattr(widget, "show_item"):
             widget.show_item(**kwargs)
+
+    def _show_current(self, key: str) -> None:
+        if key == self._current and key in self._frames:  # not locked, not left meanwhile
+            self.stack.setCurrentWidget(self._frames[key])
 
     def _sidebar_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

@@ -194,18 +194,19 @@ class UiSteps(QObject):
     failed = Signal(str)
     done = Signal()
 
-    def __init__(self, steps: list[Callable[[], Any]]):
+    def __init__(self, steps: list[Callable[[], Any]], first: bool = False):
         super().__init__()
         self.token = CancelToken()
         self.details = ""
         self.label = ""
         self.is_running = False
         self._steps = list(steps)
+        self._first = first
 
     def start(self) -> UiSteps:
         _active.add(self)  # type: ignore[arg-type]
         self.is_running = True
-        _wait_for_turn(self)
+        _wait_for_turn(self, self._first)
         return self
 
     def cancel(self) -> None:
@@ -239,11 +240,15 @@ _waiting: deque[UiSteps] = deque()  # runs with a step to take, in turn
 _turn_asked = False
 
 
-def _wait_for_turn(run: UiSteps) -> None:
-    """Queue `run`'s next step. One step per turn across every run: two pages' steps never
-    share a turn. A timer of 1 ms, not 0: a zero timer is a posted event that Qt may take in
-    the same pass as the step before, with no paint, input or other timer in between."""
-    _waiting.append(run)
+def _wait_for_turn(run: UiSteps, first: bool = False) -> None:
+    """Queue `run`'s next step (at the head with `first`). One step per turn across every run:
+    two pages' steps never share a turn. A timer of 1 ms, not 0: a zero timer is a posted event
+    that Qt may take in the same pass as the step before, with no paint, input or other timer
+    in between."""
+    if first:
+        _waiting.appendleft(run)
+    else:
+        _waiting.append(run)
     _ask_turn()
 
 
@@ -264,9 +269,10 @@ def _take_turn() -> None:
         _ask_turn()
 
 
-def run_in_steps(steps: list[Callable[[], Any]]) -> UiSteps:
-    """Run `steps` on the UI thread, one per turn of the event loop (see `UiSteps`)."""
-    return UiSteps(steps).start()
+def run_in_steps(steps: list[Callable[[], Any]], first: bool = False) -> UiSteps:
+    """Run `steps` on the UI thread, one per turn of the event loop (see `UiSteps`); with
+    `first`, its first step before the steps already waiting."""
+    return UiSteps(steps, first).start()
 
 
 def start_job(job_factory: Callable[[CancelToken], Job]) -> Worker:
