@@ -87,6 +87,18 @@ CATCH_UP_SQL = (f"INSERT OR REPLACE INTO activity SELECT "
                 f"WHERE id > ? AND {WHERE} ORDER BY id")
 
 
+AT_CHUNK = 65_536  # elements per call of `reduce_at`
+
+
+def reduce_at(ufunc: np.ufunc, out: np.ndarray, index: np.ndarray,
+              values: np.ndarray) -> None:
+    """`ufunc.at(out, index, values)` (e.g. `np.minimum.at`: the least value per index) in
+    slices: one call over two million messages holds the GIL for 20-30 ms, and with it the
+    desktop's UI thread; between slices another thread gets its turn."""
+    for start in range(0, len(index), AT_CHUNK):
+        ufunc.at(out, index[start:start + AT_CHUNK], values[start:start + AT_CHUNK])
+
+
 def catch_up(ws: Workspace) -> int:
     """Add the messages imported since the last look to the activity table (one range read of
     the new rows); returns how many were read. Cheap when there are none."""
@@ -164,7 +176,7 @@ class ActivityTable:
             none = np.iinfo(np.int64).max
             size = int(self.columns["person"].max()) + 1 if len(self) else 1
             least = np.full(size, none, dtype=np.int64)
-            np.minimum.at(least, self.columns["person"], self.columns["ts"])
+            reduce_at(np.minimum, least, self.columns["person"], self.columns["ts"])
             return least
 
         return self.derived("first_ts_by_person", make)

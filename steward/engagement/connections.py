@@ -227,7 +227,7 @@ def newcomers_without_connection(ws: Workspace, within_days: int = 30, limit: in
 def _without_connection(ws, days, limit, now, newcomers_only) -> list[PersonToContact]:
     import numpy as np
 
-    from steward.engagement.activity import load_activity
+    from steward.engagement.activity import load_activity, reduce_at
 
     now = now or clock.now()
     table = load_activity(ws)
@@ -240,7 +240,7 @@ def _without_connection(ws, days, limit, now, newcomers_only) -> list[PersonToCo
     candidates = np.flatnonzero(counts)
     if newcomers_only and len(candidates):
         first = np.full(int(person.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, person, ts)
+        reduce_at(np.minimum, first, person, ts)
         candidates = candidates[first[candidates] >= cutoff]
     with ws.session() as s:
         met = set(s.scalars(select(OneToOne.person_id).distinct()))

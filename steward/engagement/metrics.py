@@ -49,6 +49,7 @@ from steward.engagement.activity import (
     distinct,
     load_activity,
     local_day_numbers,
+    reduce_at,
 )
 from steward.engagement.leaders import leader_candidates
 from steward.engagement.report import (
@@ -363,7 +364,7 @@ def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, A
         packed = ((r_ts - int(r_ts.min())) << bits) | np.arange(len(reply_idx), dtype=np.int64)
         none = np.iinfo(np.int64).max
         best = np.full(len(roots), none, dtype=np.int64)
-        np.minimum.at(best, pos, packed)
+        reduce_at(np.minimum, best, pos, packed)
         fpos = np.flatnonzero(best != none)
         first = reply_idx[best[fpos] & ((1 << bits) - 1)]
         wait[fpos] = (table.ts[first] - table.ts[root_idx][fpos]) / 3600.0
@@ -445,7 +446,7 @@ def _silence(table, spaces, usable, as_of: datetime, as_of_ts: int) -> list[Sile
         if len(order):
             sp, ts = table.space[order], table.ts[order]
             best = np.full(int(sp.max()) + 1, -1, dtype=np.int64)
-            np.maximum.at(best, sp, ts)
+            reduce_at(np.maximum, best, sp, ts)
             last = {i: int(v) for i, v in enumerate(best.tolist()) if v >= 0}
     else:
         last = {}
@@ -524,7 +525,7 @@ def _first_per_space_person(space, person, ts):
         # The least timestamp over a dense (space, person) grid: no sort of every message.
         none = np.iinfo(np.int64).max
         first = np.full(cells, none, dtype=np.int64)
-        np.minimum.at(first, key, ts)
+        reduce_at(np.minimum, first, key, ts)
         seen = np.flatnonzero(first != none)
         return seen // width, seen % width, first[seen]
     seen, least = _least_per_key(key, ts)
@@ -539,7 +540,7 @@ def _least_per_person(person, ts):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     none = np.iinfo(np.int64).max
     least = np.full(int(person.max()) + 1, none, dtype=np.int64)
-    np.minimum.at(least, person, ts)
+    reduce_at(np.minimum, least, person, ts)
     seen = np.flatnonzero(least != none)
     return seen, least[seen]
 

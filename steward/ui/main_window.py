@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self._frames: dict[str, QScrollArea] = {}  # each page sits in its own scroll area
         self._jobs: list[workers.Worker] = []
         self._stale: set[str] = set()  # built pages to reload when next shown
+        self._current: str | None = None  # the page opened last
         self.setWindowTitle(f"Steward — {ws.name}" if ws.name else "Steward")
         self.setAccessibleName("Steward")
         self.resize(1200, 780)
@@ -158,8 +159,11 @@ class MainWindow(QMainWindow):
         self._opened_at = time.monotonic()
         self._idle_timer = QTimer(self)
         self._idle_timer.timeout.connect(self._check_idle)
-        minutes = ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES)
-        self.set_auto_lock(float(minutes or 0) * 60)
+        self._auto_lock_choices = 0  # how often set_auto_lock was called
+        self.set_auto_lock(DEFAULT_AUTO_LOCK_MINUTES * 60)  # until the stored minutes are read
+        chosen = self._auto_lock_choices
+        self.run_query(lambda: ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES),
+                       lambda minutes: self._stored_auto_lock(minutes, chosen))
 
         if self.specs:
             self.open_page(self.specs[0].key)
@@ -277,12 +281,19 @@ class MainWindow(QMainWindow):
         return widget
 
     def current_page_key(self) -> str | None:
-        current = self.stack.currentWidget()
-        return next((k for k, w in self._frames.items() if w is current), None)
+        """The page on screen (or coming on screen in the next turn of the event loop)."""
+        return self._current if self._current in self._frames else None
 
     def open_page(self, key: str, **kwargs: Any) -> None:
+        first_visit = key not in self._pages
         widget = self.page(key)
-        self.stack.setCurrentWidget(self._frames[key])
+        self._current = key
+        if first_visit and self.isVisible():
+            # Built in this turn, shown (laid out and painted) in the next, before the parts
+            # the page builds later: two shorter stalls instead of one long one.
+            workers.run_in_steps([lambda: self._show_current(key)], first=True)
+        else:
+            self._show_current(key)
         row = self.page_keys().index(key)
         index = self._sidebar_model.index(row, 0)
         if self.sidebar.currentIndex() != index:
@@ -294,6 +305,10 @@ class MainWindow(QMainWindow):
             self._refresh(widget)
         if kwargs and hasattr(widget, "show_item"):
             widget.show_item(**kwargs)
+
+    def _show_current(self, key: str) -> None:
+        if key == self._current and key in self._frames:  # not locked, not left meanwhile
+            self.stack.setCurrentWidget(self._frames[key])
 
     def _sidebar_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
@@ -399,11 +414,16 @@ class MainWindow(QMainWindow):
 
     def set_auto_lock(self, seconds: float) -> None:
         """Lock after this many idle seconds (0 turns auto-lock off)."""
+        self._auto_lock_choices += 1
         self.auto_lock_seconds = seconds
         if seconds > 0:
             self._idle_timer.start(int(max(50, min(seconds * 250, 5000))))
         else:
             self._idle_timer.stop()
+
+    def _stored_auto_lock(self, minutes, chosen: int) -> None:
+        if self._auto_lock_choices == chosen:  # nobody set it meanwhile
+            self.set_auto_lock(float(minutes or 0) * 60)
 
     def _check_idle(self) -> None:
         idle = min(seconds_since_input(), time.monotonic() - self._opened_at)

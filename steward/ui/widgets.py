@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward.ui import look
+from steward.ui import look, workers
 
 SORT_SHORTCUT = "Ctrl+Shift+S"  # in a table: sort by the current cell's column (again: reverse)
 
@@ -106,6 +108,32 @@ class EmptyState(QFrame):
         """A button under the text for the next step (e.g. "Open Sources")."""
         self.layout().addWidget(button, 0, Qt.AlignmentFlag.AlignCenter)
         return button
+
+
+class Deferred(QWidget):
+    """The place of a part of a page that is built after the page first paints, in a turn of
+    the event loop of its own (so opening a big page is not one long stall), or at once when
+    code asks for it first (`widget`)."""
+
+    def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None):
+        super().__init__(parent)
+        self._build = build
+        self._widget: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        workers.run_in_steps([lambda: shiboken6.isValid(self) and self.widget])
+
+    @property
+    def built(self) -> bool:
+        return self._widget is not None
+
+    @property
+    def widget(self) -> QWidget:
+        """The part, built now if it was not yet."""
+        if self._widget is None:
+            self._widget = self._build()
+            self.layout().addWidget(self._widget)
+        return self._widget
 
 
 def table_view(model: QAbstractItemModel, name: str, parent: QWidget | None = None) -> QTableView:

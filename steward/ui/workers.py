@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -193,18 +194,19 @@ class UiSteps(QObject):
     failed = Signal(str)
     done = Signal()
 
-    def __init__(self, steps: list[Callable[[], Any]]):
+    def __init__(self, steps: list[Callable[[], Any]], first: bool = False):
         super().__init__()
         self.token = CancelToken()
         self.details = ""
         self.label = ""
         self.is_running = False
         self._steps = list(steps)
+        self._first = first
 
     def start(self) -> UiSteps:
         _active.add(self)  # type: ignore[arg-type]
         self.is_running = True
-        QTimer.singleShot(0, self._next)
+        _wait_for_turn(self, self._first)
         return self
 
     def cancel(self) -> None:
@@ -224,7 +226,7 @@ class UiSteps(QObject):
             self.failed.emit(error_text(exc))
             self._end()
             return
-        QTimer.singleShot(0, self._next)
+        _wait_for_turn(self)
 
     def _end(self) -> None:
         self.is_running = False
@@ -234,9 +236,43 @@ class UiSteps(QObject):
             _active.discard(self)  # type: ignore[arg-type]
 
 
-def run_in_steps(steps: list[Callable[[], Any]]) -> UiSteps:
-    """Run `steps` on the UI thread, one per turn of the event loop (see `UiSteps`)."""
-    return UiSteps(steps).start()
+_waiting: deque[UiSteps] = deque()  # runs with a step to take, in turn
+_turn_asked = False
+
+
+def _wait_for_turn(run: UiSteps, first: bool = False) -> None:
+    """Queue `run`'s next step (at the head with `first`). One step per turn across every run:
+    two pages' steps never share a turn. A timer of 1 ms, not 0: a zero timer is a posted event
+    that Qt may take in the same pass as the step before, with no paint, input or other timer
+    in between."""
+    if first:
+        _waiting.appendleft(run)
+    else:
+        _waiting.append(run)
+    _ask_turn()
+
+
+def _ask_turn() -> None:
+    global _turn_asked
+    if _waiting and not _turn_asked:
+        _turn_asked = True
+        QTimer.singleShot(1, _take_turn)
+
+
+def _take_turn() -> None:
+    global _turn_asked
+    _turn_asked = False
+    try:
+        if _waiting:
+            _waiting.popleft()._next()  # queues the run again if it has more steps
+    finally:
+        _ask_turn()
+
+
+def run_in_steps(steps: list[Callable[[], Any]], first: bool = False) -> UiSteps:
+    """Run `steps` on the UI thread, one per turn of the event loop (see `UiSteps`); with
+    `first`, its first step before the steps already waiting."""
+    return UiSteps(steps, first).start()
 
 
 def start_job(job_factory: Callable[[CancelToken], Job]) -> Worker:

@@ -346,3 +346,22 @@ def test_the_stored_copy_of_who_is_whom_follows_marks_and_merges(workspace, monk
     a.person("Cat", staff=True)  # a new person: the highest id moves
     load()
     assert people_read()
+
+
+@pytest.mark.parametrize("ufunc", ["minimum", "maximum"])
+def test_reduce_at_in_slices_matches_one_call(ufunc):
+    """The least (or greatest) value per index is the same whether the messages are taken in one
+    call or in slices, with an index repeated across slice boundaries."""
+    import numpy as np
+
+    from steward.engagement.activity import AT_CHUNK, reduce_at
+
+    rng = np.random.default_rng(7)
+    size = 2 * AT_CHUNK + 123
+    index = rng.integers(0, 50, size)
+    values = rng.integers(-10**9, 10**9, size)
+    start = np.iinfo(np.int64).max if ufunc == "minimum" else np.iinfo(np.int64).min
+    once, sliced = np.full(50, start), np.full(50, start)
+    getattr(np, ufunc).at(once, index, values)
+    reduce_at(getattr(np, ufunc), sliced, index, values)
+    assert (once == sliced).all()

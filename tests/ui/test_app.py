@@ -181,6 +181,32 @@ def test_auto_lock_minutes_are_stored_in_the_workspace(main_window, qtbot, demo_
     assert main_window.auto_lock_seconds == 180
 
 
+def test_the_window_reads_its_stored_auto_lock_off_the_ui_thread(qtbot, demo_ws, monkeypatch):
+    """The stored minutes arrive from a worker; a choice made before they arrive is kept."""
+    import threading
+
+    from steward.ui.main_window import MainWindow
+
+    demo_ws.set_setting("ui.auto_lock_minutes", 3)
+    read_on_ui_thread = []
+    real = type(demo_ws).get_setting
+    monkeypatch.setattr(type(demo_ws), "get_setting", lambda self, *a: (
+        read_on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        or real(self, *a)))
+    stored, chosen = MainWindow(demo_ws), MainWindow(demo_ws)
+    for window in (stored, chosen):
+        qtbot.addWidget(window)
+    chosen.set_auto_lock(0)  # Settings turned it off before the stored minutes arrived
+    wait_for_workers(qtbot)
+    try:
+        assert read_on_ui_thread and not any(read_on_ui_thread)
+        assert stored.auto_lock_seconds == 180
+        assert chosen.auto_lock_seconds == 0
+    finally:
+        for window in (stored, chosen):
+            window.shutdown()
+
+
 def test_locking_during_a_job_cancels_it_quietly(make_app, qtbot, demo_path):
     import time
 

@@ -143,3 +143,22 @@ def test_tiles_show_registered_data_and_open_their_page(qtbot, demo_ws, monkeypa
     qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
     assert window.current_page_key() == "sources"
     window.shutdown()
+
+
+def test_a_page_opened_the_first_time_is_built_in_one_turn_and_shown_in_the_next(main_window,
+                                                                              qtbot):
+    """Building and the first paint are two turns of the event loop; a page left before its
+    turn came is not shown over the one opened after it."""
+    main_window.open_page("library")
+    library = main_window.page("library")
+    assert main_window.current_page_key() == "library"
+    assert not library.isVisible()  # built, on screen in the next turn
+    wait_for_workers(qtbot)
+    assert library.isVisible()
+    main_window.open_page("members")
+    main_window.open_page("library")  # before Members' turn to be shown came
+    wait_for_workers(qtbot)
+    assert main_window.current_page_key() == "library" and library.isVisible()
+    assert not main_window.page("members").isVisible()
+    main_window.open_page("members")  # built already: shown at once
+    assert main_window.page("members").isVisible()

@@ -122,7 +122,8 @@ def test_after_a_scan_only_the_page_on_screen_reloads(main_window, qtbot, monkey
 
 def test_engagement_charts_are_drawn_a_step_at_a_time(main_window, qtbot):
     """The Activity tab's three plots each in a turn of the event loop of their own, after the
-    page shows; the cohort chart (a tab of its own) when its tab is shown."""
+    page shows, each made in one turn and shown in a later one; the cohort chart (a tab of its
+    own) when its tab is shown."""
     main_window.open_page("engagement")
     page = main_window.page("engagement")
     charts = (page.activity_chart, page.active_chart, page.new_chart)
@@ -133,18 +134,58 @@ def test_engagement_charts_are_drawn_a_step_at_a_time(main_window, qtbot):
     ticker.setInterval(0)
     ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
     ticker.start()
+    made_at: dict[object, int] = {}  # the turn of each chart's first `make`
     for chart in charts:
         def build(c=chart, real=chart.build):
             if not c.built:
                 built_at.append(turns[0])
             real()
 
-        chart.build = build  # type: ignore[method-assign]
+        def make(c=chart, real=chart.make):
+            made_at.setdefault(c, turns[0])
+            real()
+
+        chart.build, chart.make = build, make  # type: ignore[method-assign]
     wait_for_workers(qtbot, timeout=30_000)
     ticker.stop()
     assert all(chart.built for chart in charts) and not page.cohorts.built
     assert len(page.activity_chart.curves) == 2
     assert len(built_at) == 3 and len(set(built_at)) == 3  # each plot in a turn of its own
+    # each plot is made in one turn and put on screen (its first paint) in a later one
+    assert len(made_at) == 3
+    assert all(made_at[c] < b for c, b in zip(charts, built_at, strict=True))
     page.show_item(tab="cohorts")
     wait_for_workers(qtbot, timeout=30_000)
     assert page.cohorts.built and page.cohorts.cohorts
+
+
+@pytest.mark.parametrize(("key", "part"), [("members", "panel"), ("safeguarding", "panel")])
+def test_a_pages_side_panel_is_built_after_the_page_shows(main_window, qtbot, key, part):
+    """The list paints first; the panel beside it is built in a later turn of the event loop,
+    or at once if something asks for it sooner."""
+    main_window.open_page(key)
+    page = main_window.page(key)
+    place = getattr(page, "_" + part)
+    assert not place.built
+    wait_for_workers(qtbot)
+    panel = getattr(page, part)
+    assert place.built and place.isAncestorOf(panel) and not panel.isHidden()
+
+
+def test_a_panel_asked_for_before_its_turn_is_built_at_once(main_window, qtbot):
+    page = main_window.page("members")
+    assert not page._panel.built
+    page.panel.show_person(1)  # as a delivered first page would
+    assert page._panel.built
+    wait_for_workers(qtbot)  # its own turn comes and finds it built
+    assert page._panel.built and not any(error for _, error in main_window.notifications.history)
+
+
+def test_the_1_1_lists_out_of_sight_are_built_after_the_page_shows(main_window, qtbot):
+    main_window.open_page("connections")
+    page = main_window.page("connections")
+    assert set(page.views) == {"follow_ups"}
+    wait_for_workers(qtbot)
+    assert set(page.views) == {"follow_ups", "cadence", "newcomers", "never", "history"}
+    page.lists.setCurrentIndex(4)
+    assert page.views["history"].isVisible()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,7 +33,7 @@ from steward.ui.registry import (
     register_tile,
 )
 from steward.ui.table_model import Column, PagedTableModel, list_source
-from steward.ui.widgets import PageHeader, result_label, show_result, table_view
+from steward.ui.widgets import Deferred, PageHeader, result_label, show_result, table_view
 
 FOLLOW_UP_COLUMNS = [Column("due", "Due"), Column("person", "With"), Column("text", "Follow-up"),
                      Column("overdue", "Overdue")]
@@ -65,13 +66,11 @@ class ConnectionsPage(QWidget):
                  ("never", "Never had a 1:1", PEOPLE_COLUMNS),
                  ("history", "Recent 1:1s", HISTORY_COLUMNS))
         self.views = {}
-        for key, title, columns in views:
-            model = PagedTableModel(columns, *list_source([], columns))
-            view = table_view(model, title)
-            view.selectionModel().currentRowChanged.connect(
-                lambda cur, _prev, k=key: self._row_chosen(k, cur))
-            self.models[key], self.views[key] = model, view
-            self.lists.addTab(view, title)
+        for n, (key, title, columns) in enumerate(views):
+            self.models[key] = PagedTableModel(columns, *list_source([], columns))
+            # the first list now, the others (out of sight) after the page first paints
+            self.lists.addTab(self._list_view(key, title) if n == 0
+                              else Deferred(lambda k=key, t=title: self._list_view(k, t)), title)
         box = QWidget()
         col = QVBoxLayout(box)
         col.setContentsMargins(0, 0, 0, 0)
@@ -84,6 +83,13 @@ class ConnectionsPage(QWidget):
         split.addWidget(self._form())
         split.setSizes([650, 420])
         self.refresh()
+
+    def _list_view(self, key: str, title: str) -> QTableView:
+        view = table_view(self.models[key], title)
+        view.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self._row_chosen(key, cur))
+        self.views[key] = view
+        return view
 
     def _form(self) -> QWidget:
         box = QWidget()

@@ -368,7 +368,8 @@ class EngagementPage(QWidget):
                                  "Monthly": report.active_per_month}),
             (self.new_chart, {"New contributors": report.new_per_day}),
         ):
-            steps += [chart.build, lambda c=chart, v=series: c.set_series(report.days, v)]
+            steps += [chart.make, chart.build,
+                      lambda c=chart, v=series: c.set_series(report.days, v)]
         self._draw_in_steps(steps)
         self._draw_cohorts()
 

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from steward import permissions
 from steward.hygiene import export, matching, people, review
 from steward.hygiene.activity import lapsed_members
-from steward.ui import workers
 from steward.ui.pages.members_panels import ExportDialog, MergePanel, PersonPanel
 from steward.ui.registry import (
     AppContext,
@@ -41,6 +40,7 @@ from steward.ui.registry import (
 )
 from steward.ui.table_model import Column, PagedTableModel, format_ago, format_day, list_source
 from steward.ui.widgets import (
+    Deferred,
     EmptyState,
     PageHeader,
     confirm,
@@ -98,9 +98,8 @@ class MembersPage(QWidget):
         self._filling = False
         self.refresh()
         if permissions.may_run(ctx.ws.profile.role, "duplicates"):
-            # Built in the next turn of the event loop: the People list paints first.
-            workers.run_in_steps([lambda: self.tabs.addTab(self._duplicates_tab(),
-                                                           "Duplicates")])
+            # Built in a later turn of the event loop: the People list paints first.
+            self.tabs.addTab(Deferred(self._duplicates_tab), "Duplicates")
 
     # --- people --------------------------------------------------------------------------
 
@@ -142,10 +141,11 @@ class MembersPage(QWidget):
         self.table = table_view(self.model, "Members")
         fit_columns(self.table, stretch=1, widths={0: 190})
         self.table.selectionModel().currentRowChanged.connect(self._person_chosen)
-        self.panel = PersonPanel(self)
+        # The person's details beside the list are built in the next turn of the event loop
+        self._panel = Deferred(lambda: PersonPanel(self))
         split = QSplitter()
         split.addWidget(self.table)
-        split.addWidget(self.panel)
+        split.addWidget(self._panel)
         share_width(split, 0.62)
         self.empty = EmptyState("", "")
         self.sources_button = self.empty.add_action(QPushButton("Open Sources"))
@@ -156,6 +156,10 @@ class MembersPage(QWidget):
         layout.addWidget(self.stack, 1)
         self.count_label.setText("Loading…")  # the first page arrives in the background
         return tab
+
+    @property
+    def panel(self) -> PersonPanel:
+        return self._panel.widget
 
     def _combo(self, name: str) -> QComboBox:
         combo = QComboBox()

@@ -42,6 +42,7 @@ from steward.ui.registry import (
 )
 from steward.ui.table_model import Column, PagedTableModel, format_day, list_source
 from steward.ui.widgets import (
+    Deferred,
     EmptyState,
     PageHeader,
     confirm,
@@ -172,10 +173,11 @@ class SafeguardingPage(QWidget):
         fit_columns(self.table, stretch=4)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._flag_chosen)
-        self.panel = FlagPanel(self)
+        # The flag's record beside the list is built in the next turn of the event loop
+        self._panel = Deferred(lambda: FlagPanel(self))
         split = QSplitter()
         split.addWidget(self.table)
-        split.addWidget(self.panel)
+        split.addWidget(self._panel)
         share_width(split, 0.62)
         self.empty = EmptyState("", "")
         self.stack = QStackedWidget()
@@ -184,6 +186,10 @@ class SafeguardingPage(QWidget):
         layout.addWidget(self.stack, 1)
         self.count_label.setText(translate("Safeguarding", "Loading…"))
         self._check_retention()
+
+    @property
+    def panel(self) -> FlagPanel:
+        return self._panel.widget
 
     def _source(self):
         ws = self.ctx.ws
