@@ -273,6 +273,22 @@ class Detector:
                     out[i] = self._lower_look_alikes(texts[i] or "", out[i])
         return out
 
+    def model_context(self, texts: list[str]) -> list[tuple[frozenset[str], bool, bool]]:
+        """What the lexicons leave a text model flag on each text: the categories they raise
+        themselves (a model flag there is not used), whether a benign phrase silences the
+        model, and whether the text reads as training, news or policy talk (a model flag is
+        low there). For choosing the model's thresholds on the look-alikes it would flag."""
+        batch = normalise_batch(texts)
+        words, starts = batch.words, batch.starts
+        hits = self.matcher.read(words, starts, range(len(texts)))
+        out = []
+        for i in range(len(texts)):
+            found = whole_matches(words, hits[i])
+            kinds = {term.category for _s, _e, term in found}
+            out.append((frozenset(_lexicon_findings(words, found)), BENIGN in kinds,
+                        DISCUSSION in kinds))
+        return out
+
     def _word_lists(self) -> WordLists:
         """The word lists of the lexicon's single-word keys, the contact hint and the text
         model, in one set (made on first use, and again if the model could not load)."""

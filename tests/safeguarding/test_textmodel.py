@@ -152,3 +152,54 @@ def test_training_never_reads_the_fresh_set():
     rows = [row for path in train_model.SYNTHETIC for row in train_model.read_tsv(path)]
     assert len(rows) >= 2000
     assert sum(1 for labels, _ in rows if not labels) >= 700
+
+
+def test_the_shipped_model_wakes_no_more_ordinary_messages_than_its_budget():
+    """A retrain that wakes many everyday messages for full scoring slows the scan (one that
+    woke 5% of the demo's ran at 0.35 of its floor): the training cuts by wake share."""
+    texts = train_model.ordinary_messages(train_model.ORDINARY_MESSAGES, train_model.SEED)
+    woken = shipped_model().woken(" " + " \x00 ".join(texts) + " ")
+    assert len(woken) <= train_model.WAKE_SHARE * len(texts)
+
+
+def test_the_prescreen_cut_keeps_to_the_wake_budget(monkeypatch):
+    from steward.safeguarding.textmodel import Prescreen
+
+    monkeypatch.setattr(train_model, "WAKE_SHARE", 0.01)
+    prescreen = Prescreen(np.array(["hugs", "cliff", "pills"]), np.array([1.0, 3.0, 5.0]),
+                          0.0, 0.0)
+    texts = ["sending hugs zq xv"] * 990 + ["cliff pills tonight"] * 10
+    cut = train_model.wake_threshold(prescreen, texts)
+    woken = Prescreen(prescreen.words, prescreen.weights, 0.0, cut).woken(
+        " " + " \x00 ".join(texts) + " ")
+    assert woken.tolist() == list(range(990, 1000))  # 1%: the ten concerns, no hugs
+    assert train_model.wake_threshold(prescreen, texts[:990]) > 0.5
+
+
+def test_thresholds_count_only_lookalikes_the_model_would_flag():
+    """Look-alikes that read as training or news talk never get a model flag above low, and
+    a benign phrase silences the model: they do not raise the medium threshold."""
+    k = train_model.CATEGORIES.index("radicalisation")
+    scores = np.full((1000, len(train_model.CATEGORIES)), 0.1)
+    scores[:40, k] = 0.95  # forty history lessons about extremism
+    labels = np.zeros(scores.shape, dtype=bool)
+    benign = np.ones(1000, dtype=bool)
+    talk = np.zeros(1000, dtype=bool)
+    talk[:40] = True
+    nothing = np.zeros(scores.shape, dtype=bool)
+    plain = train_model.choose_thresholds(scores, labels, benign)["radicalisation"]
+    aware = train_model.choose_thresholds(scores, labels, benign,
+                                          (np.zeros(1000, dtype=bool), nothing, talk))
+    assert plain["medium"] > 0.95 and aware["radicalisation"]["medium"] < 0.5
+    assert plain["low"] > 0.95 and aware["radicalisation"]["low"] > 0.95  # low stays low
+    silenced = train_model.choose_thresholds(scores, labels, benign, (talk, nothing, talk))
+    assert silenced["radicalisation"]["low"] < 0.5
+
+
+def test_model_context_says_what_the_lexicons_leave_the_model(detectors):
+    found = detectors[1].model_context([
+        "our safeguarding training covered spotting grooming", "i could murder a coffee",
+        "i want to kill myself", "see you at the picnic"])
+    assert found[0][2] and not found[3][2]  # training talk
+    assert found[1][1] and not found[3][1]  # a benign phrase
+    assert "self_harm" in found[2][0] and not found[3][0]
