@@ -190,7 +190,11 @@ def _spam(b: Builder, out: MessageWriter, at: datetime, authors: list) -> list[i
     # Each kind of spam in turn, so even a small demo holds every kind.
     text = _render(w["spam"][b.spam_posts % len(w["spam"])], rng, "", "", spam=True)
     b.spam_posts += 1
-    spaces = [s.key for s in SPACES if s.source == src and s.key != "forum-leaders"]
+    # The quiet space stays quiet: its planted silence holds whatever the date (spam too).
+    hushed = {"forum-leaders"}
+    if at >= b.now - timedelta(days=QUIET_DAYS + 1):
+        hushed.add(QUIET_SPACE)
+    spaces = [s.key for s in SPACES if s.source == src and s.key not in hushed]
     targets = spaces if rng.random() < 0.35 else [rng.choice(spaces)]
     return [out.add(key, iid, at + timedelta(seconds=7 * j), text) for j, key in enumerate(targets)]
 
