@@ -39,6 +39,16 @@ def _held(ops: list[str], secrets: list[str]) -> list[str]:
     return [s for s in secrets if any(s in op for op in ops)]
 
 
+def _join_late(laptops, tmp_path, invitation, code, order) -> dict:
+    """A laptop joins after the erasure, then the laptops in `order` sync."""
+    (tmp_path / "late.invitation").write_text(json.dumps(invitation))
+    laptops = dict(laptops, late=tmp_path / "late")
+    run_to_end(team.join(tmp_path / "late.invitation", code, laptops["late"], PASS, PASSWORD))
+    for who in order:
+        _sync(laptops, who)
+    return laptops
+
+
 def test_an_erased_person_leaves_nothing_readable_on_the_server(laptops, team_server,
                                                                  tmp_path):
     admin = _open(laptops, "admin")
@@ -70,11 +80,7 @@ def test_an_erased_person_leaves_nothing_readable_on_the_server(laptops, team_se
 
     # The laptops that held the person erase them; one joining now starts from the redacted
     # history, applies the erasure, and agrees with them all.
-    (tmp_path / "late.invitation").write_text(json.dumps(invitation))
-    laptops = dict(laptops, late=tmp_path / "late")
-    run_to_end(team.join(tmp_path / "late.invitation", code, laptops["late"], PASS, PASSWORD))
-    for who in ("lead", "vol", "late"):
-        _sync(laptops, who)
+    laptops = _join_late(laptops, tmp_path, invitation, code, ("lead", "vol", "late"))
     admin_digests = _digests(laptops, "admin")
     assert _digests(laptops, "lead") == admin_digests
     assert _digests(laptops, "late")["staff"] == admin_digests["staff"]
@@ -130,11 +136,7 @@ def test_an_erasure_aliases_the_platform_ids_that_other_rows_refer_to(laptops, t
         invitation, code = team.invite(admin, "late", "steward", PASSWORD)
     finally:
         admin.lock()
-    (tmp_path / "late.invitation").write_text(json.dumps(invitation))
-    laptops = dict(laptops, late=tmp_path / "late")
-    run_to_end(team.join(tmp_path / "late.invitation", code, laptops["late"], PASS, PASSWORD))
-    for who in ("lead", "late", "admin"):
-        _sync(laptops, who)
+    laptops = _join_late(laptops, tmp_path, invitation, code, ("lead", "late", "admin"))
     staff = _digests(laptops, "admin")["staff"]
     assert _digests(laptops, "lead")["staff"] == staff
     assert _digests(laptops, "late")["staff"] == staff
