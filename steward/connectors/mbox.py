@@ -48,8 +48,8 @@ from steward.normalise import normalise_email
 MAX_MESSAGE_BYTES = 64 << 20
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _PARSER = BytesParser()  # the compat32 policy: many times faster than policy.default
-# The fast path: a one-part plain-text message with unfolded ASCII headers is read directly;
-# anything else (MIME parts, encoded bodies, folded headers, CRLF) goes through the parser.
+# The fast path: a one-part plain-text message with ASCII headers is read directly; anything
+# else (MIME parts, encoded bodies, non-ASCII headers, CRLF) goes through the parser.
 _PLAIN_TYPE = re.compile(r'\s*text/plain\s*(?:;\s*charset=(?:"([\w.:-]+)"|([\w.:-]+))\s*)?',
                          re.I)
 # "Name Surname <local.part@example.org>": what the address parser gives, without it.
@@ -332,14 +332,22 @@ def _plain_message(data: bytes) -> _Fields | None:
         return None
     headers = {}
     get_name = _NAMES.get
+    folded = ""  # lines read (bottom up) that continue the header above them
     for line in reversed(head.decode("ascii").split("\n")):  # the first of each name is kept
         name, colon, value = line.partition(":")
-        low = get_name(name)
+        low = get_name(name)  # known names have no space or tab: never a folded line's
         if low is None or not colon:
+            if line[:1] in _FOLD:  # joined as the parser joins them: with their line breaks
+                folded = f"\n{line}{folded}"
+                continue
             low = _header_name(name) if colon else None
             if low is None:
-                return None  # a line folded or malformed: the parser knows the rules
+                return None  # a malformed line (the body starts there): the parser knows
+        if folded:
+            value, folded = f"{value}{folded}", ""
         headers[low] = value  # as written after the colon: lstrip(" \t") gives the parser's
+    if folded:
+        return None  # the first line continues nothing
     get = headers.get
     encoding = get("content-transfer-encoding")
     encoding = encoding.strip().lower() if encoding is not None else "7bit"
@@ -362,6 +370,7 @@ def _plain_message(data: bytes) -> _Fields | None:
             text.strip(), 0)
 
 
+_FOLD = (" ", "\t")
 _FIELDS = ("list-id", "from", "date", "message-id", "in-reply-to", "references", "subject")
 
 
