@@ -13,7 +13,7 @@ import io
 import quopri
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from email.header import decode_header, make_header
@@ -48,8 +48,8 @@ from steward.normalise import normalise_email
 MAX_MESSAGE_BYTES = 64 << 20
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _PARSER = BytesParser()  # the compat32 policy: many times faster than policy.default
-# The fast path: a one-part plain-text message with unfolded ASCII headers is read directly;
-# anything else (MIME parts, encoded bodies, folded headers, CRLF) goes through the parser.
+# The fast path: a one-part plain-text message with ASCII headers is read directly; anything
+# else (MIME parts, encoded bodies, non-ASCII headers, CRLF) goes through the parser.
 _PLAIN_TYPE = re.compile(r'\s*text/plain\s*(?:;\s*charset=(?:"([\w.:-]+)"|([\w.:-]+))\s*)?',
                          re.I)
 # "Name Surname <local.part@example.org>": what the address parser gives, without it.
@@ -195,11 +195,16 @@ def _split(f: IO[bytes], label: str, ending: dict | None = None) -> Iterator[tup
                 carry, looked = data[whole:], 0
                 continue
             any_separator = True
+        find, count = data.find, data.count
         for start, stop in zip(cuts, cuts[1:], strict=False):
-            message = _message_bytes(data, start, stop, label, number)
+            body = find(b"\n", start, stop) + 1 or stop
+            if stop - body > MAX_MESSAGE_BYTES or find(b">From ", body, stop) >= 0:
+                message = _message_bytes(data, start, stop, label, number)
+            else:  # what _message_bytes gives, without its call: most messages
+                message = data[body:stop]
             if message:
                 yield number, message
-            number += data.count(b"\n", start, stop)
+            number += count(b"\n", start, stop)
         if whole - cuts[-1] > MAX_MESSAGE_BYTES:
             _message_bytes(data, cuts[-1], whole, label, number)  # refuses one too large
         carry, looked = data[cuts[-1]:], whole - cuts[-1]
@@ -309,9 +314,16 @@ def _body(msg) -> tuple[str, int]:
     return (plain or "").strip(), attachments
 
 
-def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
-    """Headers (first of each, by lower-case name) and body text of a simple plain-text
-    message, exactly as the full parser would give them; None for anything less simple."""
+# What a message gives its records, read by `_plain_message` or `_parsed_message`:
+# (List-Id, From, Date, Message-ID, In-Reply-To, References, Subject, body text, attachments).
+# List-Id, From and Date are text ("" for From and Date when missing); the others are the
+# header's value as the parser gives it (text, None, or an email.header.Header).
+_Fields = tuple
+
+
+def _plain_message(data: bytes) -> _Fields | None:
+    """The fields of a simple plain-text message (first of each header, by lower-case name),
+    exactly as `_parsed_message` would give them; None for anything less simple."""
     end = data.find(b"\n\n")
     if end < 0:
         return None
@@ -319,17 +331,29 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
     if not head.isascii() or b"\r" in head:
         return None
     headers = {}
-    names = _NAMES
+    get_name = _NAMES.get
+    folded = ""  # lines read (bottom up) that continue the header above them
     for line in reversed(head.decode("ascii").split("\n")):  # the first of each name is kept
         name, colon, value = line.partition(":")
-        low = names.get(name) or _header_name(name) if colon else None
-        if low is None:
-            return None  # a line folded or malformed: the parser knows the rules
-        headers[low] = value.lstrip(" \t")
-    encoding = headers.get("content-transfer-encoding", "7bit").strip().lower()
+        low = get_name(name)  # known names have no space or tab: never a folded line's
+        if low is None or not colon:
+            if line[:1] in _FOLD:  # joined as the parser joins them: with their line breaks
+                folded = f"\n{line}{folded}"
+                continue
+            low = _header_name(name) if colon else None
+            if low is None:
+                return None  # a malformed line (the body starts there): the parser knows
+        if folded:
+            value, folded = f"{value}{folded}", ""
+        headers[low] = value  # as written after the colon: lstrip(" \t") gives the parser's
+    if folded:
+        return None  # the first line continues nothing
+    get = headers.get
+    encoding = get("content-transfer-encoding")
+    encoding = encoding.strip().lower() if encoding is not None else "7bit"
     if "content-disposition" in headers or encoding not in _PLAIN_ENCODINGS:
         return None
-    charset = _plain_charset(headers.get("content-type", "text/plain"))
+    charset = _plain_charset(get("content-type", "text/plain").lstrip(" \t"))
     if charset is None:
         return None
     body = data[end + 2:]
@@ -339,7 +363,29 @@ def _plain_message(data: bytes) -> tuple[dict[str, str], str] | None:
         text = body.decode(charset, "replace")
     except LookupError:
         text = body.decode("latin-1")
-    return headers, text.strip()
+    list_id, sender, date, message_id, reply_to, references, subject = map(get, _FIELDS)
+    return (list_id and list_id.lstrip(" \t"), sender.lstrip(" \t") if sender else "",
+            date or "", message_id and message_id.lstrip(" \t"),
+            reply_to and reply_to.lstrip(" \t"), references, subject and subject.lstrip(" \t"),
+            text.strip(), 0)
+
+
+_FOLD = (" ", "\t")
+_FIELDS = ("list-id", "from", "date", "message-id", "in-reply-to", "references", "subject")
+
+
+def _parsed_message(data: bytes, label: str, line: int) -> _Fields:
+    """The fields of any message, through the email package's parser."""
+    msg = _PARSER.parsebytes(data)
+    body, attachments = _body(msg)
+    try:
+        list_id = msg.get("list-id")
+        sender, date = str(msg.get("from", "")), str(msg.get("date") or "")
+    except (ValueError, IndexError, TypeError):
+        raise BadInput(f"{label}, line {line}: a message header cannot be read") from None
+    return (None if list_id is None else str(list_id), sender, date, msg.get("message-id"),
+            msg.get("in-reply-to"), msg.get("references"), msg.get("subject"), body,
+            attachments)
 
 
 _NAMES: dict[str, str] = {}  # header names met, as written -> lower case (each checked once)
@@ -491,55 +537,49 @@ class MailingListArchive:
                 if fingerprint in skip:
                     continue
                 ending: dict = {}
-                for line, data in _split(f, label, ending if can_tell else None):
-                    yield from self._message(data, line, label, default_space, spaces, authors,
-                                             options)
+                yield from _records(_split(f, label, ending if can_tell else None), label,
+                                    default_space, spaces, authors, options)
                 if raw.cut:
                     yield CutShort(label, "the gzip file stops before its end")
                 elif ending.get("cut"):
                     yield CutShort(label, ending["cut"])
 
-    def _message(self, data: bytes, line: int, label: str, default_space: str,
-                 spaces: set[str], authors: set[str], options: ImportOptions) -> list:
-        """The message's records: its list and its sender the first time they are met, then
-        the message as a bare `MessageRecord` tuple (see base.MessageRecord)."""
-        plain = _plain_message(data)
-        if plain is not None:
-            headers, body = plain
-            attachments = 0
-            get = headers.get
-        else:
-            msg = _PARSER.parsebytes(data)
-            body, attachments = _body(msg)
-            get = msg.get
+
+def _records(messages: Iterable[tuple[int, bytes]], label: str, default_space: str,
+             spaces: set[str], authors: set[str], options: ImportOptions) -> Iterator:
+    """Each message's records: its list and its sender the first time they are met, then the
+    message as a bare `MessageRecord` tuple (see base.MessageRecord)."""
+    one_space = options.space_name
+    for line, data in messages:
+        fields = _plain_message(data) or _parsed_message(data, label, line)
+        list_id, sender, date, message_id, reply_to, references, subject, body, attachments = \
+            fields
         try:
-            list_id = get("list-id")
-            list_id = _list_id(list_id) if type(list_id) is str else _first_id(list_id)
-            sender = _sender(str(get("from", "")))
-            date = str(get("date") or "")
+            if list_id:
+                list_id = _list_id(list_id)
+            sender = _sender(sender)
         except (ValueError, IndexError, TypeError):
             raise BadInput(f"{label}, line {line}: a message header cannot be read") from None
-        out = []
-        space = list_id if list_id and not options.space_name else default_space
+        space = list_id if list_id and not one_space else default_space
         if space not in spaces:
             spaces.add(space)
-            out.append(SpaceRecord(space, space, "list", "closed"))
+            yield SpaceRecord(space, space, "list", "closed")
         author = None
         if sender is not None:
             name, address, author = sender
             if author not in authors:
                 authors.add(author)
-                out.append(AuthorRecord(author, name, email=address))
+                yield AuthorRecord(author, name, email=address)
         try:
             at = _db_date(date)
         except (TypeError, ValueError, IndexError, OverflowError):
             raise BadInput(f"{label}, line {line}: a message has no readable Date") from None
-        platform_id = _first_id(get("message-id")) or "sha1:" + hashlib.sha1(data).hexdigest()
-        parent = _first_id(get("in-reply-to"))
-        if parent is None:
-            parents = _ids(get("references"))
+        platform_id = _first_id(message_id) or "sha1:" + hashlib.sha1(data).hexdigest()
+        parent = _first_id(reply_to)
+        if parent is None and references:
+            parents = _ids(references)
             parent = parents[-1] if parents else None
-        subject = _header(get("subject")).strip()
-        out.append((space, platform_id, at, author, f"{subject}\n\n{body}" if subject else body,
-                    parent, "message", None, 0, 0, attachments))
-        return out
+        if subject:
+            subject = _header(subject).strip()
+        yield (space, platform_id, at, author, f"{subject}\n\n{body}" if subject else body,
+               parent, "message", None, 0, 0, attachments)
