@@ -7,14 +7,11 @@ and the map from platform ids to message ids is a bounded cache backed by the un
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +35,7 @@ from steward.connectors.base import (
     SpaceRecord,
 )
 from steward.errors import BadInput
-from steward.jobs import CancelToken, Job, Progress
+from steward.jobs import CancelToken, Job, Progress, collector_steps
 from steward.normalise import normalise_email, normalise_phone
 from steward.store import audit
 from steward.store.bulk import insert_rows, sql_time
@@ -528,41 +525,6 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
             summary.last = at if summary.last is None else max(summary.last, at)
 
 
-# Containers allocated between two collections of the youngest generation while importing
-# (Python's default is 700): the decoded messages die young, and most are freed by reference
-# counting before a collection would walk them (a twentieth of a Discord import's time).
-IMPORT_GC_THRESHOLD = 100_000
-_gc_lock = threading.Lock()
-_gc_users = 0
-_gc_threshold = gc.get_threshold()
-
-
-@contextmanager
-def _collector_steps() -> Iterator:
-    """The import makes millions of small objects (decoded JSON, records, rows) that
-    reference counting frees; a full cyclic-GC pass walks every object alive, the workspace's
-    and the libraries' included, again and again (a third of a Discord import). Objects alive
-    now, and at each step (the caller calls what this gives after every batch), are left out
-    of later passes until the import ends: what the desktop's job runner does at each step
-    (steward.ui.workers), here for the command line and the tests too. Young objects are
-    collected less often meanwhile (`IMPORT_GC_THRESHOLD`)."""
-    global _gc_users, _gc_threshold
-    with _gc_lock:
-        if not _gc_users:
-            _gc_threshold = gc.get_threshold()
-            gc.set_threshold(IMPORT_GC_THRESHOLD, *_gc_threshold[1:])
-        _gc_users += 1
-    gc.freeze()
-    try:
-        yield gc.freeze
-    finally:
-        gc.unfreeze()
-        with _gc_lock:
-            _gc_users -= 1
-            if not _gc_users:
-                gc.set_threshold(*_gc_threshold)
-
-
 def _named_damage(records: Iterable, paths: Sequence[Path]) -> Iterator:
     """The records, with damage no importer caught (a ZIP entry read somewhere unexpected,
     nesting beyond Python's stack) turned into bad input naming the files."""
@@ -595,7 +557,7 @@ def import_files(ws, kind: str, paths: Sequence[Path], options: ImportOptions | 
         imported = set(cursor.get("imported", []))
         already = set(imported)
         records = _named_damage(importer.records(paths, options, already), paths)
-        with _collector_steps() as step:
+        with collector_steps() as step:
             for done in write_records(s, source_id, name, records, summary, token, imported):
                 step()
                 yield Progress(done, expected_messages, f"Importing {paths[0].name}")

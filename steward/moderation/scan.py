@@ -9,7 +9,6 @@ transaction, so a cancelled scan resumes where it stopped.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import itertools
 import json
@@ -29,7 +28,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from steward import clock
-from steward.jobs import CancelToken, Job, Progress
+from steward.jobs import CancelToken, Job, Progress, collector_steps
 from steward.moderation import heuristics as h
 from steward.moderation import signals as textsignals
 from steward.moderation import text as textfacts
@@ -286,18 +285,8 @@ class MessageScanner:
     # --- one batch ------------------------------------------------------------------------
 
     def scan_batch(self, s, rows: list[tuple]) -> list[tuple]:
-        """Queue rows (see QUEUE_COLUMNS) for a batch of (id, text, identity, space, at)."""
-        # The batch makes many small objects and frees none of them in cycles; collecting
-        # garbage meanwhile only walks the scanner's large dictionaries again and again.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return self._scan_batch(s, rows)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    def _scan_batch(self, s, rows: list[tuple]) -> list[tuple]:
+        """Queue rows (see QUEUE_COLUMNS) for a batch of (id, text, identity, space, at).
+        A scan calls it within `jobs.collector_steps`, taking a step after each batch."""
         self._load_authors(s, {r[2] for r in rows if r[2] is not None})
         if len(self.known_texts) > KNOWN_TEXTS:  # keep the newer half
             for text in list(itertools.islice(self.known_texts, len(self.known_texts) // 2)):
@@ -490,17 +479,20 @@ def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | Non
     counts = {"messages": 0, "spam": 0, "rule": 0}
     last = start
     yield Progress(0, max(0, total - start), "Scanning messages for moderation")
-    for rows in _read_ahead(ws, start, token):
-        with ws.transaction() as s:
-            queue_rows = scanner.scan_batch(s, rows)
-            if queue_rows:
-                insert_rows(s, "queue_items", QUEUE_COLUMNS, queue_rows)
-            last = rows[-1][0]
-            s.merge(ScanState(scanner=SCANNER, last_message_id=last))
-        counts["messages"] += len(rows)
-        for r in queue_rows:
-            counts[r[0]] += 1
-        yield Progress(last - start, max(1, total - start), "Scanning messages for moderation")
+    with collector_steps() as step:
+        for rows in _read_ahead(ws, start, token):
+            with ws.transaction() as s:
+                queue_rows = scanner.scan_batch(s, rows)
+                if queue_rows:
+                    insert_rows(s, "queue_items", QUEUE_COLUMNS, queue_rows)
+                last = rows[-1][0]
+                s.merge(ScanState(scanner=SCANNER, last_message_id=last))
+            step()
+            counts["messages"] += len(rows)
+            for r in queue_rows:
+                counts[r[0]] += 1
+            yield Progress(last - start, max(1, total - start),
+                           "Scanning messages for moderation")
     if total > last:  # system messages and deletions at the end are scanned too
         with ws.transaction() as s:
             s.merge(ScanState(scanner=SCANNER, last_message_id=total))
@@ -522,11 +514,13 @@ def sensitivity_preview_job(ws, token: CancelToken | None = None) -> Job[dict]:
     scanner.keep_scores = True
     last, scanned = 0, 0
     yield Progress(0, max(1, total), "Scoring the stored history")
-    for rows in _read_ahead(ws, 0, token):
-        with ws.session() as s:
-            scanner.scan_batch(s, rows)
-        last, scanned = rows[-1][0], scanned + len(rows)
-        yield Progress(last, max(1, total), "Scoring the stored history")
+    with collector_steps() as step:
+        for rows in _read_ahead(ws, 0, token):
+            with ws.session() as s:
+                scanner.scan_batch(s, rows)
+            step()
+            last, scanned = rows[-1][0], scanned + len(rows)
+            yield Progress(last, max(1, total), "Scoring the stored history")
     scores = scanner.scores
     settings = {name: (at, sum(1 for x in scores if x >= at))
                 for name, at in h.SENSITIVITIES.items()}
