@@ -247,8 +247,8 @@ class MessageScanner:
         self.identities = (np.array(ids, dtype=np.int64), joined_at, np.array(skips))
 
     def _read_identities(self, conn, chunk: list[int]) -> list[tuple]:
-        """(identity id, join time in seconds or None, skip) of the identities in `chunk`
-        (sorted): from the preloaded ones, and from the database those added since."""
+        """(identity id, join time in seconds or None, skip) of the identities in `chunk`:
+        from the preloaded ones, and from the database those added since."""
         if self.identities is None:
             return _query_identities(conn, chunk)
         ids, joined_at, skips = self.identities
@@ -263,7 +263,7 @@ class MessageScanner:
         return rows
 
     def _load_authors(self, s, identity_ids: set[int]) -> None:
-        missing = sorted(i for i in identity_ids if i not in self.authors)
+        missing = [i for i in identity_ids if i not in self.authors]
         conn = s.connection()
         for start in range(0, len(missing), 900):
             chunk = missing[start:start + 900]
