@@ -141,11 +141,11 @@ def _floor_seconds(tmp: Path, data: tuple, run: int, people: bool = True) -> tup
         DEFERRED_INDEXES,
         IMPORT_PAGE_CACHE_KIB,
         MISSING,
-        collector_steps,
         identity_row,
         insert_messages,
     )
     from steward.engagement.activity import CATCH_UP_SQL
+    from steward.jobs import collector_steps
     from steward.store.engine import connect_raw
 
     path, ddl, parents, source_id = data

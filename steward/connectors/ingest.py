@@ -7,14 +7,11 @@ and the map from platform ids to message ids is a bounded cache backed by the un
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +35,7 @@ from steward.connectors.base import (
     SpaceRecord,
 )
 from steward.errors import BadInput
-from steward.jobs import CancelToken, Job, Progress
+from steward.jobs import CancelToken, Job, Progress, collector_steps
 from steward.normalise import normalise_email, normalise_phone
 from steward.store import audit
 from steward.store.bulk import insert_rows, sql_time
@@ -69,41 +66,6 @@ MESSAGE_COLUMNS = ("id", "source_id", "space_id", "identity_id", "platform_id", 
 # that is only a NUL is none either.
 MISSING = "\x00"
 NULL_IF_MISSING = "nullif(?, char(0))"
-ADD_REPLIES_SQL = "UPDATE messages SET reply_count = reply_count + ? WHERE id = ?"
-
-
-def identity_row(*values) -> tuple:
-    """An identity's row for `insert_people` (id, person id, platform id, handle, display
-    name, email, normalised email, phone, E.164 phone, is bot, joined at), None as MISSING."""
-    return tuple(MISSING if v is None else v for v in values)
-
-
-def insert_people(db, source_id: int, persons: Sequence[tuple],
-                  identities: Sequence[tuple], now: str) -> None:
-    """Insert new persons ((id, display name, is bot) each) and their identities
-    (`identity_row`) on a DB-API connection; nothing bound is None (see MISSING)."""
-    db.executemany(
-        "INSERT INTO persons (id, display_name, is_staff, is_bot, programme, created_at) "
-        "VALUES (?, ?, 0, ?, NULL, ?)", [(*p, now) for p in persons])
-    db.executemany(
-        "INSERT INTO identities (id, person_id, source_id, platform_id, handle, "
-        "display_name, email, email_normalised, phone, phone_e164, is_bot, joined_at) "
-        f"VALUES (?, ?, {int(source_id)}, ?, {', '.join([NULL_IF_MISSING] * 6)}, ?, "
-        f"{NULL_IF_MISSING})", identities)
-
-
-def insert_messages(db, source_id: int, rows: Sequence[tuple]) -> int:
-    """Insert new messages on a DB-API connection; returns how many went in. A row is (id,
-    space id, identity id or 0, platform id, thread id, parent id or 0, kind, created at,
-    edited at or MISSING, deleted, text or MISSING, reactions, attachments). The source and the
-    reply count (ADD_REPLIES_SQL adds replies) are the same for every row: written into the
-    statement, not bound 2 x 5,000 times."""
-    before = db.total_changes
-    db.executemany(
-        f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
-        f"(?, {int(source_id)}, ?, nullif(?, 0), ?, ?, nullif(?, 0), ?, ?, "
-        f"{NULL_IF_MISSING}, ?, {NULL_IF_MISSING}, ?, 0, ?)", rows)
-    return db.total_changes - before
 
 
 @dataclass
@@ -263,10 +225,10 @@ class _Writer:
             rec = replace(rec, display_name=_no_nul(rec.display_name), handle=_no_nul(rec.handle))
         name = (rec.display_name or rec.handle or rec.platform_id)[:300]
         self.persons.append((pid, name, int(rec.is_bot)))
-        self.new_identities.append(identity_row(
+        self.new_identities.append(tuple(MISSING if v is None else v for v in (
             iid, pid, rec.platform_id[:200], rec.handle, rec.display_name, rec.email,
             normalise_email(rec.email), rec.phone, normalise_phone(rec.phone),
-            int(rec.is_bot), sql_time(rec.joined_at)))
+            int(rec.is_bot), sql_time(rec.joined_at))))
         self.identities[rec.platform_id] = (iid, pid)
         summary.people += 1
         return iid, pid
@@ -277,8 +239,15 @@ class _Writer:
         return self.author(AuthorRecord(platform_id), summary)[0]
 
     def flush_people(self) -> None:
-        if self.persons:
-            insert_people(self.db, self.source_id, self.persons, self.new_identities, self.now)
+        if self.persons:  # nothing bound is None (see MISSING)
+            self.db.executemany(
+                "INSERT INTO persons (id, display_name, is_staff, is_bot, programme, created_at) "
+                "VALUES (?, ?, 0, ?, NULL, ?)", [(*p, self.now) for p in self.persons])
+            self.db.executemany(
+                "INSERT INTO identities (id, person_id, source_id, platform_id, handle, "
+                "display_name, email, email_normalised, phone, phone_e164, is_bot, joined_at) "
+                f"VALUES (?, ?, {int(self.source_id)}, ?, {', '.join([NULL_IF_MISSING] * 6)}, ?, "
+                f"{NULL_IF_MISSING})", self.new_identities)
             self.persons.clear()
             self.new_identities.clear()
 
@@ -365,7 +334,14 @@ class _Writer:
                 self.first = first
             if self.last is None or last > self.last:
                 self.last = last
-            summary.messages += insert_messages(self.db, self.source_id, rows)
+            # The source and the reply count (finish_threads adds replies) are the same for
+            # every row: written into the statement, not bound 2 x 5,000 times.
+            before = self.db.total_changes
+            self.db.executemany(
+                f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
+                f"(?, {int(self.source_id)}, ?, nullif(?, 0), ?, ?, nullif(?, 0), ?, ?, "
+                f"{NULL_IF_MISSING}, ?, {NULL_IF_MISSING}, ?, 0, ?)", rows)
+            summary.messages += self.db.total_changes - before
 
     def build_indexes(self) -> None:
         """The secondary indexes left out while the rows went in (see __init__)."""
@@ -394,7 +370,8 @@ class _Writer:
 
     def finish_threads(self) -> None:
         if self.replies:
-            self.db.executemany(ADD_REPLIES_SQL, [(n, tid) for tid, n in self.replies.items()])
+            self.db.executemany("UPDATE messages SET reply_count = reply_count + ? WHERE id = ?",
+                                [(n, tid) for tid, n in self.replies.items()])
             self.replies.clear()
 
     # --- the rest --------------------------------------------------------------------------
@@ -546,41 +523,6 @@ def write_records(s: Session, source_id: int, source_name: str, records: Iterabl
             at = datetime.fromisoformat(moment)
             summary.first = at if summary.first is None else min(summary.first, at)
             summary.last = at if summary.last is None else max(summary.last, at)
-
-
-# Containers allocated between two collections of the youngest generation while importing
-# (Python's default is 700): the decoded messages die young, and most are freed by reference
-# counting before a collection would walk them (a twentieth of a Discord import's time).
-IMPORT_GC_THRESHOLD = 100_000
-_gc_lock = threading.Lock()
-_gc_users = 0
-_gc_threshold = gc.get_threshold()
-
-
-@contextmanager
-def collector_steps() -> Iterator:
-    """The import makes millions of small objects (decoded JSON, records, rows) that
-    reference counting frees; a full cyclic-GC pass walks every object alive, the workspace's
-    and the libraries' included, again and again (a third of a Discord import). Objects alive
-    now, and at each step (the caller calls what this gives after every batch), are left out
-    of later passes until the import ends: what the desktop's job runner does at each step
-    (steward.ui.workers), here for the command line and the tests too. Young objects are
-    collected less often meanwhile (`IMPORT_GC_THRESHOLD`)."""
-    global _gc_users, _gc_threshold
-    with _gc_lock:
-        if not _gc_users:
-            _gc_threshold = gc.get_threshold()
-            gc.set_threshold(IMPORT_GC_THRESHOLD, *_gc_threshold[1:])
-        _gc_users += 1
-    gc.freeze()
-    try:
-        yield gc.freeze
-    finally:
-        gc.unfreeze()
-        with _gc_lock:
-            _gc_users -= 1
-            if not _gc_users:
-                gc.set_threshold(*_gc_threshold)
 
 
 def _named_damage(records: Iterable, paths: Sequence[Path]) -> Iterator:

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from steward.connectors import ingest
+from steward import jobs
 from steward.errors import BadInput
 from tests.connectors.helpers import run_import, snapshot
 
@@ -67,9 +67,9 @@ def test_a_failed_first_import_leaves_the_indexes_as_they_were(workspace, tmp_pa
 
 def test_imports_collect_young_objects_less_often_and_put_the_collector_back():
     threshold = gc.get_threshold()
-    with ingest.collector_steps():
-        assert gc.get_threshold()[0] == ingest.IMPORT_GC_THRESHOLD
-        with pytest.raises(ValueError), ingest.collector_steps():  # a second import at once
+    with jobs.collector_steps():
+        assert gc.get_threshold()[0] == jobs.JOB_GC_THRESHOLD
+        with pytest.raises(ValueError), jobs.collector_steps():  # a second import at once
             raise ValueError
-        assert gc.get_threshold()[0] == ingest.IMPORT_GC_THRESHOLD  # the first still runs
+        assert gc.get_threshold()[0] == jobs.JOB_GC_THRESHOLD  # the first still runs
     assert gc.get_threshold() == threshold

@@ -117,6 +117,33 @@ def test_texts_kept_between_batches_give_the_same_queue(demo_ws, monkeypatch):
     assert _queued(demo_ws) == kept
 
 
+def test_authors_read_in_one_pass_give_the_same_queue_as_read_when_met(demo_ws, monkeypatch):
+    """A scan of more messages than there are identities reads every identity's join time and
+    staff or bot mark in one pass; the queue is the one a scan that looks each author up when
+    it first meets them makes, and an identity added after the pass is still found."""
+    read = []
+    monkeypatch.setattr(scan.MessageScanner, "preload_authors", lambda self, s, original=(
+        scan.MessageScanner.preload_authors): read.append(original(self, s)))
+    run_to_end(scan.scan_messages_job(demo_ws))
+    in_one_pass = _queued(demo_ws)
+    assert read and in_one_pass
+    with demo_ws.transaction() as s:
+        s.connection().exec_driver_sql("DELETE FROM queue_items")
+        s.connection().exec_driver_sql("DELETE FROM scan_state")
+    monkeypatch.setattr(scan.MessageScanner, "preload_authors", lambda self, s: None)
+    run_to_end(scan.scan_messages_job(demo_ws))
+    assert _queued(demo_ws) == in_one_pass
+
+    monkeypatch.undo()
+    scanner = scan.MessageScanner(demo_ws, scan.RuleSet([]), None, frozenset(), 0,
+                                  messages=10**9)
+    with demo_ws.transaction() as s:
+        known = s.scalars(select(Identity.id)).all()
+        scanner.identities = tuple(a[:-1] for a in scanner.identities)  # the last one is new
+        scanner._load_authors(s, set(known))
+    assert set(scanner.authors) == set(known)
+
+
 def test_cli_scan_json(demo_path, monkeypatch, capsys):
     monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
     assert main(["scan", "--json", "--workspace", str(demo_path)]) == 0
