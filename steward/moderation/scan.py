@@ -4,7 +4,8 @@ Messages are scanned once: the `ScanState` row "moderation" holds the last messa
 Each batch is read in id order, vectorised in one go for the text model (each distinct text
 once a scan: texts' facts are kept between batches), matched against all rules in one
 google-re2 pass, scored by the heuristics, and written with the new watermark in one
-transaction, so a cancelled scan resumes where it stopped.
+transaction, so a cancelled scan resumes where it stopped. Messages an import found edited
+since their scan are scored again first, once each (`steward.store.edits`).
 """
 
 from __future__ import annotations
@@ -496,6 +497,7 @@ def _scan_edits(ws, rules: RuleSet, model: SpamModel, blocked: frozenset[str],
         queue_rows = []
         for row in rows:
             scanner.authors.clear()  # the author as at this message: posts before it
+            scanner.same_text.clear()
             scanner.watermark = row[0] - 1
             for item in scanner.scan_batch(s, [row[:5]]):
                 if (item[1], item[0]) in open_items:

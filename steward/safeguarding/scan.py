@@ -2,7 +2,8 @@
 
 Run by `steward scan` (with moderation) and from the desktop. It works in batches, each in one
 transaction with the watermark (`ScanState` "safeguarding"), so a cancelled or failed scan
-never loses a flag and never raises one twice.
+never loses a flag and never raises one twice. Messages an import found edited since their
+scan are read again first, once each (`steward.store.edits`).
 """
 
 from __future__ import annotations

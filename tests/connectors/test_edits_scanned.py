@@ -16,10 +16,10 @@ SPAM = ("Earn $500 a day from home!! Crypto investment, guaranteed returns, DM m
         "https://bit.ly/cash-now https://bit.ly/cash-more")
 
 
-def _import(ws, path, edits=None):
+def _import(ws, path, edits=None, ids=IDS):
     """The channel again, its posts an hour apart (no flooding), some edited since."""
     return run_import(ws, "discord-export",
-                      [discord_channel(path, IDS, edits=edits, apart=3600, say=SAY)])
+                      [discord_channel(path, ids, edits=edits, apart=3600, say=SAY)])
 
 
 def _scan(ws) -> dict:
@@ -57,9 +57,15 @@ def test_a_message_edited_after_its_scan_is_scanned_again_once(workspace, tmp_pa
     assert third["moderation"]["edited"] == third["safeguarding"]["edited"] == 0
     assert len(_flags(workspace, "110")) == len(raised) and len(_queued(workspace, "120")) == 1
 
-    # edited again into something harmless: the flag stays, nothing new is raised
+    # edited again into something harmless (and a new post): the flag stays, nothing new is
+    # raised, and each scanner has read every edit
     _import(workspace, tmp_path / "v3.json", {110: ("sorry, wrong channel!",
-                                                    "2026-11-26T09:00:00+00:00")})
+                                                    "2026-11-26T09:00:00+00:00")}, IDS + [141])
     fourth = _scan(workspace)
     assert fourth["safeguarding"]["edited"] == 1 and fourth["safeguarding"]["flags"] == 0
+    assert fourth["moderation"]["messages"] == 1
     assert [f.id for f in _flags(workspace, "110")] == [f.id for f in raised]
+    with workspace.session() as s:
+        assert s.connection().exec_driver_sql(
+            "SELECT scanner, last_edit_seq FROM scan_state ORDER BY scanner").all() == [
+            ("moderation", 3), ("safeguarding", 3)]
