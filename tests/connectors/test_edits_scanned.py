@@ -3,9 +3,12 @@ at their next run, without reading the whole history again."""
 
 from __future__ import annotations
 
+import pytest
+
 from steward.jobs import run_to_end
 from steward.moderation.queue import list_items
 from steward.moderation.scan import scan_job
+from steward.moderation.triage import decide
 from steward.safeguarding import flags
 from tests.connectors.helpers import discord_channel, run_import
 
@@ -57,15 +60,42 @@ def test_a_message_edited_after_its_scan_is_scanned_again_once(workspace, tmp_pa
     assert third["moderation"]["edited"] == third["safeguarding"]["edited"] == 0
     assert len(_flags(workspace, "110")) == len(raised) and len(_queued(workspace, "120")) == 1
 
-    # edited again into something harmless (and a new post): the flag stays, nothing new is
-    # raised, and each scanner has read every edit
-    _import(workspace, tmp_path / "v3.json", {110: ("sorry, wrong channel!",
-                                                    "2026-11-26T09:00:00+00:00")}, IDS + [141])
+    # 110 edited again into something harmless: the flag stays, nothing new is raised. 120,
+    # approved as it read, edited into spam again: queued again, the decision was on the
+    # earlier text. And a new post: each scanner has read every edit after that scan too.
+    decide(workspace, [queued[0].id], "approve", "fine")
+    _import(workspace, tmp_path / "v3.json",
+            {110: ("sorry, wrong channel!", "2026-11-26T09:00:00+00:00"),
+             120: (SPAM.replace("$500", "$900"), "2026-11-26T09:00:00+00:00")}, IDS + [141])
     fourth = _scan(workspace)
-    assert fourth["safeguarding"]["edited"] == 1 and fourth["safeguarding"]["flags"] == 0
-    assert fourth["moderation"]["messages"] == 1
+    assert fourth["safeguarding"]["edited"] == 2 and fourth["safeguarding"]["flags"] == 0
+    assert fourth["moderation"]["messages"] == 1 and fourth["moderation"]["spam"] == 1
+    assert len(_queued(workspace, "120")) == 1
     assert [f.id for f in _flags(workspace, "110")] == [f.id for f in raised]
     with workspace.session() as s:
         assert s.connection().exec_driver_sql(
             "SELECT scanner, last_edit_seq FROM scan_state ORDER BY scanner").all() == [
-            ("moderation", 3), ("safeguarding", 3)]
+            ("moderation", 4), ("safeguarding", 4)]
+
+
+def test_a_scan_that_fails_after_an_edit_loses_it_not_and_scans_it_once(workspace, tmp_path,
+                                                                         monkeypatch):
+    from steward.safeguarding import scan as safeguarding_scan
+
+    _import(workspace, tmp_path / "v1.json", ids=IDS[:10])
+    _scan(workspace)
+    _import(workspace, tmp_path / "v2.json", {105: (DISCLOSURE, "2026-11-25T09:00:00+00:00"),
+                                              106: (SPAM, "2026-11-25T09:00:00+00:00")},
+            ids=IDS[:10])
+
+    def crash(*args):
+        raise OSError("the laptop's lid closed")
+
+    with monkeypatch.context() as patched:  # moderation's pass is written, then it fails
+        patched.setattr(safeguarding_scan, "_raise_flags", crash)
+        with pytest.raises(OSError):
+            _scan(workspace)
+    assert _flags(workspace, "105") == [] and len(_queued(workspace, "106")) == 1
+    again = _scan(workspace)
+    assert again["moderation"]["edited"] == 0 and again["safeguarding"]["edited"] == 2
+    assert len(_flags(workspace, "105")) >= 1 and len(_queued(workspace, "106")) == 1

@@ -263,8 +263,8 @@ def test_messages_a_newer_export_lacks_or_shows_edited_change_on_every_laptop(la
         summary = run_import(admin, "discord-export",
                              [_channel(tmp_path / "v2.json", newer, edits=fixed)])
         assert (summary.marked_deleted, summary.edited) == (2, 2)
-        assert run_to_end(scan_job(admin))["safeguarding"]["edited"] == 2
-        assert flagged(admin, "107")
+        scanned = run_to_end(scan_job(admin))
+        assert flagged(admin, "107") and scanned["safeguarding"]["edited"] == 2
     finally:
         admin.lock()
     lead = _open(laptops, "lead")
