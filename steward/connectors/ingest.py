@@ -322,10 +322,15 @@ class _Writer:
         self.next_message = mid + 1
         summary.already_there += already
         if edits:
-            # Edited on the platform since the last import: a later edit replaces the text.
-            summary.edited += self.db.executemany(
-                "UPDATE messages SET text = ?, edited_at = ? WHERE id = ? AND "
-                f"(edited_at IS NULL OR edited_at < ?) AND {NOT_ERASED}", edits).rowcount
+            # Edited on the platform since the last import: a later edit replaces the text, and
+            # the message is noted for the scanners (message_edits) in the same transaction.
+            # One statement per edit, to know which took (a re-import repeats every edit).
+            update = ("UPDATE messages SET text = ?, edited_at = ? WHERE id = ? AND "
+                      f"(edited_at IS NULL OR edited_at < ?) AND {NOT_ERASED}")
+            changed = [(edit[2],) for edit in edits
+                       if self.db.execute(update, edit).rowcount]
+            self.db.executemany("INSERT INTO message_edits (message_id) VALUES (?)", changed)
+            summary.edited += len(changed)
         self.flush_people()
         if rows:
             times = [r[7] for r in rows]

@@ -4,7 +4,8 @@ Messages are scanned once: the `ScanState` row "moderation" holds the last messa
 Each batch is read in id order, vectorised in one go for the text model (each distinct text
 once a scan: texts' facts are kept between batches), matched against all rules in one
 google-re2 pass, scored by the heuristics, and written with the new watermark in one
-transaction, so a cancelled scan resumes where it stopped.
+transaction, so a cancelled scan resumes where it stopped. Messages an import found edited
+since their scan are scored again first, once each (`steward.store.edits`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from steward.moderation.model import (
 from steward.moderation.rules import MessageFacts, RuleSet, load_rules, parse_rules
 from steward.store import audit
 from steward.store.bulk import insert_rows, sql_time
+from steward.store.edits import edited_since_scan, mark_edits_read
 from steward.store.models import (
     Decision,
     Identity,
@@ -470,13 +472,13 @@ def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | Non
     rules = load_rules(ws) if rules is None else rules
     model = workspace_model(ws) if model is None else model
     blocked = h.blocked_domains(ws.get_setting(BLOCKED_SETTING, []) or [])
+    queue_at = h.queue_threshold(ws.get_setting(SENSITIVITY_SETTING))
+    counts = {"messages": 0, "spam": 0, "rule": 0}
+    counts["edited"] = _scan_edits(ws, rules, model, blocked, queue_at, counts)
     with ws.session() as s:
         start = _watermark(s)
         total = s.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
-    scanner = MessageScanner(ws, rules, model, blocked, start,
-                             h.queue_threshold(ws.get_setting(SENSITIVITY_SETTING)),
-                             messages=total - start)
-    counts = {"messages": 0, "spam": 0, "rule": 0}
+    scanner = MessageScanner(ws, rules, model, blocked, start, queue_at, messages=total - start)
     last = start
     yield Progress(0, max(0, total - start), "Scanning messages for moderation")
     with collector_steps() as step:
@@ -498,6 +500,55 @@ def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | Non
             s.merge(ScanState(scanner=SCANNER, last_message_id=total))
     counts["rule_reports"] = dict(scanner.rule_reports)
     return counts
+
+
+def _scan_edits(ws, rules: RuleSet, model: SpamModel, blocked: frozenset[str],
+                queue_at: float, counts: dict) -> int:
+    """Score again the messages edited on the platform since they were scanned; returns how
+    many. Each is scored as at its posting (the author's posts before it, their held posts
+    now) on its new text; an item it makes is queued unless the message already has an open
+    item of that kind (which the moderator reads with the new text), with the edit named
+    first among its reasons."""
+    with ws.session() as s:
+        ids, seq = edited_since_scan(s, SCANNER)
+        cursor = s.connection().connection.driver_connection.cursor()
+        rows = []
+        try:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                rows += cursor.execute(
+                    "SELECT id, text, identity_id, space_id, created_at, edited_at FROM messages "
+                    f"WHERE id IN ({','.join('?' * len(chunk))}) AND kind = 'message' AND "
+                    "deleted = 0 AND text IS NOT NULL ORDER BY id", chunk).fetchall()
+        finally:
+            cursor.close()
+    if seq is None:
+        return 0
+    scanner = MessageScanner(ws, rules, model, blocked, 0, queue_at) if rows else None
+    with ws.transaction() as s:
+        open_items = {tuple(r) for r in s.execute(
+            select(QueueItem.message_id, QueueItem.kind).where(
+                QueueItem.message_id.in_([r[0] for r in rows]), QueueItem.status == "open"))}
+        queue_rows = []
+        for row in rows:
+            scanner.authors.clear()  # the author as at this message: posts before it
+            scanner.same_text.clear()
+            scanner.watermark = row[0] - 1
+            for item in scanner.scan_batch(s, [row[:5]]):
+                if (item[1], item[0]) in open_items:
+                    continue
+                reasons = json.loads(item[9])
+                when = f" on {row[5][:16]} UTC" if row[5] else ""
+                reasons.insert(0, f"Edited on the platform{when} after an earlier scan: "
+                                  "the new text")
+                queue_rows.append((*item[:9], json.dumps(reasons, ensure_ascii=False),
+                                   *item[10:]))
+        if queue_rows:
+            insert_rows(s, "queue_items", QUEUE_COLUMNS, queue_rows)
+        mark_edits_read(s, SCANNER, seq)
+    for r in queue_rows:
+        counts[r[0]] += 1
+    return len(rows)
 
 
 def sensitivity_preview_job(ws, token: CancelToken | None = None) -> Job[dict]:
@@ -787,10 +838,11 @@ def test_rules_job(ws, source: str, samples: int = 5,
 
 
 def unscanned_count(ws) -> int:
-    """Messages waiting for the moderation scan."""
+    """Messages waiting for the moderation scan (past its watermark, or edited since)."""
     with ws.session() as s:
-        return s.scalar(
+        waiting = s.scalar(
             select(func.count()).select_from(Message).where(Message.id > _watermark(s))) or 0
+        return waiting + len(edited_since_scan(s, SCANNER)[0])
 
 
 def _within_a_day(texts: dict[str, tuple[float, dict[int, int]]], keep: int, fingerprint: str,

@@ -2,7 +2,8 @@
 
 Run by `steward scan` (with moderation) and from the desktop. It works in batches, each in one
 transaction with the watermark (`ScanState` "safeguarding"), so a cancelled or failed scan
-never loses a flag and never raises one twice.
+never loses a flag and never raises one twice. Messages an import found edited since their
+scan are read again first, once each (`steward.store.edits`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,6 +31,7 @@ from steward.safeguarding.sealed import (
 )
 from steward.safeguarding.signposting import helplines
 from steward.store import audit
+from steward.store.edits import edited_since_scan, mark_edits_read
 from steward.store.models import Flag, Identity, Message, Person, ScanState, Setting, Space
 
 log = logging.getLogger(__name__)
@@ -57,23 +60,82 @@ def workspace_detector(session: Session) -> Detector:
 
 def scan_job(ws, token: CancelToken | None = None) -> Job[dict]:
     """Scan every message past the watermark; returns counts of messages and flags raised."""
+    edited = _scan_edits(ws)
     with ws.session() as s:
         state = s.get(ScanState, SCANNER)
         start = state.last_message_id if state else 0
         total = _count_after(s, start)
     counts = yield from _scan(ws, token, start, total, None)
-    if counts["messages"]:
+    counts["edited"] = edited["messages"]
+    counts["flags"] += edited["flags"]
+    counts["skipped_messages"] += edited["skipped_messages"]
+    for severity in policy.SEVERITIES:
+        counts[severity] += edited[severity]
+    if counts["messages"] or edited["messages"]:
         with ws.transaction() as s:
             audit.record(s, ws.actor, "safeguarding.scan", None, None,
-                         messages=counts["messages"], flags=counts["flags"])
+                         messages=counts["messages"], flags=counts["flags"],
+                         edited=edited["messages"])
     return counts
 
 
+def _scan_edits(ws) -> dict:
+    """Scan again the messages edited on the platform since they were scanned. A flag already
+    raised for a message and category stays as it is (never removed, never raised twice); a
+    concern only the new text raises becomes a new flag whose reasons say it was edited."""
+    counts = dict.fromkeys(("messages", "flags", "skipped_messages", *policy.SEVERITIES), 0)
+    with ws.session() as s:
+        ids, seq = edited_since_scan(s, SCANNER)
+        rows = []
+        if ids:
+            rows = s.execute(select(Message.id, Message.space_id, Message.identity_id,
+                                    Message.text, Message.edited_at)
+                             .where(Message.id.in_(ids)).order_by(Message.id)).all()
+    if seq is None:
+        return counts
+    if not rows:  # only messages not scanned yet were edited: the scan past the watermark
+        with ws.transaction() as s:  # reads their new text
+            mark_edits_read(s, SCANNER, seq)
+        return counts
+    with ws.session() as s:
+        detector = workspace_detector(s)
+        spaces = {sp.id: (sp.audience, sp.visibility) for sp in s.scalars(select(Space))}
+        staff = _staff_identities(s)
+        minimum = s.get(Setting, MIN_SEVERITY_KEY)
+        min_rank = policy.severity_rank(minimum.value if minimum else "low")
+    detector.look_alikes = learned_look_alikes(ws)
+
+    def settings(i: int) -> tuple[str, str, bool]:
+        return (*spaces.get(rows[i][1], ("general", "closed")), rows[i][2] not in staff)
+
+    found = []
+    for i, findings in _detect(detector, [r[:4] for r in rows], settings, counts).items():
+        message_id, space_id, identity_id, text, edited_at = rows[i]
+        why = (f"Edited on the platform{_on(edited_at)} after an earlier scan: "
+               "raised on the new text")
+        found += [(message_id, space_id, identity_id, text,
+                   replace(finding, reasons=(why, *finding.reasons)))
+                  for finding in findings
+                  if policy.severity_rank(finding.severity) >= min_rank]
+    with ws.transaction() as s:
+        raised = _raise_flags(ws, s, found)
+        mark_edits_read(s, SCANNER, seq)
+    counts["messages"], counts["flags"] = len(rows), len(raised)
+    for severity in raised:
+        counts[severity] += 1
+    return counts
+
+
+def _on(edited_at) -> str:
+    return f" on {edited_at:%Y-%m-%d %H:%M} UTC" if edited_at is not None else ""
+
+
 def unscanned_count(ws) -> int:
-    """Messages waiting for the safeguarding scan (past its watermark)."""
+    """Messages waiting for the safeguarding scan (past its watermark, or edited since)."""
     with ws.session() as s:
         state = s.get(ScanState, SCANNER)
-        return _count_after(s, state.last_message_id if state else 0)
+        return (_count_after(s, state.last_message_id if state else 0)
+                + len(edited_since_scan(s, SCANNER)[0]))
 
 
 def _count_after(s: Session, start: int) -> int:

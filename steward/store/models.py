@@ -439,11 +439,23 @@ class Setting(Base):
 
 
 class ScanState(Base):
-    """How far each scanner has got: messages with a larger id are not yet scanned."""
+    """How far each scanner has got: messages with a larger id are not yet scanned, and edits
+    (`MessageEdit`) with a larger `seq` not yet read."""
 
     __tablename__ = "scan_state"
     scanner: Mapped[str] = mapped_column(String(50), primary_key=True)
     last_message_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_edit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class MessageEdit(Base):
+    """A message an import found edited on the platform (its text replaced), in the order
+    found: each scanner reads those past its `ScanState.last_edit_seq` once, so the new text
+    is scanned without reading the whole history again."""
+
+    __tablename__ = "message_edits"
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
 
 
 class AuditEvent(Base):

@@ -158,7 +158,9 @@ def apply_message_deleted(applier, op: dict) -> None:
 
 
 def apply_message_edited(applier, op: dict) -> None:
-    """The latest edit stands on every laptop, in whatever order the edits arrive."""
+    """The latest edit stands on every laptop, in whatever order the edits arrive. It is not
+    noted for this laptop's scans (`message_edits`): the laptop that imported it scans it, and
+    what that scan raises travels, as for the messages themselves (rows.py)."""
     local = applier.ids.local("messages", op["message"])
     if local is not None:
         at, text = op["edited_at"], op["text"]

@@ -15,6 +15,7 @@ from steward.cli import main
 from steward.connectors import files
 from steward.errors import BadInput
 from tests.conftest import PASSPHRASE
+from tests.connectors.helpers import discord_channel as _channel
 from tests.connectors.helpers import run_import, snapshot
 
 DEEP = 100_000
@@ -362,27 +363,6 @@ def test_cut_short_reaches_the_command_line_summary(demo_path, tmp_path, monkeyp
 
 
 # --- messages deleted on the platform ------------------------------------------------------
-
-def _channel(path: Path, ids: list[int], count: bool = True,
-             edits: dict[int, tuple[str, str]] | None = None) -> Path:
-    """A DiscordChatExporter channel file as it writes one: guild, channel, dateRange,
-    exportedAt, the messages, then messageCount (only once the export is whole). `edits`:
-    message id → (its text, when it was edited)."""
-    edits = edits or {}
-    doc = {"guild": {"id": "1", "name": "Youth"}, "channel": {"id": "2", "name": "general"},
-           "dateRange": {"after": None, "before": None},
-           "exportedAt": "2026-11-30T10:00:00+00:00",
-           "messages": [{"id": str(i), "type": "Default",
-                         "timestamp": f"2026-11-21T10:{i // 60:02d}:{i % 60:02d}+00:00",
-                         "timestampEdited": edits[i][1] if i in edits else None,
-                         "content": edits[i][0] if i in edits else f"message {i}",
-                         "author": {"id": "42", "name": "sam"}}
-                        for i in ids]}
-    if count:
-        doc["messageCount"] = len(ids)
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    return path
-
 
 def _deleted(ws) -> list[str]:
     with ws.session() as s:

@@ -233,24 +233,38 @@ def test_cohorts_built_on_one_laptop_reach_the_others_and_the_last_build_stands(
 
 def test_messages_a_newer_export_lacks_or_shows_edited_change_on_every_laptop(laptops,
                                                                               tmp_path):
+    from steward.jobs import run_to_end
+    from steward.moderation.scan import scan_job
+    from steward.safeguarding import flags
+    from tests.connectors.helpers import discord_channel as _channel
     from tests.connectors.helpers import run_import
-    from tests.connectors.test_hostile_files import _channel, _deleted, _text
+    from tests.connectors.test_edits_scanned import DISCLOSURE
+    from tests.connectors.test_hostile_files import _deleted, _text
+
+    def flagged(ws, platform_id):
+        return [f for f in flags.list_flags(ws, statuses=None)
+                if f.platform == "discord" and f.message_platform_id == platform_id]
 
     first = list(range(101, 121))
     admin = _open(laptops, "admin")
     try:
         run_import(admin, "discord-export", [_channel(tmp_path / "v1.json", first)])
+        run_to_end(scan_job(admin))
     finally:
         admin.lock()
     for who in ("admin", "lead"):
         _sync(laptops, who)
     admin = _open(laptops, "admin")
-    try:  # the whole channel again: two messages deleted on Discord since, one edited, one new
+    try:  # the whole channel again: two messages deleted on Discord since, two edited (one
+        # into a disclosure, scanned on this laptop), one new
         newer = [i for i in first if i not in (105, 110)] + [121]
-        fixed = {103: ("message 103, corrected", "2026-11-22T09:00:00+00:00")}
+        fixed = {103: ("message 103, corrected", "2026-11-22T09:00:00+00:00"),
+                 107: (DISCLOSURE, "2026-11-22T09:00:00+00:00")}
         summary = run_import(admin, "discord-export",
                              [_channel(tmp_path / "v2.json", newer, edits=fixed)])
-        assert (summary.marked_deleted, summary.edited) == (2, 1)
+        assert (summary.marked_deleted, summary.edited) == (2, 2)
+        scanned = run_to_end(scan_job(admin))
+        assert flagged(admin, "107") and scanned["safeguarding"]["edited"] == 2
     finally:
         admin.lock()
     lead = _open(laptops, "lead")
@@ -270,4 +284,15 @@ def test_messages_a_newer_export_lacks_or_shows_edited_change_on_every_laptop(la
             assert _text(ws, "103") == "message 103, corrected"
         finally:
             ws.lock()
+    # The edit was scanned where it was imported; its flag travelled, and the lead's own scan
+    # raises no second one for it
+    lead = _open(laptops, "lead")
+    try:
+        raised = flagged(lead, "107")
+        assert raised and "Edited on the platform" in flags.flag_detail(lead, raised[0].id
+                                                                         ).reasons[0]
+        run_to_end(scan_job(lead))
+        assert len(flagged(lead, "107")) == len(raised)
+    finally:
+        lead.lock()
     _staff_digests_agree(laptops)
