@@ -66,6 +66,41 @@ MESSAGE_COLUMNS = ("id", "source_id", "space_id", "identity_id", "platform_id", 
 # that is only a NUL is none either.
 MISSING = "\x00"
 NULL_IF_MISSING = "nullif(?, char(0))"
+ADD_REPLIES_SQL = "UPDATE messages SET reply_count = reply_count + ? WHERE id = ?"
+
+
+def identity_row(*values) -> tuple:
+    """An identity's row for `insert_people` (id, person id, platform id, handle, display
+    name, email, normalised email, phone, E.164 phone, is bot, joined at), None as MISSING."""
+    return tuple(MISSING if v is None else v for v in values)
+
+
+def insert_people(db, source_id: int, persons: Sequence[tuple],
+                  identities: Sequence[tuple], now: str) -> None:
+    """Insert new persons ((id, display name, is bot) each) and their identities
+    (`identity_row`) on a DB-API connection; nothing bound is None (see MISSING)."""
+    db.executemany(
+        "INSERT INTO persons (id, display_name, is_staff, is_bot, programme, created_at) "
+        "VALUES (?, ?, 0, ?, NULL, ?)", [(*p, now) for p in persons])
+    db.executemany(
+        "INSERT INTO identities (id, person_id, source_id, platform_id, handle, "
+        "display_name, email, email_normalised, phone, phone_e164, is_bot, joined_at) "
+        f"VALUES (?, ?, {int(source_id)}, ?, {', '.join([NULL_IF_MISSING] * 6)}, ?, "
+        f"{NULL_IF_MISSING})", identities)
+
+
+def insert_messages(db, source_id: int, rows: Sequence[tuple]) -> int:
+    """Insert new messages on a DB-API connection; returns how many went in. A row is (id,
+    space id, identity id or 0, platform id, thread id, parent id or 0, kind, created at,
+    edited at or MISSING, deleted, text or MISSING, reactions, attachments). The source and the
+    reply count (ADD_REPLIES_SQL adds replies) are the same for every row: written into the
+    statement, not bound 2 x 5,000 times."""
+    before = db.total_changes
+    db.executemany(
+        f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
+        f"(?, {int(source_id)}, ?, nullif(?, 0), ?, ?, nullif(?, 0), ?, ?, "
+        f"{NULL_IF_MISSING}, ?, {NULL_IF_MISSING}, ?, 0, ?)", rows)
+    return db.total_changes - before
 
 
 @dataclass
@@ -225,10 +260,10 @@ class _Writer:
             rec = replace(rec, display_name=_no_nul(rec.display_name), handle=_no_nul(rec.handle))
         name = (rec.display_name or rec.handle or rec.platform_id)[:300]
         self.persons.append((pid, name, int(rec.is_bot)))
-        self.new_identities.append(tuple(MISSING if v is None else v for v in (
+        self.new_identities.append(identity_row(
             iid, pid, rec.platform_id[:200], rec.handle, rec.display_name, rec.email,
             normalise_email(rec.email), rec.phone, normalise_phone(rec.phone),
-            int(rec.is_bot), sql_time(rec.joined_at))))
+            int(rec.is_bot), sql_time(rec.joined_at)))
         self.identities[rec.platform_id] = (iid, pid)
         summary.people += 1
         return iid, pid
@@ -239,15 +274,8 @@ class _Writer:
         return self.author(AuthorRecord(platform_id), summary)[0]
 
     def flush_people(self) -> None:
-        if self.persons:  # nothing bound is None (see MISSING)
-            self.db.executemany(
-                "INSERT INTO persons (id, display_name, is_staff, is_bot, programme, created_at) "
-                "VALUES (?, ?, 0, ?, NULL, ?)", [(*p, self.now) for p in self.persons])
-            self.db.executemany(
-                "INSERT INTO identities (id, person_id, source_id, platform_id, handle, "
-                "display_name, email, email_normalised, phone, phone_e164, is_bot, joined_at) "
-                f"VALUES (?, ?, {int(self.source_id)}, ?, {', '.join([NULL_IF_MISSING] * 6)}, ?, "
-                f"{NULL_IF_MISSING})", self.new_identities)
+        if self.persons:
+            insert_people(self.db, self.source_id, self.persons, self.new_identities, self.now)
             self.persons.clear()
             self.new_identities.clear()
 
@@ -339,14 +367,7 @@ class _Writer:
                 self.first = first
             if self.last is None or last > self.last:
                 self.last = last
-            # The source and the reply count (finish_threads adds replies) are the same for
-            # every row: written into the statement, not bound 2 x 5,000 times.
-            before = self.db.total_changes
-            self.db.executemany(
-                f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
-                f"(?, {int(self.source_id)}, ?, nullif(?, 0), ?, ?, nullif(?, 0), ?, ?, "
-                f"{NULL_IF_MISSING}, ?, {NULL_IF_MISSING}, ?, 0, ?)", rows)
-            summary.messages += self.db.total_changes - before
+            summary.messages += insert_messages(self.db, self.source_id, rows)
 
     def build_indexes(self) -> None:
         """The secondary indexes left out while the rows went in (see __init__)."""
@@ -375,8 +396,7 @@ class _Writer:
 
     def finish_threads(self) -> None:
         if self.replies:
-            self.db.executemany("UPDATE messages SET reply_count = reply_count + ? WHERE id = ?",
-                                [(n, tid) for tid, n in self.replies.items()])
+            self.db.executemany(ADD_REPLIES_SQL, [(n, tid) for tid, n in self.replies.items()])
             self.replies.clear()
 
     # --- the rest --------------------------------------------------------------------------
