@@ -380,7 +380,13 @@ class MainWindow(QMainWindow):
         self.job_text.setText(f"{worker.label}{': ' + step if step else ''}{suffix}")
         self.progress.setRange(0, total if total > 0 else 0)
         if total > 0:
+            # QProgressBar.setValue repaints at once, and a repaint at once paints everything
+            # waiting to be painted in the window (a page just built, a table just filled) in
+            # this turn of the event loop; with updates off for the call it is painted with the
+            # rest, when the event loop gets to it.
+            self.progress.setUpdatesEnabled(False)
             self.progress.setValue(min(done, total))
+            self.progress.setUpdatesEnabled(True)
         for widget in (self.job_text, self.progress, self.cancel_button):
             widget.show()
 

@@ -136,9 +136,11 @@ class Deferred(QWidget):
         return self._widget
 
 
-def table_view(model: QAbstractItemModel, name: str, parent: QWidget | None = None) -> QTableView:
-    """A read-only, row-selecting, sortable table view over a (lazy) model."""
-    view = QTableView(parent)
+def table_view(model: QAbstractItemModel, name: str, parent: QWidget | None = None,
+               kind: type[QTableView] = QTableView) -> QTableView:
+    """A read-only, row-selecting, sortable table view over a (lazy) model (`kind`: a
+    subclass of QTableView that paints something of its own)."""
+    view = kind(parent)
     view.setModel(model)
     view.setAccessibleName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -38,7 +38,7 @@ def test_queue_reasons_and_refusals_in_welsh(window_cy, qtbot, demo_ws):
     whys = {page.model.index(r, 1).data() for r in range(page.model.rowCount())}
     assert "Sbam posibl" in whys and "Possible spam" not in whys
     assert page.detail is not None and page.detail.row.label == "Possible spam"  # stored
-    html = page.detail_view.toPlainText()
+    html = page.panel.detail_view.toPlainText()
     assert "Pam mae yma" in html and page.detail.row.reasons
     assert not any(r in html for r in page.detail.row.reasons), "reasons shown in English"
     assert "[1] Sbam" in " ".join(w.text() for w in page.reason_bar.findChildren(

@@ -37,7 +37,7 @@ def test_charts_show_the_community_and_drill_down(main_window, qtbot, tmp_path, 
     one), the cohort chart (on a tab of its own) not until its tab is shown."""
     page = _engagement(main_window, qtbot)
     report = page.report
-    chart = page.activity_chart
+    chart = page.activity.activity_chart
     assert len(chart.days) == 90 and sum(chart.series["Messages"]) == report.messages > 500
     assert len(chart.curves) == 2 and len(chart.curves[0].xData) == 90
     view_box = chart.plot.getPlotItem().vb
@@ -59,7 +59,7 @@ def test_charts_show_the_community_and_drill_down(main_window, qtbot, tmp_path, 
         chart.day_clicked.emit(chart.days[chart.index_at(point)])
     assert clicked.args == [chart.days[busiest]]
     wait_for_workers(qtbot)
-    assert page.day_model.total == chart.series["Messages"][busiest]
+    assert page.activity.day_model.total == chart.series["Messages"][busiest]
     assert page.selected_day == chart.days[busiest]
 
     png, csv = tmp_path / "chart.png", tmp_path / "chart.csv"
@@ -84,8 +84,8 @@ def test_charts_show_the_community_and_drill_down(main_window, qtbot, tmp_path, 
 
 
 def test_quiet_space_newcomers_and_leaders_show_first(main_window, qtbot, demo_ws):
-    """Also: the tabs behind the first are filled after the page is built, one per turn of
-    the event loop, so the page paints sooner."""
+    """Also: the tabs (the first one too) are filled after the page is built, one per turn
+    of the event loop, so the page paints sooner."""
     from PySide6.QtWidgets import QTableView
 
     truth = demo_ws.get_setting("demo.truth")
@@ -95,7 +95,7 @@ def test_quiet_space_newcomers_and_leaders_show_first(main_window, qtbot, demo_w
         tab = built.tabs.widget(i)
         return isinstance(tab, QTableView) + len(tab.findChildren(QTableView))
 
-    assert [tables(i) for i in range(built.tabs.count())] == [1, 0, 0, 0, 0, 0]
+    assert [tables(i) for i in range(built.tabs.count())] == [0, 0, 0, 0, 0, 0]
     page = _engagement(main_window, qtbot)
     assert [tables(i) for i in range(page.tabs.count())] == [1, 1, 1, 1, 0, 1]
     first = page.silence_model.row_values(0)
@@ -148,9 +148,9 @@ def test_library_from_a_chart_day_to_a_digest(main_window, qtbot, tmp_path):
     page = _engagement(main_window, qtbot)
     page.show_day(page.report.days[-2])
     wait_for_workers(qtbot)
-    page.day_view.selectRow(0)
+    page.activity.day_view.selectRow(0)
     message_id = page.selected_message_id()
-    assert message_id is not None and page.add_to_library.isEnabled()
+    assert message_id is not None and page.activity.add_to_library.isEnabled()
     mark_message_as_resource(main_window, message_id, "Money, school")
     wait_for_workers(qtbot)
     main_window.open_page("library")

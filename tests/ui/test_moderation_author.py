@@ -95,9 +95,9 @@ def test_the_button_is_there_for_stewards(demo_path, qtbot):
     window = _window(ws, qtbot)
     try:
         page = window.page("moderation")
-        assert page.author_button.isVisibleTo(page) and page.author_button.isEnabled()
+        assert page.panel.author_button.isVisibleTo(page) and page.panel.author_button.isEnabled()
         assert queue.count_items(ws, QueueFilters()) > 0
-        page.author_button.click()
+        page.panel.author_button.click()
         wait_for_workers(qtbot)
         assert page.author_dialog is not None and page.author_dialog.model.total > 0
         page.author_dialog.close()

@@ -55,7 +55,7 @@ def test_keyboard_moves_and_decides_with_a_one_key_reason(page, qtbot, demo_ws):
     _key(qtbot, page, Qt.Key.Key_J)
     assert page.current_item_id() == second
     assert page.detail is not None and page.detail.row.id == second
-    assert page.detail.row.reasons and "Why it is here" in page.detail_view.toHtml()
+    assert page.detail.row.reasons and "Why it is here" in page.panel.detail_view.toHtml()
     _key(qtbot, page, Qt.Key.Key_K)
     assert page.current_item_id() == first
 
@@ -225,11 +225,11 @@ def test_distressing_text_is_blurred_until_read(page, qtbot, demo_ws):
     assert page.model.data(page.model.index(row, MESSAGE_AT)) == BLURRED  # not the words
     page._move_to(row)
     wait_for_workers(qtbot)
-    assert page.read_button.isVisible()
-    assert BLURRED in page.detail_view.toPlainText()
+    assert page.panel.read_button.isVisible()
+    assert BLURRED in page.panel.detail_view.toPlainText()
     _key(qtbot, page, Qt.Key.Key_V)
-    assert BLURRED not in page.detail_view.toPlainText()
-    assert not page.read_button.isVisible()
+    assert BLURRED not in page.panel.detail_view.toPlainText()
+    assert not page.panel.read_button.isVisible()
 
 
 def test_filters_and_the_welcome_list(page, qtbot, demo_ws):
@@ -247,11 +247,11 @@ def test_filters_and_the_welcome_list(page, qtbot, demo_ws):
 
 def test_notes_and_claim(page, qtbot, demo_ws):
     item = page.current_item_id()
-    page.note_edit.setText("Looked at their other posts")
-    page.note_item_button.click()
+    page.panel.note_edit.setText("Looked at their other posts")
+    page.panel.note_item_button.click()
     wait_for_workers(qtbot)
-    assert "Looked at their other posts" in page.detail_view.toPlainText()
-    page.claim_button.click()
+    assert "Looked at their other posts" in page.panel.detail_view.toPlainText()
+    page.panel.claim_button.click()
     wait_for_workers(qtbot)
     with demo_ws.session() as s:
         assert s.get(QueueItem, item).assignee == "admin"

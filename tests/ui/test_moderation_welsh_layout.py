@@ -31,5 +31,5 @@ def test_welsh_moderation_columns_fit(window_cy, qtbot, size):  # noqa: F811
     assert header.sectionSize(MESSAGE_AT) >= 100, [header.sectionSize(c)
                                                    for c in range(header.count())]
     assert clipped_texts(page) == []
-    summary = page.detail_view.toPlainText()
+    summary = page.panel.detail_view.toPlainText()
     assert "blaenoriaeth:" in summary and " priority" not in summary

@@ -40,7 +40,7 @@ def test_trustee_report_writes_nothing_to_the_temp_folder(main_window, qtbot, tm
 
 
 def test_chart_exports_fail_cleanly(main_window, qtbot, tmp_path):
-    chart = _engagement(main_window, qtbot).activity_chart
+    chart = _engagement(main_window, qtbot).activity.activity_chart
     folder = tmp_path / "out"
     folder.mkdir()
     missing = folder / "gone"

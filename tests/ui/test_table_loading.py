@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 
 from steward.hygiene import people
+from steward.moderation import queue
 from tests.ui.conftest import wait_for_workers
 
 
@@ -126,7 +127,7 @@ def test_engagement_charts_are_drawn_a_step_at_a_time(main_window, qtbot):
     own) when its tab is shown."""
     main_window.open_page("engagement")
     page = main_window.page("engagement")
-    charts = (page.activity_chart, page.active_chart, page.new_chart)
+    charts = (page.activity.activity_chart, page.activity.active_chart, page.activity.new_chart)
     assert not any(chart.built for chart in (*charts, page.cohorts))  # the page shows first
     built_at: list[int] = []
     turns = [0]
@@ -149,7 +150,7 @@ def test_engagement_charts_are_drawn_a_step_at_a_time(main_window, qtbot):
     wait_for_workers(qtbot, timeout=30_000)
     ticker.stop()
     assert all(chart.built for chart in charts) and not page.cohorts.built
-    assert len(page.activity_chart.curves) == 2
+    assert len(page.activity.activity_chart.curves) == 2
     assert len(built_at) == 3 and len(set(built_at)) == 3  # each plot in a turn of its own
     # each plot is made in one turn and put on screen (its first paint) in a later one
     assert len(made_at) == 3
@@ -159,10 +160,11 @@ def test_engagement_charts_are_drawn_a_step_at_a_time(main_window, qtbot):
     assert page.cohorts.built and page.cohorts.cohorts
 
 
-@pytest.mark.parametrize(("key", "part"), [("members", "panel"), ("safeguarding", "panel")])
+@pytest.mark.parametrize(("key", "part"), [("members", "panel"), ("safeguarding", "panel"),
+                                           ("moderation", "panel"), ("engagement", "activity")])
 def test_a_pages_side_panel_is_built_after_the_page_shows(main_window, qtbot, key, part):
-    """The list paints first; the panel beside it is built in a later turn of the event loop,
-    or at once if something asks for it sooner."""
+    """The list paints first; the panel beside it (Engagement: its charts' tab) is built in a
+    later turn of the event loop, or at once if something asks for it sooner."""
     main_window.open_page(key)
     page = main_window.page(key)
     place = getattr(page, "_" + part)
@@ -179,6 +181,17 @@ def test_a_panel_asked_for_before_its_turn_is_built_at_once(main_window, qtbot):
     assert page._panel.built
     wait_for_workers(qtbot)  # its own turn comes and finds it built
     assert page._panel.built and not any(error for _, error in main_window.notifications.history)
+
+
+def test_the_moderation_queue_is_asked_for_once_the_page_has_painted(main_window, qtbot):
+    """The first paint is the page alone; the queue's rows come, and paint, in later turns."""
+    main_window.open_page("moderation")
+    page = main_window.page("moderation")
+    assert page.model.rowCount() == 0 and not page.model.loading  # not even asked for yet
+    qtbot.waitUntil(lambda: page.model.loading)
+    wait_for_workers(qtbot)
+    assert page.model.total == queue.count_items(main_window.ws)
+    assert page.count_label.text() != "Loading…"
 
 
 def test_the_1_1_lists_out_of_sight_are_built_after_the_page_shows(main_window, qtbot):

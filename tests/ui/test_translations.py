@@ -79,7 +79,7 @@ def test_the_pages_read_in_welsh(locale_cy, qapp, qtbot, demo_ws):
         wait_for_workers(qtbot)
         moderation = window.page("moderation")
         assert moderation.model.headerData(0, Qt.Orientation.Horizontal) == "Blaenoriaeth"
-        assert moderation.undo_button.text() == "Dadwneud (U)"
+        assert moderation.panel.undo_button.text() == "Dadwneud (U)"
         window.open_page("safeguarding")
         wait_for_workers(qtbot)
         safeguarding = window.page("safeguarding")

@@ -45,7 +45,14 @@ from steward.ui.registry import (
     register_tile,
 )
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
-from steward.ui.widgets import PageHeader, platform_title, result_label, show_result, table_view
+from steward.ui.widgets import (
+    Deferred,
+    PageHeader,
+    platform_title,
+    result_label,
+    show_result,
+    table_view,
+)
 
 PERIODS = (("Last 30 days", 30), ("Last 90 days", 90), ("Last 12 months", 365),
            ("Last 5 years", 5 * 365 + 1), ("Chosen dates", 0))
@@ -81,6 +88,38 @@ FIGURES = (("active_day", "Active today"), ("active_week", "Active this week"),
 
 def _empty_source():
     return list_source([], [])
+
+
+class ActivityTab(QSplitter):
+    """The first tab: the three daily charts, and the messages of the day clicked on one."""
+
+    def __init__(self, page: EngagementPage):
+        super().__init__(Qt.Orientation.Vertical)
+        self.activity_chart = TimeChart("Messages and active members per day",
+                                        y_label="Per day")
+        self.active_chart = TimeChart("Active members: day, week, month", y_label="Members")
+        self.new_chart = TimeChart("New contributors per day", y_label="People")
+        for chart in (self.activity_chart, self.active_chart, self.new_chart):
+            chart.day_clicked.connect(page.show_day)
+            self.addWidget(chart)
+        below = QWidget()
+        col = QVBoxLayout(below)
+        col.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.day_title = QLabel("Click a day on a chart to see the messages behind it.")
+        row.addWidget(self.day_title, 1)
+        self.add_to_library = QPushButton("Add to library…")
+        self.add_to_library.setEnabled(False)
+        self.add_to_library.clicked.connect(page.add_selected_to_library)
+        row.addWidget(self.add_to_library)
+        col.addLayout(row)
+        self.day_model = PagedTableModel(DAY_COLUMNS, *_empty_source())
+        self.day_view = table_view(self.day_model, "Messages on the chosen day")
+        self.day_view.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self.add_to_library.setEnabled(cur.isValid()))
+        col.addWidget(self.day_view)
+        self.addWidget(below)
+        self.setSizes([260, 200, 140, 260])
 
 
 class EngagementPage(QWidget):
@@ -156,7 +195,9 @@ class EngagementPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Engagement views")
         layout.addWidget(self.tabs, 1)
-        self.tabs.addTab(self._activity_tab(), "Activity")
+        # Built once the page has painted, in a turn of its own (as the tabs behind it are).
+        self._activity = Deferred(lambda: ActivityTab(self))
+        self.tabs.addTab(self._activity, "Activity")
         self.silence_model = PagedTableModel(SILENCE_COLUMNS, *_empty_source())
         self.newcomer_model = PagedTableModel(NEWCOMER_COLUMNS, *_empty_source())
         self.leader_model = PagedTableModel(LEADER_COLUMNS, *_empty_source())
@@ -182,36 +223,12 @@ class EngagementPage(QWidget):
         self.tabs.currentChanged.connect(lambda _i: self._draw_cohorts())
         self.refresh()
 
-    # --- tabs --------------------------------------------------------------------------------
+    @property
+    def activity(self) -> ActivityTab:
+        """The Activity tab, built now if it was not yet."""
+        return self._activity.widget
 
-    def _activity_tab(self) -> QWidget:
-        split = QSplitter(Qt.Orientation.Vertical)
-        self.activity_chart = TimeChart("Messages and active members per day",
-                                        y_label="Per day")
-        self.active_chart = TimeChart("Active members: day, week, month", y_label="Members")
-        self.new_chart = TimeChart("New contributors per day", y_label="People")
-        for chart in (self.activity_chart, self.active_chart, self.new_chart):
-            chart.day_clicked.connect(self.show_day)
-            split.addWidget(chart)
-        below = QWidget()
-        col = QVBoxLayout(below)
-        col.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        self.day_title = QLabel("Click a day on a chart to see the messages behind it.")
-        row.addWidget(self.day_title, 1)
-        self.add_to_library = QPushButton("Add to library…")
-        self.add_to_library.setEnabled(False)
-        self.add_to_library.clicked.connect(self._add_selected_to_library)
-        row.addWidget(self.add_to_library)
-        col.addLayout(row)
-        self.day_model = PagedTableModel(DAY_COLUMNS, *_empty_source())
-        self.day_view = table_view(self.day_model, "Messages on the chosen day")
-        self.day_view.selectionModel().currentRowChanged.connect(
-            lambda cur, _prev: self.add_to_library.setEnabled(cur.isValid()))
-        col.addWidget(self.day_view)
-        split.addWidget(below)
-        split.setSizes([260, 200, 140, 260])
-        return split
+    # --- tabs --------------------------------------------------------------------------------
 
     def _silence_tab(self) -> QWidget:
         box = QWidget()
@@ -359,14 +376,14 @@ class EngagementPage(QWidget):
         for drawing in self._drawing:
             drawing.cancel()  # a newer report: its own steps draw it
         self._drawing, self._cohorts_of = [], None
-        steps = []
+        steps, tab = [], self.activity
         for chart, series in (
-            (self.activity_chart, {"Messages": report.messages_per_day,
-                                   "Active members": report.active_per_day}),
-            (self.active_chart, {"Daily": report.active_per_day,
-                                 "Weekly": report.active_per_week,
-                                 "Monthly": report.active_per_month}),
-            (self.new_chart, {"New contributors": report.new_per_day}),
+            (tab.activity_chart, {"Messages": report.messages_per_day,
+                                  "Active members": report.active_per_day}),
+            (tab.active_chart, {"Daily": report.active_per_day,
+                                "Weekly": report.active_per_week,
+                                "Monthly": report.active_per_month}),
+            (tab.new_chart, {"New contributors": report.new_per_day}),
         ):
             steps += [chart.make, chart.build,
                       lambda c=chart, v=series: c.set_series(report.days, v)]
@@ -414,7 +431,7 @@ class EngagementPage(QWidget):
     def show_day(self, day: date) -> None:
         """List the messages a chart point counts (members' messages on that local day)."""
         self.selected_day = day
-        ws, scope, tz = self.ctx.ws, self.scope, self.timezone
+        ws, scope, tz, activity = self.ctx.ws, self.scope, self.timezone, self.activity
 
         def fetch(offset, limit, key, desc):
             return [(m.at, m.space, m.author, m.text, m.id)
@@ -425,20 +442,22 @@ class EngagementPage(QWidget):
 
         def shown() -> None:
             if self.selected_day == day:
-                self.day_title.setText(
-                    f"{day:%A %d %B %Y}: {self.day_model.total:,} messages")
+                activity.day_title.setText(
+                    f"{day:%A %d %B %Y}: {activity.day_model.total:,} messages")
 
-        self.day_model.set_source(fetch, count)  # in the background; the title when it lands
+        activity.day_model.set_source(fetch, count)  # in the background; the title when it lands
         self.tabs.setCurrentIndex(0)
-        self.day_model.after_load(shown)
+        activity.day_model.after_load(shown)
 
     def selected_message_id(self) -> int | None:
-        index = self.day_view.currentIndex()
+        activity = self.activity
+        index = activity.day_view.currentIndex()
         if not index.isValid():
             return None
-        return self.day_model.row_values(index.row())[-1]
+        return activity.day_model.row_values(index.row())[-1]
 
-    def _add_selected_to_library(self) -> None:
+    def add_selected_to_library(self) -> None:
+        """Add the message chosen in the day's list to the knowledge library (asks for tags)."""
         from steward.ui.pages.library import ask_and_mark_resource
 
         message_id = self.selected_message_id()

@@ -87,18 +87,20 @@ class ChartPanel(QWidget):
         return self._plot
 
     def make(self) -> None:
-        """Make the plot, not yet shown (some 25-35 ms on the UI thread, once): a page can make
-        it in one turn of the event loop and show it (`build`, its first paint) in the next."""
+        """Make the plot's item (its axes, view box and menus: most of the time a pyqtgraph
+        plot takes to make on the UI thread), not yet in a widget: a page can make it in one
+        turn of the event loop and show it (`build`: the widget, its first paint) in the next."""
         if self._made is None and self._plot is None:
             pg = _pg()
-            self._made = pg.PlotWidget(viewBox=_view_box(pg), axisItems=self._axes(pg))
+            self._made = pg.PlotItem(viewBox=_view_box(pg), axisItems=self._axes(pg))
 
     def build(self) -> None:
         """Make the plot if need be and put it in place of its placeholder."""
         if self._plot is not None:
             return
         self.make()
-        plot, self._made = self._made, None
+        item, self._made = self._made, None
+        plot = _pg().PlotWidget(plotItem=item)
         plot.setAccessibleName(f"{self.title} chart")
         plot.setMinimumHeight(120)
         self._plot = plot

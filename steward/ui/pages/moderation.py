@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QItemSelectionModel, QObject, Qt
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QItemSelectionModel, QObject, QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
@@ -35,6 +36,7 @@ from steward import permissions
 from steward.moderation import author, queue, triage
 from steward.moderation.queue import COMMON_REASONS, QueueFilters
 from steward.moderation.reasons import shown
+from steward.ui import workers
 from steward.ui.i18n import translate
 from steward.ui.pages.moderation_author import AuthorDialog
 from steward.ui.pages.moderation_dialogs import (
@@ -50,8 +52,15 @@ from steward.ui.registry import (
     register_page,
     register_tile,
 )
-from steward.ui.table_model import Column, PagedTableModel, format_ago, format_day
+from steward.ui.table_model import (
+    Column,
+    PagedTableModel,
+    format_ago,
+    format_day,
+    list_source,
+)
 from steward.ui.widgets import (
+    Deferred,
     EmptyState,
     PageHeader,
     fit_columns,
@@ -112,40 +121,55 @@ def _rows(items: list[queue.QueueRow], revealed: set[int]) -> list[tuple]:
     ]
 
 
-class CurrentRowDelegate(QStyledItemDelegate):
-    """Marked rows (X, for a bulk decision) are amber with a tick; the row the detail panel
-    shows is tinted and framed, so the two never look alike. Unmarked cells are painted by Qt
-    alone (no Python `initStyleOption` per cell: that doubled the cost of painting the table)."""
+class QueueView(QTableView):
+    """The queue's table. Its cells are painted by Qt alone (a Python delegate painting every
+    cell was the dearest part of the page's first paint): marked rows (X, for a bulk decision)
+    are the view's selection, amber in its palette, with a tick (`MarkDelegate`); the row the
+    detail panel shows is tinted and framed over the cells, once per paint, so the two never
+    look alike."""
 
-    def __init__(self, view: QTableView):
-        super().__init__(view)
-        self._view = view
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        palette = self.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            palette.setColor(group, QPalette.ColorRole.Highlight, MARKED_COLOUR)
+            palette.setColor(group, QPalette.ColorRole.HighlightedText, Qt.GlobalColor.black)
+        self.setPalette(palette)
+        self.setItemDelegateForColumn(0, MarkDelegate(self))
 
-    def paint(self, painter, option, index) -> None:
-        if option.state & QStyle.StateFlag.State_Selected:  # marked: we draw marking ourselves
-            option = QStyleOptionViewItem(option)
-            self.initStyleOption(option, index)
-            option.state &= ~QStyle.StateFlag.State_Selected
-            option.backgroundBrush = MARKED_COLOUR
-            option.palette.setColor(option.palette.ColorRole.Text, Qt.GlobalColor.black)
-            if index.column() == 0:
-                option.text = MARK + option.text
-            self._view.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, option,
-                                           painter, self._view)
-        else:
-            super().paint(painter, option, index)
-        if index.row() == self._view.currentIndex().row():
-            tint = QColor(option.palette.highlight().color())
-            tint.setAlpha(60)
-            painter.fillRect(option.rect, tint)
-            painter.save()
-            pen = QPen(option.palette.highlight().color())
-            pen.setWidth(2)
-            painter.setPen(pen)
-            r = option.rect.adjusted(0, 1, 0, -1)
-            painter.drawLine(r.topLeft(), r.topRight())
-            painter.drawLine(r.bottomLeft(), r.bottomRight())
-            painter.restore()
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        row, model = self.currentIndex().row(), self.model()
+        top = self.rowViewportPosition(row) if row >= 0 else -1
+        if top < 0 or not model.columnCount():
+            return
+        last = model.columnCount() - 1
+        left = self.columnViewportPosition(0)
+        rect = QRect(left, top, self.columnViewportPosition(last) + self.columnWidth(last) - left,
+                     self.rowHeight(row))
+        if not rect.intersects(event.rect()):
+            return
+        colour = QApplication.palette(self).color(QPalette.ColorRole.Highlight)
+        painter = QPainter(self.viewport())
+        tint = QColor(colour)
+        tint.setAlpha(60)
+        painter.fillRect(rect, tint)
+        pen = QPen(colour)
+        pen.setWidth(2)
+        painter.setPen(pen)
+        r = rect.adjusted(0, 1, 0, -1)
+        painter.drawLine(r.topLeft(), r.topRight())
+        painter.drawLine(r.bottomLeft(), r.bottomRight())
+        painter.end()
+
+
+class MarkDelegate(QStyledItemDelegate):
+    """The first column of a marked row starts with a tick."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        if option.state & QStyle.StateFlag.State_Selected:
+            option.text = MARK + option.text
 
 
 class ReasonBar(QWidget):
@@ -205,6 +229,62 @@ class ReasonBar(QWidget):
                 self.choose(COMMON_REASONS[int(text) - 1])
                 return True
         return False
+
+
+class ItemPanel(QWidget):
+    """Beside the list: the chosen item's thread, author and reasons, and what to do with it."""
+
+    def __init__(self, page: ModerationPage):
+        super().__init__(page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 0, 0, 0)
+        self.detail_view = QTextBrowser()
+        self.detail_view.setAccessibleName(translate("Moderation", "Item detail"))
+        self.detail_view.setHtml(NOTHING_CHOSEN)
+        layout.addWidget(self.detail_view, 1)
+        self.read_button = QPushButton(translate("Moderation", "Read the hidden text (V)"))
+        self.read_button.clicked.connect(page.reveal)
+        self.read_button.hide()
+        layout.addWidget(self.read_button)
+        actions = QGridLayout()
+        self.buttons = {}
+        for n, (action, key) in enumerate((("approve", "A"), ("remove", "R"),
+                                           ("escalate", "E"), ("snooze", "S"))):
+            button = QPushButton(f"{translate('Moderation', action.capitalize())} ({key})")
+            button.clicked.connect(lambda _=False, a=action: page.ask_reason(a))
+            actions.addWidget(button, n // 3, n % 3)
+            self.buttons[action] = button
+        self.undo_button = QPushButton(translate("Moderation", "Undo (U)"))
+        self.undo_button.clicked.connect(page.undo)
+        actions.addWidget(self.undo_button, 1, 1)
+        self.claim_button = QPushButton(translate("Moderation", "Claim"))
+        self.claim_button.setToolTip(translate(
+            "Moderation", "Take these items on, so others know you are on them"))
+        self.claim_button.clicked.connect(page.claim)
+        actions.addWidget(self.claim_button, 1, 2)
+        self.author_button = QPushButton(translate(
+            "Moderation", "Everything from this author… (F)"))
+        self.author_button.setToolTip(translate(
+            "Moderation", "Every message this person posted, in every space, and one decision "
+            "on all of them"))
+        self.author_button.clicked.connect(page.open_author)
+        self.author_button.setVisible(permissions.may_run(page.ctx.ws.profile.role,
+                                                          author.COMMAND))
+        actions.addWidget(self.author_button, 2, 0, 1, 3)
+        layout.addLayout(actions)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText(translate(
+            "Moderation", "A private note for the other moderators…"))
+        self.note_edit.setAccessibleName(translate("Moderation", "Note"))
+        layout.addWidget(self.note_edit)
+        notes = QHBoxLayout()
+        self.note_item_button = QPushButton(translate("Moderation", "Note on item"))
+        self.note_person_button = QPushButton(translate("Moderation", "Note on person"))
+        self.note_item_button.clicked.connect(lambda: page.add_note("queue_item"))
+        self.note_person_button.clicked.connect(lambda: page.add_note("person"))
+        notes.addWidget(self.note_item_button)
+        notes.addWidget(self.note_person_button)
+        layout.addLayout(notes)
 
 
 _MOVE_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_X, Qt.Key.Key_U, Qt.Key.Key_V, Qt.Key.Key_F)
@@ -275,68 +355,25 @@ class ModerationPage(QWidget):
         layout.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Horizontal)
-        self.model = PagedTableModel(COLUMNS, self._fetch, self._count)
-        self.table = table_view(self.model, translate("Moderation", "Moderation queue"))
+        # Empty until the page has painted: the queue is asked for in the next turn of the
+        # event loop, so the first paint is the page alone and the rows paint in a turn of
+        # their own (both at once were the longest stall of opening the page).
+        self.model = PagedTableModel(COLUMNS, *list_source([], COLUMNS))
+        workers.run_in_steps([self._first_load])
+        self.table = table_view(self.model, translate("Moderation", "Moderation queue"),
+                                kind=QueueView)
         self.table.setSelectionMode(self.table.SelectionMode.MultiSelection)
         # the message gets the spare width; Why and From start narrow enough to leave it room
         # in Welsh at 1280×720 too (they can be dragged wider)
         fit_columns(self.table, stretch=MESSAGE_AT, widths={1: 110, 3: 130})
-        self.table.setItemDelegate(CurrentRowDelegate(self.table))
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.selectionModel().selectionChanged.connect(self._update_marked)
         split.addWidget(self.table)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(8, 0, 0, 0)
-        self.detail_view = QTextBrowser()
-        self.detail_view.setAccessibleName(translate("Moderation", "Item detail"))
-        self.detail_view.setHtml(NOTHING_CHOSEN)
-        side_layout.addWidget(self.detail_view, 1)
-        self.read_button = QPushButton(translate("Moderation", "Read the hidden text (V)"))
-        self.read_button.clicked.connect(self.reveal)
-        self.read_button.hide()
-        side_layout.addWidget(self.read_button)
-        actions = QGridLayout()
-        self.buttons = {}
-        for n, (action, key) in enumerate((("approve", "A"), ("remove", "R"),
-                                           ("escalate", "E"), ("snooze", "S"))):
-            button = QPushButton(f"{translate('Moderation', action.capitalize())} ({key})")
-            button.clicked.connect(lambda _=False, a=action: self.ask_reason(a))
-            actions.addWidget(button, n // 3, n % 3)
-            self.buttons[action] = button
-        self.undo_button = QPushButton(translate("Moderation", "Undo (U)"))
-        self.undo_button.clicked.connect(self.undo)
-        actions.addWidget(self.undo_button, 1, 1)
-        self.claim_button = QPushButton(translate("Moderation", "Claim"))
-        self.claim_button.setToolTip(translate(
-            "Moderation", "Take these items on, so others know you are on them"))
-        self.claim_button.clicked.connect(self.claim)
-        actions.addWidget(self.claim_button, 1, 2)
-        self.author_button = QPushButton(translate(
-            "Moderation", "Everything from this author… (F)"))
-        self.author_button.setToolTip(translate(
-            "Moderation", "Every message this person posted, in every space, and one decision "
-            "on all of them"))
-        self.author_button.clicked.connect(self.open_author)
-        self.author_button.setVisible(permissions.may_run(ctx.ws.profile.role, author.COMMAND))
-        actions.addWidget(self.author_button, 2, 0, 1, 3)
+        # The item panel is built in a turn of its own, after the list first paints.
+        self._panel = Deferred(lambda: ItemPanel(self))
+        split.addWidget(self._panel)
         self.author_dialog: AuthorDialog | None = None
-        side_layout.addLayout(actions)
-        self.note_edit = QLineEdit()
-        self.note_edit.setPlaceholderText(translate(
-            "Moderation", "A private note for the other moderators…"))
-        self.note_edit.setAccessibleName(translate("Moderation", "Note"))
-        side_layout.addWidget(self.note_edit)
-        notes = QHBoxLayout()
-        self.note_item_button = QPushButton(translate("Moderation", "Note on item"))
-        self.note_person_button = QPushButton(translate("Moderation", "Note on person"))
-        self.note_item_button.clicked.connect(lambda: self.add_note("queue_item"))
-        self.note_person_button.clicked.connect(lambda: self.add_note("person"))
-        notes.addWidget(self.note_item_button)
-        notes.addWidget(self.note_person_button)
-        side_layout.addLayout(notes)
-        split.addWidget(side)
         share_width(split, 0.64)
         self.empty = EmptyState("", "")
         self.stack = QStackedWidget()
@@ -356,7 +393,11 @@ class ModerationPage(QWidget):
                 message=message), error=True))
         ctx.run_query(lambda: (queue.platforms(ctx.ws), queue.spaces(ctx.ws)),
                       self._fill_choices)
-        self.model.after_load(lambda: self._select_row(0))
+
+    @property
+    def panel(self) -> ItemPanel:
+        """The item panel beside the list, built now if it was not yet."""
+        return self._panel.widget
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -364,6 +405,10 @@ class ModerationPage(QWidget):
             self.table.setFocus()  # J/K and the decision keys work at once
 
     # --- the query ---------------------------------------------------------------------------
+
+    def _first_load(self) -> None:
+        self.model.set_source(self._fetch, self._count)
+        self.model.after_load(lambda: self._select_row(0))
 
     def _combo(self, name: str, choices: list[tuple[str, object]]) -> QComboBox:
         combo = QComboBox()
@@ -469,8 +514,8 @@ class ModerationPage(QWidget):
         self.table.clearSelection()
         if row < 0 or self.model.rowCount() == 0:
             self.detail = None
-            self.detail_view.setHtml(NOTHING_CHOSEN)
-            self.read_button.hide()
+            self.panel.detail_view.setHtml(NOTHING_CHOSEN)
+            self.panel.read_button.hide()
             return
         self._move_to(row)
 
@@ -572,11 +617,11 @@ class ModerationPage(QWidget):
         ok, detail = outcome
         if not ok:
             self.detail = None
-            self.detail_view.setHtml(f"<p>{escape(detail)}</p>")
+            self.panel.detail_view.setHtml(f"<p>{escape(detail)}</p>")
             return
         self.detail = detail
-        self.read_button.setVisible(detail.row.sensitive and item_id not in self.revealed)
-        self.detail_view.setHtml(self._detail_html(detail))
+        self.panel.read_button.setVisible(detail.row.sensitive and item_id not in self.revealed)
+        self.panel.detail_view.setHtml(self._detail_html(detail))
 
     def _detail_html(self, d: queue.ItemDetail) -> str:
         hidden = d.row.sensitive and d.row.id not in self.revealed
@@ -646,9 +691,9 @@ class ModerationPage(QWidget):
         if item_id is None:
             return
         self.revealed.add(item_id)
-        self.read_button.hide()
+        self.panel.read_button.hide()
         if self.detail is not None and self.detail.row.id == item_id:
-            self.detail_view.setHtml(self._detail_html(self.detail))
+            self.panel.detail_view.setHtml(self._detail_html(self.detail))
 
     # --- deciding ------------------------------------------------------------------------------
 
@@ -708,7 +753,7 @@ class ModerationPage(QWidget):
     def open_author(self) -> AuthorDialog | None:
         """Everything from the current item's author, to review and decide in one step."""
         item_id = self.current_item_id()
-        if item_id is None or not self.author_button.isVisible():
+        if item_id is None or not permissions.may_run(self.ctx.ws.profile.role, author.COMMAND):
             return None
         if self.author_dialog is not None:
             self.author_dialog.deleteLater()
@@ -732,7 +777,7 @@ class ModerationPage(QWidget):
                                                        translate("Moderation", "Claimed.")))
 
     def add_note(self, subject_type: str) -> None:
-        text = self.note_edit.text()
+        text = self.panel.note_edit.text()
         if self.detail is None:
             return
         if subject_type == "person":
@@ -743,7 +788,7 @@ class ModerationPage(QWidget):
             subject_id = self.detail.author.person_id
         else:
             subject_id = self.detail.row.id
-        self.note_edit.clear()
+        self.panel.note_edit.clear()
         self.ctx.run_query(
             lambda: attempt(lambda: triage.add_note(self.ctx.ws, subject_type, subject_id, text)),
             lambda outcome: self._after(outcome, None, translate("Moderation", "Note added.")))
