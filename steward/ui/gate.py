@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import (
@@ -421,11 +422,11 @@ class UnlockScreen(QWidget):
         names = [p.name for p in self.profiles]
         self.profile.setCurrentIndex(names.index(profile) if profile in names else 0)
         self.profile.blockSignals(False)
-        usable, reason = keychain.status()
-        self.remember.setEnabled(usable)
-        self.keyring_line.setText("" if usable else translate(
-            "Unlock", "Remembering is off: {reason}.").format(reason=reason))
-        self.keyring_line.setVisible(not usable)
+        # Finding the system keyring loads its backends (a quarter of a second the first
+        # time): off the UI thread; "Remember" waits for the answer.
+        self.remember.setEnabled(False)
+        self.keyring_line.setVisible(False)
+        workers.start_query(keychain.status).finished.connect(self._show_keyring)
         if demo_passphrase:
             self.demo_hint.setText(translate(
                 "Unlock", "Demo workspace — every profile's passphrase is {passphrase}")
@@ -434,6 +435,15 @@ class UnlockScreen(QWidget):
         _show_error(self.error, "")
         self._profile_changed()
         self.passphrase.setFocus()
+
+    def _show_keyring(self, found: tuple[bool, str]) -> None:
+        if not shiboken6.isValid(self.remember):
+            return
+        usable, reason = found
+        self.remember.setEnabled(usable)
+        self.keyring_line.setText("" if usable else translate(
+            "Unlock", "Remembering is off: {reason}.").format(reason=reason))
+        self.keyring_line.setVisible(not usable)
 
     def _profile_changed(self, *_args) -> None:
         self.passphrase.clear()
@@ -454,7 +464,7 @@ class UnlockScreen(QWidget):
         if self.path is None or chosen is None:
             return
         passphrase = self.passphrase.text() or None
-        remember = self.remember.isChecked() and self.remember.isEnabled()
+        remember = self.remember.isChecked()  # with no usable keyring it keeps nothing
         path = self.path
         self.unlock_button.setEnabled(False)
         self.unlock_button.setText(translate("Unlock", "Unlocking…"))

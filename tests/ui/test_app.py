@@ -139,8 +139,9 @@ def test_no_keyring_turns_remembering_off_with_a_reason(make_app, qtbot, demo_pa
     keyring.set_keyring(fail.Keyring())
     app = make_app(demo_path)
     screen = app.gate.unlock
+    assert not screen.remember.isEnabled()  # until the keyring answers, off the UI thread
+    qtbot.waitUntil(lambda: "Remembering is off" in screen.keyring_line.text(), timeout=30_000)
     assert not screen.remember.isEnabled()
-    assert "Remembering is off" in screen.keyring_line.text()
     assert screen.keyring_line.isVisibleTo(app.gate)
 
 
@@ -228,3 +229,27 @@ def test_locking_during_a_job_cancels_it_quietly(make_app, qtbot, demo_path):
     wait_for_workers(qtbot)
     assert results == [] and app.window is None
     assert window.notifications.history == []  # no stray message into the locked window
+
+
+def test_the_keyring_is_asked_off_the_ui_thread(make_app, qtbot, demo_path, monkeypatch):
+    """Finding the system keyring loads its backends (about a quarter of a second the first
+    time): neither the unlock screen nor Settings may wait for it on the UI thread."""
+    import threading
+
+    from steward import keychain
+
+    asked_from = []
+    real = keychain.status
+
+    def status():
+        asked_from.append(threading.current_thread() is threading.main_thread())
+        return real()
+
+    monkeypatch.setattr(keychain, "status", status)
+    app = make_app(demo_path)
+    qtbot.waitUntil(lambda: len(asked_from) == 1, timeout=30_000)
+    _unlock(app, qtbot, "admin", PASSPHRASE)
+    app.window.open_page("settings")
+    qtbot.waitUntil(lambda: len(asked_from) >= 2, timeout=30_000)
+    wait_for_workers(qtbot)
+    assert asked_from and not any(asked_from)

@@ -613,16 +613,17 @@ class SettingsPage(QWidget):
 
     def refresh(self) -> None:
         ws = self.ctx.ws
-        self.ctx.run_query(ws.profiles, self._show_profiles)
+        # The keyring's backends load in a quarter of a second the first time: off the UI thread.
+        self.ctx.run_query(lambda: (ws.profiles(), keychain.status()), self._show_profiles)
         self._team: dict = {}
         self.ctx.run_query(lambda: _team_overview(ws), self.show_team)
 
-    def _show_profiles(self, profiles) -> None:
+    def _show_profiles(self, found) -> None:
+        profiles, (usable, reason) = found
         rows = [(p.name, p.role, p.remembered) for p in profiles]
         self.profiles.set_source(*list_source(rows, PROFILE_COLUMNS))
         self.profile_table.resizeColumnsToContents()
         me = next((p for p in profiles if p.name == self.ctx.ws.profile.name), None)
-        usable, reason = keychain.status()
         remembered = bool(me and me.remembered)
         if not usable:
             self.remember_status.setText(f"Remembering is off: {reason}.")
