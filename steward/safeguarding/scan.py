@@ -158,6 +158,10 @@ def rescan_messages(ws, space_id: int, token: CancelToken | None = None) -> Job[
 def _scan(ws, token: CancelToken | None, start: int, total: int, only_space: int | None
           ) -> Job[dict]:
     """Messages after `start` (of one space, or all of them, moving the watermark)."""
+    counts = {"messages": 0, "flags": 0, "skipped_messages": 0}
+    counts |= dict.fromkeys(policy.SEVERITIES, 0)
+    if not total:  # nothing to read: no detector to build (seconds of word lists and matcher)
+        return counts
     with ws.session() as s:
         detector = workspace_detector(s)
         spaces = {sp.id: (sp.audience, sp.visibility) for sp in s.scalars(select(Space))}
@@ -166,8 +170,6 @@ def _scan(ws, token: CancelToken | None, start: int, total: int, only_space: int
         staff = _staff_identities(s)
         minimum = s.get(Setting, MIN_SEVERITY_KEY)
         min_rank = policy.severity_rank(minimum.value if minimum else "low")
-    counts = {"messages": 0, "flags": 0, "skipped_messages": 0}
-    counts |= dict.fromkeys(policy.SEVERITIES, 0)
     yield Progress(0, total, "Scanning for safeguarding concerns")
     # The next batch is read (and decrypted, which releases the GIL) on a second thread
     # while this one looks for concerns in the current batch.
