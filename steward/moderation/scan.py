@@ -29,7 +29,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from steward import clock
-from steward.jobs import CancelToken, Job, Progress, collector_steps
+from steward.jobs import CancelToken, Job, Progress, collector_steps, let_go
 from steward.moderation import heuristics as h
 from steward.moderation import signals as textsignals
 from steward.moderation import text as textfacts
@@ -499,6 +499,7 @@ def scan_messages_job(ws, token: CancelToken | None = None, rules: RuleSet | Non
         with ws.transaction() as s:
             s.merge(ScanState(scanner=SCANNER, last_message_id=total))
     counts["rule_reports"] = dict(scanner.rule_reports)
+    let_go(scanner.known_texts, scanner.authors, scanner.same_text)
     return counts
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from steward import jobs
 from steward.placement import placement_warning
 from steward.ui import registry, workers
 from steward.ui.i18n import translate
@@ -35,6 +36,10 @@ from steward.ui.widgets import install_keyboard_rules, seconds_since_input
 log = logging.getLogger(__name__)
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+# Seconds without input, and with no background work, after which the garbage a job left frozen
+# is collected (`steward.jobs.keep_heap_frozen`): a full pass pauses the window for 100-200 ms,
+# which nobody sees when nobody is using it.
+COLLECT_WHEN_IDLE_FOR = 5.0
 
 
 class _Notice(QFrame):
@@ -164,6 +169,9 @@ class MainWindow(QMainWindow):
         chosen = self._auto_lock_choices
         self.run_query(lambda: ws.get_setting(AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES),
                        lambda minutes: self._stored_auto_lock(minutes, chosen))
+        self._collect_timer = QTimer(self)
+        self._collect_timer.timeout.connect(self._collect_when_idle)
+        self._collect_timer.start(int(COLLECT_WHEN_IDLE_FOR * 1000) // 2)
 
         if self.specs:
             self.open_page(self.specs[0].key)
@@ -436,6 +444,11 @@ class MainWindow(QMainWindow):
         if self.auto_lock_seconds > 0 and idle >= self.auto_lock_seconds:
             self.lock()
 
+    def _collect_when_idle(self) -> None:
+        if (jobs.frozen_garbage_waiting() and not workers.active_workers()
+                and seconds_since_input() >= COLLECT_WHEN_IDLE_FOR):
+            jobs.collect_frozen()
+
     def lock(self) -> None:
         """Hide everything at once, destroy the pages, drop the keys; emit `locked(page)`."""
         if self.is_locked:
@@ -451,6 +464,7 @@ class MainWindow(QMainWindow):
     def _teardown(self) -> None:
         self.team_syncer.stop()
         self._idle_timer.stop()
+        self._collect_timer.stop()
         self.cancel_jobs()
         for frame in self._frames.values():
             self.stack.removeWidget(frame)

@@ -29,6 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
+from steward import jobs
 from steward.errors import StewardError
 from steward.jobs import Cancelled, CancelToken, Job, Progress
 
@@ -135,13 +136,14 @@ class Worker(QObject):
         global _jobs_running
         with _jobs_lock:
             _jobs_running += 1
+        gc.freeze()  # the job's first step may set off a full pass too (see `_steps`)
         try:
             return self._steps(job)
         finally:
             with _jobs_lock:
                 _jobs_running -= 1
                 if not _jobs_running:
-                    gc.unfreeze()
+                    jobs.release_frozen()
 
     def _steps(self, job: Job) -> Any:
         last = 0.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from steward import jobs
 from steward.ui import workers
 
 
@@ -25,6 +26,7 @@ def _no_dangling_threads(qapp):
     workers.cancel_all()
     assert workers.wait_for_all(20_000), "a background worker was still running"
     qapp.processEvents()
+    jobs.stop_keeping_heap_frozen()  # an opened app keeps its heap frozen (see steward.jobs)
 
 
 @pytest.fixture

@@ -253,3 +253,38 @@ def test_the_keyring_is_asked_off_the_ui_thread(make_app, qtbot, demo_path, monk
     qtbot.waitUntil(lambda: len(asked_from) >= 2, timeout=30_000)
     wait_for_workers(qtbot)
     assert asked_from and not any(asked_from)
+
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_the_open_window_keeps_its_heap_frozen_and_collects_when_idle(
+        make_app, qtbot, demo_path, monkeypatch):
+    """No full GC pass over the window's heap while it is in use (one held the GIL, and so
+    froze the window, 100-200 ms); the garbage a job leaves frozen is collected once nobody
+    has touched the window for a while."""
+    import gc
+    import weakref
+
+    from steward import jobs
+    from steward.ui import main_window
+
+    app = make_app(demo_path)
+    _unlock(app, qtbot, "admin", PASSPHRASE)
+    wait_for_workers(qtbot)
+    assert gc.get_freeze_count() > 0
+    cycle = _Cycle()
+    gone = weakref.ref(cycle)
+    gc.freeze()  # as a job's step freezes what is alive
+    jobs.release_frozen()  # as the last job's end does
+    del cycle
+    monkeypatch.setattr(main_window, "seconds_since_input", lambda: 0.5)
+    app.window._collect_when_idle()  # someone is using the window: no pass now
+    assert gone() is not None and jobs.frozen_garbage_waiting()
+    monkeypatch.setattr(main_window, "seconds_since_input",
+                        lambda: main_window.COLLECT_WHEN_IDLE_FOR)
+    app.window._collect_when_idle()
+    assert gone() is None and not jobs.frozen_garbage_waiting()
+    assert gc.get_freeze_count() > 0
