@@ -39,7 +39,7 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 # Seconds without input, and with no background work, after which the garbage a job left frozen
 # is collected (`steward.jobs.keep_heap_frozen`): a full pass pauses the window for 100-200 ms,
 # which nobody sees when nobody is using it.
-COLLECT_WHEN_IDLE_FOR = 5.0
+COLLECT_WHEN_IDLE_FOR = 10.0
 
 
 class _Notice(QFrame):
