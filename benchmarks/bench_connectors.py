@@ -319,8 +319,7 @@ def bench_format(kind: str, paths: list[Path], options: list[str]) -> list[Figur
                 f"import {kind}: {summary.messages:,} messages (CPU s, best of 2)", rate,
                 "messages/s", "orjson parse + build rows + SQLCipher insert of the same "
                 "people, messages, memberships, reports, reply counts and activity rows, same "
-                "indexes, through the "
-                "import's statements and settings",
+                "indexes, through the import's statements and settings",
                 floor_rate, "rows/s", ">= 0.8 of the floor", ratio >= 0.8, ratio))
             figures.append(Figure(
                 f"  import {kind} (CPU s)", rate, "messages/s",
