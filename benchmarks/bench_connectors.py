@@ -4,8 +4,9 @@ Each format's import rate (CPU seconds, best of two, interleaved) is printed bes
 floor measured in the same run: `orjson` parsing the same people and messages from JSON lines,
 building the rows (ids, space and author lookups, threads) and inserting them into a fresh
 SQLCipher file with the same tables and indexes, in batches as the import does, with what the
-import must also write: a person and an identity for each person, each thread's reply count and
-the activity rows the engagement metrics read. It writes through the import's own statements
+import must also write: a person and an identity for each person, the memberships and platform
+reports (a Slack export's channel members and content flags), each thread's reply count and the
+activity rows the engagement metrics read. It writes through the import's own statements
 and row shapes (`ingest.insert_people`, `ingest.insert_messages`: no None bound, 0 or a lone NUL
 and `nullif` instead) with the import's settings (page cache, collector steps, secondary indexes
 built at the end), so the import has no trick the floor lacks. Two older anchors stay as
@@ -100,6 +101,15 @@ def _floor_input(ws, tmp: Path) -> tuple[Path, list[tuple[str, str]], list[tuple
             "m.attachment_count FROM messages m JOIN spaces sp ON sp.id = m.space_id "
             "LEFT JOIN identities i ON i.id = m.identity_id "
             "LEFT JOIN messages p ON p.id = m.parent_id ORDER BY m.id").fetchall()
+        memberships = db.execute(
+            "SELECT i.platform_id, sp.platform_id, m.role, m.status, m.joined_at, m.left_at "
+            "FROM memberships m JOIN identities i ON i.id = m.identity_id JOIN spaces sp ON "
+            "sp.id = m.space_id WHERE sp.source_id = ? ORDER BY m.id", (source_id,)).fetchall()
+        reports = db.execute(
+            "SELECT r.platform_id, m.platform_id, i.platform_id, r.reason, r.status, "
+            "r.created_at, r.payload FROM platform_reports r LEFT JOIN messages m ON "
+            "m.id = r.message_id LEFT JOIN identities i ON i.id = r.identity_id WHERE "
+            "r.source_id = ? ORDER BY r.id", (source_id,)).fetchall()
         ddl = db.execute(
             "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS "
             "NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC").fetchall()
@@ -116,6 +126,12 @@ def _floor_input(ws, tmp: Path) -> tuple[Path, list[tuple[str, str]], list[tuple
             f.write(orjson.dumps(dict(zip(person_keys, user, strict=True))) + b"\n")
         for r in rows:
             f.write(orjson.dumps(dict(zip(keys, r, strict=True))) + b"\n")
+        for r in memberships:
+            f.write(orjson.dumps(dict(zip(("member", "space", "role", "status", "joined",
+                                           "left"), r, strict=True))) + b"\n")
+        for r in reports:
+            f.write(orjson.dumps(dict(zip(("report", "message", "user", "reason", "status",
+                                           "at", "payload"), r, strict=True))) + b"\n")
     return path, ddl, parents, source_id
 
 
@@ -128,11 +144,12 @@ def _floor_seconds(tmp: Path, data: tuple, run: int, people: bool = True) -> tup
     settings (its page cache, its garbage-collector steps, and the secondary indexes of
     messages built once at the end), so no trick of the import is one the floor lacks.
     With `people` (the floor the import is measured against), it writes what the import
-    writes: a person and an identity per person line, the messages, each thread's reply count
-    (one UPDATE per thread with replies, at the end) and the activity rows (one INSERT ...
+    writes: a person and an identity per person line, the messages, the memberships and
+    platform reports (one INSERT each, at the end), each thread's reply count (one UPDATE per
+    thread with replies, at the end) and the activity rows (one INSERT ...
     SELECT over the new messages, `steward.engagement.activity.CATCH_UP_SQL`). Without it (the
     floor of the fourth session, kept as a secondary line), the people are written before the
-    clock starts, and no reply counts or activity rows are written."""
+    clock starts, and no memberships, reports, reply counts or activity rows are written."""
     import orjson
 
     from steward.connectors.ingest import (
@@ -174,6 +191,8 @@ def _floor_seconds(tmp: Path, data: tuple, run: int, people: bool = True) -> tup
     threads: dict[str, tuple[int, int]] = {}
     replies: dict[int, int] = {}
     batch: list[tuple] = []
+    memberships: list[dict] = []
+    reports: list[dict] = []
     persons: list[tuple] = []
     identities: list[tuple] = []
     mid = 0
@@ -191,6 +210,10 @@ def _floor_seconds(tmp: Path, data: tuple, run: int, people: bool = True) -> tup
                     authors[user] = next_identity
                     next_person += 1
                     next_identity += 1
+                continue
+            if "member" in m or "report" in m:
+                if people:
+                    (memberships if "member" in m else reports).append(m)
                 continue
             mid += 1
             parent_id, thread_id = 0, mid
@@ -212,6 +235,8 @@ def _floor_seconds(tmp: Path, data: tuple, run: int, people: bool = True) -> tup
         _floor_people(conn, source_id, persons, identities, now)
         insert_messages(conn, source_id, batch)
         if people:
+            _floor_memberships_and_reports(conn, source_id, memberships, reports, spaces,
+                                           authors, threads)
             conn.executemany(ADD_REPLIES_SQL, [(n, tid) for tid, n in replies.items()])
         for name, statement in ddl:  # in the import's order: replies, indexes, activity
             if name in DEFERRED_INDEXES:
@@ -224,6 +249,24 @@ def _floor_seconds(tmp: Path, data: tuple, run: int, people: bool = True) -> tup
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     return seconds, mid
+
+
+def _floor_memberships_and_reports(conn, source_id: int, memberships: list[dict],
+                                   reports: list[dict], spaces: dict, authors: dict,
+                                   threads: dict) -> None:
+    """The memberships and platform reports the import writes (a Slack export's channel
+    members and content flags), in one statement each, as `ingest` writes them."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO memberships (identity_id, space_id, role, status, joined_at, "
+        "left_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(authors[m["member"]], spaces[m["space"]], m["role"], m["status"], m["joined"],
+          m["left"]) for m in memberships])
+    conn.executemany(
+        "INSERT OR IGNORE INTO platform_reports (source_id, platform_id, message_id, "
+        "identity_id, reason, status, created_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(source_id, r["report"], threads[r["message"]][0] if r["message"] else None,
+          authors[r["user"]] if r["user"] else None, r["reason"], r["status"], r["at"],
+          r["payload"]) for r in reports])
 
 
 def _floor_people(conn, source_id: int, persons: list[tuple], identities: list[tuple],
@@ -275,8 +318,8 @@ def bench_format(kind: str, paths: list[Path], options: list[str]) -> list[Figur
             figures.append(Figure(
                 f"import {kind}: {summary.messages:,} messages (CPU s, best of 2)", rate,
                 "messages/s", "orjson parse + build rows + SQLCipher insert of the same "
-                "people, messages, reply counts and activity rows, same indexes, through the "
-                "import's statements and settings",
+                "people, messages, memberships, reports, reply counts and activity rows, same "
+                "indexes, through the import's statements and settings",
                 floor_rate, "rows/s", ">= 0.8 of the floor", ratio >= 0.8, ratio))
             figures.append(Figure(
                 f"  import {kind} (CPU s)", rate, "messages/s",

@@ -366,7 +366,8 @@ _ISO_DAYS: dict[str, list[str]] = {}  # "YYYY-MM-DD" + offset -> "YYYY-MM-DD HH:
 _UNIX_DAYS: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DD "
 _ISO_HOURS: dict[str, str] = {}  # "YYYY-MM-DDTHH" + offset -> "YYYY-MM-DD HH:" (UTC)
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
-_SIXTY = frozenset(_TWO_DIGITS)
+_MINUTES_OF_DAY = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]  # "HH:MM:"
+_MINUTE_SECOND = frozenset(f":{m}:{s}." for m in _TWO_DIGITS for s in _TWO_DIGITS)  # ":MM:SS."
 _THOUSAND = frozenset(f"{n:03d}" for n in range(1000))
 _SIX_ZEROS = "000000"
 
@@ -391,9 +392,7 @@ def iso_db_time(text: str) -> str:
     if len(text) == 29:  # DiscordChatExporter's "2021-12-03T10:54:19.000+00:00": an hour (and
         # its offset) read before through the pattern below gives its UTC hour at once
         hour = _ISO_HOURS.get(text[:13] + text[23:])
-        if (hour is not None and text[13] == ":" and text[16] == ":" and text[19] == "."
-                and text[14:16] in _SIXTY and text[17:19] in _SIXTY
-                and text[20:23] in _THOUSAND):
+        if hour is not None and text[13:20] in _MINUTE_SECOND and text[20:23] in _THOUSAND:
             return f"{hour}{text[14:23]}000"  # "MM:SS.fff", checked just above
     m = _ISO_COMMON.fullmatch(text)
     if m is not None:
@@ -438,9 +437,8 @@ def unix_db_time(seconds: float | str) -> str:
         return from_unix(seconds).isoformat(" ", "microseconds")
     days, second = divmod(seconds, 86400)
     day = _UNIX_DAYS.get(days) or _unix_day(days)
-    hour, second = divmod(second, 3600)
     minute, second = divmod(second, 60)
-    return f"{day}{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}:{_TWO_DIGITS[second]}.{fraction}"
+    return f"{day}{_MINUTES_OF_DAY[minute]}{_TWO_DIGITS[second]}.{fraction}"
 
 
 def byte_lines(raw: IO[bytes], label: str, what: str,
@@ -563,6 +561,11 @@ class JsonStream:
                 if values:
                     yield from values
                     n += len(values)
+                    continue
+                if not self.eof and self.pos > len(self.buf) // 2:
+                    # Near the end of the text read: read on first. A failed decode here
+                    # would cost its error's line count over the megabyte before it.
+                    self._more()
                     continue
             n += 1
             buf, pos = self.buf, self.pos

@@ -370,6 +370,10 @@ def test_database_times_from_text_match_datetime():
            "2021-02-30T14:49:18+00:00", "2021-12-03T24:00:00+00:00", "2021-12-03T14:49:60Z",
            "2021-12-03T14:49:18.1234567+00:00", "2020-02-29T23:59:00-01:00",
            "9999-12-31T23:59:18-01:00", "0001-01-01T00:59:18+01:00", "2021-12-03 14:49:18Z"]
+    # DiscordChatExporter's form once its hour is known: minutes, seconds and fraction checked
+    iso += [f"2021-12-03T14{rest}+00:00" for rest in (
+        ":49:18.000", ":60:18.000", ":49:60.000", ":4a:18.000", ":49:18,000", ":49:18.0a0",
+        "-49:18.000", ":49-18.000", ":-1:18.000", ":49:18.-00", ":59:59.999", ":00:00.000")]
     for _ in range(3000):
         moment = datetime(1990, 1, 1) + (datetime(2040, 1, 1) - datetime(1990, 1, 1)) \
             * rng.random()
@@ -410,6 +414,30 @@ def test_json_arrays_of_objects_read_in_one_go_give_what_the_decoder_gives(monke
         got = list(stream.array())
     assert got == items
     assert list(files.json_items(io.BytesIO(doc.encode()), "messages.item", "doc.json")) == items
+
+
+def test_json_arrays_read_across_chunk_edges_try_no_decode_that_fails(monkeypatch):
+    """At the edge of the text read, the stream reads on before decoding: a failed decode
+    costs its error's line count over the whole buffer before it (a tenth of reading a
+    Discord export)."""
+    import json
+
+    monkeypatch.setattr(files.JsonStream, "CHUNK", 4096)
+    failures = []
+    error_init = json.JSONDecodeError.__init__
+
+    def counted(self, *args):
+        failures.append(args[0])
+        error_init(self, *args)
+
+    monkeypatch.setattr(json.JSONDecodeError, "__init__", counted)
+    items = [{"id": str(n), "content": "x" * (n % 97), "author": {"id": n % 7}}
+             for n in range(3000)]
+    doc = json.dumps({"messages": items, "messageCount": 3000}).encode()
+    stream = files.JsonStream(io.BytesIO(doc), "doc.json")
+    assert next(stream.members()) == "messages"
+    assert list(stream.array()) == items
+    assert failures == []
 
 
 def test_zip_entries_read_whole_give_the_entry_or_leave_it_to_the_reader(tmp_path):
