@@ -41,6 +41,36 @@ def test_everyday_look_alikes_fire_no_new_signal(text):
     assert not new & set(signals.text_signals(text).names)
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("i invested $1 500 and got a return of $15 500 in 7 days, thank you", "money"),
+    ("just received my withdrawal of $40k smoothly", "money"),
+    ("all thanks to @emilia_investlife for my first payout", "money"),
+    ("Scammed on a crypto site? Our fund recovery service gets your money back", "money"),
+    ("i m paying 5 grands to the first (7) people to dm me", "giveaway"),
+    ("Launching soon! Follow, RT + drop your $SOL wallet", "giveaway"),
+    ("Message me on wa.me/+12134626461 for the stock picks", "private_contact"),
+    ("please support my small channel, I post gaming videos", "promotion"),
+    ("help me reach 500 subs, thank you all", "call_to_action"),
+])
+def test_comment_spam_signals(text, name):
+    """Investment testimonials, "paying the first N people", wallet drops and channel plugs:
+    what the comment sources' spam says that the earlier signals missed."""
+    assert name in signals.text_signals(text).names
+
+
+@pytest.mark.parametrize("text", [
+    "The cake sale made a profit of £200, thank you all",
+    "Your £10 = £12.50 with Gift Aid",
+    "Please support my JustGiving page for the marathon",
+    "The drug and alcohol recovery service meets on Tuesdays at the hub",
+    "Message #finance for expenses, receipts by Friday",
+    "Found a wallet by the hall, I'll drop the wallet at reception",
+    "We're giving a free hamper to the first 20 people who sign up",
+])
+def test_charity_look_alikes_of_comment_spam_fire_nothing(text):
+    assert not signals.text_signals(text).names
+
+
 def test_styled_and_look_alike_letters_read_plain():
     assert plain("𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞 to my ｃｈａｎｎｅｌ") == "subscribe to my channel"
     assert plain("ѕubѕсribe") == "subscribe"  # Cyrillic ѕ and с
