@@ -48,12 +48,26 @@ def memory_keyring():
     keyring.set_keyring(previous)
 
 
-@pytest.fixture
-def workspace(tmp_path):
-    """A new, empty, unlocked workspace with one admin profile."""
+@pytest.fixture(scope="session")
+def _empty_template(tmp_path_factory):
+    """A new, empty workspace with one admin profile, created once (its schema migrations
+    cost more than copying it); tests get copies."""
     from steward.workspace import Workspace
 
-    ws, _recovery = Workspace.create(tmp_path / "ws", "Test charity", PASSPHRASE)
+    crypto.DEFAULT_KDF = FAST_KDF
+    path = tmp_path_factory.mktemp("empty") / "ws"
+    ws, _recovery = Workspace.create(path, "Test charity", PASSPHRASE)
+    ws.lock()
+    return path
+
+
+@pytest.fixture
+def workspace(_empty_template, tmp_path):
+    """A new, empty, unlocked workspace with one admin profile (a private copy)."""
+    from steward.workspace import Workspace
+
+    shutil.copytree(_empty_template, tmp_path / "ws")
+    ws = Workspace.unlock(tmp_path / "ws", "admin", PASSPHRASE)
     yield ws
     ws.lock()
 

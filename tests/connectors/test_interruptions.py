@@ -120,12 +120,18 @@ def test_sigterm_rolls_an_import_back(demo_path, tmp_path, monkeypatch, capsys):
 
 
 def test_a_busy_workspace_is_one_plain_sentence(demo_path, tmp_path, monkeypatch, capsys):
+    import sqlcipher3.dbapi2 as sqlcipher
+
     from steward.workspace import Workspace
 
     box = tmp_path / "list.mbox"
     box.write_bytes(b"From a@example.org Sat Nov 21 10:00:00 2026\nFrom: A <a@example.org>\n"
                     b"Date: Sat, 21 Nov 2026 10:00:00 +0000\nMessage-ID: <busy@x>\n\nhello\n")
     monkeypatch.setenv("STEWARD_PASSPHRASE", PASSPHRASE)
+    # the driver waits 5 s (its default) for the other writer before it says busy
+    real_connect = sqlcipher.connect
+    monkeypatch.setattr(sqlcipher, "connect",
+                        lambda *args, **kw: real_connect(*args, **kw, timeout=0.2))
     other = Workspace.unlock(demo_path, "admin", PASSPHRASE)  # another window, writing
     conn = other.engine.raw_connection()
     try:

@@ -25,8 +25,12 @@ crypto.KDF_FLOOR = {"memory_kib": 8192, "iterations": 1}  # the test workspaces'
 import steward.hygiene.export as ex
 real = ex.neutralise
 def slow(value):
+    if not slow.writing:
+        slow.writing = True
+        sys.stdout.write("writing rows\\n"); sys.stdout.flush()
     time.sleep(0.0005)
     return real(value)
+slow.writing = False
 ex.neutralise = slow
 from steward.cli import main
 sys.stdout.write("started\\n"); sys.stdout.flush()
@@ -48,7 +52,8 @@ def _run_and_signal(demo_path: Path, tmp_path: Path, fmt: str, sig: int):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
     )
     assert proc.stdout.readline().strip() == b"started"
-    time.sleep(1.5)  # unlocked, querying and writing rows
+    assert proc.stdout.readline().strip() == b"writing rows"  # unlocked, querying, writing
+    time.sleep(0.2)  # some rows written (each one slowed down)
     assert proc.poll() is None, "the export finished before it could be interrupted"
     proc.send_signal(sig)
     proc.wait(timeout=30)
