@@ -26,6 +26,7 @@ from steward.ui import i18n, look, workers
 from steward.ui.gate import Gate
 from steward.ui.main_window import MainWindow
 from steward.ui.pages import load_pages
+from steward.ui.pages.engagement_charts import load_pyqtgraph
 from steward.ui.widgets import install_keyboard_rules
 from steward.workspace import META_FILE, Workspace
 
@@ -126,8 +127,9 @@ class StewardApp(QObject):
         else:
             self.gate.show_screen(self.gate.welcome)
         self.gate.show()
-        # Import the page modules while the person types their passphrase.
-        workers.start_query(load_pages)
+        # Import the page modules and the charts' library while the person types their
+        # passphrase.
+        workers.start_query(_preload)
 
     # --- gate --------------------------------------------------------------------------------
 
@@ -216,6 +218,11 @@ class StewardApp(QObject):
             self._created_ws.lock()
         if self._demo_dir:
             shutil.rmtree(self._demo_dir, ignore_errors=True)
+
+
+def _preload() -> None:
+    load_pages()
+    load_pyqtgraph()
 
 
 def run(args) -> int:

@@ -4,6 +4,7 @@ the status bar, and a notification area. It is the `AppContext` every page recei
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,7 @@ from steward.placement import placement_warning
 from steward.ui import registry, workers
 from steward.ui.i18n import translate
 from steward.ui.pages import load_pages
+from steward.ui.pages.engagement_charts import load_pyqtgraph
 from steward.ui.registry import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, LOCK_SHORTCUT
 from steward.ui.widgets import install_keyboard_rules, seconds_since_input
 
@@ -179,6 +181,10 @@ class MainWindow(QMainWindow):
         if placement:
             self.notify(placement[:1].upper() + placement[1:] + ".", error=True)
         self._check_health_in_background()
+        if "pyqtgraph" not in sys.modules:  # the unlock screen has usually imported it
+            # now, not when Engagement first opens: importing pyqtgraph beside a page being
+            # built paused the window 150-250 ms on the 2M-message demo
+            workers.start_query(load_pyqtgraph)
 
     def _check_health_in_background(self) -> None:
         """A big workspace skipped the quick check at unlock: run it now, off the UI thread."""

@@ -1,7 +1,8 @@
 """Chart widgets for the engagement pages: a daily time chart and a cohort heatmap.
 
-pyqtgraph is imported when the first chart is built, not at start-up (the Engagement page
-imports it in its background job: `load_pyqtgraph`), and a chart's plot is built on first use
+pyqtgraph is imported off the UI thread, never at start-up: by the unlock screen while the
+passphrase is typed, else as the main window opens (`load_pyqtgraph`; imported beside a page
+being built, it paused the window), and a chart's plot is built on first use
 (`build`), so a page can build its charts one per turn of the event loop. Both charts show values
 on hover, export their picture as PNG (pyqtgraph's SVG export breaks on line plots) and their
 data as CSV (text cells neutralised against formula injection). An exported picture carries its
