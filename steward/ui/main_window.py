@@ -300,13 +300,17 @@ class MainWindow(QMainWindow):
 
     def open_page(self, key: str, **kwargs: Any) -> None:
         first_visit = key not in self._pages
-        widget = self.page(key)
-        self._current = key
         if first_visit and self.isVisible():
             # Built in this turn, shown (laid out and painted) in the next, before the parts
-            # the page builds later: two shorter stalls instead of one long one.
-            workers.run_in_steps([lambda: self._show_current(key)], first=True)
+            # the page builds later: two shorter stalls instead of one long one. Its queries
+            # start once it has painted (`workers.hold_starts`).
+            with workers.hold_starts() as held:
+                widget = self.page(key)
+            self._current = key
+            workers.run_in_steps([lambda: self._show_current(key, held)], first=True)
         else:
+            widget = self.page(key)
+            self._current = key
             self._show_current(key)
         row = self.page_keys().index(key)
         index = self._sidebar_model.index(row, 0)
@@ -320,9 +324,12 @@ class MainWindow(QMainWindow):
         if kwargs and hasattr(widget, "show_item"):
             widget.show_item(**kwargs)
 
-    def _show_current(self, key: str) -> None:
-        if key == self._current and key in self._frames:  # not locked, not left meanwhile
-            self.stack.setCurrentWidget(self._frames[key])
+    def _show_current(self, key: str, held: list[workers.Worker] | None = None) -> None:
+        if key in self._frames:  # not locked meanwhile
+            if key == self._current:  # not left meanwhile
+                self.stack.setCurrentWidget(self._frames[key])
+            if held:  # Qt paints before it fires a timer set now
+                QTimer.singleShot(1, lambda: workers.start_held(held))
 
     def _sidebar_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

@@ -24,7 +24,8 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
@@ -110,6 +111,9 @@ class Worker(QObject):
         self._thread_end.connect(self._relay_end, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> Worker:
+        if _held is not None:  # asked for while a page is built: started once it has painted
+            _held.append(self)
+            return self
         _active.add(self)
         self.is_running = True
         pool().start(_Runnable(self))
@@ -269,6 +273,29 @@ def _take_turn() -> None:
             _waiting.popleft()._next()  # queues the run again if it has more steps
     finally:
         _ask_turn()
+
+
+_held: list[Worker] | None = None  # see `hold_starts`
+
+
+@contextmanager
+def hold_starts() -> Iterator[list[Worker]]:
+    """Workers started inside wait in the list this gives until `start_held` starts them. A page
+    is built in one turn of the event loop and painted in the next; its queries, started while
+    it is built, took the GIL in turn with both (on the 2M-message demo a build of 40-60 ms of
+    the UI thread's work paused the window 100-200 ms)."""
+    global _held
+    outer, _held = _held, []
+    try:
+        yield _held
+    finally:
+        _held = outer
+
+
+def start_held(held: list[Worker]) -> None:
+    for worker in held:
+        worker.start()
+    held.clear()
 
 
 def run_in_steps(steps: list[Callable[[], Any]], first: bool = False) -> UiSteps:
