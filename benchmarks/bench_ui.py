@@ -275,7 +275,7 @@ def bench_stalls(path: Path, label: str = "", paints: dict | None = None,
     sortable column of every table, searching Members and running a scan; the first paint of
     every page goes into `paints` and every measured gap into `every` when given, as (longest
     gap, the UI thread's longest CPU time between two ticks, its CPU time over the whole action)."""
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QTableView
 
@@ -294,13 +294,16 @@ def bench_stalls(path: Path, label: str = "", paints: dict | None = None,
     jobs.keep_heap_frozen()  # as the app does once its window shows (StewardApp.open_main)
     settle(300)
     worst: dict[str, tuple[float, str]] = {}
+    moves: list[int] = []
 
     def measure(phase: str, what: str, action) -> None:
         beat.phases.pop(phase + "/" + what, None)
         beat.cpu.pop(phase + "/" + what, None)
         # A person moves the mouse before each action; the window defers its idle-time work
-        # (collect_frozen) until nobody has for a while
-        QTest.mouseMove(window.centralWidget())
+        # (collect_frozen) until nobody has for a while. (A move to where the pointer already
+        # is makes no event.)
+        moves.append(len(moves) % 2)
+        QTest.mouseMove(window.centralWidget(), QPoint(20 + moves[-1], 20))
         started = time.thread_time()
         beat.start(phase + "/" + what)
         _run_in_loop(action)
