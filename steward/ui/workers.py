@@ -111,8 +111,8 @@ class Worker(QObject):
         self._thread_end.connect(self._relay_end, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> Worker:
-        if _held is not None:  # asked for while a page is built: started once it has painted
-            _held.append(self)
+        if _held is not None and threading.current_thread() is threading.main_thread():
+            _held.append(self)  # asked for while a page is built: started once it has painted
             return self
         _active.add(self)
         self.is_running = True
