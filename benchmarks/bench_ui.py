@@ -6,6 +6,7 @@ count; the anchor is a bare QMainWindow started the same way in the same run.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -291,19 +292,17 @@ def bench_stalls(path: Path, label: str = "", paints: dict | None = None,
     window = MainWindow(ws)
     window.resize(1280, 720)
     window.show()
-    jobs.keep_heap_frozen()  # as the app does once its window shows (StewardApp.open_main)
     settle(300)
     worst: dict[str, tuple[float, str]] = {}
-    moves: list[int] = []
+    # a move to where the pointer already is makes no event
+    points = itertools.cycle((QPoint(20, 20), QPoint(21, 20)))
 
     def measure(phase: str, what: str, action) -> None:
         beat.phases.pop(phase + "/" + what, None)
         beat.cpu.pop(phase + "/" + what, None)
         # A person moves the mouse before each action; the window defers its idle-time work
-        # (collect_frozen) until nobody has for a while. (A move to where the pointer already
-        # is makes no event.)
-        moves.append(len(moves) % 2)
-        QTest.mouseMove(window.centralWidget(), QPoint(20 + moves[-1], 20))
+        # (collect_frozen) until nobody has for a while
+        QTest.mouseMove(window.centralWidget(), next(points))
         started = time.thread_time()
         beat.start(phase + "/" + what)
         _run_in_loop(action)

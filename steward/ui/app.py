@@ -20,7 +20,6 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from steward import jobs
 from steward.jobs import CancelToken, Job, Progress
 from steward.ui import i18n, look, workers
 from steward.ui.gate import Gate
@@ -191,7 +190,6 @@ class StewardApp(QObject):
         self.window.setGeometry(self.gate.geometry())
         self.window.show()
         self.gate.hide()
-        jobs.keep_heap_frozen()  # no full GC pass over the window's heap while it is in use
 
     def _locked(self, page: str) -> None:
         self.resume_page = page

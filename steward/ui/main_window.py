@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         if placement:
             self.notify(placement[:1].upper() + placement[1:] + ".", error=True)
         self._check_health_in_background()
+        jobs.keep_heap_frozen()  # no full GC pass over the window's heap while it is in use
         if "pyqtgraph" not in sys.modules:  # the unlock screen has usually imported it
             # now, not when Engagement first opens: importing pyqtgraph beside a page being
             # built paused the window 150-250 ms on the 2M-message demo
