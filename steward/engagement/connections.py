@@ -243,10 +243,12 @@ def _without_connection(ws, days, limit, now, newcomers_only) -> list[PersonToCo
         reduce_at(np.minimum, first, person, ts)
         candidates = candidates[first[candidates] >= cutoff]
     with ws.session() as s:
-        met = set(s.scalars(select(OneToOne.person_id).distinct()))
-        keep = [int(p) for p in candidates if int(p) not in met]
-        keep.sort(key=lambda p: -int(counts[p]))
-        keep = keep[:limit]
+        met = np.fromiter(s.scalars(select(OneToOne.person_id).distinct()), dtype=np.int64)
+        candidates = candidates[~np.isin(candidates, met)]
+        # the most active first, then by id (stable); in numpy: a loop over the candidates
+        # held the GIL ~100 ms on the 2M-message demo while the page was drawn
+        order = np.argsort(-counts[candidates], kind="stable")[:limit]
+        keep = [int(p) for p in candidates[order]]
         names = dict(s.execute(select(Person.id, Person.display_name)
                                .where(Person.id.in_(keep))).all())
     lead = f"new in the last {days} days" if newcomers_only else f"active in the last {days} days"

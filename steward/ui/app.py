@@ -23,9 +23,8 @@ from PySide6.QtWidgets import QApplication
 from steward.jobs import CancelToken, Job, Progress
 from steward.ui import i18n, look, workers
 from steward.ui.gate import Gate
-from steward.ui.main_window import MainWindow
+from steward.ui.main_window import MainWindow, load_libraries
 from steward.ui.pages import load_pages
-from steward.ui.pages.engagement_charts import load_pyqtgraph
 from steward.ui.widgets import install_keyboard_rules
 from steward.workspace import META_FILE, Workspace
 
@@ -126,8 +125,8 @@ class StewardApp(QObject):
         else:
             self.gate.show_screen(self.gate.welcome)
         self.gate.show()
-        # Import the page modules and the charts' library while the person types their
-        # passphrase.
+        # Import the page modules and the libraries their work uses while the person types
+        # their passphrase.
         workers.start_query(_preload)
 
     # --- gate --------------------------------------------------------------------------------
@@ -220,7 +219,7 @@ class StewardApp(QObject):
 
 def _preload() -> None:
     load_pages()
-    load_pyqtgraph()
+    load_libraries()
 
 
 def run(args) -> int:

@@ -3,6 +3,7 @@ the status bar, and a notification area. It is the `AppContext` every page recei
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import time
@@ -26,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward import jobs
+from steward import jobs, keychain
 from steward.placement import placement_warning
+from steward.store import models
 from steward.ui import registry, workers
 from steward.ui.i18n import translate
 from steward.ui.pages import load_pages
@@ -42,6 +44,24 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 # is collected (`steward.jobs.keep_heap_frozen`): a full pass pauses the window for 100-200 ms,
 # which nobody sees when nobody is using it.
 COLLECT_WHEN_IDLE_FOR = 10.0
+
+
+def load_libraries() -> None:
+    """Import, off the UI thread, what the pages' work would otherwise load on first use
+    beside a page being built (importing holds the GIL, and the window waited on it):
+    pyqtgraph for Engagement (about a second; it paused the window 150-250 ms on the
+    2M-message demo), keyring with its backends and the team module for Settings (81 and
+    11 modules), and the data model's mappings, which the first query of any page set up
+    (`models.configure`). The unlock screen calls this while the passphrase is typed, a window
+    opened without it (`--demo`, tests) as soon as it shows."""
+    load_pyqtgraph()
+    keychain.status()
+    importlib.import_module("steward.team.sync")
+    models.configure()
+
+
+def libraries_loaded() -> bool:
+    return all(name in sys.modules for name in ("pyqtgraph", "keyring", "steward.team.sync"))
 
 
 class _Notice(QFrame):
@@ -182,10 +202,8 @@ class MainWindow(QMainWindow):
             self.notify(placement[:1].upper() + placement[1:] + ".", error=True)
         self._check_health_in_background()
         jobs.keep_heap_frozen()  # no full GC pass over the window's heap while it is in use
-        if "pyqtgraph" not in sys.modules:  # the unlock screen has usually imported it
-            # now, not when Engagement first opens: importing pyqtgraph beside a page being
-            # built paused the window 150-250 ms on the 2M-message demo
-            workers.start_query(load_pyqtgraph)
+        if not libraries_loaded():  # the unlock screen has usually imported them
+            workers.start_query(load_libraries)
 
     def _check_health_in_background(self) -> None:
         """A big workspace skipped the quick check at unlock: run it now, off the UI thread."""

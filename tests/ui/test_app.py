@@ -290,29 +290,34 @@ def test_the_open_window_keeps_its_heap_frozen_and_collects_when_idle(
     assert gc.get_freeze_count() > 0
 
 
-def test_the_charts_library_is_imported_off_the_ui_thread_before_any_page_opens(
+def test_the_libraries_pages_use_are_imported_off_the_ui_thread_before_any_page_opens(
         make_app, qtbot, demo_path, demo_ws, monkeypatch):
-    """pyqtgraph imported by a worker beside a page being built paused the window 150-250 ms
-    (the 2M-message demo): the unlock screen imports it while the passphrase is typed, and a
-    window opened without it (the command line's `--workspace`, the benchmarks) right away."""
+    """pyqtgraph (Engagement) imported by a worker beside a page being built paused the window
+    150-250 ms (the 2M-message demo), and so did keyring with its 81 modules (Settings): the
+    unlock screen imports them while the passphrase is typed, and a window opened without them
+    (the command line's `--workspace`, the benchmarks) right away."""
     import sys
     import threading
 
     from steward.ui import app as app_module
     from steward.ui import main_window
 
+    load = main_window.load_libraries
     threads = []
     record = lambda: threads.append(threading.current_thread())  # noqa: E731
-    monkeypatch.setattr(app_module, "load_pyqtgraph", record)
+    monkeypatch.setattr(app_module, "load_libraries", record)
     make_app(demo_path)
     wait_for_workers(qtbot)
     assert threads and threads[0] is not threading.main_thread()
 
     threads.clear()
-    monkeypatch.setattr(main_window, "load_pyqtgraph", record)
-    monkeypatch.delitem(sys.modules, "pyqtgraph", raising=False)
+    monkeypatch.setattr(main_window, "load_libraries", record)
+    monkeypatch.delitem(sys.modules, "keyring", raising=False)
+    assert not main_window.libraries_loaded()
     window = main_window.MainWindow(demo_ws)
     qtbot.addWidget(window)
     wait_for_workers(qtbot)
     assert threads and threads[0] is not threading.main_thread()
+    load()
+    assert main_window.libraries_loaded()
     window.shutdown()
