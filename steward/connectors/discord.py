@@ -73,7 +73,8 @@ class DiscordExport:
                     read += 1
                     if type(m) is not dict or "id" not in m or "timestamp" not in m:
                         continue
-                    author = m.get("author")
+                    get = m.get
+                    author = get("author")
                     if type(author) is dict and author.get("id") is not None:
                         aid = str(author["id"])
                         if aid not in seen:
@@ -83,16 +84,32 @@ class DiscordExport:
                                                is_bot=bool(author.get("isBot")))
                     else:
                         aid = None
-                    rec = _message(cid, m, aid, path)
-                    add(rec[1])
-                    at = rec[2]
+                    try:
+                        at = iso_db_time(m["timestamp"])
+                        edited = get("timestampEdited")
+                        if edited:
+                            edited = iso_db_time(edited)
+                    except (TypeError, ValueError):
+                        raise BadInput(f"{path}: message {get('id')} has an unreadable "
+                                       "time") from None
+                    mid = str(m["id"])
+                    add(mid)
                     if first is None:
                         first = last = at
                     elif at < first:
                         first = at
                     elif at > last:
                         last = at
-                    yield rec
+                    kind = get("type") or "Default"
+                    parent = (get("reference") or {}).get("messageId") if kind == "Reply" \
+                        else None
+                    reactions, attachments = get("reactions"), get("attachments")
+                    # a bare MessageRecord tuple (see base.MessageRecord)
+                    yield (cid, mid, at, aid, get("content"), str(parent) if parent else None,
+                           "message" if kind in _MESSAGE_TYPES else "join" if kind in _JOIN_TYPES
+                           else "system", edited or None, 0,
+                           sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
+                           len(attachments) if attachments else 0)
                 coverage = _coverage(stream, cid, first, last, present, read if present else 0)
                 if coverage is not None:
                     yield coverage
@@ -126,24 +143,3 @@ def _rest_of_object(stream: JsonStream) -> Iterator[str]:
         if stream.peek() != ",":
             break
         stream.pos += 1
-
-
-def _message(channel: str, m: dict, author: str | None, path: Path) -> tuple:
-    """The message as a bare `MessageRecord` tuple (see base.MessageRecord)."""
-    get = m.get
-    try:
-        at = iso_db_time(m["timestamp"])
-        edited = get("timestampEdited")
-        if edited:
-            edited = iso_db_time(edited)
-    except (TypeError, ValueError):
-        raise BadInput(f"{path}: message {get('id')} has an unreadable time") from None
-    kind = get("type") or "Default"
-    parent = (get("reference") or {}).get("messageId") if kind == "Reply" else None
-    reactions = get("reactions")
-    attachments = get("attachments")
-    return (
-        channel, str(m["id"]), at, author, get("content"), str(parent) if parent else None,
-        "message" if kind in _MESSAGE_TYPES else "join" if kind in _JOIN_TYPES else "system",
-        edited or None, 0, sum(int(r.get("count") or 0) for r in reactions) if reactions else 0,
-        len(attachments) if attachments else 0)

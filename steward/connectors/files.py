@@ -403,7 +403,9 @@ def iso_db_time(text: str) -> str:
             if len(text) == 29 and offset and len(offset) == 6:
                 if len(_ISO_HOURS) > 100_000:
                     _ISO_HOURS.clear()
-                _ISO_HOURS[text[:13] + offset] = hours[int(hour)]
+                # the day's 24 hours at once: an export has a few messages an hour
+                _ISO_HOURS.update((f"{day}T{h}{offset}", hours[n])
+                                   for n, h in enumerate(_TWO_DIGITS[:24]))
             return (f"{hours[int(hour)]}{minute}:{second}."
                     f"{fraction + _SIX_ZEROS[len(fraction):] if fraction else _SIX_ZEROS}")
     return _iso_db_time(text)

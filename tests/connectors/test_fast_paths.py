@@ -374,6 +374,11 @@ def test_database_times_from_text_match_datetime():
     iso += [f"2021-12-03T14{rest}+00:00" for rest in (
         ":49:18.000", ":60:18.000", ":49:60.000", ":4a:18.000", ":49:18,000", ":49:18.0a0",
         "-49:18.000", ":49-18.000", ":-1:18.000", ":49:18.-00", ":59:59.999", ":00:00.000")]
+    # every hour of a day (and offset) met once, each read through the hours it remembered
+    iso += [f"{day}T{hour:02d}:{rng.randrange(60):02d}:07.250{offset}"
+            for day, offset in (("2021-12-03", "+00:00"), ("2020-02-29", "+03:00"),
+                                ("2020-02-29", "-11:00"), ("2021-12-31", "-01:00"))
+            for hour in rng.sample(range(24), 24)]
     for _ in range(3000):
         moment = datetime(1990, 1, 1) + (datetime(2040, 1, 1) - datetime(1990, 1, 1)) \
             * rng.random()
