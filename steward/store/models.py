@@ -488,11 +488,3 @@ class PostPosition(Base):
     post_number: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
 
-
-def configure() -> None:
-    """Set up every mapping now rather than at the first ORM query: 50-100 ms of Python that
-    the desktop's first page query otherwise spent beside a page being built, holding the GIL
-    the window needed (it calls this while the passphrase is typed)."""
-    from sqlalchemy.orm import configure_mappers
-
-    configure_mappers()

@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from steward import jobs, keychain
+from steward import jobs, keychain, workspace
 from steward.placement import placement_warning
-from steward.store import models
 from steward.ui import registry, workers
 from steward.ui.i18n import translate
 from steward.ui.pages import load_pages
@@ -51,13 +50,13 @@ def load_libraries() -> None:
     beside a page being built (importing holds the GIL, and the window waited on it):
     pyqtgraph for Engagement (about a second; it paused the window 150-250 ms on the
     2M-message demo), keyring with its backends and the team module for Settings (81 and
-    11 modules), and the data model's mappings, which the first query of any page set up
-    (`models.configure`). The unlock screen calls this while the passphrase is typed, a window
-    opened without it (`--demo`, tests) as soon as it shows."""
+    11 modules), and the data model's mappings, which the first query of any page set up.
+    The unlock screen calls this while the passphrase is typed, a window opened without it
+    (`--demo`, tests) as soon as it shows."""
     load_pyqtgraph()
     keychain.status()
     importlib.import_module("steward.team.sync")
-    models.configure()
+    workspace.prepare_data_model()
 
 
 def libraries_loaded() -> bool:
