@@ -4,17 +4,24 @@
 
 Training data: the labelled tuning sets in `tests/safeguarding/` (labelled, round 2, round 3),
 the synthetic `resources/safeguarding/model/training_extra.tsv`, `training_more.tsv`,
-`training_guidance.tsv`, `training_voices.tsv` and `training_fifth.tsv` (written for Steward,
-MIT), the public
+`training_guidance.tsv`, `training_voices.tsv` and `training_ninth.tsv` (written for Steward,
+MIT; `training_fifth.tsv` is not read: its retrains broke regression floors, see the folder's
+README), the public
 `training_public.tsv` (second-person insults from Davidson et al. 2017's hate speech and
-offensive language tweets, MIT; see its header) and the demo community's ordinary message
-templates as negatives.
+offensive language tweets, MIT; see its header), the demo community's ordinary message
+templates as negatives, and (since 2026-12-03) real people's everyday messages as negatives:
+the training half of the legitimate lines of the public SMS (CC BY 4.0), Instagram (MIT) and
+X (MIT) spam corpora in `resources/moderation/corpora/` (sources in
+`resources/moderation/README.md`), split by a CRC-32 of each text (`real_ordinary_lines`);
+the other half is never read here and measures false alarms
+(`tests/safeguarding/test_real_ordinary_text.py`).
 The held-out sets in `tests/eval/` are never read here (`tests/safeguarding/test_contamination.py`).
 
 Thresholds are chosen per category on out-of-fold scores (5 folds, fixed seed): for each
 severity, the lowest score at which at most its share of the hand-written benign messages
 (`BENIGN_BUDGETS`) would be flagged, counting only those on which the detector would raise
-the model's flag (`choose_thresholds`). A word-count prescreen picks the messages worth
+the model's flag, and at most its share of the real everyday messages (`EVERYDAY_BUDGETS`)
+(`choose_thresholds`). A word-count prescreen picks the messages worth
 scoring at all (see `textmodel.Prescreen`); its cut keeps most concerns out of fold and wakes
 at most `WAKE_SHARE` of ordinary messages (`prescreen_threshold`). The final models are then
 fitted on everything.
@@ -47,7 +54,7 @@ TUNING_SETS = [ROOT / "tests" / "safeguarding" / f"{name}_messages.tsv"
                for name in ("labelled", "round2", "round3")]
 SYNTHETIC = [resource_path("safeguarding", "model", name)
              for name in ("training_extra.tsv", "training_more.tsv", "training_guidance.tsv",
-                           "training_voices.tsv", "training_fifth.tsv")]
+                           "training_voices.tsv", "training_ninth.tsv")]
 # Public data from outside the project (sources and licences in the file's header). Not
 # counted among the hand-written benign messages the thresholds are chosen on.
 PUBLIC = [resource_path("safeguarding", "model", "training_public.tsv")]
@@ -68,8 +75,9 @@ C = 8.0
 # (2026-12-02: 1% -> 3%, chosen from that rule, not from any evaluation figure).
 BENIGN_BUDGETS = {"low": 0.03, "medium": 0.005}
 # And the share of real people's everyday messages (the training halves of `REAL_ORDINARY`,
-# out of fold) that may reach each level: a model flag on a real "omw now" is a false alarm.
-EVERYDAY_BUDGETS = {"low": 0.01, "medium": 0.001}
+# out of fold) that may reach each level a model flag starts at: a flag on a real "omw now" is
+# a false alarm, and one that starts at high (self-harm) asks for an answer within hours.
+EVERYDAY_BUDGETS = {"low": 0.01, "medium": 0.002, "high": 0.001}
 # Self-harm has no medium model flag: the Samaritans' and NSPA's guidance is that any message
 # reading as suicidal content is answered promptly, so a score that at most the medium budget
 # of hand-written look-alikes reaches starts at high (triage within hours); the young people's
@@ -266,8 +274,7 @@ def choose_thresholds(scores, labels, benign, context=None, everyday=None
     thresholds = {}
     for k, category in enumerate(CATEGORIES):
         levels = {}
-        for level, budget in BENIGN_BUDGETS.items():
-            severity = level
+        for severity, budget in BENIGN_BUDGETS.items():
             counted = benign.copy()
             if context is not None:
                 silenced, raised, discussion = context
@@ -282,7 +289,7 @@ def choose_thresholds(scores, labels, benign, context=None, everyday=None
             top = float(benign_scores[allowed]) if benign_scores.size > allowed else 0.0
             if everyday is not None:
                 real = np.sort(scores[everyday, k])[::-1]
-                allowed = int(EVERYDAY_BUDGETS[level] * everyday.sum())
+                allowed = int(EVERYDAY_BUDGETS[severity] * everyday.sum())
                 top = max(top, float(real[allowed]) if real.size > allowed else 0.0)
             levels[severity] = round(max(0.25, top + 1e-3), 4)
         thresholds[category] = levels
