@@ -4,17 +4,24 @@
 
 Training data: the labelled tuning sets in `tests/safeguarding/` (labelled, round 2, round 3),
 the synthetic `resources/safeguarding/model/training_extra.tsv`, `training_more.tsv`,
-`training_guidance.tsv`, `training_voices.tsv` and `training_fifth.tsv` (written for Steward,
-MIT), the public
+`training_guidance.tsv`, `training_voices.tsv` and `training_ninth.tsv` (written for Steward,
+MIT; `training_fifth.tsv` is not read: its retrains broke regression floors, see the folder's
+README), the public
 `training_public.tsv` (second-person insults from Davidson et al. 2017's hate speech and
-offensive language tweets, MIT; see its header) and the demo community's ordinary message
-templates as negatives.
+offensive language tweets, MIT; see its header), the demo community's ordinary message
+templates as negatives, and (since 2026-12-03) real people's everyday messages as negatives:
+the training half of the legitimate lines of the public SMS (CC BY 4.0), Instagram (MIT) and
+X (MIT) spam corpora in `resources/moderation/corpora/` (sources in
+`resources/moderation/README.md`), split by a CRC-32 of each text (`real_ordinary_lines`);
+the other half is never read here and measures false alarms
+(`tests/safeguarding/test_real_ordinary_text.py`).
 The held-out sets in `tests/eval/` are never read here (`tests/safeguarding/test_contamination.py`).
 
 Thresholds are chosen per category on out-of-fold scores (5 folds, fixed seed): for each
 severity, the lowest score at which at most its share of the hand-written benign messages
 (`BENIGN_BUDGETS`) would be flagged, counting only those on which the detector would raise
-the model's flag (`choose_thresholds`). A word-count prescreen picks the messages worth
+the model's flag, and at most its share of the real everyday messages (`EVERYDAY_BUDGETS`)
+(`choose_thresholds`). A word-count prescreen picks the messages worth
 scoring at all (see `textmodel.Prescreen`); its cut keeps most concerns out of fold and wakes
 at most `WAKE_SHARE` of ordinary messages (`prescreen_threshold`). The final models are then
 fitted on everything.
@@ -27,6 +34,7 @@ import argparse
 import itertools
 import json
 import random
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +54,17 @@ TUNING_SETS = [ROOT / "tests" / "safeguarding" / f"{name}_messages.tsv"
                for name in ("labelled", "round2", "round3")]
 SYNTHETIC = [resource_path("safeguarding", "model", name)
              for name in ("training_extra.tsv", "training_more.tsv", "training_guidance.tsv",
-                           "training_voices.tsv", "training_fifth.tsv")]
+                           "training_voices.tsv", "training_ninth.tsv")]
 # Public data from outside the project (sources and licences in the file's header). Not
 # counted among the hand-written benign messages the thresholds are chosen on.
 PUBLIC = [resource_path("safeguarding", "model", "training_public.tsv")]
+# Real people's everyday messages (the legitimate lines of public spam corpora; sources and
+# licences in `resources/moderation/README.md`): the training half are ordinary negatives,
+# the held-out half measures false alarms (`tests/safeguarding/test_real_ordinary_text.py`).
+REAL_ORDINARY = ("sms", "instagram", "x")
+# Corpus lines the contamination check (`tests/safeguarding/test_contamination.py`) found
+# within 0.8 similarity of an evaluation line, left out unread (line numbers per corpus).
+NEAR_EVALUATION = {"instagram": (1185,)}
 CATEGORIES = ("self_harm", "abuse", "grooming", "bullying", "radicalisation", "sexual_content")
 SEED = 20261121
 FOLDS = 5
@@ -59,6 +74,10 @@ C = 8.0
 # the look-alikes target (high or critical <= 3%) rests on the medium budget; low is looser
 # (2026-12-02: 1% -> 3%, chosen from that rule, not from any evaluation figure).
 BENIGN_BUDGETS = {"low": 0.03, "medium": 0.005}
+# And the share of real people's everyday messages (the training halves of `REAL_ORDINARY`,
+# out of fold) that may reach each level a model flag starts at: a flag on a real "omw now" is
+# a false alarm, and one that starts at high (self-harm) asks for an answer within hours.
+EVERYDAY_BUDGETS = {"low": 0.01, "medium": 0.002, "high": 0.001}
 # Self-harm has no medium model flag: the Samaritans' and NSPA's guidance is that any message
 # reading as suicidal content is answered promptly, so a score that at most the medium budget
 # of hand-written look-alikes reaches starts at high (triage within hours); the young people's
@@ -88,6 +107,24 @@ def read_tsv(path: Path) -> list[tuple[set[str], str]]:
             raise SystemExit(f"{path}:{number}: expected labels<TAB>text")
         rows.append((set() if labels == "benign" else set(labels.split(",")), text))
     return rows
+
+
+def real_ordinary_lines(name: str, held_out: bool) -> list[tuple[int, str]]:
+    """(line number, text) of the legitimate ("ham") lines of the public corpus `name`
+    (`REAL_ORDINARY`) in one half: a line is held out when the CRC-32 of its text is odd, so
+    a text repeated in the corpus is always in the same half and the split never changes.
+    Lines in `NEAR_EVALUATION` are in neither half."""
+    path = resource_path("moderation", "corpora", f"{name}.tsv")
+    lines = enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+    return [(number, text) for number, (label, _tab, text) in
+            ((number, line.partition("\t")) for number, line in lines)
+            if label == "ham" and number not in NEAR_EVALUATION.get(name, ())
+            and (zlib.crc32(text.encode("utf-8")) & 1) == held_out]
+
+
+def real_ordinary_messages(name: str, held_out: bool) -> list[str]:
+    """The texts of `real_ordinary_lines`, raw."""
+    return [text for _number, text in real_ordinary_lines(name, held_out)]
 
 
 def demo_negatives() -> list[str]:
@@ -127,9 +164,10 @@ def ordinary_messages(count: int, seed: int) -> list[str]:
     return texts
 
 
-def training_rows() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """Normalised texts, their label matrix, which rows are hand-written benign ones, and
-    which labels are known (rows × categories): a public row speaks only for the categories
+def training_rows() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Normalised texts, their label matrix, which rows are hand-written benign ones, which
+    labels are known (rows × categories) and which rows are real people's everyday messages
+    (the training halves of `REAL_ORDINARY`): a public row speaks only for the categories
     it is labelled with (an insult from a hate-speech corpus is no evidence that sexual words
     are harmless), every other row for all of them."""
     rows = [row for path in [*TUNING_SETS, *SYNTHETIC] for row in read_tsv(path)]
@@ -137,12 +175,16 @@ def training_rows() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     public = [row for path in PUBLIC for row in read_tsv(path)]
     rows += public
     rows += [(set(), text) for text in demo_negatives()]
+    real = len(rows)
+    rows += [(set(), text) for name in REAL_ORDINARY
+             for text in real_ordinary_messages(name, held_out=False)]
     texts = [normalise(text).strip() for _labels, text in rows]
     labels = np.array([[c in row[0] for c in CATEGORIES] for row in rows], dtype=bool)
     benign = np.array([not row[0] and i < handwritten for i, row in enumerate(rows)])
+    everyday = np.arange(len(rows)) >= real
     known = np.ones(labels.shape, dtype=bool)
     known[handwritten:handwritten + len(public)] = labels[handwritten:handwritten + len(public)]
-    return texts, labels, benign, known
+    return texts, labels, benign, known, everyday
 
 
 def fit(x, labels: np.ndarray, known: np.ndarray | None = None
@@ -220,7 +262,8 @@ def wake_threshold(prescreen: Prescreen, texts: list[str]) -> float:
     return round(float(logits[allowed]) + 1e-4, 4)
 
 
-def choose_thresholds(scores, labels, benign, context=None) -> dict[str, dict[str, float]]:
+def choose_thresholds(scores, labels, benign, context=None, everyday=None
+                      ) -> dict[str, dict[str, float]]:
     """Per category, the lowest score for each severity a model-only flag can start at.
 
     `context` (`lexicon_context`), when given, leaves out of each count the look-alikes on
@@ -244,6 +287,10 @@ def choose_thresholds(scores, labels, benign, context=None) -> dict[str, dict[st
                 severity = SELF_HARM_LEVELS[severity]
             # just above the (allowed + 1)-th highest benign score, never below a quarter
             top = float(benign_scores[allowed]) if benign_scores.size > allowed else 0.0
+            if everyday is not None:
+                real = np.sort(scores[everyday, k])[::-1]
+                allowed = int(EVERYDAY_BUDGETS[severity] * everyday.sum())
+                top = max(top, float(real[allowed]) if real.size > allowed else 0.0)
             levels[severity] = round(max(0.25, top + 1e-3), 4)
         thresholds[category] = levels
     return thresholds
@@ -264,7 +311,7 @@ def lexicon_context(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return silenced, raised, discussion
 
 
-def report(scores, quick, labels, benign, thresholds, cut, texts) -> None:
+def report(scores, quick, labels, benign, thresholds, cut, texts, everyday) -> None:
     woken = quick >= cut
     print(f"validation ({FOLDS}-fold out-of-fold), {len(texts)} messages "
           f"({int(benign.sum())} hand-written benign); model alone, after the prescreen:")
@@ -275,8 +322,10 @@ def report(scores, quick, labels, benign, thresholds, cut, texts) -> None:
         recall = "  ".join(f"{c} {flagged[labels[:, k], k].mean():.2f}"
                            for k, c in enumerate(CATEGORIES))
         loud = flagged[benign].any(axis=1)
+        real = flagged[everyday].any(axis=1)
         print(f"  at {severity} or above: recall {recall}; benign flagged "
-              f"{int(loud.sum())}/{int(benign.sum())} = {loud.mean():.1%}")
+              f"{int(loud.sum())}/{int(benign.sum())} = {loud.mean():.1%}; real everyday "
+              f"messages flagged {int(real.sum())}/{int(everyday.sum())} = {real.mean():.1%}")
     concern = labels.any(axis=1)
     print(f"  the prescreen passes {woken[concern].mean():.0%} of concerning messages, "
           f"{woken[benign].mean():.0%} of benign look-alikes and "
@@ -325,17 +374,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=resource_path("safeguarding", "model"),
                         help="folder to write the model to (default: the shipped one)")
     args = parser.parse_args(argv)
-    texts, labels, benign, known = training_rows()
+    texts, labels, benign, known, everyday = training_rows()
     x = Featuriser(common_words()).matrix(texts)
     ordinary = ordinary_messages(PRESCREEN_ORDINARY, SEED + 1)
     scores, quick = out_of_fold_scores(x, texts, labels, known, ordinary)
-    thresholds = choose_thresholds(scores, labels, benign, lexicon_context(texts))
-    print(f"thresholds: {thresholds}\n(counting every look-alike: "
-          f"{choose_thresholds(scores, labels, benign)})")
+    context = lexicon_context(texts)
+    thresholds = choose_thresholds(scores, labels, benign, context, everyday)
+    print(f"thresholds: {thresholds}\n(look-alikes alone: "
+          f"{choose_thresholds(scores, labels, benign, context)})")
     prescreen = fit_prescreen(texts, labels, ordinary)
     cut = prescreen_threshold(quick, scores, labels, thresholds, prescreen,
                               ordinary_messages(ORDINARY_MESSAGES, SEED))
-    report(scores, quick, labels, benign, thresholds, cut, texts)
+    report(scores, quick, labels, benign, thresholds, cut, texts, everyday)
     start = sum(len(read_tsv(path)) for path in TUNING_SETS)
     for path in SYNTHETIC:
         end = start + len(read_tsv(path))

@@ -142,8 +142,8 @@ def _norm(text: str) -> str:
 
 def training_lines() -> list[tuple[Path, int, list[str]]]:
     """(file, line number, texts to compare) for every line that trains or tunes detection:
-    the model's training files, the tuning sets, the lexicons (each pattern's variants) and
-    the benign list."""
+    the model's training files, the training halves of the real everyday messages, the
+    tuning sets, the lexicons (each pattern's variants) and the benign list."""
     from steward.resources import resource_path
     from steward.safeguarding.lexicon import _NEAR, _expand
 
@@ -153,6 +153,11 @@ def training_lines() -> list[tuple[Path, int, list[str]]]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.strip() and not line.startswith("#") and "\t" in line:
                 out.append((path, number, [line.split("\t")[-1]]))
+    from steward.safeguarding.train_model import REAL_ORDINARY, real_ordinary_lines
+
+    for name in REAL_ORDINARY:  # real everyday messages: only the half the model learns
+        path = resource_path("moderation", "corpora", f"{name}.tsv")
+        out += [(path, number, [text]) for number, text in real_ordinary_lines(name, False)]
     for path in sorted(resource_path("safeguarding", "lexicons").rglob("*.txt")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             line = line.strip()

@@ -1,27 +1,24 @@
 """False alarms on ordinary messages written by real people outside this project: the
 legitimate ("ham") lines of the public SMS, Instagram and X corpora that the spam model is
-trained from (`resources/moderation/corpora/`, sources and licences in its README). None of them
-is a safeguarding concern as far as anyone labelled them, so every flag is a likely false alarm.
+trained from (`resources/moderation/corpora/`, sources and licences in
+`resources/moderation/README.md`). None of them is a safeguarding concern as far as anyone
+labelled them, so every flag is a likely false alarm.
 
-The figures are ceilings measured on 2026-12-03 (eighth session) in a general space: a change
-may lower them, never raise them. They are high: a sixth of everyday SMS raises some flag and
-about one in a hundred a high self-harm flag, mostly from the text model reading function words
-("Sorry that took so long, omw now"); see README "Known limits". A retrain or a threshold that
-catches more of the evaluation sets' concerns must not pay for it here: lowering the model's
-low thresholds to catch 5% more blind self-harm raised the flagged share of these SMS from 0.175
-to 0.298, and was not landed.
+Since 2026-12-03 (ninth session) the safeguarding text model learns one half of each corpus as
+ordinary negatives (`train_model.real_ordinary_lines`, split by a CRC-32 of the text), so only
+the other, held-out half is measured here. The ceilings are what main's shipped model (the
+second session's, trained without any real message) raised on those held-out halves, measured
+on 2026-12-03 in a general space: SMS 433 of 2,412 flagged, 25 at high or critical; Instagram
+110 of 1,050, 6; X 178 of 1,584, 3. A change may lower them, never raise them. A retrain or a
+threshold that catches more of the evaluation sets' concerns must not pay for it here.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
-CORPORA = Path(__file__).resolve().parents[2] / "resources" / "moderation" / "corpora"
-# corpus: (ham lines raising any flag, raising a high or critical one), general space
-CEILINGS = {"sms": (843, 53), "instagram": (248, 11), "x": (386, 12)}
+# corpus: (held-out ham lines raising any flag, raising a high or critical one), general space
+CEILINGS = {"sms": (433, 25), "instagram": (110, 6), "x": (178, 3)}
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +30,29 @@ def detector():
     return Detector(shipped_lexicons(), ["GB"], [h["number"] for h in default_helplines()])
 
 
-def _ham(name: str) -> list[str]:
-    lines = (CORPORA / f"{name}.tsv").read_text(encoding="utf-8").splitlines()
-    return [line.split("\t", 1)[1] for line in lines if line.startswith("ham\t")]
+def test_the_halves_are_fixed_and_apart():
+    from steward.safeguarding.train_model import real_ordinary_lines
+
+    for name in CEILINGS:
+        held_out = real_ordinary_lines(name, held_out=True)
+        learnt = real_ordinary_lines(name, held_out=False)
+        assert not {t for _n, t in held_out} & {t for _n, t in learnt}, name
+        assert 0.4 < len(held_out) / (len(held_out) + len(learnt)) < 0.6, name
+    assert real_ordinary_lines("sms", held_out=True)[0] == (
+        1, "Go until jurong point, crazy.. Available only in bugis n great world la e buffet... "
+        "Cine there got amore wat...")
 
 
 @pytest.mark.parametrize("name", sorted(CEILINGS))
 def test_real_peoples_ordinary_messages_raise_no_more_flags_than_before(detector, name):
     from steward.safeguarding.policy import severity_rank
+    from steward.safeguarding.train_model import real_ordinary_messages
 
-    texts = _ham(name)
+    texts = real_ordinary_messages(name, held_out=True)
     found = detector.detect_many(texts, [("general", "closed", True)] * len(texts))
-    high = Counter(any(severity_rank(f.severity) >= severity_rank("high") for f in findings)
-                   for findings in found.values())[True]
+    high = sum(any(severity_rank(f.severity) >= severity_rank("high") for f in findings)
+               for findings in found.values())
     flagged_ceiling, high_ceiling = CEILINGS[name]
     assert len(found) <= flagged_ceiling and high <= high_ceiling, (
-        f"{name}: {len(found)} of {len(texts)} ordinary messages flagged (ceiling "
+        f"{name}: {len(found)} of {len(texts)} held-out ordinary messages flagged (ceiling "
         f"{flagged_ceiling}), {high} at high or critical (ceiling {high_ceiling})")

@@ -196,6 +196,22 @@ def test_thresholds_count_only_lookalikes_the_model_would_flag():
     assert silenced["radicalisation"]["low"] < 0.5
 
 
+def test_thresholds_keep_real_everyday_messages_under_their_budget():
+    """Real people's everyday messages (out of fold) may reach a level only within
+    `EVERYDAY_BUDGETS`, however quiet the hand-written look-alikes are: an "omw now" scoring
+    0.9 for self-harm must not start a flag."""
+    k = train_model.CATEGORIES.index("self_harm")
+    scores = np.full((1000, len(train_model.CATEGORIES)), 0.1)
+    scores[:100, k] = 0.9  # a tenth of the everyday messages
+    labels = np.zeros(scores.shape, dtype=bool)
+    benign = np.arange(1000) >= 500
+    everyday = ~benign
+    quiet = train_model.choose_thresholds(scores, labels, benign)["self_harm"]
+    kept = train_model.choose_thresholds(scores, labels, benign, everyday=everyday)["self_harm"]
+    assert quiet["low"] < 0.5 and quiet["high"] < 0.5
+    assert kept["low"] > 0.9 and kept["high"] > 0.9
+
+
 def test_model_context_says_what_the_lexicons_leave_the_model(detectors):
     found = detectors[1].model_context([
         "our safeguarding training covered spotting grooming", "i could murder a coffee",
