@@ -487,4 +487,3 @@ class PostPosition(Base):
     topic_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     post_number: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
-

@@ -6,10 +6,11 @@ labelled them, so every flag is a likely false alarm.
 
 Since 2026-12-03 (ninth session) the safeguarding text model learns one half of each corpus as
 ordinary negatives (`train_model.real_ordinary_lines`, split by a CRC-32 of the text), so only
-the other, held-out half is measured here. The ceilings are what main's shipped model (the
-second session's, trained without any real message) raised on those held-out halves, measured
-on 2026-12-03 in a general space: SMS 433 of 2,412 flagged, 25 at high or critical; Instagram
-110 of 1,050, 6; X 178 of 1,584, 3. A change may lower them, never raise them. A retrain or a
+the other, held-out half is measured here. On those held-out halves, in a general space, the
+model shipped before (the second session's, trained without any real message) raised: SMS 433
+of 2,412 flagged, 25 at high or critical; Instagram 110 of 1,050, 6; X 178 of 1,584, 3. The
+ceilings are what the ninth session's model raises there (2026-12-03): SMS 96 and 5,
+Instagram 24 and 1, X 22 and 2. A change may lower them, never raise them. A retrain or a
 threshold that catches more of the evaluation sets' concerns must not pay for it here.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 # corpus: (held-out ham lines raising any flag, raising a high or critical one), general space
-CEILINGS = {"sms": (433, 25), "instagram": (110, 6), "x": (178, 3)}
+CEILINGS = {"sms": (96, 5), "instagram": (24, 1), "x": (22, 2)}
 
 
 @pytest.fixture(scope="module")
