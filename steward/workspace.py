@@ -232,12 +232,15 @@ def _table_mac(meta: dict, adk: bytes) -> str:
     return crypto.b64(crypto.mac(adk, _table_body(meta)))
 
 
-def list_profiles(path: Path) -> list[Profile]:
+def list_profiles(path: Path, ask_keyring: bool = True) -> list[Profile]:
     """Profiles of a workspace, readable before unlock (for the profile picker). The roles here
-    are as workspace.json says; unlocking checks them against the keys."""
+    are as workspace.json says; unlocking checks them against the keys. Without `ask_keyring`
+    none is marked remembered: the system keyring is not asked (its first answer takes a
+    quarter of a second, too long for the UI thread)."""
     meta = read_meta(path)
     return [
-        Profile(p["name"], p["role"], keychain.recall(meta["id"], p["name"]) is not None)
+        Profile(p["name"], p["role"],
+                ask_keyring and keychain.recall(meta["id"], p["name"]) is not None)
         for p in meta["profiles"]
     ]
 

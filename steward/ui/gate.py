@@ -405,6 +405,7 @@ class UnlockScreen(QWidget):
         buttons.addWidget(self.unlock_button)
         card.addLayout(buttons)
         self.profiles = []
+        self._keyring_answered = False
 
     def set_workspace(self, path: Path, profile: str | None = None,
                       demo_passphrase: str | None = None) -> None:
@@ -414,7 +415,8 @@ class UnlockScreen(QWidget):
         self.title.setText(translate("Unlock", "Unlock {name}").format(
             name=meta.get("name") or translate("Unlock", "the workspace")))
         self.where.setText(str(self.path))
-        self.profiles = list_profiles(self.path)
+        self.profiles = list_profiles(self.path, ask_keyring=False)
+        self._keyring_answered = False
         self.profile.blockSignals(True)
         self.profile.clear()
         for p in self.profiles:
@@ -423,10 +425,10 @@ class UnlockScreen(QWidget):
         self.profile.setCurrentIndex(names.index(profile) if profile in names else 0)
         self.profile.blockSignals(False)
         # Finding the system keyring loads its backends (a quarter of a second the first
-        # time): off the UI thread; "Remember" waits for the answer.
+        # time): off the UI thread; "Remember" and the remembered profiles wait for the answer.
         self.remember.setEnabled(False)
         self.keyring_line.setVisible(False)
-        workers.start_query(keychain.status).finished.connect(self._show_keyring)
+        workers.start_query(lambda: _ask_keyring(path)).finished.connect(self._show_keyring)
         if demo_passphrase:
             self.demo_hint.setText(translate(
                 "Unlock", "Demo workspace — every profile's passphrase is {passphrase}")
@@ -436,24 +438,30 @@ class UnlockScreen(QWidget):
         self._profile_changed()
         self.passphrase.setFocus()
 
-    def _show_keyring(self, found: tuple[bool, str]) -> None:
-        if not shiboken6.isValid(self.remember):
-            return
-        usable, reason = found
+    def _show_keyring(self, found: tuple[Path, bool, str, list]) -> None:
+        path, usable, reason, profiles = found
+        if not shiboken6.isValid(self.remember) or path != self.path:
+            return  # the screen is gone, or shows another workspace by now
+        self.profiles = profiles
+        self._keyring_answered = True
         self.remember.setEnabled(usable)
         self.keyring_line.setText("" if usable else translate(
             "Unlock", "Remembering is off: {reason}.").format(reason=reason))
         self.keyring_line.setVisible(not usable)
+        self._show_remembered()
 
     def _profile_changed(self, *_args) -> None:
         self.passphrase.clear()
+        self._show_remembered()
+        _show_error(self.error, "")
+
+    def _show_remembered(self) -> None:
         chosen = self.selected_profile()
         remembered = bool(chosen and chosen.remembered)
         self.passphrase.setPlaceholderText(
             translate("Unlock", "Remembered on this computer: just press Unlock")
             if remembered else "")
         self.remember.setChecked(remembered)
-        _show_error(self.error, "")
 
     def selected_profile(self):
         index = self.profile.currentIndex()
@@ -464,7 +472,9 @@ class UnlockScreen(QWidget):
         if self.path is None or chosen is None:
             return
         passphrase = self.passphrase.text() or None
-        remember = self.remember.isChecked()  # with no usable keyring it keeps nothing
+        # With no usable keyring it keeps nothing; before the keyring has answered, whatever
+        # is remembered stays as it is.
+        remember = self.remember.isChecked() if self._keyring_answered else None
         path = self.path
         self.unlock_button.setEnabled(False)
         self.unlock_button.setText(translate("Unlock", "Unlocking…"))
@@ -494,11 +504,19 @@ class UnlockScreen(QWidget):
         self.passphrase.setFocus()
 
 
-def _unlock(path: Path, profile: str, passphrase: str | None, remember: bool) -> Workspace:
+def _ask_keyring(path: Path) -> tuple[Path, bool, str, list]:
+    """In a worker: whether the system keyring is usable, and the profiles with which of them
+    are remembered on this computer."""
+    usable, reason = keychain.status()
+    return path, usable, reason, list_profiles(path)
+
+
+def _unlock(path: Path, profile: str, passphrase: str | None,
+            remember: bool | None) -> Workspace:
     """Unlock (in a worker thread: key derivation takes a moment); unticking "remember" with a
-    passphrase forgets any key cached for this profile."""
-    ws = Workspace.unlock(path, profile, passphrase, remember=remember)
-    if passphrase is not None and not remember:
+    passphrase forgets any key cached for this profile (None: leave it as it is)."""
+    ws = Workspace.unlock(path, profile, passphrase, remember=bool(remember))
+    if passphrase is not None and remember is False:
         ws.forget_on_this_computer()
     return ws
 

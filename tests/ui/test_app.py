@@ -121,7 +121,7 @@ def test_remembered_profile_unlocks_without_passphrase(make_app, qtbot, demo_pat
     assert [p.remembered for p in list_profiles(demo_path)] == [False, False, True, False]
     app = make_app(demo_path, "volunteer")
     screen = app.gate.unlock
-    assert screen.remember.isChecked()
+    qtbot.waitUntil(screen.remember.isChecked, timeout=30_000)  # the keyring answers on a worker
     assert "Remembered" in screen.passphrase.placeholderText()
     _unlock(app, qtbot, "volunteer", "")
     assert app.window is not None and app.window.ws.profile.name == "volunteer"
@@ -131,6 +131,29 @@ def test_nothing_remembered_asks_for_the_passphrase(make_app, qtbot, demo_path):
     app = make_app(demo_path)
     _unlock(app, qtbot, "admin", "")
     assert app.window is None and "Enter the passphrase" in app.gate.unlock.error.text()
+
+
+def test_unlocking_before_the_keyring_answers_keeps_what_is_remembered(make_app, qtbot,
+                                                                       demo_path, monkeypatch):
+    """A passphrase typed and submitted before the keyring has answered (the box is still
+    unticked and disabled) must not forget the key this profile has remembered."""
+    import threading
+
+    from steward import keychain
+
+    Workspace.unlock(demo_path, "volunteer", PASSPHRASE, remember=True).lock()
+    answer = threading.Event()
+    real = keychain.status
+    monkeypatch.setattr(keychain, "status", lambda: (answer.wait(30), real())[1])
+    app = make_app(demo_path, "volunteer")
+    screen = app.gate.unlock
+    assert not screen.remember.isChecked()
+    screen.passphrase.setText(PASSPHRASE)
+    qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+    answer.set()
+    wait_for_workers(qtbot)
+    assert [p.remembered for p in list_profiles(demo_path)] == [False, False, True, False]
 
 
 def test_no_keyring_turns_remembering_off_with_a_reason(make_app, qtbot, demo_path):
@@ -239,15 +262,20 @@ def test_the_keyring_is_asked_off_the_ui_thread(make_app, qtbot, demo_path, monk
     from steward import keychain
 
     asked_from = []
-    real = keychain.status
+    real_status, real_recall = keychain.status, keychain.recall
 
     def status():
         asked_from.append(threading.current_thread() is threading.main_thread())
-        return real()
+        return real_status()
+
+    def recall(*args):  # which profiles are remembered: the unlock screen asks at once
+        asked_from.append(threading.current_thread() is threading.main_thread())
+        return real_recall(*args)
 
     monkeypatch.setattr(keychain, "status", status)
+    monkeypatch.setattr(keychain, "recall", recall)
     app = make_app(demo_path)
-    qtbot.waitUntil(lambda: len(asked_from) >= 1, timeout=30_000)
+    qtbot.waitUntil(lambda: len(asked_from) >= 5, timeout=30_000)  # status, four profiles
     _unlock(app, qtbot, "admin", PASSPHRASE)
     wait_for_workers(qtbot)
     before = len(asked_from)
