@@ -50,13 +50,15 @@ class LeaderCandidate:
 
 def leader_candidates(
     table: ActivityTable, usable, threads: dict[str, Any], since_n: int, until_n: int, tz: str,
-    names, top: int = TOP, rows=None, days=None, first_days=None,
+    names, top: int = TOP, rows=None, days=None, first_days=None, person_days=None,
 ) -> list:
     """The leader candidates, best first: at most `top`, and only those who stand out (see the
     module docstring).
 
-    `rows` (the usable rows), their local `days` and `first_days` (each person's first day, as
-    arrays of people and days) may be given when the caller has them already.
+    `rows` (the usable rows), their local `days`, `first_days` (each person's first day, as
+    arrays of people and days) and `person_days` (the distinct (person, day) pairs of those
+    rows, as arrays of people and days sorted by person then day) may be given when the
+    caller has them already.
     """
     import numpy as np
     import pandas as pd
@@ -82,13 +84,10 @@ def leader_candidates(
     reactions_of = np.bincount(person, weights=table.reactions[idx], minlength=size)
 
     # Replies received: any reply in the period by someone else to one of their messages.
-    target = np.where(table.parent[idx] != 0, table.parent[idx], table.thread[idx])
-    is_reply = target != table.msg[idx]
-    pos = np.searchsorted(table.msg, target[is_reply])
-    pos = np.minimum(pos, len(table.msg) - 1)
-    found = table.msg[pos] == target[is_reply]
-    target_author = table.person[pos[found]]
-    replier = person[is_reply][found]
+    target = table.reply_targets(idx)
+    found = target >= 0
+    target_author = table.person[target[found]]
+    replier = person[found]
     to_other = target_author != replier
     replies_of = np.bincount(target_author[to_other], minlength=size)
 
@@ -96,10 +95,18 @@ def leader_candidates(
     answers_of = np.bincount(answered, minlength=size)
 
     # Weeks counted from each person's own start, so weeks active can never exceed weeks.
-    start_of = np.maximum(first_of[person], since_n)
-    week = (day - start_of) // 7
-    person_weeks = distinct(person.astype(np.int64) * 100_000 + week)
-    weeks_active_of = np.bincount(person_weeks // 100_000, minlength=size)
+    # From the distinct (person, day) pairs in order, a person's weeks come in order too: a
+    # new (person, week) is one that differs from the pair before it.
+    if person_days is None:
+        pair = distinct(person.astype(np.int64) * 1_000_000 + day)
+        person_days = (pair // 1_000_000, pair % 1_000_000)
+    p_person, p_day = person_days
+    window = (p_day >= since_n) & (p_day <= until_n)
+    p_person, p_day = p_person[window], p_day[window]
+    week = (p_day - np.maximum(first_of[p_person], since_n)) // 7
+    new_week = np.ones(len(p_person), dtype=bool)
+    new_week[1:] = (p_person[1:] != p_person[:-1]) | (week[1:] != week[:-1])
+    weeks_active_of = np.bincount(p_person[new_week], minlength=size)
 
     people = np.flatnonzero(posts_of)
     frame = pd.DataFrame({

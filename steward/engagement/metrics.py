@@ -50,6 +50,7 @@ from steward.engagement.activity import (
     load_activity,
     local_day_numbers,
     reduce_at,
+    row_of,
 )
 from steward.engagement.leaders import leader_candidates
 from steward.engagement.report import (
@@ -207,8 +208,7 @@ def compute_report(
     p_person, p_day = pair // 1_000_000, pair % 1_000_000
     window = (p_day >= since_n) & (p_day <= until_n)
     active_per_day = np.bincount(p_day[window] - since_n, minlength=n_days)
-    active_week = _rolling_distinct(p_person, p_day, 7, since_n, n_days)
-    active_month = _rolling_distinct(p_person, p_day, 30, since_n, n_days)
+    active_week, active_month = _rolling_distinct(p_person, p_day, (7, 30), since_n, n_days)
 
     first_day = (fp_person, fp_day)
     new_mask = (fp_day >= since_n) & (fp_day <= until_n)
@@ -237,7 +237,8 @@ def compute_report(
     per_space = _per_space(table, spaces, rows[in_period], fs_space, fs_day, since_n, until_n,
                            threads)
     leaders = leader_candidates(table, member & upto, threads, since_n, until_n, tz, names,
-                                rows=rows, days=mday, first_days=first_day)
+                                rows=rows, days=mday, first_days=first_day,
+                                person_days=(p_person, p_day))
 
     return EngagementReport(
         period=period,
@@ -296,8 +297,9 @@ def _in_scope(space: SpaceInfo, scope: Scope) -> bool:
     return not scope.platforms or space.platform in scope.platforms
 
 
-def _rolling_distinct(p_person, p_day, width: int, since_n: int, n_days: int):
-    """Distinct people active in the `width` days ending on each day of the period.
+def _rolling_distinct(p_person, p_day, widths: tuple[int, ...], since_n: int, n_days: int):
+    """For each of `widths`: distinct people active in the `width` days ending on each day of
+    the period.
 
     Each (person, day) pair counts on the days it covers up to the person's next active day,
     so a person is counted once per day however many of their days fall in the window.
@@ -305,22 +307,23 @@ def _rolling_distinct(p_person, p_day, width: int, since_n: int, n_days: int):
     import numpy as np
 
     # Days that end before the window opens cannot count; a pair's next day looks forward only.
-    recent = p_day >= since_n - width
+    recent = p_day >= since_n - max(widths)
     p_person, p_day = p_person[recent], p_day[recent]
     if len(p_day) == 0:
-        return np.zeros(n_days, dtype=np.int64)
+        return [np.zeros(n_days, dtype=np.int64) for _ in widths]
     nxt = np.empty_like(p_day)
     nxt[:-1] = np.where(p_person[1:] == p_person[:-1], p_day[1:], np.iinfo(np.int64).max)
     nxt[-1] = np.iinfo(np.int64).max
-    start = p_day
-    stop = np.minimum(p_day + width, nxt)  # exclusive
     lo, hi = since_n, since_n + n_days
-    start = np.clip(start, lo, hi)
-    stop = np.clip(stop, lo, hi)
-    keep = stop > start
-    diff = (np.bincount(start[keep] - lo, minlength=n_days + 1)
-            - np.bincount(stop[keep] - lo, minlength=n_days + 1))
-    return np.cumsum(diff[:-1])
+    start = np.clip(p_day, lo, hi)
+    out = []
+    for width in widths:
+        stop = np.clip(np.minimum(p_day + width, nxt), lo, hi)  # exclusive
+        keep = stop > start
+        diff = (np.bincount(start[keep] - lo, minlength=n_days + 1)
+                - np.bincount(stop[keep] - lo, minlength=n_days + 1))
+        out.append(np.cumsum(diff[:-1]))
+    return out
 
 
 def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, Any]:
@@ -344,9 +347,13 @@ def _first_responses(table, usable, member, since_n, until_n, tz) -> dict[str, A
                                                                               dtype=np.int64)}
     if len(roots) == 0:
         return empty
-    reply = usable & (table.msg != conv)
-    reply_idx = np.flatnonzero(reply & member_of(conv, roots))
-    pos = np.searchsorted(roots, conv[reply_idx])
+    # Each root's place among the roots, by conversation id (every conv id is a message id).
+    root_at = row_of(roots)
+    conv_root = np.full(len(conv), -1, dtype=root_at.dtype)
+    inside = conv < len(root_at)
+    conv_root[inside] = root_at[conv[inside]]
+    reply_idx = np.flatnonzero(usable & (table.msg != conv) & (conv_root >= 0))
+    pos = conv_root[reply_idx].astype(np.int64)
     author = table.person[root_idx]
     by_other = table.person[reply_idx] != author[pos]
     root_ts = table.ts[root_idx][pos]
@@ -412,17 +419,23 @@ def _cohorts(fp_person, fp_day, p_person, p_day, period: Period, as_of: datetime
         active = active[step]
     a_person, a_month = active // 100_000, active % 100_000
     a_cohort = cohort_of[a_person]
+    # One count per (cohort, months since it joined), all cohorts in one pass.
+    months = last_month - first_month + 1
+    in_range = (cohort_month >= first_month) & (cohort_month <= last_month)
+    sizes = np.bincount(cohort_month[in_range] - first_month, minlength=months)
+    mine = (a_cohort >= first_month) & (a_cohort <= last_month) & (a_month <= last_month)
+    grid = np.bincount((a_cohort[mine] - first_month) * months + (a_month[mine] - a_cohort[mine]),
+                       minlength=months * months).reshape(months, months)
     # A month is over when its last local day has ended by the report's time.
     over = {m: _month_over(m, as_of, tz) for m in range(first_month, last_month + 1)}
     rows = []
     for c in range(first_month, last_month + 1):
-        size = int((cohort_month == c).sum())
+        size = int(sizes[c - first_month])
         if size == 0:
             continue
-        mine = (a_cohort == c) & (a_month <= last_month)
-        by_offset = np.bincount(a_month[mine] - c, minlength=last_month - c + 1)
+        by_offset = grid[c - first_month, :last_month - c + 1].tolist()
         label = str(np.datetime64(c, "M"))
-        shares = [round(int(v) / size, 3) if (over[c + k] or k == 0) else None
+        shares = [round(v / size, 3) if (over[c + k] or k == 0) else None
                   for k, v in enumerate(by_offset)]
         rows.append(CohortRow(label, size, shares))
     return rows
@@ -490,12 +503,10 @@ def _per_space(table, spaces, rows, fs_space, fs_day, since_n, until_n,
     space = table.space[rows]
     person = table.person[rows]
     msgs = np.bincount(space, minlength=max((s.id for s in spaces), default=0) + 1)
-    pairs = distinct(space.astype(np.int64) * 10_000_000 + person)
-    active = np.bincount(pairs // 10_000_000, minlength=len(msgs))
+    active = _distinct_people_per_space(space, person, len(msgs))
     # New to a space: first message in that space falls in the period.
     new = np.bincount(fs_space[(fs_day >= since_n) & (fs_day <= until_n)], minlength=len(msgs))
-    root_space = table.space[np.searchsorted(table.msg, threads["thread"])] if len(
-        threads["thread"]) else np.zeros(0, dtype=np.int64)
+    root_space = table.space[table.positions(threads["thread"])]
     out = []
     for sp in spaces:
         all_waits = threads["wait_hours"][root_space == sp.id]
@@ -509,6 +520,22 @@ def _per_space(table, spaces, rows, fs_space, fs_day, since_n, until_n,
                                 else None,
                                 int(len(all_waits)), int(len(all_waits) - len(waits))))
     return out
+
+
+def _distinct_people_per_space(space, person, size: int):
+    """How many distinct people each space id (0 … size-1) has among the (space, person)
+    rows: over a dense grid of spaces by people when it is small, else by sorting pairs."""
+    import numpy as np
+
+    if len(space) == 0:
+        return np.zeros(size, dtype=np.int64)
+    width = int(person.max()) + 1
+    if size * width <= 4 * len(space) + 1_000_000:
+        seen = np.zeros(size * width, dtype=bool)
+        seen[space.astype(np.int64) * width + person] = True
+        return seen.reshape(size, width).sum(axis=1)
+    pairs = distinct(space.astype(np.int64) * 10_000_000 + person)
+    return np.bincount(pairs // 10_000_000, minlength=size)
 
 
 def _first_per_space_person(space, person, ts):

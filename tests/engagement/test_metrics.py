@@ -365,3 +365,63 @@ def test_reduce_at_in_slices_matches_one_call(ufunc):
     getattr(np, ufunc).at(once, index, values)
     reduce_at(getattr(np, ufunc), sliced, index, values)
     assert (once == sliced).all()
+
+
+def _random_table(rng, n: int):
+    """An activity table of `n` messages with gaps in the ids, replies to parents and to
+    threads, and targets the table does not hold (deleted or never imported)."""
+    import numpy as np
+
+    from steward.engagement.activity import ActivityTable
+
+    msg = np.sort(rng.choice(np.arange(1, 4 * n), n, replace=False)).astype(np.int64)
+    roots = rng.random(n) < 0.3
+    thread = np.where(roots, msg, rng.choice(np.concatenate([msg, [4 * n + 5]]), n))
+    parent = np.where(rng.random(n) < 0.4, rng.choice(msg, n), 0)
+    columns = {"msg": msg, "thread": thread, "parent": parent,
+               "person": rng.integers(1, 40, n), "space": rng.integers(1, 6, n)}
+    return ActivityTable(columns, [], np.zeros(50, dtype=bool), np.zeros(50, dtype=bool))
+
+
+def test_message_positions_and_reply_targets_match_a_plain_lookup():
+    """The dense lookups the leaders use find the same rows as a dictionary would, for a few
+    rows of the table and for most of it (where every row's target is kept with the table)."""
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    table = _random_table(rng, 3_000)
+    row_of = {int(m): i for i, m in enumerate(table.msg)}
+    asked = np.concatenate([table.msg[::7], [0, -3, 5, 10**7], rng.integers(0, 12_000, 200)])
+    assert table.positions(asked).tolist() == [row_of.get(int(i), -1) for i in asked]
+    for rows in (np.arange(0, 3_000, 9), np.arange(100, 3_000)):  # a few rows, then most
+        expected = []
+        for r in rows:
+            target = table.parent[r] or table.thread[r]
+            expected.append(-1 if target == table.msg[r] else row_of.get(int(target), -1))
+        assert table.reply_targets(rows).tolist() == expected
+
+
+def test_distinct_counts_the_same_on_sorted_and_unsorted_input():
+    import numpy as np
+
+    from steward.engagement.activity import distinct
+    from steward.engagement.metrics import _distinct_people_per_space, _rolling_distinct
+
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 500, 5_000)
+    assert distinct(values).tolist() == sorted(set(values.tolist()))
+    assert distinct(np.sort(values)).tolist() == sorted(set(values.tolist()))
+    space, person = rng.integers(0, 8, 5_000), rng.integers(0, 300, 5_000)
+    pairs = set(zip(space.tolist(), person.tolist(), strict=True))
+    expected = [sum(1 for s, _ in pairs if s == k) for k in range(8)]
+    assert _distinct_people_per_space(space, person, 8).tolist() == expected  # dense grid
+    wide = person * 10_000  # too many people for the grid: pairs are sorted instead
+    assert _distinct_people_per_space(space, wide, 8).tolist() == expected
+    # Rolling windows of several widths in one pass, against each person's days one by one.
+    pair = distinct(person.astype(np.int64) * 1_000_000 + rng.integers(100, 200, 5_000))
+    p_person, p_day = pair // 1_000_000, pair % 1_000_000
+    week, month = _rolling_distinct(p_person, p_day, (7, 30), 150, 40)
+    for width, got in ((7, week), (30, month)):
+        for k, day in enumerate(range(150, 190)):
+            window = (p_day > day - width) & (p_day <= day)
+            assert got[k] == len(set(p_person[window].tolist()))
