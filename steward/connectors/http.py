@@ -7,11 +7,12 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from steward.errors import StewardError
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 MAX_WAIT = 120.0  # never sleep longer than this for one rate limit
@@ -31,6 +32,8 @@ class ApiClient:
                  sleep: Callable[[float], None] = time.sleep, verify: bool | str = True):
         self.base_url = base_url.rstrip("/")
         self.retries, self.backoff, self.sleep = retries, backoff, sleep
+        import httpx  # here, not at the top: the pages import this module at start-up
+
         self.client = httpx.Client(base_url=self.base_url, headers=headers, verify=verify,
                                    timeout=httpx.Timeout(timeout, connect=10.0),
                                    follow_redirects=False)
@@ -65,6 +68,8 @@ class ApiClient:
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send with retries on dropped connections, timeouts, 5xx and 429. Raises ApiError for
         anything else that is not a success (the response is on `err.status`)."""
+        import httpx
+
         last = ""
         for attempt in range(self.retries + 1):
             self.requests += 1

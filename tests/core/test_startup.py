@@ -114,3 +114,12 @@ def test_the_passphrase_given_at_unlock_is_not_derived_again(workspace, monkeypa
     ws.lock()
     assert ws._unlock_kek is None
     Workspace.unlock(path, None, "a brand new passphrase").lock()
+
+
+def test_the_pages_load_no_http_client():
+    """The pages are imported while the passphrase is typed (or, when it is entered at once,
+    while the window waits): the HTTP client loads only when a source is synced."""
+    loaded = _imported(["-c", "from steward.ui.pages import load_pages; load_pages()"],
+                       env={"QT_QPA_PLATFORM": "offscreen"})
+    assert "sqlalchemy" in loaded  # the probe loaded the pages
+    assert "httpx" not in loaded
