@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Figure, Timer, demo_workspace, unlock
+from benchmarks.common import Figure, Timer, demo_workspace, unlock, unscanned_copy
 
 NAIVE_SAMPLE = 5_000
 QUEUE_ITEMS = 50_000
@@ -82,7 +81,7 @@ def _scan_rate(source: Path, ruleset,
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ws"
-        shutil.copytree(source, path, ignore=shutil.ignore_patterns("*.before-*"))
+        unscanned_copy(source, path)
         ws = unlock(path)
         try:
             if distinct:
@@ -180,7 +179,7 @@ def run(scale: float):
         )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ws"  # a copy: the scan writes queue items and its watermark
-        shutil.copytree(source, path, ignore=shutil.ignore_patterns("*.before-*"))
+        unscanned_copy(source, path)
         ws = unlock(path)
         try:
             with Timer() as full:

@@ -12,12 +12,11 @@ same texts from the workspace plus one Aho-Corasick pass over the same lexicon."
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Figure, Timer, demo_workspace, unlock
+from benchmarks.common import Figure, Timer, demo_workspace, unlock, unscanned_copy
 
 NAIVE_SAMPLE = 2_000
 
@@ -91,7 +90,7 @@ def _scan_distinct(source: Path) -> tuple[dict, float, float, int]:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ws"
-        shutil.copytree(source, path, ignore=shutil.ignore_patterns("*.before-*"))
+        unscanned_copy(source, path)
         ws = unlock(path)
         try:
             distinct = _make_distinct(ws)
@@ -115,7 +114,7 @@ def run(scale: float):
     source, _seconds, _peak = demo_workspace(members, messages)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ws"  # a copy: the scan writes flags and its watermark
-        shutil.copytree(source, path, ignore=shutil.ignore_patterns("*.before-*"))
+        unscanned_copy(source, path)
         ws = unlock(path)
         try:
             with ws.session() as s:

@@ -88,6 +88,27 @@ def demo_workspace(members: int, messages: int, days: int = 5 * 365) -> tuple[Pa
     return path, seconds, peak
 
 
+def unscanned_copy(source: Path, dest: Path) -> Path:
+    """A copy of a cached demo workspace that no scan has read: the scanners' watermarks are
+    removed, so a scan on it reads every message even when the cached workspace was scanned
+    (the app scans in the background when its window opens on a workspace)."""
+    import shutil
+
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("*.before-*"))
+    reset_scans(dest)
+    return dest
+
+
+def reset_scans(path: Path) -> None:
+    """Remove the scanners' watermarks: the next scan reads every message again."""
+    ws = unlock(path)
+    try:
+        with ws.transaction() as s:
+            s.connection().exec_driver_sql("DELETE FROM scan_state")
+    finally:
+        ws.lock()
+
+
 def unlock(path: Path, profile: str = "admin"):
     from steward.workspace import Workspace
 

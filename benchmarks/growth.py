@@ -9,14 +9,13 @@ CPU microseconds per item and the process's peak memory (VmHWM).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import PASSPHRASE, demo_workspace
+from benchmarks.common import PASSPHRASE, demo_workspace, unscanned_copy
 
 SIZES = ((1_000, 20_000), (10_000, 200_000), (100_000, 2_000_000))
 TARGET_PEAK_MIB = 300
@@ -65,8 +64,7 @@ def probe(job: str, path: Path) -> tuple[int, float, int]:
 
 def _run(job: str, source: Path) -> tuple[int, float, int]:
     with tempfile.TemporaryDirectory(dir=os.environ.get("STEWARD_BENCH_CACHE")) as tmp:
-        copy = Path(tmp) / "ws"
-        shutil.copytree(source, copy)
+        copy = unscanned_copy(source, Path(tmp) / "ws")
         out = subprocess.run([sys.executable, "-m", "benchmarks.growth", job, str(copy)],
                              check=True, capture_output=True, text=True).stdout.split()
     return int(out[0]), float(out[1]), int(out[2])
