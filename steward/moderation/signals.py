@@ -36,6 +36,7 @@ SIGNALS = {
         + _MEDIA
         + r"|\bmy\s+(?:new\s+)?(?:youtube\s+|yt\s+)?channel\b"
         + r"|\bi\s+(?:make|produce|upload|create|do)\s+(?:custom\s+|my\s+own\s+|original\s+)?"
+          r"(?:youtube\s+|yt\s+|gaming\s+|music\s+|tiktok\s+)*"
           r"(?:beats|music|videos|covers|rap|songs|content|edits)\b"
         # "just dropped my first mixtape", "a sub would mean the world to me"
         + r"|\bjust\s+(?:dropped|released|uploaded|posted|put\s+out)\s+(?:my\s+|a\s+)?(?:brand\s+)?"
@@ -163,7 +164,7 @@ SIGNALS = {
         r"\bwho(?:'s|\s+is|\s+else\s+is)?\s+(?:still\s+)?(?:watching|listening|here)\b"
         r"[^.!?]{0,30}\b20\d\d\b|\b(?:watching|listening\s+to)\s+(?:this\s+)?in\s+20\d\d\b"
         r"|\bif\s+you(?:'re|\s+are)\s+reading\s+this\b|\bcopy\s+(?:and|&|n)\s+paste\b"
-        r"|\b(?:send|forward|share|post)\s+this\s+(?:message\s+|comment\s+)?to\s+\d+\b"
+        r"|\b(?:send|forward|share|post)\s+(?:this|it)\s+(?:message\s+|comment\s+)?to\s+\d+\b"
         r"|\bbad\s+luck\s+for\b|\b1\s+like\s*=|\bonly\s+(?:real|true)\s+(?:fans|legends)\b"
         r"|\blike\s+if\s+you(?:'re|\s+are)?\b|\bcan\s+i\s+get\s+\d+\s+likes\b"
         r"|\bif\s+this\s+(?:comment\s+)?gets\s+\d+\s+likes\b"

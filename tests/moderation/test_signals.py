@@ -82,6 +82,8 @@ def test_charity_look_alikes_of_comment_spam_fire_nothing(text):
     ("shoutout to everyone who follows me this week", "call_to_action"),
     ("road to 1k subs, every one counts 🙏", "call_to_action"),
     ("please support a small youtuber, new video every friday", "promotion"),
+    ("I do YouTube gaming videos, come say hi", "promotion"),
+    ("share it to 10 groups or you'll have bad dreams", "bait"),
     ("giving away 3 iPhones to random subscribers this week", "giveaway"),
     ("paste this on 10 other videos or you'll be single forever", "bait"),
     ("if you don't share this your account will be deleted tomorrow", "bait"),
