@@ -20,7 +20,8 @@ from steward.resources import resource_path
 _MEDIA = (r"(?:youtube\s+|yt\s+|gaming\s+|music\s+|new\s+|latest\s+|little\s+|small\s+)*"
           r"(?:channel|page|profile|music|songs?|tracks?|mixtape|album|beats?|videos?|vids?|"
           r"stream|art|artwork|shop|store|account|insta\w*|ig|soundcloud|spotify|tiktok|"
-          r"onlyfans|bio|website|blog|podcast|covers?|content|etsy|merch)")
+          r"onlyfans|bio|website|blog|podcast|covers?|content|etsy|merch|vlogs?|reels?|shorts|"
+          r"playlist)")
 
 # A sum of money: "$4 500", "£56k", "1000 us dollars", "5 grand", "7 btc"
 _AMOUNT = (r"(?:[$£€]\s?\d[\d,. ]*\s*k?|\d[\d,. ]*\s*k?\s*(?:dollars|usd|us\s+dollars|pounds|"
@@ -34,8 +35,21 @@ SIGNALS = {
         + r"|\b(?:visit|see|watch|listen\s+to|view|go\s+to|look\s+at|click)\s+(?:on\s+)?my\s+"
         + _MEDIA
         + r"|\bmy\s+(?:new\s+)?(?:youtube\s+|yt\s+)?channel\b"
-        + r"|\bi\s+(?:make|produce|upload|create|do)\s+(?:beats|music|videos|covers|rap|songs"
-          r"|content|edits)\b"
+        + r"|\bi\s+(?:make|produce|upload|create|do)\s+(?:custom\s+|my\s+own\s+|original\s+)?"
+          r"(?:youtube\s+|yt\s+|gaming\s+|music\s+|tiktok\s+)*"
+          r"(?:beats|music|videos|covers|rap|songs|content|edits)\b"
+        # "just dropped my first mixtape", "a sub would mean the world to me"
+        + r"|\bjust\s+(?:dropped|released|uploaded|posted|put\s+out)\s+(?:my\s+|a\s+)?(?:brand\s+)?"
+          r"(?:new\s+|first\s+|latest\s+)?(?:song|track|single|mixtape|album|ep|beat|rap|"
+          r"music\s+video|vlog)\b"
+        + r"|\bmy\s+(?:new\s+|first\s+|debut\s+|latest\s+)?(?:song|single|track|mixtape|album|ep)"
+          r"\s+(?:is\s+)?out\s+now\b"
+        + r"|\b(?:a\s+)?(?:sub|subscribe|follow|like|listen|view)\s+would\s+mean\s+(?:a\s+lot|"
+          r"the\s+world|everything|so\s+much)\b"
+        + r"|\bwould\s+mean\s+(?:a\s+lot|the\s+world|everything|so\s+much)\s+(?:to\s+me\s+)?if\s+"
+          r"(?:you|u|y'?all|you\s+guys)\s+(?:gave\s+(?:it|me)\s+a\s+(?:listen|spin|follow|sub|"
+          r"watch|view)|sub\w*|follow\w*\s+(?:me|my)|listen\w*\s+to\s+(?:it|my)|"
+          r"check(?:ed)?\s+(?:it|me|my\s+\w+)\s+out)\b"
         + r"|\blink\s+(?:is\s+)?in\s+(?:my\s+)?(?:bio|profile)\b|\bcheck\s+(?:my\s+)?bio\b"
         + r"|\bclick\s+(?:on\s+)?my\s+(?:name|profile|pic|picture|avatar)\b"
         + r"|\b(?:on|in)\s+my\s+(?:channel|profile)\b"
@@ -47,7 +61,10 @@ SIGNALS = {
         + r"|\bgive\s+(?:my|me)\s+(?:\w+\s+)?(?:a\s+)?(?:listen|chance|look|try|view)\b"
         # not "support my page": a member's fundraising page is no spam
         + r"|\bsupport\s+my\s+(?:new\s+|small\s+|little\s+)?(?:youtube\s+|yt\s+|music\s+)?"
-          r"(?:channel|music|songs?|mixtape|beats|videos|stream|podcast|content|tiktok)\b",
+          r"(?:channel|music|songs?|mixtape|beats|videos|stream|podcast|content|tiktok)\b"
+        # not "support small businesses" or "small artists" (a charity's craft fair says it)
+        + r"|\bsupport\s+(?:a\s+|this\s+|your\s+)?(?:small|new|little|upcoming|young)\s+"
+          r"(?:youtuber|creator|youtube\s+channel|channel|streamer|rapper)s?\b",
         re.I)),
     "call_to_action": ("Asks people to subscribe, follow or like", re.compile(
         r"\bsub(?:scribe)?\s*(?:4|for|2|to)\s*sub\b|\bsub\s+(?:to\s+)?me\b"
@@ -59,10 +76,17 @@ SIGNALS = {
         r"|\bfollow\s*(?:4|for)\s*follow\b|\bf4f\b|\bl4l\b|\bs4s\b"
         r"|\blike\s*(?:4|for)\s*like\b|\bfollow\s+train\b"
         r"|\blike\s+(?:this|my)\s+comment\b|\bturn\s+on\s+(?:post\s+)?notifications?\b"
+        r"|\blike\s+my\s+(?:new\s+|latest\s+|first\s+)*(?:videos?|vlogs?|songs?|tracks?|channel|"
+        r"mixtape|reels?|tiktoks?|shorts)\b"
+        r"|\b(?:everyone|anyone|everybody|people|those)\s+who\s+(?:follows?|subscribes?|subs)\s+"
+        r"(?:to\s+)?(?:me|my)\b"
         r"|\bdrop\s+your\s+@|\bi(?:'ll|\s+will)\s+follow\s+(?:you|everyone|back)\b"
         r"|\b\d[\d,.]*k?\s+(?:subs|subscribers|followers)\s+(?:before|by|challenge)\b"
         r"|\bhelp\s+me\s+(?:get\s+to|reach|hit|get)\s+\d[\d,.]*\s*k?\s+(?:subs|subscribers|"
-        r"followers)\b",
+        r"followers)\b"
+        # "road to 1k subs" (not a charity page's "goal is to reach 1,000 followers")
+        r"|\b(?:road\s+to|(?:trying\s+to|wanna)\s+(?:reach|hit|get\s+to))\s+\d[\d,.]*\s*k?\s+"
+        r"subs(?:cribers)?\b",
         re.I)),
     "giveaway": ("Giveaway, prize or free offer", re.compile(
         r"\bgive\s?-?aways?\b|\bfree\s+(?:iphone|ipad|ps5|xbox|gift\s*cards?|robux|v-?bucks|"
@@ -87,6 +111,9 @@ SIGNALS = {
         r"|\bdrop\s+(?:your\s+)?(?:address|wallet)\s+(?:and|&|\+)\s+(?:rt|retweet|repost)\b"
         r"|\bairdrops?\s+(?:is\s+|are\s+)?(?:now\s+)?(?:available|open|claimable)\b"
         r"|\binstant\s+(?:\$?\w+\s+)?airdrops?\b"
+        # "giving away 5 PS5s to random people who subscribe" (not a charity's food giveaway)
+        r"|\bgiv(?:ing|e)\s+away\b[^.!?\n]{0,40}?\b(?:random\s+(?:people|followers|subscribers|"
+        r"subs|viewers)|(?:everyone|anyone|people|those)\s+who\s+(?:subscribes?|subs|follows?))\b"
         r"|\bsend\s+you\b[^.!?\n]{0,30}\b(?:dm|inbox)\b[^!?\n]{0,20}\bhow\s+much\s+you\s+(?:won|win)\b",
         re.I)),
     "money": ("Money, crypto or work-from-home offer", re.compile(
@@ -137,10 +164,20 @@ SIGNALS = {
         r"\bwho(?:'s|\s+is|\s+else\s+is)?\s+(?:still\s+)?(?:watching|listening|here)\b"
         r"[^.!?]{0,30}\b20\d\d\b|\b(?:watching|listening\s+to)\s+(?:this\s+)?in\s+20\d\d\b"
         r"|\bif\s+you(?:'re|\s+are)\s+reading\s+this\b|\bcopy\s+(?:and|&|n)\s+paste\b"
-        r"|\b(?:send|forward|share|post)\s+this\s+(?:message\s+|comment\s+)?to\s+\d+\b"
+        r"|\b(?:send|forward|share|post)\s+(?:this|it)\s+(?:message\s+|comment\s+)?to\s+\d+\b"
         r"|\bbad\s+luck\s+for\b|\b1\s+like\s*=|\bonly\s+(?:real|true)\s+(?:fans|legends)\b"
         r"|\blike\s+if\s+you(?:'re|\s+are)?\b|\bcan\s+i\s+get\s+\d+\s+likes\b"
-        r"|\bif\s+this\s+(?:comment\s+)?gets\s+\d+\s+likes\b",
+        r"|\bif\s+this\s+(?:comment\s+)?gets\s+\d+\s+likes\b"
+        # chain text: "paste this on 5 songs", "if you don't share this your phone will be hacked"
+        r"|\b(?:paste|copy|re-?post)\s+(?:this|it)\s+(?:on|to|in|into|under)\s+\d+\s+(?:other\s+|"
+        r"more\s+|different\s+)?(?:songs|videos|groups|friends|contacts|people|comments|chats|"
+        r"pages|walls)\b"
+        r"|\b(?:send|forward|share|post)\s+(?:this|it)\s+(?:on|in|into|under)\s+\d+\s+(?:other\s+|"
+        r"more\s+|different\s+)?(?:songs|videos|groups|comments|chats|pages|walls)\b"
+        r"|\bif\s+you\s+don'?t\s+(?:share|re-?post|forward|pass\s+on|copy)\s+this\b[^.!?\n]{0,30}"
+        r"\b(?:you(?:'ll|\s+will)|your\s+\w+\s+will|bad\s+luck)"
+        r"|\bbad\s+luck\s+will\s+(?:follow|come\s+to|haunt|find)\s+you\b"
+        r"|\b(?:type|comment|write)\s+[\"'“]?amen\b",
         re.I)),
     "private_contact": ("Asks people to take it to a private chat or a number", re.compile(
         r"\b(?:dm|pm|inbox|message|msg|text|contact|whats\s*app|telegram)\s+(?:me|us)\b"

@@ -71,6 +71,51 @@ def test_charity_look_alikes_of_comment_spam_fire_nothing(text):
     assert not signals.text_signals(text).names
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("small producer here, just released my new single, go stream it", "promotion"),
+    ("my debut mixtape is out now on every platform 🔥", "promotion"),
+    ("I make original beats, hit me up if you need one", "promotion"),
+    ("go watch my latest vlog pls", "promotion"),
+    ("a subscribe would mean a lot to me, trying to grow", "promotion"),
+    ("it would mean the world if u gave it a listen", "promotion"),
+    ("please like my new video, took me ages", "call_to_action"),
+    ("shoutout to everyone who follows me this week", "call_to_action"),
+    ("road to 1k subs, every one counts 🙏", "call_to_action"),
+    ("please support a small youtuber, new video every friday", "promotion"),
+    ("I do YouTube gaming videos, come say hi", "promotion"),
+    ("share it to 10 groups or you'll have bad dreams", "bait"),
+    ("giving away 3 iPhones to random subscribers this week", "giveaway"),
+    ("paste this on 10 other videos or you'll be single forever", "bait"),
+    ("if you don't share this your account will be deleted tomorrow", "bait"),
+    ("skip this and bad luck will follow you all year", "bait"),
+    ("type amen if you believe", "bait"),
+])
+def test_self_promotion_and_chain_text_signals(text, name):
+    """What the issue lists of link-free comment spam: a new track or vlog, "a sub would mean
+    a lot", "like my video", giveaways to subscribers, chain text and "type amen"."""
+    found = signals.text_signals(text)
+    assert name in found.names
+    assert all(found.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Our choir's new single is out now, every penny goes to the hospice",
+    "We're giving away free school uniforms to everyone who messages the office",
+    "Please share this with your friends, the appeal closes on Friday",
+    "If you don't send the form back we can't book your place",
+    "It would mean a lot if you came to the coffee morning",
+    "Thank you to everyone who follows our page and shares the appeal",
+    "The team just posted a new video of the fun run on the website",
+    "Can you like and share the appeal post? Every share helps",
+    "Say amen to that, what a lovely service this morning",
+    "Support small businesses and artists at the Christmas market on Saturday",
+    "We're trying to reach 500 volunteers by the summer",
+    "Our goal is to reach 1,000 followers on the page by Christmas",
+])
+def test_charity_look_alikes_of_self_promotion_fire_nothing(text):
+    assert not signals.text_signals(text).names
+
+
 def test_styled_and_look_alike_letters_read_plain():
     assert plain("𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞 to my ｃｈａｎｎｅｌ") == "subscribe to my channel"
     assert plain("ѕubѕсribe") == "subscribe"  # Cyrillic ѕ and с
