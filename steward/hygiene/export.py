@@ -137,9 +137,12 @@ def _people_rows(ws: Workspace, f: PeopleFilter, columns: tuple[str, ...],
         while True:
             if token is not None:
                 token.check()
+            # NOT INDEXED: each chunk is a range of ids; on the bot index SQLite read every
+            # person past `after` and sorted them, for each chunk (quadratic in people).
             people = conn.execute(text(
                 f"SELECT p.id, p.display_name, p.programme, coalesce({CONSENT_SQL}, 'none') "
-                f"FROM persons p WHERE {where} AND p.id > :after ORDER BY p.id LIMIT :n"),
+                f"FROM persons p NOT INDEXED WHERE {where} AND p.id > :after "
+                "ORDER BY p.id LIMIT :n"),
                 {**params, "after": after, "n": CHUNK}).all()
             if not people:
                 return
@@ -151,12 +154,14 @@ def _people_rows(ws: Workspace, f: PeopleFilter, columns: tuple[str, ...],
                 "FROM identities i JOIN sources so ON so.id = i.source_id "
                 "WHERE i.person_id BETWEEN :lo AND :hi AND i.is_bot = 0 ORDER BY i.id"), span):
                 idents.setdefault(row[0], []).append(row)
-            last = {}
-            if "last_active" in columns:
-                last = dict(conn.execute(text(
-                    "SELECT i.person_id, max(m.created_at) FROM identities i "
-                    "JOIN messages m ON m.identity_id = i.id "
-                    "WHERE i.person_id BETWEEN :lo AND :hi GROUP BY i.person_id"), span).all())
+            last: dict[int, str] = {}
+            if "last_active" in columns:  # each identity's latest message, one index seek
+                for pid, at in conn.execute(text(
+                        "SELECT i.person_id, (SELECT max(m.created_at) FROM messages m "
+                        "WHERE m.identity_id = i.id) FROM identities i "
+                        "WHERE i.person_id BETWEEN :lo AND :hi"), span):
+                    if at is not None and (pid not in last or at > last[pid]):
+                        last[pid] = at
             tags: dict[int, list[str]] = {}
             if "tags" in columns:
                 for pid, name in conn.execute(text(
