@@ -40,6 +40,13 @@ ORDERED = [  # (more urgent, less urgent), same category
     ("my thighs are a mess again, fresh cuts", "new blades for the lawnmower arrived"),
     ("if my results are bad im ending it all", "off to uni saturday, wont be back till xmas"),
     ("my son keeps talking about killing himself", "my son nearly killed himself laughing at that"),
+    # C-SSRS / Samaritans: the writer's own wish to be dead now, said in few words that only the
+    # text model notices, above the same words told as past or managed, above idiom
+    ("might as well end it now", "i used to want to die but therapy helped a lot"),
+    ("everyone hates me i should just die", "years ago i tried to kill myself, im doing ok now"),
+    ("lowkey want to be gone", "my phone is gonna die"),
+    # a plan: dying or an overdose with a time near at hand, above wanting to die
+    ("gonna take all my pills tonight", "i keep wanting to die and i dont know why"),
 ]
 
 
@@ -52,6 +59,51 @@ def test_plans_and_goodbyes_are_critical(detector):
     for text in ("I've written my note", "going to the bridge tonight, wont be coming back",
                  "how many tablets would it take to die"):
         assert rank(detector, text) == severity_rank("critical"), text
+
+
+@pytest.mark.parametrize("text", [
+    "everyone hates me i should just die",
+    "lowkey want to be gone",
+    "might as well end it now",
+    "3 months clean and i cut myself again last night",
+])
+def test_the_writer_speaking_of_dying_or_harming_themselves_now_is_at_least_high(detector,
+                                                                                  text):
+    """Samaritans/NSPA: respond promptly to anyone speaking of their own suicidal thoughts or
+    self-harm now, however the flag was raised (here the first three by the text model alone,
+    at its low level); a young people's space makes it critical."""
+    assert rank(detector, text) >= severity_rank("high"), text
+    assert rank(detector, text, "young_people") == severity_rank("critical"), text
+
+
+@pytest.mark.parametrize("text", [
+    "i used to want to die but therapy helped a lot",
+    "years ago i tried to kill myself, im doing ok now",
+    "used to think about killing myself every day, two years clean and doing well now",
+    "nearly 100 days without hurting myself, proud of that",
+    "six weeks clean, talking to my counsellor helps",
+])
+def test_past_or_managed_self_harm_is_medium(detector, text):
+    """Told as past or managed, with nothing saying it is back: medium, even where the words
+    alone ("want to die", "kill myself") would be critical."""
+    assert rank(detector, text) == severity_rank("medium"), text
+
+
+@pytest.mark.parametrize("text", [
+    "my phone is gonna die",
+    "the battery on my laptop is about to die",
+    "the plant in my room is about to die lol",
+    "honestly might just die if they play that song again",
+    "this homework is killing me",
+    "dying to see you",
+    "took two paracetamol for this headache, hope i dont die lol",
+    "when i die i want my ashes scattered at anfield",
+    "saying goodbye to my old bike today, sold it",
+    "i hate my hair today, cutting it all off",
+])
+def test_idiom_stays_below_high_even_for_young_people(detector, text):
+    for audience in ("general", "young_people"):
+        assert rank(detector, text, audience) < severity_rank("high"), (text, audience)
 
 
 def test_training_news_and_policy_stay_low_even_for_young_people(detector):
