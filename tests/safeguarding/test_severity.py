@@ -155,6 +155,40 @@ def test_guidance_indicators_reach_high(detector, text, category):
     assert rank(detector, text, category=category) >= severity_rank("high"), text
 
 
+@pytest.mark.parametrize(("text", "category"), [  # round 9 of the lexicons, by concept
+    ("ive been googling which car parks have no fences", "self_harm"),
+    ("got the tablets counted out on the bed, just need the courage now", "self_harm"),
+    ("been picturing my own funeral and i mean it", "self_harm"),
+    ("deport the lot of them, theyre all criminals", "radicalisation"),
+    ("we need another guy fawkes for westminster", "radicalisation"),
+    ("hh88 brothers", "radicalisation"),
+    ("he sent a sim for you, only use it to message me he said", "grooming"),
+    ("a man online keeps asking me to add him on kik", "grooming"),
+    ("dont you dare turn up tomorrow or else", "bullying"),
+    ("nobody wants me for their team in pe", "bullying"),
+    ("the care worker has his pin and his bank card now", "abuse"),
+    ("they keep the men in the back of the car wash and they never get paid", "abuse"),
+    ("im in by myself until 9 tonight", "contact_details"),
+    ("we live next to the chippy on the corner, number 12", "contact_details"),
+])
+def test_guidance_concepts_are_noticed(detector, text, category):
+    assert rank(detector, text, category=category) >= severity_rank("low"), text
+
+
+@pytest.mark.parametrize("text", [
+    "i googled which bridges in london have the best views",
+    "looked up how high the cliff is for our climbing trip",
+    "the tablets are lined up in the dosette box for mum, nurse said tonight",
+    "you better not come to practice late tomorrow or else coach will be mad lol",
+    "my mum told me to add her on whatsapp",
+    "im home alone till 6 so ill finish the essay",
+    "the globalist agenda is a conspiracy theory we discuss in the media literacy class",
+])
+def test_their_look_alikes_stay_below_high(detector, text):
+    assert all(severity_rank(f.severity) < severity_rank("high")
+               for f in detector.detect(text)), text
+
+
 def test_a_self_harm_model_flag_is_low_or_high_never_medium():
     """Samaritans/NSPA: suicidal content is answered promptly, so the model's self-harm flag
     at the medium budget starts at high (train_model.SELF_HARM_LEVELS)."""
