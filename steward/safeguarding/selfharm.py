@@ -43,13 +43,14 @@ _FIRST_PERSON = frozenset(("i", "im", "ive", "ill", "id", "me", "my", "myself", 
 # harming oneself now.
 _SUICIDE = (
     r"to die|should die|should just die|just die|might as well die|be dead|was dead|"
-    r"were dead|want to be gone|wanna be gone|wish i was gone|my death|suicide|suicidal|"
+    r"were dead|happier dead|better dead|rather be dead|want to be gone|wanna be gone|"
+    r"wish i was gone|my death|suicide|suicidal|"
     r"kill myself|killing myself|"
     r"end it|ending it|end it all|end my life|ending my life|end things|ending things|"
     r"take my life|taking my life|unalive|kms|ctb|overdose|overdosing|od|noose|my funeral|"
     r"not wake up|never wake up|stop existing|not exist|not be here|not be around|"
     r"disappear forever|all my pills|all my tablets|all my meds|all the pills|all the tablets|"
-    r"take them all|the whole packet|the whole box")
+    r"take them all|the whole packet|the whole box|the whole bottle")
 _INJURY = (
     r"cut myself|cutting myself|cut again|cutting again|harm myself|harming myself|"
     r"hurt myself|hurting myself|burn myself|burning myself|self harm|self harming|sh again|"
@@ -62,7 +63,8 @@ _INDIRECT = re.compile(
     r" (?:whats the point|no point|give up|giving up|gave up|cant do this|cant cope|"
     r"cant go on|cant take it|cant take this|done with|had enough|tired of|sick of|"
     r"want out|wanna out|no way out|trapped|a burden|better off|the nerve|"
-    r"made up my mind|decided|go through with it|going through with it|"
+    r"made up my mind|decided|go through with it|going through with it|finally doing it|"
+    r"finally do it|not worth it|isnt worth it|worth living|hate being alive|"
     r"not here|miss me|wont be around|disappear|vanish)(?= )")
 # A word that negates what follows it within two words: "dont die", "not going to die".
 _NEGATION = frozenset(("dont", "not", "never", "wont", "didnt", "doesnt", "nobody", "noone",

@@ -25,6 +25,9 @@ from steward.safeguarding.selfharm import CURRENT, PAST, PLAN, reading
     ("im so tired of waiting", False, None),  # indirect intent: only beside the text model
     ("im so tired of waiting", True, CURRENT),
     ("ive made up my mind, tonight", True, CURRENT),  # a plan needs dying or an overdose said
+    ("thinking of taking the whole bottle tonight", False, PLAN),
+    ("id be happier dead", False, CURRENT),
+    ("life isnt worth it anymore", True, CURRENT),
 ])
 def test_reading(text, model, expected):
     assert reading(normalise(text), model) == expected
