@@ -170,6 +170,11 @@ def test_guidance_indicators_reach_high(detector, text, category):
     ("they keep the men in the back of the car wash and they never get paid", "abuse"),
     ("im in by myself until 9 tonight", "contact_details"),
     ("we live next to the chippy on the corner, number 12", "contact_details"),
+    ("the only way out is to end it", "self_harm"),
+    ("how many of my antidepressants would kill me", "self_harm"),
+    ("they should all be sent back where they came from", "radicalisation"),
+    ("hitler had some good ideas tbh", "radicalisation"),
+    ("we all voted, youre not in the group chat anymore", "bullying"),
 ])
 def test_guidance_concepts_are_noticed(detector, text, category):
     assert rank(detector, text, category=category) >= severity_rank("low"), text
@@ -183,6 +188,10 @@ def test_guidance_concepts_are_noticed(detector, text, category):
     "my mum told me to add her on whatsapp",
     "im home alone till 6 so ill finish the essay",
     "the globalist agenda is a conspiracy theory we discuss in the media literacy class",
+    "i hate living so far from my friends",
+    "the nazis had some good ideas about motorways, said my history teacher",
+    "we all voted and decided to leave the group chat for the surprise planning",
+    "the only way out of this level is to end it with the boss",
 ])
 def test_their_look_alikes_stay_below_high(detector, text):
     assert all(severity_rank(f.severity) < severity_rank("high")
