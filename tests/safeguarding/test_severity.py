@@ -198,6 +198,22 @@ def test_their_look_alikes_stay_below_high(detector, text):
                for f in detector.detect(text)), text
 
 
+@pytest.mark.parametrize("text", [
+    "we are going to smash you in the final on saturday",
+    "ill batter you at the rematch tonight lol",
+    "our trainer told us never to promise to keep it secret",
+])
+def test_competition_talk_and_a_trainers_instructions_stay_below_high_for_young_people(
+        detector, text):
+    assert all(severity_rank(f.severity) < severity_rank("high")
+               for f in detector.detect(text, "young_people")), text
+
+
+def test_a_real_threat_still_reaches_high(detector):
+    assert rank(detector, "im going to smash you after school", category="bullying") >= \
+        severity_rank("high")
+
+
 def test_a_self_harm_model_flag_is_low_or_high_never_medium():
     """Samaritans/NSPA: suicidal content is answered promptly, so the model's self-harm flag
     at the medium budget starts at high (train_model.SELF_HARM_LEVELS)."""
