@@ -1,8 +1,9 @@
 """What in a message's text is a safeguarding concern: lexicon terms and contact details.
 
 `Detector.detect(text, audience, visibility)` returns one `Finding` per category, with its
-severity after the space's risk setting is taken into account, and the reasons that a lead
-reads in the flag. Nothing here touches the store.
+severity after the space's risk setting is taken into account (and, for self-harm, who the
+message is about and when: `selfharm.reading`), and the reasons that a lead reads in the flag.
+Nothing here touches the store.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import phonenumbers
 
 from steward.errors import StewardError
+from steward.safeguarding import selfharm
 from steward.safeguarding.lexicon import (
     BENIGN,
     DISCUSSION,
@@ -39,6 +41,11 @@ log = logging.getLogger(__name__)
 
 RAISED_AUDIENCES = ("young_people", "vulnerable_adults")
 PAST = "past"  # the indicator of lexicon sections about self-harm in the past ([medium past])
+# Why a self-harm flag was lifted (selfharm.reading)
+SELF_NOW = {
+    selfharm.CURRENT: "the member speaks of dying or harming themselves now",
+    selfharm.PLAN: "the member speaks of dying or harming themselves, with a time near at hand",
+}
 # Categories where a public space makes it worse: anyone can read it.
 RAISED_WHEN_OPEN = ("contact_details", "sexual_content")
 MAX_PHONE_CANDIDATES = 50
@@ -246,6 +253,7 @@ class Detector:
                 term.category == BENIGN for _s, _e, term in matches.get(i, ()))]:
             del model_flags[i]  # a benign phrase silences the model
         out: dict[int, list[Finding]] = {}
+        last = len(starts) - 1
         for i in sorted(per_text.keys() | candidates | model_flags.keys()):
             audience, visibility, contact_details = setting(i)
             found = matches.get(i, ())
@@ -264,9 +272,15 @@ class Detector:
                     raw["contact_details"] = (best, [f"shares a {k}" for k in kinds],
                                               set(kinds))
             if raw:
+                reading = None
+                if "self_harm" in raw:
+                    reading = selfharm.reading(
+                        words[starts[i]:starts[i + 1] - 1 if i < last else len(words)],
+                        "model" in raw["self_harm"][2])
                 out[i] = [
                     _adjust(category, severity, reasons, len(indicators - {PAST}), audience,
-                            visibility, contexts, PAST in indicators)
+                            visibility, contexts, PAST in indicators,
+                            reading if category == "self_harm" else None)
                     for category, (severity, reasons, indicators) in raw.items()
                 ]
                 if self.look_alikes:
@@ -442,10 +456,13 @@ def _digits(text: str) -> str:
 def _adjust(
     category: str, severity: str, reasons: list[str], indicators: int, audience: str,
     visibility: str, contexts: set[str] = frozenset(), past: bool = False,
+    reading: str | None = None,
 ) -> Finding:
     why = list(reasons)
-    if past and severity_rank(severity) < severity_rank("critical"):
-        if severity_rank(severity) > severity_rank("medium"):
+    now = reading in (selfharm.CURRENT, selfharm.PLAN)
+    if reading == selfharm.PAST or (past and not now and severity != "critical"):
+        # past or managed: medium (a word list's low finding stays low)
+        if reading == selfharm.PAST or severity_rank(severity) > severity_rank("medium"):
             severity = "medium"
         why.append("about self-harm in the past or managed now")
     if DISCUSSION in contexts:
@@ -453,11 +470,19 @@ def _adjust(
         severity = "medium" if severity == "critical" else "low"
         why.append("reads as talk about training, news, policy or history")
         return Finding(category, severity, tuple(why))
+    if now:
+        # Samaritans/NSPA, C-SSRS: a member speaking of dying or harming themselves now is
+        # answered promptly (high), even after a time clean; with a time near at hand it is a
+        # plan (critical)
+        floor = "critical" if reading == selfharm.PLAN else "high"
+        if severity_rank(severity) < severity_rank(floor):
+            severity = floor
+            why.append(SELF_NOW[reading])
     if category == "contact_details" and PUBLIC_CONTACT in contexts:
         why.append("reads as an organisation's public contact details")
         return Finding(category, "low", tuple(why))
     steps = 0
-    if indicators >= 2:
+    if indicators >= 2 and reading not in (selfharm.PAST, selfharm.CURRENT):
         steps += 1
         why.append(f"{indicators} different warning signs together")
     if audience in RAISED_AUDIENCES:

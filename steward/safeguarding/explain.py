@@ -21,6 +21,8 @@ _MODEL = re.compile(r"^text model: close to messages about (?P<about>.*?), score
 # concerns they name (policy.CATEGORY_TITLES), for the catalogue.
 TEMPLATES = (
     N_("about self-harm in the past or managed now"),
+    N_("the member speaks of dying or harming themselves now"),
+    N_("the member speaks of dying or harming themselves, with a time near at hand"),
     N_("reads as talk about training, news, policy or history"),
     N_("reads as an organisation's public contact details"),
     N_("{n} different warning signs together"),

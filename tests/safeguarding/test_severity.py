@@ -40,6 +40,13 @@ ORDERED = [  # (more urgent, less urgent), same category
     ("my thighs are a mess again, fresh cuts", "new blades for the lawnmower arrived"),
     ("if my results are bad im ending it all", "off to uni saturday, wont be back till xmas"),
     ("my son keeps talking about killing himself", "my son nearly killed himself laughing at that"),
+    # C-SSRS / Samaritans: the writer's own wish to be dead now, said in few words that only the
+    # text model notices, above the same words told as past or managed, above idiom
+    ("might as well end it now", "i used to want to die but therapy helped a lot"),
+    ("everyone hates me i should just die", "years ago i tried to kill myself, im doing ok now"),
+    ("lowkey want to be gone", "my phone is gonna die"),
+    # a plan: dying or an overdose with a time near at hand, above wanting to die
+    ("gonna take all my pills tonight", "i keep wanting to die and i dont know why"),
 ]
 
 
@@ -52,6 +59,51 @@ def test_plans_and_goodbyes_are_critical(detector):
     for text in ("I've written my note", "going to the bridge tonight, wont be coming back",
                  "how many tablets would it take to die"):
         assert rank(detector, text) == severity_rank("critical"), text
+
+
+@pytest.mark.parametrize("text", [
+    "everyone hates me i should just die",
+    "lowkey want to be gone",
+    "might as well end it now",
+    "3 months clean and i cut myself again last night",
+])
+def test_the_writer_speaking_of_dying_or_harming_themselves_now_is_at_least_high(detector,
+                                                                                  text):
+    """Samaritans/NSPA: respond promptly to anyone speaking of their own suicidal thoughts or
+    self-harm now, however the flag was raised (here the first three by the text model alone,
+    at its low level); a young people's space makes it critical."""
+    assert rank(detector, text) >= severity_rank("high"), text
+    assert rank(detector, text, "young_people") == severity_rank("critical"), text
+
+
+@pytest.mark.parametrize("text", [
+    "i used to want to die but therapy helped a lot",
+    "years ago i tried to kill myself, im doing ok now",
+    "used to think about killing myself every day, two years clean and doing well now",
+    "nearly 100 days without hurting myself, proud of that",
+    "six weeks clean, talking to my counsellor helps",
+])
+def test_past_or_managed_self_harm_is_medium(detector, text):
+    """Told as past or managed, with nothing saying it is back: medium, even where the words
+    alone ("want to die", "kill myself") would be critical."""
+    assert rank(detector, text) == severity_rank("medium"), text
+
+
+@pytest.mark.parametrize("text", [
+    "my phone is gonna die",
+    "the battery on my laptop is about to die",
+    "the plant in my room is about to die lol",
+    "honestly might just die if they play that song again",
+    "this homework is killing me",
+    "dying to see you",
+    "took two paracetamol for this headache, hope i dont die lol",
+    "when i die i want my ashes scattered at anfield",
+    "saying goodbye to my old bike today, sold it",
+    "i hate my hair today, cutting it all off",
+])
+def test_idiom_stays_below_high_even_for_young_people(detector, text):
+    for audience in ("general", "young_people"):
+        assert rank(detector, text, audience) < severity_rank("high"), (text, audience)
 
 
 def test_training_news_and_policy_stay_low_even_for_young_people(detector):
@@ -101,6 +153,65 @@ def test_everyday_look_alikes_stay_below_high(detector, text, category):
 ])
 def test_guidance_indicators_reach_high(detector, text, category):
     assert rank(detector, text, category=category) >= severity_rank("high"), text
+
+
+@pytest.mark.parametrize(("text", "category"), [  # round 9 of the lexicons, by concept
+    ("ive been googling which car parks have no fences", "self_harm"),
+    ("got the tablets counted out on the bed, just need the courage now", "self_harm"),
+    ("been picturing my own funeral and i mean it", "self_harm"),
+    ("deport the lot of them, theyre all criminals", "radicalisation"),
+    ("we need another guy fawkes for westminster", "radicalisation"),
+    ("hh88 brothers", "radicalisation"),
+    ("he sent a sim for you, only use it to message me he said", "grooming"),
+    ("a man online keeps asking me to add him on kik", "grooming"),
+    ("dont you dare turn up tomorrow or else", "bullying"),
+    ("nobody wants me for their team in pe", "bullying"),
+    ("the care worker has his pin and his bank card now", "abuse"),
+    ("they keep the men in the back of the car wash and they never get paid", "abuse"),
+    ("im in by myself until 9 tonight", "contact_details"),
+    ("we live next to the chippy on the corner, number 12", "contact_details"),
+    ("the only way out is to end it", "self_harm"),
+    ("how many of my antidepressants would kill me", "self_harm"),
+    ("they should all be sent back where they came from", "radicalisation"),
+    ("hitler had some good ideas tbh", "radicalisation"),
+    ("we all voted, youre not in the group chat anymore", "bullying"),
+])
+def test_guidance_concepts_are_noticed(detector, text, category):
+    assert rank(detector, text, category=category) >= severity_rank("low"), text
+
+
+@pytest.mark.parametrize("text", [
+    "i googled which bridges in london have the best views",
+    "looked up how high the cliff is for our climbing trip",
+    "the tablets are lined up in the dosette box for mum, nurse said tonight",
+    "you better not come to practice late tomorrow or else coach will be mad lol",
+    "my mum told me to add her on whatsapp",
+    "im home alone till 6 so ill finish the essay",
+    "the globalist agenda is a conspiracy theory we discuss in the media literacy class",
+    "i hate living so far from my friends",
+    "the nazis had some good ideas about motorways, said my history teacher",
+    "we all voted and decided to leave the group chat for the surprise planning",
+    "the only way out of this level is to end it with the boss",
+])
+def test_their_look_alikes_stay_below_high(detector, text):
+    assert all(severity_rank(f.severity) < severity_rank("high")
+               for f in detector.detect(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "we are going to smash you in the final on saturday",
+    "ill batter you at the rematch tonight lol",
+    "our trainer told us never to promise to keep it secret",
+])
+def test_competition_talk_and_a_trainers_instructions_stay_below_high_for_young_people(
+        detector, text):
+    assert all(severity_rank(f.severity) < severity_rank("high")
+               for f in detector.detect(text, "young_people")), text
+
+
+def test_a_real_threat_still_reaches_high(detector):
+    assert rank(detector, "im going to smash you after school", category="bullying") >= \
+        severity_rank("high")
 
 
 def test_a_self_harm_model_flag_is_low_or_high_never_medium():
