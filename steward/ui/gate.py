@@ -428,7 +428,8 @@ class UnlockScreen(QWidget):
         # time): off the UI thread; "Remember" and the remembered profiles wait for the answer.
         self.remember.setEnabled(False)
         self.keyring_line.setVisible(False)
-        workers.start_query(lambda: _ask_keyring(path)).finished.connect(self._show_keyring)
+        folder = self.path
+        workers.start_query(lambda: _ask_keyring(folder)).finished.connect(self._show_keyring)
         if demo_passphrase:
             self.demo_hint.setText(translate(
                 "Unlock", "Demo workspace — every profile's passphrase is {passphrase}")
