@@ -49,9 +49,14 @@ def plain(text: str) -> str:
 _LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
          "|": "l", "!": "i"}
 # A letter beside a digit or symbol that could stand for one: where a folded token may be.
-LEET_HINT = r"[a-z][013457-8@$|]|[013457-8@$|][a-z]|[a-z]![a-z]"
-_SPLIT = re.compile(r"(\s+)")
-_HINT = re.compile(LEET_HINT, re.IGNORECASE)
+_BESIDE = r"[a-z][013457-8@$|]|[013457-8@$|][a-z]|[a-z]![a-z]"
+_HINT = re.compile(_BESIDE, re.IGNORECASE)
+# A whole token that may fold (letters, those digits and symbols, an apostrophe, punctuation at
+# its edges), for a google-re2 set that says which texts `unleet` need look at.
+_EDGE = r"[.,!?;:\"'()\[\]{}<>*~|-]*"
+_KEEPS = r"[a-z'013457-8@$|!]*"
+LEET_HINT = r"(?:^|\s)" + _EDGE + _KEEPS + r"(?:" + _BESIDE + r")" + _KEEPS + _EDGE + r"(?:\s|$)"
+_SPLIT = re.compile(r"(\s+)")  # tokens, and the white space between them kept
 # what a folded token holds (a token with "/", ".", "#", "_", "2", "6" or "9" is not leetspeak)
 _LEET_CHARS = re.compile(r"[a-z'013457-8@$|!]+", re.IGNORECASE)
 _EDGES = ".,!?;:\"'()[]{}*~<>|-"
@@ -76,24 +81,18 @@ def unleet(text: str) -> str:
     with letters: "ch3ck 0ut my ch4nnel" reads "check out my channel", "$ub" "sub". Plain
     numbers, prices, times, dates, phone numbers, postcodes, links, e-mail addresses,
     handles, hashtags, cashtags ("$SOL") and everyday tokens ("5pm", "2nd", "4b", "y6", "mp3",
-    "gr8", "covid19") stay as written. Same length as the text. Slow on long texts (Python
-    regular expressions): a caller that scans many texts asks first whether `LEET_HINT`
-    matches (in its google-re2 set)."""
-    parts = _SPLIT.split(text)  # tokens at even places, the white space between at odd
-    changed = False
-    for i in range(0, len(parts), 2):
-        token = parts[i]
-        if token.isalpha() or token.isdigit() or not _HINT.search(token):
-            continue  # most tokens: a word, a number, or nothing a letter could hide in
-        core = token.strip(_EDGES)
-        folded = _fold(core) if core else None
-        if folded is not None:
-            start = token.index(core)
-            parts[i] = token[:start] + folded + token[start + len(core):]
-            changed = True
-    if not changed:
+    "gr8", "covid19") stay as written. Same length as the text. A caller that scans many
+    texts asks first whether `LEET_HINT` matches, in its google-re2 set (one pass for all)."""
+    changes = {}
+    for token in text.split():
+        if not token.isalpha() and _HINT.search(token):  # most tokens are plain words
+            core = token.strip(_EDGES)
+            folded = _fold(core) if core else None
+            if folded is not None:
+                changes[token] = token.replace(core, folded, 1)
+    if not changes:
         return text
-    folded_text = "".join(parts)
+    folded_text = "".join(changes.get(part, part) for part in _SPLIT.split(text))
     for match in _POSTCODE.finditer(text):  # a postcode stays as written ("LS7 4AB")
         a, b = match.span()
         folded_text = folded_text[:a] + text[a:b] + folded_text[b:]
