@@ -137,7 +137,7 @@ class _TextMatcher:
         opts.max_mem = 128 << 20
         both = re2.Set.SearchSet(opts)
         signal_patterns = textsignals.patterns()
-        # last: a letter beside a digit or symbol, where a token may read as leetspeak
+        # last: a token that may read as leetspeak (`textfacts.LEET_HINT`)
         self.leet = self.n_rules + len(signal_patterns)
         for pattern in (*rules.patterns, *signal_patterns, "(?i)" + textfacts.LEET_HINT):
             both.Add(pattern)
