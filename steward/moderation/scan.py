@@ -126,7 +126,8 @@ class _TextFacts(NamedTuple):
 class _TextMatcher:
     """The rules' text patterns and the promotion and bait signals in one google-re2 pass
     over a plain ASCII text (most texts); other texts take the two passes each part makes
-    (the signals read the text with look-alike letters folded)."""
+    (the signals read the text with look-alike letters folded), as do texts with a token of
+    leetspeak ("ch3ck 0ut my ch4nnel": the signals read it folded too)."""
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
@@ -135,7 +136,10 @@ class _TextMatcher:
         opts = re2.Options()
         opts.max_mem = 128 << 20
         both = re2.Set.SearchSet(opts)
-        for pattern in (*rules.patterns, *textsignals.patterns()):
+        signal_patterns = textsignals.patterns()
+        # last: a token that may read as leetspeak (`textfacts.LEET_HINT`)
+        self.leet = self.n_rules + len(signal_patterns)
+        for pattern in (*rules.patterns, *signal_patterns, "(?i)" + textfacts.LEET_HINT):
             both.Add(pattern)
         try:
             both.Compile()
@@ -154,7 +158,9 @@ class _TextMatcher:
                          else textsignals.NONE)
         n = self.n_rules
         rule_hits = tuple(k for k in found if k < n) if n else ()
-        could = [k - n for k in found if k >= n]
+        if self.leet in found and textfacts.unleet(text) != text:
+            return rule_hits, textsignals.text_signals(text, domains)  # reads it folded too
+        could = [k - n for k in found if n <= k < self.leet]
         return rule_hits, textsignals.text_signals(text, domains, could)
 
 

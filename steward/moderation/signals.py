@@ -270,6 +270,7 @@ _SHORTENERS: list[frozenset[str]] = []
 _LOOKAHEAD = re.compile(r"\(\?!(?:[^()]|\([^()]*\))*\)")
 _BOUNDED = re.compile(r"\{0,\d+\}")
 _NAMES = (*SIGNALS, "obfuscated_link")
+_LEET = len(_NAMES)  # the set's last pattern: `textfacts.LEET_HINT`
 _SET: list = []
 
 
@@ -290,6 +291,7 @@ def _signal_set():
         found = re2.Set.SearchSet(opts)
         for name in _NAMES:
             found.Add(_prefilter(name))
+        found.Add(textfacts.LEET_HINT)  # last: where a token may read as leetspeak
         found.Compile()
         _SET.append(found)
     return _SET[0]
@@ -307,22 +309,29 @@ def text_signals(text: str, domains: tuple[str, ...] | list[str] = (),
     """The promotion, bait and link signals a text fires, in signal order. `could`: the
     indices of `patterns()` a plain ASCII text matched, when already known."""
     names, reasons = [], []
+    folded = text
     if could is None:
         text = textfacts.plain(text) if text else text  # "𝐬𝐮𝐛𝐬𝐜𝐫𝐢𝐛𝐞" reads "subscribe"
-        could = _signal_set().Match(text) if text else None
+        could = set(_signal_set().Match(text) or ()) if text else None
+        if could and _LEET in could:
+            # "ch3ck 0ut my ch4nnel" reads "check out my channel"; the text as written is
+            # read too ("sub4sub", "$SOL" are words of the signals)
+            could.discard(_LEET)
+            folded = textfacts.unleet(text)
+            if folded != text:
+                could.update(k for k in _signal_set().Match(folded) or () if k != _LEET)
     for k in sorted(could or ()):  # re2 lists matches in no fixed order
         name = _NAMES[k]
-        if name == "obfuscated_link":
-            match = _OBFUSCATED.search(text)
-            if match:
-                names.append(name)
-                reasons.append(f"Link written to dodge filters: “{match.group(0)}”")
+        pattern = _OBFUSCATED if name == "obfuscated_link" else SIGNALS[name][1]
+        match = pattern.search(text) or (folded is not text and pattern.search(folded))
+        if not match:
             continue
-        reason, pattern = SIGNALS[name]
-        match = pattern.search(text)
-        if match:
-            names.append(name)
-            reasons.append(f"{reason}: “{textfacts.excerpt(match.group(0), 40)}”")
+        words = text[match.start():match.end()]  # as written (folding keeps the length)
+        names.append(name)
+        if name == "obfuscated_link":
+            reasons.append(f"Link written to dodge filters: “{words}”")
+        else:
+            reasons.append(f"{SIGNALS[name][0]}: “{textfacts.excerpt(words, 40)}”")
     if domains:
         if not _SHORTENERS:
             _SHORTENERS.append(shorteners())

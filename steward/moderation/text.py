@@ -42,6 +42,90 @@ def plain(text: str) -> str:
     return text.translate(dict.fromkeys(map(ord, marks))) if marks else text
 
 
+# Leetspeak: digits and symbols written for letters to dodge word filters ("ch3ck 0ut my
+# ch4nnel", "subscr1be", "fr33 g1ftcard", "$ub to me"). One character for one, so a match in
+# the folded text quotes the same span of the text as written. "1" reads "i" or "l" by its
+# neighbours (`_one`).
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
+         "|": "l", "!": "i"}
+# A letter beside a digit or symbol that could stand for one: where a folded token may be.
+_BESIDE = r"[a-z][013457-8@$|]|[013457-8@$|][a-z]|[a-z]![a-z]"
+_HINT = re.compile(_BESIDE, re.IGNORECASE)
+# A whole token that may fold (letters, those digits and symbols, an apostrophe, punctuation at
+# its edges), for a google-re2 set that says which texts `unleet` need look at.
+_EDGE = r"[.,!?;:\"'()\[\]{}<>*~|-]*"
+_KEEPS = r"[a-z'013457-8@$|!]*"
+LEET_HINT = r"(?:^|\s)" + _EDGE + _KEEPS + r"(?:" + _BESIDE + r")" + _KEEPS + _EDGE + r"(?:\s|$)"
+_SPLIT = re.compile(r"(\s+)")  # tokens, and the white space between them kept
+# what a folded token holds (a token with "/", ".", "#", "_", "2", "6" or "9" is not leetspeak)
+_LEET_CHARS = re.compile(r"[a-z'013457-8@$|!]+", re.IGNORECASE)
+_EDGES = ".,!?;:\"'()[]{}*~<>|-"
+_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
+# Tokens that mix letters and digits and mean what they say: ordinals, times, amounts and
+# units ("2nd", "5pm", "10k", "3yo", "150ml"), rooms and groups ("4b", "y6", "js2"), codes
+# and models ("mp3", "ps5", "a4", "b12", "4x4"), and text-speak whose letters are no disguise.
+# (Digits no letter is written as, 2, 6 and 9, keep a token as it is: "h2o", "y2k", "covid19".)
+_LEGIT = re.compile(
+    r"\d+(?:[a-z]|st|nd|rd|th|am|pm|pp|pw|pcm|hr|hrs|hz|mins?|secs?|yo|yrs?|kg|mg|ml|km|cm|mm|"
+    r"ft|mph|gb|mb|tb|bn|ish|er|ers|days?|wks?|mos?)"
+    r"|\d{2,}[a-z]+|[a-z]{1,2}\d|[a-z]\d+|\d+[a-z]\d+"
+    r"|gr8|l8r|l8|sk8|str8|h8|4u|4ever|4get|4eva|1der|w8n|b4n",
+    re.IGNORECASE)
+# A UK postcode ("sw1a 1aa", "ls7 4ab"): its second half reads like a folded word ("4ab").
+_POSTCODE = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s+\d[a-z]{2}\b", re.IGNORECASE)
+_VOWELS = frozenset("aeiouAEIOU")
+
+
+def unleet(text: str) -> str:
+    """Digits and symbols folded to the letters they stand for, inside tokens that mix them
+    with letters: "ch3ck 0ut my ch4nnel" reads "check out my channel", "$ub" "sub". Plain
+    numbers, prices, times, dates, phone numbers, postcodes, links, e-mail addresses,
+    handles, hashtags, cashtags ("$SOL") and everyday tokens ("5pm", "2nd", "4b", "y6", "mp3",
+    "gr8", "covid19") stay as written. Same length as the text. A caller that scans many
+    texts asks first whether `LEET_HINT` matches, in its google-re2 set (one pass for all)."""
+    changes = {}
+    for token in text.split():
+        if not token.isalpha() and _HINT.search(token):  # most tokens are plain words
+            core = token.strip(_EDGES)
+            folded = _fold(core) if core else None
+            if folded is not None:
+                changes[token] = token.replace(core, folded, 1)
+    if not changes:
+        return text
+    folded_text = "".join(changes.get(part, part) for part in _SPLIT.split(text))
+    for match in _POSTCODE.finditer(text):  # a postcode stays as written ("LS7 4AB")
+        a, b = match.span()
+        folded_text = folded_text[:a] + text[a:b] + folded_text[b:]
+    return folded_text
+
+
+def _fold(core: str) -> str | None:
+    """One token folded, or None when it is not leetspeak."""
+    if (not _LEET_CHARS.fullmatch(core) or core[0] == "@" or _LEGIT.fullmatch(core)
+            or (core[0] == "$" and (core[1:2].isdigit() or core[1:].isupper()))):
+        return None  # a symbol of its own, a handle, an everyday token, a price, a cashtag
+    if not _LETTER.search(core) or core.isalpha():
+        return None
+    out = []
+    for i, c in enumerate(core):
+        if c == "1":
+            c = _one(core, i)
+        out.append(_LEET.get(c, c))
+    return "".join(out)
+
+
+def _one(token: str, i: int) -> str:
+    """"1" as "l" beside another "1" or "l", before a vowel, after one, or ending a word
+    ("fo11ow", "1ike", "he1p", "channe1"), otherwise "i" ("subscr1be", "v1sit", "g1ft")."""
+    before = token[i - 1] if i else ""
+    after = token[i + 1] if i + 1 < len(token) else ""
+    if before in ("1", "l", "L") or after in ("1", "l", "L") or after in _VOWELS:
+        return "l"
+    if before in _VOWELS or (before.isalpha() and not after.isalpha()):
+        return "l"
+    return "i"
+
+
 _COMBINING: dict[str, bool] = {}
 
 

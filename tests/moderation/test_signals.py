@@ -7,7 +7,7 @@ import pytest
 
 from steward.moderation import heuristics as h
 from steward.moderation import signals
-from steward.moderation.text import plain
+from steward.moderation.text import plain, unleet
 
 
 @pytest.mark.parametrize(("text", "name"), [
@@ -169,3 +169,61 @@ def test_fingerprints_of_a_batch_are_each_texts_fingerprint():
                  for _ in range(rng.randrange(1, 6))] for _ in range(2000)]
     for batch in batches:
         assert fingerprints(batch) == [fingerprint(t) for t in batch], batch
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("ch3ck 0ut my ch4nnel", "promotion"),
+    ("subscr1be to me, new vids every day", "call_to_action"),
+    ("fr33 g1ftcard for the first to reply", "giveaway"),
+    ("v1sit my pr0file for more", "promotion"),
+    ("$ub to me pls, every one counts", "call_to_action"),
+    ("fo11ow me for daily tips", "call_to_action"),
+    ("3arn m0ney fr0m h0me, ask me how", "money"),
+])
+def test_leetspeak_spam_fires(text, name):
+    """Digits and symbols written for letters read as the letters, and the reason quotes the
+    words as written."""
+    found = signals.text_signals(text)
+    assert name in found.names
+    reason = found.reasons[found.names.index(name)]
+    assert any(c in reason for c in "01345$"), reason
+
+
+@pytest.mark.parametrize("text", [
+    "ticket £5 for 2 ppl, pay on the door",
+    "meet at 5pm in room 4b",
+    "text 07700 900123 if you are running late",
+    "js2 group meets after lunch",
+    "y6 leavers assembly is on the 24th",
+    "covid19 update: masks in the hall again",
+    "open 24/7, free parking, b4 you come check the map",
+    "gr8 work everyone, see you at 10am on the 2nd",
+    "email jo@example.org or message @jo, £5 each or 3 for £12",
+    "our postcode is LS7 4AB, the mp3 of the talk is on the site",
+])
+def test_charity_look_alikes_of_leetspeak_stay_as_written(text):
+    assert unleet(text) == text
+    assert not signals.text_signals(text).names
+
+
+def test_leetspeak_folding_keeps_length_and_everyday_tokens():
+    assert unleet("ch3ck 0ut my ch4nnel, subscr1be") == "check out my channel, subscribe"
+    assert unleet("fr33 g1ftcard, v1sit my pr0file, $ub") == "free giftcard, visit my profile, sub"
+    assert unleet("drop your $SOL wallet, $500, h2o y2k") == "drop your $SOL wallet, $500, h2o y2k"
+    # the words as written still count: "sub4sub" is a signal's own word
+    assert "call_to_action" in signals.text_signals("sub4sub anyone? fr33 follows").names
+
+
+def test_the_scan_reads_leetspeak_folded():
+    """The scan's one-pass prescreen over plain ASCII text must hand leetspeak to the signals
+    folded (a text that matches no signal as written would otherwise skip them)."""
+    from steward.moderation import scan
+    from steward.moderation.rules import parse_rules
+
+    matcher = scan._TextMatcher(parse_rules("rules:\n  - name: money\n"
+                                            "    text_includes: [earn money]\n"))
+    for text in ("ch3ck 0ut my ch4nnel and subscr1be", "meet at 5pm in room 4b",
+                 "sub4sub", "thanks!"):
+        assert matcher.match(text, ())[1] == signals.text_signals(text), text
+    assert set(matcher.match("ch3ck 0ut my ch4nnel and subscr1be", ())[1].names) == {
+        "promotion", "call_to_action"}
