@@ -158,8 +158,8 @@ class _TextMatcher:
                          else textsignals.NONE)
         n = self.n_rules
         rule_hits = tuple(k for k in found if k < n) if n else ()
-        if self.leet in found and textfacts.unleet(text) != text:
-            return rule_hits, textsignals.text_signals(text, domains)  # reads it folded too
+        if self.leet in found:  # may hold leetspeak: the signals fold it and read both
+            return rule_hits, textsignals.text_signals(text, domains)
         could = [k - n for k in found if n <= k < self.leet]
         return rule_hits, textsignals.text_signals(text, domains, could)
 
