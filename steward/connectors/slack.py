@@ -109,15 +109,13 @@ class SlackExport:
                     if unit.fingerprint in skip:
                         continue
                     data = bulk.read(info) if read_whole(info.file_size) else None
-                    if data is None:
-                        with zip_member(archive, names[name], unit.label) as f:
-                            yield from _messages(channel, json_array(f, unit.label,
-                                                                     info.file_size), unit.label)
+                    if data is not None:
+                        yield from _messages(channel, json_array_bytes(data, unit.label),
+                                             unit.label)
                         continue
-                    for m in json_array_bytes(data, unit.label):  # the common case, inline
-                        rec = _message(channel, m, unit.label)
-                        if rec is not None:
-                            yield rec
+                    with zip_member(archive, names[name], unit.label) as f:
+                        yield from _messages(channel, json_array(f, unit.label, info.file_size),
+                                             unit.label)
             if "content_flags.json" in top:
                 label = f"{path}: content_flags.json"
                 with zip_member(archive, top["content_flags.json"], label) as f:
