@@ -24,7 +24,6 @@ from steward.jobs import CancelToken, Job, Progress
 from steward.ui import i18n, look, workers
 from steward.ui.gate import Gate
 from steward.ui.main_window import MainWindow, load_libraries
-from steward.ui.pages import load_pages
 from steward.ui.widgets import install_keyboard_rules
 from steward.workspace import META_FILE, Workspace
 
@@ -127,7 +126,7 @@ class StewardApp(QObject):
         self.gate.show()
         # Import the page modules and the libraries their work uses while the person types
         # their passphrase.
-        workers.start_query(_preload)
+        workers.start_query(load_libraries)
 
     # --- gate --------------------------------------------------------------------------------
 
@@ -215,11 +214,6 @@ class StewardApp(QObject):
             self._created_ws.lock()
         if self._demo_dir:
             shutil.rmtree(self._demo_dir, ignore_errors=True)
-
-
-def _preload() -> None:
-    load_pages()
-    load_libraries()
 
 
 def run(args) -> int:

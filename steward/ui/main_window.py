@@ -47,12 +47,14 @@ COLLECT_WHEN_IDLE_FOR = 10.0
 
 def load_libraries() -> None:
     """Import, off the UI thread, what the pages' work would otherwise load on first use
-    beside a page being built (importing holds the GIL, and the window waited on it):
-    pyqtgraph for Engagement (about a second; it paused the window 150-250 ms on the
+    beside a page being built (importing holds the GIL, and the window waited on it): the
+    page modules with their areas' core, SQLAlchemy and NumPy (the window itself needs only the
+    first page's), pyqtgraph for Engagement (about a second; it paused the window 150-250 ms on the
     2M-message demo), keyring with its backends and the team module for Settings (81 and
     11 modules), and the data model's mappings, which the first query of any page set up.
     The unlock screen calls this while the passphrase is typed, a window opened without it
     (`--demo`, tests) as soon as it shows."""
+    load_pages()
     load_pyqtgraph()
     keychain.status()
     importlib.import_module("steward.team.sync")
@@ -60,7 +62,8 @@ def load_libraries() -> None:
 
 
 def libraries_loaded() -> bool:
-    return all(name in sys.modules for name in ("pyqtgraph", "keyring", "steward.team.sync"))
+    return all(name in sys.modules for name in ("pyqtgraph", "keyring", "steward.team.sync",
+                                                "steward.ui.pages.settings"))
 
 
 class _Notice(QFrame):
@@ -158,7 +161,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Steward — {ws.name}" if ws.name else "Steward")
         self.setAccessibleName("Steward")
         self.resize(1200, 780)
-        load_pages()
         self.specs = registry.pages_for(ws.profile)
 
         body = QWidget()

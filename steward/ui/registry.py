@@ -1,12 +1,16 @@
 """How areas add themselves to the desktop app: pages in the sidebar, tiles on the Overview.
 
-Each area's UI module calls `register_page` / `register_tile` at import time; the module is
-listed once in `steward.ui.pages.PAGE_MODULES`. Nothing here imports SQLAlchemy: pages call
-core service functions and get plain values back.
+Each area lists its pages and tiles once in `steward.ui.pages`, naming the page's class and
+the tile's function by `Lazy("module:name")`: the window needs only their titles to open, and a
+page module (which imports its area's core, SQLAlchemy and NumPy) loads when the page is first
+built or the tile first computed — or earlier, off the UI thread, while the passphrase is
+typed. Nothing here imports SQLAlchemy: pages call core service functions and get plain values
+back.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -60,6 +64,21 @@ class AppContext(Protocol):
 
     def refresh_all(self) -> None:
         """Ask every page (and the Overview tiles) to reload, e.g. after an import or a scan."""
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """A class or function named "module:name", imported when it is first called."""
+
+    target: str
+
+    @property
+    def module(self) -> str:
+        return self.target.partition(":")[0]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(self.module), self.target.partition(":")[2])(
+            *args, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,18 @@ def test_the_app_starts_on_the_unlock_screen_without_the_database_layer():
     assert not loaded & ((HEAVY_FOR_EVERY_COMMAND - {"PySide6"}) | {"sqlalchemy"})
 
 
+def test_the_window_lists_every_page_and_builds_the_first_without_the_others():
+    """The sidebar and the Overview's tiles come from the pages' list, and the Overview page's
+    module loads no NumPy or ORM: the other page modules load off the UI thread."""
+    probe = ("import steward.ui.pages.overview, sys; from steward.ui import registry; "
+             "from steward.workspace import Profile; admin = Profile('a', 'admin'); "
+             "assert len(registry.pages_for(admin)) == 9, registry.pages_for(admin); "
+             "assert len(registry.tiles_for(admin)) == 8, registry.tiles_for(admin); "
+             "assert 'steward.ui.pages.engagement' not in sys.modules")
+    loaded = _imported(["-c", probe], env={"QT_QPA_PLATFORM": "offscreen"})
+    assert not loaded & ((HEAVY_FOR_EVERY_COMMAND - {"PySide6"}) | {"sqlalchemy"})
+
+
 def test_key_derivation_runs_once_per_command(workspace, monkeypatch, capsys):
     from steward import crypto
     from steward.cli import main

@@ -14,7 +14,7 @@ from steward.ui.main_window import MainWindow
 from tests.ui.conftest import wait_for_workers
 
 
-def _leads_tile(page):
+def leads_tile(page):
     return next(t for t in page.tiles if t.spec.key == "safeguarding.flags")
 
 
@@ -28,7 +28,7 @@ def test_overview_counts_unscanned_messages_instead_of_no_concerns(main_window, 
     text = page.unscanned.text()
     assert f"{messages:,} messages not yet checked" in text and "safeguarding" in text
     assert "background" not in text  # this window was not asked to scan on open
-    tile = _leads_tile(page)
+    tile = leads_tile(page)
     assert "not yet checked" in tile.detail.text() and tile.property("tone") == "warn"
     run_to_end(scan_job(demo_ws))
     page.refresh()

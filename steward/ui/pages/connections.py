@@ -24,14 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from steward.engagement import connections as core
-from steward.ui.registry import (
-    AppContext,
-    PageSpec,
-    TileData,
-    TileSpec,
-    register_page,
-    register_tile,
-)
+from steward.ui.registry import AppContext, TileData
 from steward.ui.table_model import Column, PagedTableModel, list_source
 from steward.ui.widgets import Deferred, PageHeader, result_label, show_result, table_view
 
@@ -292,8 +285,3 @@ def follow_ups_tile(ws) -> TileData:
         return TileData("0", "No 1:1 follow-up due this week", "good")
     return TileData(str(len(due)), f"{overdue} overdue; next: {due[0].text[:60]}",
                     "warn" if overdue else "neutral")
-
-
-register_page(PageSpec("connections", "1:1s", ConnectionsPage, order=41))
-register_tile(TileSpec("engagement.follow_ups", "1:1 follow-ups", follow_ups_tile,
-                       page="connections", order=23))

@@ -36,14 +36,7 @@ from steward.engagement.metrics import Period, Scope
 from steward.jobs import Progress
 from steward.ui import workers
 from steward.ui.pages.engagement_charts import CohortHeatmap, TimeChart, load_pyqtgraph
-from steward.ui.registry import (
-    AppContext,
-    PageSpec,
-    TileData,
-    TileSpec,
-    register_page,
-    register_tile,
-)
+from steward.ui.registry import AppContext, TileData
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
 from steward.ui.widgets import (
     Deferred,
@@ -582,12 +575,3 @@ def leaders_tile(ws) -> TileData:
         return TileData("—", "Not enough activity in the last 90 days to suggest leaders")
     return TileData(str(len(report.leader_candidates)),
                     "Top: " + ", ".join(c.name for c in top), "neutral")
-
-
-register_page(PageSpec("engagement", "Engagement", EngagementPage, order=40))
-register_tile(TileSpec("engagement.quiet", "Quiet spaces", quiet_spaces_tile,
-                       page="engagement", order=20))
-register_tile(TileSpec("engagement.newcomers", "Newcomers to welcome", newcomers_tile,
-                       page="engagement", order=21))
-register_tile(TileSpec("engagement.leaders", "Leader candidates", leaders_tile,
-                       page="engagement", order=22))

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from steward.engagement import library
-from steward.ui.registry import AppContext, PageSpec, register_page
+from steward.ui.registry import AppContext
 from steward.ui.table_model import Column, PagedTableModel, list_source
 from steward.ui.widgets import EmptyState, PageHeader, result_label, show_result, table_view
 
@@ -227,6 +227,3 @@ class LibraryPage(QWidget):
         if search is not None:
             self.search.setText(search)
             self.refresh()
-
-
-register_page(PageSpec("library", "Knowledge library", LibraryPage, order=42))

@@ -30,14 +30,7 @@ from steward import permissions
 from steward.hygiene import export, matching, people, review
 from steward.hygiene.activity import lapsed_members
 from steward.ui.pages.members_panels import ExportDialog, MergePanel, PersonPanel
-from steward.ui.registry import (
-    AppContext,
-    PageSpec,
-    TileData,
-    TileSpec,
-    register_page,
-    register_tile,
-)
+from steward.ui.registry import AppContext, TileData
 from steward.ui.table_model import Column, PagedTableModel, format_ago, format_day, list_source
 from steward.ui.widgets import (
     Deferred,
@@ -442,7 +435,3 @@ def lapsed_tile(ws) -> TileData:
     count = len(lapsed_members(ws, people.LAPSED_DAYS))
     return TileData(f"{count:,}", f"no activity for {people.LAPSED_DAYS}+ days",
                     "warn" if count else "good")
-
-
-register_page(PageSpec("members", "Members", MembersPage, order=40))
-register_tile(TileSpec("lapsed", "Lapsed members", lapsed_tile, page="members", order=60))

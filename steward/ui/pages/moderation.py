@@ -44,14 +44,7 @@ from steward.ui.pages.moderation_dialogs import (
     SensitivityDialog,
     attempt,
 )
-from steward.ui.registry import (
-    AppContext,
-    PageSpec,
-    TileData,
-    TileSpec,
-    register_page,
-    register_tile,
-)
+from steward.ui.registry import AppContext, TileData
 from steward.ui.table_model import (
     Column,
     PagedTableModel,
@@ -847,15 +840,10 @@ def _items(n: int) -> str:
     return translate("Moderation", "{n} items").format(n=f"{n:,}")
 
 
-def _open_items(ws) -> TileData:
+def open_items_tile(ws) -> TileData:
     counts = queue.open_counts(ws)
     waiting = sum(counts[k] for k in queue.QUEUE_KINDS)
     # Newcomers to welcome have their own tile (engagement.newcomers), counted in one place.
     detail = translate("Moderation", "{spam} spam · {rule} rules · {report} reports").format(
         spam=counts["spam"], rule=counts["rule"], report=counts["report"])
     return TileData(f"{waiting:,}", detail, "warn" if waiting else "good")
-
-
-register_page(PageSpec("moderation", "Moderation", ModerationPage, order=20))
-register_tile(TileSpec("moderation.open", "Open queue items", _open_items, page="moderation",
-                       order=20))

@@ -18,9 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from steward import overview, permissions
-from steward.moderation.scan import scan_job
 from steward.ui.i18n import translate
-from steward.ui.registry import AppContext, PageSpec, TileData, TileSpec, register_page, tiles_for
+from steward.ui.registry import AppContext, TileData, TileSpec, tiles_for
 from steward.ui.table_model import Column, PagedTableModel, format_ago, list_source
 from steward.ui.widgets import EmptyState, PageHeader, platform_title, table_view
 
@@ -186,7 +185,7 @@ class OverviewPage(QWidget):
         if text and self.auto_scan == "" and getattr(self.ctx, "scan_on_open", False) \
                 and permissions.may_run(self.ctx.ws.profile.role, "scan"):
             ws = self.ctx.ws
-            worker = self.ctx.run_job(lambda token: scan_job(ws, token),
+            worker = self.ctx.run_job(lambda token: _scan(ws, token),
                                       lambda _counts: self.ctx.refresh_all(),
                                       "Checking new messages")
             self.auto_scan = "running"
@@ -213,6 +212,14 @@ class OverviewPage(QWidget):
         for column in range(len(SPACE_COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 0
                                         else QHeaderView.ResizeMode.ResizeToContents)
+
+
+def _scan(ws, token):
+    """The scan on opening, imported on the worker that runs it: the window opens on this page,
+    and it needs neither NumPy nor the moderation signals to show."""
+    from steward.moderation.scan import scan_job
+
+    return (yield from scan_job(ws, token))
 
 
 def _spaces_with_last_activity(ws) -> list[overview.SpaceActivity]:
@@ -249,6 +256,3 @@ def tile_result(tile: Tile):
             tile.show_problem(result)
 
     return show
-
-
-register_page(PageSpec("overview", "Overview", OverviewPage, order=0))

@@ -32,14 +32,7 @@ from steward.safeguarding import flags, policy, retention, signposting
 from steward.safeguarding.scan import scan_job, unscanned_count
 from steward.ui.i18n import translate
 from steward.ui.pages.safeguarding_panel import FlagPanel
-from steward.ui.registry import (
-    AppContext,
-    PageSpec,
-    TileData,
-    TileSpec,
-    register_page,
-    register_tile,
-)
+from steward.ui.registry import AppContext, TileData
 from steward.ui.table_model import Column, PagedTableModel, format_day, list_source
 from steward.ui.widgets import (
     Deferred,
@@ -376,7 +369,7 @@ class RetentionDialog(QDialog):
         self.model.set_source(*self._source())
 
 
-def _leads_tile(ws) -> TileData:
+def leads_tile(ws) -> TileData:
     s = flags.lead_summary(ws)
     if not s["open"]:
         waiting = unscanned_count(ws)
@@ -390,15 +383,6 @@ def _leads_tile(ws) -> TileData:
         "alert" if s["overdue"] else "warn")
 
 
-def _others_tile(ws) -> TileData:
+def others_tile(ws) -> TileData:
     count = flags.concerns_with_lead(ws)
     return TileData(f"{count:,}", flags.concerns_line(count), "neutral")
-
-
-register_page(PageSpec("safeguarding", "Safeguarding", SafeguardingPage, order=30,
-                       visible=lambda p: p.holds_safeguarding_key))
-register_tile(TileSpec("safeguarding.flags", "Safeguarding flags", _leads_tile,
-                       page="safeguarding", order=10,
-                       visible=lambda p: p.holds_safeguarding_key))
-register_tile(TileSpec("safeguarding.concerns", "Safeguarding", _others_tile, order=10,
-                       visible=lambda p: not p.holds_safeguarding_key))

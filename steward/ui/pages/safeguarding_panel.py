@@ -31,9 +31,7 @@ from steward.language import _ as core_words
 from steward.safe_write import replaced_when_done
 from steward.safeguarding import cases, explain, flags, policy, record
 from steward.ui.i18n import translate
-from steward.ui.registry import (
-    AppContext,
-)
+from steward.ui.registry import AppContext
 from steward.ui.table_model import format_day
 from steward.ui.widgets import (
     platform_title,

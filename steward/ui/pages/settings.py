@@ -28,11 +28,7 @@ from steward.ui.registry import (
     DEFAULT_AUTO_LOCK_MINUTES,
     LOCK_SHORTCUT,
     AppContext,
-    PageSpec,
     TileData,
-    TileSpec,
-    register_page,
-    register_tile,
 )
 from steward.ui.table_model import Column, PagedTableModel, list_source
 from steward.ui.widgets import PageHeader, result_label, show_result, table_view
@@ -643,7 +639,6 @@ def _team_overview(ws) -> dict:
     return team.overview(ws)
 
 
-register_page(PageSpec("settings", "Settings", SettingsPage, order=100))
 
 
 def backup_tile(ws) -> TileData:
@@ -652,6 +647,3 @@ def backup_tile(ws) -> TileData:
     text = "never" if age is None else "today" if age == 0 else f"{age} d ago"
     return TileData(text, "back up in Settings" if overdue else "up to date",
                     "warn" if overdue else "good")
-
-
-register_tile(TileSpec("backup", "Last backup", backup_tile, page="settings", order=95))

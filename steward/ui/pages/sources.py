@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from steward import overview
 from steward.safeguarding import spaces
-from steward.ui.registry import AppContext, PageSpec, register_page
+from steward.ui.registry import AppContext
 from steward.ui.table_model import Column, PagedTableModel, counted, format_ago, list_source
 from steward.ui.widgets import (
     EmptyState,
@@ -255,6 +255,3 @@ class SpaceSettingsDialog(QDialog):
         show_result(self.result, f"Read {counts['messages']:,} messages again: "
                                  f"{counts['flags']} new flags for the safeguarding leads.")
         self.ctx.refresh_all()
-
-
-register_page(PageSpec("sources", "Sources", SourcesPage, order=90))
