@@ -155,11 +155,21 @@ def bench_big_table(path: Path, rows: int) -> list[Figure]:
 
     columns = [Column("id", "Id"), Column("created_at", "When"), Column("space_id", "Space"),
                Column("text", "Message", sortable=False)]
+    def wait(until) -> None:
+        """Run the event loop until `until()` holds: the pages arrive from the worker pool."""
+        deadline = time.monotonic() + 120
+        while not until():
+            if time.monotonic() > deadline:
+                raise SystemExit("the table's rows did not arrive")
+            app.processEvents()
+            time.sleep(0.0005)
+
     with Timer() as opened:
         model = PagedTableModel(columns, fetch, count)
         view = table_view(model, "Messages")
         view.resize(1000, 700)
         view.show()
+        wait(lambda: not model.loading)
         app.processEvents()
         view.repaint()
     with Timer() as naive, ws.session() as s:
@@ -171,7 +181,7 @@ def bench_big_table(path: Path, rows: int) -> list[Figure]:
         while model.canFetchMore():
             before = model.loaded
             view.scrollToBottom()
-            app.processEvents()
+            wait(lambda b=before: model.loaded > b)
             most_loaded_at_once = max(most_loaded_at_once, model.loaded - before)
             steps += 1
     total = model.total
