@@ -169,9 +169,10 @@ def bench_big_table(path: Path, rows: int) -> list[Figure]:
         view = table_view(model, "Messages")
         view.resize(1000, 700)
         view.show()
-        wait(lambda: not model.loading)
+        wait(lambda: model.loaded > 0 or not model.loading)  # the count may come later
         app.processEvents()
         view.repaint()
+    wait(lambda: not model.loading)
     with Timer() as naive, ws.session() as s:
         everything = s.execute(text(
             "SELECT id, created_at, space_id, substr(text, 1, 80) FROM messages "

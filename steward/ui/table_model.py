@@ -165,6 +165,8 @@ class PagedTableModel(QAbstractTableModel):
         self._more_pending = False  # a next page is on its way
         self._after: list[Callable[[], None]] = []
         self._waiting: list[tuple[int, Callable[[], None]]] = []  # (rows wanted, then call)
+        self._counted: int | None = None  # the first page's count, when it has come
+        self._first_rows_came = False
         self.dropped = 0  # results a newer request overtook (for tests and the benchmark)
         if self.background:
             self._request_first_page()
@@ -203,29 +205,46 @@ class PagedTableModel(QAbstractTableModel):
         self._rows = list(self._fetch(0, self.page_size, self.sort_key, self.descending))
 
     def _request_first_page(self) -> None:
+        """The first page and the count, each on a worker of its own: the rows are shown as
+        soon as they come (counting a long list reads all of it), and the list is loaded
+        (`loading` False, `total_changed`, `after_load`) once both have."""
         self._generation += 1
         self._more_pending = False
         self._waiting = []  # they wanted rows of the list being replaced
+        self._counted, self._first_rows_came = None, False
         generation = self._generation
         fetch, count, key, descending = self._fetch, self._count, self.sort_key, self.descending
         size = self.page_size
-
-        def load() -> tuple[int, list[tuple]]:
-            return int(count()), list(fetch(0, size, key, descending))
-
-        worker = workers.start_query(load)
-        worker.finished.connect(lambda result: self._first_page_arrived(generation, result))
-        worker.failed.connect(lambda message: self._failed(generation, message))
+        rows = workers.start_query(lambda: list(fetch(0, size, key, descending)))
+        rows.finished.connect(lambda page: self._first_page_arrived(generation, page))
+        rows.failed.connect(lambda message: self._failed(generation, message))
+        counted = workers.start_query(lambda: int(count()))
+        counted.finished.connect(lambda total: self._count_arrived(generation, total))
+        counted.failed.connect(lambda message: self._failed(generation, message))
         self._set_loading(True)
 
-    def _first_page_arrived(self, generation: int, result: tuple[int, list[tuple]]) -> None:
+    def _first_page_arrived(self, generation: int, rows: list[tuple]) -> None:
         if generation != self._generation:
             self.dropped += 1  # a newer sort, filter or reload is on its way
             return
-        total, rows = result
+        self._first_rows_came = True
         self.beginResetModel()
-        self._total, self._rows = total, rows
+        # until the count comes, no next page is asked for
+        self._total = len(rows) if self._counted is None else self._counted
+        self._rows = rows
         self.endResetModel()
+        self._loaded_if_counted()
+
+    def _count_arrived(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return
+        self._counted = total
+        self._loaded_if_counted()
+
+    def _loaded_if_counted(self) -> None:
+        if self._counted is None or not self._first_rows_came:
+            return
+        self._total = self._counted
         self._set_loading(False)
         self.total_changed.emit(self._total)
         self._run_after()

@@ -202,3 +202,28 @@ def test_the_1_1_lists_out_of_sight_are_built_after_the_page_shows(main_window, 
     assert set(page.views) == {"follow_ups", "cadence", "newcomers", "never", "history"}
     page.lists.setCurrentIndex(4)
     assert page.views["history"].isVisible()
+
+
+def test_the_first_page_shows_before_a_slow_count(members, qtbot, monkeypatch, demo_ws):
+    """Counting a long list reads all of it: the rows come on their own and are shown first;
+    the list is loaded (its total, no more "Loading…") once the count has come too."""
+    model, view = members.model, members.table
+    gate = threading.Event()
+    real = people.count_people
+
+    def count_people(*args, **kwargs):
+        assert gate.wait(20), "the test never opened the gate"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(people, "count_people", count_people)
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    expected = [p.id for p in people.list_people(demo_ws, people.PeopleFilter(), 0,
+                                                 model.page_size, "name", True)]
+    qtbot.waitUntil(lambda: [model.row_values(i)[-1] for i in range(model.rowCount())]
+                    == expected, timeout=30_000)
+    assert model.loading and view.loading_label.isVisible()
+    assert not model.canFetchMore()  # no next page until the count says there is one
+    gate.set()
+    wait_for_workers(qtbot)
+    assert not model.loading and model.total == real(demo_ws, people.PeopleFilter())
+    assert model.canFetchMore() == (model.total > model.page_size)
