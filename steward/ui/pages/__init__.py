@@ -3,6 +3,7 @@ window can list them without importing them (`steward.ui.registry`)."""
 
 import importlib
 
+from steward.ui import registry
 from steward.ui.registry import Lazy, PageSpec, TileSpec, register_page, register_tile
 
 
@@ -53,11 +54,11 @@ for _tile in (
 ):
     register_tile(_tile)
 
+
 def load_pages() -> None:
     """Import every page module (off the UI thread: while the passphrase is typed, or after the
     window shows), so that no page waits on its imports when it is first opened."""
-    from steward.ui import registry
-
-    for name in dict.fromkeys(spec.factory.module for spec in registry.PAGES.values()
-                              if isinstance(spec.factory, Lazy)):
-        importlib.import_module(name)
+    named = [*(p.factory for p in registry.PAGES.values()),
+             *(t.compute for t in registry.TILES.values())]
+    for module in dict.fromkeys(f.module for f in named if isinstance(f, Lazy)):
+        importlib.import_module(module)
