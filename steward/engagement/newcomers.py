@@ -162,18 +162,20 @@ def _answered(t, first_message: dict[int, int], now: datetime) -> set[int]:
 
 
 def _suspected_spam_persons(s, candidates: list[int], person_of: dict[int, int]) -> set[int]:
-    """People with a message waiting in the queue as spam, or removed as spam."""
+    """People with a message waiting in the queue as spam, or removed as spam.
+
+    An item names its author itself, except one queued by "everything from this author",
+    whose author is its message's: only those are joined to their messages (looking up each
+    item's message reads and decrypts a page of the messages table: 0.17 s for the 7,511 spam
+    items of the 2M-message demo)."""
     if not candidates:
         return set()
-    rows = s.execute(
-        select(QueueItem.identity_id, Message.identity_id)
-        .outerjoin(Message, Message.id == QueueItem.message_id)
-        .outerjoin(Decision, and_(Decision.queue_item_id == QueueItem.id,
-                                  Decision.action == "remove"))
-        .where(
-            QueueItem.kind == "spam",
-            (QueueItem.status == "open") | (Decision.id.is_not(None)),
-        )
-    ).all()
-    flagged = {iid for pair in rows for iid in pair if iid is not None}
+    removed = select(Decision.id).where(Decision.queue_item_id == QueueItem.id,
+                                        Decision.action == "remove").exists()
+    suspected = and_(QueueItem.kind == "spam", (QueueItem.status == "open") | removed)
+    named = select(QueueItem.identity_id).where(suspected, QueueItem.identity_id.is_not(None))
+    by_message = (select(Message.identity_id)
+                  .join(QueueItem, QueueItem.message_id == Message.id)
+                  .where(suspected, QueueItem.identity_id.is_(None)))
+    flagged = set(s.scalars(named)) | set(s.scalars(by_message))
     return {person_of[iid] for iid in flagged if iid in person_of}

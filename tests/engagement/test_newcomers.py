@@ -55,3 +55,31 @@ def test_empty_workspace_and_bad_window(workspace):
     assert unwelcomed_newcomers(workspace, now=NOW) == []
     with pytest.raises(ValueError):
         unwelcomed_newcomers(workspace, within_days=0)
+
+
+def test_newcomers_suspected_of_spam_are_left_out(workspace):
+    """Spam waiting in the queue, or removed as spam, keeps its author off the welcome list,
+    whether the item names its author (the scan's) or only its message ("everything from
+    this author"); approved spam items do not."""
+    from steward.moderation import triage
+    from steward.store.models import QueueItem
+
+    a = Activity(workspace)
+    welcome = a.space("welcome")
+    people = {name: a.person(name) for name in ("Queued", "By Message", "Removed",
+                                                "Approved", "Plain")}
+    posts = {name: a.post(welcome, who, NOW - timedelta(days=2)) for name, who in people.items()}
+    items = {}
+    with workspace.transaction() as s:
+        for name in ("Queued", "By Message", "Removed", "Approved"):
+            item = QueueItem(kind="spam", message_id=posts[name], space_id=welcome,
+                             identity_id=None if name == "By Message" else people[name],
+                             priority=0, score=0.9, label="spam", reasons=[], status="open",
+                             created_at=NOW)
+            s.add(item)
+            s.flush()
+            items[name] = item.id
+    triage.decide(workspace, [items["Removed"]], "remove", "spam")
+    triage.decide(workspace, [items["Approved"]], "approve", "fine")
+    found = {n.display_name for n in unwelcomed_newcomers(workspace, within_days=7, now=NOW)}
+    assert found == {"Approved", "Plain"}
