@@ -73,7 +73,7 @@ _INJURY = (
     r"relapsed|fresh cuts|new cuts|my cuts|in cuts|cuts on my|my blade|my blades|a blade|"
     r"the blade|razor blade|razor blades|slit my wrists|slit my wrist|my wrists|urge to|"
     r"urges to|the urges|till they bleed|till it bleeds|until it bleeds|until they bleed|"
-    r"made myself bleed")
+    r"made myself bleed|did it again")
 # A place to fall or jump from, gone to or stood at (NSPA: a place and a time is a plan).
 _PLACE = (
     r"(?:to|on|at|off|from) (?:the|a) (?:bridge|cliff|cliffs|edge|tracks|railway|train line|"
@@ -119,7 +119,7 @@ _INDIRECT = re.compile(
     r"on the bridge|on a bridge|motorway bridge|"
     # self-harm said shortly
     r"(?:cut|cutting)(?! (?:it|my hair|hair|my fringe|the|a|an|some|off|out|down|back|them|"
-    r"him|her|class|school|ties))|cuts|sh|relapse|burns|did it again)(?= )")
+    r"him|her|class|school|ties))|cuts|sh|relapse|burns)(?= )")
 # A farewell (Samaritans: goodbyes that sound final, sorry for everything, asking others to
 # look after each other or one's pets): beside a text model flag, the writer's even when
 # addressed to everyone, unless someone else is its subject. A goodbye or thanks alone is said
