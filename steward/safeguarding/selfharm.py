@@ -136,7 +136,9 @@ _FAREWELL = re.compile(
 _FINAL = re.compile(
     rf" (?:{_FINAL_FAREWELL}|forever|for good|for ever|for the last time|last time|final|"
     r"love you all|love u all|dont be sad|dont cry|not your fault|wasnt your fault|not ur fault|"
-    r"wasnt ur fault|its time|im done|no more)(?= )")
+    r"wasnt ur fault|its time|im done|no more|"
+    # affairs put in order
+    r"funeral|my will|passwords|instructions)(?= )")
 # An ordinary leaving said with the farewell ("off to uni", "see you in a month").
 _LEAVING = re.compile(
     r" (?:off to|moving|uni|university|holiday|hols|travelling|new job|retiring|retirement|"
@@ -166,6 +168,7 @@ _NEGATION = frozenset(("dont", "not", "never", "wont", "didnt", "doesnt", "nobod
 _PAST = re.compile(
     r" (?:used to|(?<!can i )(?<!could i )(?<!should i )(?<!do i )(?<!would i )use to|"
     r"years ago|when i was younger|when i was little|in recovery|recovered|recovering|"
+    r"in (?:19|20)[0-9][0-9]|last year|years back|when i was (?:[0-9]+|a teen|at school|a kid)|"
     r"(?P<streak>clean for|clean since|clean of|(?:days|weeks|months|years) clean|havent for|"
     r"havent in)|(?:therapy|counselling|meds|medication) helped)(?= )")
 # Managed: in touch with help, anywhere in the message ("relapsed, talking to my counsellor"),
