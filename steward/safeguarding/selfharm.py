@@ -168,7 +168,8 @@ _NEGATION = frozenset(("dont", "not", "never", "wont", "didnt", "doesnt", "nobod
 _PAST = re.compile(
     r" (?:used to|(?<!can i )(?<!could i )(?<!should i )(?<!do i )(?<!would i )use to|"
     r"years ago|when i was younger|when i was little|in recovery|recovered|recovering|"
-    r"in (?:19|20)[0-9][0-9]|last year|years back|when i was (?:[0-9]+|a teen|at school|a kid)|"
+    r"in (?:19|20)[0-9][0-9]|(?<!since )last year|years back|"
+    r"when i was (?:[0-9]+|a teen|at school|a kid)|"
     r"(?P<streak>clean for|clean since|clean of|(?:days|weeks|months|years) clean|havent for|"
     r"havent in)|(?:therapy|counselling|meds|medication) helped)(?= )")
 # Managed: in touch with help, anywhere in the message ("relapsed, talking to my counsellor"),

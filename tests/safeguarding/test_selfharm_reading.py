@@ -48,6 +48,7 @@ from steward.safeguarding.selfharm import CURRENT, PAST, PLAN, reading
     ("my therapist doesnt know im hurting myself", False, CURRENT),
     ("i use to cut myself", False, PAST),
     ("i tried to kill myself in 2016, doing ok now", False, PAST),  # a dated attempt
+    ("ive been hurting myself every day since last year", False, CURRENT),
     ("theres scars on my legs from before and i did it again", False, CURRENT),
     ("what can i use to hurt myself", False, CURRENT),
     # beside the text model: goodbyes, feeling unsafe, no future; "no point" in life only
