@@ -47,6 +47,9 @@ ORDERED = [  # (more urgent, less urgent), same category
     ("lowkey want to be gone", "my phone is gonna die"),
     # a plan: dying or an overdose with a time near at hand, above wanting to die
     ("gonna take all my pills tonight", "i keep wanting to die and i dont know why"),
+    # issue 14: self-harm now above self-harm long past
+    ("cut again last night", "I used to self harm years ago, 3 years clean"),
+    ("relapsed last week after four months clean", "four months clean today"),
 ]
 
 
@@ -57,7 +60,7 @@ def test_more_urgent_ranks_higher(detector, higher, lower):
 
 def test_plans_and_goodbyes_are_critical(detector):
     for text in ("I've written my note", "going to the bridge tonight, wont be coming back",
-                 "how many tablets would it take to die"):
+                 "how many tablets would it take to die", "going to the bridge tonight"):
         assert rank(detector, text) == severity_rank("critical"), text
 
 
@@ -74,6 +77,18 @@ def test_the_writer_speaking_of_dying_or_harming_themselves_now_is_at_least_high
     at its low level); a young people's space makes it critical."""
     assert rank(detector, text) >= severity_rank("high"), text
     assert rank(detector, text, "young_people") == severity_rank("critical"), text
+
+
+@pytest.mark.parametrize("text", [
+    "suicidal again, its bad tonight",  # a word list's medium, the writer's and now
+    "thinking about suicide a lot lately",
+    "my therapist doesnt know im hurting myself",  # help that does not know is not managed
+    "relapsed last week after four months clean",
+])
+def test_self_harm_now_said_plainly_is_high_however_the_words_rank_it(detector, text):
+    """Samaritans/NSPA: self-harm or suicidal feeling now, with no past or managed marker, is
+    high (not a plan: not critical)."""
+    assert rank(detector, text) == severity_rank("high"), text
 
 
 @pytest.mark.parametrize("text", [
@@ -109,7 +124,12 @@ def test_idiom_stays_below_high_even_for_young_people(detector, text):
 def test_training_news_and_policy_stay_low_even_for_young_people(detector):
     for text in ("We're running safeguarding training on spotting the signs of self harm",
                  "BBC article about grooming on gaming sites is worth a read for volunteers",
-                 "Our policy on self harm disclosures is in the handbook"):
+                 "Our policy on self harm disclosures is in the handbook",
+                 "a training session on recognising self-harm",
+                 "leaders please watch for signs of self harm after the exams",
+                 "the handbook says any disclosure of self harm goes to the lead",
+                 "suicide rates in young men rose again last year",
+                 "my little one asked what suicide means, how do i explain it"):
         for audience in ("general", "young_people"):
             found = detector.detect(text, audience)
             assert all(severity_rank(f.severity) <= severity_rank("low") for f in found), (
