@@ -3,8 +3,10 @@ plus what this workspace has learnt from its own moderators.
 
 The seed model ships in `resources/moderation/spam_model.npz` (trained by
 `python -m steward.moderation.train` on the corpora named in resources/moderation/README.md):
-logistic-regression weights over `features.N_FEATURES` hashed n-grams and a sigmoid
-calibration (a, b), so `p = 1 / (1 + exp(-(a * (w·x + c) + b)))` is a probability.
+logistic-regression weights over `features.N_FEATURES` hashed n-grams, a sigmoid calibration
+(a, b) and, in a model trained with `--dense-scale`, weights `v` over the text's embedding `e`
+(`steward.embedding`; the shipped model has none, see resources/moderation/README.md), so
+`p = 1 / (1 + exp(-(a * (w·x + v·e + c) + b)))` is a probability.
 
 Each workspace adds its own layer on top: weights over the same n-grams and a bias, learnt
 online from its moderators' remove/approve decisions (a "not spam" decision lowers the score
@@ -41,8 +43,11 @@ class SpamModel:
     """Probability that a text is spam: the seed model plus this workspace's layer."""
 
     def __init__(self, coef: np.ndarray, intercept: float, a: float = 1.0, b: float = 0.0,
-                 layer: np.ndarray | None = None, layer_bias: float = 0.0, learned: int = 0):
+                 layer: np.ndarray | None = None, layer_bias: float = 0.0, learned: int = 0,
+                 dense: np.ndarray | None = None):
         self.coef = np.asarray(coef, dtype=np.float32).reshape(-1)  # seed weights (shared)
+        # seed weights over the sentence embedding (None: a model without them)
+        self.dense = None if dense is None else np.asarray(dense, np.float32).reshape(-1)
         self.intercept, self.a, self.b = float(intercept), float(a), float(b)
         self.layer = np.zeros(N_FEATURES, np.float32) if layer is None else layer
         self.layer_bias = float(layer_bias)
@@ -63,7 +68,15 @@ class SpamModel:
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         if not len(texts):
             return np.zeros(0)
-        return features.linear(texts, self._effective()) + self.bias
+        return features.linear(texts, self._effective()) + self._dense_logits(texts) + self.bias
+
+    def _dense_logits(self, texts: Sequence[str]) -> np.ndarray | float:
+        """a * v·e for each text (0 for a model without embedding weights)."""
+        if self.dense is None:
+            return 0.0
+        from steward import embedding
+
+        return embedding.embed(texts).astype(np.float64) @ (self.a * self.dense.astype(np.float64))
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Spam probability of each text, the whole batch at once."""
@@ -82,10 +95,11 @@ class SpamModel:
         y = np.asarray(labels, dtype=np.float64)
         starts = np.searchsorted(d, np.arange(len(texts) + 1))
         base = self.a * self.coef
+        fixed = np.zeros(len(texts)) + self._dense_logits(list(texts))  # the layer never moves it
         for _ in range(EPOCHS):
             for i in range(len(texts)):
                 fi, vi = f[starts[i]:starts[i + 1]], v[starts[i]:starts[i + 1]]
-                z = float(np.dot(base[fi] + self.layer[fi], vi)) + self.bias
+                z = float(np.dot(base[fi] + self.layer[fi], vi)) + fixed[i] + self.bias
                 g = float(_sigmoid(np.array([z]))[0]) - y[i]
                 np.add.at(self.layer, fi, (-LEARNING_RATE * g * vi).astype(np.float32))
                 self.layer_bias -= LEARNING_RATE * BIAS_RATE * g
@@ -124,10 +138,11 @@ class SpamModel:
     def save_file(self, path) -> None:
         """The seed weights: non-zero indices and values, and the calibration (no pickle)."""
         idx = np.flatnonzero(self.coef).astype(np.int32)
+        dense = {} if self.dense is None else {"dense": self.dense}
         np.savez_compressed(
             path, index=idx, weight=self.coef[idx].astype(np.float16),
             intercept=np.array([self.intercept]), calibration=np.array([self.a, self.b]),
-            n_features=np.array([N_FEATURES]),
+            n_features=np.array([N_FEATURES]), **dense,
         )
 
     @classmethod
@@ -138,7 +153,8 @@ class SpamModel:
             coef = np.zeros(N_FEATURES, np.float32)
             coef[data["index"]] = data["weight"].astype(np.float32)
             a, b = (float(x) for x in data["calibration"])
-            return cls(coef, float(data["intercept"][0]), a, b)
+            dense = data["dense"].astype(np.float32) if "dense" in data.files else None
+            return cls(coef, float(data["intercept"][0]), a, b, dense=dense)
 
 
 def seed_model() -> SpamModel:
@@ -148,9 +164,9 @@ def seed_model() -> SpamModel:
     if key not in _seed_cache:
         m = SpamModel.load_file(path)
         _seed_cache.clear()
-        _seed_cache[key] = (m.coef, m.intercept, m.a, m.b)
-    coef, intercept, a, b = _seed_cache[key]
-    return SpamModel(coef, intercept, a, b)
+        _seed_cache[key] = (m.coef, m.intercept, m.a, m.b, m.dense)
+    coef, intercept, a, b, dense = _seed_cache[key]
+    return SpamModel(coef, intercept, a, b, dense=dense)
 
 
 def workspace_model(ws) -> SpamModel:

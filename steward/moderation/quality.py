@@ -71,4 +71,4 @@ def learning_curve(rows: Sequence[tuple[int, str]], steps: Sequence[int] = (0, 2
 
 def _copy(model: SpamModel) -> SpamModel:
     return SpamModel(model.coef, model.intercept, model.a, model.b, model.layer.copy(),
-                     model.layer_bias, model.learned)
+                     model.layer_bias, model.learned, model.dense)

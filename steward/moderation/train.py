@@ -3,6 +3,7 @@
     python -m steward.moderation.train [--data DIR] [--out FILE]     train, print held-out figures
     python -m steward.moderation.train --cross [--data DIR]          cross-corpus table
     python -m steward.moderation.train --cross --with-staged         … with the staged sources
+    python -m steward.moderation.train [--cross] --dense-scale S     … with the text's embedding
     python -m steward.moderation.train prepare --sms FILE --spamassassin DIR \
         --instagram CSV --x JSONL [--instagram-reported CSV] [--data DIR]
                                                                       rebuild the corpora files
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from steward.moderation import corpora, features, quality
-from steward.moderation.model import SEED_FILE, SpamModel
+from steward.moderation.model import N_FEATURES, SEED_FILE, SpamModel
 from steward.resources import resource_path
 
 ALPHA = 1e-5
@@ -38,6 +39,11 @@ EPOCHS = 15
 # shift at which no held-out figure fell below its floor; never on tests/eval.
 PRIOR_SHIFT = 0.075
 FOLDS = 3
+# With `--dense-scale S` the text's embedding (`steward.embedding`) joins the n-grams as dense
+# features, each scaled by S (the n-gram blocks and the embedding both have about unit length;
+# S sets how much the shared L2 penalty holds the embedding's weights back). 0, the shipped
+# model: n-grams only (at 0.5 and 1 held-out floors fell: resources/moderation/README.md).
+DENSE_SCALE = 0.0
 QUEUE_PROBABILITY = 0.5  # the model's own threshold in the figures printed here
 
 
@@ -56,8 +62,23 @@ def _weights(groups: list[tuple[str, int]]) -> np.ndarray:
     return np.array([total / (len(counts) * counts[k]) for k in keys])
 
 
-def fit_matrix(x, y: np.ndarray, w: np.ndarray) -> SpamModel:
-    """A calibrated model from a feature matrix, labels and row weights."""
+def training_matrix(texts: list[str], dense_scale: float = DENSE_SCALE):
+    """The texts as the model reads them: hashed n-grams, then the embedding times
+    `dense_scale` (none at 0)."""
+    x = features.matrix(texts)
+    if not dense_scale:
+        return x
+    from scipy.sparse import csr_matrix, hstack
+
+    from steward import embedding
+
+    dense = csr_matrix(dense_scale * embedding.embed(texts).astype(np.float64))
+    return hstack([x, dense], format="csr")
+
+
+def fit_matrix(x, y: np.ndarray, w: np.ndarray, dense_scale: float = DENSE_SCALE) -> SpamModel:
+    """A calibrated model from a feature matrix (`training_matrix` at `dense_scale`), labels
+    and row weights."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import SGDClassifier
 
@@ -67,17 +88,19 @@ def fit_matrix(x, y: np.ndarray, w: np.ndarray) -> SpamModel:
     model.fit(x, y, sample_weight=w)
     fitted = model.calibrated_classifiers_[0]
     estimator, sigmoid = fitted.estimator, fitted.calibrators[0]
+    coef = estimator.coef_.reshape(-1)
+    dense = coef[N_FEATURES:] * dense_scale if len(coef) > N_FEATURES else None
     # scikit-learn's sigmoid is 1 / (1 + exp(a * f + b)): ours is 1 / (1 + exp(-(a * f + b))).
-    return SpamModel(estimator.coef_.reshape(-1), float(estimator.intercept_[0]),
-                     -float(sigmoid.a_), -float(sigmoid.b_) - PRIOR_SHIFT)
+    return SpamModel(coef[:N_FEATURES], float(estimator.intercept_[0]),
+                     -float(sigmoid.a_), -float(sigmoid.b_) - PRIOR_SHIFT, dense=dense)
 
 
-def fit(sources: dict[str, list[tuple[int, str]]]) -> SpamModel:
+def fit(sources: dict[str, list[tuple[int, str]]], dense_scale: float = DENSE_SCALE) -> SpamModel:
     """A calibrated model from {source: [(label, text)]}."""
     rows = [(name, label, text) for name, part in sources.items() for label, text in part]
-    x = features.matrix([t for _, _, t in rows])
+    x = training_matrix([t for _, _, t in rows], dense_scale)
     y = np.array([label for _, label, _ in rows])
-    return fit_matrix(x, y, _weights([(n, label) for n, label, _ in rows]))
+    return fit_matrix(x, y, _weights([(n, label) for n, label, _ in rows]), dense_scale)
 
 
 def precision_recall(predicted, truth) -> tuple[float, float, int, int]:
@@ -96,7 +119,8 @@ def held_out_figures(model: SpamModel, parts: dict) -> list[tuple]:
 
 
 def cross_corpus(folder: Path | None = None, signals: bool = True,
-                 sources: tuple = corpora.SOURCES) -> list[tuple]:
+                 sources: tuple = corpora.SOURCES,
+                 dense_scale: float = DENSE_SCALE) -> list[tuple]:
     """(left-out source, precision, recall, spam, ham, probabilities, labels, figures) per
     source: trained on the training parts of every other source, tested on all of the
     left-out one; `figures` (`quality.Figures`, or False without `signals`) scores each
@@ -108,14 +132,15 @@ def cross_corpus(folder: Path | None = None, signals: bool = True,
             for label, text in train]
     rows += [(name, "test", label, text) for name, part in everything.items()
              for label, text in part]
-    x = features.matrix([r[3] for r in rows])
+    x = training_matrix([r[3] for r in rows], dense_scale)
     y = np.array([r[2] for r in rows])
     out = []
     for left in parts:
         pick = np.array([r[0] != left and r[1] == "train" for r in rows])
         test = np.array([r[0] == left and r[1] == "test" for r in rows])
         model = fit_matrix(x[pick], y[pick],
-                           _weights([(r[0], r[2]) for r, k in zip(rows, pick, strict=True) if k]))
+                           _weights([(r[0], r[2]) for r, k in zip(rows, pick, strict=True) if k]),
+                           dense_scale)
         texts = [r[3] for r, k in zip(rows, test, strict=True) if k]
         p = model.probabilities(texts)
         truth = y[test]
@@ -144,7 +169,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def write_manifest(folder: Path, model_path: Path) -> None:
+def write_manifest(folder: Path, model_path: Path, dense_scale: float = DENSE_SCALE) -> None:
     """What the model was trained from: each corpus file's hash and the model's own."""
     import json
 
@@ -153,6 +178,9 @@ def write_manifest(folder: Path, model_path: Path) -> None:
         "corpora": {s.name: sha256(Path(folder) / f"{s.name}.tsv") for s in corpora.SOURCES},
         "model": sha256(model_path),
     }
+    if dense_scale:  # the model's dense weights belong to this embedding table
+        manifest["trained_by"] += f" --dense-scale {dense_scale:g}"
+        manifest["embedding"] = sha256(resource_path("text", "embeddings.npz"))
     target = Path(model_path).with_name(Path(model_path).stem + ".manifest.json")
     target.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
@@ -197,17 +225,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cross", action="store_true", help="print the cross-corpus table")
     parser.add_argument("--with-staged", action="store_true",
                         help="with --cross: add the staged sources (resources/moderation/staged)")
+    parser.add_argument("--dense-scale", type=float, default=DENSE_SCALE,
+                        help="add the text's embedding as features at this scale (0: none)")
     args = parser.parse_args(argv)
     if args.cross:
         sources = (*corpora.SOURCES, *corpora.STAGED) if args.with_staged else corpora.SOURCES
         folder = None if args.with_staged else args.data
-        print(_table(cross_corpus(folder, sources=sources),
+        print(_table(cross_corpus(folder, sources=sources, dense_scale=args.dense_scale),
                      "Trained on the other sources, tested on this one"))
         return 0
     parts = corpora.load_all(args.data)
-    model = fit({name: train for name, (train, _) in parts.items()})
+    model = fit({name: train for name, (train, _) in parts.items()}, args.dense_scale)
     model.save_file(args.out)
-    write_manifest(args.data, args.out)
+    write_manifest(args.data, args.out, args.dense_scale)
     print(_table(held_out_figures(model, parts), f"Held-out fifth (model p >= "
                  f"{QUEUE_PROBABILITY}); model written to {args.out}"))
     return 0

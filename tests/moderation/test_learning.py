@@ -79,3 +79,29 @@ def test_learning_curve_on_x_posts_in_the_order_they_were_collected():
     last = curve[-1]
     assert [p.decisions for p in curve] == [0, 20, 50, 100]
     assert last.precision >= floor["precision"] and last.recall >= floor["recall"]
+
+
+def test_a_model_with_embedding_weights_scores_keeps_and_learns_with_them(tmp_path):
+    """`train --dense-scale S`: the text's embedding joins the n-grams; scoring adds its
+    weights exactly as training reads the features, the model file keeps them, and the
+    workspace layer learns on top of both."""
+    from steward import embedding
+    from steward.moderation import train
+
+    seed = seed_model()
+    dense = np.random.default_rng(0).normal(0, 2, embedding.shipped().dimensions)
+    model = SpamModel(seed.coef, seed.intercept, seed.a, seed.b, dense=dense)
+    texts = [PROMO, LOOK_ALIKE, UNRELATED, "follow my page, link in bio", ""]
+    x = train.training_matrix(texts, 2.0)  # as training reads them at scale 2
+    want = model.a * (x @ np.concatenate([model.coef, model.dense / 2.0]) + model.intercept) \
+        + model.b
+    assert np.allclose(model.logits(texts), want, atol=1e-4)
+    assert not np.allclose(model.logits(texts), seed.logits(texts), atol=0.1)
+    model.save_file(tmp_path / "m.npz")
+    again = SpamModel.load_file(tmp_path / "m.npz")
+    assert np.array_equal(again.dense, model.dense)
+    assert np.allclose(again.logits(texts), model.logits(texts), atol=1e-2)  # float16 n-grams
+    before = again.probabilities([LOOK_ALIKE])[0]
+    again.learn([PROMO], [0])
+    assert again.probabilities([LOOK_ALIKE])[0] < before - 0.05
+    assert np.array_equal(quality._copy(again).dense, again.dense)
