@@ -153,13 +153,14 @@ def test_the_model_can_weigh_the_meaning_of_words(tmp_path):
     shutil.copytree(resource_path("safeguarding", "model"), folder)
     with np.load(folder / MODEL_FILE, allow_pickle=False) as arrays:
         saved = {name: arrays[name] for name in arrays.files}
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     texts = ["tablets", "football"]
-    before = TextModel(folder).scores(texts)
+    (folder / META_FILE).write_text(json.dumps(meta | {"embedding_scale": 0}), encoding="utf-8")
+    before = TextModel(folder).scores(texts)  # n-grams alone
     # self-harm leans towards "pills"; "tablets" means much the same, "football" does not
     meaning = np.zeros((6, embed(["pills"]).shape[1]), dtype=np.float32)
     meaning[0] = 4 * embed(["pills"])[0]
     np.savez(folder / MODEL_FILE, **(saved | {"embedding_coef": meaning}))
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     (folder / META_FILE).write_text(json.dumps(meta | {"embedding_scale": 0.5}),
                                     encoding="utf-8")
     after = TextModel(folder).scores(texts)
