@@ -25,7 +25,8 @@ the model's flag, and at most its share of the real everyday messages (`EVERYDAY
 scoring at all (see `textmodel.Prescreen`); its cut keeps most concerns out of fold and wakes
 at most `WAKE_SHARE` of ordinary messages (`prescreen_threshold`). The final models are then
 fitted on everything.
-Each text's embedding (`steward.embedding`) joins its n-grams (`EMBEDDING_SCALE`).
+With `--embedding-scale S` (default `EMBEDDING_SCALE`, 0) each text's embedding
+(`steward.embedding`) joins its n-grams, times S.
 `--check` prints the validation figures only.
 """
 
