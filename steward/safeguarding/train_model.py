@@ -100,7 +100,7 @@ ORDINARY_MESSAGES = 20_000  # measured for the wake share, with seed SEED
 PRESCREEN_ORDINARY = 5_000
 # The text's embedding (`steward.embedding`, unit length) joins the n-gram features (whose
 # row is unit length too) times this; 0 leaves it out. 0 as the shipped model was trained:
-# retrains with it (2026-12-03, scales 0.5, 1 and 2) raised out-of-fold recall, but those
+# retrains with it (2026-12-03, scales 0.25 to 2) raised out-of-fold recall, but those
 # measured further broke regression floors and real everyday ceilings (the folder's README).
 EMBEDDING_SCALE = 0.0
 TOKEN_PATTERN = r"[^ ]+"  # texts are normalised: words between single spaces
