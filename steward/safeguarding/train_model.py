@@ -25,6 +25,8 @@ the model's flag, and at most its share of the real everyday messages (`EVERYDAY
 scoring at all (see `textmodel.Prescreen`); its cut keeps most concerns out of fold and wakes
 at most `WAKE_SHARE` of ordinary messages (`prescreen_threshold`). The final models are then
 fitted on everything.
+With `--embedding-scale S` (default `EMBEDDING_SCALE`, 0) each text's embedding
+(`steward.embedding`) joins its n-grams, times S.
 `--check` prints the validation figures only.
 """
 
@@ -39,9 +41,11 @@ from pathlib import Path
 
 import numpy as np
 
+from steward.embedding import embed
 from steward.resources import resource_path
 from steward.safeguarding.lexicon import normalise
 from steward.safeguarding.textmodel import (
+    FEATURES,
     META_FILE,
     MODEL_FILE,
     Featuriser,
@@ -94,6 +98,11 @@ ORDINARY_MESSAGES = 20_000  # measured for the wake share, with seed SEED
 # they occur, so that a word of an everyday reply ("sending hugs, it gets easier") that also
 # comes in concerns does not wake every such reply.
 PRESCREEN_ORDINARY = 5_000
+# The text's embedding (`steward.embedding`, unit length) joins the n-gram features (whose
+# row is unit length too) times this; 0 leaves it out. 0 as the shipped model was trained:
+# retrains with it (2026-12-03, scales 0.25 to 2) raised out-of-fold recall, but those
+# measured further broke regression floors and real everyday ceilings (the folder's README).
+EMBEDDING_SCALE = 0.0
 TOKEN_PATTERN = r"[^ ]+"  # texts are normalised: words between single spaces
 
 
@@ -185,6 +194,18 @@ def training_rows() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.n
     known = np.ones(labels.shape, dtype=bool)
     known[handwritten:handwritten + len(public)] = labels[handwritten:handwritten + len(public)]
     return texts, labels, benign, known, everyday
+
+
+def features(texts: list[str], embedding_scale: float):
+    """The training matrix of normalised texts: hashed n-grams (`Featuriser`), then, given a
+    scale, the texts' embeddings times it."""
+    from scipy.sparse import csr_matrix, hstack
+
+    x = Featuriser(common_words()).matrix(texts)
+    if not embedding_scale:
+        return x
+    meaning = csr_matrix(embedding_scale * embed(texts))
+    return hstack([x, meaning], format="csr", dtype=np.float32)
 
 
 def fit(x, labels: np.ndarray, known: np.ndarray | None = None
@@ -373,9 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="print validation figures only")
     parser.add_argument("--out", type=Path, default=resource_path("safeguarding", "model"),
                         help="folder to write the model to (default: the shipped one)")
+    parser.add_argument("--embedding-scale", type=float, default=EMBEDDING_SCALE,
+                        help=f"weight of the texts' embeddings (default {EMBEDDING_SCALE}; "
+                             "0: n-grams only)")
     args = parser.parse_args(argv)
     texts, labels, benign, known, everyday = training_rows()
-    x = Featuriser(common_words()).matrix(texts)
+    x = features(texts, args.embedding_scale)
     ordinary = ordinary_messages(PRESCREEN_ORDINARY, SEED + 1)
     scores, quick = out_of_fold_scores(x, texts, labels, known, ordinary)
     context = lexicon_context(texts)
@@ -396,15 +420,18 @@ def main(argv: list[str] | None = None) -> int:
     coef, intercept = fit(x, labels, known)
     folder = args.out
     folder.mkdir(parents=True, exist_ok=True)
-    columns = np.flatnonzero((coef != 0).any(axis=0))  # features never seen weigh nothing
+    # features never seen weigh nothing
+    columns = np.flatnonzero((coef[:, :FEATURES] != 0).any(axis=0))
     np.savez_compressed(folder / MODEL_FILE, columns=columns.astype(np.int32),
                         coef=coef[:, columns], intercept=intercept,
+                        embedding_coef=coef[:, FEATURES:],
                         prescreen_words=prescreen.words, prescreen_weights=prescreen.weights)
     meta = {
         "about": "Steward safeguarding text model; written by steward.safeguarding.train_model",
         "categories": list(CATEGORIES), "thresholds": thresholds,
         "prescreen": {"intercept": prescreen.intercept, "threshold": cut},
         "training_messages": len(texts), "seed": SEED, "common_words": True,
+        "embedding_scale": args.embedding_scale,
     }
     (folder / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {folder / MODEL_FILE} and {META_FILE}")

@@ -146,6 +146,32 @@ def test_broken_model_files_are_refused_clearly(tmp_path):
         TextModel(folder)
 
 
+def test_the_model_can_weigh_the_meaning_of_words(tmp_path):
+    from steward.embedding import embed
+
+    folder = tmp_path / "model"
+    shutil.copytree(resource_path("safeguarding", "model"), folder)
+    with np.load(folder / MODEL_FILE, allow_pickle=False) as arrays:
+        saved = {name: arrays[name] for name in arrays.files}
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    texts = ["tablets", "football"]
+    (folder / META_FILE).write_text(json.dumps(meta | {"embedding_scale": 0}), encoding="utf-8")
+    before = TextModel(folder).scores(texts)  # n-grams alone
+    # self-harm leans towards "pills"; "tablets" means much the same, "football" does not
+    meaning = np.zeros((6, embed(["pills"]).shape[1]), dtype=np.float32)
+    meaning[0] = 4 * embed(["pills"])[0]
+    np.savez(folder / MODEL_FILE, **(saved | {"embedding_coef": meaning}))
+    (folder / META_FILE).write_text(json.dumps(meta | {"embedding_scale": 0.5}),
+                                    encoding="utf-8")
+    after = TextModel(folder).scores(texts)
+    raised = np.log(after / (1 - after)) - np.log(before / (1 - before))  # in logits
+    assert raised[0, 0] > 1.0 > 0.2 > raised[1, 0]  # 0.5 × 4 × similarity to "pills"
+    assert np.allclose(raised[:, 1:], 0, atol=1e-6)  # the other categories as they were
+    np.savez(folder / MODEL_FILE, **(saved | {"embedding_coef": meaning[:, :5]}))
+    with pytest.raises(StewardError, match="does not match the shipped word embeddings"):
+        TextModel(folder).scores(texts)
+
+
 def test_training_never_reads_the_fresh_set():
     paths = [*train_model.TUNING_SETS, *train_model.SYNTHETIC]
     assert not [p for p in paths if "fresh" in p.name]
