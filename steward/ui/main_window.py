@@ -31,7 +31,7 @@ from steward import jobs, keychain, workspace
 from steward.placement import placement_warning
 from steward.ui import registry, workers
 from steward.ui.i18n import translate
-from steward.ui.pages import load_pages
+from steward.ui.pages import load_pages, page_modules
 from steward.ui.pages.engagement_charts import load_pyqtgraph
 from steward.ui.registry import AUTO_LOCK_SETTING, DEFAULT_AUTO_LOCK_MINUTES, LOCK_SHORTCUT
 from steward.ui.widgets import install_keyboard_rules, seconds_since_input
@@ -63,7 +63,7 @@ def load_libraries() -> None:
 
 def libraries_loaded() -> bool:
     return all(name in sys.modules for name in ("pyqtgraph", "keyring", "steward.team.sync",
-                                                "steward.ui.pages.settings"))
+                                                *page_modules()))
 
 
 class _Notice(QFrame):

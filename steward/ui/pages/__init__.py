@@ -55,10 +55,15 @@ for _tile in (
     register_tile(_tile)
 
 
+def page_modules() -> list[str]:
+    """The modules the pages and tiles name."""
+    named = [*(p.factory for p in registry.PAGES.values()),
+             *(t.compute for t in registry.TILES.values())]
+    return list(dict.fromkeys(f.module for f in named if isinstance(f, Lazy)))
+
+
 def load_pages() -> None:
     """Import every page module (off the UI thread: while the passphrase is typed, or after the
     window shows), so that no page waits on its imports when it is first opened."""
-    named = [*(p.factory for p in registry.PAGES.values()),
-             *(t.compute for t in registry.TILES.values())]
-    for module in dict.fromkeys(f.module for f in named if isinstance(f, Lazy)):
+    for module in page_modules():
         importlib.import_module(module)
