@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 EVAL_ROOT = ROOT / "tests" / "eval"
 TUNING_ROOT = ROOT / "tests" / "safeguarding"
 TUNING_SETS = [TUNING_ROOT / f"{name}_messages.tsv"
-               for name in ("labelled", "round2", "round3", "dev4", "dev5", "dev6")]
+               for name in ("labelled", "round2", "round3", "dev4", "dev5", "dev6", "dev7")]
 CATEGORIES = ("self_harm", "abuse", "grooming", "bullying", "radicalisation", "sexual_content",
               "contact_details")
 SIMILAR = 80  # rapidfuzz ratio (0-100): 0.8 similarity
