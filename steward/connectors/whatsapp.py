@@ -170,11 +170,12 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
     counts: dict[str, int] = {}  # occurrences within the current minute only: bounded memory
     counted_minute = None
     days: dict[str, tuple[str, list[str]] | None] = {}  # see _stamps
-    current: list | None = None  # [local minute, UTC db time, author, kind, text, more lines]
+    current: tuple | None = None  # (local minute, UTC db time, author, kind, first line)
+    more: list[str] | None = None  # the lines after its first
 
-    def finish(stamp: str, at: str, author: str | None, kind: str, text: str,
-               more: list[str]) -> tuple:
+    def finish(current: tuple, more: list[str] | None) -> tuple:
         nonlocal counted_minute
+        stamp, at, author, kind, text = current
         if more:
             text = "\n".join([text, *more])
         attachments = 0
@@ -193,16 +194,20 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
         block = raw if raw.isascii() else _clean_block(raw)
         # iPhone writes system lines as "Group name: \u200eAlice added Bob": which lines do
         marked = _marked_lines(raw) if ": \u200e" in raw else None
+        line = counted = 0  # the line number (from 0) of the text at `counted`, when marked
         done = 0  # where the lines not yet read start
         for m in _HEADERS.finditer(block):
             start = m.start()
             if start > done:  # lines continuing the message above (or blank ones first)
                 if current is None:
                     _check_blank(block, done, start, label, number)
+                elif more is None:
+                    more = [block[done:start - 1]]
                 else:
-                    current[5].append(block[done:start - 1])
+                    more.append(block[done:start - 1])
             if current is not None:
-                yield finish(*current)
+                yield finish(current, more)
+                more = None
             done = m.end() + 1
             # The local minute, not the text: the same chat exported from Android (no seconds)
             # and from an iPhone gives the same message ids. What _stamps gives, with the
@@ -222,8 +227,11 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
                 stamp, at = _stamps(m, order, zone, label, number, days)
             rest = m.group(8)
             author, sep, text = rest.partition(": ")
-            system_mark = marked is not None and block.count("\n", 0, start) in marked \
-                and not _media(text)
+            system_mark = False
+            if marked is not None:
+                line += block.count("\n", counted, start)
+                counted = start
+                system_mark = line in marked and not _media(text)
             if not sep or system_mark:
                 kind = "join" if _JOIN.search(text if sep else rest) else "system"
                 author, text = None, (text if sep else rest)
@@ -233,14 +241,16 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
                     authors.add(author)
                     phone = author if _LOOKS_LIKE_PHONE.match(author) else None
                     yield AuthorRecord(author, author, phone=phone)
-            current = [stamp, at, author, kind, text, []]
+            current = (stamp, at, author, kind, text)
         if done < len(block):
             if current is None:
                 _check_blank(block, done, len(block), label, number)
+            elif more is None:
+                more = [block[done:-1]]
             else:
-                current[5].append(block[done:-1])
+                more.append(block[done:-1])
     if current is not None:
-        yield finish(*current)
+        yield finish(current, more)
     if ending and ending.get("cut"):
         yield CutShort(label, ending["cut"])
 
@@ -252,9 +262,12 @@ def _media(text: str) -> re.Match | None:
 
 def _marked_lines(block: str) -> set[int]:
     """The lines of a block (counted from 0) that hold ": \u200e"."""
-    found, at = set(), block.find(": \u200e")
+    found, line, counted = set(), 0, 0
+    at = block.find(": \u200e")
     while at >= 0:
-        found.add(block.count("\n", 0, at))
+        line += block.count("\n", counted, at)
+        counted = at
+        found.add(line)
         at = block.find(": \u200e", at + 1)
     return found
 
