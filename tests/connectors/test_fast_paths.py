@@ -851,3 +851,15 @@ def test_whatsapp_blocks_give_each_message_its_lines_and_time(monkeypatch, block
     with pytest.raises(BadInput, match="c, line 4: '31/02/2021, 10:00 - A: b' is not a real"):
         list(whatsapp._parse(io.BytesIO(b"\n" + CHAT.encode()[:80] + b"\n31/02/2021, 10:00 - "
                                         b"A: b\n"), "c", "chat", "dmy", tz))
+
+
+def test_whatsapp_media_check_reads_what_the_pattern_reads():
+    from steward.connectors import whatsapp
+
+    texts = ["<Media omitted>", "<media OMITTED>", "<attached: 0001-PHOTO.jpg>", "GIF omitted",
+             "image omitted", "Image Omitted", "report.pdf (file attached)",
+             "report.pdf (FILE ATTACHED)", "report.pdf • 3 pages (file attached)\ncaption",
+             "(file attached)", "x (file attached)", "a (b", "plain text", "", "<Media",
+             "video omitted yesterday", "ſticker omitted", "sticker omitted", "no\n<attached: x>"]
+    for text in texts:
+        assert bool(whatsapp._media(text)) == bool(whatsapp._MEDIA.match(text)), text
