@@ -30,6 +30,7 @@ from steward.connectors.files import (
     is_zip,
     local_timezone,
     open_zip,
+    text_blocks,
     text_lines,
     to_utc,
     zip_member,
@@ -42,11 +43,18 @@ _HEADER = re.compile(
     r"^\[?(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4}),? (\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?"
     r"(?: ?([AaPp])\.? ?[Mm]\.?)?\]?(?: [-\u2013]| ?:)? (.*)$"
 )
+_HEADERS = re.compile(_HEADER.pattern, re.M)  # each header line of a block of lines
 _MEDIA = re.compile(r"^(<Media omitted>|<attached: [^>]*>|(image|video|audio|sticker|GIF|"
                     r"document) omitted|.+ \(file attached\))", re.I)
+# _MEDIA without the pattern that reads the whole line: for a text without " (" (no letter,
+# so no case to ignore), which only the other patterns can match
+_MEDIA_START = re.compile(r"^(<Media omitted>|<attached: [^>]*>|(image|video|audio|sticker|"
+                          r"GIF|document) omitted)", re.I)
 _JOIN = re.compile(r"( joined using this group's invite link| added .+| joined$)")
 _LOOKS_LIKE_PHONE = re.compile(r"^\+?[\d\s()-]{7,}$")
 _TWO_DIGITS = [f"{n:02d}" for n in range(60)]
+_SIXTY = frozenset(_TWO_DIGITS)  # a minute or second as written, when it is one
+_HOURS = {**{str(n): n for n in range(24)}, **{f"{n:02d}": n for n in range(24)}}  # as written
 _HOUR = timedelta(hours=1)
 
 
@@ -73,6 +81,16 @@ def _open_text(path: Path, fingerprint: bool = True) -> Iterator[tuple[IO[bytes]
 def _clean(line: str) -> str:
     """The line without direction marks, and with odd spaces made plain."""
     return line if line.isascii() else line.translate(_CLEAN)
+
+
+def _clean_block(text: str) -> str:
+    """`_clean` of many lines: one `replace` a character (`translate` looks each character
+    up, many times slower over a block)."""
+    for char, plain in _CLEAN.items():
+        char = chr(char)
+        if char in text:
+            text = text.replace(char, plain or "")
+    return text
 
 
 def _fields(path: Path) -> Iterator[tuple[int, int, int, str]]:
@@ -145,20 +163,24 @@ class WhatsAppChat:
 
 def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
            ending: dict | None = None) -> Iterator:
+    """The chat's records. The text is read a block of lines at a time (`text_blocks`), and
+    one pattern finds its header lines; the lines between two headers continue the message
+    above them, and are taken as one slice of the block."""
     authors: set[str] = set()
     counts: dict[str, int] = {}  # occurrences within the current minute only: bounded memory
     counted_minute = None
-    times: dict[str, tuple[str, str]] = {}  # header time -> (local minute, UTC db time)
     days: dict[str, tuple[str, list[str]] | None] = {}  # see _stamps
-    current: list | None = None  # [local minute, UTC db time, author, kind, lines]
+    current: tuple | None = None  # (local minute, UTC db time, author, kind, first line)
+    more: list[str] | None = None  # the lines after its first
 
-    def finish(stamp: str, at: str, author: str | None, kind: str,
-               lines: list[str]) -> tuple:
+    def finish(current: tuple, more: list[str] | None) -> tuple:
         nonlocal counted_minute
-        text = "\n".join(lines)
+        stamp, at, author, kind, text = current
+        if more:
+            text = "\n".join([text, *more])
         attachments = 0
-        if kind == "message" and _MEDIA.match(text):
-            attachments, text = 1, None if len(lines) == 1 else text
+        if kind == "message" and _media(text):
+            attachments, text = 1, text if more else None
         digest = hashlib.sha1(f"{author}\x00{text}".encode()).hexdigest()[:12]
         if stamp != counted_minute:
             counted_minute = stamp
@@ -168,45 +190,109 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
         return (space, f"{stamp}|{digest}|{n}", at, author, text, None, kind, None, 0, 0,
                 attachments)
 
-    for number, raw in text_lines(f, label, "a WhatsApp chat", ending=ending):
-        line = raw if raw.isascii() else raw.translate(_CLEAN)
-        m = _HEADER.match(line)
-        if not m:
-            if current is None:
-                if line.strip():
-                    raise BadInput(f"{label}, line {number}: does not look like a WhatsApp chat "
-                                   "export (expected a date and time)")
-                continue
-            current[4].append(line)
-            continue
-        if current is not None:
-            yield finish(*current)
-        rest = m.group(8)
-        when = line[:m.start(8)]
-        known = times.get(when)
-        if known is None:
+    for number, raw in text_blocks(f, label, "a WhatsApp chat", ending=ending):
+        block = raw if raw.isascii() else _clean_block(raw)
+        # iPhone writes system lines as "Group name: \u200eAlice added Bob": which lines do
+        marked = _marked_lines(raw) if ": \u200e" in raw else None
+        line = counted = 0  # the line number (from 0) of the text at `counted`, when marked
+        done = 0  # where the lines not yet read start
+        for m in _HEADERS.finditer(block):
+            start = m.start()
+            if start > done:  # lines continuing the message above (or blank ones first)
+                if current is None:
+                    _check_blank(block, done, start, label, number)
+                elif more is None:
+                    more = [block[done:start - 1]]
+                else:
+                    more.append(block[done:start - 1])
+            if current is not None:
+                yield finish(current, more)
+                more = None
+            done = m.end() + 1
             # The local minute, not the text: the same chat exported from Android (no seconds)
-            # and from an iPhone gives the same message ids.
-            if len(times) >= 4096:
-                times.clear()
-            known = times[when] = _stamps(m, order, zone, label, number, days)
-        author, sep, text = rest.partition(": ")
-        # iPhone writes system lines as "Group name: \u200eAlice added Bob".
-        system_mark = ": \u200e" in raw and not _MEDIA.match(text)
-        if not sep or system_mark:
-            kind = "join" if _JOIN.search(text if sep else rest) else "system"
-            author, text = None, (text if sep else rest)
-        else:
-            kind = "message"
-            if author and author not in authors:
-                authors.add(author)
-                phone = author if _LOOKS_LIKE_PHONE.match(author) else None
-                yield AuthorRecord(author, author, phone=phone)
-        current = [known[0], known[1], author, kind, [text]]
+            # and from an iPhone gives the same message ids. What _stamps gives, with the
+            # hour, minute and second as written looked up and copied.
+            base = days.get(block[start:m.start(4)], False)  # see _stamps
+            if base is False:
+                base = _day(m, order, zone, days)
+            hour, minute, second, meridiem = m.group(4, 5, 6, 7)
+            hour = _HOURS.get(hour)
+            if meridiem and hour is not None:
+                hour = _meridiem_hour(hour, meridiem)
+            if base and hour is not None and minute in _SIXTY and (
+                    second is None or second in _SIXTY):
+                stamp = f"{base[0]}{_TWO_DIGITS[hour]}:{minute}"
+                at = f"{base[1][hour]}{minute}:{second or '00'}.000000"
+            else:
+                stamp, at = _stamps(m, order, zone, label, number, days)
+            rest = m.group(8)
+            author, sep, text = rest.partition(": ")
+            system_mark = False
+            if marked is not None:
+                line += block.count("\n", counted, start)
+                counted = start
+                system_mark = line in marked and not _media(text)
+            if not sep or system_mark:
+                kind = "join" if _JOIN.search(text if sep else rest) else "system"
+                author, text = None, (text if sep else rest)
+            else:
+                kind = "message"
+                if author and author not in authors:
+                    authors.add(author)
+                    phone = author if _LOOKS_LIKE_PHONE.match(author) else None
+                    yield AuthorRecord(author, author, phone=phone)
+            current = (stamp, at, author, kind, text)
+        if done < len(block):
+            if current is None:
+                _check_blank(block, done, len(block), label, number)
+            elif more is None:
+                more = [block[done:-1]]
+            else:
+                more.append(block[done:-1])
     if current is not None:
-        yield finish(*current)
+        yield finish(current, more)
     if ending and ending.get("cut"):
         yield CutShort(label, ending["cut"])
+
+
+def _media(text: str) -> re.Match | None:
+    """`_MEDIA.match(text)`, without reading the whole line when it cannot match."""
+    return _MEDIA.match(text) if " (" in text else _MEDIA_START.match(text)
+
+
+def _marked_lines(block: str) -> set[int]:
+    """The lines of a block (counted from 0) that hold ": \u200e"."""
+    found, line, counted = set(), 0, 0
+    at = block.find(": \u200e")
+    while at >= 0:
+        line += block.count("\n", counted, at)
+        counted = at
+        found.add(line)
+        at = block.find(": \u200e", at + 1)
+    return found
+
+
+def _check_blank(block: str, start: int, stop: int, label: str, number: int) -> None:
+    """Lines before the chat's first message may only be blank."""
+    at = start
+    for line in block[start:stop - 1].split("\n"):
+        if line.strip():
+            number += block.count("\n", 0, at)
+            raise BadInput(f"{label}, line {number}: does not look like a WhatsApp chat export "
+                           "(expected a date and time)")
+        at += len(line) + 1
+
+
+def _day(m: re.Match, order: str, zone,
+         days: dict[str, tuple[str, list[str]] | None]) -> tuple[str, list[str]] | None:
+    """`_day_base` of a header's day, read once a day (`days`, by the date as written)."""
+    written = m.string[m.start():m.start(4)]  # "[03/12/2021, ": the same text, the same day
+    base = days.get(written, False)
+    if base is False:
+        if len(days) >= 100_000:
+            days.clear()
+        base = days[written] = _day_base(*_header_date(m, order), zone)
+    return base
 
 
 def _stamps(m: re.Match, order: str, zone, label: str, number: int,
@@ -216,12 +302,7 @@ def _stamps(m: re.Match, order: str, zone, label: str, number: int,
     offset is the same whole number of hours all day, hours map to UTC hours and minutes and
     seconds are copied; otherwise (a clock change that day, an offset such as +05:30) each time
     goes the long way."""
-    written = m.string[:m.start(4)]  # "[03/12/2021, ": the same text is the same day
-    base = days.get(written, False)
-    if base is False:
-        if len(days) >= 100_000:
-            days.clear()
-        base = days[written] = _day_base(*_header_date(m, order), zone)
+    base = _day(m, order, zone, days)
     if base is not None:
         hour, minute, second = _clock(m)
         if hour < 24 and minute < 60 and second < 60:
@@ -268,17 +349,25 @@ def _clock(m: re.Match) -> tuple[int, int, int]:
     hour, minute, second, meridiem = m.group(4, 5, 6, 7)
     hour = int(hour)
     if meridiem:
-        meridiem = meridiem.lower()
-        if meridiem == "p" and hour < 12:
-            hour += 12
-        elif meridiem == "a" and hour == 12:
-            hour = 0
+        hour = _meridiem_hour(hour, meridiem)
     return hour, int(minute), int(second) if second else 0
 
 
+def _meridiem_hour(hour: int, meridiem: str) -> int:
+    """The hour of the day of a 12-hour clock's hour (AM: "a", PM: "p")."""
+    meridiem = meridiem.lower()
+    if meridiem == "p" and hour < 12:
+        return hour + 12
+    if meridiem == "a" and hour == 12:
+        return 0
+    return hour
+
+
 def _when(m: re.Match, order: str, label: str, number: int) -> datetime:
+    """The header's time; `number` is the line number of the text `m` was found in."""
     try:
         return datetime(*_header_time(m, order))
     except ValueError:
-        raise BadInput(f"{label}, line {number}: {m.group(0)[:30]!r} is not a real date and "
+        line = number + m.string.count("\n", 0, m.start())
+        raise BadInput(f"{label}, line {line}: {m.group(0)[:30]!r} is not a real date and "
                        "time") from None

@@ -722,3 +722,144 @@ def test_mbox_fast_path_matches_the_email_package_on_real_archives(monkeypatch):
     ending: dict = {}
     _split(REAL, ending)
     assert ending["cut"].endswith("the last message ends without a line break")
+
+
+TEXTS = [
+    b"one\ntwo\n", b"one\r\ntwo\r\n", b"one\rtwo\rthree", b"\xef\xbb\xbfbom first\nx\n",
+    b"a\r\r\nb\n\rc\r", b"caf\xc3\xa9 \xe2\x80\x8e\n\xf0\x9f\x98\x80 emoji\n" * 5, b"",
+    b"\n\n\n", b"no line break at the end", b"nul\x00 inside\n\x00\x00\x00",
+    b"line\n" + b"\x00" * 40, b"x" * 30 + b"\n" + b"y" * 31 + b"\n", b"y" * 31,
+    b"good\nbad \xe9 byte\nafter\n", b"good\ncut mid char \xc3", b"good\n\xc3",
+    b"crlf\r\nthen long " + b"z" * 40 + b"\r\n",
+]
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 20])
+def test_text_blocks_give_the_lines_text_lines_gives(monkeypatch, block):
+    """Line breaks of every kind (one split between two reads), a byte-order mark, characters
+    across reads, NULs, a cut at the end and lines too long: the same lines, `ending` notes
+    and refusals as the line reader (a bad byte named on its own line)."""
+    monkeypatch.setattr(files, "_TEXT_BLOCK", block)
+
+    def read(reader, data: bytes, ending: dict | None):
+        try:
+            got = list(reader(io.BytesIO(data), "t", "a chat", 30, ending))
+        except BadInput as err:
+            return "refused", str(err)
+        return "read", got
+
+    for data in TEXTS:
+        for ending in (None, {}):
+            lines = read(files.text_lines, data, ending)
+            line_ending = dict(ending) if ending is not None else None
+            blocks = read(files.text_blocks, data, ending)
+            if blocks[0] == "read":
+                text = "".join(b for _, b in blocks[1])
+                numbers = [n for n, b in blocks[1]]
+                starts = [1 + sum(b.count("\n") for _, b in blocks[1][:i])
+                          for i in range(len(numbers))]
+                blocks = "read", [(n + 1, line) for n, line in enumerate(text.split("\n")[:-1])]
+                assert numbers == starts, data
+            if data == b"good\nbad \xe9 byte\nafter\n":  # text_lines names the line it was at
+                assert lines[0] == blocks[0] == "refused" and "line 2:" in blocks[1], data
+                continue
+            assert blocks == lines, (data, ending)
+            assert ending == line_ending or lines[0] == "refused", data
+
+
+def test_text_blocks_refuse_a_line_without_end_reading_little(monkeypatch):
+    class Endless(io.RawIOBase):
+        served = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            data = (b"ok\n" if not self.served else b"xxx") + b"x" * (len(buffer) - 3)
+            buffer[:] = data
+            self.served += len(buffer)
+            return len(buffer)
+
+    monkeypatch.setattr(files, "_TEXT_BLOCK", 16)
+    endless = Endless()
+    with pytest.raises(BadInput, match="line 2: a line longer than 30"):
+        list(files.text_blocks(endless, "t", "a chat", 30))
+    assert endless.served < 100_000
+
+
+CHAT = """
+05/12/2021, 08:43 - Messages and calls are end-to-end encrypted. Tap to learn more.
+05/12/2021, 08:43 - Ann Lee: first line
+second line
+
+fourth line after a blank one
+05/12/2021, 09:01 - +44 7700 900123: <Media omitted>
+05/12/2021, 09:01 - Ann Lee: <Media omitted>
+with a caption
+12/13/2021, 9:05 PM - typed in 12 hours
+05/12/2021, 23:59 - Ann Lee: Ann Lee: the same text
+05/12/2021, 23:59 - Ann Lee: Ann Lee: the same text
+06/12/2021, 00:00 - Bob joined using this group's invite link
+"""
+IPHONE = ("\ufeff[05/12/2021, 08:43:10] Parents: \u200eAnn Lee added Bob\n"
+          "[05/12/2021, 08:44:59] Ann Lee: \u200eimage omitted\n"
+          "[05/12/2021, 08:45:00] Ann\u00a0Lee: two\r\nlines\r\n"
+          "[05/12/2021, 12:00:01 PM] Bob: doc.pdf \u2022 2 pages (file attached)\n"
+          "[05/12/2021, 12:00:01 AM] Bob: midnight\n")
+
+
+@pytest.mark.parametrize("block", [1, 5, 64, 1 << 20])
+def test_whatsapp_blocks_give_each_message_its_lines_and_time(monkeypatch, block):
+    """Android and iPhone chats read a block at a time (messages of several lines split
+    across blocks, system lines, media, 12-hour clocks, a repeated text in one minute): the
+    values are the ones the chat means."""
+    from zoneinfo import ZoneInfo
+
+    from steward.connectors import whatsapp
+
+    monkeypatch.setattr(files, "_TEXT_BLOCK", block)
+    tz = ZoneInfo("Europe/London")
+    android = [r for r in whatsapp._parse(io.BytesIO(CHAT.replace("12/13/2021", "13/12/2021")
+                                                      .encode()), "c", "chat", "dmy", tz)
+               if isinstance(r, tuple)]
+    assert [(r[2], r[3], r[4], r[6], r[10]) for r in android] == [
+        ("2021-12-05 08:43:00.000000", None, "Messages and calls are end-to-end encrypted. Tap "
+         "to learn more.", "system", 0),
+        ("2021-12-05 08:43:00.000000", "Ann Lee",
+         "first line\nsecond line\n\nfourth line after a blank one", "message", 0),
+        ("2021-12-05 09:01:00.000000", "+44 7700 900123", None, "message", 1),
+        ("2021-12-05 09:01:00.000000", "Ann Lee", "<Media omitted>\nwith a caption", "message",
+         1),
+        ("2021-12-13 21:05:00.000000", None, "typed in 12 hours", "system", 0),
+        ("2021-12-05 23:59:00.000000", "Ann Lee", "Ann Lee: the same text", "message", 0),
+        ("2021-12-05 23:59:00.000000", "Ann Lee", "Ann Lee: the same text", "message", 0),
+        ("2021-12-06 00:00:00.000000", None, "Bob joined using this group's invite link",
+         "join", 0)]
+    assert android[5][1].endswith("|1") and android[6][1].endswith("|2")
+    assert android[1][1].startswith("2021-12-05T08:43|")
+    iphone = [r for r in whatsapp._parse(io.BytesIO(IPHONE.encode()), "c", "chat", "dmy", tz)
+              if isinstance(r, tuple)]
+    assert [(r[2], r[3], r[4], r[6], r[10]) for r in iphone] == [
+        ("2021-12-05 08:43:10.000000", None, "Ann Lee added Bob", "join", 0),
+        ("2021-12-05 08:44:59.000000", "Ann Lee", None, "message", 1),
+        ("2021-12-05 08:45:00.000000", "Ann Lee", "two\nlines", "message", 0),
+        ("2021-12-05 12:00:01.000000", "Bob", None, "message", 1),
+        ("2021-12-05 00:00:01.000000", "Bob", "midnight", "message", 0)]
+    with pytest.raises(BadInput, match="c, line 3: does not look like a WhatsApp chat"):
+        list(whatsapp._parse(io.BytesIO(b"\n \nhello\n" + CHAT.encode()), "c", "chat", "dmy",
+                             tz))
+    with pytest.raises(BadInput, match="c, line 4: '31/02/2021, 10:00 - A: b' is not a real"):
+        list(whatsapp._parse(io.BytesIO(b"\n" + CHAT.encode()[:80] + b"\n31/02/2021, 10:00 - "
+                                        b"A: b\n"), "c", "chat", "dmy", tz))
+
+
+def test_whatsapp_media_check_reads_what_the_pattern_reads():
+    from steward.connectors import whatsapp
+
+    texts = ["<Media omitted>", "<media OMITTED>", "<attached: 0001-PHOTO.jpg>", "GIF omitted",
+             "image omitted", "Image Omitted", "report.pdf (file attached)",
+             "report.pdf (FILE ATTACHED)", "report.pdf • 3 pages (file attached)\ncaption",
+             "(file attached)", "x (file attached)", "a (b", "plain text", "", "<Media",
+             "video omitted yesterday", "ſticker omitted", "sticker omitted", "no\n<attached: x>"]
+    for text in texts:
+        assert bool(whatsapp._media(text)) == bool(whatsapp._MEDIA.match(text)), text
