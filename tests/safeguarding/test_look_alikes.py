@@ -1,0 +1,115 @@
+"""Issue 14: harmless look-alikes raised at high or critical. Each pair is a look-alike of a kind
+that reached high (an idiom, a game, an errand, a parent's question, training or fiction) and a
+concern that shares its words: the look-alike stays below high in a general and a young
+people's space, the concern is still raised in its category, at high or above for young people.
+The wording is written for these tests, not taken from a tuning or evaluation set."""
+
+from __future__ import annotations
+
+import pytest
+
+from steward.safeguarding.detectors import Detector
+from steward.safeguarding.lexicon import shipped_lexicons
+from steward.safeguarding.policy import severity_rank
+
+HIGH = severity_rank("high")
+
+PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
+    # a relapse on a diet or habit
+    ("totally relapsed on my meal plan, had a takeaway",
+     "relapsed last night after three weeks clean, cut again", "self_harm"),
+    # acing a test is not a threat
+    ("i'm going to smash the interview tomorrow", "im gonna smash you after school tomorrow",
+     "bullying"),
+    # a hill to die on
+    ("i'd die on that hill tbh, ketchup goes in the fridge",
+     "i want to die, nothing is getting better", "self_harm"),
+    # removed from a group chat
+    ("i got kicked when my phone reset, can an admin add me back to the gc",
+     "i get kicked every time dad gets drunk", "abuse"),
+    # a surprise for a leaving do or retirement
+    ("keep it a secret from coach until his retirement do on friday",
+     "keep it secret from your mum, this is just between us", "grooming"),
+    # a group's message settings
+    ("how do i turn off disappearing messages in the team chat",
+     "turn on disappearing messages so your parents cant read this", "grooming"),
+    # photos of a pet or a bake
+    ("can you send a pic of the dog in his new jumper", "send me a pic of you in your pyjamas",
+     "grooming"),
+    # banter over a board game, a game or update that is trash
+    ("you're such a loser at fifa", "ur such a loser nobody likes you", "bullying"),
+    ("this new update is trash honestly", "you are trash and everyone hates you",
+     "bullying"),
+    # an exam failed and kept quiet
+    ("dont tell anybody but i totally bombed the french exam",
+     "dont tell anyone about our chats, its our secret", "grooming"),
+    # a first aid course
+    ("our first aid class went through what to do if someone has overdosed",
+     "i took an overdose last night", "self_harm"),
+    # bare everyday words the lexicons held at medium or above
+    ("catch the bus to town at 10?", "i just want to catch the bus tonight, goodbye everyone",
+     "self_harm"),
+    ("the fire safety plan is on the noticeboard",
+     "i used my safety plan last night when the urges got bad", "self_harm"),
+    ("ice cubes in the lemonade please", "held an ice cube on my wrist instead of cutting",
+     "self_harm"),
+    ("no going back now, we've signed the lease", "no going back, tonight's the night, sorry mum",
+     "self_harm"),
+    ("purged my wardrobe, four bags for the charity shop", "i purged after dinner again",
+     "self_harm"),
+    ("let the dough rise up in a warm place", "brothers, rise up against the traitors",
+     "radicalisation"),
+    ("mice and cockroaches in the flat, the council are coming", "migrants are cockroaches",
+     "radicalisation"),
+    ("space invaders high score!", "the invaders are replacing us", "radicalisation"),
+    ("he was threatened with violence by a neighbour, police came",
+     "we'll take our country back with violence", "radicalisation"),
+    ("how tall is the climbing wall at the centre?", "how tall are you? send a full length pic",
+     "grooming"),
+    ("the age gap between my girls is two years",
+     "dont worry about the age gap, nobody has to know", "grooming"),
+    ("can you pick me up from the station", "shes such a pick me, nobody likes her", "bullying"),
+    ("we watched lady and the tramp", "shes a tramp and a slag", "bullying"),
+    ("he slapped me a high five after the goal", "he slapped me and said it was my fault",
+     "abuse"),
+    # a parent asking whether to let their child use an app
+    ("is it ok for my 9 year old to have whatsapp for the school group",
+     "do you have snapchat? you're so mature for 11",
+     "grooming"),
+    # fiction the member is writing
+    ("in our fanfic the main character tries to end it all", "i want to end it all",
+     "self_harm"),
+]
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return Detector(shipped_lexicons(), ["GB"])
+
+
+def _severities(detector, text: str, audience: str) -> dict[str, int]:
+    return {f.category: severity_rank(f.severity) for f in detector.detect(text, audience)}
+
+
+@pytest.mark.parametrize(("look_alike", "concern", "category"), PAIRS)
+def test_a_look_alike_stays_below_high_and_its_concern_is_still_raised(
+        detector, look_alike, concern, category):
+    for audience in ("general", "young_people"):
+        found = _severities(detector, look_alike, audience)
+        assert all(rank < HIGH for rank in found.values()), (audience, look_alike, found)
+    assert category in _severities(detector, concern, "general"), concern
+    assert _severities(detector, concern, "young_people").get(category, -1) >= HIGH, concern
+
+
+def test_a_pets_scratches_are_no_cover_story_and_the_models_lowest_band_is_raised_for_young_people(
+        detector):
+    """Wrestling a pet into its carrier is quiet, but "the cat did it" is a known cover story for
+    self-harm: scratches blamed on a pet are still read by the text model. Its lowest band
+    (low) is raised a step in a young people's space like any other finding: that band holds
+    real concerns no word list catches, and a child's should not wait three days."""
+    assert not detector.detect("tried to put him in the cat carrier and got scratched to bits")
+    cover = "i tell everyone the scratches on my arm are from the cat"
+    general = {f.category: f for f in detector.detect(cover, "general")}["self_harm"]
+    young = {f.category: f for f in detector.detect(cover, "young_people")}["self_harm"]
+    assert general.severity == "low" and general.reasons[0].startswith("text model")
+    assert young.severity == "medium"
