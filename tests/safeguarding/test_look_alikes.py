@@ -72,6 +72,12 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
     ("we watched lady and the tramp", "shes a tramp and a slag", "bullying"),
     ("he slapped me a high five after the goal", "he slapped me and said it was my fault",
      "abuse"),
+    # a fear of spiders or wasps, losing at a game, what nobody likes
+    ("im terrified of wasps, one is in my bedroom",
+     "im scared of my stepdad, he comes in my room at night", "abuse"),
+    ("my sister keeps beating me at chess", "my brother keeps beating me when mum is out",
+     "abuse"),
+    ("no one likes mushrooms tbh", "nobody likes you, leave the group", "bullying"),
     # a parent asking whether to let their child use an app
     ("is it ok for my 9 year old to have whatsapp for the school group",
      "do you have snapchat? you're so mature for 11",
