@@ -78,6 +78,13 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
     ("my sister keeps beating me at chess", "my brother keeps beating me when mum is out",
      "abuse"),
     ("no one likes mushrooms tbh", "nobody likes you, leave the group", "bullying"),
+    # knocks from sport, a touch to get attention, a family surprise
+    ("my legs are covered in bruises from hockey training",
+     "my legs are covered in bruises from where dad kicked me", "abuse"),
+    ("he touched my shoulder to get my attention during assembly",
+     "he touched my leg under the table and said not to tell", "abuse"),
+    ("its our little secret, mums birthday present is hidden in the shed",
+     "its our little secret, dont tell your mum we talk", "grooming"),
     # a parent asking whether to let their child use an app
     ("is it ok for my 9 year old to have whatsapp for the school group",
      "do you have snapchat? you're so mature for 11",
