@@ -85,6 +85,11 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
      "he touched my leg under the table and said not to tell", "abuse"),
     ("its our little secret, mums birthday present is hidden in the shed",
      "its our little secret, dont tell your mum we talk", "grooming"),
+    # a parent asked what a sexual term means, a sex education lesson
+    ("my son asked me what onlyfans is, should i be worried",
+     "do you know what porn is? i can show you some", "sexual_content"),
+    ("the sex ed videos in year 8 were so cringe",
+     "after the sex ed lesson i realised what my uncle does to me is wrong", "abuse"),
     # a parent asking whether to let their child use an app
     ("is it ok for my 9 year old to have whatsapp for the school group",
      "do you have snapchat? you're so mature for 11",
