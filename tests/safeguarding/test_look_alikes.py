@@ -90,6 +90,16 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
      "do you know what porn is? i can show you some", "sexual_content"),
     ("the sex ed videos in year 8 were so cringe",
      "after the sex ed lesson i realised what my uncle does to me is wrong", "abuse"),
+    # secrecy words with nobody kept out, a lesson on a member's own device, a secret recipe
+    ("no need to tell me twice, i'm on my way",
+     "best not to tell your mum we've been talking", "grooming"),
+    ("you can do the quiz on your own phone or on the ipad",
+     "message me on your own phone not the family ipad", "grooming"),
+    ("this is our secret recipe for flapjacks", "this is our secret, don't tell your parents",
+     "grooming"),
+    ("the rain ruined everything, the bbq was a washout",
+     "you ruined everything, nobody wants you here", "bullying"),
+    ("bruises all over from football", "bruises all over my back from where he hit me", "abuse"),
     # a parent asking whether to let their child use an app
     ("is it ok for my 9 year old to have whatsapp for the school group",
      "do you have snapchat? you're so mature for 11",
