@@ -100,6 +100,14 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
     ("the rain ruined everything, the bbq was a washout",
      "you ruined everything, nobody wants you here", "bullying"),
     ("bruises all over from football", "bruises all over my back from where he hit me", "abuse"),
+    # medicine as prescribed, hangman, leaving a choir, cutting down on a food
+    ("took all my meds with breakfast like the doctor said",
+     "took all my tablets last night, i feel really sick and sleepy", "self_harm"),
+    ("we played hangman and he drew the noose first",
+     "tied the noose to the banister, nobody will care", "self_harm"),
+    ("nobody would notice if i left the choir", "nobody would notice if i died", "self_harm"),
+    ("cutting carbs till the wedding", "cutting again, it's the only thing that helps",
+     "self_harm"),
     # a parent asking whether to let their child use an app
     ("is it ok for my 9 year old to have whatsapp for the school group",
      "do you have snapchat? you're so mature for 11",
