@@ -108,6 +108,11 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
     ("nobody would notice if i left the choir", "nobody would notice if i died", "self_harm"),
     ("cutting carbs till the wedding", "cutting again, it's the only thing that helps",
      "self_harm"),
+    # trash talk about a game
+    ("youre dead at laser tag on saturday, no mercy",
+     "youre dead after school, everyone knows what you did", "bullying"),
+    ("watch your back in the rematch lol", "watch your back walking home, we know your route",
+     "bullying"),
     # a parent asking whether to let their child use an app
     ("is it ok for my 9 year old to have whatsapp for the school group",
      "do you have snapchat? you're so mature for 11",
