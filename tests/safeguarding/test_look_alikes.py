@@ -113,6 +113,17 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
      "youre dead after school, everyone knows what you did", "bullying"),
     ("watch your back in the rematch lol", "watch your back walking home, we know your route",
      "bullying"),
+    # ordinary home life
+    ("no food at home so we're doing a tesco run",
+     "no food in the house again, mum hasnt been back since friday", "abuse"),
+    ("dad locked me out by mistake this morning, sat on the step till nan came",
+     "dad locked me out all night in the cold as a punishment", "abuse"),
+    ("my stepdad shouts at the telly every match day",
+     "my stepdad shouts at me and throws things when he's drunk", "abuse"),
+    ("my brother pushed me into the paddling pool lol",
+     "my brother pushed me down the stairs last night", "abuse"),
+    ("i look after my little brother after school until mum gets home",
+     "i have to look after my little brother every night because mum is never home", "abuse"),
     # a parent asking whether to let their child use an app
     ("is it ok for my 9 year old to have whatsapp for the school group",
      "do you have snapchat? you're so mature for 11",
