@@ -124,6 +124,9 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
      "my brother pushed me down the stairs last night", "abuse"),
     ("i look after my little brother after school until mum gets home",
      "i have to look after my little brother every night because mum is never home", "abuse"),
+    # a question about a supplement's dose
+    ("is it possible to overdose on vitamin d? my mum takes two a day",
+     "can you overdose on paracetamol? asking for me", "self_harm"),
     # a parent asking whether to let their child use an app
     ("is it ok for my 9 year old to have whatsapp for the school group",
      "do you have snapchat? you're so mature for 11",
