@@ -64,8 +64,6 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
     ("space invaders high score!", "the invaders are replacing us", "radicalisation"),
     ("he was threatened with violence by a neighbour, police came",
      "we'll take our country back with violence", "radicalisation"),
-    ("how tall is the climbing wall at the centre?", "how tall are you? send a full length pic",
-     "grooming"),
     ("the age gap between my girls is two years",
      "dont worry about the age gap, nobody has to know", "grooming"),
     ("can you pick me up from the station", "shes such a pick me, nobody likes her", "bullying"),
@@ -90,11 +88,7 @@ PAIRS = [  # (look-alike, concern sharing its words, the concern's category)
      "do you know what porn is? i can show you some", "sexual_content"),
     ("the sex ed videos in year 8 were so cringe",
      "after the sex ed lesson i realised what my uncle does to me is wrong", "abuse"),
-    # secrecy words with nobody kept out, a lesson on a member's own device, a secret recipe
-    ("no need to tell me twice, i'm on my way",
-     "best not to tell your mum we've been talking", "grooming"),
-    ("you can do the quiz on your own phone or on the ipad",
-     "message me on your own phone not the family ipad", "grooming"),
+    # a secret recipe
     ("this is our secret recipe for flapjacks", "this is our secret, don't tell your parents",
      "grooming"),
     ("the rain ruined everything, the bbq was a washout",
