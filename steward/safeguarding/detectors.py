@@ -18,7 +18,7 @@ import numpy as np
 import phonenumbers
 
 from steward.errors import StewardError
-from steward.safeguarding import selfharm
+from steward.safeguarding import contact_formats, selfharm
 from steward.safeguarding.lexicon import (
     BENIGN,
     DISCUSSION,
@@ -68,7 +68,10 @@ _NOT_STREET_NAME = (
     "days?|weeks?|months?|years?|times?|people|of|goals?|points?|nil|all|just|still|way|no|"
     "not|im|i|we|you|u|they|it|that|this|get|got|go|going|come|coming|outside|near|behind|"
     "past|opposite|round|around|up|down|off|out|over|ever|best|worst|greatest|last|next|first|"
-    "am|pm|ne|any|some|every|either|which|what|whatever|other|another|same|long|right|wrong)"
+    "am|pm|ne|any|some|every|either|which|what|whatever|other|another|same|long|right|wrong|"
+    # units before "walk", "view" or "place" ("2 mile walk", "5 star view")
+    "secs?|seconds?|miles?|km|k|metres?|meters?|yards?|steps?|stars?|mile|min|minute|hour|"
+    "us|them|me|him|her|first|second|third|top|1st|2nd|3rd)"
 )
 _ADDRESS = re.compile(
     rf"\b\d{{1,4}}[A-Za-z]?,? (?:[A-Z][a-z'’]+ ){{1,3}}(?:{_STREETS})\b"
@@ -77,30 +80,48 @@ _ADDRESS = re.compile(
     # written in lower case with a short street word ("14 elm rd", "3 mill way"): the words
     # between are a name's, not chat's ("2 people on the way", "3 goals in the park")
     rf"|\b\d{{1,4}}[a-z]?,? (?:(?!{_NOT_STREET_NAME}\b)[a-z'’]+ ){{1,3}}"
-    r"(?:rd|ave|st|court|ct|cres|dr|ln|(?:close|way)(?! (?:to|by|friends?|call|one|too|more|"
+    r"(?:rd|ave|st|court|ct|cres|dr|ln|view|rise|walk|place|parade|square|hill|vale|row|"
+    r"(?:close|way)(?! (?:to|by|friends?|call|one|too|more|"
     r"better|worse|less|enough|up|down|off|back|out|over|of|home|round|in|bigger|longer|harder|"
     r"easier|cooler|faster)\b))\b"
     # Welsh: the street word comes first ("12 Heol y Bont", "4 Stryd Fawr")
     r"|\b\d{1,4}[A-Za-z]?,? (?i:heol|stryd|ffordd|lôn|lon|cilgant|rhodfa|clos|teras|maes|"
     r"rhes|ystad|llwyn|bryn|sgwâr|sgwar|tan y|pen y|cae)\b ?(?:[A-Za-zâêîôûŵŷ'’]+)"
 )
-_PLATFORMS = r"(?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|x)"
+# The apps where a handle reaches someone privately (CEOP/Thinkuknow's list of apps children
+# are asked to add each other on); "x" alone is too common a word but in "my x is …".
+_APPS = (r"insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|wickr|"
+         r"signal|twitch|roblox|xbox|psn|steam|threads|bereal|yubo|wizz|whatsapp")
+_PLATFORMS = rf"(?:{_APPS}|x)"
+# the apps whose names are no ordinary words, for a handle some words after the name
+_AT_APPS = r"insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|wickr"
+# a handle has a digit or _, or a dot between letters ("lily.rose"), and is not "e.g."
+_HANDLE_NAME = (r"(?=[A-Za-z0-9_.]*(?:[0-9_]|\.[A-Za-z0-9]))(?![a-z]\.[a-z]\.?\b)"
+                r"[A-Za-z][A-Za-z0-9_.]{2,29}\b")
 _HANDLE = re.compile(
-    rf"(?:\b{_PLATFORMS}\b|\b(?:add|follow|dm|message) me\b)[^@\n]{{0,25}}@[A-Za-z0-9_.]{{2,30}}"
-    rf"|\bmy {_PLATFORMS}(?: name| username| handle)? is @?[A-Za-z0-9_.]{{3,30}}"
-    # "snap: jess_x22", "insta - lily.r", "sc is tom_99": a handle has a digit, _ or .
-    rf"|\b{_PLATFORMS}\s*(?:[:=\-]|\bis\b|\bits\b|'s|’s)\s*@?"
-    r"(?=[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*)[A-Za-z][A-Za-z0-9_.]{2,29}\b",
+    rf"(?:\b(?:{_AT_APPS})\b|\b(?:add|follow|dm|message) me\b)[^@\n]{{0,25}}@[A-Za-z0-9_.]{{2,30}}"
+    rf"|\bmy {_PLATFORMS}(?: name| username| handle| id| tag)? is @?[A-Za-z0-9_.]{{3,30}}"
+    # "snap: jess_x22", "insta - lily.r", "sc is tom_99"
+    rf"|\b(?:{_APPS})\s*(?:[:=\-]|\bis\b|\bits\b|'s|’s)\s*@?{_HANDLE_NAME}"
+    # "add me on snap jess_x22", "kik me jess_x", "dm me on insta lily.rose"
+    rf"|\b(?:{_APPS})(?: me)?\s+@?{_HANDLE_NAME}",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+PHONE_DIGITS = 7  # the hint's phone number has seven digits or more
+PHONE_WORDS = 6  # ... or six digit words ("oh seven seven double oh nine …")
 # Every contact detail needs a digit or an "@", except "my snap is …".
 _DIGIT_OR_AT = re.compile(r"[0-9@][^\x00]*")
 _MY_PLATFORM = re.compile(
-    r" my (?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik tok|tiktok|twitter|kik|telegram|discord|x) "
-    r"| (?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|kik|telegram|discord) "
-    r"(?:is |its |name |username |handle |)[a-z]*[0-9_]"
+    rf" my (?:{_APPS}|tik tok|x) | (?:{_APPS}) [a-z0-9_@]"
 )
+# ... or a phone number in words ("oh seven seven …") or an e-mail address with "at" and "dot"
+# in words: a run of digit words, or "dot" or a mail provider's name.
+_DIGIT_WORDS = ("zero", "oh", "o", "nought", "one", "two", "three", "four", "five", "six",
+                "seven", "eight", "nine", "double", "triple", "treble")
+_MAIL_WORDS = ("dot", *contact_formats.MAIL_PROVIDERS)
+_SPELT = re.compile(rf" (?:{'|'.join(_MAIL_WORDS)}) "
+                    rf"|(?: (?:{'|'.join(_DIGIT_WORDS)})(?= )){{{PHONE_WORDS}}}")
 
 # What a text needs (normalised: lower case, punctuation as single spaces) before the contact
 # detail patterns above can find anything in it; a quick pass over the whole batch that lets
@@ -112,6 +133,12 @@ _STREET_WORDS = (
 _CONTACT_HINT = re.compile(
     r"\d(?: ?\d){6}"  # a phone number: seven digits or more, with separators
     r"|[a-z]{1,2}\d[a-z\d]? ?\d[a-z]{2}"  # a postcode
+    # a phone number with digit words or look-alike letters among the digits ("07seven…",
+    # "O77OO 9OO…"): a digit and nine more digit-like characters or words
+    r"|\d(?: ?(?:\d|zero|oh|one|two|three|four|five|six|seven|eight|nine|o|l|i)){9}"
+    # an outward postcode or a house number after a cue ("i live in ls6", "im in ls6",
+    # "i live at number 14", "postcode is ls6", "my house number is 7")
+    r"| (?:live|lives|living|staying|postcode|post code|house|i m|im|am) "
     rf"|\d{{1,4}}[a-z]? (?:[^ \x00]+ ){{0,3}}(?:{_STREET_WORDS})s? "  # a street address
     rf"| {_PLATFORMS}s? "  # a handle after a platform's name
 )
@@ -121,16 +148,20 @@ _CONTACT_HINT = re.compile(
 # _CONTACT_HINT, holds: the batch's words are looked up by hash (wordhash), so most texts with
 # a digit skip the hint's regular expression.
 _PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", "tiktok",
-                   "twitter", "kik", "telegram", "discord", "x")
+                   "twitter", "kik", "telegram", "discord", "wickr", "signal", "twitch",
+                   "roblox", "xbox", "psn", "steam", "threads", "bereal", "yubo", "wizz",
+                   "whatsapp", "x")
+_CUE_WORDS = ("live", "lives", "living", "staying", "postcode", "post", "house", "im", "m",
+              "am")
 _HINT_WORDS = sorted({w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
-                      (word, word + "s")})
-_CONTACT_WORDS = WordLists({"platform": hashes_of(_PLATFORM_WORDS),
-                            "hint": hashes_of(_HINT_WORDS)})
+                      (word, word + "s")} | set(_CUE_WORDS))
+_CONTACT_LISTS = {"platform": hashes_of(_PLATFORM_WORDS), "hint": hashes_of(_HINT_WORDS),
+                  "digit word": hashes_of(_DIGIT_WORDS), "mail word": hashes_of(_MAIL_WORDS)}
+_CONTACT_WORDS = WordLists(_CONTACT_LISTS)
 _DIGIT_BYTES = np.zeros(256, dtype=bool)
 _DIGIT_BYTES[list(b"0123456789")] = True
 _LETTER_BYTES = np.zeros(256, dtype=bool)
 _LETTER_BYTES[list(b"abcdefghijklmnopqrstuvwxyz")] = True
-PHONE_DIGITS = 7  # the hint's phone number has seven digits or more
 
 
 def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None = None,
@@ -139,7 +170,8 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
     """The positions of the texts (in `normalise_many` form; `data` the same as UTF-8 bytes,
     `hashed` their `word_hashes`, `found` those looked up in lists that include "platform"
     and "hint", `breaks` where its NULs are) that may share a contact detail: those with an
-    "@", those with a digit and a hint of a number, postcode, address or handle, and "my snap is …".
+    "@", those with a digit and a hint of a number, postcode, address or handle, "my snap is …",
+    and those with a run of digit words or a word of a spelt-out e-mail ("dot", "gmail").
 
     The hint's regular expression reads only the texts with a digit that could match it:
     seven digits or more (a phone number), a letter just before a digit (a postcode), or a
@@ -149,7 +181,11 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
     if found is None:
         found = _CONTACT_WORDS.find(hashes)
     ends = [*starts[1:], len(words)]
-    out = set()
+    out = set(word_texts[found["mail word"] >= 0].tolist())
+    spelt = np.bincount(word_texts[found["digit word"] >= 0], minlength=count)
+    for i in np.flatnonzero(spelt >= PHONE_WORDS).tolist():
+        if _SPELT.search(words, starts[i], ends[i]):
+            out.add(i)
     platform = np.zeros(count, dtype=bool)
     platform[word_texts[found["platform"] >= 0]] = True
     for i in np.flatnonzero(platform).tolist():
@@ -309,8 +345,7 @@ class Detector:
         model = self.model is not None
         if self._lists is None or self._lists[0] != model:
             self._loaded_model()  # or None, if it cannot load
-            lists = {**self.matcher.word_lists(),
-                     "platform": hashes_of(_PLATFORM_WORDS), "hint": hashes_of(_HINT_WORDS)}
+            lists = {**self.matcher.word_lists(), **_CONTACT_LISTS}
             if self.model is not None:
                 lists |= self.model.word_lists()
             self._lists = (self.model is not None, WordLists(lists))
@@ -365,15 +400,16 @@ class Detector:
         """The kinds of personal contact details in the text, in a stable order."""
         kinds = []
         digits = _has_digit(text)
-        if digits and self._has_phone(text):
+        if (digits and self._has_phone(text)) or self._has_phone(contact_formats.digitised(text)):
             kinds.append("phone number")
-        if "@" in text and _EMAIL.search(text):
+        if ("@" in text and _EMAIL.search(text)) or contact_formats.has_spelt_email(text):
             kinds.append("email address")
-        if digits and _ADDRESS.search(text):
+        if digits and (_ADDRESS.search(text) or contact_formats.has_house_number(text)):
             kinds.append("street address")
-        if digits and _POSTCODE.search(text):
+        if digits and (_POSTCODE.search(text) or contact_formats.has_cued_postcode(text)):
             kinds.append("postcode")
-        if _HANDLE.search(_EMAIL.sub(" ", text) if "@" in text else text):
+        if (_HANDLE.search(_EMAIL.sub(" ", text) if "@" in text else text)
+                or contact_formats.has_handle_shape(text)):
             kinds.append("social handle")
         return kinds
 
