@@ -87,8 +87,8 @@ _AT = rf"(?:{_AT_MARKED}|\s+at\s+|@)"
 _DOT = rf"(?:{_DOT_MARKED}|\s+dot\s+|\.)"
 _TLD = r"(?:com|net|org|co|uk|ie|io|me|edu|ac|gov|info|cymru|wales|scot|biz)"
 MAIL_PROVIDERS = ("gmail", "googlemail", "hotmail", "outlook", "yahoo", "ymail", "icloud",
-                  "aol", "btinternet", "protonmail", "proton", "msn", "gmx", "sky",
-                  "virginmedia", "talktalk", "mail")
+                  "aol", "btinternet", "protonmail", "proton", "msn", "gmx",
+                  "virginmedia", "talktalk")
 _PROVIDER = "(?:" + "|".join(MAIL_PROVIDERS) + ")"
 _LOCAL = r"[A-Za-z0-9][\w.+-]{1,40}"
 # "jess(at)hotmail(dot)co(dot)uk", "jess [at] outlook [dot] com", "jess @ gmail . com": the
@@ -101,8 +101,14 @@ _EMAIL_MARKED = re.compile(
 # provider's (so "look at this dot com" is not an address).
 _EMAIL_PROVIDER = re.compile(rf"\b{_LOCAL}(?:{_AT}|\s*@\s*){_PROVIDER}\b(?:{_DOT}[a-z]{{2,6}}\b)*",
                              re.IGNORECASE)
+# "jess_22 at mysite dot co dot uk": any domain, with a name-like local part or an e-mail cue
+# (so "sign up at barnardos dot org" is a web address, not an e-mail)
+_EMAIL_WORDS = re.compile(
+    rf"\b{_LOCAL}\s+at\s+[A-Za-z0-9-]{{2,30}}(?:{_DOT}[A-Za-z0-9-]{{1,20}})*\s+dot\s+{_TLD}\b",
+    re.IGNORECASE)
 _EMAIL_CUE = re.compile(r"\b(?:e-?mail|e mail|mail me|addy|address)\b", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"[\d_.]")
+_DOT_AFTER = re.compile(_DOT, re.IGNORECASE)
 
 
 def has_spelt_email(text: str) -> bool:
@@ -110,9 +116,13 @@ def has_spelt_email(text: str) -> bool:
     if _EMAIL_MARKED.search(text):
         return True
     for match in _EMAIL_PROVIDER.finditer(text):
-        local = re.split(r"\s|@|\(|\[", match.group(0), maxsplit=1)[0]
-        dotted = len(re.findall(rf"{_DOT}", match.group(0)[len(local):])) > 0
+        local = re.split(r"\s|@", match.group(0), maxsplit=1)[0]
+        dotted = _DOT_AFTER.search(match.group(0), len(local)) is not None
         if dotted or _NAME_LIKE.search(local) or _EMAIL_CUE.search(text):
+            return True
+    for match in _EMAIL_WORDS.finditer(text):
+        local = match.group(0).split(None, 1)[0]
+        if _NAME_LIKE.search(local) or _EMAIL_CUE.search(text):
             return True
     return False
 
@@ -143,9 +153,9 @@ POSTCODE_AREAS = (
     "DN DT DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW "
     "KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM "
     "S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN "
-    "WR WS WV YO ZE").split()
-_AREA = "(?:" + "|".join(sorted(POSTCODE_AREAS, key=len, reverse=True)) + ")"
-_POSTCODE_CUE = (r"(?:i live in|we live in|i m in|im in|i'm in|i am in|postcode(?: is|'s|’s| s"
+    "WR WS WV YO ZE")
+_AREA = "(?:" + "|".join(sorted(POSTCODE_AREAS.split(), key=len, reverse=True)) + ")"
+_POSTCODE_CUE = (r"(?:i live in|we live in|postcode(?: is|'s|’s| s"
                  r"|:)?|post code(?: is|'s|’s| s|:)?|my area is)")
 _OUTWARD_WITH_CUE = re.compile(
     rf"\b{_POSTCODE_CUE}\s+{_AREA}\d[A-Z\d]?(?:\s?\d[ABD-HJLNP-UW-Z]{{2}})?\b", re.IGNORECASE)

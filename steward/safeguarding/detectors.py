@@ -110,7 +110,8 @@ _HANDLE = re.compile(
 _DIGIT = re.compile(r"\d")
 PHONE_DIGITS = 7  # the hint's phone number has seven digits or more
 PHONE_WORDS = 6  # ... or six digit words ("oh seven seven double oh nine …")
-# Every contact detail needs a digit or an "@", except "my snap is …".
+# Every contact detail needs a digit or an "@", except a handle after an app's name ("my snap is
+# …"), and a number or e-mail address in words (_SPELT, below).
 _DIGIT_OR_AT = re.compile(r"[0-9@][^\x00]*")
 _MY_PLATFORM = re.compile(
     rf" my (?:{_APPS}|tik tok|x) | (?:{_APPS}) [a-z0-9_@]"
@@ -136,11 +137,12 @@ _CONTACT_HINT = re.compile(
     # a phone number with digit words or look-alike letters among the digits ("07seven…",
     # "O77OO 9OO…"): a digit and nine more digit-like characters or words
     r"|\d(?: ?(?:\d|zero|oh|one|two|three|four|five|six|seven|eight|nine|o|l|i)){9}"
-    # an outward postcode or a house number after a cue ("i live in ls6", "im in ls6",
+    # an outward postcode or a house number after a cue ("i live in ls6",
     # "i live at number 14", "postcode is ls6", "my house number is 7")
-    r"| (?:live|lives|living|staying|postcode|post code|house|i m|im|am) "
+    r"| (?:live|lives|living|staying|postcode|post code|house) "
     rf"|\d{{1,4}}[a-z]? (?:[^ \x00]+ ){{0,3}}(?:{_STREET_WORDS})s? "  # a street address
     rf"| {_PLATFORMS}s? "  # a handle after a platform's name
+    r"| t me [a-z]"  # a Telegram link, t.me/name
 )
 
 
@@ -151,8 +153,7 @@ _PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", 
                    "twitter", "kik", "telegram", "discord", "wickr", "signal", "twitch",
                    "roblox", "xbox", "psn", "steam", "threads", "bereal", "yubo", "wizz",
                    "whatsapp", "x")
-_CUE_WORDS = ("live", "lives", "living", "staying", "postcode", "post", "house", "im", "m",
-              "am")
+_CUE_WORDS = ("live", "lives", "living", "staying", "postcode", "post", "house")
 _HINT_WORDS = sorted({w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
                       (word, word + "s")} | set(_CUE_WORDS))
 _CONTACT_LISTS = {"platform": hashes_of(_PLATFORM_WORDS), "hint": hashes_of(_HINT_WORDS),
