@@ -32,6 +32,13 @@ _LOOKALIKE_TOKEN = re.compile(r"(?=[^\d]*\d)[\dOoIl]+")
 # symbol outside ASCII (an emoji between the groups). Not commas, colons or slashes: lists,
 # times, scores, dates and links.
 _GAP = re.compile(r"(?:[\s.\-()_*|~]|[^\x00-\x7f\w])*\+?(?:[\s(]*)")
+# Worth reading with `digitised`: three digit words in a row, or a digit beside a letter or
+# an odd symbol (most texts the quick check lets through have neither, and keep their digits)
+_DIGIT_WORD = "(?:" + "|".join(_WORD_DIGITS) + "|double|triple|treble)"
+_WORTH_DIGITISING = re.compile(
+    rf"\b{_DIGIT_WORD}\W+{_DIGIT_WORD}\W+{_DIGIT_WORD}\b|\d(?:[A-Za-z]|\s*[^\x00-\x7f\w\s]|[_*|~])"
+    r"|[A-Za-z]\d", re.IGNORECASE)
+_PLAIN_GAP = re.compile(r"[ .\-()+]*")  # what detectors._PHONE reads itself: left as it is
 
 
 def digitised(text: str) -> str:
@@ -39,6 +46,8 @@ def digitised(text: str) -> str:
     separators between digits into spaces, for the phone number patterns: "oh seven seven
     double oh 9 …" → "0 7 7 00 9 …", "O77OO 9OO123" → "07700 900123", "07700 📱 900" →
     "07700 900". Words that are not digits stay as they are."""
+    if not _WORTH_DIGITISING.search(text):
+        return text
     out: list[str] = []
     done = 0
     held: tuple[str, str] | None = None  # a "double"/"triple" waiting for its digit
@@ -59,7 +68,8 @@ def digitised(text: str) -> str:
         if digit is None:
             out.append(gap + token)
             continue
-        if out and out[-1][-1:].isdigit() and _GAP.fullmatch(gap):
+        if (out and out[-1][-1:].isdigit() and _GAP.fullmatch(gap)
+                and not _PLAIN_GAP.fullmatch(gap)):
             gap = " +" if "+" in gap else " "
         out.append(gap + digit)
     if held:
@@ -108,11 +118,16 @@ _EMAIL_WORDS = re.compile(
     re.IGNORECASE)
 _EMAIL_CUE = re.compile(r"\b(?:e-?mail|e mail|mail me|addy|address)\b", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"[\d_.]")
+# what every spelt-out address holds: "dot" or a provider's name, or a marked or spaced "@"/"."
+_MAYBE_EMAIL = re.compile(rf"\bdot\b|{_PROVIDER}|[(\[{{<]\s*at\s*[)\]}}>]|\s[@.]\s",
+                          re.IGNORECASE)
 _DOT_AFTER = re.compile(_DOT, re.IGNORECASE)
 
 
 def has_spelt_email(text: str) -> bool:
     """An e-mail address written with "at"/"dot" in words or marks, or spaced out."""
+    if not _MAYBE_EMAIL.search(text):
+        return False
     if _EMAIL_MARKED.search(text):
         return True
     for match in _EMAIL_PROVIDER.finditer(text):

@@ -401,7 +401,7 @@ class Detector:
         """The kinds of personal contact details in the text, in a stable order."""
         kinds = []
         digits = _has_digit(text)
-        if (digits and self._has_phone(text)) or self._has_phone(contact_formats.digitised(text)):
+        if (digits and self._has_phone(text)) or self._has_spelt_phone(text):
             kinds.append("phone number")
         if ("@" in text and _EMAIL.search(text)) or contact_formats.has_spelt_email(text):
             kinds.append("email address")
@@ -413,6 +413,12 @@ class Detector:
                 or contact_formats.has_handle_shape(text)):
             kinds.append("social handle")
         return kinds
+
+    def _has_spelt_phone(self, text: str) -> bool:
+        """A phone number in digit words, look-alike letters or with odd separators (read
+        again only when writing it in digits changes the text)."""
+        digits = contact_formats.digitised(text)
+        return digits != text and self._has_phone(digits)
 
     def _has_phone(self, text: str) -> bool:
         for n, match in enumerate(_PHONE.finditer(text)):

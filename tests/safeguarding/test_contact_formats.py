@@ -153,7 +153,7 @@ def test_a_staff_member_sharing_the_office_number_raises_nothing(shipped):
     ("oh seven seven double oh nine", "0 7 7 00 9"),
     ("O77OO 9OO123", "07700 900123"),
     ("07700 📱 900", "07700 900"),
-    ("see you at 7:30, 3-1", "see you at 7:30, 3 1"),  # colons and commas stay
+    ("see you at 7:30, 3-1", "see you at 7:30, 3-1"),  # colons, commas and plain dashes stay
     ("double trouble", "double trouble"),
 ])
 def test_digitised(text, digits):
