@@ -185,9 +185,15 @@ _HOUSE_NUMBER = re.compile(
     r"\d{1,4}[a-z]?\b", re.IGNORECASE)
 
 
+# a whole postcode in lower case without its space ("ls62qt"), only with one of the areas
+_RUN_TOGETHER = re.compile(rf"\b{_AREA}\d[a-z\d]?\d[abd-hjlnp-uw-z]{{2}}\b", re.IGNORECASE)
+
+
 def has_cued_postcode(text: str) -> bool:
-    """A postcode given after "i live in" or "postcode", in any case, spaced or not."""
-    return _OUTWARD_WITH_CUE.search(text) is not None
+    """A postcode given after "i live in" or "postcode", in any case, spaced or not, or a
+    whole one run together in lower case."""
+    return (_OUTWARD_WITH_CUE.search(text) is not None
+            or _RUN_TOGETHER.search(text) is not None)
 
 
 def has_house_number(text: str) -> bool:

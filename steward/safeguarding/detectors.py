@@ -104,7 +104,9 @@ _HANDLE = re.compile(
     # "snap: jess_x22", "insta - lily.r", "sc is tom_99"
     rf"|\b(?:{_APPS})\s*(?:[:=\-]|\bis\b|\bits\b|'s|’s)\s*@?{_HANDLE_NAME}"
     # "add me on snap jess_x22", "kik me jess_x", "dm me on insta lily.rose"
-    rf"|\b(?:{_APPS})(?: me)?\s+@?{_HANDLE_NAME}",
+    rf"|\b(?:{_APPS})(?: me)?\s+@?{_HANDLE_NAME}"
+    # the handle first: "@lily.rose on tiktok", "im jess_x22 on snap" (not a version, "v2.1")
+    rf"|(?:@[A-Za-z0-9_.]{{2,30}}|(?![vV]\d){_HANDLE_NAME})\s+(?:on|in)\s+(?:{_AT_APPS})\b",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
@@ -114,7 +116,7 @@ PHONE_WORDS = 6  # ... or six digit words ("oh seven seven double oh nine …")
 # …"), and a number or e-mail address in words (_SPELT, below).
 _DIGIT_OR_AT = re.compile(r"[0-9@][^\x00]*")
 _MY_PLATFORM = re.compile(
-    rf" my (?:{_APPS}|tik tok|x) | (?:{_APPS}) [a-z0-9_@]"
+    rf" my (?:{_APPS}|tik tok|x) | (?:{_APPS}) [a-z0-9_@]| (?:on|in) (?:{_APPS}) "
 )
 # ... or a phone number in words ("oh seven seven …") or an e-mail address with "at" and "dot"
 # in words: a run of digit words, or "dot" or a mail provider's name.

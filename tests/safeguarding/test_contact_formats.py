@@ -66,6 +66,9 @@ def shipped():
     ("wickr: jess22", "social handle"),
     ("dm me on insta lily.rose", "social handle"),
     ("telegram @jessr22", "social handle"),
+    # the handle before the app's name
+    ("@lily.rose on tiktok", "social handle"),
+    ("im jess_x22 on snap", "social handle"),
     # "my @ is …", Discord's name#1234 tags and numeric user ids
     ("my @ is jess_22", "social handle"),
     ("my discord is jess#1234", "social handle"),
@@ -87,6 +90,8 @@ def shipped():
     ("i live in LS6", "postcode"),
     ("my postcode is ls6", "postcode"),
     ("postcode: cf10 1aa", "postcode"),
+    # a whole postcode run together in lower case
+    ("come to ls62qt", "postcode"),
 ])
 def test_each_shape_is_caught(plain, text, kind):
     assert kind in plain.contact_kinds(text)
@@ -121,6 +126,8 @@ def test_each_shape_is_caught(plain, text, kind):
     "i live at home with 2 dogs",
     # handles that are not a person's: an e-mail's "@", a tag of a thing
     "i gave my @openclaw a speaker",
+    # a version on a platform; a code that is no postcode area's
+    "v2.1 on steam", "the update 1.2 is on discord", "my code is ab12cd",
 ])
 def test_look_alikes_stay_quiet(plain, text):
     assert plain.contact_kinds(text) == []
