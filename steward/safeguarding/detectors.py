@@ -70,8 +70,8 @@ _NOT_STREET_NAME = (
     "past|opposite|round|around|up|down|off|out|over|ever|best|worst|greatest|last|next|first|"
     "am|pm|ne|any|some|every|either|which|what|whatever|other|another|same|long|right|wrong|"
     # units before "walk", "view" or "place" ("2 mile walk", "5 star view")
-    "secs?|seconds?|miles?|km|k|metres?|meters?|yards?|steps?|stars?|mile|min|minute|hour|"
-    "us|them|me|him|her|first|second|third|top|1st|2nd|3rd)"
+    "secs?|seconds?|miles?|km|k|metres?|meters?|yards?|steps?|stars?|us|them|me|him|second|"
+    "third|top)"
 )
 _ADDRESS = re.compile(
     rf"\b\d{{1,4}}[A-Za-z]?,? (?:[A-Z][a-z'’]+ ){{1,3}}(?:{_STREETS})\b"
@@ -171,8 +171,8 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
                         hashed: tuple | None = None, found: FoundWords | None = None,
                         breaks: np.ndarray | None = None) -> set[int]:
     """The positions of the texts (in `normalise_many` form; `data` the same as UTF-8 bytes,
-    `hashed` their `word_hashes`, `found` those looked up in lists that include "platform"
-    and "hint", `breaks` where its NULs are) that may share a contact detail: those with an
+    `hashed` their `word_hashes`, `found` those looked up in lists that include those of
+    `_CONTACT_LISTS`, `breaks` where its NULs are) that may share a contact detail: those with an
     "@", those with a digit and a hint of a number, postcode, address or handle, "my snap is …",
     and those with a run of digit words or a word of a spelt-out e-mail ("dot", "gmail").
 
