@@ -179,7 +179,8 @@ _HOUSE_NUMBER = re.compile(
     r"\b(?:i|we|my family|my mum|my dad|my nan) (?:live|lives|stay|am staying|m staying) "
     r"(?:at|in) (?:(?:house )?(?:number|no\.?|num) ?)?\d{1,4}[a-z]?\b(?! (?:years?|yrs?|mins?"
     r"|minutes?|miles?|hours?|days?|weeks?|months?)\b)"
-    r"|\bmy house (?:number|no\.?) (?:is|s|'s|’s) \d{1,4}[a-z]?\b"
+    r"|\b(?:my|our) (?:house|flat) (?:(?:number|no\.?) (?:is|s|'s|’s)|is (?:number|no\.?)) "
+    r"\d{1,4}[a-z]?\b"
     # "we live in the flats above the shop on the high street, number 7"
     r"|\b(?:i|we) live (?:in|on|at|above|over)\b[^.!?\n]{0,60}\b(?:number|no\.?|flat|house) "
     r"\d{1,4}[a-z]?\b", re.IGNORECASE)

@@ -85,6 +85,7 @@ def shipped():
     ("i live at number 14", "street address"),
     ("we live at no. 7", "street address"),
     ("my house number is 12", "street address"),
+    ("our flat is number 4b", "street address"),
     ("we live in the flats above the co-op on the high street, number 7", "street address"),
     # Royal Mail: an outward code alone after "i live in" or "postcode"
     ("i live in LS6", "postcode"),
