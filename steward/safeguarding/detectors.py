@@ -141,7 +141,7 @@ _CONTACT_HINT = re.compile(
     r"|\d(?: ?(?:\d|zero|oh|one|two|three|four|five|six|seven|eight|nine|o|l|i)){9}"
     # an outward postcode or a house number after a cue ("i live in ls6",
     # "i live at number 14", "postcode is ls6", "my house number is 7")
-    r"| (?:live|lives|living|staying|postcode|post code|house) "
+    r"| (?:live|lives|living|staying|postcode|post code|house|flat) "
     rf"|\d{{1,4}}[a-z]? (?:[^ \x00]+ ){{0,3}}(?:{_STREET_WORDS})s? "  # a street address
     rf"| {_PLATFORMS}s? "  # a handle after a platform's name
     r"| t me [a-z]"  # a Telegram link, t.me/name
@@ -155,7 +155,7 @@ _PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", 
                    "twitter", "kik", "telegram", "discord", "wickr", "signal", "twitch",
                    "roblox", "xbox", "psn", "steam", "threads", "bereal", "yubo", "wizz",
                    "whatsapp", "x")
-_CUE_WORDS = ("live", "lives", "living", "staying", "postcode", "post", "house")
+_CUE_WORDS = ("live", "lives", "living", "staying", "postcode", "post", "house", "flat")
 _HINT_WORDS = sorted({w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
                       (word, word + "s")} | set(_CUE_WORDS))
 _CONTACT_LISTS = {"platform": hashes_of(_PLATFORM_WORDS), "hint": hashes_of(_HINT_WORDS),
