@@ -144,11 +144,22 @@ def test_helplines_are_no_member_contact_details(shipped, text):
 @pytest.mark.parametrize("text", [
     "the office number is 0113 496 0000 if anyone needs it",
     "email info@charity.org.uk for tickets, registered charity 1234567",
+    "the venue is at 14 Church Road, bring a packed lunch",  # an event's venue
 ])
 def test_an_organisations_contact_details_stay_low(shipped, text):
     (finding,) = [f for f in shipped.detect(text, "young_people", "open")
                   if f.category == "contact_details"]
     assert finding.severity == "low"
+
+
+@pytest.mark.parametrize("text", [
+    "ychwanega fi ar snap",  # Welsh: "add me on snap"
+    "fy nghod post i yw CF10",  # Welsh: "my postcode is"
+    "dwi n byw yn y pentref, rhif 4",  # Welsh: "I live in the village, number 4"
+    "my wickr is jessrose",
+])
+def test_cue_phrases_in_the_word_lists(shipped, text):
+    assert "contact_details" in {f.category for f in shipped.detect(text)}
 
 
 def test_a_staff_member_sharing_the_office_number_raises_nothing(shipped):
