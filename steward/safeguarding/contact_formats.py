@@ -21,6 +21,7 @@ _WORD_DIGITS = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0", "on
                 "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                 "eight": "8", "nine": "9"}
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
+_NOUGHTS = {"hundred": "00", "thousand": "000"}  # "nine hundred" → "900"
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _IN_TOKEN = re.compile("|".join(sorted((w for w in _WORD_DIGITS if len(w) > 2), key=len,
                                        reverse=True)), re.IGNORECASE)
@@ -57,6 +58,9 @@ def digitised(text: str) -> str:
             if held:
                 out.append("".join(held))
             held = (gap, token)
+            continue
+        if token.lower() in _NOUGHTS and out and out[-1][-1:].isdigit():
+            out.append(_NOUGHTS[token.lower()])
             continue
         digit = _as_digits(token)
         if held:
@@ -183,7 +187,10 @@ _HOUSE_NUMBER = re.compile(
     r"\d{1,4}[a-z]?\b"
     # "we live in the flats above the shop on the high street, number 7"
     r"|\b(?:i|we) live (?:in|on|at|above|over)\b[^.!?\n]{0,60}\b(?:number|no\.?|flat|house) "
-    r"\d{1,4}[a-z]?\b", re.IGNORECASE)
+    r"\d{1,4}[a-z]?\b"
+    # the street first, then the house number: "meadow lane, number 14", "Mill Rd no. 3"
+    r"|\b[a-z]+ (?:road|rd|street|lane|avenue|ave|close|drive|crescent|gardens|grove|terrace"
+    r"|way|court|place)\W{1,3}(?:number|no\.?|num) ?\d{1,4}[a-z]?\b", re.IGNORECASE)
 
 
 # a whole postcode in lower case without its space ("ls62qt"), only with one of the areas

@@ -120,8 +120,8 @@ _MY_PLATFORM = re.compile(
 )
 # ... or a phone number in words ("oh seven seven …") or an e-mail address with "at" and "dot"
 # in words: a run of digit words, or "dot" or a mail provider's name.
-_DIGIT_WORDS = ("zero", "oh", "o", "nought", "one", "two", "three", "four", "five", "six",
-                "seven", "eight", "nine", "double", "triple", "treble")
+_DIGIT_WORDS = ("zero", "oh", "o", "nought", "nil", "one", "two", "three", "four", "five", "six",
+                "seven", "eight", "nine", "double", "triple", "treble", "hundred", "thousand")
 _MAIL_WORDS = ("dot", *contact_formats.MAIL_PROVIDERS)
 _SPELT = re.compile(rf" (?:{'|'.join(_MAIL_WORDS)}) "
                     rf"|(?: (?:{'|'.join(_DIGIT_WORDS)})(?= )){{{PHONE_WORDS}}}")
@@ -138,11 +138,12 @@ _CONTACT_HINT = re.compile(
     r"|[a-z]{1,2}\d[a-z\d]? ?\d[a-z]{2}"  # a postcode
     # a phone number with digit words or look-alike letters among the digits ("07seven…",
     # "O77OO 9OO…"): a digit and nine more digit-like characters or words
-    r"|\d(?: ?(?:\d|zero|oh|one|two|three|four|five|six|seven|eight|nine|o|l|i)){9}"
+    rf"|\d(?: ?(?:\d|{'|'.join(_DIGIT_WORDS)}|l|i)){{9}}"
     # an outward postcode or a house number after a cue ("i live in ls6",
     # "i live at number 14", "postcode is ls6", "my house number is 7")
     r"| (?:live|lives|living|staying|postcode|post code|house|flat) "
     rf"|\d{{1,4}}[a-z]? (?:[^ \x00]+ ){{0,3}}(?:{_STREET_WORDS})s? "  # a street address
+    rf"| (?:{_STREET_WORDS}) (?:number|no|num) ?\d"  # ... with the house number after it
     rf"| {_PLATFORMS}s? "  # a handle after a platform's name
     r"| t me [a-z]"  # a Telegram link, t.me/name
 )
@@ -203,7 +204,7 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
         return out
     digit_texts = np.searchsorted(breaks, digits)
     per_text = np.bincount(digit_texts, minlength=count)
-    hinted = per_text >= PHONE_DIGITS
+    hinted = per_text + spelt >= PHONE_DIGITS  # digits, and digit words among them
     hinted[digit_texts[_LETTER_BYTES[raw[np.maximum(digits - 1, 0)]] & (digits > 0)]] = True
     hinted[word_texts[found["hint"] >= 0]] = True
     hint = _CONTACT_HINT.search

@@ -44,6 +44,7 @@ def shipped():
     ("oh seven seven oh oh nine oh oh one two three", "phone number"),
     ("zero seven seven double oh nine double oh one two three", "phone number"),
     ("07seven00 nine00 one23", "phone number"),
+    ("07700 nine hundred one two three", "phone number"),
     # letters standing for digits: O/o for 0, I/l for 1
     ("O77OO 9OO123", "phone number"),
     ("o7700 9oo l23", "phone number"),
@@ -84,6 +85,7 @@ def shipped():
     # where someone lives as a house number after a cue
     ("i live at number 14", "street address"),
     ("we live at no. 7", "street address"),
+    ("its meadow lane, number 14", "street address"),  # the street first
     ("my house number is 12", "street address"),
     ("our flat is number 4b", "street address"),
     ("we live in the flats above the co-op on the high street, number 7", "street address"),

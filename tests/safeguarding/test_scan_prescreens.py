@@ -38,7 +38,8 @@ TRICKY = [
     # the shapes of contact_formats.py: digits in words or letters, spelt-out e-mails, links,
     # tags, cued postcodes and house numbers
     "oh seven seven double oh nine double oh one two three", "07seven00 nine00 one23",
-    "O77OO 9OO123", "o7700 9oo l23", "07700 📱 900 📱 123", "jess(at)hotmail(dot)co(dot)uk",
+    "O77OO 9OO123", "o7700 9oo l23", "07700 nine hundred one two three", "Mill Rd no. 3",
+    "07700 📱 900 📱 123", "jess(at)hotmail(dot)co(dot)uk",
     "jess @ gmail . com", "jess22 at gmail", "my email is jess at mysite dot co dot uk",
     "kik me jess_x", "wickr: jess22", "dm me on insta lily.rose", "my @ is jess_22",
     "discord: jess#1234", "snapchat.com/add/jessrose", "t.me/jessr22", "i live in LS6",
