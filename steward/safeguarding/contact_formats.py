@@ -173,11 +173,12 @@ POSTCODE_AREAS = (
     "KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM "
     "S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN "
     "WR WS WV YO ZE")
-_AREA = "(?:" + "|".join(sorted(POSTCODE_AREAS.split(), key=len, reverse=True)) + ")"
+_AREAS = frozenset(POSTCODE_AREAS.split())
 _POSTCODE_CUE = (r"(?:i live in|we live in|postcode(?: is|'s|’s| s"
                  r"|:)?|post code(?: is|'s|’s| s|:)?|my area is)")
 _OUTWARD_WITH_CUE = re.compile(
-    rf"\b{_POSTCODE_CUE}\s+{_AREA}\d[A-Z\d]?(?:\s?\d[ABD-HJLNP-UW-Z]{{2}})?\b", re.IGNORECASE)
+    rf"\b{_POSTCODE_CUE}\s+([A-Z]{{1,2}})\d[A-Z\d]?(?:\s?\d[ABD-HJLNP-UW-Z]{{2}})?\b",
+    re.IGNORECASE)
 # "i live at number 14", "we live at no. 7", "my house number is 12", "i live at 14"
 _HOUSE_NUMBER = re.compile(
     r"\b(?:i|we|my family|my mum|my dad|my nan) (?:live|lives|stay|am staying|m staying) "
@@ -194,14 +195,14 @@ _HOUSE_NUMBER = re.compile(
 
 
 # a whole postcode in lower case without its space ("ls62qt"), only with one of the areas
-_RUN_TOGETHER = re.compile(rf"\b{_AREA}\d[a-z\d]?\d[abd-hjlnp-uw-z]{{2}}\b", re.IGNORECASE)
+_RUN_TOGETHER = re.compile(r"\b([a-z]{1,2})\d[a-z\d]?\d[abd-hjlnp-uw-z]{2}\b", re.IGNORECASE)
 
 
 def has_cued_postcode(text: str) -> bool:
     """A postcode given after "i live in" or "postcode", in any case, spaced or not, or a
-    whole one run together in lower case."""
-    return (_OUTWARD_WITH_CUE.search(text) is not None
-            or _RUN_TOGETHER.search(text) is not None)
+    whole one run together in lower case; either only in one of the postcode areas."""
+    return any(match.group(1).upper() in _AREAS for pattern in (_OUTWARD_WITH_CUE, _RUN_TOGETHER)
+               for match in pattern.finditer(text))
 
 
 def has_house_number(text: str) -> bool:

@@ -104,11 +104,13 @@ _HANDLE = re.compile(
     # "snap: jess_x22", "insta - lily.r", "sc is tom_99"
     rf"|\b(?:{_APPS})\s*(?:[:=\-]|\bis\b|\bits\b|'s|’s)\s*@?{_HANDLE_NAME}"
     # "add me on snap jess_x22", "kik me jess_x", "dm me on insta lily.rose"
-    rf"|\b(?:{_APPS})(?: me)?\s+@?{_HANDLE_NAME}"
-    # the handle first: "@lily.rose on tiktok", "im jess_x22 on snap" (not a version, "v2.1")
-    rf"|(?:@[A-Za-z0-9_.]{{2,30}}|(?![vV]\d){_HANDLE_NAME})\s+(?:on|in)\s+(?:{_AT_APPS})\b",
+    rf"|\b(?:{_APPS})(?: me)?\s+@?{_HANDLE_NAME}",
     re.IGNORECASE,
 )
+# the handle first: "@lily.rose on tiktok", "im jess_x22 on snap" (not a version, "v2.1"); found
+# from the app's name back, which is rare, rather than from every word
+_ON_APP = re.compile(rf"\s(?:on|in)\s+(?:{_AT_APPS})\b", re.IGNORECASE)
+_HANDLE_BEFORE = re.compile(rf"(?:@[A-Za-z0-9_.]{{2,30}}|(?![vV]\d){_HANDLE_NAME})")
 _DIGIT = re.compile(r"\d")
 PHONE_DIGITS = 7  # the hint's phone number has seven digits or more
 PHONE_WORDS = 6  # ... or six digit words ("oh seven seven double oh nine …")
@@ -159,8 +161,15 @@ _PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", 
 _CUE_WORDS = ("live", "lives", "living", "staying", "postcode", "post", "house", "flat")
 _HINT_WORDS = sorted({w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
                       (word, word + "s")} | set(_CUE_WORDS))
-_CONTACT_LISTS = {"platform": hashes_of(_PLATFORM_WORDS), "hint": hashes_of(_HINT_WORDS),
-                  "digit word": hashes_of(_DIGIT_WORDS), "mail word": hashes_of(_MAIL_WORDS)}
+# One list, looked up once, in four parts by position: hint words that are no platform's name,
+# platform names (hint words too), digit words, mail words.
+_CONTACT_WORD_LIST = (*(w for w in _HINT_WORDS if w not in _PLATFORM_WORDS), *_PLATFORM_WORDS,
+                      *_DIGIT_WORDS, *_MAIL_WORDS)
+_PLATFORM_AT = len(_CONTACT_WORD_LIST) - len(_MAIL_WORDS) - len(_DIGIT_WORDS) - len(
+    _PLATFORM_WORDS)
+_DIGIT_WORD_AT = _PLATFORM_AT + len(_PLATFORM_WORDS)
+_MAIL_WORD_AT = _DIGIT_WORD_AT + len(_DIGIT_WORDS)
+_CONTACT_LISTS = {"contact": hashes_of(_CONTACT_WORD_LIST)}
 _CONTACT_WORDS = WordLists(_CONTACT_LISTS)
 _DIGIT_BYTES = np.zeros(256, dtype=bool)
 _DIGIT_BYTES[list(b"0123456789")] = True
@@ -185,14 +194,16 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
     if found is None:
         found = _CONTACT_WORDS.find(hashes)
     ends = [*starts[1:], len(words)]
-    out = set(word_texts[found["mail word"] >= 0].tolist())
-    spelt = np.bincount(word_texts[found["digit word"] >= 0], minlength=count)
+    listed = found["contact"]
+    hit = np.flatnonzero(listed >= 0)
+    at, hit_texts = listed[hit], word_texts[hit]
+    out = set(hit_texts[at >= _MAIL_WORD_AT].tolist())
+    spelt = np.bincount(hit_texts[(at >= _DIGIT_WORD_AT) & (at < _MAIL_WORD_AT)],
+                        minlength=count)
     for i in np.flatnonzero(spelt >= PHONE_WORDS).tolist():
         if _SPELT.search(words, starts[i], ends[i]):
             out.add(i)
-    platform = np.zeros(count, dtype=bool)
-    platform[word_texts[found["platform"] >= 0]] = True
-    for i in np.flatnonzero(platform).tolist():
+    for i in set(hit_texts[(at >= _PLATFORM_AT) & (at < _DIGIT_WORD_AT)].tolist()):
         if _MY_PLATFORM.search(words, starts[i], ends[i]):
             out.add(i)
     if breaks is None:
@@ -206,7 +217,7 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
     per_text = np.bincount(digit_texts, minlength=count)
     hinted = per_text + spelt >= PHONE_DIGITS  # digits, and digit words among them
     hinted[digit_texts[_LETTER_BYTES[raw[np.maximum(digits - 1, 0)]] & (digits > 0)]] = True
-    hinted[word_texts[found["hint"] >= 0]] = True
+    hinted[hit_texts[at < _DIGIT_WORD_AT]] = True
     hint = _CONTACT_HINT.search
     for i in np.flatnonzero(hinted & (per_text > 0)).tolist():
         if i not in out and hint(words, starts[i], ends[i]):
@@ -413,7 +424,7 @@ class Detector:
         if digits and (_POSTCODE.search(text) or contact_formats.has_cued_postcode(text)):
             kinds.append("postcode")
         if (_HANDLE.search(_EMAIL.sub(" ", text) if "@" in text else text)
-                or contact_formats.has_handle_shape(text)):
+                or _has_handle_before_app(text) or contact_formats.has_handle_shape(text)):
             kinds.append("social handle")
         return kinds
 
@@ -483,6 +494,14 @@ def _model_reason(score: ModelScore) -> str:
     words = ", ".join(f"“{w}”" for w in score.words)
     return (f"text model: close to messages about {title}, score {score.score:.2f}"
             + (f" (words: {words})" if words else ""))
+
+
+def _has_handle_before_app(text: str) -> bool:
+    for match in _ON_APP.finditer(text):
+        before = text[:match.start()].rsplit(None, 1)
+        if before and _HANDLE_BEFORE.fullmatch(before[-1]):
+            return True
+    return False
 
 
 _NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
