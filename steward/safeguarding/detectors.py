@@ -320,8 +320,14 @@ class Detector:
                 kinds = self.contact_kinds(texts[i] or "")
                 if kinds:
                     best = max((CONTACT_KINDS[k] for k in kinds), key=severity_rank)
-                    raw["contact_details"] = (best, [f"shares a {k}" for k in kinds],
-                                              set(kinds))
+                    shares = [f"shares a {k}" for k in kinds]
+                    listed = raw.get("contact_details")
+                    if listed and severity_rank(listed[0]) > severity_rank(best):
+                        # a word list ranks it higher ("add me on snap"): that finding
+                        # stands, with the kinds it shares named
+                        raw["contact_details"] = (listed[0], shares + listed[1], listed[2])
+                    else:
+                        raw["contact_details"] = (best, shares, set(kinds))
             if raw:
                 reading = None
                 if "self_harm" in raw:
