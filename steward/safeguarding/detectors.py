@@ -18,7 +18,7 @@ import numpy as np
 import phonenumbers
 
 from steward.errors import StewardError
-from steward.safeguarding import selfharm
+from steward.safeguarding import contact_formats, selfharm
 from steward.safeguarding.lexicon import (
     BENIGN,
     DISCUSSION,
@@ -68,7 +68,10 @@ _NOT_STREET_NAME = (
     "days?|weeks?|months?|years?|times?|people|of|goals?|points?|nil|all|just|still|way|no|"
     "not|im|i|we|you|u|they|it|that|this|get|got|go|going|come|coming|outside|near|behind|"
     "past|opposite|round|around|up|down|off|out|over|ever|best|worst|greatest|last|next|first|"
-    "am|pm|ne|any|some|every|either|which|what|whatever|other|another|same|long|right|wrong)"
+    "am|pm|ne|any|some|every|either|which|what|whatever|other|another|same|long|right|wrong|"
+    # units before "walk", "view" or "place" ("2 mile walk", "5 star view")
+    "secs?|seconds?|miles?|km|k|metres?|meters?|yards?|steps?|stars?|us|them|me|him|second|"
+    "third|top)"
 )
 _ADDRESS = re.compile(
     rf"\b\d{{1,4}}[A-Za-z]?,? (?:[A-Z][a-z'’]+ ){{1,3}}(?:{_STREETS})\b"
@@ -77,30 +80,53 @@ _ADDRESS = re.compile(
     # written in lower case with a short street word ("14 elm rd", "3 mill way"): the words
     # between are a name's, not chat's ("2 people on the way", "3 goals in the park")
     rf"|\b\d{{1,4}}[a-z]?,? (?:(?!{_NOT_STREET_NAME}\b)[a-z'’]+ ){{1,3}}"
-    r"(?:rd|ave|st|court|ct|cres|dr|ln|(?:close|way)(?! (?:to|by|friends?|call|one|too|more|"
+    r"(?:rd|ave|st|court|ct|cres|dr|ln|view|rise|walk|place|parade|square|hill|vale|row|"
+    r"(?:close|way)(?! (?:to|by|friends?|call|one|too|more|"
     r"better|worse|less|enough|up|down|off|back|out|over|of|home|round|in|bigger|longer|harder|"
     r"easier|cooler|faster)\b))\b"
     # Welsh: the street word comes first ("12 Heol y Bont", "4 Stryd Fawr")
     r"|\b\d{1,4}[A-Za-z]?,? (?i:heol|stryd|ffordd|lôn|lon|cilgant|rhodfa|clos|teras|maes|"
     r"rhes|ystad|llwyn|bryn|sgwâr|sgwar|tan y|pen y|cae)\b ?(?:[A-Za-zâêîôûŵŷ'’]+)"
 )
-_PLATFORMS = r"(?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|x)"
+# The apps where a handle reaches someone privately (CEOP/Thinkuknow's list of apps children
+# are asked to add each other on); "x" alone is too common a word but in "my x is …".
+_APPS = (r"insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|wickr|"
+         r"signal|twitch|roblox|xbox|psn|steam|threads|bereal|yubo|wizz|whatsapp")
+_PLATFORMS = rf"(?:{_APPS}|x)"
+# the apps whose names are no ordinary words, for a handle some words after the name
+_AT_APPS = r"insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|wickr"
+# a handle has a digit or _, or a dot between letters ("lily.rose"), and is not "e.g."
+_HANDLE_NAME = (r"(?=[A-Za-z0-9_.]*(?:[0-9_]|\.[A-Za-z0-9]))(?![a-z]\.[a-z]\.?\b)"
+                r"[A-Za-z][A-Za-z0-9_.]{2,29}\b")
 _HANDLE = re.compile(
-    rf"(?:\b{_PLATFORMS}\b|\b(?:add|follow|dm|message) me\b)[^@\n]{{0,25}}@[A-Za-z0-9_.]{{2,30}}"
-    rf"|\bmy {_PLATFORMS}(?: name| username| handle)? is @?[A-Za-z0-9_.]{{3,30}}"
-    # "snap: jess_x22", "insta - lily.r", "sc is tom_99": a handle has a digit, _ or .
-    rf"|\b{_PLATFORMS}\s*(?:[:=\-]|\bis\b|\bits\b|'s|’s)\s*@?"
-    r"(?=[A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*)[A-Za-z][A-Za-z0-9_.]{2,29}\b",
+    rf"(?:\b(?:{_AT_APPS})\b|\b(?:add|follow|dm|message) me\b)[^@\n]{{0,25}}@[A-Za-z0-9_.]{{2,30}}"
+    rf"|\bmy {_PLATFORMS}(?: name| username| handle| id| tag)? is @?[A-Za-z0-9_.]{{3,30}}"
+    # "snap: jess_x22", "insta - lily.r", "sc is tom_99"
+    rf"|\b(?:{_APPS})\s*(?:[:=\-]|\bis\b|\bits\b|'s|’s)\s*@?{_HANDLE_NAME}"
+    # "add me on snap jess_x22", "kik me jess_x", "dm me on insta lily.rose"
+    rf"|\b(?:{_APPS})(?: me)?\s+@?{_HANDLE_NAME}",
     re.IGNORECASE,
 )
+# the handle first: "@lily.rose on tiktok", "im jess_x22 on snap" (not a version, "v2.1"); found
+# from the app's name back, which is rare, rather than from every word
+_ON_APP = re.compile(rf"\s(?:on|in)\s+(?:{_AT_APPS})\b", re.IGNORECASE)
+_HANDLE_BEFORE = re.compile(rf"(?:@[A-Za-z0-9_.]{{2,30}}|(?![vV]\d){_HANDLE_NAME})")
 _DIGIT = re.compile(r"\d")
-# Every contact detail needs a digit or an "@", except "my snap is …".
+PHONE_DIGITS = 7  # the hint's phone number has seven digits or more
+PHONE_WORDS = 6  # ... or six digit words ("oh seven seven double oh nine …")
+# Every contact detail needs a digit or an "@", except a handle after an app's name ("my snap is
+# …"), and a number or e-mail address in words (_SPELT, below).
 _DIGIT_OR_AT = re.compile(r"[0-9@][^\x00]*")
 _MY_PLATFORM = re.compile(
-    r" my (?:insta(?:gram)?|ig|snap(?:chat)?|sc|tik tok|tiktok|twitter|kik|telegram|discord|x) "
-    r"| (?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|kik|telegram|discord) "
-    r"(?:is |its |name |username |handle |)[a-z]*[0-9_]"
+    rf" my (?:{_APPS}|tik tok|x) | (?:{_APPS}) [a-z0-9_@]| (?:on|in) (?:{_APPS}) "
 )
+# ... or a phone number in words ("oh seven seven …") or an e-mail address with "at" and "dot"
+# in words: a run of digit words, or "dot" or a mail provider's name.
+_DIGIT_WORDS = ("zero", "oh", "o", "nought", "nil", "one", "two", "three", "four", "five", "six",
+                "seven", "eight", "nine", "double", "triple", "treble", "hundred", "thousand")
+_MAIL_WORDS = ("dot", *contact_formats.MAIL_PROVIDERS)
+_SPELT = re.compile(rf" (?:{'|'.join(_MAIL_WORDS)}) "
+                    rf"|(?: (?:{'|'.join(_DIGIT_WORDS)})(?= )){{{PHONE_WORDS}}}")
 
 # What a text needs (normalised: lower case, punctuation as single spaces) before the contact
 # detail patterns above can find anything in it; a quick pass over the whole batch that lets
@@ -112,8 +138,16 @@ _STREET_WORDS = (
 _CONTACT_HINT = re.compile(
     r"\d(?: ?\d){6}"  # a phone number: seven digits or more, with separators
     r"|[a-z]{1,2}\d[a-z\d]? ?\d[a-z]{2}"  # a postcode
+    # a phone number with digit words or look-alike letters among the digits ("07seven…",
+    # "O77OO 9OO…"): a digit and nine more digit-like characters or words
+    rf"|\d(?: ?(?:\d|{'|'.join(_DIGIT_WORDS)}|l|i)){{9}}"
+    # an outward postcode or a house number after a cue ("i live in ls6",
+    # "i live at number 14", "postcode is ls6", "my house number is 7")
+    r"| (?:live|lives|living|staying|postcode|post code|house|flat) "
     rf"|\d{{1,4}}[a-z]? (?:[^ \x00]+ ){{0,3}}(?:{_STREET_WORDS})s? "  # a street address
+    rf"| (?:{_STREET_WORDS}) (?:number|no|num) ?\d"  # ... with the house number after it
     rf"| {_PLATFORMS}s? "  # a handle after a platform's name
+    r"| t me [a-z]"  # a Telegram link, t.me/name
 )
 
 
@@ -121,25 +155,36 @@ _CONTACT_HINT = re.compile(
 # _CONTACT_HINT, holds: the batch's words are looked up by hash (wordhash), so most texts with
 # a digit skip the hint's regular expression.
 _PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", "tiktok",
-                   "twitter", "kik", "telegram", "discord", "x")
+                   "twitter", "kik", "telegram", "discord", "wickr", "signal", "twitch",
+                   "roblox", "xbox", "psn", "steam", "threads", "bereal", "yubo", "wizz",
+                   "whatsapp", "x")
+_CUE_WORDS = ("live", "lives", "living", "staying", "postcode", "post", "house", "flat")
 _HINT_WORDS = sorted({w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
-                      (word, word + "s")})
-_CONTACT_WORDS = WordLists({"platform": hashes_of(_PLATFORM_WORDS),
-                            "hint": hashes_of(_HINT_WORDS)})
+                      (word, word + "s")} | set(_CUE_WORDS))
+# One list, looked up once, in four parts by position: hint words that are no platform's name,
+# platform names (hint words too), digit words, mail words.
+_CONTACT_WORD_LIST = (*(w for w in _HINT_WORDS if w not in _PLATFORM_WORDS), *_PLATFORM_WORDS,
+                      *_DIGIT_WORDS, *_MAIL_WORDS)
+_PLATFORM_AT = len(_CONTACT_WORD_LIST) - len(_MAIL_WORDS) - len(_DIGIT_WORDS) - len(
+    _PLATFORM_WORDS)
+_DIGIT_WORD_AT = _PLATFORM_AT + len(_PLATFORM_WORDS)
+_MAIL_WORD_AT = _DIGIT_WORD_AT + len(_DIGIT_WORDS)
+_CONTACT_LISTS = {"contact": hashes_of(_CONTACT_WORD_LIST)}
+_CONTACT_WORDS = WordLists(_CONTACT_LISTS)
 _DIGIT_BYTES = np.zeros(256, dtype=bool)
 _DIGIT_BYTES[list(b"0123456789")] = True
 _LETTER_BYTES = np.zeros(256, dtype=bool)
 _LETTER_BYTES[list(b"abcdefghijklmnopqrstuvwxyz")] = True
-PHONE_DIGITS = 7  # the hint's phone number has seven digits or more
 
 
 def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None = None,
                         hashed: tuple | None = None, found: FoundWords | None = None,
                         breaks: np.ndarray | None = None) -> set[int]:
     """The positions of the texts (in `normalise_many` form; `data` the same as UTF-8 bytes,
-    `hashed` their `word_hashes`, `found` those looked up in lists that include "platform"
-    and "hint", `breaks` where its NULs are) that may share a contact detail: those with an
-    "@", those with a digit and a hint of a number, postcode, address or handle, and "my snap is …".
+    `hashed` their `word_hashes`, `found` those looked up in lists that include those of
+    `_CONTACT_LISTS`, `breaks` where its NULs are) that may share a contact detail: those with an
+    "@", those with a digit and a hint of a number, postcode, address or handle, "my snap is …",
+    and those with a run of digit words or a word of a spelt-out e-mail ("dot", "gmail").
 
     The hint's regular expression reads only the texts with a digit that could match it:
     seven digits or more (a phone number), a letter just before a digit (a postcode), or a
@@ -149,10 +194,16 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
     if found is None:
         found = _CONTACT_WORDS.find(hashes)
     ends = [*starts[1:], len(words)]
-    out = set()
-    platform = np.zeros(count, dtype=bool)
-    platform[word_texts[found["platform"] >= 0]] = True
-    for i in np.flatnonzero(platform).tolist():
+    listed = found["contact"]
+    hit = np.flatnonzero(listed >= 0)
+    at, hit_texts = listed[hit], word_texts[hit]
+    out = set(hit_texts[at >= _MAIL_WORD_AT].tolist())
+    spelt = np.bincount(hit_texts[(at >= _DIGIT_WORD_AT) & (at < _MAIL_WORD_AT)],
+                        minlength=count)
+    for i in np.flatnonzero(spelt >= PHONE_WORDS).tolist():
+        if _SPELT.search(words, starts[i], ends[i]):
+            out.add(i)
+    for i in set(hit_texts[(at >= _PLATFORM_AT) & (at < _DIGIT_WORD_AT)].tolist()):
         if _MY_PLATFORM.search(words, starts[i], ends[i]):
             out.add(i)
     if breaks is None:
@@ -164,9 +215,9 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
         return out
     digit_texts = np.searchsorted(breaks, digits)
     per_text = np.bincount(digit_texts, minlength=count)
-    hinted = per_text >= PHONE_DIGITS
+    hinted = per_text + spelt >= PHONE_DIGITS  # digits, and digit words among them
     hinted[digit_texts[_LETTER_BYTES[raw[np.maximum(digits - 1, 0)]] & (digits > 0)]] = True
-    hinted[word_texts[found["hint"] >= 0]] = True
+    hinted[hit_texts[at < _DIGIT_WORD_AT]] = True
     hint = _CONTACT_HINT.search
     for i in np.flatnonzero(hinted & (per_text > 0)).tolist():
         if i not in out and hint(words, starts[i], ends[i]):
@@ -269,8 +320,14 @@ class Detector:
                 kinds = self.contact_kinds(texts[i] or "")
                 if kinds:
                     best = max((CONTACT_KINDS[k] for k in kinds), key=severity_rank)
-                    raw["contact_details"] = (best, [f"shares a {k}" for k in kinds],
-                                              set(kinds))
+                    shares = [f"shares a {k}" for k in kinds]
+                    listed = raw.get("contact_details")
+                    if listed and severity_rank(listed[0]) > severity_rank(best):
+                        # a word list ranks it higher ("add me on snap"): that finding
+                        # stands, with the kinds it shares named
+                        raw["contact_details"] = (listed[0], shares + listed[1], listed[2])
+                    else:
+                        raw["contact_details"] = (best, shares, set(kinds))
             if raw:
                 reading = None
                 if "self_harm" in raw:
@@ -309,8 +366,7 @@ class Detector:
         model = self.model is not None
         if self._lists is None or self._lists[0] != model:
             self._loaded_model()  # or None, if it cannot load
-            lists = {**self.matcher.word_lists(),
-                     "platform": hashes_of(_PLATFORM_WORDS), "hint": hashes_of(_HINT_WORDS)}
+            lists = {**self.matcher.word_lists(), **_CONTACT_LISTS}
             if self.model is not None:
                 lists |= self.model.word_lists()
             self._lists = (self.model is not None, WordLists(lists))
@@ -365,17 +421,24 @@ class Detector:
         """The kinds of personal contact details in the text, in a stable order."""
         kinds = []
         digits = _has_digit(text)
-        if digits and self._has_phone(text):
+        if (digits and self._has_phone(text)) or self._has_spelt_phone(text):
             kinds.append("phone number")
-        if "@" in text and _EMAIL.search(text):
+        if ("@" in text and _EMAIL.search(text)) or contact_formats.has_spelt_email(text):
             kinds.append("email address")
-        if digits and _ADDRESS.search(text):
+        if digits and (_ADDRESS.search(text) or contact_formats.has_house_number(text)):
             kinds.append("street address")
-        if digits and _POSTCODE.search(text):
+        if digits and (_POSTCODE.search(text) or contact_formats.has_cued_postcode(text)):
             kinds.append("postcode")
-        if _HANDLE.search(_EMAIL.sub(" ", text) if "@" in text else text):
+        if (_HANDLE.search(_EMAIL.sub(" ", text) if "@" in text else text)
+                or _has_handle_before_app(text) or contact_formats.has_handle_shape(text)):
             kinds.append("social handle")
         return kinds
+
+    def _has_spelt_phone(self, text: str) -> bool:
+        """A phone number in digit words, look-alike letters or with odd separators (read
+        again only when writing it in digits changes the text)."""
+        digits = contact_formats.digitised(text)
+        return digits != text and self._has_phone(digits)
 
     def _has_phone(self, text: str) -> bool:
         for n, match in enumerate(_PHONE.finditer(text)):
@@ -437,6 +500,14 @@ def _model_reason(score: ModelScore) -> str:
     words = ", ".join(f"“{w}”" for w in score.words)
     return (f"text model: close to messages about {title}, score {score.score:.2f}"
             + (f" (words: {words})" if words else ""))
+
+
+def _has_handle_before_app(text: str) -> bool:
+    for match in _ON_APP.finditer(text):
+        before = text[:match.start()].rsplit(None, 1)
+        if before and _HANDLE_BEFORE.fullmatch(before[-1]):
+            return True
+    return False
 
 
 _NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)

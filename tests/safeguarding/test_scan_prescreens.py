@@ -13,6 +13,7 @@ import pytest
 from steward.safeguarding.detectors import (
     _DIGIT_OR_AT,
     _MY_PLATFORM,
+    _SPELT,
     Detector,
     _contact_candidates,
 )
@@ -34,6 +35,16 @@ TRICKY = [
     "TikTok: rosie.b 2", "Call 0800 1111 (Childline)", "it's 1 2 3 4 5 6 7", "10 a.m. at 5",
     "my insta is lily.rose", "add me on kik 12 sam_99", "my ig name is jess22",
     "we're at 3 The Green", "flat 9 12 high st", "ffordd 1", "x 1234567",
+    # the shapes of contact_formats.py: digits in words or letters, spelt-out e-mails, links,
+    # tags, cued postcodes and house numbers
+    "oh seven seven double oh nine double oh one two three", "07seven00 nine00 one23",
+    "O77OO 9OO123", "o7700 9oo l23", "07700 nine hundred one two three", "Mill Rd no. 3",
+    "07700 📱 900 📱 123", "jess(at)hotmail(dot)co(dot)uk",
+    "jess @ gmail . com", "jess22 at gmail", "my email is jess at mysite dot co dot uk",
+    "kik me jess_x", "wickr: jess22", "dm me on insta lily.rose", "my @ is jess_22",
+    "discord: jess#1234", "snapchat.com/add/jessrose", "t.me/jessr22", "i live in LS6",
+    "postcode: cf10 1aa", "i live at number 14", "my house number is 12", "flat 3, 22 park view",
+    "we live in the flats above the co-op on the high street, number 7",
 ]
 
 
@@ -51,7 +62,7 @@ def test_the_contact_hint_keeps_every_message_with_contact_details():
     words, starts = normalise_many(texts)
     alone = [normalise_many([t])[0] for t in texts]
     everything_before = {i for i, w in enumerate(alone)
-                         if _DIGIT_OR_AT.search(w) or _MY_PLATFORM.search(w)}
+                         if _DIGIT_OR_AT.search(w) or _MY_PLATFORM.search(w) or _SPELT.search(w)}
     picked = _contact_candidates(words, starts)
     missed = [texts[i] for i in everything_before - picked if detector.contact_kinds(texts[i])]
     assert not missed
