@@ -11,7 +11,8 @@ model shipped before (the second session's, trained without any real message) ra
 of 2,412 flagged, 25 at high or critical; Instagram 110 of 1,050, 6; X 178 of 1,584, 3. The
 ceilings are what the ninth session's model raises there (2026-12-03): SMS 96 and 5,
 Instagram 24 and 1, X 22 and 2; SMS 95 and 4 since the tenth session's benign phrase for a
-device "gonna die" (2026-12-03). A change may lower them, never raise them. A retrain or a
+device "gonna die" (2026-12-03); SMS 93 and X 20 since the twelfth session's look-alike
+word lists and contact-detail formats (2026-12-04). A change may lower them, never raise them. A retrain or a
 threshold that catches more of the evaluation sets' concerns must not pay for it here.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import pytest
 
 # corpus: (held-out ham lines raising any flag, raising a high or critical one), general space
-CEILINGS = {"sms": (95, 4), "instagram": (24, 1), "x": (22, 2)}
+CEILINGS = {"sms": (93, 4), "instagram": (24, 1), "x": (20, 2)}
 
 
 @pytest.fixture(scope="module")
