@@ -164,6 +164,19 @@ def test_cue_phrases_in_the_word_lists(shipped, text):
     assert "contact_details" in {f.category for f in shipped.detect(text)}
 
 
+@pytest.mark.parametrize("text", ["add me on snap sam_x12", "jake_b [at] example [dot] net"])
+def test_a_word_list_ranking_a_contact_detail_higher_stands(shipped, text):
+    """The formats name the kind shared (a handle, an e-mail address: low on their own); a word
+    list's finding of the same words that ranks higher is kept, with the kind named."""
+    found = {f.category: f for f in shipped.detect(text, "general", "closed")}
+    finding = found["contact_details"]
+    assert finding.severity == "medium"
+    assert any(r.startswith("shares a ") for r in finding.reasons)
+    assert any("pattern" in r for r in finding.reasons)
+    young = {f.category: f for f in shipped.detect(text, "young_people", "closed")}
+    assert young["contact_details"].severity == "high"
+
+
 def test_a_staff_member_sharing_the_office_number_raises_nothing(shipped):
     """Staff and bots: contact details are not looked for (the scan's setting)."""
     assert shipped.detect("ring me at the office on 0113 496 0123", "general", "closed",

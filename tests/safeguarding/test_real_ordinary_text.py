@@ -12,8 +12,9 @@ of 2,412 flagged, 25 at high or critical; Instagram 110 of 1,050, 6; X 178 of 1,
 ceilings are what the ninth session's model raises there (2026-12-03): SMS 96 and 5,
 Instagram 24 and 1, X 22 and 2; SMS 95 and 4 since the tenth session's benign phrase for a
 device "gonna die" (2026-12-03); SMS 93 and X 20 since the twelfth session's look-alike
-word lists and contact-detail formats (2026-12-04). A change may lower them, never raise them. A retrain or a
-threshold that catches more of the evaluation sets' concerns must not pay for it here.
+word lists and contact-detail formats (2026-12-04). A change may lower them, never raise
+them. A retrain or a threshold that catches more of the evaluation sets' concerns must not pay
+for it here.
 """
 
 from __future__ import annotations
