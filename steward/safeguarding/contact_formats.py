@@ -103,7 +103,8 @@ _TLD = r"(?:com|net|org|co|uk|ie|io|me|edu|ac|gov|info|cymru|wales|scot|biz)"
 MAIL_PROVIDERS = ("gmail", "googlemail", "hotmail", "outlook", "yahoo", "ymail", "icloud",
                   "aol", "btinternet", "protonmail", "proton", "msn", "gmx",
                   "virginmedia", "talktalk")
-_PROVIDER = "(?:" + "|".join(MAIL_PROVIDERS) + ")"
+# ... and "gmail" and "hotmail" split or sounded out: "g mail", "gee mail", "hot mail"
+_PROVIDER = "(?:" + "|".join(MAIL_PROVIDERS) + r"|(?:g|gee|google|hot|y) ?-? ?mail)"
 _LOCAL = r"[A-Za-z0-9][\w.+-]{1,40}"
 # "jess(at)hotmail(dot)co(dot)uk", "jess [at] outlook [dot] com", "jess @ gmail . com": the
 # marked forms are never ordinary prose.
@@ -128,10 +129,24 @@ _MAYBE_EMAIL = re.compile(rf"\bdot\b|{_PROVIDER}|[(\[{{<]\s*at\s*[)\]}}>]|\s[@.]
 _DOT_AFTER = re.compile(_DOT, re.IGNORECASE)
 
 
+# five or more single letters, digits or marks with a space between each: "j e s s @ g m a i l"
+_SPACED_OUT = re.compile(r"(?<!\S)(?:[\w@.] ){4,}[\w@.](?!\S)")
+_PLAIN_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
 def has_spelt_email(text: str) -> bool:
-    """An e-mail address written with "at"/"dot" in words or marks, or spaced out."""
+    """An e-mail address written with "at"/"dot" in words or marks, or spaced out, or with
+    a space between every letter ("j e s s @ g m a i l . c o m")."""
     if not _MAYBE_EMAIL.search(text):
         return False
+    if _SPACED_OUT.search(text):
+        closed = _SPACED_OUT.sub(lambda m: m.group(0).replace(" ", ""), text)
+        if _PLAIN_EMAIL.search(closed) or _is_spelt_email(closed):
+            return True
+    return _is_spelt_email(text)
+
+
+def _is_spelt_email(text: str) -> bool:
     if _EMAIL_MARKED.search(text):
         return True
     for match in _EMAIL_PROVIDER.finditer(text):
@@ -154,12 +169,27 @@ _DISCORD = re.compile(
     r"\b(?:discord|dc)\b[^\n]{0,30}?(?:\b[A-Za-z][\w.]{1,31}#\d{4}\b"
     r"|\b(?:user ?id|id)\W{0,3}\d{17,19}\b)",
     re.IGNORECASE)
+# A link to a profile whose name is all letters ("t.me/lilyrose", "instagram.com/lilyrose"),
+# only when the member offers it as their own: bare links are mostly brands' and channels'.
+_OFFER = (r"(?:add|follow|dm|message|msg|text|hmu|find) me|my (?:insta(?:gram)?|ig|telegram|tg"
+          r"|tele|snap(?:chat)?|tik ?tok|whatsapp|signal|kik|profile|page|account|acc)")
+_OWN_LINK = re.compile(
+    rf"\b(?:{_OFFER})\b[^\n]{{0,40}}?\b(?:instagram\.com|tiktok\.com|t\.me|snapchat\.com/add"
+    r"|kik\.me|signal\.me)/(?!(?:p|reels?|explore|stories|tv|joinchat)/)@?[A-Za-z][\w.]{2,29}",
+    re.IGNORECASE)
+# "ig: lilyrose 💕": a name of letters only after an app's name and a colon, with nothing
+# after it but emoji (so "sc: great game today" is no handle)
+_APP_COLON = re.compile(
+    r"\b(?:insta(?:gram)?|ig|snap(?:chat)?|tik ?tok|telegram|kik)\s*[:=]\s*@?[A-Za-z]{4,30}"
+    r"(?=(?:[^\S\n]|[^\x00-\x7f\w\s])*$)", re.IGNORECASE | re.MULTILINE)
 _MY_AT = re.compile(r"\bmy @ ?(?:is|=|:|'s|’s|s) ?@?[A-Za-z][\w.]{2,29}", re.IGNORECASE)
 
 
 def has_handle_shape(text: str) -> bool:
-    """A handle written as a profile link, a Discord tag or id, or "my @ is …"."""
-    return bool(_PROFILE_LINK.search(text) or _DISCORD.search(text) or _MY_AT.search(text))
+    """A handle written as a profile link, a Discord tag or id, "my @ is …", or an app's
+    name, a colon and a name."""
+    return bool(_PROFILE_LINK.search(text) or _DISCORD.search(text) or _MY_AT.search(text)
+                or _OWN_LINK.search(text) or _APP_COLON.search(text))
 
 
 # --- postcodes and house numbers given with a cue --------------------------------------------

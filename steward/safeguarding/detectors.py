@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -90,11 +91,11 @@ _ADDRESS = re.compile(
 )
 # The apps where a handle reaches someone privately (CEOP/Thinkuknow's list of apps children
 # are asked to add each other on); "x" alone is too common a word but in "my x is …".
-_APPS = (r"insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|wickr|"
+_APPS = (r"insta(?:gram)?|ig|snap(?:chat|code)?|sc|tik ?tok|twitter|kik|telegram|discord|wickr|"
          r"signal|twitch|roblox|xbox|psn|steam|threads|bereal|yubo|wizz|whatsapp")
 _PLATFORMS = rf"(?:{_APPS}|x)"
 # the apps whose names are no ordinary words, for a handle some words after the name
-_AT_APPS = r"insta(?:gram)?|ig|snap(?:chat)?|sc|tik ?tok|twitter|kik|telegram|discord|wickr"
+_AT_APPS = r"insta(?:gram)?|ig|snap(?:chat|code)?|sc|tik ?tok|twitter|kik|telegram|discord|wickr"
 # a handle has a digit or _, or a dot between letters ("lily.rose"), and is not "e.g."
 _HANDLE_NAME = (r"(?=[A-Za-z0-9_.]*(?:[0-9_]|\.[A-Za-z0-9]))(?![a-z]\.[a-z]\.?\b)"
                 r"[A-Za-z][A-Za-z0-9_.]{2,29}\b")
@@ -119,12 +120,15 @@ PHONE_WORDS = 6  # ... or six digit words ("oh seven seven double oh nine …")
 _DIGIT_OR_AT = re.compile(r"[0-9@][^\x00]*")
 _MY_PLATFORM = re.compile(
     rf" my (?:{_APPS}|tik tok|x) | (?:{_APPS}) [a-z0-9_@]| (?:on|in) (?:{_APPS}) "
+    # a Telegram or WhatsApp link offered as one's own: "add me t.me/lilyrose"
+    r"| (?:(?:add|follow|dm|message|msg|text|hmu|find) me|my) (?:[^ \x00]+ ){0,6}(?:t|wa) me "
+    r"[a-z0-9]"
 )
 # ... or a phone number in words ("oh seven seven …") or an e-mail address with "at" and "dot"
 # in words: a run of digit words, or "dot" or a mail provider's name.
 _DIGIT_WORDS = ("zero", "oh", "o", "nought", "nil", "one", "two", "three", "four", "five", "six",
                 "seven", "eight", "nine", "double", "triple", "treble", "hundred", "thousand")
-_MAIL_WORDS = ("dot", *contact_formats.MAIL_PROVIDERS)
+_MAIL_WORDS = ("dot", "mail", *contact_formats.MAIL_PROVIDERS)  # "mail": "g mail", "gee mail"
 _SPELT = re.compile(rf" (?:{'|'.join(_MAIL_WORDS)}) "
                     rf"|(?: (?:{'|'.join(_DIGIT_WORDS)})(?= )){{{PHONE_WORDS}}}")
 
@@ -154,20 +158,21 @@ _CONTACT_HINT = re.compile(
 # Whole words one of which every match of _MY_PLATFORM, and of the handle and address parts of
 # _CONTACT_HINT, holds: the batch's words are looked up by hash (wordhash), so most texts with
 # a digit skip the hint's regular expression.
-_PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", "tiktok",
-                   "twitter", "kik", "telegram", "discord", "wickr", "signal", "twitch",
+_PLATFORM_WORDS = ("insta", "instagram", "ig", "snap", "snapchat", "snapcode", "sc", "tik",
+                   "tiktok", "twitter", "kik", "telegram", "discord", "wickr", "signal", "twitch",
                    "roblox", "xbox", "psn", "steam", "threads", "bereal", "yubo", "wizz",
                    "whatsapp", "x")
 _CUE_WORDS = ("live", "lives", "living", "staying", "postcode", "post", "house", "flat")
 _HINT_WORDS = sorted({w for word in (*_PLATFORM_WORDS, *_STREET_WORDS.split("|")) for w in
                       (word, word + "s")} | set(_CUE_WORDS))
+_LINK_WORDS = ("t", "wa")  # of "t.me/…" and "wa.me/…", read with _MY_PLATFORM as a platform's
 # One list, looked up once, in four parts by position: hint words that are no platform's name,
-# platform names (hint words too), digit words, mail words.
+# platform names (hint words too) and link words, digit words, mail words.
 _CONTACT_WORD_LIST = (*(w for w in _HINT_WORDS if w not in _PLATFORM_WORDS), *_PLATFORM_WORDS,
-                      *_DIGIT_WORDS, *_MAIL_WORDS)
+                      *_LINK_WORDS, *_DIGIT_WORDS, *_MAIL_WORDS)
 _PLATFORM_AT = len(_CONTACT_WORD_LIST) - len(_MAIL_WORDS) - len(_DIGIT_WORDS) - len(
-    _PLATFORM_WORDS)
-_DIGIT_WORD_AT = _PLATFORM_AT + len(_PLATFORM_WORDS)
+    _PLATFORM_WORDS) - len(_LINK_WORDS)
+_DIGIT_WORD_AT = _PLATFORM_AT + len(_PLATFORM_WORDS) + len(_LINK_WORDS)
 _MAIL_WORD_AT = _DIGIT_WORD_AT + len(_DIGIT_WORDS)
 _CONTACT_LISTS = {"contact": hashes_of(_CONTACT_WORD_LIST)}
 _CONTACT_WORDS = WordLists(_CONTACT_LISTS)
@@ -208,6 +213,8 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
             out.add(i)
     if breaks is None:
         breaks = np.flatnonzero(raw == 0)
+    if not words.isascii():
+        out |= _styled_candidates(words, starts, raw, breaks)
     at_sign = np.flatnonzero(raw == 64)
     out.update(np.searchsorted(breaks, at_sign).tolist())
     digits = np.flatnonzero(_DIGIT_BYTES[raw])
@@ -223,6 +230,22 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
         if i not in out and hint(words, starts[i], ends[i]):
             out.add(i)
     return out
+
+
+def _styled_candidates(words: str, starts: list[int], raw: np.ndarray,
+                       breaks: np.ndarray) -> set[int]:
+    """The texts with full-width or styled letters and digits ("０７７００", "𝟎𝟕𝟕𝟎𝟎", "ｊｅｓｓ")
+    that `_contact_candidates` lets through once NFKC folds them to plain ones."""
+    lead = np.flatnonzero(((raw[:-2] == 0xEF) & ((raw[1:-1] == 0xBC) | (raw[1:-1] == 0xBD)))
+                          | ((raw[:-2] == 0xF0) & (raw[1:-1] == 0x9D)))
+    if not lead.size:
+        return set()
+    ends = [*starts[1:], len(words)]
+    styled = np.unique(np.searchsorted(breaks, lead)).tolist()
+    batch = normalise_batch([unicodedata.normalize("NFKC", words[starts[i]:ends[i]])
+                             for i in styled])
+    return {styled[i] for i in _contact_candidates(batch.words, batch.starts, batch.data,
+                                                   breaks=batch.breaks)}
 
 
 # Base severity of each kind of contact detail; two or more kinds together raise it.
@@ -420,6 +443,8 @@ class Detector:
     def contact_kinds(self, text: str) -> list[str]:
         """The kinds of personal contact details in the text, in a stable order."""
         kinds = []
+        if not text.isascii():  # full-width and styled letters and digits read as plain
+            text = unicodedata.normalize("NFKC", text)
         digits = _has_digit(text)
         if (digits and self._has_phone(text)) or self._has_spelt_phone(text):
             kinds.append("phone number")

@@ -61,6 +61,16 @@ def shipped():
     ("email me at jess22 at gmail", "email address"),
     ("my email is jessrose at icloud", "email address"),
     ("my email is jess at mysite dot co dot uk", "email address"),
+    # a space between every letter; "gmail" split or sounded out
+    ("j e s s @ g m a i l . c o m", "email address"),
+    ("j e s s 2 2 at g m a i l dot c o m", "email address"),
+    ("jess at g mail dot com", "email address"),
+    ("jess22 at gee mail dot com", "email address"),
+    ("email me jess at g mail", "email address"),
+    # full-width and styled letters and digits (NFKC folds them)
+    ("ｊｅｓｓ＠ｇｍａｉｌ．ｃｏｍ", "email address"),
+    ("ring me ０７７００ ９００１２３", "phone number"),
+    ("ring me 𝟎𝟕𝟕𝟎𝟎 𝟗𝟎𝟎𝟏𝟐𝟑", "phone number"),
     # handles: the app's name then the handle, with or without a mark between
     ("add me on snap jess_x22", "social handle"),
     ("kik me jess_x", "social handle"),
@@ -79,6 +89,13 @@ def shipped():
     ("snapchat.com/add/jessrose", "social handle"),
     ("t.me/jessr22", "social handle"),
     ("wa.me/447700900123", "social handle"),
+    # a profile link with a name of letters only, offered as one's own
+    ("add me t.me/lilyrose", "social handle"),
+    ("follow me instagram.com/lilyrose", "social handle"),
+    ("my tiktok is tiktok.com/@lilyrose", "social handle"),
+    # Snapchat's snapcode; an app's name, a colon and a name of letters with only emoji after
+    ("my snapcode is lily_rose22", "social handle"),
+    ("ig: lilyrose 💕", "social handle"),
     # house number + name + street type, lower case, the longer street types
     ("flat 3, 22 park view", "street address"),
     ("4 mill rise", "street address"),
@@ -122,6 +139,16 @@ def test_each_shape_is_caught(plain, text, kind):
     "insta noodles for tea again", "my snap streak is 200 days", "signal was bad on the train",
     "the signal is bad at 3 bars", "gain steam. - the article", "the street was so busy",
     "walking down the street", "my insta feed is full of cats", "add me to the group chat",
+    # profile links that are no member's own: a brand's, a post, a group; an app with a colon
+    # and words after it; spaced letters and "mail" that are no address
+    "check instagram.com it's down", "follow barnardos on instagram.com/barnardos",
+    "we posted on instagram.com/p/abc123 last week",
+    "add me to the group, the link is instagram.com/reels/abc", "sc: great game today",
+    "ig: no idea what you mean lol", "the g mail app is down again", "a b c d e f g",
+    "i got an A in maths . well done", "b e s t . d a y . e v e r", "hot mail is so old school",
+    # styled and full-width text with numbers that are no phone number
+    "𝐜𝐡𝐞𝐜𝐤 𝐭𝐡𝐢𝐬 𝐨𝐮𝐭 𝟐𝟎𝟐𝟒", "ｔｉｃｋｅｔｓ £７.５０ ｏｎ １２/０５/２０２５", "see you at ７:３０",
+    "𝐬𝐧𝐚𝐩 𝐬𝐭𝐫𝐞𝐚𝐤 𝐢𝐬 𝟐𝟎𝟎 𝐝𝐚𝐲𝐬",
     # "i live in" and "postcode" without a postcode; school years are no postcode
     "i live in hope", "i live in year 9 lol", "my postcode game is strong",
     # numbers before "walk", "view" or "place" that are no address
