@@ -23,8 +23,8 @@ _WORD_DIGITS = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0", "on
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
 _NOUGHTS = {"hundred": "00", "thousand": "000"}  # "nine hundred" → "900"
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
-_IN_TOKEN = re.compile("|".join(sorted((w for w in _WORD_DIGITS if len(w) > 2), key=len,
-                                       reverse=True)), re.IGNORECASE)
+_IN_TOKEN = re.compile("|".join(sorted((w for w in _WORD_DIGITS if len(w) > 2 or w == "oh"),
+                                       key=len, reverse=True)), re.IGNORECASE)
 # A token with a digit whose other characters are all letters that look like digits
 # ("O7700", "9OOI23", "l23"): O/o for 0, I/l for 1.
 _LOOKALIKE_DIGITS = str.maketrans("OoIl", "0011")
@@ -37,7 +37,7 @@ _GAP = re.compile(r"(?:[\s.\-()_*|~]|[^\x00-\x7f\w])*\+?(?:[\s(]*)")
 # an odd symbol (most texts the quick check lets through have neither, and keep their digits)
 _DIGIT_WORD = "(?:" + "|".join(_WORD_DIGITS) + "|double|triple|treble)"
 _WORTH_DIGITISING = re.compile(
-    rf"\b{_DIGIT_WORD}\W+{_DIGIT_WORD}\W+{_DIGIT_WORD}\b|\d(?:[A-Za-z]|\s*[^\x00-\x7f\w\s]|[_*|~])"
+    rf"\b{_DIGIT_WORD}\W+{_DIGIT_WORD}\W+(?:{_DIGIT_WORD}\b|\d)|\d\W+{_DIGIT_WORD}\W+{_DIGIT_WORD}\b|\d(?:[A-Za-z]|\s*[^\x00-\x7f\w\s]|[_*|~])"
     r"|[A-Za-z]\d", re.IGNORECASE)
 _PLAIN_GAP = re.compile(r"[ .\-()+]*")  # what detectors._PHONE reads itself: left as it is
 
@@ -80,6 +80,35 @@ def digitised(text: str) -> str:
         out.append("".join(held))
     out.append(text[done:])
     return "".join(out)
+
+
+# "07700/900/123", "+44/7700/900123": slashes between the groups of a number that starts as a
+# mobile number does (07, or a "+"), ten digits or more in all; dates ("12/05/2025"),
+# fractions, reference numbers and links' paths start otherwise or are shorter
+_SLASHED = re.compile(r"(?<![\w/.])(?:\+\d{1,3}|07\d{2,4})(?: ?/ ?\d{2,8}){1,3}(?![\w/])")
+# "07700 then 900123", "07700 and then 900123", "07700⏎900123": a mobile number split by a
+# word or two, or across two lines
+_SPLIT_BY_WORDS = re.compile(
+    r"(?<![\w+])(07\d{2,4})(?:\s+(?:[A-Za-z]+\s+){1,2}|[^\S\n]*\n\s*)(\d{3,7})(?!\w)")
+
+
+def closed_up(text: str) -> str:
+    """The text with the slashes in a slashed phone number turned into spaces, and the words
+    or line break splitting a mobile number into eleven digits taken out, for the phone
+    number patterns."""
+    if "/" in text:
+        text = _SLASHED.sub(_unslashed, text)
+    return _SPLIT_BY_WORDS.sub(_rejoined, text)
+
+
+def _unslashed(match: re.Match) -> str:
+    number = match.group(0)
+    return number.replace("/", " ") if sum(c.isdigit() for c in number) >= 10 else number
+
+
+def _rejoined(match: re.Match) -> str:
+    first, rest = match.group(1), match.group(2)
+    return f"{first} {rest}" if len(first) + len(rest) == 11 else match.group(0)
 
 
 def _as_digits(token: str) -> str | None:

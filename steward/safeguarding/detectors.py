@@ -152,6 +152,7 @@ _CONTACT_HINT = re.compile(
     rf"| (?:{_STREET_WORDS}) (?:number|no|num) ?\d"  # ... with the house number after it
     rf"| {_PLATFORMS}s? "  # a handle after a platform's name
     r"| t me [a-z]"  # a Telegram link, t.me/name
+    r"| 07\d{2,4} [a-z]+ (?:[a-z]+ )?\d{3,7} "  # a mobile number split by a word or two
 )
 
 
@@ -460,9 +461,10 @@ class Detector:
         return kinds
 
     def _has_spelt_phone(self, text: str) -> bool:
-        """A phone number in digit words, look-alike letters or with odd separators (read
-        again only when writing it in digits changes the text)."""
-        digits = contact_formats.digitised(text)
+        """A phone number in digit words, look-alike letters, with odd separators, slashes or
+        a word between its groups (read again only when writing it in digits changes the
+        text)."""
+        digits = contact_formats.digitised(contact_formats.closed_up(text))
         return digits != text and self._has_phone(digits)
 
     def _has_phone(self, text: str) -> bool:

@@ -45,6 +45,15 @@ def shipped():
     ("zero seven seven double oh nine double oh one two three", "phone number"),
     ("07seven00 nine00 one23", "phone number"),
     ("07700 nine hundred one two three", "phone number"),
+    ("zero seven 700 900 123", "phone number"),  # two digit words, then digits
+    # slashes between the groups; a mobile number split by a word or across two lines
+    ("ring me 07700/900/123", "phone number"),
+    ("+44/7700/900123", "phone number"),
+    ("my number: 07700 then 900123", "phone number"),
+    ("my number is 07700\n900123", "phone number"),
+    # international numbers with other country codes, grouped with spaces
+    ("call me +1 415 555 2671", "phone number"),
+    ("my number is +353 87 123 4567", "phone number"),
     # letters standing for digits: O/o for 0, I/l for 1
     ("O77OO 9OO123", "phone number"),
     ("o7700 9oo l23", "phone number"),
@@ -125,6 +134,10 @@ def test_each_shape_is_caught(plain, text, kind):
     "back in 2019 we had 120 people", "7 days a week 24 hours", "page 12 to page 45",
     "see you at the o2 on 12 07 2025 at 7 30",  # "o2" is no "02" in a phone number here
     "bank holiday on 25/12 and 26/12, back on 02/01/2026",
+    # slashes in dates, prices, fractions, references and links; numbers split by words
+    "its on 12/05/2025 at 3pm", "£12.99/£15.99", "ref 0123/456/7890", "fraction 0123/4567",
+    "see example.com/0123/456789/0", "between 0930 and 1700", "open 0900 till 1730 daily",
+    "one two 300 people", "top three one two 2024", "nil nil 2 1",
     # order and reference numbers
     "order number 4829301 has shipped", "order #4829301234 arriving", "ref: 0012 3456 7890",
     # digit words that are no number
