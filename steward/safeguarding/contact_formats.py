@@ -33,11 +33,13 @@ _LOOKALIKE_TOKEN = re.compile(r"(?=[^\d]*\d)[\dOoIl]+")
 # symbol outside ASCII (an emoji between the groups). Not commas, colons or slashes: lists,
 # times, scores, dates and links.
 _GAP = re.compile(r"(?:[\s.\-()_*|~]|[^\x00-\x7f\w])*\+?(?:[\s(]*)")
-# Worth reading with `digitised`: three digit words in a row, or a digit beside a letter or
-# an odd symbol (most texts the quick check lets through have neither, and keep their digits)
+# Worth reading with `digitised`: three digit words in a row, or two beside digits ("zero seven
+# 700 …"), or a digit beside a letter or an odd symbol (most texts the quick check lets through
+# have none of these, and keep their digits)
 _DIGIT_WORD = "(?:" + "|".join(_WORD_DIGITS) + "|double|triple|treble)"
 _WORTH_DIGITISING = re.compile(
-    rf"\b{_DIGIT_WORD}\W+{_DIGIT_WORD}\W+(?:{_DIGIT_WORD}\b|\d)|\d\W+{_DIGIT_WORD}\W+{_DIGIT_WORD}\b|\d(?:[A-Za-z]|\s*[^\x00-\x7f\w\s]|[_*|~])"
+    rf"\b{_DIGIT_WORD}\W+{_DIGIT_WORD}\W+(?:{_DIGIT_WORD}\b|\d)"
+    rf"|\d\W+{_DIGIT_WORD}\W+{_DIGIT_WORD}\b|\d(?:[A-Za-z]|\s*[^\x00-\x7f\w\s]|[_*|~])"
     r"|[A-Za-z]\d", re.IGNORECASE)
 _PLAIN_GAP = re.compile(r"[ .\-()+]*")  # what detectors._PHONE reads itself: left as it is
 

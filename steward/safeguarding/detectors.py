@@ -237,6 +237,8 @@ def _styled_candidates(words: str, starts: list[int], raw: np.ndarray,
                        breaks: np.ndarray) -> set[int]:
     """The texts with full-width or styled letters and digits ("０７７００", "𝟎𝟕𝟕𝟎𝟎", "ｊｅｓｓ")
     that `_contact_candidates` lets through once NFKC folds them to plain ones."""
+    # their UTF-8 lead bytes: EF BC/BD (U+FF00-FF7F, full-width forms), F0 9D (U+1D000-1DFFF,
+    # the mathematical letters and digits)
     lead = np.flatnonzero(((raw[:-2] == 0xEF) & ((raw[1:-1] == 0xBC) | (raw[1:-1] == 0xBD)))
                           | ((raw[:-2] == 0xF0) & (raw[1:-1] == 0x9D)))
     if not lead.size:
