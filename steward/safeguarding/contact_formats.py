@@ -42,18 +42,22 @@ _WORTH_DIGITISING = re.compile(
     rf"|\d\W+{_DIGIT_WORD}\W+{_DIGIT_WORD}\b|\d(?:[A-Za-z]|\s*[^\x00-\x7f\w\s]|[_*|~])"
     r"|[A-Za-z]\d", re.IGNORECASE)
 _PLAIN_GAP = re.compile(r"[ .\-()+]*")  # what detectors._PHONE reads itself: left as it is
+# a comma, between digits one of which is a word ("double oh, nine"): not between digits alone
+# ("1,000", "3, 4")
+_COMMA = re.compile(r"\s*,\s*")
 
 
 def digitised(text: str) -> str:
     """The text with a number written in words or letters turned into digits, and odd
     separators between digits into spaces, for the phone number patterns: "oh seven seven
     double oh 9 …" → "0 7 7 00 9 …", "O77OO 9OO123" → "07700 900123", "07700 📱 900" →
-    "07700 900". Words that are not digits stay as they are."""
+    "07700 900", "double oh, nine" → "00 9". Words that are not digits stay as they are."""
     if not _WORTH_DIGITISING.search(text):
         return text
     out: list[str] = []
     done = 0
     held: tuple[str, str] | None = None  # a "double"/"triple" waiting for its digit
+    after_word = False  # the last digits were written as a word or with letters
     for match in _TOKEN.finditer(text):
         gap, done, token = text[done:match.start()], match.end(), match.group(0)
         if token.lower() in _REPEAT:
@@ -74,10 +78,13 @@ def digitised(text: str) -> str:
         if digit is None:
             out.append(gap + token)
             continue
-        if (out and out[-1][-1:].isdigit() and _GAP.fullmatch(gap)
-                and not _PLAIN_GAP.fullmatch(gap)):
+        worded = not token.isdigit()
+        if out and out[-1][-1:].isdigit() and (
+                (_GAP.fullmatch(gap) and not _PLAIN_GAP.fullmatch(gap))
+                or ((worded or after_word) and _COMMA.fullmatch(gap))):
             gap = " +" if "+" in gap else " "
         out.append(gap + digit)
+        after_word = worded
     if held:
         out.append("".join(held))
     out.append(text[done:])
@@ -183,7 +190,8 @@ def _is_spelt_email(text: str) -> bool:
     for match in _EMAIL_PROVIDER.finditer(text):
         local = re.split(r"\s|@", match.group(0), maxsplit=1)[0]
         dotted = _DOT_AFTER.search(match.group(0), len(local)) is not None
-        if dotted or _NAME_LIKE.search(local) or _EMAIL_CUE.search(text):
+        joined = match.group(0)[len(local):len(local) + 1] == "@"  # "jess@gmail"
+        if dotted or joined or _NAME_LIKE.search(local) or _EMAIL_CUE.search(text):
             return True
     for match in _EMAIL_WORDS.finditer(text):
         local = match.group(0).split(None, 1)[0]
@@ -211,7 +219,8 @@ _OWN_LINK = re.compile(
 # "ig: lilyrose 💕": a name of letters only after an app's name and a colon, with nothing
 # after it but emoji (so "sc: great game today" is no handle)
 _APP_COLON = re.compile(
-    r"\b(?:insta(?:gram)?|ig|snap(?:chat)?|tik ?tok|telegram|kik)\s*[:=]\s*@?[A-Za-z]{4,30}"
+    r"\b(?:insta(?:gram)?|ig|snap(?:chat)?|tik ?tok|telegram|kik|discord)\s*[:=]\s*"
+    r"@?[A-Za-z]{4,30}"
     r"(?=(?:[^\S\n]|[^\x00-\x7f\w\s])*$)", re.IGNORECASE | re.MULTILINE)
 _MY_AT = re.compile(r"\bmy @ ?(?:is|=|:|'s|’s|s) ?@?[A-Za-z][\w.]{2,29}", re.IGNORECASE)
 

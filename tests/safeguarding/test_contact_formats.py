@@ -45,6 +45,7 @@ def shipped():
     ("zero seven seven double oh nine double oh one two three", "phone number"),
     ("07seven00 nine00 one23", "phone number"),
     ("07700 nine hundred one two three", "phone number"),
+    ("zero seven seven double oh, nine double oh, one two three", "phone number"),  # commas
     ("zero seven 700 900 123", "phone number"),  # two digit words, then digits
     # slashes between the groups; a mobile number split by a word or across two lines
     ("ring me 07700/900/123", "phone number"),
@@ -68,6 +69,7 @@ def shipped():
     ("jess_22 @ yahoo.co.uk", "email address"),
     ("jess.smith at gmail dot com", "email address"),
     ("email me at jess22 at gmail", "email address"),
+    ("e: jess@gmail", "email address"),  # "@" then a provider, no ".com"
     ("my email is jessrose at icloud", "email address"),
     ("my email is jess at mysite dot co dot uk", "email address"),
     # a space between every letter; "gmail" split or sounded out
@@ -105,6 +107,7 @@ def shipped():
     # Snapchat's snapcode; an app's name, a colon and a name of letters with only emoji after
     ("my snapcode is lily_rose22", "social handle"),
     ("ig: lilyrose 💕", "social handle"),
+    ("discord: lilyrose", "social handle"),
     # house number + name + street type, lower case, the longer street types
     ("flat 3, 22 park view", "street address"),
     ("4 mill rise", "street address"),
@@ -138,6 +141,8 @@ def test_each_shape_is_caught(plain, text, kind):
     "its on 12/05/2025 at 3pm", "£12.99/£15.99", "ref 0123/456/7890", "fraction 0123/4567",
     "see example.com/0123/456789/0", "between 0930 and 1700", "open 0900 till 1730 daily",
     "one two 300 people", "top three one two 2024", "nil nil 2 1",
+    "one, two, three, four, five, six, seven, eight, nine, ten", "thanks @gmail for nothing",
+    "we scored 1, 2, 3 then seven, eight, 07700", "discord: great server tonight",
     # order and reference numbers
     "order number 4829301 has shipped", "order #4829301234 arriving", "ref: 0012 3456 7890",
     # digit words that are no number
