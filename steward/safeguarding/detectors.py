@@ -173,7 +173,8 @@ _CONTACT_WORD_LIST = (*(w for w in _HINT_WORDS if w not in _PLATFORM_WORDS), *_P
                       *_LINK_WORDS, *_DIGIT_WORDS, *_MAIL_WORDS)
 _PLATFORM_AT = len(_CONTACT_WORD_LIST) - len(_MAIL_WORDS) - len(_DIGIT_WORDS) - len(
     _PLATFORM_WORDS) - len(_LINK_WORDS)
-_DIGIT_WORD_AT = _PLATFORM_AT + len(_PLATFORM_WORDS) + len(_LINK_WORDS)
+_LINK_WORD_AT = _PLATFORM_AT + len(_PLATFORM_WORDS)
+_DIGIT_WORD_AT = _LINK_WORD_AT + len(_LINK_WORDS)
 _MAIL_WORD_AT = _DIGIT_WORD_AT + len(_DIGIT_WORDS)
 _CONTACT_LISTS = {"contact": hashes_of(_CONTACT_WORD_LIST)}
 _CONTACT_WORDS = WordLists(_CONTACT_LISTS)
@@ -225,7 +226,7 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
     per_text = np.bincount(digit_texts, minlength=count)
     hinted = per_text + spelt >= PHONE_DIGITS  # digits, and digit words among them
     hinted[digit_texts[_LETTER_BYTES[raw[np.maximum(digits - 1, 0)]] & (digits > 0)]] = True
-    hinted[hit_texts[at < _DIGIT_WORD_AT]] = True
+    hinted[hit_texts[at < _LINK_WORD_AT]] = True  # (a link word needs _MY_PLATFORM's offer)
     hint = _CONTACT_HINT.search
     for i in np.flatnonzero(hinted & (per_text > 0)).tolist():
         if i not in out and hint(words, starts[i], ends[i]):
