@@ -33,14 +33,13 @@ _LOOKALIKE_TOKEN = re.compile(r"(?=[^\d]*\d)[\dOoIl]+")
 # symbol outside ASCII (an emoji between the groups). Not commas, colons or slashes: lists,
 # times, scores, dates and links.
 _GAP = re.compile(r"(?:[\s.\-()_*|~]|[^\x00-\x7f\w])*\+?(?:[\s(]*)")
-# Worth reading with `digitised`: three digit words in a row, or two beside digits ("zero seven
-# 700 …"), or a digit beside a letter or an odd symbol (most texts the quick check lets through
-# have none of these, and keep their digits)
+# Worth reading with `digitised`: a digit word between two digits or digit words ("zero seven
+# 700 …", "0 seven 7"), or a digit beside a letter or an odd symbol (most texts the quick check
+# lets through have none of these, and keep their digits)
 _DIGIT_WORD = "(?:" + "|".join(_WORD_DIGITS) + "|double|triple|treble)"
 _WORTH_DIGITISING = re.compile(
-    rf"\b{_DIGIT_WORD}\W+{_DIGIT_WORD}\W+(?:{_DIGIT_WORD}\b|\d)"
-    rf"|\d\W+{_DIGIT_WORD}\W+{_DIGIT_WORD}\b|\d(?:[A-Za-z]|\s*[^\x00-\x7f\w\s]|[_*|~])"
-    r"|[A-Za-z]\d", re.IGNORECASE)
+    rf"(?:\b{_DIGIT_WORD}|\d)\W+{_DIGIT_WORD}\W+(?:{_DIGIT_WORD}\b|\d)"
+    r"|\d(?:[A-Za-z]|\s*[^\x00-\x7f\w\s]|[_*|~])|[A-Za-z]\d", re.IGNORECASE)
 _PLAIN_GAP = re.compile(r"[ .\-()+]*")  # what detectors._PHONE reads itself: left as it is
 # a comma, between digits one of which is a word ("double oh, nine"): not between digits alone
 # ("1,000", "3, 4")
@@ -136,8 +135,9 @@ def _as_digits(token: str) -> str | None:
 _AT_MARKED = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+@\s+)"
 _DOT_MARKED = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+\.\s*|\s*\.\s+)"
 _AT = rf"(?:{_AT_MARKED}|\s+at\s+|@)"
-_DOT = rf"(?:{_DOT_MARKED}|\s+dot\s+|\.)"
 _TLD = r"(?:com|net|org|co|uk|ie|io|me|edu|ac|gov|info|cymru|wales|scot|biz)"
+# "period" for "." only before an ending ("gmail period com"): otherwise it is a full stop
+_DOT = rf"(?:{_DOT_MARKED}|\s+dot\s+|\s+period\s+(?={_TLD}\b)|\.)"
 MAIL_PROVIDERS = ("gmail", "googlemail", "hotmail", "outlook", "yahoo", "ymail", "icloud",
                   "aol", "btinternet", "protonmail", "proton", "msn", "gmx",
                   "virginmedia", "talktalk")

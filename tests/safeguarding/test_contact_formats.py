@@ -47,6 +47,7 @@ def shipped():
     ("07700 nine hundred one two three", "phone number"),
     ("zero seven seven double oh, nine double oh, one two three", "phone number"),  # commas
     ("zero seven 700 900 123", "phone number"),  # two digit words, then digits
+    ("0 seven 7 0 0 9 0 0 1 2 3", "phone number"),  # a digit word between digits
     # slashes between the groups; a mobile number split by a word or across two lines
     ("ring me 07700/900/123", "phone number"),
     ("+44/7700/900123", "phone number"),
@@ -70,6 +71,7 @@ def shipped():
     ("jess.smith at gmail dot com", "email address"),
     ("email me at jess22 at gmail", "email address"),
     ("e: jess@gmail", "email address"),  # "@" then a provider, no ".com"
+    ("jess at gmail period com", "email address"),
     ("my email is jessrose at icloud", "email address"),
     ("my email is jess at mysite dot co dot uk", "email address"),
     # a space between every letter; "gmail" split or sounded out
@@ -143,6 +145,7 @@ def test_each_shape_is_caught(plain, text, kind):
     "one two 300 people", "top three one two 2024", "nil nil 2 1",
     "one, two, three, four, five, six, seven, eight, nine, ten", "thanks @gmail for nothing",
     "we scored 1, 2, 3 then seven, eight, 07700", "discord: great server tonight",
+    "we won 3 one 2 in the final", "stop looking at hotmail period and go outside",
     # order and reference numbers
     "order number 4829301 has shipped", "order #4829301234 arriving", "ref: 0012 3456 7890",
     # digit words that are no number
@@ -179,6 +182,12 @@ def test_each_shape_is_caught(plain, text, kind):
 ])
 def test_look_alikes_stay_quiet(plain, text):
     assert plain.contact_kinds(text) == []
+
+
+def test_a_channels_bare_link_is_no_offer(plain):
+    """A link with a name of letters only is read only after an offer ("add me", "my …"): the
+    quick candidate check lets a channel's bare link pass by."""
+    assert plain.detect("community testing open now at t.me/antnetworx") == []
 
 
 @pytest.mark.parametrize("text", [
