@@ -104,6 +104,8 @@ _HANDLE = re.compile(
     rf"|\bmy {_PLATFORMS}(?: name| username| handle| id| tag)? is @?[A-Za-z0-9_.]{{3,30}}"
     # "snap: jess_x22", "insta - lily.r", "sc is tom_99"
     rf"|\b(?:{_APPS})\s*(?:[:=\-]|\bis\b|\bits\b|'s|’s)\s*@?{_HANDLE_NAME}"
+    # "snap 👻 jess_x22", "ig » lily.r": an emoji or arrow between (not a version, "v2.1")
+    rf"|\b(?:{_AT_APPS})\s*(?:[^\x00-\x7f\w\s]|>)+\s*@?(?![vV]\d){_HANDLE_NAME}"
     # "add me on snap jess_x22", "kik me jess_x", "dm me on insta lily.rose"
     rf"|\b(?:{_APPS})(?: me)?\s+@?{_HANDLE_NAME}",
     re.IGNORECASE,

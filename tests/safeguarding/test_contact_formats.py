@@ -90,6 +90,8 @@ def shipped():
     ("wickr: jess22", "social handle"),
     ("dm me on insta lily.rose", "social handle"),
     ("telegram @jessr22", "social handle"),
+    ("snap 👻 lily_rose22", "social handle"),  # an emoji or arrow between
+    ("ig » lily_rose22", "social handle"),
     # the handle before the app's name
     ("@lily.rose on tiktok", "social handle"),
     ("im jess_x22 on snap", "social handle"),
@@ -146,6 +148,7 @@ def test_each_shape_is_caught(plain, text, kind):
     "one, two, three, four, five, six, seven, eight, nine, ten", "thanks @gmail for nothing",
     "we scored 1, 2, 3 then seven, eight, 07700", "discord: great server tonight",
     "we won 3 one 2 in the final", "stop looking at hotmail period and go outside",
+    "oh snap 😂 v2.1 is out", "steam 🎮 half_life2 is on sale", "signal 📶 was_bad2day",
     # order and reference numbers
     "order number 4829301 has shipped", "order #4829301234 arriving", "ref: 0012 3456 7890",
     # digit words that are no number
