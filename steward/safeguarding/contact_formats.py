@@ -132,8 +132,8 @@ def _as_digits(token: str) -> str | None:
 
 # --- e-mail addresses with "@" and "." spelt out or spaced -----------------------------------
 
-_AT_MARKED = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+@\s+)"
-_DOT_MARKED = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+\.\s*|\s*\.\s+)"
+_AT_MARKED = r"(?:\s*[(\[{<]\s*(?:at|@)\s*[)\]}>]\s*|\s+@\s+)"  # also "jess(@)gmail"
+_DOT_MARKED = r"(?:\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+\.\s*|\s*\.\s+)"
 _AT = rf"(?:{_AT_MARKED}|\s+at\s+|@)"
 _TLD = r"(?:com|net|org|co|uk|ie|io|me|edu|ac|gov|info|cymru|wales|scot|biz)"
 # "period" for "." only before an ending ("gmail period com"): otherwise it is a full stop
@@ -162,7 +162,7 @@ _EMAIL_WORDS = re.compile(
 _EMAIL_CUE = re.compile(r"\b(?:e-?mail|e mail|mail me|addy|address)\b", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"[\d_.]")
 # what every spelt-out address holds: "dot" or a provider's name, or a marked or spaced "@"/"."
-_MAYBE_EMAIL = re.compile(rf"\bdot\b|{_PROVIDER}|[(\[{{<]\s*at\s*[)\]}}>]|\s[@.]\s",
+_MAYBE_EMAIL = re.compile(rf"\bdot\b|{_PROVIDER}|[(\[{{<]\s*(?:at|@)\s*[)\]}}>]|\s[@.]\s",
                           re.IGNORECASE)
 _DOT_AFTER = re.compile(_DOT, re.IGNORECASE)
 

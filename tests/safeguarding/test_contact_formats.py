@@ -66,6 +66,8 @@ def shipped():
     # e-mail with "@" and "." in brackets, words or spaced out
     ("jess(at)hotmail(dot)co(dot)uk", "email address"),
     ("jess [at] outlook [dot] com", "email address"),
+    ("jess(@)gmail(.)com", "email address"),
+    ("jess22 [@] mysite [.] co [.] uk", "email address"),
     ("jess @ gmail . com", "email address"),
     ("jess_22 @ yahoo.co.uk", "email address"),
     ("jess.smith at gmail dot com", "email address"),
@@ -149,6 +151,7 @@ def test_each_shape_is_caught(plain, text, kind):
     "we scored 1, 2, 3 then seven, eight, 07700", "discord: great server tonight",
     "we won 3 one 2 in the final", "stop looking at hotmail period and go outside",
     "oh snap 😂 v2.1 is out", "steam 🎮 half_life2 is on sale", "signal 📶 was_bad2day",
+    "thanks (@) everyone", "see you (@) 7 (.) bring snacks",
     # order and reference numbers
     "order number 4829301 has shipped", "order #4829301234 arriving", "ref: 0012 3456 7890",
     # digit words that are no number
