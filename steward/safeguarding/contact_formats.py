@@ -7,8 +7,9 @@ National Telephone Numbering Plan (UK numbers: 01/02/03 geographic and national,
 (outward code AREA + district, inward code digit + two letters, the letters C I K M O V never
 in the inward code) and its list of postcode areas; the RFC 5322 address shape (local part
 "@" domain) and the common ways of spelling out "@" and "." to dodge filters; the platforms'
-own profile links and Discord's name#1234 tags. Each shape is paired with the look-alikes it
-must stay quiet on in tests/safeguarding/test_contact_formats.py.
+own profile links and Discord's name#1234 tags; Unicode's compatibility forms (full-width and
+mathematical letters and digits, which NFKC folds: detectors.contact_kinds). Each shape is
+paired with the look-alikes it must stay quiet on in tests/safeguarding/test_contact_formats.py.
 """
 
 from __future__ import annotations

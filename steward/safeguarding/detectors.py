@@ -193,7 +193,8 @@ def _contact_candidates(words: str, starts: list[int], data: np.ndarray | None =
     `hashed` their `word_hashes`, `found` those looked up in lists that include those of
     `_CONTACT_LISTS`, `breaks` where its NULs are) that may share a contact detail: those with an
     "@", those with a digit and a hint of a number, postcode, address or handle, "my snap is …",
-    and those with a run of digit words or a word of a spelt-out e-mail ("dot", "gmail").
+    and those with a run of digit words or a word of a spelt-out e-mail ("dot", "gmail"); a
+    text in full-width or styled characters is read folded to plain ones.
 
     The hint's regular expression reads only the texts with a digit that could match it:
     seven digits or more (a phone number), a letter just before a digit (a postcode), or a
