@@ -78,14 +78,11 @@ def _open_text(path: Path, fingerprint: bool = True) -> Iterator[tuple[IO[bytes]
             yield f, label, fingerprint_member(chat)
 
 
-def _clean(line: str) -> str:
-    """The line without direction marks, and with odd spaces made plain."""
-    return line if line.isascii() else line.translate(_CLEAN)
-
-
-def _clean_block(text: str) -> str:
-    """`_clean` of many lines: one `replace` a character (`translate` looks each character
-    up, many times slower over a block)."""
+def _clean(text: str) -> str:
+    """The text without direction marks, and with odd spaces made plain: one `replace` a
+    character (`translate` looks each character up, many times slower over a block)."""
+    if text.isascii():
+        return text
     for char, plain in _CLEAN.items():
         char = chr(char)
         if char in text:
@@ -191,7 +188,7 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
                 attachments)
 
     for number, raw in text_blocks(f, label, "a WhatsApp chat", ending=ending):
-        block = raw if raw.isascii() else _clean_block(raw)
+        block = _clean(raw)
         # iPhone writes system lines as "Group name: \u200eAlice added Bob": which lines do
         marked = _marked_lines(raw) if ": \u200e" in raw else None
         line = counted = 0  # the line number (from 0) of the text at `counted`, when marked
@@ -210,21 +207,8 @@ def _parse(f: IO[bytes], label: str, space: str, order: str, zone,
                 more = None
             done = m.end() + 1
             # The local minute, not the text: the same chat exported from Android (no seconds)
-            # and from an iPhone gives the same message ids. What _stamps gives, with the
-            # hour, minute and second as written looked up and copied.
-            base = days.get(block[start:m.start(4)], False)  # see _stamps
-            if base is False:
-                base = _day(m, order, zone, days)
-            hour, minute, second, meridiem = m.group(4, 5, 6, 7)
-            hour = _HOURS.get(hour)
-            if meridiem and hour is not None:
-                hour = _meridiem_hour(hour, meridiem)
-            if base and hour is not None and minute in _SIXTY and (
-                    second is None or second in _SIXTY):
-                stamp = f"{base[0]}{_TWO_DIGITS[hour]}:{minute}"
-                at = f"{base[1][hour]}{minute}:{second or '00'}.000000"
-            else:
-                stamp, at = _stamps(m, order, zone, label, number, days)
+            # and from an iPhone gives the same message ids.
+            stamp, at = _stamps(m, order, zone, label, number, days)
             rest = m.group(8)
             author, sep, text = rest.partition(": ")
             system_mark = False
@@ -283,32 +267,26 @@ def _check_blank(block: str, start: int, stop: int, label: str, number: int) -> 
         at += len(line) + 1
 
 
-def _day(m: re.Match, order: str, zone,
-         days: dict[str, tuple[str, list[str]] | None]) -> tuple[str, list[str]] | None:
-    """`_day_base` of a header's day, read once a day (`days`, by the date as written)."""
+def _stamps(m: re.Match, order: str, zone, label: str, number: int,
+            days: dict[str, tuple[str, list[str]] | None]) -> tuple[str, str]:
+    """(local minute "YYYY-MM-DDTHH:MM", UTC db time) of a header. Each local day is read
+    through datetime and the time zone once (`days`, by the date as written): when the zone's
+    offset is the same whole number of hours all day, hours map to UTC hours and the minutes
+    and seconds are copied as written; otherwise (a clock change that day, an offset such as
+    +05:30) each time goes the long way."""
     written = m.string[m.start():m.start(4)]  # "[03/12/2021, ": the same text, the same day
     base = days.get(written, False)
     if base is False:
         if len(days) >= 100_000:
             days.clear()
         base = days[written] = _day_base(*_header_date(m, order), zone)
-    return base
-
-
-def _stamps(m: re.Match, order: str, zone, label: str, number: int,
-            days: dict[str, tuple[str, list[str]] | None]) -> tuple[str, str]:
-    """(local minute "YYYY-MM-DDTHH:MM", UTC db time) of a header. Each local day is read
-    through datetime and the time zone once (`days`, by the date as written): when the zone's
-    offset is the same whole number of hours all day, hours map to UTC hours and minutes and
-    seconds are copied; otherwise (a clock change that day, an offset such as +05:30) each time
-    goes the long way."""
-    base = _day(m, order, zone, days)
-    if base is not None:
-        hour, minute, second = _clock(m)
-        if hour < 24 and minute < 60 and second < 60:
-            two = _TWO_DIGITS
-            return (f"{base[0]}{two[hour]}:{two[minute]}",
-                    f"{base[1][hour]}{two[minute]}:{two[second]}.000000")
+    hour, minute, second, meridiem = m.group(4, 5, 6, 7)
+    hour = _HOURS.get(hour)
+    if meridiem and hour is not None:
+        hour = _meridiem_hour(hour, meridiem)
+    if base and hour is not None and minute in _SIXTY and (second is None or second in _SIXTY):
+        return (f"{base[0]}{_TWO_DIGITS[hour]}:{minute}",
+                f"{base[1][hour]}{minute}:{second or '00'}.000000")
     at = _when(m, order, label, number)
     return f"{at:%Y-%m-%dT%H:%M}", db_time(to_utc(at, zone))
 
