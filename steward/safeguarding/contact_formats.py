@@ -170,7 +170,8 @@ _DOT_AFTER = re.compile(_DOT, re.IGNORECASE)
 
 # five or more single letters, digits or marks with a space between each: "j e s s @ g m a i l"
 _SPACED_OUT = re.compile(r"(?<!\S)(?:[\w@.] ){4,}[\w@.](?!\S)")
-_PLAIN_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# an e-mail address as written plainly (detectors.py reads these too)
+EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
 def has_spelt_email(text: str) -> bool:
@@ -180,7 +181,7 @@ def has_spelt_email(text: str) -> bool:
         return False
     if _SPACED_OUT.search(text):
         closed = _SPACED_OUT.sub(lambda m: m.group(0).replace(" ", ""), text)
-        if _PLAIN_EMAIL.search(closed) or _is_spelt_email(closed):
+        if EMAIL.search(closed) or _is_spelt_email(closed):
             return True
     return _is_spelt_email(text)
 

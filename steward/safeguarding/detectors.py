@@ -52,7 +52,7 @@ RAISED_WHEN_OPEN = ("contact_details", "sexual_content")
 MAX_PHONE_CANDIDATES = 50
 
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \-().]{6,18}\d(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL = contact_formats.EMAIL
 _POSTCODE = re.compile(
     r"\b(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}"
     r"|[a-z]{1,2}\d[a-z\d]? \d[abd-hjlnp-uw-z]{2})\b"
