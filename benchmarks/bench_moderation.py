@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Figure, Timer, demo_workspace, unlock, unscanned_copy
+from benchmarks.common import Figure, Timer, demo_workspace, read_and_match, unlock, unscanned_copy
 
 NAIVE_SAMPLE = 5_000
 QUEUE_ITEMS = 50_000
@@ -79,24 +79,11 @@ def _floor(ws, ruleset) -> tuple[int, float]:
     """The real floor of a rule scan: every text the scan reads, read with its own query in its
     batches, and one Aho-Corasick pass over the lower-cased texts for the rules' words (the
     regex rules and the model are the scan's extra work). Returns (messages, CPU seconds)."""
-    import ahocorasick
-
     from steward.moderation.scan import _FETCH, BATCH
+    from steward.safeguarding.automaton import build
 
-    automaton = ahocorasick.Automaton()
-    for word in {w.lower() for rule in ruleset.rules for w in rule.text_includes}:
-        automaton.add_word(word, word)
-    automaton.make_automaton()
-    cpu = time.process_time()
-    messages, after, hits = 0, 0, 0
-    with ws.session() as s:
-        cursor = s.connection().connection.driver_connection.cursor()
-        while rows := cursor.execute(_FETCH, (after, BATCH)).fetchall():
-            hits += sum(1 for _ in automaton.iter("\x00".join(r[1] for r in rows).lower()))
-            messages += len(rows)
-            after = rows[-1][0]
-        cursor.close()
-    return messages, time.process_time() - cpu
+    words = sorted({w.lower() for rule in ruleset.rules for w in rule.text_includes})
+    return read_and_match(ws, _FETCH, BATCH, 1, build(words))
 
 
 def _scan_rate(source: Path, ruleset,

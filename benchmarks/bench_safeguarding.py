@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Figure, Timer, demo_workspace, unlock, unscanned_copy
+from benchmarks.common import Figure, Timer, demo_workspace, read_and_match, unlock, unscanned_copy
 
 NAIVE_SAMPLE = 2_000
 
@@ -65,23 +65,9 @@ def _floor(ws) -> tuple[int, float]:
     from steward.safeguarding.lexicon import Matcher, shipped_lexicons
     from steward.safeguarding.scan import BATCH
 
-    automaton = Matcher(shipped_lexicons()).automaton
-    cpu = time.process_time()
-    messages, after, hits = 0, 0, 0
-    with ws.session() as s:
-        cursor = s.connection().connection.driver_connection.cursor()
-        while True:
-            cursor.execute("SELECT id, space_id, identity_id, text FROM messages WHERE id > ? "
-                           "ORDER BY id LIMIT ?", (after, BATCH))
-            rows = cursor.fetchall()
-            if not rows:
-                break
-            joined = "\x00".join(r[3] or "" for r in rows).lower()
-            hits += sum(1 for _ in automaton.iter(joined))
-            messages += len(rows)
-            after = rows[-1][0]
-        cursor.close()
-    return messages, time.process_time() - cpu
+    return read_and_match(
+        ws, "SELECT id, space_id, identity_id, text FROM messages WHERE id > ? ORDER BY id "
+        "LIMIT ?", BATCH, 3, Matcher(shipped_lexicons()).automaton)
 
 
 def _scan_distinct(source: Path) -> tuple[dict, float, float, int]:

@@ -55,6 +55,24 @@ def best_of(fn, repeat: int = 3) -> float:
     return min(times)
 
 
+def read_and_match(ws, query: str, batch: int, text_at: int, automaton) -> tuple[int, float]:
+    """The real floor of a text scan: every row of `query` (a scan's own, "… WHERE id > ? …
+    LIMIT ?", the id first and the text at `text_at`) read in its batches, and one
+    Aho-Corasick pass over each batch's texts lower-cased and joined. Returns (messages, CPU
+    seconds)."""
+    cpu = time.process_time()
+    messages, after, hits = 0, 0, 0
+    with ws.session() as s:
+        cursor = s.connection().connection.driver_connection.cursor()
+        while rows := cursor.execute(query, (after, batch)).fetchall():
+            joined = "\x00".join(r[text_at] or "" for r in rows).lower()
+            hits += sum(1 for _ in automaton.iter(joined))
+            messages += len(rows)
+            after = rows[-1][0]
+        cursor.close()
+    return messages, time.process_time() - cpu
+
+
 def run_steward(argv: list[str], env: dict | None = None) -> tuple[float, int]:
     """Run a `steward` command in a fresh process; return (seconds, that process's peak RSS)."""
     with tempfile.NamedTemporaryFile("r", suffix=".peak") as out:
